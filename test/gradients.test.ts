@@ -1,0 +1,164 @@
+/**
+ * Float64 finite-difference checks of every backward pass: loss = Σ h⊙R₁ + Σ h_T⊙R₂ + Σ c_T⊙R₃ with random
+ * R and random weights, for every parameter, x, h0 and c0, with masks and in reverse — on odd sizes so a
+ * transposed or shifted index cannot pass.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { CellKernel, Params } from '../src/kernels/reference/cell.js';
+import type { Float } from '../src/kernels/reference/floats.js';
+import { recurrentBackward, recurrentForward, zeroGradients } from '../src/kernels/reference/recurrence.js';
+import { Random } from '../src/random.js';
+import { CELL_CASES } from './cases.js';
+import { assertClose, randomArray, worstRelative } from './helpers.js';
+
+const B = 3;
+const T = 7;
+const D = 5;
+const U = 4;
+/** Central-difference step; with float64 its truncation and rounding errors are both near 1e-10. */
+const STEP = 1e-5;
+/** Gradients smaller than this are compared absolutely (relative error of a near-zero value is noise). */
+const FLOOR = 1e-3;
+const MAX_RELATIVE_ERROR = 1e-6;
+/** Summing per-step terms twice differs from doubling the sum only by float64 rounding. */
+const ACCUMULATION_TOLERANCE = 1e-12;
+
+interface Problem {
+  cell: CellKernel;
+  p: Params;
+  x: Float;
+  h0: Float;
+  c0: Float | null;
+  mask: Uint8Array | null;
+  reverse: boolean;
+  R: { h: Float; hT: Float; cT: Float };
+}
+
+function makeProblem(cell: CellKernel, seed: number, masked: boolean, reverse: boolean): Problem {
+  const rng = new Random(seed);
+  const p: Params = {};
+  for (const w of cell.weights) {
+    const n = w.shape.reduce((a, b) => a * b, 1);
+    // Gains around 1 with spread; everything else centred random.
+    p[w.name] = randomArray(rng, n, w.name.endsWith('amma') ? 0.5 : 0.7);
+    if (w.name.endsWith('amma')) for (let i = 0; i < n; i++) p[w.name][i] += 1;
+  }
+  let mask: Uint8Array | null = null;
+  if (masked) {
+    mask = new Uint8Array(T * B).fill(1);
+    // Row 0: trailing padding; row 1: leading padding; row 2: holes.
+    for (let t = 0; t < T; t++) {
+      if (t >= 5) mask[t * B + 0] = 0;
+      if (t < 2) mask[t * B + 1] = 0;
+      if (t % 3 === 1) mask[t * B + 2] = 0;
+    }
+  }
+  return {
+    cell,
+    p,
+    x: randomArray(rng, T * B * D),
+    h0: randomArray(rng, B * U, 0.5),
+    c0: cell.hasCellState ? randomArray(rng, B * U, 0.5) : null,
+    mask,
+    reverse,
+    R: { h: randomArray(rng, T * B * U), hT: randomArray(rng, B * U), cT: randomArray(rng, B * U) },
+  };
+}
+
+function loss(pr: Problem): number {
+  const out = recurrentForward(pr.cell, pr.p, pr.x, {
+    T,
+    B,
+    h0: pr.h0,
+    c0: pr.c0,
+    mask: pr.mask,
+    reverse: pr.reverse,
+  });
+  let sum = 0;
+  for (let i = 0; i < out.h.length; i++) sum += out.h[i] * pr.R.h[i];
+  for (let i = 0; i < out.hT.length; i++) sum += out.hT[i] * pr.R.hT[i];
+  if (out.cT) for (let i = 0; i < out.cT.length; i++) sum += out.cT[i] * pr.R.cT[i];
+  return sum;
+}
+
+function numericGradient(pr: Problem, array: Float): Float64Array {
+  const grad = new Float64Array(array.length);
+  for (let i = 0; i < array.length; i++) {
+    const saved = array[i];
+    array[i] = saved + STEP;
+    const plus = loss(pr);
+    array[i] = saved - STEP;
+    const minus = loss(pr);
+    array[i] = saved;
+    grad[i] = (plus - minus) / (2 * STEP);
+  }
+  return grad;
+}
+
+function analyticGradients(pr: Problem): { g: Params; dx: Float; dh0: Float; dc0: Float | null } {
+  const out = recurrentForward(pr.cell, pr.p, pr.x, {
+    T,
+    B,
+    h0: pr.h0,
+    c0: pr.c0,
+    mask: pr.mask,
+    reverse: pr.reverse,
+  });
+  const g = zeroGradients(pr.cell, pr.x);
+  const { dx, dh0, dc0 } = recurrentBackward(g, out.saved, pr.p, { dh: pr.R.h, dhT: pr.R.hT, dcT: pr.R.cT });
+  return { g, dx, dh0, dc0 };
+}
+
+function check(what: string, analytic: ArrayLike<number>, numeric: ArrayLike<number>): void {
+  const w = worstRelative(analytic, numeric, FLOOR);
+  assert.ok(
+    w.error < MAX_RELATIVE_ERROR,
+    `${what}: relative error ${w.error.toExponential(2)} at [${w.index}]: analytic ${w.a}, numeric ${w.b}`,
+  );
+}
+
+describe('backward = finite differences (float64)', () => {
+  for (const c of CELL_CASES) {
+    for (const [masked, reverse] of [
+      [false, false],
+      [true, false],
+      [true, true],
+    ]) {
+      const variant = `${masked ? 'masked' : 'unmasked'}, ${reverse ? 'reverse' : 'forward'}`;
+      it(`${c.name} (${variant})`, () => {
+        const pr = makeProblem(c.make(U, D), 17 + Number(masked) + 2 * Number(reverse), masked, reverse);
+        const a = analyticGradients(pr);
+        for (const w of pr.cell.weights) check(`d${w.name}`, a.g[w.name], numericGradient(pr, pr.p[w.name]));
+        check('dx', a.dx, numericGradient(pr, pr.x));
+        check('dh0', a.dh0, numericGradient(pr, pr.h0));
+        if (pr.c0) check('dc0', a.dc0!, numericGradient(pr, pr.c0));
+      });
+    }
+  }
+
+  it('the check can fail: a wrong gradient is caught', () => {
+    const pr = makeProblem(CELL_CASES[1].make(U, D), 3, false, false);
+    const a = analyticGradients(pr);
+    a.g.gamma[2] *= 1.001;
+    assert.throws(() => check('dgamma', a.g.gamma, numericGradient(pr, pr.p.gamma)), /relative error/);
+  });
+});
+
+describe('backward accumulates into parameter gradients', () => {
+  for (const c of CELL_CASES) {
+    it(`${c.name}: two backward calls give twice the gradient (to rounding)`, () => {
+      const pr = makeProblem(c.make(U, D), 5, true, false);
+      const out = recurrentForward(pr.cell, pr.p, pr.x, { T, B, h0: pr.h0, c0: pr.c0, mask: pr.mask });
+      const once = zeroGradients(pr.cell, pr.x);
+      recurrentBackward(once, out.saved, pr.p, { dh: pr.R.h });
+      const twice = zeroGradients(pr.cell, pr.x);
+      recurrentBackward(twice, out.saved, pr.p, { dh: pr.R.h });
+      recurrentBackward(twice, out.saved, pr.p, { dh: pr.R.h });
+      for (const w of pr.cell.weights) {
+        const doubled = once[w.name].map((v) => 2 * v);
+        assertClose(`d${w.name}`, twice[w.name], doubled, ACCUMULATION_TOLERANCE, 1e-12);
+      }
+    });
+  }
+});
