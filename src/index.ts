@@ -26,3 +26,4 @@ export {
   type SavedSequence,
 } from './kernels/reference/recurrence.js';
 export { layerNormForward, layerNormBackward, LAYER_NORM_EPSILON } from './kernels/reference/layerNorm.js';
+export * as tasks from './data/tasks/index.js';
