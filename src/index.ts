@@ -27,3 +27,4 @@ export {
 } from './kernels/reference/recurrence.js';
 export { layerNormForward, layerNormBackward, LAYER_NORM_EPSILON } from './kernels/reference/layerNorm.js';
 export * as tasks from './data/tasks/index.js';
+export * as text from './data/text/index.js';

