@@ -7,7 +7,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ValueError, ShapeError } from '../src/errors.js';
-import { CharVocabulary, holdOut, loadCorpus, TextStreams } from '../src/data/text/index.js';
+import {
+  CharVocabulary,
+  groupSplit,
+  holdOut,
+  loadCorpus,
+  OOV_ID,
+  padSequences,
+  randomSplit,
+  TextStreams,
+  tokenizeWords,
+  WordVocabulary,
+} from '../src/data/text/index.js';
 
 describe('corpus', () => {
   const dir = mkdtempSync(join(tmpdir(), 'novolstm-corpus-'));
@@ -117,5 +128,57 @@ describe('TextStreams (TBPTT)', () => {
     assert.equal(train.length + validation.length, N);
     assert.equal(validation[0], train.length);
     assert.equal(validation.length, N - Math.floor(N * 0.95));
+  });
+});
+
+describe('words', () => {
+  it('tokenizeWords: lower case, letters/digits/apostrophes, Unicode', () => {
+    assert.deepEqual(tokenizeWords("The whale's jaw — 1851, Ahab’s Pequod!"), [
+      'the',
+      "whale's",
+      'jaw',
+      '1851',
+      'ahab’s',
+      'pequod',
+    ]);
+  });
+  it('WordVocabulary: 0 padding, 1 unknown, then by frequency with alphabetical ties; maxSize', () => {
+    const v = WordVocabulary.fromTexts(['b a a c', 'c a d'], { maxSize: 5 });
+    assert.deepEqual(v.words, ['a', 'c', 'b']);
+    assert.equal(v.size, 5);
+    assert.deepEqual([...v.encode('a b c d zebra')], [2, 4, 3, OOV_ID, OOV_ID]);
+    assert.deepEqual(WordVocabulary.fromJSON(v.toJSON()).words, v.words);
+  });
+  it('padSequences as Keras: pre-padding and pre-truncating by default; post on request', () => {
+    const seqs = [[1, 2, 3], [4], [5, 6, 7, 8, 9]];
+    assert.deepEqual([...padSequences(seqs, { maxLen: 4 })], [0, 1, 2, 3, 0, 0, 0, 4, 6, 7, 8, 9]);
+    assert.deepEqual(
+      [...padSequences(seqs, { maxLen: 4, padding: 'post', truncating: 'post' })],
+      [1, 2, 3, 0, 4, 0, 0, 0, 5, 6, 7, 8],
+    );
+    assert.throws(() => padSequences(seqs, { maxLen: 0 }), /maxLen/);
+  });
+});
+
+describe('splits', () => {
+  it('randomSplit: disjoint, complete, seeded', () => {
+    const s = randomSplit(101, 0.2, 3);
+    assert.equal(s.validation.length, 20);
+    assert.deepEqual(
+      [...s.train, ...s.validation].sort((a, b) => a - b),
+      [...Array(101).keys()],
+    );
+    assert.deepEqual(randomSplit(101, 0.2, 3), s);
+    assert.notDeepEqual(randomSplit(101, 0.2, 4), s);
+  });
+  it('groupSplit keeps every group on one side', () => {
+    const groups = Array.from({ length: 300 }, (_, i) => `address-${i % 23}`);
+    const s = groupSplit(groups, 0.1, 5);
+    const trainGroups = new Set(s.train.map((i) => groups[i]));
+    for (const i of s.validation) assert.ok(!trainGroups.has(groups[i]), `group ${groups[i]} on both sides`);
+    assert.ok(
+      s.validation.length >= 30 && s.validation.length < 60,
+      `validation size ${s.validation.length}`,
+    );
   });
 });
