@@ -28,3 +28,4 @@ export {
 export { layerNormForward, layerNormBackward, LAYER_NORM_EPSILON } from './kernels/reference/layerNorm.js';
 export * as tasks from './data/tasks/index.js';
 export * as text from './data/text/index.js';
+export { sampleToken, checkSamplingOptions, type SamplingOptions } from './generation/sampling.js';
