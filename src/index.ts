@@ -29,3 +29,4 @@ export { layerNormForward, layerNormBackward, LAYER_NORM_EPSILON } from './kerne
 export * as tasks from './data/tasks/index.js';
 export * as text from './data/text/index.js';
 export { sampleToken, checkSamplingOptions, type SamplingOptions } from './generation/sampling.js';
+export { lineChartSvg, type CurvePoint, type ChartOptions } from './report/charts.js';
