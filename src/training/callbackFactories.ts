@@ -1,0 +1,2 @@
+/** `nl.callbacks.*`: the callback factories users call. */
+export { earlyStopping } from './callbacks.js';
