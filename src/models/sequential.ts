@@ -135,7 +135,6 @@ export class Sequential {
     }
     placed.add(layer);
     this.layers.push(layer);
-    if (this.layers.length === 1 && layer.declaredInputShape) this.build(layer.declaredInputShape);
   }
 
   private uniqueName(base: string): string {
@@ -146,8 +145,15 @@ export class Sequential {
     return `${base}_${i}`;
   }
 
+  /** Whether the weights exist; a first layer with `inputShape` builds the model on first need. */
   get isBuilt(): boolean {
+    this.buildDeclared();
     return this.built;
+  }
+
+  private buildDeclared(): void {
+    const declared = this.layers[0]?.declaredInputShape;
+    if (!this.built && declared) this.build(declared);
   }
 
   /** Shape of one input row (without the batch axis); null entries accept any length. */
@@ -173,11 +179,11 @@ export class Sequential {
     const initRng = new Random(this.seed);
     for (const layer of this.layers) layer.initialize(initRng);
     this.built = true;
-    if (this.compiled) this.checkLossFits(this.compiled.loss);
   }
 
   /** Builds from the first data seen: the time axis of a sequence model stays free. */
   private buildFrom(x: Tensor): void {
+    this.buildDeclared();
     if (this.built) return;
     const first = this.layers[0];
     const rowShape: (number | null)[] = [...x.shape.slice(1)];
@@ -219,12 +225,15 @@ export class Sequential {
       throw new ConfigError(label, 'metrics must be an array', "e.g. ['accuracy']", String(options.metrics));
     }
     const metrics = (options.metrics ?? []).map((m) => resolveMetric(m, loss));
-    if (this.built) this.checkLossFits(loss);
+    this.checkLossFits(loss);
     this.compiled = { optimizer, loss, metrics };
   }
 
   /** A fused cross-entropy needs the matching activation on a final Dense layer. */
   private checkLossFits(loss: LossName): void {
+    if (this.layers.length === 0) {
+      throw new ConfigError(`model '${this.name}'`, 'has no layers', 'at least one layer', 0);
+    }
     const fused = fusedActivation(loss);
     if (!fused) return;
     const last = this.layers[this.layers.length - 1];
@@ -425,7 +434,7 @@ export class Sequential {
 
   /** Prints the Keras-style table (through `printFn`, default console.log). */
   summary(options: { printFn?: (line: string) => void } = {}): void {
-    if (!this.built) {
+    if (!this.isBuilt) {
       throw new ConfigError(
         'summary',
         'the model is not built yet',
@@ -439,11 +448,12 @@ export class Sequential {
 
   /** Copies of every weight, layer by layer, each in its Keras shape. */
   getWeights(): Tensor[] {
+    this.buildDeclared();
     return this.entries.map((e) => new Tensor(this.values.slice(e.offset, e.offset + e.size), e.shape));
   }
 
   setWeights(weights: readonly Tensor[]): void {
-    if (!this.built)
+    if (!this.isBuilt)
       throw new ConfigError('setWeights', 'the model is not built yet', 'a built model', 'unbuilt');
     if (!Array.isArray(weights) || weights.length !== this.entries.length) {
       throw new ShapeError(
