@@ -111,6 +111,31 @@ const CASES: readonly GradientCase[] = [
     }),
   },
   {
+    name: 'masking → layerNormalization → lstm(goBackwards) → dense(softmax), padded float input',
+    make: () =>
+      nl.sequential([
+        nl.layers.masking({ inputShape: [null, 4] }),
+        nl.layers.layerNormalization(),
+        nl.layers.lstm({ units: 5, goBackwards: true }),
+        nl.layers.dense({ units: 3, activation: 'softmax' }),
+      ]),
+    loss: 'sparseCategoricalCrossentropy',
+    data: (rng) => {
+      const x = randomFloats(rng, [B, T, 4]);
+      // Trailing padding of random length in each row.
+      for (let b = 0; b < B; b++)
+        for (let t = 1 + rng.int(T); t < T; t++) x.data.fill(0, (b * T + t) * 4, (b * T + t + 1) * 4);
+      return {
+        x,
+        y: nl.tensor(
+          Array.from({ length: B }, () => rng.int(3)),
+          undefined,
+          'int32',
+        ),
+      };
+    },
+  },
+  {
     name: 'float input → lstm(returnSequences) → dense(linear) per step, mean squared error',
     make: () =>
       nl.sequential([

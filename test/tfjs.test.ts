@@ -157,4 +157,31 @@ describe('agrees with TensorFlow.js', () => {
     );
     assert.ok(compared > 5);
   });
+
+  it('masking → layerNormalization → GRU(resetAfter false) → dense(sigmoid) on padded float input', () => {
+    const rng = new Random(57);
+    const [B, T, D] = [4, 6, 3];
+    const x = randomFloats(rng, [B, T, D]);
+    for (let b = 0; b < B; b++)
+      for (let t = 2 + b; t < T; t++) x.data.fill(0, (b * T + t) * D, (b * T + t + 1) * D);
+    const ours = nl.sequential([
+      nl.layers.masking({ inputShape: [T, D] }),
+      nl.layers.layerNormalization(),
+      nl.layers.gru({ units: 5, resetAfter: false }),
+      nl.layers.dense({ units: 1, activation: 'sigmoid' }),
+    ]);
+    perturbWeights(ours, 58);
+    const theirs = tfModel(
+      ours,
+      () => [
+        tf.layers.masking({ inputShape: [T, D] }),
+        tf.layers.layerNormalization(),
+        tf.layers.gru({ units: 5, recurrentActivation: 'sigmoid', resetAfter: false } as never),
+        tf.layers.dense({ units: 1, activation: 'sigmoid' }),
+      ],
+      [T, D],
+    );
+    const expected = (theirs.predict(tf.tensor(x.data, [B, T, D])) as tf.Tensor).dataSync();
+    assertClose('predict', ours.predict(x).data, expected, PREDICTION_TOLERANCE);
+  });
 });

@@ -8,6 +8,8 @@ import { Dense, type DenseOptions } from './dense.js';
 import { Dropout, type DropoutOptions } from './dropout.js';
 import { Embedding, type EmbeddingOptions } from './embedding.js';
 import type { Layer } from './layer.js';
+import { Masking, type MaskingOptions } from './masking.js';
+import { LayerNormalization, type LayerNormalizationOptions } from './normalization.js';
 import {
   Recurrent,
   type GruLayerOptions,
@@ -39,6 +41,14 @@ export function dropout(options: DropoutOptions): Dropout {
   return new Dropout(options);
 }
 
+export function layerNormalization(options: LayerNormalizationOptions = {}): LayerNormalization {
+  return new LayerNormalization(options);
+}
+
+export function masking(options: MaskingOptions = {}): Masking {
+  return new Masking(options);
+}
+
 const REGISTRY: Readonly<Record<string, (options: never) => Layer>> = Object.freeze({
   Embedding: embedding,
   LSTM: lstm,
@@ -46,6 +56,8 @@ const REGISTRY: Readonly<Record<string, (options: never) => Layer>> = Object.fre
   GRU: gru,
   Dense: dense,
   Dropout: dropout,
+  LayerNormalization: layerNormalization,
+  Masking: masking,
 });
 
 /** A new layer of a registered class; the constructor checks every option strictly. */
@@ -61,7 +73,7 @@ export function layerFromConfig(className: unknown, options: object): Layer {
   return REGISTRY[className](options as never);
 }
 
-export { Dense, Dropout, Embedding, Recurrent };
+export { Dense, Dropout, Embedding, LayerNormalization, Masking, Recurrent };
 export type {
   DenseOptions,
   DropoutOptions,

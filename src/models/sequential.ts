@@ -14,6 +14,7 @@ import { activationForward } from '../kernels/reference/activations.js';
 import { Dense } from '../layers/dense.js';
 import { Embedding } from '../layers/embedding.js';
 import type { Batch, ConfigValue, Layer, LayerStep, Shape } from '../layers/layer.js';
+import { Masking } from '../layers/masking.js';
 import { Recurrent } from '../layers/recurrent.js';
 import { Random } from '../random.js';
 import { asTensor, Tensor } from '../tensor.js';
@@ -187,7 +188,12 @@ export class Sequential {
     if (this.built) return;
     const first = this.layers[0];
     const rowShape: (number | null)[] = [...x.shape.slice(1)];
-    if ((first instanceof Embedding || first instanceof Recurrent) && rowShape.length > 0) rowShape[0] = null;
+    if (
+      (first instanceof Embedding || first instanceof Recurrent || first instanceof Masking) &&
+      rowShape.length > 0
+    ) {
+      rowShape[0] = null;
+    }
     this.build(rowShape);
   }
 
