@@ -42,7 +42,17 @@ export {
 } from './training/optimizers.js';
 export * as optimizers from './training/optimizerFactories.js';
 export * as callbacks from './training/callbackFactories.js';
-export type { Callback, Logs, EarlyStopping, EarlyStoppingOptions } from './training/callbacks.js';
+export type {
+  Callback,
+  Logs,
+  EarlyStopping,
+  EarlyStoppingOptions,
+  ModelCheckpoint,
+  ModelCheckpointOptions,
+  ReduceLROnPlateau,
+  ReduceLROnPlateauOptions,
+  TerminateOnNaN,
+} from './training/callbacks.js';
 export type { FitOptions, History } from './training/fit.js';
 export { LOSSES, type LossName } from './training/losses.js';
 export { METRICS, type MetricName } from './training/metrics.js';

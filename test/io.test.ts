@@ -265,3 +265,39 @@ describe('atomic writes', () => {
     }
   });
 });
+
+describe('modelCheckpoint', () => {
+  it('saves every epoch into {epoch} directories that load and resume', async () => {
+    const root = await tempDir();
+    const { x, y } = data(4, 16);
+    const model = makeModel();
+    const checkpoint = nl.callbacks.modelCheckpoint({
+      filepath: join(root, 'ckpt-{epoch}'),
+      monitor: 'loss',
+    });
+    await model.fit(x, y, { batchSize: 8, epochs: 2, verbose: 0, callbacks: [checkpoint] });
+    assert.deepEqual(checkpoint.saved, [join(root, 'ckpt-1'), join(root, 'ckpt-2')]);
+    const last = await nl.loadModel(join(root, 'ckpt-2'));
+    assert.deepEqual(last.predict(x).data, model.predict(x).data);
+    const firstEpoch = await nl.loadModel(join(root, 'ckpt-1'));
+    assert.notDeepEqual(firstEpoch.values, model.values);
+  });
+
+  it('saveBestOnly saves only on improvement', async () => {
+    const root = await tempDir();
+    const { x, y } = data(4, 16);
+    const model = makeModel();
+    const checkpoint = nl.callbacks.modelCheckpoint({
+      filepath: join(root, 'best-{epoch}'),
+      monitor: 'loss',
+      saveBestOnly: true,
+    });
+    let losses: number[] = [];
+    const h = await model.fit(x, y, { batchSize: 8, epochs: 3, verbose: 0, callbacks: [checkpoint] });
+    losses = h.history.loss;
+    const expected = losses
+      .map((l, i) => (losses.slice(0, i).every((p) => l < p) ? join(root, `best-${i + 1}`) : null))
+      .filter((d) => d !== null);
+    assert.deepEqual(checkpoint.saved, expected);
+  });
+});

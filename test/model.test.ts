@@ -552,3 +552,43 @@ describe('tensor', () => {
     assert.throws(() => nl.tensor([1, 2, 3], [2, 2]), ShapeError);
   });
 });
+
+describe('callbacks', () => {
+  it('reduceLROnPlateau multiplies the learning rate by factor after patience epochs without improvement', async () => {
+    const { x, y } = lastTokenTask(46, 20);
+    const model = classifier('gru');
+    const optimizer = nl.optimizers.sgd({ learningRate: 0.1 });
+    model.compile({ optimizer, loss: 'sparseCategoricalCrossentropy' });
+    const reduce = nl.callbacks.reduceLROnPlateau({
+      monitor: 'loss',
+      minDelta: 1e9,
+      patience: 1,
+      factor: 0.5,
+    });
+    const seen: number[] = [];
+    await model.fit(x, y, {
+      epochs: 3,
+      verbose: 0,
+      callbacks: [{ onEpochBegin: () => void seen.push(optimizer.learningRate) }, reduce],
+    });
+    assert.deepEqual(seen, [0.1, 0.1, 0.05]);
+    assert.equal(optimizer.learningRate, 0.025);
+  });
+
+  it('terminateOnNaN stops at the first batch with a non-finite loss', async () => {
+    const rng = new Random(47);
+    const model = nl.sequential([nl.layers.dense({ units: 2, inputShape: [3] })]);
+    model.compile({ optimizer: nl.optimizers.sgd({ learningRate: 1e30 }), loss: 'meanSquaredError' });
+    const stop = nl.callbacks.terminateOnNaN();
+    let batches = 0;
+    const h = await model.fit(randomFloats(rng, [40, 3]), randomFloats(rng, [40, 2]), {
+      batchSize: 4,
+      epochs: 5,
+      verbose: 0,
+      callbacks: [{ onBatchEnd: () => void batches++ }, stop],
+    });
+    assert.ok(stop.stoppedAt >= 0, 'stopped');
+    assert.equal(h.epoch.length, 1);
+    assert.ok(batches < 10, `stopped after ${batches} of 10 batches`);
+  });
+});

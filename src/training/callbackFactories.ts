@@ -1,2 +1,2 @@
 /** `nl.callbacks.*`: the callback factories users call. */
-export { earlyStopping } from './callbacks.js';
+export { earlyStopping, modelCheckpoint, reduceLROnPlateau, terminateOnNaN } from './callbacks.js';

@@ -142,6 +142,8 @@ export async function fitLoop(
         ...namedLogs(model.report(totals), metricNames, ''),
       };
       for (const cb of callbacks) await cb.onBatchEnd?.(batch, batchLogs);
+      // As Keras: a callback can stop training mid-epoch (terminateOnNaN does).
+      if (model.stopTraining) break;
     }
     const logs: Logs = namedLogs(model.report(epochTotals), metricNames, '');
     if (validation) {
