@@ -39,6 +39,14 @@ function data(seed: number, N: number): { x: nl.Tensor; y: nl.Tensor } {
   };
 }
 
+/** Float sequences [B, 5, 3] with some all-zero (masked) steps. */
+function randomFloatsFor(B: number): nl.Tensor {
+  const rng = new Random(9);
+  const data = new Float32Array(B * 5 * 3);
+  for (let i = 0; i < data.length; i++) data[i] = Math.floor(i / 3) % 4 === 3 ? 0 : 2 * rng.uniform() - 1;
+  return nl.tensor(data, [B, 5, 3]);
+}
+
 function makeModel(): nl.Sequential {
   const model = nl.sequential({
     layers: [
@@ -120,6 +128,36 @@ describe('save and loadModel', () => {
     assert.ok(worst <= RESUME_TOLERANCE, `largest weight difference ${worst}`);
     assert.deepEqual(hResumed.history.loss, hStraight.history.loss.slice(2));
     assert.equal(resumed.compiled?.optimizer.iterations, straight.compiled?.optimizer.iterations);
+  });
+
+  it('every layer type round-trips (bidirectional, masking, layerNormalization included)', async () => {
+    const model = nl.sequential([
+      nl.layers.masking({ inputShape: [null, 3] }),
+      nl.layers.layerNormalization({ epsilon: 1e-2 }),
+      nl.layers.bidirectional({
+        layer: nl.layers.novoLSTM({ units: 4, returnSequences: true, inputGate: 'reference' }),
+        mergeMode: 'ave',
+      }),
+      nl.layers.bidirectional({ layer: nl.layers.gru({ units: 3, resetAfter: false }) }),
+      nl.layers.dropout({ rate: 0.3 }),
+      nl.layers.dense({ units: 2, activation: 'sigmoid' }),
+    ]);
+    const x = randomFloatsFor(4);
+    model.predict(x);
+    const dir = await tempDir();
+    await model.save(dir);
+    const loaded = await nl.loadModel(dir);
+    assert.deepEqual(loaded.predict(x).data, model.predict(x).data);
+    assert.deepEqual(
+      loaded.layers.map((l) => l.getConfig()),
+      model.layers.map((l) => l.getConfig()),
+    );
+    const text = await readFile(join(dir, 'model.json'), 'utf8');
+    await writeFile(
+      join(dir, 'model.json'),
+      text.replace('"className": "GRU"', '"className": "constructor"'),
+    );
+    await assert.rejects(nl.loadModel(dir), /bidirectional: layer must be an lstm, novoLSTM or gru layer/);
   });
 
   it('an uncompiled model saves and loads without optimizer state', async () => {

@@ -136,6 +136,46 @@ const CASES: readonly GradientCase[] = [
     },
   },
   {
+    name: 'embedding(maskZero) → bidirectional(lstm, returnSequences, mul) → bidirectional(gru, concat) → dense(softmax)',
+    make: () =>
+      nl.sequential([
+        nl.layers.embedding({ inputDim: VOCAB, outputDim: 4, maskZero: true }),
+        nl.layers.bidirectional({
+          layer: nl.layers.lstm({ units: 3, returnSequences: true }),
+          mergeMode: 'mul',
+        }),
+        nl.layers.bidirectional({ layer: nl.layers.gru({ units: 4 }) }),
+        nl.layers.dense({ units: 3, activation: 'softmax' }),
+      ]),
+    loss: 'sparseCategoricalCrossentropy',
+    data: (rng) => ({
+      x: nl.tensor(paddedIds(rng, B, T, VOCAB), undefined, 'int32'),
+      y: nl.tensor(
+        Array.from({ length: B }, () => rng.int(3)),
+        undefined,
+        'int32',
+      ),
+    }),
+  },
+  {
+    name: 'float input → bidirectional(novoLSTM, returnSequences, ave) → bidirectional(lstm, returnSequences, sum) → dense per step, mse',
+    make: () =>
+      nl.sequential([
+        nl.layers.bidirectional({
+          layer: nl.layers.novoLSTM({ units: 3, returnSequences: true }),
+          mergeMode: 'ave',
+          inputShape: [null, 2],
+        }),
+        nl.layers.bidirectional({
+          layer: nl.layers.lstm({ units: 4, returnSequences: true }),
+          mergeMode: 'sum',
+        }),
+        nl.layers.dense({ units: 2 }),
+      ]),
+    loss: 'meanSquaredError',
+    data: (rng) => ({ x: randomFloats(rng, [B, T, 2]), y: randomFloats(rng, [B, T, 2]) }),
+  },
+  {
     name: 'float input → lstm(returnSequences) → dense(linear) per step, mean squared error',
     make: () =>
       nl.sequential([

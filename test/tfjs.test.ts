@@ -184,4 +184,48 @@ describe('agrees with TensorFlow.js', () => {
     const expected = (theirs.predict(tf.tensor(x.data, [B, T, D])) as tf.Tensor).dataSync();
     assertClose('predict', ours.predict(x).data, expected, PREDICTION_TOLERANCE);
   });
+
+  for (const mergeMode of ['concat', 'ave'] as const) {
+    it(`bidirectional(LSTM, returnSequences, ${mergeMode}) → bidirectional(GRU, mul) → dense(softmax)`, () => {
+      const rng = new Random(59);
+      const [B, T, D] = [3, 5, 4];
+      const ours = nl.sequential([
+        nl.layers.bidirectional({
+          layer: nl.layers.lstm({ units: 4, returnSequences: true }),
+          mergeMode,
+          inputShape: [T, D],
+        }),
+        nl.layers.bidirectional({ layer: nl.layers.gru({ units: 3, resetAfter: false }), mergeMode: 'mul' }),
+        nl.layers.dense({ units: 3, activation: 'softmax' }),
+      ]);
+      perturbWeights(ours, 60);
+      const theirs = tfModel(
+        ours,
+        () => [
+          tf.layers.bidirectional({
+            layer: tf.layers.lstm({
+              units: 4,
+              recurrentActivation: 'sigmoid',
+              returnSequences: true,
+            }) as never,
+            mergeMode,
+            inputShape: [T, D],
+          }),
+          tf.layers.bidirectional({
+            layer: tf.layers.gru({
+              units: 3,
+              recurrentActivation: 'sigmoid',
+              resetAfter: false,
+            } as never) as never,
+            mergeMode: 'mul',
+          }),
+          tf.layers.dense({ units: 3, activation: 'softmax' }),
+        ],
+        [T, D],
+      );
+      const x = randomFloats(rng, [B, T, D]);
+      const expected = (theirs.predict(tf.tensor(x.data, [B, T, D])) as tf.Tensor).dataSync();
+      assertClose('predict', ours.predict(x).data, expected, PREDICTION_TOLERANCE);
+    });
+  }
 });

@@ -4,6 +4,7 @@
  * these classes.
  */
 import { ConfigError } from '../errors.js';
+import { Bidirectional, type BidirectionalOptions } from './bidirectional.js';
 import { Dense, type DenseOptions } from './dense.js';
 import { Dropout, type DropoutOptions } from './dropout.js';
 import { Embedding, type EmbeddingOptions } from './embedding.js';
@@ -49,6 +50,10 @@ export function masking(options: MaskingOptions = {}): Masking {
   return new Masking(options);
 }
 
+export function bidirectional(options: BidirectionalOptions): Bidirectional {
+  return new Bidirectional(options);
+}
+
 const REGISTRY: Readonly<Record<string, (options: never) => Layer>> = Object.freeze({
   Embedding: embedding,
   LSTM: lstm,
@@ -58,6 +63,7 @@ const REGISTRY: Readonly<Record<string, (options: never) => Layer>> = Object.fre
   Dropout: dropout,
   LayerNormalization: layerNormalization,
   Masking: masking,
+  Bidirectional: bidirectional,
 });
 
 /** A new layer of a registered class; the constructor checks every option strictly. */
@@ -73,8 +79,9 @@ export function layerFromConfig(className: unknown, options: object): Layer {
   return REGISTRY[className](options as never);
 }
 
-export { Dense, Dropout, Embedding, LayerNormalization, Masking, Recurrent };
+export { Bidirectional, Dense, Dropout, Embedding, LayerNormalization, Masking, Recurrent };
 export type {
+  BidirectionalOptions,
   DenseOptions,
   DropoutOptions,
   EmbeddingOptions,

@@ -12,7 +12,8 @@ import type { Random } from '../random.js';
 export type Shape = readonly (number | null)[];
 
 /** JSON values a config may hold (what save writes and load reads back). */
-export type ConfigValue = number | string | boolean | null | readonly ConfigValue[];
+export type ConfigValue =
+  number | string | boolean | null | readonly ConfigValue[] | { readonly [key: string]: ConfigValue };
 export type LayerConfig = Readonly<Record<string, ConfigValue>>;
 
 /** An activation flowing between layers. */

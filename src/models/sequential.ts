@@ -11,6 +11,7 @@
  */
 import { ConfigError, ShapeError, ValueError } from '../errors.js';
 import { activationForward } from '../kernels/reference/activations.js';
+import { Bidirectional } from '../layers/bidirectional.js';
 import { Dense } from '../layers/dense.js';
 import { Embedding } from '../layers/embedding.js';
 import type { Batch, ConfigValue, Layer, LayerStep, Shape } from '../layers/layer.js';
@@ -189,7 +190,10 @@ export class Sequential {
     const first = this.layers[0];
     const rowShape: (number | null)[] = [...x.shape.slice(1)];
     if (
-      (first instanceof Embedding || first instanceof Recurrent || first instanceof Masking) &&
+      (first instanceof Embedding ||
+        first instanceof Recurrent ||
+        first instanceof Masking ||
+        first instanceof Bidirectional) &&
       rowShape.length > 0
     ) {
       rowShape[0] = null;
