@@ -30,3 +30,34 @@ export * as tasks from './data/tasks/index.js';
 export * as text from './data/text/index.js';
 export { sampleToken, checkSamplingOptions, type SamplingOptions } from './generation/sampling.js';
 export { lineChartSvg, type CurvePoint, type ChartOptions } from './report/charts.js';
+
+// Models and training: the Keras-style API (issue 4).
+export { Tensor, tensor, type DType, type NestedArray, type TensorData } from './tensor.js';
+export * as layers from './layers/index.js';
+export { Layer, type Batch, type Shape, type LayerConfig } from './layers/layer.js';
+export { sequential, Sequential, type SequentialOptions, type CompileOptions } from './models/sequential.js';
+export {
+  Optimizer,
+  SGD,
+  Adam,
+  type SgdOptions,
+  type AdamOptions,
+  type ParameterEntry,
+} from './training/optimizers.js';
+export * as optimizers from './training/optimizerFactories.js';
+export * as callbacks from './training/callbackFactories.js';
+export type {
+  Callback,
+  Logs,
+  EarlyStopping,
+  EarlyStoppingOptions,
+  ModelCheckpoint,
+  ModelCheckpointOptions,
+  ReduceLROnPlateau,
+  ReduceLROnPlateauOptions,
+  TerminateOnNaN,
+} from './training/callbacks.js';
+export type { FitOptions, History } from './training/fit.js';
+export { LOSSES, type LossName } from './training/losses.js';
+export { METRICS, type MetricName } from './training/metrics.js';
+export { loadModel } from './io/index.js';

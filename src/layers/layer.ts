@@ -1,0 +1,93 @@
+/**
+ * What every layer gives the model: shape inference, its weights (specs, initial values, views into the
+ * model's flat parameter and gradient arrays), forward and backward on a batch, and its config for saving.
+ *
+ * Layout: batch-major, as users pass data: a sequence batch is [B, T, D]. Layers that run time-major
+ * kernels (the recurrent ones) convert on the way in and out.
+ */
+import type { Params, WeightSpec } from '../kernels/reference/cell.js';
+import type { Random } from '../random.js';
+
+/** A shape without the batch axis; null = any length (the time axis of variable-length sequences). */
+export type Shape = readonly (number | null)[];
+
+/** JSON values a config may hold (what save writes and load reads back). */
+export type ConfigValue =
+  number | string | boolean | null | readonly ConfigValue[] | { readonly [key: string]: ConfigValue };
+export type LayerConfig = Readonly<Record<string, ConfigValue>>;
+
+/** An activation flowing between layers. */
+export interface Batch {
+  /** Float32Array, or Int32Array token ids into an embedding. Row-major in `shape`. */
+  readonly data: Float32Array | Int32Array;
+  /** [B, …] */
+  readonly shape: readonly number[];
+  /** [B, T] with 1 = real step, 0 = padding, for sequences that carry a mask; else null. */
+  readonly mask: Uint8Array | null;
+}
+
+export interface ForwardContext {
+  /** Dropout is active only in training. */
+  readonly training: boolean;
+  /** The model's training generator (dropout masks); every draw comes from it so runs repeat. */
+  readonly rng: Random;
+}
+
+export interface LayerStep {
+  readonly output: Batch;
+  /**
+   * Given the gradient w.r.t. the output (same shape), adds the weight gradients into the layer's
+   * gradient views and returns the gradient w.r.t. the input (null for an embedding: ids have none).
+   */
+  readonly backward: (dOutput: Float32Array) => Float32Array | null;
+}
+
+export abstract class Layer {
+  /** The Keras class name, e.g. 'Dense', 'NovoLSTM'. Save files store it. */
+  abstract readonly className: string;
+  name: string;
+  /** The input shape from the `inputShape` option (only meaningful on a first layer); null if not given. */
+  readonly declaredInputShape: Shape | null;
+  /** Set by build. */
+  inputShape: Shape | null = null;
+  outputShape: Shape | null = null;
+  /** Views into the model's flat arrays, set by bind. */
+  params: Params = {};
+  grads: Params = {};
+
+  constructor(name: string | undefined, inputShape: Shape | null) {
+    this.name = name ?? '';
+    this.declaredInputShape = inputShape;
+  }
+
+  /** Human-readable name for errors: `Dense 'dense_1'`. */
+  get label(): string {
+    return `${this.className} '${this.name}'`;
+  }
+
+  /** Checks the input shape, creates what the weights depend on, and returns the output shape. */
+  build(inputShape: Shape): Shape {
+    const out = this.computeOutputShape(inputShape);
+    this.inputShape = inputShape;
+    this.outputShape = out;
+    return out;
+  }
+
+  protected abstract computeOutputShape(inputShape: Shape): Shape;
+
+  /** The weights in their canonical (Keras) order; valid after build. */
+  abstract weightSpecs(): readonly WeightSpec[];
+
+  /** Writes the initial values into the bound parameter views. */
+  abstract initialize(rng: Random): void;
+
+  bind(params: Params, grads: Params): void {
+    this.params = params;
+    this.grads = grads;
+  }
+
+  abstract forward(input: Batch, ctx: ForwardContext): LayerStep;
+
+  /** Constructor options that rebuild this layer (minus inputShape and name, which the model adds). */
+  abstract getConfig(): LayerConfig;
+}

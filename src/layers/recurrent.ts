@@ -1,0 +1,261 @@
+/**
+ * The recurrent layers LSTM, NovoLSTM and GRU: Keras' layer semantics around one cell kernel.
+ *
+ * Sizes: B = batch rows, T = time steps, D = input features, u = units.
+ *
+ * Users pass batch-major x [B, T, D]; the kernels run time-major [T, B, D], so the layer transposes on
+ * the way in and back on the way out. With `goBackwards` the kernel runs t = T−1 … 0 (`reverse`) and
+ * stores each output at its own time index; Keras returns the outputs in processing order, so the layer
+ * flips the sequence (and its mask). `returnSequences: false` returns the final state h_T, which masked
+ * (padding) steps carry through unchanged, i.e. the output at each row's last real step.
+ *
+ * `dropout` is Keras' input dropout in its variational form: one keep-mask [B, D] per sequence, the same
+ * at every time step, drawn in training only.
+ */
+import { gruCell, lstmCell, novoLstmCell } from '../cells.js';
+import { initialWeights } from '../cells.js';
+import { ShapeError } from '../errors.js';
+import type { CellKernel, WeightSpec } from '../kernels/reference/cell.js';
+import { dropoutBackward, dropoutForward } from '../kernels/reference/dropout.js';
+import type { Random } from '../random.js';
+import { drawKeep } from './dropout.js';
+import {
+  Layer,
+  type Batch,
+  type ForwardContext,
+  type LayerConfig,
+  type LayerStep,
+  type Shape,
+} from './layer.js';
+import {
+  checkOptionKeys,
+  optionalBoolean,
+  optionalChoice,
+  optionalName,
+  optionalRate,
+  optionalShape,
+  positiveInt,
+} from './options.js';
+import { sequenceBackward, sequenceForward } from './recurrentKernels.js';
+
+export type RecurrentKind = 'LSTM' | 'NovoLSTM' | 'GRU';
+
+export interface RecurrentOptions {
+  readonly units: number;
+  /** Return the whole output sequence [B, T, u] (true) or only the final output [B, u] (false, default). */
+  readonly returnSequences?: boolean;
+  /** Process the sequence in reverse; the returned sequence is in processing order (as Keras). */
+  readonly goBackwards?: boolean;
+  /** Input dropout rate (variational: one mask per sequence). */
+  readonly dropout?: number;
+  readonly name?: string;
+  readonly inputShape?: Shape;
+}
+
+/** The standard LSTM has no options beyond the common ones. */
+export type LstmLayerOptions = RecurrentOptions;
+
+export interface NovoLstmLayerOptions extends RecurrentOptions {
+  readonly inputGate?: 'readme' | 'reference';
+  readonly layerNorm?: 'inputGate' | 'all';
+}
+
+export interface GruLayerOptions extends RecurrentOptions {
+  readonly resetAfter?: boolean;
+}
+
+const COMMON = ['units', 'returnSequences', 'goBackwards', 'dropout', 'name', 'inputShape'];
+const CELL_OPTIONS: Record<RecurrentKind, readonly string[]> = {
+  LSTM: [],
+  NovoLSTM: ['inputGate', 'layerNorm'],
+  GRU: ['resetAfter'],
+};
+/** Keras options that exist but are not implemented yet: rejected by name rather than ignored. */
+const NOT_YET = [
+  'returnState',
+  'stateful',
+  'recurrentDropout',
+  'unroll',
+  'implementation',
+  'activation',
+  'recurrentActivation',
+  'useBias',
+  'kernelInitializer',
+  'recurrentInitializer',
+  'biasInitializer',
+  'unitForgetBias',
+  'kernelRegularizer',
+  'recurrentRegularizer',
+  'biasRegularizer',
+  'timeMajor',
+  'initialState',
+];
+
+interface RecurrentSaved {
+  readonly saved: ReturnType<typeof sequenceForward>['saved'];
+  readonly B: number;
+  readonly T: number;
+  /** The input dropout keep-mask [B, D], or null when dropout is off. */
+  readonly keep: Float32Array | null;
+}
+
+export class Recurrent extends Layer {
+  readonly className: RecurrentKind;
+  readonly units: number;
+  readonly returnSequences: boolean;
+  readonly goBackwards: boolean;
+  readonly dropout: number;
+  /** Options handed to the cell factory (inputGate, layerNorm, resetAfter), as given. */
+  readonly cellOptions: Readonly<Record<string, string | boolean>>;
+  private cell: CellKernel | null = null;
+
+  constructor(kind: RecurrentKind, options: RecurrentOptions) {
+    const label = kind.toLowerCase();
+    const o = checkOptionKeys(label, options, [...COMMON, ...CELL_OPTIONS[kind]], NOT_YET);
+    super(optionalName(label, o.name), optionalShape(label, o.inputShape));
+    this.className = kind;
+    this.units = positiveInt(label, 'units', o.units);
+    this.returnSequences = optionalBoolean(label, 'returnSequences', o.returnSequences, false);
+    this.goBackwards = optionalBoolean(label, 'goBackwards', o.goBackwards, false);
+    this.dropout = optionalRate(label, 'dropout', o.dropout);
+    const cellOptions: Record<string, string | boolean> = {};
+    if (kind === 'NovoLSTM') {
+      cellOptions.inputGate = optionalChoice(
+        label,
+        'inputGate',
+        o.inputGate,
+        ['readme', 'reference'],
+        'readme',
+      );
+      cellOptions.layerNorm = optionalChoice(
+        label,
+        'layerNorm',
+        o.layerNorm,
+        ['inputGate', 'all'],
+        'inputGate',
+      );
+    } else if (kind === 'GRU') {
+      cellOptions.resetAfter = optionalBoolean(label, 'resetAfter', o.resetAfter, true);
+    }
+    this.cellOptions = cellOptions;
+  }
+
+  protected computeOutputShape(inputShape: Shape): Shape {
+    if (inputShape.length !== 2 || inputShape[1] === null) {
+      throw new ShapeError(
+        this.label,
+        'input must be a sequence [batch, time, features]',
+        '[T, D] per row',
+        JSON.stringify(inputShape),
+      );
+    }
+    const D = inputShape[1];
+    const base = { units: this.units, inputDim: D, name: this.name };
+    if (this.className === 'LSTM') this.cell = lstmCell(base);
+    else if (this.className === 'NovoLSTM')
+      this.cell = novoLstmCell({ ...base, ...(this.cellOptions as object) });
+    else this.cell = gruCell({ ...base, ...(this.cellOptions as object) });
+    return this.returnSequences ? [inputShape[0], this.units] : [this.units];
+  }
+
+  private get builtCell(): CellKernel {
+    if (!this.cell)
+      throw new ShapeError(this.label, 'the layer is not built yet', 'a built layer', 'unbuilt');
+    return this.cell;
+  }
+
+  weightSpecs(): readonly WeightSpec[] {
+    return this.builtCell.weights;
+  }
+
+  initialize(rng: Random): void {
+    const initial = initialWeights(this.builtCell, rng.nextUint32());
+    for (const { name } of this.builtCell.weights) this.params[name].set(initial[name]);
+  }
+
+  forward(input: Batch, ctx: ForwardContext): LayerStep {
+    const cell = this.builtCell;
+    const D = cell.inputDim;
+    const u = this.units;
+    const x = input.data;
+    if (!(x instanceof Float32Array) || input.shape.length !== 3 || input.shape[2] !== D) {
+      throw new ShapeError(
+        this.label,
+        `input must be [batch, time, ${D}] float32`,
+        `[B, T, ${D}]`,
+        `[${input.shape.join(', ')}] ${x.constructor.name}`,
+      );
+    }
+    const [B, T] = input.shape;
+    const xt = new Float32Array(T * B * D); // [T, B, D]
+    for (let b = 0; b < B; b++) {
+      for (let t = 0; t < T; t++) xt.set(x.subarray((b * T + t) * D, (b * T + t + 1) * D), (t * B + b) * D);
+    }
+    let keep: Float32Array | null = null;
+    if (ctx.training && this.dropout > 0) {
+      keep = drawKeep(new Float32Array(B * D), this.dropout, ctx.rng); // [B, D]
+      dropoutForward(xt, xt, keep, T * B * D, B * D);
+    }
+    let maskT: Uint8Array | null = null; // [T, B]
+    if (input.mask) {
+      maskT = new Uint8Array(T * B);
+      for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) maskT[t * B + b] = input.mask[b * T + t];
+    }
+    const out = sequenceForward(cell, this.params, xt, { T, B, mask: maskT, reverse: this.goBackwards });
+    const saved: RecurrentSaved = { saved: out.saved, B, T, keep };
+
+    let output: Batch;
+    if (this.returnSequences) {
+      const y = new Float32Array(B * T * u); // [B, T, u], in processing order
+      let mask: Uint8Array | null = null; // [B, T]
+      if (input.mask) mask = new Uint8Array(B * T);
+      for (let b = 0; b < B; b++) {
+        for (let k = 0; k < T; k++) {
+          const t = this.goBackwards ? T - 1 - k : k;
+          y.set(out.h.subarray((t * B + b) * u, (t * B + b + 1) * u), (b * T + k) * u);
+          if (mask && input.mask) mask[b * T + k] = input.mask[b * T + t];
+        }
+      }
+      output = { data: y, shape: [B, T, u], mask };
+    } else {
+      output = { data: out.hT as Float32Array, shape: [B, u], mask: null };
+    }
+    return { output, backward: (dy) => this.backward(dy, saved) };
+  }
+
+  private backward(dy: Float32Array, s: RecurrentSaved): Float32Array {
+    const { B, T, keep } = s;
+    const u = this.units;
+    const D = this.builtCell.inputDim;
+    let upstream;
+    if (this.returnSequences) {
+      const dh = new Float32Array(T * B * u); // [T, B, u]
+      for (let b = 0; b < B; b++) {
+        for (let k = 0; k < T; k++) {
+          const t = this.goBackwards ? T - 1 - k : k;
+          dh.set(dy.subarray((b * T + k) * u, (b * T + k + 1) * u), (t * B + b) * u);
+        }
+      }
+      upstream = { dh };
+    } else {
+      upstream = { dhT: dy };
+    }
+    const { dx } = sequenceBackward(this.grads, s.saved, this.params, upstream);
+    if (keep) dropoutBackward(dx, dx, keep, T * B * D, B * D);
+    const out = new Float32Array(B * T * D); // [B, T, D]
+    for (let b = 0; b < B; b++) {
+      for (let t = 0; t < T; t++) out.set(dx.subarray((t * B + b) * D, (t * B + b + 1) * D), (b * T + t) * D);
+    }
+    return out;
+  }
+
+  getConfig(): LayerConfig {
+    return {
+      units: this.units,
+      returnSequences: this.returnSequences,
+      goBackwards: this.goBackwards,
+      dropout: this.dropout,
+      ...this.cellOptions,
+    };
+  }
+}

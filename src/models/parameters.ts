@@ -1,0 +1,43 @@
+/**
+ * The model's parameters and gradients: one flat Float32Array each, [N], with every layer's weights as
+ * named views into them (`layer.params.kernel` is a subarray). The optimizer updates the flat array in one
+ * loop, and a checkpoint writes it as one blob.
+ */
+import type { Params } from '../kernels/reference/cell.js';
+import type { Layer } from '../layers/layer.js';
+import type { ParameterEntry } from '../training/optimizers.js';
+
+export interface ParameterStore {
+  /** [N] every weight of every layer, in layer order, each weight row-major in its Keras shape. */
+  readonly values: Float32Array;
+  /** [N] gradients, same layout. */
+  readonly grads: Float32Array;
+  readonly entries: readonly ParameterEntry[];
+}
+
+/** Allocates the flat arrays for built layers and binds each layer's views. Values start at zero. */
+export function allocateParameters(layers: readonly Layer[]): ParameterStore {
+  const entries: ParameterEntry[] = [];
+  let offset = 0;
+  for (const layer of layers) {
+    for (const spec of layer.weightSpecs()) {
+      const size = spec.shape.reduce((a, b) => a * b, 1);
+      entries.push({ name: `${layer.name}/${spec.name}`, shape: [...spec.shape], offset, size });
+      offset += size;
+    }
+  }
+  const values = new Float32Array(offset);
+  const grads = new Float32Array(offset);
+  let k = 0;
+  for (const layer of layers) {
+    const p: Params = {};
+    const g: Params = {};
+    for (const spec of layer.weightSpecs()) {
+      const e = entries[k++];
+      p[spec.name] = values.subarray(e.offset, e.offset + e.size);
+      g[spec.name] = grads.subarray(e.offset, e.offset + e.size);
+    }
+    layer.bind(p, g);
+  }
+  return { values, grads, entries };
+}

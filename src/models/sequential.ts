@@ -1,0 +1,555 @@
+/**
+ * The Sequential model: a stack of layers, compiled with an optimizer and a loss, trained one batch at a
+ * time (`trainOnBatch`) or over epochs (`fit`, in training/fit.ts).
+ *
+ * One training step reads as the loop it is: forward through the layers, loss and its gradient, zero the
+ * flat gradient array, backward through the layers in reverse, clip and update (optimizer).
+ *
+ * Cross-entropy losses are fused with the last layer's activation: the last Dense layer hands the loss
+ * its pre-activation z (see training/losses.ts), so compile requires a final Dense layer with activation
+ * 'softmax' (categorical losses) or 'sigmoid' (binary cross-entropy).
+ */
+import { ConfigError, ShapeError, ValueError } from '../errors.js';
+import { activationForward } from '../kernels/reference/activations.js';
+import { Bidirectional } from '../layers/bidirectional.js';
+import { Dense } from '../layers/dense.js';
+import { Embedding } from '../layers/embedding.js';
+import type { Batch, ConfigValue, Layer, LayerStep, Shape } from '../layers/layer.js';
+import { Masking } from '../layers/masking.js';
+import { Recurrent } from '../layers/recurrent.js';
+import { Random } from '../random.js';
+import { asTensor, Tensor } from '../tensor.js';
+import { fitLoop, type FitOptions, type History } from '../training/fit.js';
+import { fusedActivation, LOSS_ALIASES, LOSSES, type LossName } from '../training/losses.js';
+import { accuracyCounts, resolveMetric, type MetricName } from '../training/metrics.js';
+import { lossAndGradient, prepareTargets, rowWeights, type Targets } from '../training/objective.js';
+import { optimizerFromConfig, Optimizer, type ParameterEntry } from '../training/optimizers.js';
+import { allocateParameters } from './parameters.js';
+import { summaryLines } from './summary.js';
+
+export interface SequentialOptions {
+  readonly layers?: readonly Layer[];
+  readonly name?: string;
+  /** Seeds the initial weights and the training generator (shuffling, dropout). Default 0. */
+  readonly seed?: number;
+}
+
+export interface CompileOptions {
+  readonly optimizer: Optimizer | 'sgd' | 'adam';
+  readonly loss: LossName | keyof typeof LOSS_ALIASES;
+  readonly metrics?: readonly (MetricName | string)[];
+}
+
+export interface Compiled {
+  readonly optimizer: Optimizer;
+  readonly loss: LossName;
+  readonly metrics: readonly { readonly name: string; readonly kind: Exclude<MetricName, 'accuracy'> }[];
+}
+
+/** Sums over one or more batches: Σ w ℓ, Σ w, and per metric Σ correct, Σ weight. */
+export interface BatchTotals {
+  lossSum: number;
+  weight: number;
+  metrics: { correct: number; total: number }[];
+}
+
+/** Layers already placed in a model: a layer's weights are views into one model's arrays. */
+const placed = new WeakSet<Layer>();
+
+export class Sequential {
+  readonly layers: Layer[] = [];
+  readonly name: string;
+  readonly seed: number;
+  /** Set by a callback (e.g. earlyStopping) to end `fit` after the current epoch. */
+  stopTraining = false;
+  /** Free-form JSON the caller attaches (a vocabulary, labels); saved and loaded with the model. */
+  metadata: Record<string, ConfigValue> = {};
+  /** [N] all weights; layer weights are views into it. Empty until built. */
+  values: Float32Array = new Float32Array(0);
+  /** [N] gradients of the last computed batch. */
+  grads: Float32Array = new Float32Array(0);
+  entries: readonly ParameterEntry[] = [];
+  /** Draws shuffles and dropout masks; its state is saved with the model so training resumes exactly. */
+  readonly trainingRng: Random;
+  compiled: Compiled | null = null;
+  private built = false;
+
+  constructor(options: SequentialOptions = {}) {
+    if (typeof options !== 'object' || options === null) {
+      throw new ConfigError(
+        'sequential',
+        'options must be an object',
+        '{ layers, name, seed }',
+        String(options),
+      );
+    }
+    for (const key of Object.keys(options)) {
+      if (!['layers', 'name', 'seed'].includes(key)) {
+        throw new ConfigError('sequential', `unknown option '${key}'`, 'layers, name, seed', key);
+      }
+    }
+    const seed = options.seed ?? 0;
+    if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
+      throw new ConfigError(
+        'sequential',
+        'seed must be an integer in [0, 2³²)',
+        'an unsigned 32-bit integer',
+        seed,
+      );
+    }
+    this.seed = seed;
+    this.name = options.name ?? 'sequential';
+    this.trainingRng = new Random((seed ^ 0x2545f491) >>> 0);
+    for (const layer of options.layers ?? []) this.add(layer);
+  }
+
+  /** Appends a layer (before the model is built). */
+  add(layer: Layer): void {
+    if (this.built)
+      throw new ConfigError(
+        `model '${this.name}'`,
+        'cannot add a layer after the model is built',
+        'an unbuilt model',
+        'built',
+      );
+    if (!(layer && typeof layer === 'object' && 'forward' in layer && 'className' in layer)) {
+      throw new ConfigError('sequential', 'layers must be made with nl.layers.*', 'a layer', String(layer));
+    }
+    if (placed.has(layer)) {
+      throw new ConfigError(
+        layer.label,
+        'this layer object is already in a model',
+        'a new layer',
+        'a placed layer',
+      );
+    }
+    if (this.layers.length > 0 && layer.declaredInputShape) {
+      throw new ConfigError(
+        layer.label,
+        'only the first layer takes inputShape',
+        'no inputShape',
+        JSON.stringify(layer.declaredInputShape),
+      );
+    }
+    if (!layer.name) layer.name = this.uniqueName(snakeCase(layer.className));
+    else if (this.layers.some((l) => l.name === layer.name)) {
+      throw new ConfigError(`model '${this.name}'`, 'layer names must be unique', 'a new name', layer.name);
+    }
+    placed.add(layer);
+    this.layers.push(layer);
+  }
+
+  private uniqueName(base: string): string {
+    const taken = new Set(this.layers.map((l) => l.name));
+    if (!taken.has(base)) return base;
+    let i = 1;
+    while (taken.has(`${base}_${i}`)) i++;
+    return `${base}_${i}`;
+  }
+
+  /** Whether the weights exist; a first layer with `inputShape` builds the model on first need. */
+  get isBuilt(): boolean {
+    this.buildDeclared();
+    return this.built;
+  }
+
+  private buildDeclared(): void {
+    const declared = this.layers[0]?.declaredInputShape;
+    if (!this.built && declared) this.build(declared);
+  }
+
+  /** Shape of one input row (without the batch axis); null entries accept any length. */
+  get inputShape(): Shape | null {
+    return this.layers[0]?.inputShape ?? null;
+  }
+
+  get outputShape(): Shape | null {
+    return this.layers[this.layers.length - 1]?.outputShape ?? null;
+  }
+
+  /** Infers every layer's shape, allocates the flat parameter arrays and draws the initial weights. */
+  build(inputShape: Shape): void {
+    if (this.built) return;
+    if (this.layers.length === 0)
+      throw new ConfigError(`model '${this.name}'`, 'has no layers', 'at least one layer', 0);
+    let shape = inputShape;
+    for (const layer of this.layers) shape = layer.build(shape);
+    const store = allocateParameters(this.layers);
+    this.values = store.values;
+    this.grads = store.grads;
+    this.entries = store.entries;
+    const initRng = new Random(this.seed);
+    for (const layer of this.layers) layer.initialize(initRng);
+    this.built = true;
+  }
+
+  /** Builds from the first data seen: the time axis of a sequence model stays free. */
+  private buildFrom(x: Tensor): void {
+    this.buildDeclared();
+    if (this.built) return;
+    const first = this.layers[0];
+    const rowShape: (number | null)[] = [...x.shape.slice(1)];
+    if (
+      (first instanceof Embedding ||
+        first instanceof Recurrent ||
+        first instanceof Masking ||
+        first instanceof Bidirectional) &&
+      rowShape.length > 0
+    ) {
+      rowShape[0] = null;
+    }
+    this.build(rowShape);
+  }
+
+  compile(options: CompileOptions): void {
+    const label = 'compile';
+    if (typeof options !== 'object' || options === null) {
+      throw new ConfigError(
+        label,
+        'options must be an object',
+        '{ optimizer, loss, metrics }',
+        String(options),
+      );
+    }
+    for (const key of Object.keys(options)) {
+      if (!['optimizer', 'loss', 'metrics'].includes(key)) {
+        throw new ConfigError(label, `unknown option '${key}'`, 'optimizer, loss, metrics', key);
+      }
+    }
+    let optimizer: Optimizer;
+    if (options.optimizer instanceof Optimizer) optimizer = options.optimizer;
+    else if (options.optimizer === 'sgd' || options.optimizer === 'adam')
+      optimizer = optimizerFromConfig(options.optimizer, {});
+    else
+      throw new ConfigError(
+        label,
+        'optimizer is not supported',
+        "nl.optimizers.sgd/adam(...), 'sgd' or 'adam'",
+        String(options.optimizer),
+      );
+    const rawLoss = options.loss as string;
+    const loss = (Object.hasOwn(LOSS_ALIASES, rawLoss) ? LOSS_ALIASES[rawLoss] : rawLoss) as LossName;
+    if (!LOSSES.includes(loss))
+      throw new ConfigError(label, 'loss is not supported', LOSSES.join(', '), String(options.loss));
+    if (options.metrics !== undefined && !Array.isArray(options.metrics)) {
+      throw new ConfigError(label, 'metrics must be an array', "e.g. ['accuracy']", String(options.metrics));
+    }
+    const metrics = (options.metrics ?? []).map((m) => resolveMetric(m, loss));
+    this.checkLossFits(loss);
+    this.compiled = { optimizer, loss, metrics };
+  }
+
+  /** A fused cross-entropy needs the matching activation on a final Dense layer. */
+  private checkLossFits(loss: LossName): void {
+    if (this.layers.length === 0) {
+      throw new ConfigError(`model '${this.name}'`, 'has no layers', 'at least one layer', 0);
+    }
+    const fused = fusedActivation(loss);
+    if (!fused) return;
+    const last = this.layers[this.layers.length - 1];
+    if (!(last instanceof Dense) || last.activation !== fused) {
+      const actual = last instanceof Dense ? `Dense with activation '${last.activation}'` : last.className;
+      throw new ConfigError(
+        'compile',
+        `loss '${loss}' is computed from logits fused with the last layer's ${fused}`,
+        `a final dense layer with activation '${fused}'`,
+        actual,
+      );
+    }
+  }
+
+  private requireCompiled(what: string): Compiled {
+    if (!this.compiled)
+      throw new ConfigError(what, 'the model is not compiled', 'model.compile(...) first', 'not compiled');
+    return this.compiled;
+  }
+
+  /** Checks x against the model's input shape and turns rows [first, first + count) of it into a batch. */
+  private toBatch(x: Tensor, rows: readonly number[] | null): Batch {
+    const rowShape = x.shape.slice(1);
+    const expected = this.inputShape ?? [];
+    const fits =
+      rowShape.length === expected.length && expected.every((d, i) => d === null || d === rowShape[i]);
+    if (!fits) {
+      throw new ShapeError(
+        'x',
+        "does not match the model's input",
+        `[batch, ${expected.map((d) => d ?? 'any').join(', ')}]`,
+        `[${x.shape.join(', ')}]`,
+      );
+    }
+    const wantIds = this.layers[0] instanceof Embedding;
+    const rowSize = rowShape.reduce((a, b) => a * b, 1);
+    const n = rows ? rows.length : x.shape[0];
+    const data = wantIds ? new Int32Array(n * rowSize) : new Float32Array(n * rowSize);
+    const checkIds = wantIds && x.dtype === 'float32';
+    for (let i = 0; i < n; i++) {
+      const from = (rows ? rows[i] : i) * rowSize;
+      if (checkIds) {
+        // Token ids given as float32 (nl.tensor's default): accept whole numbers only.
+        for (let j = from; j < from + rowSize; j++) {
+          if (!Number.isInteger(x.data[j]))
+            throw new ValueError(
+              'x',
+              `token id at flat index ${j} is not an integer`,
+              'an integer id',
+              x.data[j],
+            );
+        }
+      }
+      data.set(x.data.subarray(from, from + rowSize), i * rowSize);
+    }
+    return { data, shape: [n, ...rowShape], mask: null };
+  }
+
+  private checkXY(x: unknown, y: unknown, what: string): { x: Tensor; y: Tensor } {
+    const xt = asTensor(x, 'x');
+    const yt = asTensor(y, 'y');
+    if (xt.rank < 2 && !(this.layers[0] instanceof Dense)) {
+      throw new ShapeError(what, 'x must have a batch axis', 'rank ≥ 2', xt.rank);
+    }
+    if (yt.shape[0] !== xt.shape[0]) {
+      throw new ShapeError(what, 'x and y have different numbers of samples', xt.shape[0], yt.shape[0]);
+    }
+    if (xt.shape[0] === 0) throw new ShapeError(what, 'x has no samples', '≥ 1', 0);
+    this.buildFrom(xt);
+    return { x: xt, y: yt };
+  }
+
+  /**
+   * Forward (and, with `withGradient`, backward into `grads`) on one batch; returns its totals. The model
+   * must be built and compiled; x and y are already checked.
+   */
+  runBatch(
+    x: Tensor,
+    y: Tensor,
+    rows: readonly number[] | null,
+    training: boolean,
+    withGradient: boolean,
+  ): BatchTotals {
+    const { loss, metrics } = this.requireCompiled('trainOnBatch');
+    const fused = fusedActivation(loss);
+    const ctx = { training, rng: this.trainingRng };
+    const steps: LayerStep[] = [];
+    let a = this.toBatch(x, rows);
+    const yRows = rows ? takeRows(y, rows) : y;
+    for (let i = 0; i < this.layers.length; i++) {
+      const layer = this.layers[i];
+      const last = i === this.layers.length - 1;
+      const step = last && fused ? (layer as Dense).forwardLogits(a) : layer.forward(a, ctx);
+      steps.push(step);
+      a = step.output;
+    }
+    const out = a.data as Float32Array; // z for fused losses, p otherwise; [R, C]
+    const C = a.shape[a.shape.length - 1];
+    const R = out.length / C;
+    const targets: Targets = prepareTargets(loss, yRows, a.shape);
+    const weights = rowWeights(a.shape, a.mask);
+    const result = lossAndGradient(loss, out, targets, weights, R, C, withGradient);
+
+    const probabilities = fused ? activationForward(new Float32Array(out.length), out, fused, R, C) : out;
+    const metricTotals = metrics.map((m) => accuracyCounts(m.kind, probabilities, targets, weights, R, C));
+    let weight = 0;
+    for (let r = 0; r < R; r++) weight += weights ? weights[r] : 1;
+
+    if (withGradient && result.gradient) {
+      this.grads.fill(0);
+      let d: Float32Array | null = result.gradient;
+      for (let i = steps.length - 1; i >= 0 && d; i--) d = steps[i].backward(d);
+    }
+    return { lossSum: result.loss * weight, weight, metrics: metricTotals };
+  }
+
+  /** The loss on (x, y) and its gradient left in `model.grads` (flat, in `model.entries` order); no update. */
+  computeGradients(x: unknown, y: unknown): number {
+    const xy = this.checkXY(x, y, 'computeGradients');
+    const totals = this.runBatch(xy.x, xy.y, null, true, true);
+    return totals.weight > 0 ? totals.lossSum / totals.weight : 0;
+  }
+
+  /** One update on one batch. Returns the loss, or [loss, ...metrics] when metrics were compiled. */
+  trainOnBatch(x: unknown, y: unknown): number | number[] {
+    const xy = this.checkXY(x, y, 'trainOnBatch');
+    const totals = this.trainRows(xy.x, xy.y, null);
+    return this.report(totals);
+  }
+
+  /** Forward, backward, update on the given rows (all when null): one step of the training loop. */
+  trainRows(x: Tensor, y: Tensor, rows: readonly number[] | null): BatchTotals {
+    const { optimizer } = this.requireCompiled('trainOnBatch');
+    const totals = this.runBatch(x, y, rows, true, true);
+    optimizer.applyGradients(this.values, this.grads, this.entries);
+    return totals;
+  }
+
+  report(totals: BatchTotals): number | number[] {
+    const loss = totals.weight > 0 ? totals.lossSum / totals.weight : 0;
+    if (!this.compiled || this.compiled.metrics.length === 0) return loss;
+    return [loss, ...totals.metrics.map((m) => (m.total > 0 ? m.correct / m.total : 0))];
+  }
+
+  /** Outputs for x, in batches of `batchSize` (default 32), dropout off. */
+  predict(x: unknown, options: { batchSize?: number } = {}): Tensor {
+    const xt = asTensor(x, 'x');
+    const batchSize = checkBatchSize('predict', options, ['batchSize']);
+    if (xt.shape[0] === 0 || xt.rank < 1) throw new ShapeError('predict', 'x has no samples', '≥ 1', 0);
+    this.buildFrom(xt);
+    const N = xt.shape[0];
+    const ctx = { training: false, rng: this.trainingRng };
+    const parts: Float32Array[] = [];
+    let outShape: readonly number[] = [];
+    for (let start = 0; start < N; start += batchSize) {
+      const rows = range(start, Math.min(N, start + batchSize));
+      let a = this.toBatch(xt, rows);
+      for (const layer of this.layers) a = layer.forward(a, ctx).output;
+      parts.push(a.data as Float32Array);
+      outShape = a.shape.slice(1);
+    }
+    const data = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
+    let offset = 0;
+    for (const p of parts) {
+      data.set(p, offset);
+      offset += p.length;
+    }
+    return new Tensor(data, [N, ...outShape]);
+  }
+
+  /** Loss (and metrics) on (x, y), dropout off: the exact mean over all rows, in batches. */
+  evaluate(x: unknown, y: unknown, options: { batchSize?: number } = {}): number | number[] {
+    const batchSize = checkBatchSize('evaluate', options, ['batchSize']);
+    const xy = this.checkXY(x, y, 'evaluate');
+    return this.report(this.evaluateTotals(xy.x, xy.y, batchSize));
+  }
+
+  evaluateTotals(
+    x: Tensor,
+    y: Tensor,
+    batchSize: number,
+    rowsOf: readonly number[] | null = null,
+  ): BatchTotals {
+    const all = rowsOf ?? range(0, x.shape[0]);
+    const totals: BatchTotals = { lossSum: 0, weight: 0, metrics: [] };
+    for (let start = 0; start < all.length; start += batchSize) {
+      const part = this.runBatch(x, y, all.slice(start, start + batchSize), false, false);
+      addTotals(totals, part);
+    }
+    return totals;
+  }
+
+  fit(x: unknown, y: unknown, options: FitOptions = {}): Promise<History> {
+    const xy = this.checkXY(x, y, 'fit');
+    this.requireCompiled('fit');
+    return fitLoop(this, xy.x, xy.y, options);
+  }
+
+  /** Prints the Keras-style table (through `printFn`, default console.log). */
+  summary(options: { printFn?: (line: string) => void } = {}): void {
+    if (!this.isBuilt) {
+      throw new ConfigError(
+        'summary',
+        'the model is not built yet',
+        'an inputShape on the first layer, or a call to fit/predict',
+        'unbuilt',
+      );
+    }
+    const print = options.printFn ?? ((line: string) => console.log(line));
+    for (const line of summaryLines(this.name, this.layers)) print(line);
+  }
+
+  /** Copies of every weight, layer by layer, each in its Keras shape. */
+  getWeights(): Tensor[] {
+    this.buildDeclared();
+    return this.entries.map((e) => new Tensor(this.values.slice(e.offset, e.offset + e.size), e.shape));
+  }
+
+  setWeights(weights: readonly Tensor[]): void {
+    if (!this.isBuilt)
+      throw new ConfigError('setWeights', 'the model is not built yet', 'a built model', 'unbuilt');
+    if (!Array.isArray(weights) || weights.length !== this.entries.length) {
+      throw new ShapeError(
+        'setWeights',
+        'wrong number of weight tensors',
+        this.entries.length,
+        Array.isArray(weights) ? weights.length : typeof weights,
+      );
+    }
+    weights.forEach((w, i) => {
+      const e = this.entries[i];
+      if (!(w instanceof Tensor) || w.dtype !== 'float32' || w.shape.join() !== e.shape.join()) {
+        throw new ShapeError(
+          'setWeights',
+          `weight ${i} ('${e.name}') has the wrong shape`,
+          `[${e.shape.join(', ')}] float32`,
+          w instanceof Tensor ? `[${w.shape.join(', ')}] ${w.dtype}` : typeof w,
+        );
+      }
+      for (let j = 0; j < w.size; j++) {
+        if (!Number.isFinite(w.data[j]))
+          throw new ValueError(
+            'setWeights',
+            `weight ${i} ('${e.name}') [${j}] is not finite`,
+            'a finite number',
+            w.data[j],
+          );
+      }
+    });
+    weights.forEach((w, i) => this.values.set(w.data, this.entries[i].offset));
+  }
+
+  /** Writes the model (and, when compiled, the optimizer and training state) to a directory. */
+  async save(dir: string): Promise<void> {
+    const { saveModel } = await import('../io/save.js');
+    await saveModel(this, dir);
+  }
+}
+
+export function sequential(layersOrOptions: readonly Layer[] | SequentialOptions = {}): Sequential {
+  return new Sequential(
+    Array.isArray(layersOrOptions) ? { layers: layersOrOptions } : (layersOrOptions as SequentialOptions),
+  );
+}
+
+export function addTotals(into: BatchTotals, part: BatchTotals): void {
+  into.lossSum += part.lossSum;
+  into.weight += part.weight;
+  part.metrics.forEach((m, i) => {
+    into.metrics[i] ??= { correct: 0, total: 0 };
+    into.metrics[i].correct += m.correct;
+    into.metrics[i].total += m.total;
+  });
+}
+
+function takeRows(t: Tensor, rows: readonly number[]): Tensor {
+  const rowSize = t.shape.slice(1).reduce((a, b) => a * b, 1);
+  const data =
+    t.dtype === 'int32' ? new Int32Array(rows.length * rowSize) : new Float32Array(rows.length * rowSize);
+  rows.forEach((r, i) => data.set(t.data.subarray(r * rowSize, (r + 1) * rowSize), i * rowSize));
+  return new Tensor(data, [rows.length, ...t.shape.slice(1)]);
+}
+
+export function range(start: number, end: number): number[] {
+  const out: number[] = [];
+  for (let i = start; i < end; i++) out.push(i);
+  return out;
+}
+
+export function checkBatchSize(label: string, options: object, allowed: readonly string[]): number {
+  if (typeof options !== 'object' || options === null)
+    throw new ConfigError(label, 'options must be an object', 'an object', String(options));
+  for (const key of Object.keys(options)) {
+    if (!allowed.includes(key))
+      throw new ConfigError(label, `unknown option '${key}'`, allowed.join(', '), key);
+  }
+  const batchSize = (options as { batchSize?: unknown }).batchSize ?? 32;
+  if (typeof batchSize !== 'number' || !Number.isInteger(batchSize) || batchSize < 1) {
+    throw new ConfigError(label, 'batchSize must be a positive integer', '≥ 1', String(batchSize));
+  }
+  return batchSize;
+}
+
+function snakeCase(className: string): string {
+  return className
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1_$2')
+    .toLowerCase();
+}

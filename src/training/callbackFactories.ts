@@ -1,0 +1,2 @@
+/** `nl.callbacks.*`: the callback factories users call. */
+export { earlyStopping, modelCheckpoint, reduceLROnPlateau, terminateOnNaN } from './callbacks.js';

@@ -1,0 +1,178 @@
+/**
+ * `model.fit`: epochs of shuffled mini-batches, validation, callbacks, and a History.
+ *
+ * Keras' conventions: `validationSplit` holds out the LAST fraction of the samples (taken before any
+ * shuffling); `shuffle` reorders the training samples every epoch, drawing from the model's training
+ * generator (so a seeded model repeats, and a saved model resumes the same sequence); epoch logs hold
+ * 'loss', each metric, and 'val_'-prefixed validation values.
+ *
+ * Output: verbose 1 (default) prints one plain line per epoch; verbose 0 prints nothing. (A live
+ * progress bar with throughput and ETA is not implemented yet.)
+ */
+import { ConfigError, ShapeError } from '../errors.js';
+import { addTotals, range, type BatchTotals, type Sequential } from '../models/sequential.js';
+import { asTensor, type Tensor } from '../tensor.js';
+import type { Callback, Logs } from './callbacks.js';
+
+export interface FitOptions {
+  readonly batchSize?: number;
+  readonly epochs?: number;
+  readonly shuffle?: boolean;
+  /** Fraction in [0, 1) of the samples, taken from the end, used only for validation. */
+  readonly validationSplit?: number;
+  /** [x, y] to validate on instead of a split. */
+  readonly validationData?: readonly [unknown, unknown];
+  readonly callbacks?: readonly Callback[];
+  readonly verbose?: 0 | 1;
+}
+
+/** What fit returns (TensorFlow.js' History): per-epoch values under each log name. */
+export interface History {
+  readonly epoch: number[];
+  readonly history: Record<string, number[]>;
+}
+
+const FIT_OPTIONS = [
+  'batchSize',
+  'epochs',
+  'shuffle',
+  'validationSplit',
+  'validationData',
+  'callbacks',
+  'verbose',
+];
+
+export async function fitLoop(
+  model: Sequential,
+  x: Tensor,
+  y: Tensor,
+  options: FitOptions,
+): Promise<History> {
+  const label = 'fit';
+  if (typeof options !== 'object' || options === null)
+    throw new ConfigError(label, 'options must be an object', 'an object', String(options));
+  for (const key of Object.keys(options)) {
+    if (!FIT_OPTIONS.includes(key)) {
+      const hint = [
+        'initialEpoch',
+        'classWeight',
+        'sampleWeight',
+        'stepsPerEpoch',
+        'validationSteps',
+      ].includes(key)
+        ? 'not supported yet'
+        : 'unknown option';
+      throw new ConfigError(label, `${hint} '${key}'`, FIT_OPTIONS.join(', '), key);
+    }
+  }
+  const batchSize = integerOption(label, 'batchSize', options.batchSize, 32, 1);
+  const epochs = integerOption(label, 'epochs', options.epochs, 1, 0);
+  const shuffle = options.shuffle ?? true;
+  if (typeof shuffle !== 'boolean')
+    throw new ConfigError(label, 'shuffle must be true or false', 'a boolean', String(shuffle));
+  const verbose = options.verbose ?? 1;
+  if (verbose !== 0 && verbose !== 1)
+    throw new ConfigError(label, 'verbose must be 0 or 1', '0 or 1', String(verbose));
+  const split = options.validationSplit ?? 0;
+  if (typeof split !== 'number' || !(split >= 0 && split < 1)) {
+    throw new ConfigError(label, 'validationSplit must be in [0, 1)', '0 ≤ split < 1', String(split));
+  }
+  if (split > 0 && options.validationData) {
+    throw new ConfigError(label, 'give validationSplit or validationData, not both', 'one of them', 'both');
+  }
+  const callbacks = options.callbacks ?? [];
+  if (!Array.isArray(callbacks))
+    throw new ConfigError(label, 'callbacks must be an array', 'an array', typeof callbacks);
+
+  const N = x.shape[0];
+  const trainCount = split > 0 ? Math.floor(N * (1 - split)) : N;
+  if (trainCount < 1 || (split > 0 && trainCount === N)) {
+    throw new ShapeError(
+      label,
+      `validationSplit ${split} of ${N} samples leaves an empty part`,
+      'both parts non-empty',
+      `${trainCount} train, ${N - trainCount} validation`,
+    );
+  }
+  const trainRows = range(0, trainCount);
+  let validation: { x: Tensor; y: Tensor; rows: number[] | null } | null = null;
+  if (split > 0) validation = { x, y, rows: range(trainCount, N) };
+  else if (options.validationData) {
+    if (!Array.isArray(options.validationData) || options.validationData.length !== 2) {
+      throw new ConfigError(label, 'validationData must be [x, y]', '[x, y]', String(options.validationData));
+    }
+    const vx = asTensor(options.validationData[0], 'validationData[0]');
+    const vy = asTensor(options.validationData[1], 'validationData[1]');
+    if (vx.shape[0] !== vy.shape[0])
+      throw new ShapeError(
+        label,
+        'validationData x and y have different numbers of samples',
+        vx.shape[0],
+        vy.shape[0],
+      );
+    validation = { x: vx, y: vy, rows: null };
+  }
+
+  const history: History = { epoch: [], history: {} };
+  model.stopTraining = false;
+  for (const cb of callbacks) cb.setModel?.(model);
+  for (const cb of callbacks) await cb.onTrainBegin?.({});
+  const metricNames = model.compiled?.metrics.map((m) => m.name) ?? [];
+
+  for (let epoch = 0; epoch < epochs && !model.stopTraining; epoch++) {
+    const started = Date.now();
+    for (const cb of callbacks) await cb.onEpochBegin?.(epoch, {});
+    const order = trainRows.slice();
+    if (shuffle) {
+      // Fisher–Yates, from the model's training generator.
+      for (let i = order.length - 1; i > 0; i--) {
+        const j = model.trainingRng.int(i + 1);
+        [order[i], order[j]] = [order[j], order[i]];
+      }
+    }
+    const epochTotals: BatchTotals = { lossSum: 0, weight: 0, metrics: [] };
+    for (let batch = 0, start = 0; start < order.length; batch++, start += batchSize) {
+      const rows = order.slice(start, start + batchSize);
+      for (const cb of callbacks) await cb.onBatchBegin?.(batch, { batch, size: rows.length });
+      const totals = model.trainRows(x, y, rows);
+      addTotals(epochTotals, totals);
+      const batchLogs: Logs = {
+        batch,
+        size: rows.length,
+        ...namedLogs(model.report(totals), metricNames, ''),
+      };
+      for (const cb of callbacks) await cb.onBatchEnd?.(batch, batchLogs);
+      // As Keras: a callback can stop training mid-epoch (terminateOnNaN does).
+      if (model.stopTraining) break;
+    }
+    const logs: Logs = namedLogs(model.report(epochTotals), metricNames, '');
+    if (validation) {
+      const v = model.evaluateTotals(validation.x, validation.y, batchSize, validation.rows);
+      Object.assign(logs, namedLogs(model.report(v), metricNames, 'val_'));
+    }
+    history.epoch.push(epoch);
+    for (const [key, value] of Object.entries(logs)) (history.history[key] ??= []).push(value);
+    if (verbose === 1) {
+      const parts = Object.entries(logs).map(([k, v]) => `${k}: ${v.toFixed(4)}`);
+      console.log(`Epoch ${epoch + 1}/${epochs} - ${Date.now() - started}ms - ${parts.join(' - ')}`);
+    }
+    for (const cb of callbacks) await cb.onEpochEnd?.(epoch, logs);
+  }
+  for (const cb of callbacks) await cb.onTrainEnd?.({});
+  return history;
+}
+
+function namedLogs(values: number | number[], metricNames: readonly string[], prefix: string): Logs {
+  const list = Array.isArray(values) ? values : [values];
+  const logs: Logs = { [`${prefix}loss`]: list[0] };
+  metricNames.forEach((name, i) => (logs[`${prefix}${name}`] = list[i + 1]));
+  return logs;
+}
+
+function integerOption(label: string, key: string, value: unknown, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
+    throw new ConfigError(label, `${key} must be an integer ≥ ${min}`, `≥ ${min}`, String(value));
+  }
+  return value;
+}

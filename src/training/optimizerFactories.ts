@@ -1,0 +1,2 @@
+/** `nl.optimizers.*`: the optimizer factories users call. */
+export { sgd, adam } from './optimizers.js';

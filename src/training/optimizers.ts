@@ -1,0 +1,243 @@
+/**
+ * Optimizers over the model's flat parameter array: one update loop over all N parameters, with
+ * per-optimizer moments in ONE flat Float32Array (`slots`, [k, N]: k named views of N values), so a
+ * checkpoint writes them as one blob.
+ *
+ * Gradient clipping (Keras' semantics, applied in this order before the update):
+ *   clipNorm        each weight tensor g ← g · clipNorm / max(‖g‖, clipNorm)
+ *   globalClipNorm  all gradients together, by their joint norm
+ *   clipValue       each element into [−clipValue, clipValue]
+ * clipNorm and globalClipNorm exclude each other (as in Keras).
+ *
+ * Updates (t = the step number, from 1):
+ *   SGD             v ← μ v − η g;  θ ← θ + v   (nesterov: θ ← θ + μ v − η g);  μ = 0: θ ← θ − η g
+ *   Adam            m ← m + (1 − β₁)(g − m);  v ← v + (1 − β₂)(g² − v)
+ *                   θ ← θ − η_t m / (√v + ε),  η_t = η √(1 − β₂ᵗ) / (1 − β₁ᵗ)   (Keras' form, ε = 1e-7)
+ * Each update is computed in float64 and rounded once to float32.
+ */
+import { ConfigError } from '../errors.js';
+import { checkOptionKeys } from '../layers/options.js';
+
+/** Where one weight lives in the flat arrays. */
+export interface ParameterEntry {
+  /** `layerName/weightName`, e.g. 'lstm/kernel'. */
+  readonly name: string;
+  readonly shape: readonly number[];
+  readonly offset: number;
+  readonly size: number;
+}
+
+export interface ClipOptions {
+  readonly clipNorm?: number;
+  readonly clipValue?: number;
+  readonly globalClipNorm?: number;
+}
+
+export type OptimizerConfig = Readonly<Record<string, number | boolean>>;
+
+export abstract class Optimizer {
+  abstract readonly className: 'SGD' | 'Adam';
+  /** Names of the moment views in `slots`, in order. */
+  abstract readonly slotNames: readonly string[];
+  learningRate: number;
+  readonly clip: ClipOptions;
+  /** Updates applied so far (Keras' `iterations`). */
+  iterations = 0;
+  /** All moments: [slotNames.length, N]. */
+  slots = new Float32Array(0);
+
+  constructor(label: string, options: Record<string, unknown>, defaultLearningRate: number) {
+    this.learningRate = positiveNumber(label, 'learningRate', options.learningRate ?? defaultLearningRate);
+    const clip: Record<string, number> = {};
+    for (const key of ['clipNorm', 'clipValue', 'globalClipNorm'] as const) {
+      if (options[key] !== undefined) clip[key] = positiveNumber(label, key, options[key]);
+    }
+    if (clip.clipNorm !== undefined && clip.globalClipNorm !== undefined) {
+      throw new ConfigError(label, 'clipNorm and globalClipNorm cannot both be set', 'one of them', 'both');
+    }
+    this.clip = clip;
+  }
+
+  /** Sizes the moments for N parameters (zeroed) unless they already fit. */
+  prepare(N: number): void {
+    if (this.slots.length !== this.slotNames.length * N) {
+      this.slots = new Float32Array(this.slotNames.length * N);
+      this.iterations = 0;
+    }
+  }
+
+  /** The named view of one moment, [N]. */
+  slot(name: string): Float32Array {
+    const k = this.slotNames.indexOf(name);
+    const N = this.slots.length / this.slotNames.length;
+    return this.slots.subarray(k * N, (k + 1) * N);
+  }
+
+  /** Clips `grads` in place, then updates `params`. Both are the model's flat arrays [N]. */
+  applyGradients(params: Float32Array, grads: Float32Array, entries: readonly ParameterEntry[]): void {
+    this.prepare(params.length);
+    clipGradients(grads, entries, this.clip);
+    this.iterations += 1;
+    this.update(params, grads);
+  }
+
+  protected abstract update(params: Float32Array, grads: Readonly<Float32Array>): void;
+
+  /** Constructor options that rebuild this optimizer. */
+  getConfig(): OptimizerConfig {
+    return { learningRate: this.learningRate, ...this.clip, ...this.ownConfig() };
+  }
+
+  protected abstract ownConfig(): OptimizerConfig;
+}
+
+export function clipGradients(
+  grads: Float32Array,
+  entries: readonly ParameterEntry[],
+  clip: ClipOptions,
+): void {
+  if (clip.clipNorm !== undefined) {
+    for (const e of entries) scaleToNorm(grads.subarray(e.offset, e.offset + e.size), clip.clipNorm);
+  }
+  if (clip.globalClipNorm !== undefined) scaleToNorm(grads, clip.globalClipNorm);
+  if (clip.clipValue !== undefined) {
+    const c = clip.clipValue;
+    for (let i = 0; i < grads.length; i++) grads[i] = Math.min(c, Math.max(-c, grads[i]));
+  }
+}
+
+function scaleToNorm(g: Float32Array, maxNorm: number): void {
+  let sq = 0;
+  for (let i = 0; i < g.length; i++) sq += g[i] * g[i];
+  const norm = Math.sqrt(sq);
+  if (norm <= maxNorm) return;
+  const scale = maxNorm / norm;
+  for (let i = 0; i < g.length; i++) g[i] *= scale;
+}
+
+export interface SgdOptions extends ClipOptions {
+  readonly learningRate?: number;
+  readonly momentum?: number;
+  readonly nesterov?: boolean;
+}
+
+export class SGD extends Optimizer {
+  readonly className = 'SGD';
+  readonly slotNames: readonly string[];
+  readonly momentum: number;
+  readonly nesterov: boolean;
+
+  constructor(options: SgdOptions = {}) {
+    const label = 'optimizers.sgd';
+    const o = checkOptionKeys(
+      label,
+      options,
+      ['learningRate', 'momentum', 'nesterov', 'clipNorm', 'clipValue', 'globalClipNorm'],
+      ['decay', 'weightDecay'],
+    );
+    super(label, o, 0.01);
+    this.momentum = fraction(label, 'momentum', o.momentum ?? 0);
+    if (o.nesterov !== undefined && typeof o.nesterov !== 'boolean') {
+      throw new ConfigError(label, 'nesterov must be true or false', 'a boolean', String(o.nesterov));
+    }
+    this.nesterov = (o.nesterov as boolean | undefined) ?? false;
+    // Plain SGD keeps no moments.
+    this.slotNames = this.momentum > 0 ? ['velocity'] : [];
+  }
+
+  protected update(params: Float32Array, grads: Readonly<Float32Array>): void {
+    const lr = this.learningRate;
+    const mu = this.momentum;
+    if (mu === 0) {
+      for (let i = 0; i < params.length; i++) params[i] = params[i] - lr * grads[i];
+      return;
+    }
+    const v = this.slot('velocity');
+    for (let i = 0; i < params.length; i++) {
+      const vi = mu * v[i] - lr * grads[i];
+      v[i] = vi;
+      params[i] = this.nesterov ? params[i] + mu * vi - lr * grads[i] : params[i] + vi;
+    }
+  }
+
+  protected ownConfig(): OptimizerConfig {
+    return { momentum: this.momentum, nesterov: this.nesterov };
+  }
+}
+
+export interface AdamOptions extends ClipOptions {
+  readonly learningRate?: number;
+  readonly beta1?: number;
+  readonly beta2?: number;
+  readonly epsilon?: number;
+}
+
+export class Adam extends Optimizer {
+  readonly className = 'Adam';
+  readonly slotNames = ['m', 'v'] as const;
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly epsilon: number;
+
+  constructor(options: AdamOptions = {}) {
+    const label = 'optimizers.adam';
+    const o = checkOptionKeys(
+      label,
+      options,
+      ['learningRate', 'beta1', 'beta2', 'epsilon', 'clipNorm', 'clipValue', 'globalClipNorm'],
+      ['amsgrad', 'decay', 'weightDecay'],
+    );
+    super(label, o, 0.001);
+    this.beta1 = fraction(label, 'beta1', o.beta1 ?? 0.9);
+    this.beta2 = fraction(label, 'beta2', o.beta2 ?? 0.999);
+    this.epsilon = positiveNumber(label, 'epsilon', o.epsilon ?? 1e-7);
+  }
+
+  protected update(params: Float32Array, grads: Readonly<Float32Array>): void {
+    const t = this.iterations;
+    const lrT = (this.learningRate * Math.sqrt(1 - this.beta2 ** t)) / (1 - this.beta1 ** t);
+    const m = this.slot('m');
+    const v = this.slot('v');
+    for (let i = 0; i < params.length; i++) {
+      const g = grads[i];
+      const mi = m[i] + (1 - this.beta1) * (g - m[i]);
+      const vi = v[i] + (1 - this.beta2) * (g * g - v[i]);
+      m[i] = mi;
+      v[i] = vi;
+      params[i] = params[i] - (lrT * mi) / (Math.sqrt(vi) + this.epsilon);
+    }
+  }
+
+  protected ownConfig(): OptimizerConfig {
+    return { beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon };
+  }
+}
+
+export function sgd(options: SgdOptions = {}): SGD {
+  return new SGD(options);
+}
+
+export function adam(options: AdamOptions = {}): Adam {
+  return new Adam(options);
+}
+
+/** An optimizer from its class name and config (compile's string form, and loading a save). */
+export function optimizerFromConfig(className: string, config: Record<string, unknown>): Optimizer {
+  if (className === 'SGD' || className === 'sgd') return new SGD(config);
+  if (className === 'Adam' || className === 'adam') return new Adam(config);
+  throw new ConfigError('optimizer', 'is not supported', "'sgd' or 'adam'", className);
+}
+
+function positiveNumber(label: string, key: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new ConfigError(label, `${key} must be a positive finite number`, '> 0', String(value));
+  }
+  return value;
+}
+
+function fraction(label: string, key: string, value: unknown): number {
+  if (typeof value !== 'number' || !(value >= 0 && value < 1)) {
+    throw new ConfigError(label, `${key} must be in [0, 1)`, '0 ≤ value < 1', String(value));
+  }
+  return value;
+}
