@@ -1,0 +1,40 @@
+/**
+ * The `novolstm` command line. Each command turns its flags into a typed config and calls the library;
+ * errors the user can fix are printed as one line (no stack trace) with a non-zero exit code.
+ */
+import { Command, CommanderError } from 'commander';
+import { NovoLstmError } from '../errors.js';
+import { registerReportCommand } from './reportCommand.js';
+import { registerTaskCommand } from './taskCommand.js';
+
+/** Thrown by a command for a problem with the user's input; printed as one line. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export function buildProgram(): Command {
+  const program = new Command('novolstm')
+    .description('Train and compare NovoLSTM, LSTM and GRU networks on the CPU.')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  registerTaskCommand(program);
+  registerReportCommand(program);
+  return program;
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync([...argv], { from: 'user' });
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Commander has already printed the message (or the help, with exit code 0).
+      return error.exitCode;
+    }
+    if (error instanceof NovoLstmError || error instanceof UsageError || error instanceof RangeError) {
+      process.stderr.write(`novolstm: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+}

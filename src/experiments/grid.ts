@@ -1,0 +1,102 @@
+/**
+ * The comparison grid: every task × cell, a learning-rate search declared up front and identical for
+ * every cell, then the evaluation seeds, and the summary statistics the report prints.
+ *
+ * Learning-rate search: each rate of the task's list is tried once on SEARCH_SEED (never an evaluation
+ * seed); the rate kept is the one that solved the task in the fewest sequences, or, if none solved it,
+ * the one with the best final metric. Every cell gets exactly this search.
+ */
+import { comparedCell, type ComparedCell } from './comparedCells.js';
+import type { TaskSpec } from './taskSuite.js';
+import { runTrial, type TrialResult } from './trial.js';
+
+export const SEARCH_SEED = 1000;
+
+export interface GridOptions {
+  readonly seeds: readonly number[];
+  /** Skip the search and use the task's first learning rate (the quick grid lists only one). */
+  readonly search: boolean;
+  readonly onTrial?: (result: TrialResult, phase: 'search' | 'evaluation') => void;
+}
+
+export interface CellSummary {
+  readonly task: string;
+  readonly cell: string;
+  readonly units: number;
+  readonly parameters: number;
+  readonly learningRate: number;
+  readonly seeds: number;
+  readonly solved: number;
+  /** Over the solved seeds only; null when none solved. */
+  readonly medianSequences: number | null;
+  readonly sequencesIqr: readonly [number, number] | null;
+  readonly medianFinalMetric: number;
+  readonly medianSeconds: number;
+  readonly trials: readonly TrialResult[];
+}
+
+/** Whether a task's metric is better when higher (accuracies) or lower (error counts, MSE). */
+export function higherIsBetter(task: TaskSpec): boolean {
+  return /accuracy|recalled/.test(task.metricName);
+}
+
+function better(task: TaskSpec, a: TrialResult, b: TrialResult): boolean {
+  if (a.solved !== b.solved) return a.solved;
+  if (a.solved && b.solved) return a.sequencesToSuccess! < b.sequencesToSuccess!;
+  return higherIsBetter(task) ? a.finalMetric > b.finalMetric : a.finalMetric < b.finalMetric;
+}
+
+export function chooseLearningRate(task: TaskSpec, cell: ComparedCell, options: GridOptions): number {
+  if (!options.search || task.learningRates.length === 1) return task.learningRates[0];
+  let best: TrialResult | null = null;
+  for (const learningRate of task.learningRates) {
+    const trial = runTrial(task, cell, { seed: SEARCH_SEED, learningRate });
+    options.onTrial?.(trial, 'search');
+    if (!best || better(task, trial, best)) best = trial;
+  }
+  return best!.learningRate;
+}
+
+export function runCell(task: TaskSpec, cellId: string, options: GridOptions): CellSummary {
+  const cell = comparedCell(cellId);
+  const learningRate = chooseLearningRate(task, cell, options);
+  const trials = options.seeds.map((seed) => {
+    const trial = runTrial(task, cell, { seed, learningRate });
+    options.onTrial?.(trial, 'evaluation');
+    return trial;
+  });
+  return summarize(task, trials);
+}
+
+export function summarize(task: TaskSpec, trials: readonly TrialResult[]): CellSummary {
+  const solvedAt = trials.flatMap((t) => (t.sequencesToSuccess === null ? [] : [t.sequencesToSuccess]));
+  return {
+    task: task.name,
+    cell: trials[0].cell,
+    units: trials[0].units,
+    parameters: trials[0].parameters,
+    learningRate: trials[0].learningRate,
+    seeds: trials.length,
+    solved: solvedAt.length,
+    medianSequences: solvedAt.length > 0 ? quantile(solvedAt, 0.5) : null,
+    sequencesIqr: solvedAt.length > 0 ? [quantile(solvedAt, 0.25), quantile(solvedAt, 0.75)] : null,
+    medianFinalMetric: quantile(
+      trials.map((t) => t.finalMetric),
+      0.5,
+    ),
+    medianSeconds: quantile(
+      trials.map((t) => t.seconds),
+      0.5,
+    ),
+    trials,
+  };
+}
+
+/** Linear-interpolated quantile (the same rule as numpy's default). */
+export function quantile(values: readonly number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const position = (sorted.length - 1) * q;
+  const lo = Math.floor(position);
+  const hi = Math.ceil(position);
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (position - lo);
+}

@@ -1,0 +1,137 @@
+/**
+ * One training run of one cell on one task with one seed: online training on fresh batches, the
+ * task's criterion checked on a fixed test set every `evalEvery` sequences, stopping at success or at the
+ * budget.
+ */
+import type { TaskData } from '../data/tasks/index.js';
+import * as layers from '../layers/index.js';
+import { sequential, type Sequential } from '../models/sequential.js';
+import { Random } from '../random.js';
+import { tensor, type Tensor } from '../tensor.js';
+import { adam } from '../training/optimizers.js';
+import { comparedCell, parameterCount, unitsForBudget, type ComparedCell } from './comparedCells.js';
+import type { TaskSpec } from './taskSuite.js';
+
+/** Every cell and task trains with Adam and this global gradient-norm clip (declared, not tuned). */
+export const GLOBAL_CLIP_NORM = 1;
+
+export interface CurvePoint {
+  /** Training sequences seen so far. */
+  readonly sequences: number;
+  /** The task's test metric at that point. */
+  readonly metric: number;
+  /** Mean training loss since the previous point. */
+  readonly loss: number;
+}
+
+export interface TrialResult {
+  readonly task: string;
+  readonly cell: string;
+  readonly units: number;
+  readonly parameters: number;
+  readonly seed: number;
+  readonly learningRate: number;
+  readonly solved: boolean;
+  /** Training sequences seen when the criterion was first met; null if it never was. */
+  readonly sequencesToSuccess: number | null;
+  readonly finalMetric: number;
+  readonly seconds: number;
+  readonly curve: readonly CurvePoint[];
+}
+
+export interface TrialOptions {
+  readonly seed: number;
+  readonly learningRate: number;
+  /** Called after every evaluation (for progress output). */
+  readonly onEvaluation?: (point: CurvePoint) => void;
+}
+
+/** Separate, seed-derived generators for initial weights, training data and the test set. */
+function streams(seed: number): { weights: number; train: Random; test: Random } {
+  const root = new Random(seed);
+  return {
+    weights: root.nextUint32(),
+    train: new Random(root.nextUint32()),
+    test: new Random(root.nextUint32()),
+  };
+}
+
+/** The cell's units for this task: the most whose model is no bigger than the LSTM's at `lstmUnits`. */
+export function unitsFor(task: TaskSpec, cell: ComparedCell): number {
+  const budget = parameterCount(comparedCell('lstm'), task.lstmUnits, task.inputDim, task.outputDim);
+  return unitsForBudget(cell, budget, task.inputDim, task.outputDim);
+}
+
+export function buildTaskModel(task: TaskSpec, cell: ComparedCell, units: number, seed: number): Sequential {
+  return sequential({
+    seed,
+    layers: [
+      layers.masking({ maskValue: 0, inputShape: [null, task.inputDim] }),
+      cell.layer(units, task.perStep),
+      layers.dense({ units: task.outputDim, activation: task.head.activation }),
+    ],
+  });
+}
+
+function tensors(data: TaskData): { x: Tensor; y: Tensor } {
+  const { N, T, inputDim, targetDim } = data;
+  return {
+    x: tensor(data.x, [N, T, inputDim]),
+    y: tensor(data.y, data.targetAt === 'end' ? [N, targetDim] : [N, T, targetDim]),
+  };
+}
+
+export function runTrial(task: TaskSpec, cell: ComparedCell, options: TrialOptions): TrialResult {
+  const started = performance.now();
+  const units = unitsFor(task, cell);
+  const rng = streams(options.seed);
+  const model = buildTaskModel(task, cell, units, rng.weights);
+  model.compile({
+    optimizer: adam({ learningRate: options.learningRate, globalClipNorm: GLOBAL_CLIP_NORM }),
+    loss: task.head.loss,
+  });
+  const test = task.testSet(rng.test);
+  const testX = tensors(test).x;
+
+  const curve: CurvePoint[] = [];
+  let seen = 0;
+  let nextEvaluation = task.evalEvery;
+  let lossSum = 0;
+  let lossBatches = 0;
+  let sequencesToSuccess: number | null = null;
+  let finalMetric = NaN;
+  while (seen < task.maxSequences) {
+    const batch = tensors(task.generate(task.batchSize, rng.train));
+    lossSum += model.trainOnBatch(batch.x, batch.y) as number;
+    lossBatches++;
+    seen += task.batchSize;
+    if (seen >= nextEvaluation || seen >= task.maxSequences) {
+      nextEvaluation += task.evalEvery;
+      const outputs = model.predict(testX, { batchSize: 256 }).data as Float32Array;
+      const { solved, metric } = task.evaluate(outputs, test);
+      const point = { sequences: seen, metric, loss: lossSum / lossBatches };
+      curve.push(point);
+      options.onEvaluation?.(point);
+      lossSum = 0;
+      lossBatches = 0;
+      finalMetric = metric;
+      if (solved) {
+        sequencesToSuccess = seen;
+        break;
+      }
+    }
+  }
+  return {
+    task: task.name,
+    cell: cell.id,
+    units,
+    parameters: parameterCount(cell, units, task.inputDim, task.outputDim),
+    seed: options.seed,
+    learningRate: options.learningRate,
+    solved: sequencesToSuccess !== null,
+    sequencesToSuccess,
+    finalMetric,
+    seconds: (performance.now() - started) / 1000,
+    curve,
+  };
+}

@@ -1,0 +1,139 @@
+/**
+ * The comparison machinery: equal parameter budgets, statistics, the verdict rule, the report, and the
+ * CLI's error handling. (The quick grid itself runs in quick-grid.test.ts.)
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import {
+  COMPARED_CELLS,
+  comparedCell,
+  parameterCount,
+  unitsForBudget,
+} from '../src/experiments/comparedCells.js';
+import { quantile, summarize } from '../src/experiments/grid.js';
+import { verdict, writeReport } from '../src/experiments/report.js';
+import { QUICK_TASKS, taskByName } from '../src/experiments/taskSuite.js';
+import { runTrial, unitsFor, type TrialResult } from '../src/experiments/trial.js';
+import { main } from '../src/cli/main.js';
+
+describe('equal parameter budgets', () => {
+  it("every cell gets the most units that fit the LSTM's parameter count", () => {
+    for (const task of [taskByName('adding-100'), taskByName('copy-100'), taskByName('temporal-order-6b')]) {
+      const budget = parameterCount(comparedCell('lstm'), task.lstmUnits, task.inputDim, task.outputDim);
+      for (const cell of COMPARED_CELLS) {
+        const units = unitsFor(task, cell);
+        assert.ok(parameterCount(cell, units, task.inputDim, task.outputDim) <= budget, `${cell.id} fits`);
+        assert.ok(
+          parameterCount(cell, units + 1, task.inputDim, task.outputDim) > budget,
+          `${cell.id} is the most`,
+        );
+      }
+      assert.equal(unitsFor(task, comparedCell('lstm')), task.lstmUnits);
+    }
+  });
+  it('parameter counts are those of the built layers (LSTM 4(uD + u² + u) + read-out)', () => {
+    const u = 7;
+    const D = 3;
+    const K = 2;
+    assert.equal(parameterCount(comparedCell('lstm'), u, D, K), 4 * (u * D + u * u + u) + u * K + K);
+    assert.equal(
+      parameterCount(comparedCell('novolstm'), u, D, K),
+      5 * (u * D + u * u + u) + 2 * u + u * K + K,
+    );
+    assert.equal(unitsForBudget(comparedCell('lstm'), 10, D, K), 1, 'at least one unit');
+  });
+});
+
+describe('statistics', () => {
+  it('quantile interpolates linearly (as numpy)', () => {
+    assert.equal(quantile([4, 1, 3, 2], 0.5), 2.5);
+    assert.equal(quantile([1, 2, 3, 4, 5], 0.25), 2);
+    assert.equal(quantile([10, 20], 0.75), 17.5);
+    assert.equal(quantile([7], 0.25), 7);
+  });
+
+  const trial = (cell: string, seed: number, solvedAt: number | null, metric = 0): TrialResult => ({
+    task: 'adding-100',
+    cell,
+    units: 8,
+    parameters: 100,
+    seed,
+    learningRate: 0.01,
+    solved: solvedAt !== null,
+    sequencesToSuccess: solvedAt,
+    finalMetric: metric,
+    seconds: 1,
+    curve: [],
+  });
+  const task = taskByName('adding-100');
+  const lstm = summarize(task, [trial('lstm', 1, 1000), trial('lstm', 2, 2000), trial('lstm', 3, 3000)]);
+
+  it('summaries count solved seeds and take medians over the solved ones', () => {
+    const s = summarize(task, [trial('gru', 1, 5000), trial('gru', 2, null, 40), trial('gru', 3, 7000)]);
+    assert.equal(s.solved, 2);
+    assert.equal(s.medianSequences, 6000);
+    assert.deepEqual(s.sequencesIqr, [5500, 6500]);
+    assert.equal(s.medianFinalMetric, 0);
+  });
+  it('the verdict reports success rates, overlap and separation plainly', () => {
+    const lessOften = summarize(task, [trial('gru', 1, 1000), trial('gru', 2, null), trial('gru', 3, null)]);
+    assert.match(verdict(task, lessOften, lstm), /GRU solved it less often than the LSTM \(1\/3 vs 3\/3\)/);
+    const similar = summarize(task, [trial('gru', 1, 1500), trial('gru', 2, 2500), trial('gru', 3, 2600)]);
+    assert.match(verdict(task, similar, lstm), /no clear difference/);
+    const slower = summarize(task, [trial('gru', 1, 9000), trial('gru', 2, 9500), trial('gru', 3, 9900)]);
+    assert.match(verdict(task, slower, lstm), /needed more sequences than the LSTM/);
+    const none = summarize(task, [trial('gru', 1, null, 50)]);
+    const lstmNone = summarize(task, [trial('lstm', 1, null, 60)]);
+    assert.match(verdict(task, none, lstmNone), /Neither .* solved it/);
+  });
+});
+
+describe('trials and the report', () => {
+  const reber = { ...QUICK_TASKS[1], maxSequences: 2000, evalEvery: 1000 };
+  it('different seeds give different runs; the same seed the same run', () => {
+    const a = runTrial(reber, comparedCell('novolstm'), { seed: 1, learningRate: 0.01 });
+    const b = runTrial(reber, comparedCell('novolstm'), { seed: 2, learningRate: 0.01 });
+    const a2 = runTrial(reber, comparedCell('novolstm'), { seed: 1, learningRate: 0.01 });
+    assert.notDeepEqual(
+      a.curve.map((p) => p.loss),
+      b.curve.map((p) => p.loss),
+    );
+    assert.deepEqual(
+      a.curve.map((p) => p.loss),
+      a2.curve.map((p) => p.loss),
+    );
+    assert.equal(a.curve.length, 2);
+  });
+  it('writes results.md with a table row per cell and an SVG figure per task', async () => {
+    const trials = [1, 2].map((seed) => runTrial(reber, comparedCell('gru'), { seed, learningRate: 0.01 }));
+    const dir = mkdtempSync(join(tmpdir(), 'novolstm-report-'));
+    await writeReport([{ task: reber, cells: [summarize(reber, trials)] }], {
+      dir,
+      quick: true,
+      seeds: [1, 2],
+      seconds: 3,
+    });
+    const md = readFileSync(join(dir, 'results.md'), 'utf8');
+    assert.match(md, /\| gru \| \d+ \| [\d,]+ \| 0.01 \| \d\/2 \|/);
+    assert.match(md, /Node\.js v\d+/);
+    assert.match(readFileSync(join(dir, 'figures', 'embedded-reber.svg'), 'utf8'), /^<svg/);
+  });
+});
+
+describe('the CLI', () => {
+  it('an unknown task is one line on stderr and exit code 1', async () => {
+    const errors: string[] = [];
+    const write = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((s: string) => errors.push(s) > 0) as typeof process.stderr.write;
+    try {
+      assert.equal(await main(['task', 'sorting']), 1);
+    } finally {
+      process.stderr.write = write;
+    }
+    assert.equal(errors.length, 1);
+    assert.match(errors[0], /^novolstm: unknown task 'sorting': one of adding-100, /);
+  });
+});
