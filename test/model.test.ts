@@ -499,7 +499,7 @@ describe('bad inputs give typed errors naming the argument', () => {
   it('compile, optimizers and callbacks', () => {
     const model = classifier('lstm');
     throwsTyped(
-      () => model.compile({ optimizer: 'rmsprop' as never, loss: 'meanSquaredError' }),
+      () => model.compile({ optimizer: 'adagrad' as never, loss: 'meanSquaredError' }),
       ConfigError,
       /optimizer is not supported/,
     );
@@ -609,7 +609,7 @@ describe('callbacks', () => {
     await model.fit(x, y, {
       epochs: 3,
       verbose: 0,
-      callbacks: [{ onEpochBegin: () => void seen.push(optimizer.learningRate) }, reduce],
+      callbacks: [{ onEpochBegin: () => void seen.push(optimizer.learningRate as number) }, reduce],
     });
     assert.deepEqual(seen, [0.1, 0.1, 0.05]);
     assert.equal(optimizer.learningRate, 0.025);

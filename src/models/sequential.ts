@@ -35,7 +35,7 @@ export interface SequentialOptions {
 }
 
 export interface CompileOptions {
-  readonly optimizer: Optimizer | 'sgd' | 'adam';
+  readonly optimizer: Optimizer | 'sgd' | 'adam' | 'adamW' | 'rmsprop';
   readonly loss: LossName | keyof typeof LOSS_ALIASES;
   readonly metrics?: readonly (MetricName | string)[];
 }
@@ -218,13 +218,16 @@ export class Sequential {
     }
     let optimizer: Optimizer;
     if (options.optimizer instanceof Optimizer) optimizer = options.optimizer;
-    else if (options.optimizer === 'sgd' || options.optimizer === 'adam')
+    else if (
+      typeof options.optimizer === 'string' &&
+      ['sgd', 'adam', 'adamW', 'rmsprop'].includes(options.optimizer)
+    )
       optimizer = optimizerFromConfig(options.optimizer, {});
     else
       throw new ConfigError(
         label,
         'optimizer is not supported',
-        "nl.optimizers.sgd/adam(...), 'sgd' or 'adam'",
+        "nl.optimizers.*(...), or 'sgd', 'adam', 'adamW', 'rmsprop'",
         String(options.optimizer),
       );
     const rawLoss = options.loss as string;
