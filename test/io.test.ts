@@ -341,7 +341,8 @@ describe('atomic writes', () => {
         for (const m of chunk.toString().matchAll(/saved (\d+)/g)) lastSaved = Number(m[1]);
         if (lastSaved > 0) firstSave();
       });
-      const exited = new Promise((resolve) => child.on('exit', resolve));
+      // 'close', not 'exit': every line the child wrote before the kill has been read by then.
+      const exited = new Promise((resolve) => child.on('close', resolve));
       await saved;
       await new Promise((resolve) => setTimeout(resolve, 5 + rng.int(60)));
       child.kill('SIGKILL');

@@ -432,6 +432,22 @@ describe('predict, evaluate, weights, summary', () => {
     assert.deepEqual(other.predict(x).data, before);
   });
 
+  it('a first layer with inputShape builds the model at once; add() rebuilds until it is trained', () => {
+    const model = nl.sequential({ layers: [nl.layers.lstm({ units: 3, inputShape: [null, 2] })], seed: 4 });
+    assert.equal(model.values.length, 4 * 3 * (2 + 3 + 1));
+    const lstmWeights = model.values.slice();
+    model.add(nl.layers.dense({ units: 2, activation: 'softmax' }));
+    assert.equal(model.values.length, lstmWeights.length + 3 * 2 + 2);
+    assert.deepEqual(
+      model.values.subarray(0, lstmWeights.length),
+      lstmWeights,
+      'same seed, same LSTM weights',
+    );
+    model.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy' });
+    model.trainOnBatch(nl.tensor([[[1, 2]]]), nl.tensor([[0, 1]]));
+    assert.throws(() => model.add(nl.layers.dense({ units: 2 })), /cannot add a layer to a trained model/);
+  });
+
   it('summary prints a Keras-style table with parameter counts', () => {
     const model = nl.sequential([
       nl.layers.embedding({ inputDim: 100, outputDim: 8, maskZero: true, inputShape: [null] }),

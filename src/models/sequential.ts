@@ -103,15 +103,22 @@ export class Sequential {
     for (const layer of options.layers ?? []) this.add(layer);
   }
 
-  /** Appends a layer (before the model is built). */
+  /**
+   * Appends a layer. A model whose first layer has `inputShape` is built (weights drawn) right away and
+   * rebuilt after each add, as long as it has not been trained.
+   */
   add(layer: Layer): void {
-    if (this.built)
-      throw new ConfigError(
-        `model '${this.name}'`,
-        'cannot add a layer after the model is built',
-        'an unbuilt model',
-        'built',
-      );
+    if (this.built) {
+      if ((this.compiled?.optimizer.iterations ?? 0) > 0) {
+        throw new ConfigError(
+          `model '${this.name}'`,
+          'cannot add a layer to a trained model',
+          'an untrained model',
+          'trained',
+        );
+      }
+      this.built = false;
+    }
     if (!(layer && typeof layer === 'object' && 'forward' in layer && 'className' in layer)) {
       throw new ConfigError('sequential', 'layers must be made with nl.layers.*', 'a layer', String(layer));
     }
@@ -137,6 +144,7 @@ export class Sequential {
     }
     placed.add(layer);
     this.layers.push(layer);
+    this.buildDeclared();
   }
 
   private uniqueName(base: string): string {
