@@ -302,6 +302,12 @@ describe('trainOnBatch', () => {
   });
 });
 
+function assertCloseArrays(what: string, a: ArrayLike<number>, b: ArrayLike<number>): void {
+  assert.equal(a.length, b.length);
+  for (let i = 0; i < a.length; i++)
+    assert.ok(Math.abs(a[i] - b[i]) < 1e-6, `${what} [${i}]: ${a[i]} vs ${b[i]}`);
+}
+
 /** Sequences of ids padded at the end; the label is the last real token mod 3 (needs the mask right). */
 function lastTokenTask(seed: number, N: number): { x: nl.Tensor; y: nl.Tensor } {
   const rng = new Random(seed);
@@ -485,9 +491,9 @@ describe('bad inputs give typed errors naming the argument', () => {
       /'recurrentDropout' is not supported yet/,
     );
     throwsTyped(
-      () => nl.layers.gru({ units: 4, stateful: true } as never),
+      () => nl.layers.gru({ units: 4, returnState: true } as never),
       ConfigError,
-      /'stateful' is not supported yet/,
+      /'returnState' is not supported yet/,
     );
     throwsTyped(
       () => nl.layers.dense({ units: 3, activaton: 'relu' } as never),
@@ -606,6 +612,35 @@ describe('tensor', () => {
       [0, 0],
     ]);
     assert.throws(() => nl.tensor([1, 2, 3], [2, 2]), ShapeError);
+  });
+});
+
+describe('stateful recurrent layers', () => {
+  it('two chunks of a sequence through a stateful layer = the whole sequence at once; resetStates starts over', () => {
+    const rng = new Random(48);
+    const [Bn, Tn, D] = [3, 6, 2];
+    const x = randomFloats(rng, [Bn, Tn, D]);
+    const chunk = (from: number): nl.Tensor => {
+      const data = new Float32Array(Bn * 3 * D);
+      for (let b = 0; b < Bn; b++)
+        data.set(x.data.subarray((b * Tn + from) * D, (b * Tn + from + 3) * D), b * 3 * D);
+      return nl.tensor(data, [Bn, 3, D]);
+    };
+    for (const kind of ['lstm', 'gru'] as const) {
+      const whole = nl.sequential([nl.layers[kind]({ units: 4, inputShape: [null, D] })]);
+      const stateful = nl.sequential([nl.layers[kind]({ units: 4, stateful: true, inputShape: [null, D] })]);
+      perturbWeights(whole, 49);
+      stateful.setWeights(whole.getWeights());
+      const first = stateful.predict(chunk(0)).data;
+      const second = stateful.predict(chunk(3)).data;
+      assertCloseArrays(`${kind}: carried`, second, whole.predict(x).data);
+      stateful.resetStates();
+      assertCloseArrays(`${kind}: reset`, stateful.predict(chunk(0)).data, first);
+      assert.throws(
+        () => stateful.predict(nl.tensor(new Float32Array(2 * 3 * D), [2, 3, D])),
+        /same batch size every batch/,
+      );
+    }
   });
 });
 

@@ -467,6 +467,13 @@ export class Sequential {
     for (const line of summaryLines(this.name, this.layers)) print(line);
   }
 
+  /** Clears the carried states of every stateful recurrent layer. */
+  resetStates(): void {
+    for (const layer of this.layers) {
+      if (layer instanceof Recurrent || layer instanceof Bidirectional) layer.resetStates();
+    }
+  }
+
   /** Copies of every weight, layer by layer, each in its Keras shape. */
   getWeights(): Tensor[] {
     this.buildDeclared();
