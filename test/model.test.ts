@@ -644,6 +644,46 @@ describe('stateful recurrent layers', () => {
   });
 });
 
+describe('rnn({ cell })', () => {
+  it('is the same layer as the named one: same weights, same outputs', () => {
+    const rng = new Random(50);
+    const x = randomFloats(rng, [2, 4, 3]);
+    const pairs = [
+      [
+        nl.layers.rnn({
+          cell: nl.layers.novoLSTMCell({ units: 5, layerNorm: 'all' }),
+          returnSequences: true,
+          inputShape: [null, 3],
+        }),
+        nl.layers.novoLSTM({ units: 5, layerNorm: 'all', returnSequences: true, inputShape: [null, 3] }),
+      ],
+      [
+        nl.layers.rnn({
+          cell: nl.layers.gruCell({ units: 4, resetAfter: false }),
+          goBackwards: true,
+          inputShape: [null, 3],
+        }),
+        nl.layers.gru({ units: 4, resetAfter: false, goBackwards: true, inputShape: [null, 3] }),
+      ],
+      [
+        nl.layers.rnn({ cell: nl.layers.lstmCell({ units: 2 }), inputShape: [null, 3] }),
+        nl.layers.lstm({ units: 2, inputShape: [null, 3] }),
+      ],
+    ] as const;
+    for (const [viaCell, named] of pairs) {
+      const a = nl.sequential({ layers: [viaCell], seed: 1 });
+      const b = nl.sequential({ layers: [named], seed: 1 });
+      assert.deepEqual(viaCell.getConfig(), named.getConfig());
+      assert.deepEqual(a.predict(x).data, b.predict(x).data);
+    }
+    assert.throws(() => nl.layers.rnn({ cell: { units: 3 } as never }), /cell must come from/);
+    assert.throws(
+      () => nl.layers.lstmCell({ units: 3, recurrentDropout: 0.1 } as never),
+      /'recurrentDropout' is not supported yet/,
+    );
+  });
+});
+
 describe('callbacks', () => {
   it('reduceLROnPlateau multiplies the learning rate by factor after patience epochs without improvement', async () => {
     const { x, y } = lastTokenTask(46, 20);
