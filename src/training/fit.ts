@@ -11,7 +11,8 @@
  * verbose 0 prints nothing.
  */
 import { ConfigError, ShapeError } from '../errors.js';
-import { addTotals, range, type BatchTotals, type Sequential } from '../models/sequential.js';
+import { range } from '../models/batches.js';
+import { addTotals, type BatchTotals, type Sequential } from '../models/sequential.js';
 import { asTensor, type Tensor } from '../tensor.js';
 import type { Callback, Logs } from './callbacks.js';
 import { defaultSink, Progress, type ProgressSink } from './progress.js';
