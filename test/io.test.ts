@@ -160,6 +160,60 @@ describe('save and loadModel', () => {
     await assert.rejects(nl.loadModel(dir), /bidirectional: layer must be an lstm, novoLSTM or gru layer/);
   });
 
+  for (const [name, make] of [
+    [
+      'rmsprop (centered, momentum) with cosine decay',
+      () =>
+        nl.optimizers.rmsprop({
+          learningRate: nl.optimizers.schedules.cosineDecay({ initialLearningRate: 0.01, decaySteps: 7 }),
+          centered: true,
+          momentum: 0.5,
+        }),
+    ],
+    [
+      'adamW with exponential decay and globalClipNorm',
+      () =>
+        nl.optimizers.adamW({
+          learningRate: nl.optimizers.schedules.exponentialDecay({
+            initialLearningRate: 0.01,
+            decaySteps: 3,
+            decayRate: 0.5,
+          }),
+          globalClipNorm: 1,
+        }),
+    ],
+    [
+      'sgd with nesterov momentum',
+      () => nl.optimizers.sgd({ learningRate: 0.05, momentum: 0.9, nesterov: true }),
+    ],
+  ] as const) {
+    it(`resume with ${name}`, async () => {
+      const { x, y } = data(6, 12);
+      const build = (): nl.Sequential => {
+        const m = nl.sequential({
+          layers: [
+            nl.layers.embedding({ inputDim: 15, outputDim: 3 }),
+            nl.layers.gru({ units: 4 }),
+            nl.layers.dense({ units: 3, activation: 'softmax' }),
+          ],
+          seed: 2,
+        });
+        m.compile({ optimizer: make(), loss: 'sparseCategoricalCrossentropy' });
+        return m;
+      };
+      const straight = build();
+      for (let k = 0; k < 4; k++) straight.trainOnBatch(x, y);
+      const first = build();
+      for (let k = 0; k < 2; k++) first.trainOnBatch(x, y);
+      const dir = await tempDir();
+      await first.save(dir);
+      const resumed = await nl.loadModel(dir);
+      for (let k = 0; k < 2; k++) resumed.trainOnBatch(x, y);
+      assert.deepEqual(resumed.values, straight.values);
+      assert.deepEqual(resumed.compiled?.optimizer.getConfig(), straight.compiled?.optimizer.getConfig());
+    });
+  }
+
   it('an uncompiled model saves and loads without optimizer state', async () => {
     const model = nl.sequential([nl.layers.dense({ units: 3, inputShape: [4], activation: 'tanh' })]);
     const dir = await tempDir();
@@ -287,7 +341,8 @@ describe('atomic writes', () => {
         for (const m of chunk.toString().matchAll(/saved (\d+)/g)) lastSaved = Number(m[1]);
         if (lastSaved > 0) firstSave();
       });
-      const exited = new Promise((resolve) => child.on('exit', resolve));
+      // 'close', not 'exit': every line the child wrote before the kill has been read by then.
+      const exited = new Promise((resolve) => child.on('close', resolve));
       await saved;
       await new Promise((resolve) => setTimeout(resolve, 5 + rng.int(60)));
       child.kill('SIGKILL');

@@ -302,6 +302,12 @@ describe('trainOnBatch', () => {
   });
 });
 
+function assertCloseArrays(what: string, a: ArrayLike<number>, b: ArrayLike<number>): void {
+  assert.equal(a.length, b.length);
+  for (let i = 0; i < a.length; i++)
+    assert.ok(Math.abs(a[i] - b[i]) < 1e-6, `${what} [${i}]: ${a[i]} vs ${b[i]}`);
+}
+
 /** Sequences of ids padded at the end; the label is the last real token mod 3 (needs the mask right). */
 function lastTokenTask(seed: number, N: number): { x: nl.Tensor; y: nl.Tensor } {
   const rng = new Random(seed);
@@ -432,6 +438,22 @@ describe('predict, evaluate, weights, summary', () => {
     assert.deepEqual(other.predict(x).data, before);
   });
 
+  it('a first layer with inputShape builds the model at once; add() rebuilds until it is trained', () => {
+    const model = nl.sequential({ layers: [nl.layers.lstm({ units: 3, inputShape: [null, 2] })], seed: 4 });
+    assert.equal(model.values.length, 4 * 3 * (2 + 3 + 1));
+    const lstmWeights = model.values.slice();
+    model.add(nl.layers.dense({ units: 2, activation: 'softmax' }));
+    assert.equal(model.values.length, lstmWeights.length + 3 * 2 + 2);
+    assert.deepEqual(
+      model.values.subarray(0, lstmWeights.length),
+      lstmWeights,
+      'same seed, same LSTM weights',
+    );
+    model.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy' });
+    model.trainOnBatch(nl.tensor([[[1, 2]]]), nl.tensor([[0, 1]]));
+    assert.throws(() => model.add(nl.layers.dense({ units: 2 })), /cannot add a layer to a trained model/);
+  });
+
   it('summary prints a Keras-style table with parameter counts', () => {
     const model = nl.sequential([
       nl.layers.embedding({ inputDim: 100, outputDim: 8, maskZero: true, inputShape: [null] }),
@@ -469,9 +491,9 @@ describe('bad inputs give typed errors naming the argument', () => {
       /'recurrentDropout' is not supported yet/,
     );
     throwsTyped(
-      () => nl.layers.gru({ units: 4, stateful: true } as never),
+      () => nl.layers.gru({ units: 4, returnState: true } as never),
       ConfigError,
-      /'stateful' is not supported yet/,
+      /'returnState' is not supported yet/,
     );
     throwsTyped(
       () => nl.layers.dense({ units: 3, activaton: 'relu' } as never),
@@ -499,7 +521,7 @@ describe('bad inputs give typed errors naming the argument', () => {
   it('compile, optimizers and callbacks', () => {
     const model = classifier('lstm');
     throwsTyped(
-      () => model.compile({ optimizer: 'rmsprop' as never, loss: 'meanSquaredError' }),
+      () => model.compile({ optimizer: 'adagrad' as never, loss: 'meanSquaredError' }),
       ConfigError,
       /optimizer is not supported/,
     );
@@ -593,6 +615,75 @@ describe('tensor', () => {
   });
 });
 
+describe('stateful recurrent layers', () => {
+  it('two chunks of a sequence through a stateful layer = the whole sequence at once; resetStates starts over', () => {
+    const rng = new Random(48);
+    const [Bn, Tn, D] = [3, 6, 2];
+    const x = randomFloats(rng, [Bn, Tn, D]);
+    const chunk = (from: number): nl.Tensor => {
+      const data = new Float32Array(Bn * 3 * D);
+      for (let b = 0; b < Bn; b++)
+        data.set(x.data.subarray((b * Tn + from) * D, (b * Tn + from + 3) * D), b * 3 * D);
+      return nl.tensor(data, [Bn, 3, D]);
+    };
+    for (const kind of ['lstm', 'gru'] as const) {
+      const whole = nl.sequential([nl.layers[kind]({ units: 4, inputShape: [null, D] })]);
+      const stateful = nl.sequential([nl.layers[kind]({ units: 4, stateful: true, inputShape: [null, D] })]);
+      perturbWeights(whole, 49);
+      stateful.setWeights(whole.getWeights());
+      const first = stateful.predict(chunk(0)).data;
+      const second = stateful.predict(chunk(3)).data;
+      assertCloseArrays(`${kind}: carried`, second, whole.predict(x).data);
+      stateful.resetStates();
+      assertCloseArrays(`${kind}: reset`, stateful.predict(chunk(0)).data, first);
+      assert.throws(
+        () => stateful.predict(nl.tensor(new Float32Array(2 * 3 * D), [2, 3, D])),
+        /same batch size every batch/,
+      );
+    }
+  });
+});
+
+describe('rnn({ cell })', () => {
+  it('is the same layer as the named one: same weights, same outputs', () => {
+    const rng = new Random(50);
+    const x = randomFloats(rng, [2, 4, 3]);
+    const pairs = [
+      [
+        nl.layers.rnn({
+          cell: nl.layers.novoLSTMCell({ units: 5, layerNorm: 'all' }),
+          returnSequences: true,
+          inputShape: [null, 3],
+        }),
+        nl.layers.novoLSTM({ units: 5, layerNorm: 'all', returnSequences: true, inputShape: [null, 3] }),
+      ],
+      [
+        nl.layers.rnn({
+          cell: nl.layers.gruCell({ units: 4, resetAfter: false }),
+          goBackwards: true,
+          inputShape: [null, 3],
+        }),
+        nl.layers.gru({ units: 4, resetAfter: false, goBackwards: true, inputShape: [null, 3] }),
+      ],
+      [
+        nl.layers.rnn({ cell: nl.layers.lstmCell({ units: 2 }), inputShape: [null, 3] }),
+        nl.layers.lstm({ units: 2, inputShape: [null, 3] }),
+      ],
+    ] as const;
+    for (const [viaCell, named] of pairs) {
+      const a = nl.sequential({ layers: [viaCell], seed: 1 });
+      const b = nl.sequential({ layers: [named], seed: 1 });
+      assert.deepEqual(viaCell.getConfig(), named.getConfig());
+      assert.deepEqual(a.predict(x).data, b.predict(x).data);
+    }
+    assert.throws(() => nl.layers.rnn({ cell: { units: 3 } as never }), /cell must come from/);
+    assert.throws(
+      () => nl.layers.lstmCell({ units: 3, recurrentDropout: 0.1 } as never),
+      /'recurrentDropout' is not supported yet/,
+    );
+  });
+});
+
 describe('callbacks', () => {
   it('reduceLROnPlateau multiplies the learning rate by factor after patience epochs without improvement', async () => {
     const { x, y } = lastTokenTask(46, 20);
@@ -609,7 +700,7 @@ describe('callbacks', () => {
     await model.fit(x, y, {
       epochs: 3,
       verbose: 0,
-      callbacks: [{ onEpochBegin: () => void seen.push(optimizer.learningRate) }, reduce],
+      callbacks: [{ onEpochBegin: () => void seen.push(optimizer.learningRate as number) }, reduce],
     });
     assert.deepEqual(seen, [0.1, 0.1, 0.05]);
     assert.equal(optimizer.learningRate, 0.025);

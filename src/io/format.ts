@@ -10,6 +10,7 @@
  * complete and loadable.
  */
 import type { ConfigValue } from '../layers/layer.js';
+import type { OptimizerConfig } from '../training/optimizers.js';
 
 export const FORMAT_NAME = 'novolstm-model';
 export const FORMAT_VERSION = 1;
@@ -56,7 +57,7 @@ export interface ModelDescription {
     readonly metrics: readonly string[];
     readonly optimizer: {
       readonly className: string;
-      readonly config: Readonly<Record<string, number | boolean>>;
+      readonly config: OptimizerConfig;
       readonly iterations: number;
       readonly slotNames: readonly string[];
       readonly slots: BinaryFileRef;

@@ -198,6 +198,11 @@ export class Bidirectional extends Layer {
     };
   }
 
+  resetStates(): void {
+    this.forwardLayer.resetStates();
+    this.backwardLayer.resetStates();
+  }
+
   /** Flips the time axis of [B, T, u] when `flip` (its own inverse); otherwise returns the input. */
   private inTimeOrder(a: Float32Array, flip: boolean, B: number, T: number, u: number): Float32Array {
     if (!flip) return a;

@@ -54,6 +54,8 @@ export function bidirectional(options: BidirectionalOptions): Bidirectional {
   return new Bidirectional(options);
 }
 
+export { rnn, lstmCell, novoLSTMCell, gruCell, type CellSpec, type RnnOptions } from './rnn.js';
+
 const REGISTRY: Readonly<Record<string, (options: never) => Layer>> = Object.freeze({
   Embedding: embedding,
   LSTM: lstm,

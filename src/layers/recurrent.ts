@@ -9,6 +9,10 @@
  * flips the sequence (and its mask). `returnSequences: false` returns the final state h_T, which masked
  * (padding) steps carry through unchanged, i.e. the output at each row's last real step.
  *
+ * `stateful`: each batch starts from the final states of the previous batch (row b continues row b), in
+ * training and in predict, until `resetStates()`. Gradients do not flow into earlier batches (truncated
+ * backpropagation through time, as Keras).
+ *
  * `dropout` is Keras' input dropout in its variational form: one keep-mask [B, D] per sequence, the same
  * at every time step, drawn in training only.
  */
@@ -46,6 +50,8 @@ export interface RecurrentOptions {
   readonly returnSequences?: boolean;
   /** Process the sequence in reverse; the returned sequence is in processing order (as Keras). */
   readonly goBackwards?: boolean;
+  /** Carry the final states over to the next batch (until resetStates). Default false. */
+  readonly stateful?: boolean;
   /** Input dropout rate (variational: one mask per sequence). */
   readonly dropout?: number;
   readonly name?: string;
@@ -64,7 +70,7 @@ export interface GruLayerOptions extends RecurrentOptions {
   readonly resetAfter?: boolean;
 }
 
-const COMMON = ['units', 'returnSequences', 'goBackwards', 'dropout', 'name', 'inputShape'];
+const COMMON = ['units', 'returnSequences', 'goBackwards', 'stateful', 'dropout', 'name', 'inputShape'];
 const CELL_OPTIONS: Record<RecurrentKind, readonly string[]> = {
   LSTM: [],
   NovoLSTM: ['inputGate', 'layerNorm'],
@@ -73,7 +79,6 @@ const CELL_OPTIONS: Record<RecurrentKind, readonly string[]> = {
 /** Keras options that exist but are not implemented yet: rejected by name rather than ignored. */
 const NOT_YET = [
   'returnState',
-  'stateful',
   'recurrentDropout',
   'unroll',
   'implementation',
@@ -105,6 +110,9 @@ export class Recurrent extends Layer {
   readonly returnSequences: boolean;
   readonly goBackwards: boolean;
   readonly dropout: number;
+  readonly stateful: boolean;
+  /** With `stateful`: the final h and c [B, u] of the last batch, or null after resetStates. */
+  private states: { h: Float32Array; c: Float32Array | null } | null = null;
   /** Options handed to the cell factory (inputGate, layerNorm, resetAfter), as given. */
   readonly cellOptions: Readonly<Record<string, string | boolean>>;
   private cell: CellKernel | null = null;
@@ -118,6 +126,7 @@ export class Recurrent extends Layer {
     this.returnSequences = optionalBoolean(label, 'returnSequences', o.returnSequences, false);
     this.goBackwards = optionalBoolean(label, 'goBackwards', o.goBackwards, false);
     this.dropout = optionalRate(label, 'dropout', o.dropout);
+    this.stateful = optionalBoolean(label, 'stateful', o.stateful, false);
     const cellOptions: Record<string, string | boolean> = {};
     if (kind === 'NovoLSTM') {
       cellOptions.inputGate = optionalChoice(
@@ -201,7 +210,20 @@ export class Recurrent extends Layer {
       maskT = new Uint8Array(T * B);
       for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) maskT[t * B + b] = input.mask[b * T + t];
     }
-    const out = sequenceForward(cell, this.params, xt, { T, B, mask: maskT, reverse: this.goBackwards });
+    const initial = this.stateful ? this.initialStates(B) : null;
+    const out = sequenceForward(cell, this.params, xt, {
+      T,
+      B,
+      mask: maskT,
+      reverse: this.goBackwards,
+      h0: initial?.h,
+      c0: initial?.c,
+    });
+    if (this.stateful)
+      this.states = {
+        h: out.hT.slice() as Float32Array,
+        c: out.cT ? (out.cT.slice() as Float32Array) : null,
+      };
     const saved: RecurrentSaved = { saved: out.saved, B, T, keep };
 
     let output: Batch;
@@ -221,6 +243,26 @@ export class Recurrent extends Layer {
       output = { data: out.hT as Float32Array, shape: [B, u], mask: null };
     }
     return { output, backward: (dy) => this.backward(dy, saved) };
+  }
+
+  /** The carried states for a batch of B rows (null at the start or after resetStates). */
+  private initialStates(B: number): { h: Float32Array; c: Float32Array | null } | null {
+    if (!this.states) return null;
+    const carried = this.states.h.length / this.units;
+    if (carried !== B) {
+      throw new ShapeError(
+        this.label,
+        'a stateful layer needs the same batch size every batch (or resetStates())',
+        carried,
+        B,
+      );
+    }
+    return this.states;
+  }
+
+  /** Forgets the carried states: the next batch starts from zeros. */
+  resetStates(): void {
+    this.states = null;
   }
 
   private backward(dy: Float32Array, s: RecurrentSaved): Float32Array {
@@ -254,6 +296,7 @@ export class Recurrent extends Layer {
       units: this.units,
       returnSequences: this.returnSequences,
       goBackwards: this.goBackwards,
+      stateful: this.stateful,
       dropout: this.dropout,
       ...this.cellOptions,
     };

@@ -19,6 +19,7 @@ import { Masking } from '../layers/masking.js';
 import { Recurrent } from '../layers/recurrent.js';
 import { Random } from '../random.js';
 import { asTensor, Tensor } from '../tensor.js';
+import { checkBatchSize, inputBatch, range, takeRows } from './batches.js';
 import { fitLoop, type FitOptions, type History } from '../training/fit.js';
 import { fusedActivation, LOSS_ALIASES, LOSSES, type LossName } from '../training/losses.js';
 import { accuracyCounts, resolveMetric, type MetricName } from '../training/metrics.js';
@@ -35,7 +36,7 @@ export interface SequentialOptions {
 }
 
 export interface CompileOptions {
-  readonly optimizer: Optimizer | 'sgd' | 'adam';
+  readonly optimizer: Optimizer | 'sgd' | 'adam' | 'adamW' | 'rmsprop';
   readonly loss: LossName | keyof typeof LOSS_ALIASES;
   readonly metrics?: readonly (MetricName | string)[];
 }
@@ -103,15 +104,22 @@ export class Sequential {
     for (const layer of options.layers ?? []) this.add(layer);
   }
 
-  /** Appends a layer (before the model is built). */
+  /**
+   * Appends a layer. A model whose first layer has `inputShape` is built (weights drawn) right away and
+   * rebuilt after each add, as long as it has not been trained.
+   */
   add(layer: Layer): void {
-    if (this.built)
-      throw new ConfigError(
-        `model '${this.name}'`,
-        'cannot add a layer after the model is built',
-        'an unbuilt model',
-        'built',
-      );
+    if (this.built) {
+      if ((this.compiled?.optimizer.iterations ?? 0) > 0) {
+        throw new ConfigError(
+          `model '${this.name}'`,
+          'cannot add a layer to a trained model',
+          'an untrained model',
+          'trained',
+        );
+      }
+      this.built = false;
+    }
     if (!(layer && typeof layer === 'object' && 'forward' in layer && 'className' in layer)) {
       throw new ConfigError('sequential', 'layers must be made with nl.layers.*', 'a layer', String(layer));
     }
@@ -137,6 +145,7 @@ export class Sequential {
     }
     placed.add(layer);
     this.layers.push(layer);
+    this.buildDeclared();
   }
 
   private uniqueName(base: string): string {
@@ -218,13 +227,16 @@ export class Sequential {
     }
     let optimizer: Optimizer;
     if (options.optimizer instanceof Optimizer) optimizer = options.optimizer;
-    else if (options.optimizer === 'sgd' || options.optimizer === 'adam')
+    else if (
+      typeof options.optimizer === 'string' &&
+      ['sgd', 'adam', 'adamW', 'rmsprop'].includes(options.optimizer)
+    )
       optimizer = optimizerFromConfig(options.optimizer, {});
     else
       throw new ConfigError(
         label,
         'optimizer is not supported',
-        "nl.optimizers.sgd/adam(...), 'sgd' or 'adam'",
+        "nl.optimizers.*(...), or 'sgd', 'adam', 'adamW', 'rmsprop'",
         String(options.optimizer),
       );
     const rawLoss = options.loss as string;
@@ -264,56 +276,28 @@ export class Sequential {
     return this.compiled;
   }
 
-  /** Checks x against the model's input shape and turns rows [first, first + count) of it into a batch. */
+  /** Rows of x (all when null) as a batch for the first layer: token ids for an embedding. */
   private toBatch(x: Tensor, rows: readonly number[] | null): Batch {
-    const rowShape = x.shape.slice(1);
-    const expected = this.inputShape ?? [];
-    const fits =
-      rowShape.length === expected.length && expected.every((d, i) => d === null || d === rowShape[i]);
-    if (!fits) {
-      throw new ShapeError(
-        'x',
-        "does not match the model's input",
-        `[batch, ${expected.map((d) => d ?? 'any').join(', ')}]`,
-        `[${x.shape.join(', ')}]`,
-      );
-    }
-    const wantIds = this.layers[0] instanceof Embedding;
-    const rowSize = rowShape.reduce((a, b) => a * b, 1);
-    const n = rows ? rows.length : x.shape[0];
-    const data = wantIds ? new Int32Array(n * rowSize) : new Float32Array(n * rowSize);
-    const checkIds = wantIds && x.dtype === 'float32';
-    for (let i = 0; i < n; i++) {
-      const from = (rows ? rows[i] : i) * rowSize;
-      if (checkIds) {
-        // Token ids given as float32 (nl.tensor's default): accept whole numbers only.
-        for (let j = from; j < from + rowSize; j++) {
-          if (!Number.isInteger(x.data[j]))
-            throw new ValueError(
-              'x',
-              `token id at flat index ${j} is not an integer`,
-              'an integer id',
-              x.data[j],
-            );
-        }
-      }
-      data.set(x.data.subarray(from, from + rowSize), i * rowSize);
-    }
-    return { data, shape: [n, ...rowShape], mask: null };
+    return inputBatch(x, rows, this.inputShape ?? [], this.layers[0] instanceof Embedding);
   }
 
   private checkXY(x: unknown, y: unknown, what: string): { x: Tensor; y: Tensor } {
-    const xt = asTensor(x, 'x');
+    const xt = this.checkX(x);
     const yt = asTensor(y, 'y');
-    if (xt.rank < 2 && !(this.layers[0] instanceof Dense)) {
-      throw new ShapeError(what, 'x must have a batch axis', 'rank ≥ 2', xt.rank);
-    }
+    if (yt.rank < 1) throw new ShapeError('y', 'must have a batch axis', 'rank ≥ 1', yt.rank);
     if (yt.shape[0] !== xt.shape[0]) {
       throw new ShapeError(what, 'x and y have different numbers of samples', xt.shape[0], yt.shape[0]);
     }
-    if (xt.shape[0] === 0) throw new ShapeError(what, 'x has no samples', '≥ 1', 0);
-    this.buildFrom(xt);
     return { x: xt, y: yt };
+  }
+
+  /** x as a tensor with a batch axis and at least one sample; builds the model from it if needed. */
+  private checkX(x: unknown): Tensor {
+    const xt = asTensor(x, 'x');
+    if (xt.rank < 2) throw new ShapeError('x', 'must be [samples, …features]', 'rank ≥ 2', xt.rank);
+    if (xt.shape[0] === 0) throw new ShapeError('x', 'has no samples', '≥ 1', 0);
+    this.buildFrom(xt);
+    return xt;
   }
 
   /**
@@ -390,10 +374,8 @@ export class Sequential {
 
   /** Outputs for x, in batches of `batchSize` (default 32), dropout off. */
   predict(x: unknown, options: { batchSize?: number } = {}): Tensor {
-    const xt = asTensor(x, 'x');
     const batchSize = checkBatchSize('predict', options, ['batchSize']);
-    if (xt.shape[0] === 0 || xt.rank < 1) throw new ShapeError('predict', 'x has no samples', '≥ 1', 0);
-    this.buildFrom(xt);
+    const xt = this.checkX(x);
     const N = xt.shape[0];
     const ctx = { training: false, rng: this.trainingRng };
     const parts: Float32Array[] = [];
@@ -454,6 +436,13 @@ export class Sequential {
     }
     const print = options.printFn ?? ((line: string) => console.log(line));
     for (const line of summaryLines(this.name, this.layers)) print(line);
+  }
+
+  /** Clears the carried states of every stateful recurrent layer. */
+  resetStates(): void {
+    for (const layer of this.layers) {
+      if (layer instanceof Recurrent || layer instanceof Bidirectional) layer.resetStates();
+    }
   }
 
   /** Copies of every weight, layer by layer, each in its Keras shape. */
@@ -517,34 +506,6 @@ export function addTotals(into: BatchTotals, part: BatchTotals): void {
     into.metrics[i].correct += m.correct;
     into.metrics[i].total += m.total;
   });
-}
-
-function takeRows(t: Tensor, rows: readonly number[]): Tensor {
-  const rowSize = t.shape.slice(1).reduce((a, b) => a * b, 1);
-  const data =
-    t.dtype === 'int32' ? new Int32Array(rows.length * rowSize) : new Float32Array(rows.length * rowSize);
-  rows.forEach((r, i) => data.set(t.data.subarray(r * rowSize, (r + 1) * rowSize), i * rowSize));
-  return new Tensor(data, [rows.length, ...t.shape.slice(1)]);
-}
-
-export function range(start: number, end: number): number[] {
-  const out: number[] = [];
-  for (let i = start; i < end; i++) out.push(i);
-  return out;
-}
-
-export function checkBatchSize(label: string, options: object, allowed: readonly string[]): number {
-  if (typeof options !== 'object' || options === null)
-    throw new ConfigError(label, 'options must be an object', 'an object', String(options));
-  for (const key of Object.keys(options)) {
-    if (!allowed.includes(key))
-      throw new ConfigError(label, `unknown option '${key}'`, allowed.join(', '), key);
-  }
-  const batchSize = (options as { batchSize?: unknown }).batchSize ?? 32;
-  if (typeof batchSize !== 'number' || !Number.isInteger(batchSize) || batchSize < 1) {
-    throw new ConfigError(label, 'batchSize must be a positive integer', '≥ 1', String(batchSize));
-  }
-  return batchSize;
 }
 
 function snakeCase(className: string): string {

@@ -190,6 +190,14 @@ export class ReduceLROnPlateau implements Callback {
     }
     if (this.cooldownLeft > 0) return;
     this.wait += 1;
+    if (typeof optimizer.learningRate !== 'number') {
+      throw new ConfigError(
+        'callbacks.reduceLROnPlateau',
+        'needs a fixed learning rate, not a schedule',
+        'a number',
+        optimizer.learningRate.className,
+      );
+    }
     if (this.wait >= this.patience && optimizer.learningRate > this.minLr) {
       optimizer.learningRate = Math.max(this.minLr, optimizer.learningRate * this.factor);
       this.cooldownLeft = this.cooldown;

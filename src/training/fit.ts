@@ -6,13 +6,16 @@
  * generator (so a seeded model repeats, and a saved model resumes the same sequence); epoch logs hold
  * 'loss', each metric, and 'val_'-prefixed validation values.
  *
- * Output: verbose 1 (default) prints one plain line per epoch; verbose 0 prints nothing. (A live
- * progress bar with throughput and ETA is not implemented yet.)
+ * Output (progress.ts): verbose 1 (default) draws a live progress bar with loss, metrics, throughput and
+ * ETA on a terminal, and prints one plain line per epoch elsewhere; verbose 2 always prints plain lines;
+ * verbose 0 prints nothing.
  */
 import { ConfigError, ShapeError } from '../errors.js';
-import { addTotals, range, type BatchTotals, type Sequential } from '../models/sequential.js';
+import { range } from '../models/batches.js';
+import { addTotals, type BatchTotals, type Sequential } from '../models/sequential.js';
 import { asTensor, type Tensor } from '../tensor.js';
 import type { Callback, Logs } from './callbacks.js';
+import { defaultSink, Progress, type ProgressSink } from './progress.js';
 
 export interface FitOptions {
   readonly batchSize?: number;
@@ -23,7 +26,9 @@ export interface FitOptions {
   /** [x, y] to validate on instead of a split. */
   readonly validationData?: readonly [unknown, unknown];
   readonly callbacks?: readonly Callback[];
-  readonly verbose?: 0 | 1;
+  readonly verbose?: 0 | 1 | 2;
+  /** Where progress goes (default process.stdout, or console.log in a browser). */
+  readonly progressSink?: ProgressSink;
 }
 
 /** What fit returns (TensorFlow.js' History): per-epoch values under each log name. */
@@ -40,6 +45,7 @@ const FIT_OPTIONS = [
   'validationData',
   'callbacks',
   'verbose',
+  'progressSink',
 ];
 
 export async function fitLoop(
@@ -71,8 +77,13 @@ export async function fitLoop(
   if (typeof shuffle !== 'boolean')
     throw new ConfigError(label, 'shuffle must be true or false', 'a boolean', String(shuffle));
   const verbose = options.verbose ?? 1;
-  if (verbose !== 0 && verbose !== 1)
-    throw new ConfigError(label, 'verbose must be 0 or 1', '0 or 1', String(verbose));
+  if (verbose !== 0 && verbose !== 1 && verbose !== 2) {
+    throw new ConfigError(label, 'verbose must be 0, 1 or 2', '0, 1 or 2', String(verbose));
+  }
+  const sink = options.progressSink ?? defaultSink();
+  if (typeof sink !== 'object' || sink === null || typeof sink.write !== 'function') {
+    throw new ConfigError(label, 'progressSink must have a write method', '{ write(text) }', String(sink));
+  }
   const split = options.validationSplit ?? 0;
   if (typeof split !== 'number' || !(split >= 0 && split < 1)) {
     throw new ConfigError(label, 'validationSplit must be in [0, 1)', '0 ≤ split < 1', String(split));
@@ -118,9 +129,11 @@ export async function fitLoop(
   for (const cb of callbacks) cb.setModel?.(model);
   for (const cb of callbacks) await cb.onTrainBegin?.({});
   const metricNames = model.compiled?.metrics.map((m) => m.name) ?? [];
+  const progress =
+    verbose === 0 ? null : new Progress(sink, epochs, Math.ceil(trainCount / batchSize), verbose);
 
   for (let epoch = 0; epoch < epochs && !model.stopTraining; epoch++) {
-    const started = Date.now();
+    progress?.startEpoch(epoch);
     for (const cb of callbacks) await cb.onEpochBegin?.(epoch, {});
     const order = trainRows.slice();
     if (shuffle) {
@@ -141,6 +154,7 @@ export async function fitLoop(
         size: rows.length,
         ...namedLogs(model.report(totals), metricNames, ''),
       };
+      progress?.batchDone(batch, rows.length, namedLogs(model.report(epochTotals), metricNames, ''));
       for (const cb of callbacks) await cb.onBatchEnd?.(batch, batchLogs);
       // As Keras: a callback can stop training mid-epoch (terminateOnNaN does).
       if (model.stopTraining) break;
@@ -152,10 +166,7 @@ export async function fitLoop(
     }
     history.epoch.push(epoch);
     for (const [key, value] of Object.entries(logs)) (history.history[key] ??= []).push(value);
-    if (verbose === 1) {
-      const parts = Object.entries(logs).map(([k, v]) => `${k}: ${v.toFixed(4)}`);
-      console.log(`Epoch ${epoch + 1}/${epochs} - ${Date.now() - started}ms - ${parts.join(' - ')}`);
-    }
+    progress?.epochDone(logs);
     for (const cb of callbacks) await cb.onEpochEnd?.(epoch, logs);
   }
   for (const cb of callbacks) await cb.onTrainEnd?.({});

@@ -1,2 +1,3 @@
-/** `nl.optimizers.*`: the optimizer factories users call. */
-export { sgd, adam } from './optimizers.js';
+/** `nl.optimizers.*`: the optimizer factories users call, and `nl.optimizers.schedules.*`. */
+export { sgd, adam, adamW, rmsprop } from './optimizers.js';
+export * as schedules from './scheduleFactories.js';

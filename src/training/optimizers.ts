@@ -13,10 +13,15 @@
  *   SGD             v ← μ v − η g;  θ ← θ + v   (nesterov: θ ← θ + μ v − η g);  μ = 0: θ ← θ − η g
  *   Adam            m ← m + (1 − β₁)(g − m);  v ← v + (1 − β₂)(g² − v)
  *                   θ ← θ − η_t m / (√v + ε),  η_t = η √(1 − β₂ᵗ) / (1 − β₁ᵗ)   (Keras' form, ε = 1e-7)
- * Each update is computed in float64 and rounded once to float32.
+ *   AdamW           θ ← θ − η λ θ (decoupled weight decay λ), then the Adam update
+ *   RMSprop         s ← ρ s + (1 − ρ) g²;  (centered: a ← ρ a + (1 − ρ) g, s − a² in place of s)
+ *                   Δ = η g / √(s + ε);  θ ← θ − Δ   (momentum μ: v ← μ v + Δ; θ ← θ − v)
+ * η may be a schedule (schedules.ts), evaluated at the step count before the update. Each update is
+ * computed in float64 and rounded once to float32.
  */
 import { ConfigError } from '../errors.js';
 import { checkOptionKeys } from '../layers/options.js';
+import { scheduleFromConfig, type LearningRateSchedule, type ScheduleConfig } from './schedules.js';
 
 /** Where one weight lives in the flat arrays. */
 export interface ParameterEntry {
@@ -33,21 +38,29 @@ export interface ClipOptions {
   readonly globalClipNorm?: number;
 }
 
-export type OptimizerConfig = Readonly<Record<string, number | boolean>>;
+export type OptimizerConfig = Readonly<
+  Record<string, number | boolean | { readonly className: string; readonly config: ScheduleConfig }>
+>;
 
 export abstract class Optimizer {
-  abstract readonly className: 'SGD' | 'Adam';
+  abstract readonly className: 'SGD' | 'Adam' | 'AdamW' | 'RMSprop';
   /** Names of the moment views in `slots`, in order. */
   abstract readonly slotNames: readonly string[];
-  learningRate: number;
+  /** A fixed rate, or a schedule over the step count. */
+  learningRate: number | LearningRateSchedule;
   readonly clip: ClipOptions;
+  /** The rate of the update being applied (the schedule's value at this step). */
+  protected rate = 0;
   /** Updates applied so far (Keras' `iterations`). */
   iterations = 0;
   /** All moments: [slotNames.length, N]. */
   slots = new Float32Array(0);
 
   constructor(label: string, options: Record<string, unknown>, defaultLearningRate: number) {
-    this.learningRate = positiveNumber(label, 'learningRate', options.learningRate ?? defaultLearningRate);
+    const lr = options.learningRate ?? defaultLearningRate;
+    if (typeof lr === 'object' && lr !== null && 'at' in lr) this.learningRate = lr as LearningRateSchedule;
+    else if (typeof lr === 'object' && lr !== null) this.learningRate = scheduleFromConfig(lr);
+    else this.learningRate = positiveNumber(label, 'learningRate', lr);
     const clip: Record<string, number> = {};
     for (const key of ['clipNorm', 'clipValue', 'globalClipNorm'] as const) {
       if (options[key] !== undefined) clip[key] = positiveNumber(label, key, options[key]);
@@ -77,15 +90,23 @@ export abstract class Optimizer {
   applyGradients(params: Float32Array, grads: Float32Array, entries: readonly ParameterEntry[]): void {
     this.prepare(params.length);
     clipGradients(grads, entries, this.clip);
+    this.rate = this.currentLearningRate();
     this.iterations += 1;
     this.update(params, grads);
   }
 
   protected abstract update(params: Float32Array, grads: Readonly<Float32Array>): void;
 
+  /** The rate the next update will use. */
+  currentLearningRate(): number {
+    return typeof this.learningRate === 'number' ? this.learningRate : this.learningRate.at(this.iterations);
+  }
+
   /** Constructor options that rebuild this optimizer. */
   getConfig(): OptimizerConfig {
-    return { learningRate: this.learningRate, ...this.clip, ...this.ownConfig() };
+    const lr = this.learningRate;
+    const learningRate = typeof lr === 'number' ? lr : { className: lr.className, config: lr.getConfig() };
+    return { learningRate, ...this.clip, ...this.ownConfig() };
   }
 
   protected abstract ownConfig(): OptimizerConfig;
@@ -116,7 +137,7 @@ function scaleToNorm(g: Float32Array, maxNorm: number): void {
 }
 
 export interface SgdOptions extends ClipOptions {
-  readonly learningRate?: number;
+  readonly learningRate?: number | LearningRateSchedule;
   readonly momentum?: number;
   readonly nesterov?: boolean;
 }
@@ -146,7 +167,7 @@ export class SGD extends Optimizer {
   }
 
   protected update(params: Float32Array, grads: Readonly<Float32Array>): void {
-    const lr = this.learningRate;
+    const lr = this.rate;
     const mu = this.momentum;
     if (mu === 0) {
       for (let i = 0; i < params.length; i++) params[i] = params[i] - lr * grads[i];
@@ -166,26 +187,34 @@ export class SGD extends Optimizer {
 }
 
 export interface AdamOptions extends ClipOptions {
-  readonly learningRate?: number;
+  readonly learningRate?: number | LearningRateSchedule;
   readonly beta1?: number;
   readonly beta2?: number;
   readonly epsilon?: number;
 }
 
 export class Adam extends Optimizer {
-  readonly className = 'Adam';
+  readonly className: 'Adam' | 'AdamW' = 'Adam';
   readonly slotNames = ['m', 'v'] as const;
   readonly beta1: number;
   readonly beta2: number;
   readonly epsilon: number;
 
-  constructor(options: AdamOptions = {}) {
-    const label = 'optimizers.adam';
+  constructor(options: AdamOptions = {}, label = 'optimizers.adam', extraOptions: readonly string[] = []) {
     const o = checkOptionKeys(
       label,
       options,
-      ['learningRate', 'beta1', 'beta2', 'epsilon', 'clipNorm', 'clipValue', 'globalClipNorm'],
-      ['amsgrad', 'decay', 'weightDecay'],
+      [
+        'learningRate',
+        'beta1',
+        'beta2',
+        'epsilon',
+        'clipNorm',
+        'clipValue',
+        'globalClipNorm',
+        ...extraOptions,
+      ],
+      ['amsgrad', 'decay', ...(extraOptions.includes('weightDecay') ? [] : ['weightDecay'])],
     );
     super(label, o, 0.001);
     this.beta1 = fraction(label, 'beta1', o.beta1 ?? 0.9);
@@ -195,7 +224,8 @@ export class Adam extends Optimizer {
 
   protected update(params: Float32Array, grads: Readonly<Float32Array>): void {
     const t = this.iterations;
-    const lrT = (this.learningRate * Math.sqrt(1 - this.beta2 ** t)) / (1 - this.beta1 ** t);
+    this.decayWeights(params);
+    const lrT = (this.rate * Math.sqrt(1 - this.beta2 ** t)) / (1 - this.beta1 ** t);
     const m = this.slot('m');
     const v = this.slot('v');
     for (let i = 0; i < params.length; i++) {
@@ -208,8 +238,115 @@ export class Adam extends Optimizer {
     }
   }
 
+  /** Adam has no weight decay; AdamW overrides this. */
+  protected decayWeights(_params: Float32Array): void {}
+
   protected ownConfig(): OptimizerConfig {
     return { beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon };
+  }
+}
+
+export interface AdamWOptions extends AdamOptions {
+  /** Decoupled weight decay λ (Keras' default 0.004). */
+  readonly weightDecay?: number;
+}
+
+export class AdamW extends Adam {
+  override readonly className = 'AdamW';
+  readonly weightDecay: number;
+
+  constructor(options: AdamWOptions = {}) {
+    super(options, 'optimizers.adamW', ['weightDecay']);
+    const wd = (options as { weightDecay?: unknown }).weightDecay ?? 0.004;
+    if (typeof wd !== 'number' || !(wd >= 0) || !Number.isFinite(wd)) {
+      throw new ConfigError(
+        'optimizers.adamW',
+        'weightDecay must be a non-negative number',
+        '≥ 0',
+        String(wd),
+      );
+    }
+    this.weightDecay = wd;
+  }
+
+  /** θ ← θ − η λ θ, before the Adam step (decoupled: not part of the gradient or its moments). */
+  protected override decayWeights(params: Float32Array): void {
+    const factor = this.rate * this.weightDecay;
+    for (let i = 0; i < params.length; i++) params[i] = params[i] - factor * params[i];
+  }
+
+  protected override ownConfig(): OptimizerConfig {
+    return { ...super.ownConfig(), weightDecay: this.weightDecay };
+  }
+}
+
+export interface RmspropOptions extends ClipOptions {
+  readonly learningRate?: number | LearningRateSchedule;
+  /** Decay of the squared-gradient average. Default 0.9. */
+  readonly rho?: number;
+  readonly momentum?: number;
+  readonly epsilon?: number;
+  /** Normalise by the gradient's variance rather than its second moment. Default false. */
+  readonly centered?: boolean;
+}
+
+export class RMSprop extends Optimizer {
+  readonly className = 'RMSprop';
+  readonly slotNames: readonly string[];
+  readonly rho: number;
+  readonly momentum: number;
+  readonly epsilon: number;
+  readonly centered: boolean;
+
+  constructor(options: RmspropOptions = {}) {
+    const label = 'optimizers.rmsprop';
+    const o = checkOptionKeys(
+      label,
+      options,
+      ['learningRate', 'rho', 'momentum', 'epsilon', 'centered', 'clipNorm', 'clipValue', 'globalClipNorm'],
+      ['decay', 'weightDecay'],
+    );
+    super(label, o, 0.001);
+    this.rho = fraction(label, 'rho', o.rho ?? 0.9);
+    this.momentum = fraction(label, 'momentum', o.momentum ?? 0);
+    this.epsilon = positiveNumber(label, 'epsilon', o.epsilon ?? 1e-7);
+    if (o.centered !== undefined && typeof o.centered !== 'boolean') {
+      throw new ConfigError(label, 'centered must be true or false', 'a boolean', String(o.centered));
+    }
+    this.centered = (o.centered as boolean | undefined) ?? false;
+    this.slotNames = [
+      'velocity',
+      ...(this.centered ? ['average'] : []),
+      ...(this.momentum > 0 ? ['momentum'] : []),
+    ];
+  }
+
+  protected update(params: Float32Array, grads: Readonly<Float32Array>): void {
+    const { rho, epsilon } = this;
+    const s = this.slot('velocity');
+    const a = this.centered ? this.slot('average') : null;
+    const m = this.momentum > 0 ? this.slot('momentum') : null;
+    for (let i = 0; i < params.length; i++) {
+      const g = grads[i];
+      const si = rho * s[i] + (1 - rho) * g * g;
+      s[i] = si;
+      let denominator = si;
+      if (a) {
+        const ai = rho * a[i] + (1 - rho) * g;
+        a[i] = ai;
+        denominator = si - ai * ai;
+      }
+      const increment = (this.rate * g) / Math.sqrt(denominator + epsilon);
+      if (m) {
+        const mi = this.momentum * m[i] + increment;
+        m[i] = mi;
+        params[i] = params[i] - mi;
+      } else params[i] = params[i] - increment;
+    }
+  }
+
+  protected ownConfig(): OptimizerConfig {
+    return { rho: this.rho, momentum: this.momentum, epsilon: this.epsilon, centered: this.centered };
   }
 }
 
@@ -221,11 +358,21 @@ export function adam(options: AdamOptions = {}): Adam {
   return new Adam(options);
 }
 
+export function adamW(options: AdamWOptions = {}): AdamW {
+  return new AdamW(options);
+}
+
+export function rmsprop(options: RmspropOptions = {}): RMSprop {
+  return new RMSprop(options);
+}
+
 /** An optimizer from its class name and config (compile's string form, and loading a save). */
 export function optimizerFromConfig(className: string, config: Record<string, unknown>): Optimizer {
   if (className === 'SGD' || className === 'sgd') return new SGD(config);
   if (className === 'Adam' || className === 'adam') return new Adam(config);
-  throw new ConfigError('optimizer', 'is not supported', "'sgd' or 'adam'", className);
+  if (className === 'AdamW' || className === 'adamW' || className === 'adamw') return new AdamW(config);
+  if (className === 'RMSprop' || className === 'rmsprop') return new RMSprop(config);
+  throw new ConfigError('optimizer', 'is not supported', "'sgd', 'adam', 'adamW' or 'rmsprop'", className);
 }
 
 function positiveNumber(label: string, key: string, value: unknown): number {

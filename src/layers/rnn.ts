@@ -1,0 +1,75 @@
+/**
+ * Keras' `RNN(cell)` form: `nl.layers.rnn({ cell: nl.layers.novoLSTMCell({ units: 128 }) })` is the same
+ * layer as `nl.layers.novoLSTM({ units: 128 })` (and is saved as that). The cell holds the cell's own
+ * options; rnn adds the sequence options (returnSequences, goBackwards, stateful, dropout, …).
+ */
+import { ConfigError } from '../errors.js';
+import { checkOptionKeys, positiveInt } from './options.js';
+import {
+  Recurrent,
+  type GruLayerOptions,
+  type NovoLstmLayerOptions,
+  type RecurrentKind,
+  type RecurrentOptions,
+} from './recurrent.js';
+
+/** A cell description for rnn(): its kind and its own options. */
+export interface CellSpec {
+  readonly kind: RecurrentKind;
+  readonly options: Readonly<Record<string, unknown>>;
+}
+
+export interface LstmCellLayerOptions {
+  readonly units: number;
+}
+
+export type NovoLstmCellLayerOptions = LstmCellLayerOptions &
+  Pick<NovoLstmLayerOptions, 'inputGate' | 'layerNorm'>;
+export type GruCellLayerOptions = LstmCellLayerOptions & Pick<GruLayerOptions, 'resetAfter'>;
+
+function cellSpec(kind: RecurrentKind, label: string, options: object, allowed: readonly string[]): CellSpec {
+  const o = checkOptionKeys(
+    label,
+    options,
+    ['units', ...allowed],
+    ['recurrentDropout', 'activation', 'recurrentActivation'],
+  );
+  positiveInt(label, 'units', o.units);
+  return Object.freeze({ kind, options: Object.freeze({ ...o }) });
+}
+
+export function lstmCell(options: LstmCellLayerOptions): CellSpec {
+  return cellSpec('LSTM', 'lstmCell', options, []);
+}
+
+export function novoLSTMCell(options: NovoLstmCellLayerOptions): CellSpec {
+  return cellSpec('NovoLSTM', 'novoLSTMCell', options, ['inputGate', 'layerNorm']);
+}
+
+export function gruCell(options: GruCellLayerOptions): CellSpec {
+  return cellSpec('GRU', 'gruCell', options, ['resetAfter']);
+}
+
+export type RnnOptions = Omit<RecurrentOptions, 'units'> & { readonly cell: CellSpec };
+
+export function rnn(options: RnnOptions): Recurrent {
+  const label = 'rnn';
+  const o = checkOptionKeys(
+    label,
+    options,
+    ['cell', 'returnSequences', 'goBackwards', 'stateful', 'dropout', 'name', 'inputShape'],
+    ['returnState', 'unroll', 'timeMajor'],
+  );
+  const cell = o.cell as CellSpec | undefined;
+  if (!cell || typeof cell !== 'object' || !['LSTM', 'NovoLSTM', 'GRU'].includes(cell.kind)) {
+    throw new ConfigError(
+      label,
+      'cell must come from nl.layers.lstmCell / novoLSTMCell / gruCell',
+      'a cell',
+      String(cell),
+    );
+  }
+  const rest: Record<string, unknown> = { ...o };
+  delete rest.cell;
+  return new Recurrent(cell.kind, { ...cell.options, ...rest } as unknown as RecurrentOptions);
+}

@@ -1,0 +1,2 @@
+/** `nl.optimizers.schedules.*`: learning-rate schedules. */
+export { exponentialDecay, cosineDecay, piecewiseConstantDecay } from './schedules.js';
