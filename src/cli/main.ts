@@ -4,19 +4,17 @@
  */
 import { Command, CommanderError } from 'commander';
 import { NovoLstmError } from '../errors.js';
+import { UsageError } from './errors.js';
+import { registerLanguageModelCommands } from './lmCommands.js';
 import { registerReportCommand } from './reportCommand.js';
 import { registerTaskCommand } from './taskCommand.js';
-
-/** Thrown by a command for a problem with the user's input; printed as one line. */
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
 
 export function buildProgram(): Command {
   const program = new Command('novolstm')
     .description('Train and compare NovoLSTM, LSTM and GRU networks on the CPU.')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
+  registerLanguageModelCommands(program);
   registerTaskCommand(program);
   registerReportCommand(program);
   return program;

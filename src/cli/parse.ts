@@ -30,3 +30,34 @@ export function choiceList(choices: readonly string[]): (value: string) => strin
     return picked;
   };
 }
+
+export function nonNegativeInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0)
+    throw new InvalidArgumentError(`expected an integer ≥ 0, got '${value}'`);
+  return n;
+}
+
+/** A rate in [0, 1). */
+export function rate(value: string): number {
+  const n = Number(value);
+  if (!(n >= 0 && n < 1)) throw new InvalidArgumentError(`expected a number in [0, 1), got '${value}'`);
+  return n;
+}
+
+export function choice<T extends string>(choices: readonly T[]): (value: string) => T {
+  return (value: string) => {
+    if (!choices.includes(value as T))
+      throw new InvalidArgumentError(`expected one of ${choices.join(', ')}, got '${value}'`);
+    return value as T;
+  };
+}
+
+/** A duration: seconds, or a number with s, m or h (90s, 10m, 1.5h). Returns seconds. */
+export function duration(value: string): number {
+  const match = /^(\d+(?:\.\d+)?)(s|m|h)?$/.exec(value.trim());
+  if (!match || Number(match[1]) <= 0) {
+    throw new InvalidArgumentError(`expected a duration such as 90s, 10m or 1h, got '${value}'`);
+  }
+  return Number(match[1]) * { s: 1, m: 60, h: 3600 }[(match[2] ?? 's') as 's' | 'm' | 'h'];
+}

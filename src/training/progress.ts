@@ -30,6 +30,8 @@ export class Progress {
     /** Live redrawing only on a terminal and only at verbose 1. */
     verbose: 1 | 2,
     private readonly now: () => number = () => Date.now(),
+    /** What `size` in batchDone counts, for the throughput: 'samples' in fit, 'chars' in the language model. */
+    private readonly unit = 'samples',
   ) {
     this.live = verbose === 1 && sink.isTTY === true;
   }
@@ -87,7 +89,7 @@ export class Progress {
   }
 
   private throughput(elapsed: number): string {
-    return elapsed > 0 ? `${Math.round(this.samples / elapsed)} samples/s` : '– samples/s';
+    return elapsed > 0 ? `${Math.round(this.samples / elapsed)} ${this.unit}/s` : `– ${this.unit}/s`;
   }
 }
 

@@ -1,0 +1,268 @@
+/**
+ * The language-model commands: `train`, `generate`, `eval`, `info` and `demo`.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { CharVocabulary } from '../data/text/charVocabulary.js';
+import { loadCorpus } from '../data/text/corpus.js';
+import { loadModel } from '../io/load.js';
+import { scoreText } from '../lm/evaluate.js';
+import { generateText } from '../lm/generate.js';
+import { LM_CELLS, languageModelConfig, type LmCell } from '../lm/languageModel.js';
+import { trainLanguageModel, type TrainConfig } from '../lm/trainer.js';
+import type { Sequential } from '../models/sequential.js';
+import { UsageError } from './errors.js';
+import { choice, duration, nonNegativeInteger, positiveInteger, positiveNumber, rate } from './parse.js';
+
+interface TrainFlags {
+  corpus: string;
+  val?: string;
+  cell: LmCell;
+  units: number;
+  layers: number;
+  embedding: number;
+  seqLen: number;
+  batch: number;
+  dropout: number;
+  lr: number;
+  clipNorm: number;
+  epochs?: number;
+  timeLimit?: number;
+  seed: number;
+  out: string;
+  resume: boolean;
+}
+
+/** Ctrl-C / SIGTERM ask training to checkpoint and stop; a second Ctrl-C ends the process at once. */
+function stopSignals(): { requested: () => boolean; dispose: () => void } {
+  let requested = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (requested) process.exit(130);
+    requested = true;
+    process.stderr.write(`\n${signal}: saving a checkpoint, then stopping (again to quit at once)\n`);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    requested: () => requested,
+    dispose: () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
+}
+
+export async function runTraining(config: TrainConfig): Promise<Sequential> {
+  const signals = stopSignals();
+  try {
+    const result = await trainLanguageModel(config, {
+      log: (line) => console.log(line),
+      progress: process.stdout,
+      stopRequested: signals.requested,
+    });
+    if (Number.isFinite(result.validationBpc)) {
+      console.log(`validation: ${result.validationBpc.toFixed(3)} bits per character`);
+    }
+    return result.model;
+  } finally {
+    signals.dispose();
+  }
+}
+
+async function loadLanguageModel(dir: string): Promise<Sequential> {
+  if (!existsSync(join(dir, 'model.json'))) {
+    throw new UsageError(`--model ${dir}: no model there (expected ${join(dir, 'model.json')})`);
+  }
+  const model = await loadModel(dir);
+  languageModelConfig(model); // refuses other models and other format versions
+  return model;
+}
+
+function addTrainOptions(command: Command): Command {
+  return command
+    .option('--corpus <source>', "a UTF-8 text file, or 'builtin:moby-dick'", 'builtin:moby-dick')
+    .option('--val <file>', 'validation text (default: the last 5% of the corpus)')
+    .option('--cell <cell>', LM_CELLS.join(' | '), choice(LM_CELLS), 'novolstm')
+    .option('--units <n>', 'units per recurrent layer', positiveInteger, 256)
+    .option('--layers <n>', 'recurrent layers', positiveInteger, 2)
+    .option('--embedding <n>', 'embedding size', positiveInteger, 64)
+    .option('--seq-len <n>', 'characters per window (backpropagation through time)', positiveInteger, 100)
+    .option('--batch <n>', 'parallel streams of text', positiveInteger, 64)
+    .option('--dropout <rate>', 'input dropout of each recurrent layer', rate, 0.1)
+    .option('--lr <rate>', 'Adam learning rate', positiveNumber, 2e-3)
+    .option('--clip-norm <n>', 'clip each weight gradient to this norm', positiveNumber, 5)
+    .option('--epochs <n>', 'stop after this many epochs', positiveInteger)
+    .option('--time-limit <duration>', 'stop after this long, e.g. 90s, 10m, 1h', duration)
+    .option('--seed <n>', 'seed of weights, dropout and samples', nonNegativeInteger, 1)
+    .option('--resume', 'continue the checkpoint in --out exactly where it stopped', false);
+}
+
+function trainConfig(flags: TrainFlags, out: string): TrainConfig {
+  if (flags.epochs === undefined && flags.timeLimit === undefined) {
+    throw new UsageError('give --epochs N or --time-limit DURATION (or both)');
+  }
+  return {
+    corpus: flags.corpus,
+    validationFile: flags.val ?? null,
+    cell: flags.cell,
+    units: flags.units,
+    layers: flags.layers,
+    embeddingDim: flags.embedding,
+    dropout: flags.dropout,
+    seqLen: flags.seqLen,
+    batch: flags.batch,
+    learningRate: flags.lr,
+    clipNorm: flags.clipNorm,
+    epochs: flags.epochs ?? null,
+    timeLimitSeconds: flags.timeLimit ?? null,
+    seed: flags.seed,
+    out,
+    resume: flags.resume,
+  };
+}
+
+export function registerLanguageModelCommands(program: Command): void {
+  addTrainOptions(
+    program
+      .command('train')
+      .description('Train a character-level language model on a text (truncated BPTT over contiguous text).'),
+  )
+    .requiredOption('--out <dir>', 'model directory (checkpoint, metrics.csv, learning-curve.svg)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  novolstm train --corpus builtin:moby-dick --cell novolstm --time-limit 10m --out runs/moby
+  novolstm train --corpus book.txt --cell lstm --units 128 --layers 1 --epochs 5 --out runs/book
+  novolstm train --out runs/moby --time-limit 10m --resume`,
+    )
+    .action(async (flags: TrainFlags & { out: string }) => {
+      await runTraining(trainConfig(flags, flags.out));
+    });
+
+  program
+    .command('generate')
+    .description('Generate text from a trained model, streaming it as it is sampled.')
+    .requiredOption('--model <dir>', 'a model directory from `novolstm train`')
+    .option('--prime <text>', 'text to start from', '')
+    .option('--length <n>', 'characters to generate', positiveInteger, 1000)
+    .option(
+      '--temperature <t>',
+      '< 1 more conservative, > 1 more random; 0 = always the likeliest',
+      Number,
+      0.8,
+    )
+    .option('--top-k <k>', 'sample only among the k likeliest characters', positiveInteger)
+    .option(
+      '--top-p <p>',
+      'sample only among the likeliest characters reaching probability p',
+      positiveNumber,
+    )
+    .option(
+      '--unknown <mode>',
+      "prime characters outside the vocabulary: 'error' or 'skip'",
+      choice(['error', 'skip']),
+      'error',
+    )
+    .option('--seed <n>', 'seed of the sampling', nonNegativeInteger, 1)
+    .addHelpText(
+      'after',
+      `
+Examples:
+  novolstm generate --model runs/moby --prime "Call me Ishmael." --length 500
+  novolstm generate --model runs/moby --temperature 0.5 --top-k 10 --seed 7`,
+    )
+    .action(
+      async (flags: {
+        model: string;
+        prime: string;
+        length: number;
+        temperature: number;
+        topK?: number;
+        topP?: number;
+        unknown: 'error' | 'skip';
+        seed: number;
+      }) => {
+        const model = await loadLanguageModel(flags.model);
+        const pieces = generateText(model, {
+          prime: flags.prime,
+          length: flags.length,
+          temperature: flags.temperature,
+          topK: flags.topK,
+          topP: flags.topP,
+          seed: flags.seed,
+          unknown: flags.unknown,
+        });
+        process.stdout.write(flags.prime);
+        for (const piece of pieces) process.stdout.write(piece);
+        process.stdout.write('\n');
+      },
+    );
+
+  program
+    .command('eval')
+    .description('Bits per character of a text under a trained model.')
+    .requiredOption('--model <dir>', 'a model directory from `novolstm train`')
+    .requiredOption('--corpus <source>', "a UTF-8 text file, or 'builtin:moby-dick'")
+    .option('--seq-len <n>', 'characters per window', positiveInteger, 100)
+    .option('--batch <n>', 'parallel streams', positiveInteger, 64)
+    .option('--json', 'print one JSON object: {"bpc", "chars", "cell", "params"}', false)
+    .addHelpText('after', '\nExample:\n  novolstm eval --model runs/moby --corpus held-out.txt --json')
+    .action(
+      async (flags: { model: string; corpus: string; seqLen: number; batch: number; json: boolean }) => {
+        const model = await loadLanguageModel(flags.model);
+        const config = languageModelConfig(model);
+        const vocabulary = CharVocabulary.fromJSON(config.vocabulary);
+        const text = loadCorpus(flags.corpus);
+        const unknown = vocabulary.unknownChars(text);
+        const score = scoreText(model, vocabulary.encode(text, 'skip'), flags.batch, flags.seqLen);
+        if (flags.json) {
+          console.log(
+            JSON.stringify({
+              bpc: score.bpc,
+              chars: score.chars,
+              cell: config.cell,
+              params: model.values.length,
+            }),
+          );
+        } else {
+          console.log(`${score.bpc.toFixed(4)} bits per character over ${score.chars} characters`);
+          if (unknown.length > 0)
+            console.log(`(skipped characters the model does not know: ${JSON.stringify(unknown.join(''))})`);
+        }
+      },
+    );
+
+  program
+    .command('info')
+    .description('Show a model: its layers, parameters and training record.')
+    .requiredOption('--model <dir>', 'a model directory from `novolstm train`')
+    .addHelpText('after', '\nExample:\n  novolstm info --model runs/moby')
+    .action(async (flags: { model: string }) => {
+      const model = await loadLanguageModel(flags.model);
+      const config = languageModelConfig(model);
+      model.summary();
+      console.log(
+        `cell ${config.cell}, ${config.layers} × ${config.units} units, vocabulary of ${config.vocabulary.length} characters`,
+      );
+      const training = (
+        model.metadata as {
+          training?: {
+            corpus: string;
+            epoch: number;
+            chars: number;
+            seconds: number;
+            history: { validationBpc: number }[];
+          };
+        }
+      ).training;
+      if (training) {
+        const last = training.history[training.history.length - 1];
+        console.log(
+          `trained on ${training.corpus}: ${training.epoch} epochs, ${training.chars} characters, ${(training.seconds / 60).toFixed(1)} minutes` +
+            (last ? `; validation ${last.validationBpc.toFixed(3)} bits per character` : ''),
+        );
+      }
+    });
+}
