@@ -12,8 +12,17 @@ import { registerTaskCommand } from './taskCommand.js';
 export function buildProgram(): Command {
   const program = new Command('novolstm')
     .description('Train and compare NovoLSTM, LSTM and GRU networks on the CPU.')
-    .showHelpAfterError('(run with --help for usage)')
-    .exitOverride();
+    .exitOverride()
+    // One line, in the same form as every other error: `novolstm: <what is wrong>`.
+    .configureOutput({
+      outputError: (text, write) =>
+        write(
+          `novolstm: ${text
+            .trim()
+            .replace(/^error: /, '')
+            .replace(/\s*\n+\s*/g, ' ')}\n`,
+        ),
+    });
   registerLanguageModelCommands(program);
   registerTaskCommand(program);
   registerReportCommand(program);
