@@ -307,6 +307,16 @@ const ASYNC_CASES: readonly [string, () => Promise<unknown>, ErrorClass, RegExp]
     ConfigError,
     /^save: the model is not built/,
   ],
+  [
+    'save metadata',
+    () => {
+      const m = model();
+      m.metadata = { vocabulary: ['a', undefined as never] };
+      return m.save(join(tmpdir(), 'novolstm-never'));
+    },
+    ValueError,
+    /^save: metadata.vocabulary\[1\] cannot be saved as JSON/,
+  ],
   ['loadModel dir', () => nl.loadModel(42 as never), ConfigError, /^loadModel: dir/],
 ];
 

@@ -225,6 +225,54 @@ describe('gradients through the model API = directional finite differences (floa
     });
   }
 
+  it('with dropout active (dropout layer and recurrent input dropout): the same masks on every evaluation', () => {
+    const rng = new Random(23);
+    const model = nl.sequential([
+      nl.layers.embedding({ inputDim: VOCAB, outputDim: 4, maskZero: true }),
+      nl.layers.dropout({ rate: 0.3 }),
+      nl.layers.lstm({ units: 5, dropout: 0.4, returnSequences: true }),
+      nl.layers.bidirectional({ layer: nl.layers.gru({ units: 3, dropout: 0.2 }) }),
+      nl.layers.dense({ units: 3, activation: 'softmax' }),
+    ]);
+    model.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy' });
+    const x = nl.tensor(paddedIds(rng, B, T, VOCAB), undefined, 'int32');
+    const y = nl.tensor(
+      Array.from({ length: B }, () => rng.int(3)),
+      undefined,
+      'int32',
+    );
+    model.computeGradients(x, y);
+    perturbWeights(model, 24);
+    const masks = model.trainingRng.getState();
+    // The training loss with the dropout masks drawn from the same generator state each time.
+    const trainingLoss = (): number => {
+      model.trainingRng.setState(masks);
+      return model.computeGradients(x, y);
+    };
+    trainingLoss();
+    const g = model.grads.slice();
+    const w0 = model.values.slice();
+    for (const e of model.entries) {
+      const d = Float32Array.from({ length: e.size }, () => 2 * rng.uniform() - 1);
+      let analytic = 0;
+      for (let i = 0; i < e.size; i++) analytic += g[e.offset + i] * d[i];
+      const at = (sign: number): number => {
+        model.values.set(w0);
+        for (let i = 0; i < e.size; i++)
+          model.values[e.offset + i] = w0[e.offset + i] + sign * EPSILON * d[i];
+        return trainingLoss();
+      };
+      const numeric = (at(1) - at(-1)) / (2 * EPSILON);
+      model.values.set(w0);
+      const error = Math.abs(analytic - numeric) / Math.max(Math.abs(analytic), Math.abs(numeric), 1e-2);
+      assert.ok(error < DIRECTIONAL_TOLERANCE, `${e.name}: analytic ${analytic}, numeric ${numeric}`);
+    }
+    // And the masks matter: a different draw gives a different loss.
+    model.trainingRng.setState(masks);
+    model.trainingRng.nextUint32();
+    assert.notEqual(model.computeGradients(x, y), trainingLoss());
+  });
+
   it('the check can fail: a gradient off by a transposition is caught', () => {
     const c = CASES[3];
     const rng = new Random(21);
