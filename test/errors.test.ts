@@ -31,6 +31,31 @@ const SYNC_CASES: readonly [string, () => unknown, ErrorClass, RegExp][] = [
   ['tensor dtype', () => nl.tensor([1], undefined, 'float64' as never), ValueError, /^tensor: dtype/],
   ['tensor shape', () => nl.tensor([1, 2], [-1, -2]), ShapeError, /^tensor: shape/],
   [
+    'Tensor shape',
+    () => new nl.Tensor(new Float32Array(3), [2, 2]),
+    ShapeError,
+    /^Tensor: shape \[2, 2\] does not fit/,
+  ],
+  [
+    'x not finite',
+    () => {
+      const m = nl.sequential([nl.layers.dense({ units: 1, inputShape: [2] })]);
+      m.predict(new nl.Tensor(Float32Array.of(1, NaN), [1, 2]));
+    },
+    ValueError,
+    /^x: value at flat index 1 is not finite/,
+  ],
+  [
+    'y not finite',
+    () => {
+      const m = nl.sequential([nl.layers.dense({ units: 1, inputShape: [2] })]);
+      m.compile({ optimizer: 'sgd', loss: 'mse' });
+      m.trainOnBatch(nl.tensor([[1, 2]]), new nl.Tensor(Float32Array.of(Infinity), [1, 1]));
+    },
+    ValueError,
+    /^y: target 0 is not finite/,
+  ],
+  [
     'sequential options',
     () => nl.sequential({ layer: [] } as never),
     ConfigError,
