@@ -692,6 +692,46 @@ describe('stateful recurrent layers', () => {
   });
 });
 
+describe('initial states', () => {
+  it('resetStates([h, c]) on a stateful layer = the kernel run from those states', () => {
+    const rng = new Random(51);
+    const [Bn, Tn, D, u] = [2, 5, 3, 4];
+    const x = randomFloats(rng, [Bn, Tn, D]);
+    const h0 = randomFloats(rng, [Bn, u]);
+    const c0 = randomFloats(rng, [Bn, u]);
+    const model = nl.sequential([
+      nl.layers.lstm({ units: u, stateful: true, returnSequences: true, inputShape: [null, D] }),
+    ]);
+    perturbWeights(model, 52);
+    const layer = model.layers[0] as nl.layers.Recurrent;
+    layer.resetStates([h0, c0]);
+    const actual = model.predict(x).data; // [B, T, u]
+
+    // Reference: the kernel itself, time-major, with h0 and c0.
+    const cell = nl.lstmCell({ units: u, inputDim: D });
+    const [kernel, recurrentKernel, bias] = model.getWeights().map((w) => w.data as Float32Array);
+    const xt = new Float32Array(Tn * Bn * D);
+    for (let b = 0; b < Bn; b++)
+      for (let t = 0; t < Tn; t++)
+        for (let d = 0; d < D; d++) xt[(t * Bn + b) * D + d] = x.data[(b * Tn + t) * D + d];
+    const out = nl.recurrentForward(cell, { kernel, recurrentKernel, bias }, xt, {
+      T: Tn,
+      B: Bn,
+      h0: h0.data as Float32Array,
+      c0: c0.data as Float32Array,
+    });
+    const expected = new Float32Array(Bn * Tn * u);
+    for (let b = 0; b < Bn; b++)
+      for (let t = 0; t < Tn; t++)
+        expected.set(out.h.subarray((t * Bn + b) * u, (t * Bn + b + 1) * u), (b * Tn + t) * u);
+    assert.deepEqual(actual, expected);
+
+    assert.throws(() => layer.resetStates([h0]), /one tensor per state/);
+    assert.throws(() => layer.resetStates([h0, nl.tensor([[1, 2]])]), /state c must be \[batch, 4\]/);
+    assert.throws(() => nl.layers.gru({ units: 2 }).resetStates(), /resetStates needs a stateful layer/);
+  });
+});
+
 describe('rnn({ cell })', () => {
   it('is the same layer as the named one: same weights, same outputs', () => {
     const rng = new Random(50);
