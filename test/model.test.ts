@@ -725,6 +725,11 @@ describe('initial states', () => {
       for (let t = 0; t < Tn; t++)
         expected.set(out.h.subarray((t * Bn + b) * u, (t * Bn + b + 1) * u), (b * Tn + t) * u);
     assert.deepEqual(actual, expected);
+    const [hT, cT] = layer.getStates()!;
+    assert.deepEqual(hT.data, out.hT);
+    assert.deepEqual(cT.data, out.cT);
+    layer.resetStates();
+    assert.equal(layer.getStates(), null);
 
     assert.throws(() => layer.resetStates([h0]), /one tensor per state/);
     assert.throws(() => layer.resetStates([h0, nl.tensor([[1, 2]])]), /state c must be \[batch, 4\]/);

@@ -262,6 +262,18 @@ export class Recurrent extends Layer {
   }
 
   /**
+   * Copies of the carried states of a stateful layer — [h] for GRU, [h, c] for the LSTM family, each
+   * [B, units] — after the last batch; null before the first batch and after resetStates().
+   */
+  getStates(): Tensor[] | null {
+    if (!this.states) return null;
+    const B = this.states.h.length / this.units;
+    const out = [new Tensor(this.states.h.slice(), [B, this.units])];
+    if (this.states.c) out.push(new Tensor(this.states.c.slice(), [B, this.units]));
+    return out;
+  }
+
+  /**
    * Forgets the carried states (the next batch starts from zeros), or with `states` sets them: [h] for
    * GRU, [h, c] for the LSTM family, each [B, units] — an initial state for the next batch (TensorFlow.js'
    * resetStates(states)). Only for stateful layers.
