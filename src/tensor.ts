@@ -19,8 +19,23 @@ export class Tensor {
   /** Row-major values: element [i, j] of a [R, C] tensor is data[i * C + j]. */
   readonly data: TensorData;
 
-  /** Use `tensor()` to build one from user values; this constructor trusts its arguments. */
+  /** Wraps `data` (not copied) with a shape; `tensor()` also checks and converts values. */
   constructor(data: TensorData, shape: readonly number[]) {
+    if (!(data instanceof Float32Array || data instanceof Int32Array)) {
+      throw new ShapeError(
+        'Tensor',
+        'data must be a Float32Array or an Int32Array',
+        'a typed array',
+        String(data),
+      );
+    }
+    if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) {
+      throw new ShapeError('Tensor', 'shape must hold non-negative integers', 'integers ≥ 0', String(shape));
+    }
+    const size = shape.reduce((a, b) => a * b, 1);
+    if (size !== data.length) {
+      throw new ShapeError('Tensor', `shape [${shape.join(', ')}] does not fit the data`, size, data.length);
+    }
     this.data = data;
     this.shape = Object.freeze([...shape]);
     this.dtype = data instanceof Int32Array ? 'int32' : 'float32';

@@ -225,6 +225,54 @@ describe('gradients through the model API = directional finite differences (floa
     });
   }
 
+  it('with dropout active (dropout layer and recurrent input dropout): the same masks on every evaluation', () => {
+    const rng = new Random(23);
+    const model = nl.sequential([
+      nl.layers.embedding({ inputDim: VOCAB, outputDim: 4, maskZero: true }),
+      nl.layers.dropout({ rate: 0.3 }),
+      nl.layers.lstm({ units: 5, dropout: 0.4, returnSequences: true }),
+      nl.layers.bidirectional({ layer: nl.layers.gru({ units: 3, dropout: 0.2 }) }),
+      nl.layers.dense({ units: 3, activation: 'softmax' }),
+    ]);
+    model.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy' });
+    const x = nl.tensor(paddedIds(rng, B, T, VOCAB), undefined, 'int32');
+    const y = nl.tensor(
+      Array.from({ length: B }, () => rng.int(3)),
+      undefined,
+      'int32',
+    );
+    model.computeGradients(x, y);
+    perturbWeights(model, 24);
+    const masks = model.trainingRng.getState();
+    // The training loss with the dropout masks drawn from the same generator state each time.
+    const trainingLoss = (): number => {
+      model.trainingRng.setState(masks);
+      return model.computeGradients(x, y);
+    };
+    trainingLoss();
+    const g = model.grads.slice();
+    const w0 = model.values.slice();
+    for (const e of model.entries) {
+      const d = Float32Array.from({ length: e.size }, () => 2 * rng.uniform() - 1);
+      let analytic = 0;
+      for (let i = 0; i < e.size; i++) analytic += g[e.offset + i] * d[i];
+      const at = (sign: number): number => {
+        model.values.set(w0);
+        for (let i = 0; i < e.size; i++)
+          model.values[e.offset + i] = w0[e.offset + i] + sign * EPSILON * d[i];
+        return trainingLoss();
+      };
+      const numeric = (at(1) - at(-1)) / (2 * EPSILON);
+      model.values.set(w0);
+      const error = Math.abs(analytic - numeric) / Math.max(Math.abs(analytic), Math.abs(numeric), 1e-2);
+      assert.ok(error < DIRECTIONAL_TOLERANCE, `${e.name}: analytic ${analytic}, numeric ${numeric}`);
+    }
+    // And the masks matter: a different draw gives a different loss.
+    model.trainingRng.setState(masks);
+    model.trainingRng.nextUint32();
+    assert.notEqual(model.computeGradients(x, y), trainingLoss());
+  });
+
   it('the check can fail: a gradient off by a transposition is caught', () => {
     const c = CASES[3];
     const rng = new Random(21);
@@ -641,6 +689,51 @@ describe('stateful recurrent layers', () => {
         /same batch size every batch/,
       );
     }
+  });
+});
+
+describe('initial states', () => {
+  it('resetStates([h, c]) on a stateful layer = the kernel run from those states', () => {
+    const rng = new Random(51);
+    const [Bn, Tn, D, u] = [2, 5, 3, 4];
+    const x = randomFloats(rng, [Bn, Tn, D]);
+    const h0 = randomFloats(rng, [Bn, u]);
+    const c0 = randomFloats(rng, [Bn, u]);
+    const model = nl.sequential([
+      nl.layers.lstm({ units: u, stateful: true, returnSequences: true, inputShape: [null, D] }),
+    ]);
+    perturbWeights(model, 52);
+    const layer = model.layers[0] as nl.layers.Recurrent;
+    layer.resetStates([h0, c0]);
+    const actual = model.predict(x).data; // [B, T, u]
+
+    // Reference: the kernel itself, time-major, with h0 and c0.
+    const cell = nl.lstmCell({ units: u, inputDim: D });
+    const [kernel, recurrentKernel, bias] = model.getWeights().map((w) => w.data as Float32Array);
+    const xt = new Float32Array(Tn * Bn * D);
+    for (let b = 0; b < Bn; b++)
+      for (let t = 0; t < Tn; t++)
+        for (let d = 0; d < D; d++) xt[(t * Bn + b) * D + d] = x.data[(b * Tn + t) * D + d];
+    const out = nl.recurrentForward(cell, { kernel, recurrentKernel, bias }, xt, {
+      T: Tn,
+      B: Bn,
+      h0: h0.data as Float32Array,
+      c0: c0.data as Float32Array,
+    });
+    const expected = new Float32Array(Bn * Tn * u);
+    for (let b = 0; b < Bn; b++)
+      for (let t = 0; t < Tn; t++)
+        expected.set(out.h.subarray((t * Bn + b) * u, (t * Bn + b + 1) * u), (b * Tn + t) * u);
+    assert.deepEqual(actual, expected);
+    const [hT, cT] = layer.getStates()!;
+    assert.deepEqual(hT.data, out.hT);
+    assert.deepEqual(cT.data, out.cT);
+    layer.resetStates();
+    assert.equal(layer.getStates(), null);
+
+    assert.throws(() => layer.resetStates([h0]), /one tensor per state/);
+    assert.throws(() => layer.resetStates([h0, nl.tensor([[1, 2]])]), /state c must be \[batch, 4\]/);
+    assert.throws(() => nl.layers.gru({ units: 2 }).resetStates(), /resetStates needs a stateful layer/);
   });
 });
 

@@ -74,3 +74,32 @@ describe('progress', () => {
     assert.doesNotMatch(plain.text, /[\r\x1b]/);
   });
 });
+
+describe('fit and the event loop', () => {
+  it('yields during a long fit, so timers fire while it trains', async () => {
+    const model = nl.sequential([
+      nl.layers.gru({ units: 8, inputShape: [null, 4] }),
+      nl.layers.dense({ units: 1 }),
+    ]);
+    model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+    const x = nl.tensor(new Float32Array(64 * 12 * 4).fill(0.5), [64, 12, 4]);
+    const y = nl.tensor(new Float32Array(64), [64, 1]);
+    let ticks = 0;
+    let batches = 0;
+    const timer = setInterval(() => ticks++, 1);
+    const started = Date.now();
+    await model.fit(x, y, {
+      batchSize: 4,
+      epochs: 50,
+      verbose: 0,
+      callbacks: [{ onBatchEnd: () => void batches++ }],
+    });
+    clearInterval(timer);
+    const elapsed = Date.now() - started;
+    // Only meaningful if the fit ran long enough to cross the yield interval several times.
+    assert.ok(
+      elapsed < 200 || ticks >= 2,
+      `${ticks} timer ticks during ${elapsed} ms of fit (${batches} batches)`,
+    );
+  });
+});

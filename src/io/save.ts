@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, open, readdir, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ConfigError } from '../errors.js';
+import { ConfigError, ValueError } from '../errors.js';
 import type { Sequential } from '../models/sequential.js';
 import {
   BINARY_FILE_PATTERN,
@@ -34,6 +34,7 @@ export async function saveModel(model: Sequential, dir: string): Promise<void> {
       'unbuilt',
     );
   }
+  checkJson(model.metadata, 'metadata');
   await mkdir(dir, { recursive: true });
   const weights = await writeBinary(dir, 'weights', float32ToBytes(model.values));
   let compile: ModelDescription['compile'] = null;
@@ -77,6 +78,25 @@ export async function saveModel(model: Sequential, dir: string): Promise<void> {
   await writeAtomically(dir, DESCRIPTION_FILE, json);
   await syncDirectory(dir);
   await removeUnreferenced(dir, [weights.file, ...(compile ? [compile.optimizer.slots.file] : [])]);
+}
+
+/** Metadata must survive JSON exactly: plain objects, arrays, strings, finite numbers, booleans, null. */
+function checkJson(value: unknown, path: string): void {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return;
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value))
+      throw new ValueError('save', `${path} is not finite (JSON cannot hold it)`, 'a finite number', value);
+    return;
+  }
+  if (Array.isArray(value)) {
+    value.forEach((v, i) => checkJson(v, `${path}[${i}]`));
+    return;
+  }
+  if (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    for (const [k, v] of Object.entries(value)) checkJson(v, `${path}.${k}`);
+    return;
+  }
+  throw new ValueError('save', `${path} cannot be saved as JSON`, 'JSON data', typeof value);
 }
 
 async function writeBinary(

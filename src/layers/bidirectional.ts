@@ -198,6 +198,7 @@ export class Bidirectional extends Layer {
     };
   }
 
+  /** Clears both directions' carried states (stateful layers only). */
   resetStates(): void {
     this.forwardLayer.resetStates();
     this.backwardLayer.resetStates();

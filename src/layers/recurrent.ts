@@ -18,7 +18,8 @@
  */
 import { gruCell, lstmCell, novoLstmCell } from '../cells.js';
 import { initialWeights } from '../cells.js';
-import { ShapeError } from '../errors.js';
+import { ConfigError, ShapeError, ValueError } from '../errors.js';
+import { Tensor } from '../tensor.js';
 import type { CellKernel, WeightSpec } from '../kernels/reference/cell.js';
 import { dropoutBackward, dropoutForward } from '../kernels/reference/dropout.js';
 import type { Random } from '../random.js';
@@ -260,9 +261,70 @@ export class Recurrent extends Layer {
     return this.states;
   }
 
-  /** Forgets the carried states: the next batch starts from zeros. */
-  resetStates(): void {
-    this.states = null;
+  /**
+   * Copies of the carried states of a stateful layer — [h] for GRU, [h, c] for the LSTM family, each
+   * [B, units] — after the last batch; null before the first batch and after resetStates().
+   */
+  getStates(): Tensor[] | null {
+    if (!this.states) return null;
+    const B = this.states.h.length / this.units;
+    const out = [new Tensor(this.states.h.slice(), [B, this.units])];
+    if (this.states.c) out.push(new Tensor(this.states.c.slice(), [B, this.units]));
+    return out;
+  }
+
+  /**
+   * Forgets the carried states (the next batch starts from zeros), or with `states` sets them: [h] for
+   * GRU, [h, c] for the LSTM family, each [B, units] — an initial state for the next batch (TensorFlow.js'
+   * resetStates(states)). Only for stateful layers.
+   */
+  resetStates(states?: readonly Tensor[]): void {
+    if (!this.stateful) {
+      throw new ConfigError(
+        this.label,
+        'resetStates needs a stateful layer',
+        'stateful: true',
+        'stateful: false',
+      );
+    }
+    if (states === undefined) {
+      this.states = null;
+      return;
+    }
+    const want = this.builtCell.hasCellState ? 2 : 1;
+    if (!Array.isArray(states) || states.length !== want) {
+      throw new ShapeError(
+        this.label,
+        'resetStates takes one tensor per state',
+        want === 2 ? '[h, c]' : '[h]',
+        Array.isArray(states) ? states.length : typeof states,
+      );
+    }
+    const checked = states.map((s, i) => {
+      const name = i === 0 ? 'h' : 'c';
+      if (!(s instanceof Tensor) || s.dtype !== 'float32' || s.rank !== 2 || s.shape[1] !== this.units) {
+        throw new ShapeError(
+          this.label,
+          `state ${name} must be [batch, ${this.units}] float32`,
+          `[B, ${this.units}]`,
+          s instanceof Tensor ? `[${s.shape.join(', ')}] ${s.dtype}` : typeof s,
+        );
+      }
+      for (let j = 0; j < s.size; j++) {
+        if (!Number.isFinite(s.data[j]))
+          throw new ValueError(this.label, `state ${name}[${j}] is not finite`, 'a finite number', s.data[j]);
+      }
+      return (s.data as Float32Array).slice();
+    });
+    if (checked.length === 2 && checked[0].length !== checked[1].length) {
+      throw new ShapeError(
+        this.label,
+        'h and c must have the same batch size',
+        checked[0].length / this.units,
+        checked[1].length / this.units,
+      );
+    }
+    this.states = { h: checked[0], c: checked[1] ?? null };
   }
 
   /** Copies of the carried states (null when there are none), e.g. to put in a checkpoint. */

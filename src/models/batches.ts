@@ -31,6 +31,7 @@ export function inputBatch(
   const n = rows ? rows.length : x.shape[0];
   const data = wantIds ? new Int32Array(n * rowSize) : new Float32Array(n * rowSize);
   const checkIds = wantIds && x.dtype === 'float32';
+  const checkFinite = !wantIds && x.dtype === 'float32';
   for (let i = 0; i < n; i++) {
     const from = (rows ? rows[i] : i) * rowSize;
     if (checkIds) {
@@ -42,6 +43,13 @@ export function inputBatch(
             'an integer id',
             x.data[j],
           );
+      }
+    }
+    if (checkFinite) {
+      // A tensor built with `new Tensor` skips tensor()'s checks; NaN must not reach the layers.
+      for (let j = from; j < from + rowSize; j++) {
+        if (!Number.isFinite(x.data[j]))
+          throw new ValueError('x', `value at flat index ${j} is not finite`, 'a finite number', x.data[j]);
       }
     }
     data.set(x.data.subarray(from, from + rowSize), i * rowSize);

@@ -441,7 +441,8 @@ export class Sequential {
   /** Clears the carried states of every stateful recurrent layer. */
   resetStates(): void {
     for (const layer of this.layers) {
-      if (layer instanceof Recurrent || layer instanceof Bidirectional) layer.resetStates();
+      if (layer instanceof Recurrent && layer.stateful) layer.resetStates();
+      if (layer instanceof Bidirectional && layer.forwardLayer.stateful) layer.resetStates();
     }
   }
 

@@ -48,6 +48,9 @@ const FIT_OPTIONS = [
   'progressSink',
 ];
 
+/** fit hands control back to the event loop at least this often (timers, I/O, a browser's rendering). */
+const YIELD_MS = 50;
+
 export async function fitLoop(
   model: Sequential,
   x: Tensor,
@@ -132,6 +135,7 @@ export async function fitLoop(
   const progress =
     verbose === 0 ? null : new Progress(sink, epochs, Math.ceil(trainCount / batchSize), verbose);
 
+  let lastYield = Date.now();
   for (let epoch = 0; epoch < epochs && !model.stopTraining; epoch++) {
     progress?.startEpoch(epoch);
     for (const cb of callbacks) await cb.onEpochBegin?.(epoch, {});
@@ -158,6 +162,10 @@ export async function fitLoop(
       for (const cb of callbacks) await cb.onBatchEnd?.(batch, batchLogs);
       // As Keras: a callback can stop training mid-epoch (terminateOnNaN does).
       if (model.stopTraining) break;
+      if (Date.now() - lastYield > YIELD_MS) {
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        lastYield = Date.now();
+      }
     }
     const logs: Logs = namedLogs(model.report(epochTotals), metricNames, '');
     if (validation) {

@@ -64,6 +64,10 @@ export function prepareTargets(
     );
   }
   const values = y.data instanceof Float32Array ? y.data : Float32Array.from(y.data);
+  for (let i = 0; i < values.length; i++) {
+    if (!Number.isFinite(values[i]))
+      throw new ValueError('y', `target ${i} is not finite`, 'a finite number', values[i]);
+  }
   if (loss === 'binaryCrossentropy') {
     for (let i = 0; i < values.length; i++) {
       if (!(values[i] >= 0 && values[i] <= 1)) {
