@@ -58,14 +58,15 @@ export class Random {
     return Math.floor(this.uniform() * n);
   }
 
-  /** The generator's state, to save in a checkpoint. */
-  getState(): number[] {
-    return [...this.s, this.spareNormal ?? NaN];
+  /** The generator's state, to save in a checkpoint (JSON-safe: the kept normal value is null if none). */
+  getState(): (number | null)[] {
+    return [...this.s, this.spareNormal];
   }
 
-  setState(state: readonly number[]): void {
-    this.s.set(state.slice(0, 4));
-    this.spareNormal = Number.isNaN(state[4]) ? null : state[4];
+  setState(state: readonly (number | null)[]): void {
+    this.s.set(state.slice(0, 4).map(Number));
+    const spare = state[4];
+    this.spareNormal = spare === null || spare === undefined || Number.isNaN(spare) ? null : spare;
   }
 }
 

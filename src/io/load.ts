@@ -121,7 +121,7 @@ export async function loadModel(dir: string): Promise<Sequential> {
       JSON.stringify(rng),
     );
   }
-  model.trainingRng.setState(rng.map((v) => (v === null ? NaN : (v as number))));
+  model.trainingRng.setState(rng as (number | null)[]);
 
   if (root.metadata !== undefined)
     model.metadata = object(root.metadata, 'metadata') as Record<string, ConfigValue>;

@@ -71,7 +71,7 @@ export async function saveModel(model: Sequential, dir: string): Promise<void> {
       byteOrder: 'little',
       entries: model.entries.map((e) => ({ name: e.name, shape: [...e.shape] })),
     },
-    trainingRngState: model.trainingRng.getState().map((v) => (Number.isNaN(v) ? null : v)),
+    trainingRngState: model.trainingRng.getState(),
     compile,
   };
   const json = new TextEncoder().encode(JSON.stringify(description, null, 2) + '\n');

@@ -327,30 +327,6 @@ export class Recurrent extends Layer {
     this.states = { h: checked[0], c: checked[1] ?? null };
   }
 
-  /** Copies of the carried states (null when there are none), e.g. to put in a checkpoint. */
-  getStates(): { h: Float32Array; c: Float32Array | null } | null {
-    return this.states && { h: this.states.h.slice(), c: this.states.c?.slice() ?? null };
-  }
-
-  /** Restores states from getStates (h, and c for the LSTM family: [B, units] each). */
-  setStates(states: { h: Float32Array; c: Float32Array | null } | null): void {
-    if (states === null) {
-      this.states = null;
-      return;
-    }
-    const hasCell = this.className !== 'GRU';
-    const rows = states.h.length / this.units;
-    if (!Number.isInteger(rows) || rows < 1 || (hasCell && states.c?.length !== states.h.length)) {
-      throw new ShapeError(
-        this.label,
-        'states must be h (and c for LSTM and NovoLSTM) of [batch, units] each',
-        `multiples of ${this.units} values${hasCell ? ', h and c alike' : ''}`,
-        `h ${states.h.length}, c ${states.c?.length ?? 'none'}`,
-      );
-    }
-    this.states = { h: states.h.slice(), c: hasCell ? states.c!.slice() : null };
-  }
-
   private backward(dy: Float32Array, s: RecurrentSaved): Float32Array {
     const { B, T, keep } = s;
     const u = this.units;

@@ -98,9 +98,9 @@ interface TrainingState {
   window: number;
   chars: number;
   seconds: number;
-  samplerRng: number[];
-  /** Carried states of each recurrent layer, as plain arrays (JSON). */
-  states: ({ h: number[]; c: number[] | null } | null)[];
+  samplerRng: (number | null)[];
+  /** Carried states of each recurrent layer ([h] or [h, c], each [batch · units]), as plain arrays (JSON). */
+  states: (number[][] | null)[];
   history: EpochRecord[];
   /** Sum of the training loss (nats) and characters in the current epoch so far. */
   epochNats: number;
@@ -158,8 +158,12 @@ export async function trainLanguageModel(config: TrainConfig, hooks: TrainHooks)
       optimizer.learningRate = config.learningRate;
     }
     recurrentLayers(model).forEach((layer, i) => {
-      const s = state.states[i];
-      layer.setStates(s && { h: Float32Array.from(s.h), c: s.c && Float32Array.from(s.c) });
+      const saved = state.states[i];
+      if (!saved) layer.resetStates();
+      else
+        layer.resetStates(
+          saved.map((values) => tensor(Float32Array.from(values), [config.batch, layer.units])),
+        );
     });
     hooks.log(`resuming ${config.out} at epoch ${state.epoch + 1}, window ${state.window}`);
   } else {
@@ -210,10 +214,9 @@ export async function trainLanguageModel(config: TrainConfig, hooks: TrainHooks)
 
   const checkpoint = async (): Promise<void> => {
     state.samplerRng = sampler.getState();
-    state.states = recurrentLayers(model).map((layer) => {
-      const s = layer.getStates();
-      return s && { h: Array.from(s.h), c: s.c && Array.from(s.c) };
-    });
+    state.states = recurrentLayers(model).map(
+      (layer) => layer.getStates()?.map((s) => Array.from(s.data)) ?? null,
+    );
     model.metadata = { ...model.metadata, training: state as never };
     await model.save(config.out);
   };
