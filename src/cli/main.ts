@@ -5,7 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { NovoLstmError } from '../errors.js';
 import { UsageError } from './errors.js';
-import { registerLanguageModelCommands } from './lmCommands.js';
+import { registerDemoCommand, registerLanguageModelCommands } from './lmCommands.js';
 import { registerReportCommand } from './reportCommand.js';
 import { registerTaskCommand } from './taskCommand.js';
 
@@ -23,6 +23,7 @@ export function buildProgram(): Command {
             .replace(/\s*\n+\s*/g, ' ')}\n`,
         ),
     });
+  registerDemoCommand(program);
   registerLanguageModelCommands(program);
   registerTaskCommand(program);
   registerReportCommand(program);

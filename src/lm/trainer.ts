@@ -261,6 +261,18 @@ export async function trainLanguageModel(config: TrainConfig, hooks: TrainHooks)
       if (hooks.stopRequested() || outOfTime) {
         state.seconds = elapsed();
         hooks.progress.write('\n');
+        if (outOfTime) {
+          // The end of the run: a validation score for the partial epoch, recorded at its fractional epoch.
+          const partial = scoreText(model, validationIds, config.batch, config.seqLen);
+          state.history.push({
+            epoch: state.epoch + state.window / streams.windowsPerEpoch,
+            chars: state.chars,
+            trainBpc: epochBpc,
+            validationBpc: partial.bpc,
+            seconds: state.seconds,
+          });
+          await writeRecords(config.out, state.history);
+        }
         await checkpoint();
         stoppedBecause = outOfTime ? 'time-limit' : 'stop-requested';
         hooks.log(
@@ -308,7 +320,13 @@ async function writeRecords(dir: string, history: readonly EpochRecord[]): Promi
   const csv = [
     'epoch,chars,train_bpc,validation_bpc,seconds',
     ...history.map((r) =>
-      [r.epoch, r.chars, r.trainBpc.toFixed(5), r.validationBpc.toFixed(5), r.seconds.toFixed(1)].join(','),
+      [
+        Number(r.epoch.toFixed(4)),
+        r.chars,
+        r.trainBpc.toFixed(5),
+        r.validationBpc.toFixed(5),
+        r.seconds.toFixed(1),
+      ].join(','),
     ),
   ].join('\n');
   await writeFileAtomic(join(dir, 'metrics.csv'), `${csv}\n`);
