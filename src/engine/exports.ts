@@ -1,0 +1,67 @@
+/**
+ * The functions the WebAssembly module exports (src/kernels/wasm/index.ts), typed for the JavaScript side.
+ * Pointers are byte addresses into the module's memory; sizes and strides are in floats.
+ */
+export interface WasmExports {
+  readonly memory: WebAssembly.Memory;
+  heapBase(): number;
+  /** C[M, N] (+)= A[M, K]·B[K, N]; A(m, k) = a[m·aRow + k·aCol], B(k, n) = b[k·bRow + n·bCol]. */
+  gemm(
+    c: number,
+    ldc: number,
+    a: number,
+    aRow: number,
+    aCol: number,
+    b: number,
+    bRow: number,
+    bCol: number,
+    M: number,
+    K: number,
+    N: number,
+    accumulate: boolean,
+    scratch: number,
+  ): void;
+  /** Same with B packed once by packB(dst, b, bRow, bCol, 0, K, N). */
+  gemmPacked(
+    c: number,
+    ldc: number,
+    a: number,
+    aRow: number,
+    aCol: number,
+    packedB: number,
+    M: number,
+    K: number,
+    N: number,
+    accumulate: boolean,
+    scratch: number,
+  ): void;
+  packB(dst: number, b: number, bRow: number, bCol: number, k0: number, kc: number, N: number): void;
+  gemmScratchFloats(N: number): number;
+  packedBFloats(K: number, N: number): number;
+  lstmGatesForward(
+    z: number,
+    bias: number,
+    cPrev: number,
+    hPrev: number,
+    cNext: number,
+    hNext: number,
+    tanhC: number,
+    mask: number,
+    B: number,
+    U: number,
+  ): void;
+  lstmGatesBackward(
+    dz: number,
+    gates: number,
+    tanhC: number,
+    cPrev: number,
+    dhCarry: number,
+    dhOut: number,
+    dcCarry: number,
+    mask: number,
+    B: number,
+    U: number,
+  ): void;
+  copyRealRows(dst: number, src: number, mask: number, B: number, U: number): void;
+  columnSums(out: number, a: number, R: number, N: number): void;
+}

@@ -1,0 +1,349 @@
+/**
+ * The fused LSTM sequence in WebAssembly: forward over T steps and backward through time, with the same
+ * contract as the reference driver (`recurrentForward` / `recurrentBackward` with `lstmCell`), in float32.
+ *
+ * Sizes: T = time steps, B = batch rows, D = input features, u = units, U = u rounded up to a multiple
+ * of 4 (the vector width), G = 4U gate columns (blocks `ifco`).
+ *
+ * Where the work goes:
+ *   forward   z = x·W for all T·B rows (one multiply); per step z_k += h_{k−1}·U with U packed once, then
+ *             the fused gate pass (bias, activations, c and h).
+ *   backward  per step the fused gate pass gives dz_k, then dh_{k−1} = dz_k·Uᵀ with Uᵀ packed once;
+ *             after the loop one multiply each over all T·B rows: dU = Hᵀ·dz, dW = xᵀ·dz, dx = dz·Wᵀ,
+ *             and db = Σ dz.
+ *
+ * Inside WebAssembly memory everything is in processing order k (k = t, or T−1−t with `reverse`), so the
+ * kernels never see the direction; this wrapper reorders x, dh and the outputs. Units are padded to U
+ * with zero weights, which keeps the padded units exactly zero forward and backward.
+ *
+ * A plan is made for fixed sizes and keeps its buffers; `forward` then `backward` can repeat with new
+ * weights (`setWeights`) without allocating.
+ */
+import { ConfigError, ShapeError } from '../errors.js';
+import type { CellKernel, Params } from '../kernels/reference/cell.js';
+import type { SequenceOptions, SequenceUpstream } from '../kernels/reference/recurrence.js';
+import { checkFinite, checkLength, checkParams, checkSizes } from '../kernels/reference/validate.js';
+import type { Engine } from './loader.js';
+
+export interface FastSequenceOutput {
+  /** Outputs at their time index, zero at masked steps. [T, B, u] */
+  readonly h: Float32Array;
+  /** [B, u] */
+  readonly hT: Float32Array;
+  /** [B, u] */
+  readonly cT: Float32Array;
+}
+
+export interface FastSequenceGradients {
+  /** [T, B, D] */
+  readonly dx: Float32Array;
+  /** [B, u] */
+  readonly dh0: Float32Array;
+  /** [B, u] */
+  readonly dc0: Float32Array;
+}
+
+/** Addresses of the plan's buffers in WebAssembly memory (bytes), with their shapes. */
+interface Buffers {
+  readonly W: number; // [D, G] kernel, padded
+  readonly bias: number; // [G]
+  readonly packedU: number; // recurrent kernel [U, G] packed as the B operand of h·U
+  readonly packedUt: number; // its transpose [G, U] packed as the B operand of dz·Uᵀ
+  readonly x: number; // [T, B, D] processing order
+  readonly mask: number; // [T, B] bytes, processing order
+  readonly z: number; // [T, B, G] pre-activations, then gate values (the tape)
+  readonly hs: number; // [T+1, B, U] h before step k at k; final at T
+  readonly cs: number; // [T+1, B, U] same for c
+  readonly tanhC: number; // [T, B, U] tanh(c) after step k
+  readonly dz: number; // [T, B, G] gradient w.r.t. the pre-activations
+  readonly dhOut: number; // [T, B, U] upstream gradient w.r.t. the outputs, processing order
+  readonly dhCarry: number; // [B, U]
+  readonly dcCarry: number; // [B, U]
+  readonly dhNew: number; // [B, U]
+  readonly dW: number; // [D, G]
+  readonly dU: number; // [U, G]
+  readonly db: number; // [G]
+  readonly dx: number; // [T, B, D]
+  readonly scratch: number; // gemm scratch
+}
+
+export class FastLstm {
+  readonly units: number;
+  readonly inputDim: number;
+  /** Units padded to the vector width. */
+  private readonly U: number;
+  private readonly G: number;
+  private readonly buf: Buffers;
+  private weightsSet = false;
+  /** What the last forward saw, for backward; null before the first forward. */
+  private last: { reverse: boolean; masked: boolean } | null = null;
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly cell: CellKernel,
+    readonly T: number,
+    readonly B: number,
+  ) {
+    const names = cell.weights.map((w) => w.name).join(',');
+    if (
+      !cell.hasCellState ||
+      cell.projectionWidth !== 4 * cell.units ||
+      names !== 'kernel,recurrentKernel,bias'
+    ) {
+      throw new ConfigError(cell.label, 'FastLstm runs the standard LSTM only', 'an lstmCell', names);
+    }
+    checkSizes(cell.label, { T, B });
+    this.units = cell.units;
+    this.inputDim = cell.inputDim;
+    const U = Math.ceil(cell.units / 4) * 4;
+    const G = 4 * U;
+    const D = cell.inputDim;
+    this.U = U;
+    this.G = G;
+    const { wasm, arena } = engine;
+    const TB = T * B;
+    const f = (n: number) => arena.allocFloats(n);
+    this.buf = {
+      W: f(D * G),
+      bias: f(G),
+      packedU: f(wasm.packedBFloats(U, G)),
+      packedUt: f(wasm.packedBFloats(G, U)),
+      x: f(TB * D),
+      mask: arena.allocBytes(TB),
+      z: f(TB * G),
+      hs: f((T + 1) * B * U),
+      cs: f((T + 1) * B * U),
+      tanhC: f(TB * U),
+      dz: f(TB * G),
+      dhOut: f(TB * U),
+      dhCarry: f(B * U),
+      dcCarry: f(B * U),
+      dhNew: f(B * U),
+      dW: f(D * G),
+      dU: f(U * G),
+      db: f(G),
+      dx: f(TB * D),
+      scratch: f(wasm.gemmScratchFloats(Math.max(G, U, D))),
+    };
+  }
+
+  /** Copies the weights in (padded) and packs the recurrent kernel both ways. */
+  setWeights(p: Params): void {
+    const { cell, U, G, buf } = this;
+    const { wasm, arena } = this.engine;
+    const u = this.units;
+    const D = this.inputDim;
+    checkParams(cell, p, new Float32Array(0));
+    const W = arena.f32(buf.W, D * G).fill(0);
+    for (let d = 0; d < D; d++) copyGateRow(W, d * G, p.kernel, d * 4 * u, u, U);
+    copyGateRow(arena.f32(buf.bias, G).fill(0), 0, p.bias, 0, u, U);
+    // The raw padded recurrent kernel lives in dU's buffer just long enough to be packed.
+    const R = arena.f32(buf.dU, U * G).fill(0);
+    for (let r = 0; r < u; r++) copyGateRow(R, r * G, p.recurrentKernel, r * 4 * u, u, U);
+    wasm.packB(buf.packedU, buf.dU, G, 1, 0, U, G); // B(k, n) = R[k, n]
+    wasm.packB(buf.packedUt, buf.dU, 1, G, 0, G, U); // B(k, n) = R[n, k]
+    this.weightsSet = true;
+  }
+
+  forward(x: Float32Array, options: Omit<SequenceOptions, 'T' | 'B'> = {}): FastSequenceOutput {
+    const { cell, T, B, U, G, buf } = this;
+    const { wasm, arena } = this.engine;
+    const u = this.units;
+    const D = this.inputDim;
+    const label = cell.label;
+    if (!this.weightsSet) throw new ConfigError(label, 'forward before setWeights', 'setWeights(p)', 'none');
+    checkFloat32(label, 'x', x);
+    checkLength(label, 'x', x, T * B * D, `T·B·inputDim = ${T}·${B}·${D}`);
+    checkFinite(label, 'x', x);
+    const reverse = options.reverse ?? false;
+    const mask = options.mask ?? null;
+    if (mask) checkLength(label, 'mask', mask, T * B, `T·B = ${T}·${B}`);
+    const stepOf = (k: number) => (reverse ? T - 1 - k : k); // time index of the k-th processed step
+
+    const px = arena.f32(buf.x, T * B * D);
+    for (let k = 0; k < T; k++) px.set(x.subarray(stepOf(k) * B * D, (stepOf(k) + 1) * B * D), k * B * D);
+    if (mask) {
+      const pm = arena.u8(buf.mask, T * B);
+      for (let k = 0; k < T; k++) pm.set(mask.subarray(stepOf(k) * B, (stepOf(k) + 1) * B), k * B);
+    }
+    for (const [name, state, ptr] of [
+      ['h0', options.h0, buf.hs],
+      ['c0', options.c0, buf.cs],
+    ] as const) {
+      const dst = arena.f32(ptr, B * U).fill(0);
+      if (!state) continue;
+      checkFloat32(label, name, state);
+      checkLength(label, name, state, B * u, `B·units = ${B}·${u}`);
+      checkFinite(label, name, state);
+      for (let b = 0; b < B; b++) dst.set(state.subarray(b * u, (b + 1) * u), b * U);
+    }
+
+    wasm.gemm(buf.z, G, buf.x, D, 1, buf.W, G, 1, T * B, D, G, false, buf.scratch);
+    const stateBytes = 4 * B * U;
+    for (let k = 0; k < T; k++) {
+      const zk = buf.z + 4 * k * B * G;
+      const hPrev = buf.hs + k * stateBytes;
+      const cPrev = buf.cs + k * stateBytes;
+      wasm.gemmPacked(zk, G, hPrev, U, 1, buf.packedU, B, U, G, true, buf.scratch);
+      const maskK = mask ? buf.mask + k * B : 0;
+      wasm.lstmGatesForward(
+        zk,
+        buf.bias,
+        cPrev,
+        hPrev,
+        cPrev + stateBytes,
+        hPrev + stateBytes,
+        buf.tanhC + k * stateBytes,
+        maskK,
+        B,
+        U,
+      );
+    }
+    this.last = { reverse, masked: mask !== null };
+
+    const hs = arena.f32(buf.hs, (T + 1) * B * U);
+    const h = new Float32Array(T * B * u);
+    for (let k = 0; k < T; k++) {
+      const t = stepOf(k);
+      for (let b = 0; b < B; b++) {
+        if (mask && mask[t * B + b] === 0) continue; // padding: output stays zero
+        const src = (k + 1) * B * U + b * U;
+        h.set(hs.subarray(src, src + u), (t * B + b) * u);
+      }
+    }
+    return {
+      h,
+      hT: unpadRows(hs, T * B * U, B, u, U),
+      cT: unpadRows(arena.f32(buf.cs, (T + 1) * B * U), T * B * U, B, u, U),
+    };
+  }
+
+  /** Adds the weight gradients into g (float32, the cell's shapes); returns dx, dh0, dc0. */
+  backward(g: Params, upstream: SequenceUpstream): FastSequenceGradients {
+    const { cell, T, B, U, G, buf } = this;
+    const { wasm, arena } = this.engine;
+    const u = this.units;
+    const D = this.inputDim;
+    const label = cell.label;
+    const last = this.last;
+    if (!last) throw new ConfigError(label, 'backward before forward', 'forward(x) first', 'none');
+    checkParams(cell, g, new Float32Array(0), 'gradient');
+    const stepOf = (k: number) => (last.reverse ? T - 1 - k : k);
+    const stateSize = B * U;
+
+    let dhOutPtr = 0;
+    if (upstream.dh) {
+      checkLength(label, 'upstream dh', upstream.dh, T * B * u, 'T·B·units');
+      const dst = arena.f32(buf.dhOut, T * stateSize).fill(0);
+      for (let k = 0; k < T; k++) {
+        const t = stepOf(k);
+        for (let b = 0; b < B; b++) {
+          dst.set(upstream.dh.subarray((t * B + b) * u, (t * B + b + 1) * u), k * stateSize + b * U);
+        }
+      }
+      dhOutPtr = buf.dhOut;
+    }
+    for (const [name, state, ptr] of [
+      ['upstream dhT', upstream.dhT, buf.dhCarry],
+      ['upstream dcT', upstream.dcT, buf.dcCarry],
+    ] as const) {
+      const dst = arena.f32(ptr, stateSize).fill(0);
+      if (!state) continue;
+      checkLength(label, name, state, B * u, 'B·units');
+      for (let b = 0; b < B; b++) dst.set(state.subarray(b * u, (b + 1) * u), b * U);
+    }
+
+    const stateBytes = 4 * stateSize;
+    for (let k = T - 1; k >= 0; k--) {
+      const maskK = last.masked ? buf.mask + k * B : 0;
+      const dzk = buf.dz + 4 * k * B * G;
+      wasm.lstmGatesBackward(
+        dzk,
+        buf.z + 4 * k * B * G,
+        buf.tanhC + k * stateBytes,
+        buf.cs + k * stateBytes,
+        buf.dhCarry,
+        dhOutPtr ? dhOutPtr + k * stateBytes : 0,
+        buf.dcCarry,
+        maskK,
+        B,
+        U,
+      );
+      // dh_{k−1} = dz_k·Uᵀ; padded rows keep their carried gradient.
+      if (maskK) {
+        wasm.gemmPacked(buf.dhNew, U, dzk, G, 1, buf.packedUt, B, G, U, false, buf.scratch);
+        wasm.copyRealRows(buf.dhCarry, buf.dhNew, maskK, B, U);
+      } else {
+        wasm.gemmPacked(buf.dhCarry, U, dzk, G, 1, buf.packedUt, B, G, U, false, buf.scratch);
+      }
+    }
+
+    // One multiply each over all T·B rows. A(m, k) = H[k, m] is H read transposed: strides (1, U).
+    const TB = T * B;
+    wasm.gemm(buf.dU, G, buf.hs, 1, U, buf.dz, G, 1, U, TB, G, false, buf.scratch);
+    wasm.gemm(buf.dW, G, buf.x, 1, D, buf.dz, G, 1, D, TB, G, false, buf.scratch);
+    wasm.columnSums(buf.db, buf.dz, TB, G);
+    wasm.gemm(buf.dx, D, buf.dz, G, 1, buf.W, 1, G, TB, G, D, false, buf.scratch);
+
+    const dW = arena.f32(buf.dW, D * G);
+    for (let d = 0; d < D; d++) addGateRow(g.kernel, d * 4 * u, dW, d * G, u, U);
+    const dU = arena.f32(buf.dU, U * G);
+    for (let r = 0; r < u; r++) addGateRow(g.recurrentKernel, r * 4 * u, dU, r * G, u, U);
+    addGateRow(g.bias, 0, arena.f32(buf.db, G), 0, u, U);
+
+    const pdx = arena.f32(buf.dx, TB * D);
+    const dx = new Float32Array(TB * D);
+    for (let k = 0; k < T; k++) dx.set(pdx.subarray(k * B * D, (k + 1) * B * D), stepOf(k) * B * D);
+    return {
+      dx,
+      dh0: unpadRows(arena.f32(buf.dhCarry, stateSize), 0, B, u, U),
+      dc0: unpadRows(arena.f32(buf.dcCarry, stateSize), 0, B, u, U),
+    };
+  }
+}
+
+/** dst[dOff + q·U + j] = src[sOff + q·u + j] for the four gate blocks q (a row of a [·, 4u] matrix). */
+function copyGateRow(
+  dst: Float32Array,
+  dOff: number,
+  src: ArrayLike<number>,
+  sOff: number,
+  u: number,
+  U: number,
+): void {
+  for (let q = 0; q < 4; q++) {
+    for (let j = 0; j < u; j++) dst[dOff + q * U + j] = src[sOff + q * u + j];
+  }
+}
+
+/** dst[dOff + q·u + j] += src[sOff + q·U + j]: a padded gate row added into an unpadded one. */
+function addGateRow(
+  dst: Float32Array | Float64Array,
+  dOff: number,
+  src: Float32Array,
+  sOff: number,
+  u: number,
+  U: number,
+): void {
+  for (let q = 0; q < 4; q++) {
+    for (let j = 0; j < u; j++) dst[dOff + q * u + j] += src[sOff + q * U + j];
+  }
+}
+
+/** B rows of u values from a [B, U] block starting at `offset`. */
+function unpadRows(src: Float32Array, offset: number, B: number, u: number, U: number): Float32Array {
+  const out = new Float32Array(B * u);
+  for (let b = 0; b < B; b++) out.set(src.subarray(offset + b * U, offset + b * U + u), b * u);
+  return out;
+}
+
+function checkFloat32(label: string, name: string, array: ArrayLike<number>): void {
+  if (!(array instanceof Float32Array)) {
+    throw new ShapeError(
+      label,
+      `${name} must be a Float32Array (the engine computes in float32)`,
+      'Float32Array',
+      array.constructor.name,
+    );
+  }
+}

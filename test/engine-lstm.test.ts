@@ -1,0 +1,149 @@
+/**
+ * The fused WebAssembly LSTM (float32) against the reference driver with lstmCell (float64 on the same
+ * float32 values): outputs, final states and every gradient, with masks and in reverse, on sizes that
+ * divide neither the tile nor the vector width (B=5, T=7, D=13, H=19), on sizes with full tiles, and in
+ * both builds.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { lstmCell } from '../src/cells.js';
+import { FastLstm } from '../src/engine/lstm.js';
+import { availableBuilds, loadEngine, WASM_BUILDS } from '../src/engine/loader.js';
+import type { Params } from '../src/kernels/reference/cell.js';
+import { recurrentBackward, recurrentForward, zeroGradients } from '../src/kernels/reference/recurrence.js';
+import { Random } from '../src/random.js';
+import { assertClose, randomArray } from './helpers.js';
+
+/** Float32 against float64 through T steps of exp/tanh and the multiplies. */
+const MAX_RELATIVE_ERROR = 1e-5;
+/**
+ * Elements smaller than this fraction of their array's largest magnitude are compared absolutely at that
+ * scale: the relative error of a value that cancels to near zero is float32 rounding noise (measured: the
+ * float32 reference itself is off by 4e-6 at 1% of the scale, 8e-7 at 10%; this kernel by 1.5e-6 at 10%).
+ * A wrong index or a missing term gives errors of order 1.
+ */
+const FLOOR_FRACTION = 0.1;
+
+function close(what: string, actual: ArrayLike<number>, expected: ArrayLike<number>): void {
+  let scale = 0;
+  for (let i = 0; i < expected.length; i++) scale = Math.max(scale, Math.abs(expected[i]));
+  assertClose(what, actual, expected, MAX_RELATIVE_ERROR, FLOOR_FRACTION * scale);
+}
+
+interface Problem {
+  readonly T: number;
+  readonly B: number;
+  readonly D: number;
+  readonly H: number;
+  readonly masked: boolean;
+  readonly reverse: boolean;
+}
+
+const f32 = (a: ArrayLike<number>) => Float32Array.from(a);
+const f64 = (a: ArrayLike<number>) => Float64Array.from(a);
+
+/** Random float32 problem data: weights, x, states, mask, upstream gradients. */
+function makeData(pr: Problem, seed: number) {
+  const { T, B, D, H } = pr;
+  const rng = new Random(seed);
+  const r = (n: number, scale: number) => f32(randomArray(rng, n, scale));
+  const p: Params = {
+    kernel: r(D * 4 * H, 0.5),
+    recurrentKernel: r(H * 4 * H, 0.5),
+    bias: r(4 * H, 0.5),
+  };
+  let mask: Uint8Array | null = null;
+  if (pr.masked) {
+    mask = new Uint8Array(T * B).fill(1);
+    // Row 0: trailing padding; row 1: leading padding; row 2: holes.
+    for (let t = 0; t < T; t++) {
+      if (t >= T - 2) mask[t * B + 0] = 0;
+      if (t < 2) mask[t * B + 1] = 0;
+      if (t % 3 === 1) mask[t * B + 2] = 0;
+    }
+  }
+  return {
+    p,
+    x: r(T * B * D, 1),
+    h0: r(B * H, 0.5),
+    c0: r(B * H, 0.5),
+    mask,
+    dh: r(T * B * H, 1),
+    dhT: r(B * H, 1),
+    dcT: r(B * H, 1),
+    // Gradients start non-zero: backward must add into them.
+    g0: { kernel: r(D * 4 * H, 1), recurrentKernel: r(H * 4 * H, 1), bias: r(4 * H, 1) } as Params,
+  };
+}
+
+function compare(engineBuild: string, pr: Problem, seed: number, fast: FastLstm): void {
+  const { T, B, D, H, reverse } = pr;
+  const cell = lstmCell({ units: H, inputDim: D });
+  const d = makeData(pr, seed);
+  const name = `${engineBuild} T=${T} B=${B} D=${D} H=${H}${pr.masked ? ' masked' : ''}${reverse ? ' reverse' : ''}`;
+
+  // Reference in float64 on the same values.
+  const p64: Params = {};
+  for (const k of Object.keys(d.p)) p64[k] = f64(d.p[k]);
+  const ref = recurrentForward(cell, p64, f64(d.x), {
+    T,
+    B,
+    h0: f64(d.h0),
+    c0: f64(d.c0),
+    mask: d.mask,
+    reverse,
+  });
+  const g64 = zeroGradients(cell, new Float64Array(0));
+  for (const k of Object.keys(d.g0)) g64[k].set(d.g0[k]);
+  const refGrad = recurrentBackward(g64, ref.saved, p64, { dh: f64(d.dh), dhT: f64(d.dhT), dcT: f64(d.dcT) });
+
+  fast.setWeights(d.p);
+  const x = d.x.slice();
+  const out = fast.forward(x, { h0: d.h0, c0: d.c0, mask: d.mask, reverse });
+  const g: Params = {};
+  for (const k of Object.keys(d.g0)) g[k] = d.g0[k].slice();
+  const grad = fast.backward(g, { dh: d.dh, dhT: d.dhT, dcT: d.dcT });
+
+  close(`${name} h`, out.h, ref.h);
+  close(`${name} hT`, out.hT, ref.hT);
+  close(`${name} cT`, out.cT, ref.cT!);
+  close(`${name} dx`, grad.dx, refGrad.dx);
+  close(`${name} dh0`, grad.dh0, refGrad.dh0);
+  close(`${name} dc0`, grad.dc0, refGrad.dc0!);
+  for (const k of ['kernel', 'recurrentKernel', 'bias']) {
+    close(`${name} d${k}`, g[k], g64[k]);
+  }
+  assert.deepEqual(x, d.x, `${name}: x was modified`);
+}
+
+for (const build of WASM_BUILDS) {
+  describe(`engine LSTM (${build} build) = reference`, async () => {
+    const available = (await availableBuilds()).includes(build);
+    const engine = available ? await loadEngine({ build }) : null;
+    const odd = { T: 7, B: 5, D: 13, H: 19 };
+
+    for (const [masked, reverse] of [
+      [false, false],
+      [true, false],
+      [false, true],
+      [true, true],
+    ]) {
+      it(
+        `B=5 T=7 D=13 H=19${masked ? ', masked' : ''}${reverse ? ', reverse' : ''}`,
+        { skip: !available },
+        () => {
+          const pr = { ...odd, masked, reverse };
+          const fast = new FastLstm(engine!, lstmCell({ units: pr.H, inputDim: pr.D }), pr.T, pr.B);
+          compare(build, pr, 11, fast);
+          // The plan reuses its buffers: a second problem through the same plan.
+          compare(build, pr, 12, fast);
+        },
+      );
+    }
+
+    it('full tiles: B=32 T=6 D=50 H=128, masked', { skip: !available }, () => {
+      const pr = { T: 6, B: 32, D: 50, H: 128, masked: true, reverse: false };
+      compare(build, pr, 13, new FastLstm(engine!, lstmCell({ units: pr.H, inputDim: pr.D }), pr.T, pr.B));
+    });
+  });
+}
