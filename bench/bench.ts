@@ -1,0 +1,183 @@
+/**
+ * `npm run bench`: the seed model's training step on novolstm's WebAssembly engine against TensorFlow.js
+ * 4.22 (pure-JS 'cpu' backend), same machine, same run.
+ *
+ *   npm run bench -- [--json] [--runs N] [--warmup N] [--peer-runs N] [--no-peers] [--build relaxed|simd]
+ *                    [--B n --T n --E n --H n --V n]
+ *
+ * Reports per implementation: ms per training step and per forward pass (median of the measured runs
+ * after warm-up), effective GFLOP/s of the LSTM's matrix products (formula printed), peak RSS so far, and
+ * the ratio of each peer to novolstm. Not part of `npm test`; test/bench.test.ts runs a tiny version.
+ * Timings on a shared machine are noisy: the min and max are reported alongside the median.
+ */
+import { pathToFileURL } from 'node:url';
+import { loadEngine, type WasmBuild } from '../src/engine/loader.js';
+import { LSTM_FLOP_FORMULA, lstmFlops, SEED_CONFIG, type BenchConfig } from './config.js';
+import { peakRssMb, time, type Timing } from './measure.js';
+import { novolstmSeedModel, type SeedModel } from './novolstmStep.js';
+import { tfjsSeedModel } from './tfjsStep.js';
+
+export interface BenchOptions {
+  readonly config: BenchConfig;
+  readonly warmup: number;
+  readonly runs: number;
+  /** Measured runs for the peers (TF.js takes seconds per step). */
+  readonly peerRuns: number;
+  readonly peers: boolean;
+  readonly build: WasmBuild | 'auto';
+}
+
+export interface ImplementationResult {
+  readonly name: string;
+  readonly train: Timing;
+  readonly forward: Timing;
+  readonly trainGflops: number;
+  readonly forwardGflops: number;
+  /** Peak RSS of the process after this implementation ran (includes everything before it). */
+  readonly peakRssMb: number;
+  /** Loss at the first and last measured training step: finite, and falling as Adam trains. */
+  readonly firstLoss: number;
+  readonly lastLoss: number;
+  /** ms per training step of this implementation ÷ novolstm's. */
+  readonly ratioToNovolstm: number;
+}
+
+export interface BenchResult {
+  readonly config: BenchConfig;
+  readonly flopFormula: string;
+  readonly trainFlops: number;
+  readonly forwardFlops: number;
+  readonly results: ImplementationResult[];
+  readonly notes: string[];
+}
+
+export const DEFAULT_OPTIONS: BenchOptions = {
+  config: SEED_CONFIG,
+  warmup: 2,
+  runs: 7,
+  peerRuns: 5,
+  peers: true,
+  build: 'auto',
+};
+
+export async function runBenchmark(options: BenchOptions): Promise<BenchResult> {
+  const { config } = options;
+  const trainFlops = lstmFlops(config, true);
+  const forwardFlops = lstmFlops(config, false);
+  const results: ImplementationResult[] = [];
+  const notes: string[] = [];
+
+  async function measure(name: string, model: SeedModel, warmup: number, runs: number): Promise<void> {
+    const losses: number[] = [];
+    const forward = await time(() => model.forward(), warmup, runs);
+    const train = await time(() => losses.push(model.trainStep()), warmup, runs);
+    const base = results[0]?.train.medianMs ?? train.medianMs;
+    results.push({
+      name,
+      train,
+      forward,
+      trainGflops: trainFlops / train.medianMs / 1e6,
+      forwardGflops: forwardFlops / forward.medianMs / 1e6,
+      peakRssMb: peakRssMb(),
+      firstLoss: losses[warmup],
+      lastLoss: losses[losses.length - 1],
+      ratioToNovolstm: train.medianMs / base,
+    });
+  }
+
+  const engine = await loadEngine({ build: options.build });
+  if (!engine) throw new Error('bench: this runtime has no WebAssembly SIMD; nothing to measure');
+  await measure(
+    `novolstm LSTM (wasm ${engine.build}, 1 worker)`,
+    novolstmSeedModel(engine, config),
+    options.warmup,
+    options.runs,
+  );
+  notes.push(
+    'novolstm: LSTM fused in WebAssembly; embedding, Dense+softmax and Adam in JavaScript (bench/novolstmStep.ts).',
+  );
+
+  if (options.peers) {
+    const tfjs = await tfjsSeedModel(config);
+    await measure('TensorFlow.js 4.22 cpu (pure JS)', tfjs, 1, options.peerRuns);
+    tfjs.dispose();
+    notes.push(
+      'TensorFlow.js wasm backend: not run (it has no UnsortedSegmentSum kernel, so it cannot train an Embedding).',
+    );
+  }
+  return { config, flopFormula: LSTM_FLOP_FORMULA, trainFlops, forwardFlops, results, notes };
+}
+
+function printTable(r: BenchResult): void {
+  const c = r.config;
+  console.log(
+    `seed configuration: B=${c.B} T=${c.T} E=${c.E} H=${c.H} V=${c.V}; loss on the last step, Adam`,
+  );
+  console.log(`LSTM FLOPs: ${LSTM_FLOP_FORMULA}`);
+  console.log(
+    `  = ${(r.trainFlops / 1e9).toFixed(2)} GFLOP per training step, ${(r.forwardFlops / 1e9).toFixed(2)} per forward`,
+  );
+  const header = [
+    'implementation',
+    'train ms (min–max)',
+    'GFLOP/s',
+    'forward ms',
+    'GFLOP/s',
+    'peak RSS MB',
+    'loss first→last',
+    '× novolstm',
+  ];
+  const rows = r.results.map((x) => [
+    x.name,
+    `${x.train.medianMs.toFixed(1)} (${x.train.minMs.toFixed(0)}–${x.train.maxMs.toFixed(0)}, n=${x.train.runs})`,
+    x.trainGflops.toFixed(1),
+    x.forward.medianMs.toFixed(1),
+    x.forwardGflops.toFixed(1),
+    x.peakRssMb.toFixed(0),
+    `${x.firstLoss.toFixed(4)}→${x.lastLoss.toFixed(4)}`,
+    x.ratioToNovolstm.toFixed(1),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  for (const row of [header, ...rows]) console.log(row.map((cell, i) => cell.padEnd(widths[i])).join('  '));
+  for (const note of r.notes) console.log(`note: ${note}`);
+}
+
+function parseArgs(argv: readonly string[]): { options: BenchOptions; json: boolean } {
+  let json = false;
+  const o = { ...DEFAULT_OPTIONS, config: { ...SEED_CONFIG } };
+  const config = o.config as { -readonly [K in keyof BenchConfig]: number };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`bench: ${arg} needs a value`);
+      return v;
+    };
+    const count = () => {
+      const v = Number(value());
+      if (!Number.isInteger(v) || v < 0)
+        throw new Error(`bench: ${arg} must be an integer ≥ 0, got ${argv[i]}`);
+      return v;
+    };
+    if (arg === '--json') json = true;
+    else if (arg === '--no-peers') o.peers = false;
+    else if (arg === '--runs') o.runs = Math.max(1, count());
+    else if (arg === '--warmup') o.warmup = count();
+    else if (arg === '--peer-runs') o.peerRuns = Math.max(1, count());
+    else if (arg === '--build') {
+      const b = value();
+      if (b !== 'relaxed' && b !== 'simd' && b !== 'auto')
+        throw new Error(`bench: --build relaxed|simd|auto, got ${b}`);
+      o.build = b;
+    } else if (/^--[BTEHV]$/.test(arg)) config[arg.slice(2) as keyof BenchConfig] = Math.max(1, count());
+    else throw new Error(`bench: unknown argument ${arg}`);
+  }
+  return { options: o, json };
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const { options, json } = parseArgs(process.argv.slice(2));
+  const result = await runBenchmark(options);
+  if (json) console.log(JSON.stringify(result, null, 2));
+  else printTable(result);
+}
