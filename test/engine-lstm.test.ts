@@ -1,15 +1,15 @@
 /**
- * The fused WebAssembly LSTM (float32) against the reference driver with lstmCell (float64 on the same
- * float32 values): outputs, final states and every gradient, with masks and in reverse, on sizes that
- * divide neither the tile nor the vector width (B=5, T=7, D=13, H=19), on sizes with full tiles, and in
- * both builds.
+ * The fused WebAssembly LSTM family (float32) against the reference driver (float64 on the same float32
+ * values), for lstmCell and novoLstmCell's defaults: outputs, final states and every gradient, with masks
+ * and in reverse, on sizes that divide neither the tile nor the vector width (B=5, T=7, D=13, H=19), on
+ * sizes with full tiles, and in both builds.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { lstmCell } from '../src/cells.js';
+import { lstmCell, novoLstmCell } from '../src/cells.js';
 import { FastLstm } from '../src/engine/lstm.js';
 import { availableBuilds, loadEngine, WASM_BUILDS } from '../src/engine/loader.js';
-import type { Params } from '../src/kernels/reference/cell.js';
+import type { CellKernel, Params } from '../src/kernels/reference/cell.js';
 import { recurrentBackward, recurrentForward, zeroGradients } from '../src/kernels/reference/recurrence.js';
 import { Random } from '../src/random.js';
 import { assertClose, randomArray } from './helpers.js';
@@ -42,16 +42,26 @@ interface Problem {
 const f32 = (a: ArrayLike<number>) => Float32Array.from(a);
 const f64 = (a: ArrayLike<number>) => Float64Array.from(a);
 
+const CASES: readonly { name: string; make: (units: number, inputDim: number) => CellKernel }[] = [
+  { name: 'LSTM', make: (units, inputDim) => lstmCell({ units, inputDim }) },
+  { name: 'NovoLSTM', make: (units, inputDim) => novoLstmCell({ units, inputDim }) },
+];
+
 /** Random float32 problem data: weights, x, states, mask, upstream gradients. */
-function makeData(pr: Problem, seed: number) {
+function makeData(cell: CellKernel, pr: Problem, seed: number) {
   const { T, B, D, H } = pr;
   const rng = new Random(seed);
   const r = (n: number, scale: number) => f32(randomArray(rng, n, scale));
-  const p: Params = {
-    kernel: r(D * 4 * H, 0.5),
-    recurrentKernel: r(H * 4 * H, 0.5),
-    bias: r(4 * H, 0.5),
-  };
+  const p: Params = {};
+  const g0: Params = {};
+  for (const w of cell.weights) {
+    const n = w.shape.reduce((a, b) => a * b, 1);
+    // Layer-norm gains around 1 with spread; everything else centred random.
+    p[w.name] = r(n, 0.5);
+    if (w.name === 'gamma') for (let i = 0; i < n; i++) p[w.name][i] += 1;
+    // Gradients start non-zero: backward must add into them.
+    g0[w.name] = r(n, 1);
+  }
   let mask: Uint8Array | null = null;
   if (pr.masked) {
     mask = new Uint8Array(T * B).fill(1);
@@ -71,16 +81,14 @@ function makeData(pr: Problem, seed: number) {
     dh: r(T * B * H, 1),
     dhT: r(B * H, 1),
     dcT: r(B * H, 1),
-    // Gradients start non-zero: backward must add into them.
-    g0: { kernel: r(D * 4 * H, 1), recurrentKernel: r(H * 4 * H, 1), bias: r(4 * H, 1) } as Params,
+    g0,
   };
 }
 
-function compare(engineBuild: string, pr: Problem, seed: number, fast: FastLstm): void {
+function compare(engineBuild: string, cell: CellKernel, pr: Problem, seed: number, fast: FastLstm): void {
   const { T, B, D, H, reverse } = pr;
-  const cell = lstmCell({ units: H, inputDim: D });
-  const d = makeData(pr, seed);
-  const name = `${engineBuild} T=${T} B=${B} D=${D} H=${H}${pr.masked ? ' masked' : ''}${reverse ? ' reverse' : ''}`;
+  const d = makeData(cell, pr, seed);
+  const name = `${engineBuild} ${cell.label} T=${T} B=${B} D=${D} H=${H}${pr.masked ? ' masked' : ''}${reverse ? ' reverse' : ''}`;
 
   // Reference in float64 on the same values.
   const p64: Params = {};
@@ -110,40 +118,54 @@ function compare(engineBuild: string, pr: Problem, seed: number, fast: FastLstm)
   close(`${name} dx`, grad.dx, refGrad.dx);
   close(`${name} dh0`, grad.dh0, refGrad.dh0);
   close(`${name} dc0`, grad.dc0, refGrad.dc0!);
-  for (const k of ['kernel', 'recurrentKernel', 'bias']) {
+  for (const { name: k } of cell.weights) {
     close(`${name} d${k}`, g[k], g64[k]);
   }
   assert.deepEqual(x, d.x, `${name}: x was modified`);
 }
 
 for (const build of WASM_BUILDS) {
-  describe(`engine LSTM (${build} build) = reference`, async () => {
-    const available = (await availableBuilds()).includes(build);
-    const engine = available ? await loadEngine({ build }) : null;
-    const odd = { T: 7, B: 5, D: 13, H: 19 };
+  for (const { name, make } of CASES) {
+    describe(`engine ${name} (${build} build) = reference`, async () => {
+      const available = (await availableBuilds()).includes(build);
+      const engine = available ? await loadEngine({ build }) : null;
+      const odd = { T: 7, B: 5, D: 13, H: 19 };
 
-    for (const [masked, reverse] of [
-      [false, false],
-      [true, false],
-      [false, true],
-      [true, true],
-    ]) {
-      it(
-        `B=5 T=7 D=13 H=19${masked ? ', masked' : ''}${reverse ? ', reverse' : ''}`,
-        { skip: !available },
-        () => {
+      for (const [masked, reverse] of [
+        [false, false],
+        [true, false],
+        [false, true],
+        [true, true],
+      ]) {
+        const title = `B=5 T=7 D=13 H=19${masked ? ', masked' : ''}${reverse ? ', reverse' : ''}`;
+        it(title, { skip: !available }, () => {
           const pr = { ...odd, masked, reverse };
-          const fast = new FastLstm(engine!, lstmCell({ units: pr.H, inputDim: pr.D }), pr.T, pr.B);
-          compare(build, pr, 11, fast);
+          const cell = make(pr.H, pr.D);
+          const fast = new FastLstm(engine!, cell, pr.T, pr.B);
+          compare(build, cell, pr, 11, fast);
           // The plan reuses its buffers: a second problem through the same plan.
-          compare(build, pr, 12, fast);
-        },
-      );
-    }
+          compare(build, cell, pr, 12, fast);
+        });
+      }
 
-    it('full tiles: B=32 T=6 D=50 H=128, masked', { skip: !available }, () => {
-      const pr = { T: 6, B: 32, D: 50, H: 128, masked: true, reverse: false };
-      compare(build, pr, 13, new FastLstm(engine!, lstmCell({ units: pr.H, inputDim: pr.D }), pr.T, pr.B));
+      it('full tiles: B=32 T=6 D=50 H=128, masked', { skip: !available }, () => {
+        const pr = { T: 6, B: 32, D: 50, H: 128, masked: true, reverse: false };
+        const cell = make(pr.H, pr.D);
+        compare(build, cell, pr, 13, new FastLstm(engine!, cell, pr.T, pr.B));
+      });
     });
-  });
+  }
 }
+
+describe('engine LSTM family: cells without a fused kernel', () => {
+  it('are rejected by name, not run wrongly', async () => {
+    const engine = await loadEngine();
+    const unsupported = [
+      novoLstmCell({ units: 3, inputDim: 2, inputGate: 'reference' }),
+      novoLstmCell({ units: 3, inputDim: 2, layerNorm: 'all' }),
+    ];
+    for (const cell of unsupported) {
+      assert.throws(() => new FastLstm(engine!, cell, 2, 2), /no kernel for this cell yet/);
+    }
+  });
+});

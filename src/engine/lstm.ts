@@ -1,9 +1,14 @@
 /**
- * The fused LSTM sequence in WebAssembly: forward over T steps and backward through time, with the same
- * contract as the reference driver (`recurrentForward` / `recurrentBackward` with `lstmCell`), in float32.
+ * The fused LSTM-family sequence in WebAssembly: forward over T steps and backward through time, with the
+ * same contract as the reference driver (`recurrentForward` / `recurrentBackward`), in float32, for
+ *   - the LSTM (`lstmCell`), gate blocks `ifco`;
+ *   - NovoLSTM with its defaults (`novoLstmCell`: inputGate 'readme', layerNorm 'inputGate'), blocks
+ *     `ifcoi'`, plus the input gate's layer-norm gain and shift.
+ * Other NovoLSTM variants are rejected (not built yet); the reference kernels run them.
  *
  * Sizes: T = time steps, B = batch rows, D = input features, u = units, U = u rounded up to a multiple
- * of 4 (the vector width), G = 4U gate columns (blocks `ifco`).
+ * of 4 (the vector width), G = blocks·U gate columns (4 LSTM, 5 NovoLSTM; the recurrent kernel has all
+ * of them too).
  *
  * Where the work goes:
  *   forward   z = x·W for all T·B rows (one multiply); per step z_k += h_{k−1}·U with U packed once, then
@@ -65,6 +70,33 @@ interface Buffers {
   readonly db: number; // [G]
   readonly dx: number; // [T, B, D]
   readonly scratch: number; // gemm scratch
+  // NovoLSTM's input gate only (empty for the LSTM):
+  readonly gamma: number; // [U]
+  readonly beta: number; // [U]
+  readonly sig: number; // [T, B, U] σ(a_i)
+  readonly xhat: number; // [T, B, U] its normalised value
+  readonly rstd: number; // [T, B] 1/σ of the normalisation
+  readonly dgamma: number; // [U]
+  readonly dbeta: number; // [U]
+}
+
+type Variant = 'lstm' | 'novolstm';
+
+/** Which fused kernel runs this cell, or null when there is none yet. */
+function variantOf(cell: CellKernel): Variant | null {
+  const u = cell.units;
+  const names = cell.weights.map((w) => w.name).join(',');
+  const recurrentColumns = cell.weights.find((w) => w.name === 'recurrentKernel')?.shape[1];
+  if (!cell.hasCellState) return null;
+  if (names === 'kernel,recurrentKernel,bias' && cell.projectionWidth === 4 * u) return 'lstm';
+  // 'readme' is the input gate whose i' block is recurrent too; 'reference' has R = 4u.
+  if (
+    names === 'kernel,recurrentKernel,bias,gamma,beta' &&
+    cell.projectionWidth === 5 * u &&
+    recurrentColumns === 5 * u
+  )
+    return 'novolstm';
+  return null;
 }
 
 export class FastLstm {
@@ -73,6 +105,9 @@ export class FastLstm {
   /** Units padded to the vector width. */
   private readonly U: number;
   private readonly G: number;
+  private readonly variant: Variant;
+  /** Gate blocks: 4 (ifco) or 5 (ifcoi'). */
+  private readonly blocks: number;
   private readonly buf: Buffers;
   private weightsSet = false;
   /** What the last forward saw, for backward; null before the first forward. */
@@ -84,19 +119,23 @@ export class FastLstm {
     readonly T: number,
     readonly B: number,
   ) {
-    const names = cell.weights.map((w) => w.name).join(',');
-    if (
-      !cell.hasCellState ||
-      cell.projectionWidth !== 4 * cell.units ||
-      names !== 'kernel,recurrentKernel,bias'
-    ) {
-      throw new ConfigError(cell.label, 'FastLstm runs the standard LSTM only', 'an lstmCell', names);
+    const variant = variantOf(cell);
+    if (!variant) {
+      throw new ConfigError(
+        cell.label,
+        'the fused engine has no kernel for this cell yet',
+        "lstmCell or novoLstmCell with inputGate 'readme', layerNorm 'inputGate'",
+        cell.weights.map((w) => `${w.name}[${w.shape.join(', ')}]`).join(' '),
+      );
     }
     checkSizes(cell.label, { T, B });
+    this.variant = variant;
+    this.blocks = variant === 'lstm' ? 4 : 5;
     this.units = cell.units;
     this.inputDim = cell.inputDim;
     const U = Math.ceil(cell.units / 4) * 4;
-    const G = 4 * U;
+    const G = this.blocks * U;
+    const novo = variant === 'novolstm';
     const D = cell.inputDim;
     this.U = U;
     this.G = G;
@@ -124,22 +163,33 @@ export class FastLstm {
       db: f(G),
       dx: f(TB * D),
       scratch: f(wasm.gemmScratchFloats(Math.max(G, U, D))),
+      gamma: f(novo ? U : 0),
+      beta: f(novo ? U : 0),
+      sig: f(novo ? TB * U : 0),
+      xhat: f(novo ? TB * U : 0),
+      rstd: f(novo ? TB : 0),
+      dgamma: f(novo ? U : 0),
+      dbeta: f(novo ? U : 0),
     };
   }
 
   /** Copies the weights in (padded) and packs the recurrent kernel both ways. */
   setWeights(p: Params): void {
-    const { cell, U, G, buf } = this;
+    const { cell, U, G, buf, blocks } = this;
     const { wasm, arena } = this.engine;
     const u = this.units;
     const D = this.inputDim;
     checkParams(cell, p, new Float32Array(0));
     const W = arena.f32(buf.W, D * G).fill(0);
-    for (let d = 0; d < D; d++) copyGateRow(W, d * G, p.kernel, d * 4 * u, u, U);
-    copyGateRow(arena.f32(buf.bias, G).fill(0), 0, p.bias, 0, u, U);
+    for (let d = 0; d < D; d++) copyGateRow(W, d * G, p.kernel, d * blocks * u, u, U, blocks);
+    copyGateRow(arena.f32(buf.bias, G).fill(0), 0, p.bias, 0, u, U, blocks);
+    if (this.variant === 'novolstm') {
+      arena.f32(buf.gamma, U).fill(0).set(p.gamma);
+      arena.f32(buf.beta, U).fill(0).set(p.beta);
+    }
     // The raw padded recurrent kernel lives in dU's buffer just long enough to be packed.
     const R = arena.f32(buf.dU, U * G).fill(0);
-    for (let r = 0; r < u; r++) copyGateRow(R, r * G, p.recurrentKernel, r * 4 * u, u, U);
+    for (let r = 0; r < u; r++) copyGateRow(R, r * G, p.recurrentKernel, r * blocks * u, u, U, blocks);
     wasm.packB(buf.packedU, buf.dU, G, 1, 0, U, G); // B(k, n) = R[k, n]
     wasm.packB(buf.packedUt, buf.dU, 1, G, 0, G, U); // B(k, n) = R[n, k]
     this.weightsSet = true;
@@ -186,18 +236,29 @@ export class FastLstm {
       const cPrev = buf.cs + k * stateBytes;
       wasm.gemmPacked(zk, G, hPrev, U, 1, buf.packedU, B, U, G, true, buf.scratch);
       const maskK = mask ? buf.mask + k * B : 0;
-      wasm.lstmGatesForward(
-        zk,
-        buf.bias,
-        cPrev,
-        hPrev,
-        cPrev + stateBytes,
-        hPrev + stateBytes,
-        buf.tanhC + k * stateBytes,
-        maskK,
-        B,
-        U,
-      );
+      const [cNext, hNext, tanhC] = [cPrev + stateBytes, hPrev + stateBytes, buf.tanhC + k * stateBytes];
+      if (this.variant === 'lstm') {
+        wasm.lstmGatesForward(zk, buf.bias, cPrev, hPrev, cNext, hNext, tanhC, maskK, B, U);
+      } else {
+        wasm.novoGatesForward(
+          zk,
+          buf.bias,
+          buf.gamma,
+          buf.beta,
+          cPrev,
+          hPrev,
+          cNext,
+          hNext,
+          tanhC,
+          buf.sig + k * stateBytes,
+          buf.xhat + k * stateBytes,
+          buf.rstd + 4 * k * B,
+          maskK,
+          B,
+          U,
+          u,
+        );
+      }
     }
     this.last = { reverse, masked: mask !== null };
 
@@ -220,12 +281,13 @@ export class FastLstm {
 
   /** Adds the weight gradients into g (float32, the cell's shapes); returns dx, dh0, dc0. */
   backward(g: Params, upstream: SequenceUpstream): FastSequenceGradients {
-    const { cell, T, B, U, G, buf } = this;
+    const { cell, T, B, U, G, buf, blocks } = this;
     const { wasm, arena } = this.engine;
     const u = this.units;
     const D = this.inputDim;
     const label = cell.label;
     const last = this.last;
+    const novo = this.variant === 'novolstm';
     if (!last) throw new ConfigError(label, 'backward before forward', 'forward(x) first', 'none');
     checkParams(cell, g, new Float32Array(0), 'gradient');
     const stepOf = (k: number) => (last.reverse ? T - 1 - k : k);
@@ -254,21 +316,40 @@ export class FastLstm {
     }
 
     const stateBytes = 4 * stateSize;
+    if (novo) {
+      arena.f32(buf.dgamma, U).fill(0);
+      arena.f32(buf.dbeta, U).fill(0);
+    }
     for (let k = T - 1; k >= 0; k--) {
       const maskK = last.masked ? buf.mask + k * B : 0;
       const dzk = buf.dz + 4 * k * B * G;
-      wasm.lstmGatesBackward(
-        dzk,
-        buf.z + 4 * k * B * G,
-        buf.tanhC + k * stateBytes,
-        buf.cs + k * stateBytes,
-        buf.dhCarry,
-        dhOutPtr ? dhOutPtr + k * stateBytes : 0,
-        buf.dcCarry,
-        maskK,
-        B,
-        U,
-      );
+      const gates = buf.z + 4 * k * B * G;
+      const [tanhC, cPrev] = [buf.tanhC + k * stateBytes, buf.cs + k * stateBytes];
+      const dhOut = dhOutPtr ? dhOutPtr + k * stateBytes : 0;
+      if (!novo) {
+        wasm.lstmGatesBackward(dzk, gates, tanhC, cPrev, buf.dhCarry, dhOut, buf.dcCarry, maskK, B, U);
+      } else {
+        wasm.novoGatesBackward(
+          dzk,
+          gates,
+          tanhC,
+          cPrev,
+          buf.sig + k * stateBytes,
+          buf.xhat + k * stateBytes,
+          buf.rstd + 4 * k * B,
+          buf.gamma,
+          buf.beta,
+          buf.dgamma,
+          buf.dbeta,
+          buf.dhCarry,
+          dhOut,
+          buf.dcCarry,
+          maskK,
+          B,
+          U,
+          u,
+        );
+      }
       // dh_{k−1} = dz_k·Uᵀ; padded rows keep their carried gradient.
       if (maskK) {
         wasm.gemmPacked(buf.dhNew, U, dzk, G, 1, buf.packedUt, B, G, U, false, buf.scratch);
@@ -286,10 +367,14 @@ export class FastLstm {
     wasm.gemm(buf.dx, D, buf.dz, G, 1, buf.W, 1, G, TB, G, D, false, buf.scratch);
 
     const dW = arena.f32(buf.dW, D * G);
-    for (let d = 0; d < D; d++) addGateRow(g.kernel, d * 4 * u, dW, d * G, u, U);
+    for (let d = 0; d < D; d++) addGateRow(g.kernel, d * blocks * u, dW, d * G, u, U, blocks);
     const dU = arena.f32(buf.dU, U * G);
-    for (let r = 0; r < u; r++) addGateRow(g.recurrentKernel, r * 4 * u, dU, r * G, u, U);
-    addGateRow(g.bias, 0, arena.f32(buf.db, G), 0, u, U);
+    for (let r = 0; r < u; r++) addGateRow(g.recurrentKernel, r * blocks * u, dU, r * G, u, U, blocks);
+    addGateRow(g.bias, 0, arena.f32(buf.db, G), 0, u, U, blocks);
+    if (novo) {
+      addGateRow(g.gamma, 0, arena.f32(buf.dgamma, U), 0, u, U, 1);
+      addGateRow(g.beta, 0, arena.f32(buf.dbeta, U), 0, u, U, 1);
+    }
 
     const pdx = arena.f32(buf.dx, TB * D);
     const dx = new Float32Array(TB * D);
@@ -302,7 +387,7 @@ export class FastLstm {
   }
 }
 
-/** dst[dOff + q·U + j] = src[sOff + q·u + j] for the four gate blocks q (a row of a [·, 4u] matrix). */
+/** dst[dOff + q·U + j] = src[sOff + q·u + j] for each gate block q (a row of a [·, blocks·u] matrix). */
 function copyGateRow(
   dst: Float32Array,
   dOff: number,
@@ -310,8 +395,9 @@ function copyGateRow(
   sOff: number,
   u: number,
   U: number,
+  blocks: number,
 ): void {
-  for (let q = 0; q < 4; q++) {
+  for (let q = 0; q < blocks; q++) {
     for (let j = 0; j < u; j++) dst[dOff + q * U + j] = src[sOff + q * u + j];
   }
 }
@@ -324,8 +410,9 @@ function addGateRow(
   sOff: number,
   u: number,
   U: number,
+  blocks: number,
 ): void {
-  for (let q = 0; q < 4; q++) {
+  for (let q = 0; q < blocks; q++) {
     for (let j = 0; j < u; j++) dst[dOff + q * u + j] += src[sOff + q * U + j];
   }
 }

@@ -4,6 +4,7 @@
  */
 export { gemm, gemmPacked, packB, gemmScratchFloats, packedBFloats } from './gemm';
 export { lstmGatesForward, lstmGatesBackward, copyRealRows, columnSums } from './lstm';
+export { novoGatesForward, novoGatesBackward } from './novolstm';
 
 /** First free byte after static data; JavaScript allocates from here. */
 export function heapBase(): usize {
