@@ -1,6 +1,6 @@
 /**
- * `npm run bench`: the seed model's training step on novolstm's WebAssembly engine against TensorFlow.js
- * 4.22 (pure-JS 'cpu' backend), same machine, same run.
+ * `npm run bench`: the seed model's training step on novolstm's WebAssembly engine (LSTM and NovoLSTM)
+ * against TensorFlow.js 4.22 (pure-JS 'cpu' backend, LSTM), same machine, same run.
  *
  *   npm run bench -- [--json] [--runs N] [--warmup N] [--peer-runs N] [--no-peers] [--build relaxed|simd]
  *                    [--B n --T n --E n --H n --V n]
@@ -29,6 +29,8 @@ export interface BenchOptions {
 
 export interface ImplementationResult {
   readonly name: string;
+  /** Gate blocks of the recurrent layer (4 LSTM, 5 NovoLSTM), for its FLOP count. */
+  readonly gateBlocks: number;
   readonly train: Timing;
   readonly forward: Timing;
   readonly trainGflops: number;
@@ -38,13 +40,14 @@ export interface ImplementationResult {
   /** Loss at the first and last measured training step: finite, and falling as Adam trains. */
   readonly firstLoss: number;
   readonly lastLoss: number;
-  /** ms per training step of this implementation ÷ novolstm's. */
+  /** ms per training step of this implementation ÷ novolstm LSTM's. */
   readonly ratioToNovolstm: number;
 }
 
 export interface BenchResult {
   readonly config: BenchConfig;
   readonly flopFormula: string;
+  /** LSTM FLOPs; NovoLSTM's are 5/4 of these. */
   readonly trainFlops: number;
   readonly forwardFlops: number;
   readonly results: ImplementationResult[];
@@ -67,17 +70,18 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
   const results: ImplementationResult[] = [];
   const notes: string[] = [];
 
-  async function measure(name: string, model: SeedModel, warmup: number, runs: number): Promise<void> {
+  async function measure(name: string, gateBlocks: number, model: SeedModel, warmup: number, runs: number) {
     const losses: number[] = [];
     const forward = await time(() => model.forward(), warmup, runs);
     const train = await time(() => losses.push(model.trainStep()), warmup, runs);
     const base = results[0]?.train.medianMs ?? train.medianMs;
     results.push({
       name,
+      gateBlocks,
       train,
       forward,
-      trainGflops: trainFlops / train.medianMs / 1e6,
-      forwardGflops: forwardFlops / forward.medianMs / 1e6,
+      trainGflops: lstmFlops(config, true, gateBlocks) / train.medianMs / 1e6,
+      forwardGflops: lstmFlops(config, false, gateBlocks) / forward.medianMs / 1e6,
       peakRssMb: peakRssMb(),
       firstLoss: losses[warmup],
       lastLoss: losses[losses.length - 1],
@@ -87,19 +91,27 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
 
   const engine = await loadEngine({ build: options.build });
   if (!engine) throw new Error('bench: this runtime has no WebAssembly SIMD; nothing to measure');
-  await measure(
-    `novolstm LSTM (wasm ${engine.build}, 1 worker)`,
-    novolstmSeedModel(engine, config),
-    options.warmup,
-    options.runs,
-  );
+  for (const [kind, label, blocks] of [
+    ['lstm', 'LSTM', 4],
+    ['novolstm', 'NovoLSTM', 5],
+  ] as const) {
+    const model = novolstmSeedModel(engine, config, kind);
+    await measure(
+      `novolstm ${label} (wasm ${engine.build}, 1 worker)`,
+      blocks,
+      model,
+      options.warmup,
+      options.runs,
+    );
+  }
   notes.push(
-    'novolstm: LSTM fused in WebAssembly; embedding, Dense+softmax and Adam in JavaScript (bench/novolstmStep.ts).',
+    'novolstm: recurrent layer fused in WebAssembly; embedding, Dense+softmax and Adam in JavaScript (bench/novolstmStep.ts).',
+    "GFLOP/s count only the recurrent layer's matrix products (formula above), so they understate the work done.",
   );
 
   if (options.peers) {
     const tfjs = await tfjsSeedModel(config);
-    await measure('TensorFlow.js 4.22 cpu (pure JS)', tfjs, 1, options.peerRuns);
+    await measure('TensorFlow.js 4.22 cpu (pure JS), LSTM', 4, tfjs, 1, options.peerRuns);
     tfjs.dispose();
     notes.push(
       'TensorFlow.js wasm backend: not run (it has no UnsortedSegmentSum kernel, so it cannot train an Embedding).',
@@ -113,9 +125,9 @@ function printTable(r: BenchResult): void {
   console.log(
     `seed configuration: B=${c.B} T=${c.T} E=${c.E} H=${c.H} V=${c.V}; loss on the last step, Adam`,
   );
-  console.log(`LSTM FLOPs: ${LSTM_FLOP_FORMULA}`);
+  console.log(`FLOPs: ${LSTM_FLOP_FORMULA}`);
   console.log(
-    `  = ${(r.trainFlops / 1e9).toFixed(2)} GFLOP per training step, ${(r.forwardFlops / 1e9).toFixed(2)} per forward`,
+    `  LSTM: ${(r.trainFlops / 1e9).toFixed(2)} GFLOP per training step, ${(r.forwardFlops / 1e9).toFixed(2)} per forward (NovoLSTM × 5/4)`,
   );
   const header = [
     'implementation',
@@ -125,7 +137,7 @@ function printTable(r: BenchResult): void {
     'GFLOP/s',
     'peak RSS MB',
     'loss first→last',
-    '× novolstm',
+    '× novolstm LSTM',
   ];
   const rows = r.results.map((x) => [
     x.name,

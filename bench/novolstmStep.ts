@@ -1,11 +1,12 @@
 /**
- * The seed model's training step on the novolstm engine: the LSTM runs fused in WebAssembly (FastLstm);
+ * The seed model's training step on the novolstm engine: the recurrent layer (LSTM or NovoLSTM) runs
+ * fused in WebAssembly (FastLstm);
  * the small layers around it (embedding gather/scatter, the last step's Dense + softmax cross-entropy,
  * Adam) run in JavaScript here until the engine has them (issue 3).
  *
  * Sizes as in config.ts. Data layout time-major: tokens [T, B], x [T, B, E].
  */
-import { initialWeights, lstmCell } from '../src/cells.js';
+import { initialWeights, lstmCell, novoLstmCell } from '../src/cells.js';
 import { gemm } from '../src/engine/gemm.js';
 import type { Engine } from '../src/engine/loader.js';
 import { FastLstm } from '../src/engine/lstm.js';
@@ -25,10 +26,13 @@ export interface SeedModel {
   forward(): number;
 }
 
-export function novolstmSeedModel(engine: Engine, c: BenchConfig, seed = 1): SeedModel {
+export type RecurrentKind = 'lstm' | 'novolstm';
+
+export function novolstmSeedModel(engine: Engine, c: BenchConfig, kind: RecurrentKind, seed = 1): SeedModel {
   const { B, T, E, H, V } = c;
   const rng = new Random(seed);
-  const cell = lstmCell({ units: H, inputDim: E });
+  const cell =
+    kind === 'lstm' ? lstmCell({ units: H, inputDim: E }) : novoLstmCell({ units: H, inputDim: E });
   const lstm = new FastLstm(engine, cell, T, B);
   const uniform = (n: number, scale: number) =>
     Float32Array.from({ length: n }, () => (2 * rng.uniform() - 1) * scale);

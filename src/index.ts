@@ -26,3 +26,12 @@ export {
   type SavedSequence,
 } from './kernels/reference/recurrence.js';
 export { layerNormForward, layerNormBackward, LAYER_NORM_EPSILON } from './kernels/reference/layerNorm.js';
+export {
+  loadEngine,
+  availableBuilds,
+  WASM_BUILDS,
+  type Engine,
+  type WasmBuild,
+  type LoadOptions,
+} from './engine/loader.js';
+export { FastLstm, type FastSequenceOutput, type FastSequenceGradients } from './engine/lstm.js';
