@@ -86,6 +86,32 @@ function packA(dst: usize, a: usize, aRow: i32, aCol: i32, m0: i32, mc: i32, k0:
         src += step;
         out += MR << 2;
       }
+    } else if (aCol == 1 && r0 + MR <= M) {
+      // Row-major A: four k at a time from each of the four rows, transposed 4×4 in registers.
+      const rowBytes = <usize>aRow << 2;
+      let p0 = a + (<usize>(r0 * aRow + k0) << 2);
+      let k = 0;
+      for (; k + 4 <= kc; k += 4) {
+        const x0 = v128.load(p0);
+        const x1 = v128.load(p0 + rowBytes);
+        const x2 = v128.load(p0 + 2 * rowBytes);
+        const x3 = v128.load(p0 + 3 * rowBytes);
+        const t0 = v128.shuffle<f32>(x0, x1, 0, 4, 1, 5); // r0k0 r1k0 r0k1 r1k1
+        const t1 = v128.shuffle<f32>(x0, x1, 2, 6, 3, 7); // r0k2 r1k2 r0k3 r1k3
+        const t2 = v128.shuffle<f32>(x2, x3, 0, 4, 1, 5);
+        const t3 = v128.shuffle<f32>(x2, x3, 2, 6, 3, 7);
+        v128.store(out, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
+        v128.store(out, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7), 16);
+        v128.store(out, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5), 32);
+        v128.store(out, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7), 48);
+        p0 += 16;
+        out += 4 * MR << 2;
+      }
+      for (; k < kc; k++) {
+        for (let r = 0; r < MR; r++) store<f32>(out + (<usize>r << 2), load<f32>(p0 + <usize>r * rowBytes));
+        p0 += 4;
+        out += MR << 2;
+      }
     } else {
       for (let k = 0; k < kc; k++) {
         for (let r = 0; r < MR; r++) {
