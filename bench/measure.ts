@@ -6,8 +6,13 @@ export interface Timing {
   readonly runs: number;
 }
 
+export async function warmUp(run: () => unknown, times: number): Promise<void> {
+  for (let i = 0; i < times; i++) await run();
+}
+
 export async function time(run: () => unknown, warmup: number, runs: number): Promise<Timing> {
-  for (let i = 0; i < warmup; i++) await run();
+  if (runs < 1) throw new Error(`time: runs must be ≥ 1, got ${runs}`);
+  await warmUp(run, warmup);
   const ms: number[] = [];
   for (let i = 0; i < runs; i++) {
     const start = performance.now();

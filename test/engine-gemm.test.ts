@@ -4,7 +4,9 @@
  * the 4×8 tile or the 512/64 blocks, and on the LSTM's real sizes — in both builds.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { gemm } from '../src/engine/gemm.js';
 import { availableBuilds, loadEngine, WASM_BUILDS, type Engine } from '../src/engine/loader.js';
 import { gemm as referenceGemm, rowMajor, transposed } from '../src/kernels/reference/floats.js';
@@ -88,6 +90,26 @@ describe('engine loader', () => {
       else await assert.rejects(loadEngine({ build }), /does not accept/);
     }
     await assert.rejects(loadEngine({ build: 'sse' as never }), /build must be/);
+  });
+
+  it('falls back to plain SIMD where relaxed SIMD is off (Node 20 without the flag, Safari)', () => {
+    const probe = `
+      import { availableBuilds, loadEngine } from './src/engine/loader.ts';
+      const builds = await availableBuilds();
+      const auto = (await loadEngine())?.build;
+      const forced = await loadEngine({ build: 'relaxed' }).then(() => 'loaded', (e) => e.message);
+      console.log(JSON.stringify({ builds, auto, forced }));`;
+    const root = fileURLToPath(new URL('..', import.meta.url));
+    const child = spawnSync(
+      process.execPath,
+      ['--no-experimental-wasm-relaxed-simd', '--import', 'tsx', '--input-type=module', '-e', probe],
+      { cwd: root, encoding: 'utf8' },
+    );
+    assert.equal(child.status, 0, child.stderr);
+    const seen = JSON.parse(child.stdout.trim().split('\n').pop()!);
+    assert.deepEqual(seen.builds, ['simd']);
+    assert.equal(seen.auto, 'simd');
+    assert.match(seen.forced, /does not accept the 'relaxed' WebAssembly build/);
   });
 });
 
