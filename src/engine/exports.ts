@@ -62,6 +62,7 @@ export interface WasmExports {
     B: number,
     U: number,
   ): void;
+  copyRows(dst: number, dstStride: number, src: number, srcStride: number, R: number, N: number): void;
   copyRealRows(dst: number, src: number, mask: number, B: number, U: number): void;
   columnSums(out: number, a: number, R: number, N: number): void;
   novoGatesForward(

@@ -14,7 +14,8 @@
  *   forward   z = x·W for all T·B rows (one multiply); per step z_k += h_{k−1}·U with U packed once, then
  *             the fused gate pass (bias, activations, c and h).
  *   backward  per step the fused gate pass gives dz_k, then dh_{k−1} = dz_k·Uᵀ with Uᵀ packed once;
- *             after the loop one multiply each over all T·B rows: dU = Hᵀ·dz, dW = xᵀ·dz, dx = dz·Wᵀ,
+ *             after the loop one multiply each over all T·B rows: [dW; dU] = [x | H]ᵀ·dz (x and the
+ *             previous states side by side in one buffer, so dz is read and packed once), dx = dz·Wᵀ,
  *             and db = Σ dz.
  *
  * Inside WebAssembly memory everything is in processing order k (k = t, or T−1−t with `reverse`), so the
@@ -54,7 +55,7 @@ interface Buffers {
   readonly bias: number; // [G]
   readonly packedU: number; // recurrent kernel [U, G] packed as the B operand of h·U
   readonly packedUt: number; // its transpose [G, U] packed as the B operand of dz·Uᵀ
-  readonly x: number; // [T, B, D] processing order
+  readonly xh: number; // [T, B, D+U] processing order: x_k | h_{k−1} (h filled at the end of forward)
   readonly mask: number; // [T, B] bytes, processing order
   readonly z: number; // [T, B, G] pre-activations, then gate values (the tape)
   readonly hs: number; // [T+1, B, U] h before step k at k; final at T
@@ -65,8 +66,7 @@ interface Buffers {
   readonly dhCarry: number; // [B, U]
   readonly dcCarry: number; // [B, U]
   readonly dhNew: number; // [B, U]
-  readonly dW: number; // [D, G]
-  readonly dU: number; // [U, G]
+  readonly dWU: number; // [D+U, G] dW rows, then dU rows
   readonly db: number; // [G]
   readonly dx: number; // [T, B, D]
   readonly scratch: number; // gemm scratch
@@ -147,7 +147,7 @@ export class FastLstm {
       bias: f(G),
       packedU: f(wasm.packedBFloats(U, G)),
       packedUt: f(wasm.packedBFloats(G, U)),
-      x: f(TB * D),
+      xh: f(TB * (D + U)),
       mask: arena.allocBytes(TB),
       z: f(TB * G),
       hs: f((T + 1) * B * U),
@@ -158,8 +158,7 @@ export class FastLstm {
       dhCarry: f(B * U),
       dcCarry: f(B * U),
       dhNew: f(B * U),
-      dW: f(D * G),
-      dU: f(U * G),
+      dWU: f((D + U) * G),
       db: f(G),
       dx: f(TB * D),
       scratch: f(wasm.gemmScratchFloats(Math.max(G, U, D))),
@@ -187,11 +186,11 @@ export class FastLstm {
       arena.f32(buf.gamma, U).fill(0).set(p.gamma);
       arena.f32(buf.beta, U).fill(0).set(p.beta);
     }
-    // The raw padded recurrent kernel lives in dU's buffer just long enough to be packed.
-    const R = arena.f32(buf.dU, U * G).fill(0);
+    // The raw padded recurrent kernel lives in the gradient buffer just long enough to be packed.
+    const R = arena.f32(buf.dWU, U * G).fill(0);
     for (let r = 0; r < u; r++) copyGateRow(R, r * G, p.recurrentKernel, r * blocks * u, u, U, blocks);
-    wasm.packB(buf.packedU, buf.dU, G, 1, 0, U, G); // B(k, n) = R[k, n]
-    wasm.packB(buf.packedUt, buf.dU, 1, G, 0, G, U); // B(k, n) = R[n, k]
+    wasm.packB(buf.packedU, buf.dWU, G, 1, 0, U, G); // B(k, n) = R[k, n]
+    wasm.packB(buf.packedUt, buf.dWU, 1, G, 0, G, U); // B(k, n) = R[n, k]
     this.weightsSet = true;
   }
 
@@ -210,8 +209,14 @@ export class FastLstm {
     if (mask) checkLength(label, 'mask', mask, T * B, `T·B = ${T}·${B}`);
     const stepOf = (k: number) => (reverse ? T - 1 - k : k); // time index of the k-th processed step
 
-    const px = arena.f32(buf.x, T * B * D);
-    for (let k = 0; k < T; k++) px.set(x.subarray(stepOf(k) * B * D, (stepOf(k) + 1) * B * D), k * B * D);
+    const XH = D + U; // row stride of xh
+    const pxh = arena.f32(buf.xh, T * B * XH);
+    for (let k = 0; k < T; k++) {
+      for (let b = 0; b < B; b++) {
+        const src = (stepOf(k) * B + b) * D;
+        pxh.set(x.subarray(src, src + D), (k * B + b) * XH);
+      }
+    }
     if (mask) {
       const pm = arena.u8(buf.mask, T * B);
       for (let k = 0; k < T; k++) pm.set(mask.subarray(stepOf(k) * B, (stepOf(k) + 1) * B), k * B);
@@ -228,7 +233,7 @@ export class FastLstm {
       for (let b = 0; b < B; b++) dst.set(state.subarray(b * u, (b + 1) * u), b * U);
     }
 
-    wasm.gemm(buf.z, G, buf.x, D, 1, buf.W, G, 1, T * B, D, G, false, buf.scratch);
+    wasm.gemm(buf.z, G, buf.xh, XH, 1, buf.W, G, 1, T * B, D, G, false, buf.scratch);
     const stateBytes = 4 * B * U;
     for (let k = 0; k < T; k++) {
       const zk = buf.z + 4 * k * B * G;
@@ -260,6 +265,8 @@ export class FastLstm {
         );
       }
     }
+    // The states before each step next to the inputs, for the weight gradient's one multiply.
+    wasm.copyRows(buf.xh + 4 * D, XH, buf.hs, U, T * B, U);
     this.last = { reverse, masked: mask !== null };
 
     const hs = arena.f32(buf.hs, (T + 1) * B * U);
@@ -359,17 +366,16 @@ export class FastLstm {
       }
     }
 
-    // One multiply each over all T·B rows. A(m, k) = H[k, m] is H read transposed: strides (1, U).
+    // One multiply each over all T·B rows. A(m, k) = xh[k, m] is xh read transposed: strides (1, D+U).
     const TB = T * B;
-    wasm.gemm(buf.dU, G, buf.hs, 1, U, buf.dz, G, 1, U, TB, G, false, buf.scratch);
-    wasm.gemm(buf.dW, G, buf.x, 1, D, buf.dz, G, 1, D, TB, G, false, buf.scratch);
+    const XH = D + U;
+    wasm.gemm(buf.dWU, G, buf.xh, 1, XH, buf.dz, G, 1, XH, TB, G, false, buf.scratch);
     wasm.columnSums(buf.db, buf.dz, TB, G);
     wasm.gemm(buf.dx, D, buf.dz, G, 1, buf.W, 1, G, TB, G, D, false, buf.scratch);
 
-    const dW = arena.f32(buf.dW, D * G);
-    for (let d = 0; d < D; d++) addGateRow(g.kernel, d * blocks * u, dW, d * G, u, U, blocks);
-    const dU = arena.f32(buf.dU, U * G);
-    for (let r = 0; r < u; r++) addGateRow(g.recurrentKernel, r * blocks * u, dU, r * G, u, U, blocks);
+    const dWU = arena.f32(buf.dWU, XH * G);
+    for (let d = 0; d < D; d++) addGateRow(g.kernel, d * blocks * u, dWU, d * G, u, U, blocks);
+    for (let r = 0; r < u; r++) addGateRow(g.recurrentKernel, r * blocks * u, dWU, (D + r) * G, u, U, blocks);
     addGateRow(g.bias, 0, arena.f32(buf.db, G), 0, u, U, blocks);
     if (novo) {
       addGateRow(g.gamma, 0, arena.f32(buf.dgamma, U), 0, u, U, 1);

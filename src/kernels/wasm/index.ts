@@ -3,7 +3,8 @@
  * Memory is managed from JavaScript: it lays out buffers above heapBase() and grows the memory itself.
  */
 export { gemm, gemmPacked, packB, gemmScratchFloats, packedBFloats } from './gemm';
-export { lstmGatesForward, lstmGatesBackward, copyRealRows, columnSums } from './lstm';
+export { lstmGatesForward, lstmGatesBackward } from './lstm';
+export { copyRows, copyRealRows, columnSums } from './rows';
 export { novoGatesForward, novoGatesBackward } from './novolstm';
 
 /** First free byte after static data; JavaScript allocates from here. */
