@@ -37,6 +37,8 @@ interface Problem {
   readonly H: number;
   readonly masked: boolean;
   readonly reverse: boolean;
+  /** Spread of x (default 1); large values saturate every gate. */
+  readonly xScale?: number;
 }
 
 const f32 = (a: ArrayLike<number>) => Float32Array.from(a);
@@ -74,7 +76,7 @@ function makeData(cell: CellKernel, pr: Problem, seed: number) {
   }
   return {
     p,
-    x: r(T * B * D, 1),
+    x: r(T * B * D, pr.xScale ?? 1),
     h0: r(B * H, 0.5),
     c0: r(B * H, 0.5),
     mask,
@@ -105,9 +107,9 @@ function compare(engineBuild: string, cell: CellKernel, pr: Problem, seed: numbe
   for (const k of Object.keys(d.g0)) g64[k].set(d.g0[k]);
   const refGrad = recurrentBackward(g64, ref.saved, p64, { dh: f64(d.dh), dhT: f64(d.dhT), dcT: f64(d.dcT) });
 
+  const inputs = structuredClone(d);
   fast.setWeights(d.p);
-  const x = d.x.slice();
-  const out = fast.forward(x, { h0: d.h0, c0: d.c0, mask: d.mask, reverse });
+  const out = fast.forward(d.x, { h0: d.h0, c0: d.c0, mask: d.mask, reverse });
   const g: Params = {};
   for (const k of Object.keys(d.g0)) g[k] = d.g0[k].slice();
   const grad = fast.backward(g, { dh: d.dh, dhT: d.dhT, dcT: d.dcT });
@@ -121,7 +123,7 @@ function compare(engineBuild: string, cell: CellKernel, pr: Problem, seed: numbe
   for (const { name: k } of cell.weights) {
     close(`${name} d${k}`, g[k], g64[k]);
   }
-  assert.deepEqual(x, d.x, `${name}: x was modified`);
+  assert.deepEqual(d, inputs, `${name}: an input (weights, x, states, mask or upstream) was modified`);
 }
 
 for (const build of WASM_BUILDS) {
@@ -147,6 +149,12 @@ for (const build of WASM_BUILDS) {
           compare(build, cell, pr, 12, fast);
         });
       }
+
+      it('saturated gates: x spread ±100 (the clamped exp at its limits)', { skip: !available }, () => {
+        const pr = { ...odd, masked: false, reverse: false, xScale: 100 };
+        const cell = make(pr.H, pr.D);
+        compare(build, cell, pr, 14, new FastLstm(engine!, cell, pr.T, pr.B));
+      });
 
       it('full tiles: B=32 T=6 D=50 H=128, masked', { skip: !available }, () => {
         const pr = { T: 6, B: 32, D: 50, H: 128, masked: true, reverse: false };
