@@ -149,6 +149,24 @@ for (const build of WASM_BUILDS) {
       runCase(engine!, 1100, 512, 50, false, true, false, 103); // dx = dz·Wᵀ
     });
 
+    it(
+      'writes into an output that is also an input (operands are copied first)',
+      { skip: !available },
+      () => {
+        const n = 9;
+        const rng = new Random(5);
+        const a = float32Random(rng, n * n);
+        const b = float32Random(rng, n * n);
+        // out = a·b computed into a, then out += a·b computed into b.
+        const product = gemm(engine!, new Float32Array(n * n), a, b, n, n, n);
+        const sum = gemm(engine!, b.slice(), a, b, n, n, n, { accumulate: true });
+        const a2 = a.slice();
+        assert.deepEqual(gemm(engine!, a2, a2, b, n, n, n), product);
+        const b2 = b.slice();
+        assert.deepEqual(gemm(engine!, b2, a, b2, n, n, n, { accumulate: true }), sum);
+      },
+    );
+
     it('with B packed once (K over two blocks)', { skip: !available }, () => {
       const { wasm, arena } = engine!;
       const [M, K, N] = [6, 1100, 21];

@@ -165,7 +165,22 @@ for (const build of WASM_BUILDS) {
   }
 }
 
-describe('engine LSTM family: cells without a fused kernel', () => {
+describe('engine LSTM family: misuse is an error, not a wrong answer', () => {
+  it('backward needs a forward with the current weights', async () => {
+    const engine = await loadEngine();
+    const cell = lstmCell({ units: 3, inputDim: 2 });
+    const fast = new FastLstm(engine!, cell, 2, 2);
+    const p = makeData(cell, { T: 2, B: 2, D: 2, H: 3, masked: false, reverse: false }, 1).p;
+    const g = zeroGradients(cell, new Float32Array(0));
+    assert.throws(() => fast.forward(new Float32Array(8)), /forward before setWeights/);
+    fast.setWeights(p);
+    assert.throws(() => fast.backward(g, {}), /backward before forward/);
+    fast.forward(new Float32Array(8));
+    fast.setWeights(p);
+    assert.throws(() => fast.backward(g, {}), /backward before forward/);
+    assert.throws(() => fast.forward(new Float32Array(7)), /x has the wrong number of values/);
+  });
+
   it('are rejected by name, not run wrongly', async () => {
     const engine = await loadEngine();
     const unsupported = [

@@ -192,6 +192,8 @@ export class FastLstm {
     wasm.packB(buf.packedU, buf.dWU, G, 1, 0, U, G); // B(k, n) = R[k, n]
     wasm.packB(buf.packedUt, buf.dWU, 1, G, 0, G, U); // B(k, n) = R[n, k]
     this.weightsSet = true;
+    // A saved forward pass belongs to the old weights: backward must not mix it with the new ones.
+    this.last = null;
   }
 
   forward(x: Float32Array, options: Omit<SequenceOptions, 'T' | 'B'> = {}): FastSequenceOutput {
