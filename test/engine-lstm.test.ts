@@ -1,12 +1,12 @@
 /**
  * The fused WebAssembly LSTM family (float32) against the reference driver (float64 on the same float32
- * values), for lstmCell and novoLstmCell's defaults: outputs, final states and every gradient, with masks
+ * values), for lstmCell and novoLstmCell with layer norm in the input gate (both input gates): outputs, final states and every gradient, with masks
  * and in reverse, on sizes that divide neither the tile nor the vector width (B=5, T=7, D=13, H=19), on
  * sizes with full tiles, and in both builds.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { lstmCell, novoLstmCell } from '../src/cells.js';
+import { gruCell, lstmCell, novoLstmCell } from '../src/cells.js';
 import { FastLstm } from '../src/engine/lstm.js';
 import { availableBuilds, loadEngine, WASM_BUILDS } from '../src/engine/loader.js';
 import type { CellKernel, Params } from '../src/kernels/reference/cell.js';
@@ -25,14 +25,26 @@ const MAX_RELATIVE_ERROR = 1e-5;
 const FLOOR_FRACTION = 0.1;
 /**
  * Relaxed (fused multiply-add) against plain SIMD: one rounding fewer per FMA, compounded through the
- * steps — measured up to 8e-6 at the floor, the same size as either build's distance to float64.
+ * steps — measured up to 1.02e-5 at the floor (NovoLSTM 'reference' input gate; 8e-6 otherwise), the same
+ * size as either build's distance to float64.
  */
-const BUILDS_AGREE = 1e-5;
+const BUILDS_AGREE = 2e-5;
+/**
+ * NovoLSTM's 'reference' input gate with saturated inputs (x ±100) is ill-conditioned in float32: the
+ * layer norm of σ ⊙ softmax amplifies rounding. Measured there: the float32 reference kernels themselves
+ * are off by 1.3e-5 from float64, this engine by up to 4.8e-5.
+ */
+const SATURATED_REFERENCE_GATE_ERROR = 1e-4;
 
-function close(what: string, actual: ArrayLike<number>, expected: ArrayLike<number>): void {
+function close(
+  what: string,
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  tolerance: number,
+): void {
   let scale = 0;
   for (let i = 0; i < expected.length; i++) scale = Math.max(scale, Math.abs(expected[i]));
-  assertClose(what, actual, expected, MAX_RELATIVE_ERROR, FLOOR_FRACTION * scale);
+  assertClose(what, actual, expected, tolerance, FLOOR_FRACTION * scale);
 }
 
 interface Problem {
@@ -44,14 +56,36 @@ interface Problem {
   readonly reverse: boolean;
   /** Spread of x (default 1); large values saturate every gate. */
   readonly xScale?: number;
+  /** Default MAX_RELATIVE_ERROR. */
+  readonly tolerance?: number;
 }
 
 const f32 = (a: ArrayLike<number>) => Float32Array.from(a);
 const f64 = (a: ArrayLike<number>) => Float64Array.from(a);
 
-const CASES: readonly { name: string; make: (units: number, inputDim: number) => CellKernel }[] = [
-  { name: 'LSTM', make: (units, inputDim) => lstmCell({ units, inputDim }) },
-  { name: 'NovoLSTM', make: (units, inputDim) => novoLstmCell({ units, inputDim }) },
+interface Case {
+  readonly name: string;
+  readonly make: (units: number, inputDim: number) => CellKernel;
+  /** Tolerance of the saturated-gates test. */
+  readonly saturatedTolerance: number;
+}
+
+const CASES: readonly Case[] = [
+  {
+    name: 'LSTM',
+    make: (units, inputDim) => lstmCell({ units, inputDim }),
+    saturatedTolerance: MAX_RELATIVE_ERROR,
+  },
+  {
+    name: 'NovoLSTM',
+    make: (units, inputDim) => novoLstmCell({ units, inputDim }),
+    saturatedTolerance: MAX_RELATIVE_ERROR,
+  },
+  {
+    name: "NovoLSTM inputGate 'reference'",
+    make: (units, inputDim) => novoLstmCell({ units, inputDim, inputGate: 'reference' }),
+    saturatedTolerance: SATURATED_REFERENCE_GATE_ERROR,
+  },
 ];
 
 /** Random float32 problem data: weights, x, states, mask, upstream gradients. */
@@ -119,20 +153,21 @@ function compare(engineBuild: string, cell: CellKernel, pr: Problem, seed: numbe
   for (const k of Object.keys(d.g0)) g[k] = d.g0[k].slice();
   const grad = fast.backward(g, { dh: d.dh, dhT: d.dhT, dcT: d.dcT });
 
-  close(`${name} h`, out.h, ref.h);
-  close(`${name} hT`, out.hT, ref.hT);
-  close(`${name} cT`, out.cT, ref.cT!);
-  close(`${name} dx`, grad.dx, refGrad.dx);
-  close(`${name} dh0`, grad.dh0, refGrad.dh0);
-  close(`${name} dc0`, grad.dc0, refGrad.dc0!);
+  const tolerance = pr.tolerance ?? MAX_RELATIVE_ERROR;
+  close(`${name} h`, out.h, ref.h, tolerance);
+  close(`${name} hT`, out.hT, ref.hT, tolerance);
+  close(`${name} cT`, out.cT, ref.cT!, tolerance);
+  close(`${name} dx`, grad.dx, refGrad.dx, tolerance);
+  close(`${name} dh0`, grad.dh0, refGrad.dh0, tolerance);
+  close(`${name} dc0`, grad.dc0, refGrad.dc0!, tolerance);
   for (const { name: k } of cell.weights) {
-    close(`${name} d${k}`, g[k], g64[k]);
+    close(`${name} d${k}`, g[k], g64[k], tolerance);
   }
   assert.deepEqual(d, inputs, `${name}: an input (weights, x, states, mask or upstream) was modified`);
 }
 
 for (const build of WASM_BUILDS) {
-  for (const { name, make } of CASES) {
+  for (const { name, make, saturatedTolerance } of CASES) {
     describe(`engine ${name} (${build} build) = reference`, async () => {
       const available = (await availableBuilds()).includes(build);
       const engine = available ? await loadEngine({ build }) : null;
@@ -156,7 +191,7 @@ for (const build of WASM_BUILDS) {
       }
 
       it('saturated gates: x spread ±100 (the clamped exp at its limits)', { skip: !available }, () => {
-        const pr = { ...odd, masked: false, reverse: false, xScale: 100 };
+        const pr = { ...odd, masked: false, reverse: false, xScale: 100, tolerance: saturatedTolerance };
         const cell = make(pr.H, pr.D);
         compare(build, cell, pr, 14, new FastLstm(engine!, cell, pr.T, pr.B));
       });
@@ -215,8 +250,9 @@ describe('engine LSTM family: misuse is an error, not a wrong answer', () => {
   it('are rejected by name, not run wrongly', async () => {
     const engine = await loadEngine();
     const unsupported = [
-      novoLstmCell({ units: 3, inputDim: 2, inputGate: 'reference' }),
       novoLstmCell({ units: 3, inputDim: 2, layerNorm: 'all' }),
+      novoLstmCell({ units: 3, inputDim: 2, inputGate: 'reference', layerNorm: 'all' }),
+      gruCell({ units: 3, inputDim: 2 }),
     ];
     for (const cell of unsupported) {
       assert.throws(() => new FastLstm(engine!, cell, 2, 2), /no kernel for this cell yet/);

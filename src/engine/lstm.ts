@@ -2,13 +2,14 @@
  * The fused LSTM-family sequence in WebAssembly: forward over T steps and backward through time, with the
  * same contract as the reference driver (`recurrentForward` / `recurrentBackward`), in float32, for
  *   - the LSTM (`lstmCell`), gate blocks `ifco`;
- *   - NovoLSTM with its defaults (`novoLstmCell`: inputGate 'readme', layerNorm 'inputGate'), blocks
- *     `ifcoi'`, plus the input gate's layer-norm gain and shift.
- * Other NovoLSTM variants are rejected (not built yet); the reference kernels run them.
+ *   - NovoLSTM with layer norm in the input gate (`novoLstmCell`, layerNorm 'inputGate', the default),
+ *     either input gate ('readme', the default, or 'reference'), blocks `ifcoi'`, plus the input gate's
+ *     layer-norm gain and shift.
+ * `layerNorm: 'all'` is rejected (not built yet); the reference kernels run it.
  *
  * Sizes: T = time steps, B = batch rows, D = input features, u = units, U = u rounded up to a multiple
- * of 4 (the vector width), G = blocks·U gate columns (4 LSTM, 5 NovoLSTM; the recurrent kernel has all
- * of them too).
+ * of 4 (the vector width), G = blocks·U gate columns (4 LSTM, 5 NovoLSTM), RG = the recurrent kernel's
+ * columns (= G, except 4U for the 'reference' input gate, whose a_i' has no recurrent part).
  *
  * Where the work goes:
  *   forward   z = x·W for all T·B rows (one multiply); per step z_k += h_{k−1}·U with U packed once, then
@@ -53,8 +54,8 @@ export interface FastSequenceGradients {
 interface Buffers {
   readonly W: number; // [D, G] kernel, padded
   readonly bias: number; // [G]
-  readonly packedU: number; // recurrent kernel [U, G] packed as the B operand of h·U
-  readonly packedUt: number; // its transpose [G, U] packed as the B operand of dz·Uᵀ
+  readonly packedU: number; // recurrent kernel [U, RG] packed as the B operand of h·U
+  readonly packedUt: number; // its transpose [RG, U] packed as the B operand of dz·Uᵀ
   readonly xh: number; // [T, B, D+U] processing order: x_k | h_{k−1} (h filled at the end of forward)
   readonly mask: number; // [T, B] bytes, processing order
   readonly z: number; // [T, B, G] pre-activations, then gate values (the tape)
@@ -80,7 +81,7 @@ interface Buffers {
   readonly dbeta: number; // [U]
 }
 
-type Variant = 'lstm' | 'novolstm';
+type Variant = 'lstm' | 'novolstm readme' | 'novolstm reference';
 
 /** Which fused kernel runs this cell, or null when there is none yet. */
 function variantOf(cell: CellKernel): Variant | null {
@@ -89,13 +90,12 @@ function variantOf(cell: CellKernel): Variant | null {
   const recurrentColumns = cell.weights.find((w) => w.name === 'recurrentKernel')?.shape[1];
   if (!cell.hasCellState) return null;
   if (names === 'kernel,recurrentKernel,bias' && cell.projectionWidth === 4 * u) return 'lstm';
-  // 'readme' is the input gate whose i' block is recurrent too; 'reference' has R = 4u.
-  if (
-    names === 'kernel,recurrentKernel,bias,gamma,beta' &&
-    cell.projectionWidth === 5 * u &&
-    recurrentColumns === 5 * u
-  )
-    return 'novolstm';
+  // layerNorm 'inputGate' has exactly these weights ('all' adds gateGamma, gateBeta). The 'readme' input
+  // gate's i' block is recurrent too; 'reference' has 4u recurrent columns.
+  if (names === 'kernel,recurrentKernel,bias,gamma,beta' && cell.projectionWidth === 5 * u) {
+    if (recurrentColumns === 5 * u) return 'novolstm readme';
+    if (recurrentColumns === 4 * u) return 'novolstm reference';
+  }
   return null;
 }
 
@@ -108,6 +108,8 @@ export class FastLstm {
   private readonly variant: Variant;
   /** Gate blocks: 4 (ifco) or 5 (ifcoi'). */
   private readonly blocks: number;
+  /** Gate blocks of the recurrent kernel: 4, or 5 for the 'readme' input gate. */
+  private readonly recurrentBlocks: number;
   private readonly buf: Buffers;
   private weightsSet = false;
   /** What the last forward saw, for backward; null before the first forward. */
@@ -124,18 +126,20 @@ export class FastLstm {
       throw new ConfigError(
         cell.label,
         'the fused engine has no kernel for this cell yet',
-        "lstmCell or novoLstmCell with inputGate 'readme', layerNorm 'inputGate'",
+        "lstmCell, or novoLstmCell with layerNorm 'inputGate'",
         cell.weights.map((w) => `${w.name}[${w.shape.join(', ')}]`).join(' '),
       );
     }
     checkSizes(cell.label, { T, B });
     this.variant = variant;
     this.blocks = variant === 'lstm' ? 4 : 5;
+    this.recurrentBlocks = variant === 'novolstm readme' ? 5 : 4;
     this.units = cell.units;
     this.inputDim = cell.inputDim;
     const U = Math.ceil(cell.units / 4) * 4;
     const G = this.blocks * U;
-    const novo = variant === 'novolstm';
+    const RG = this.recurrentBlocks * U;
+    const novo = variant !== 'lstm';
     const D = cell.inputDim;
     this.U = U;
     this.G = G;
@@ -145,8 +149,8 @@ export class FastLstm {
     this.buf = {
       W: f(D * G),
       bias: f(G),
-      packedU: f(wasm.packedBFloats(U, G)),
-      packedUt: f(wasm.packedBFloats(G, U)),
+      packedU: f(wasm.packedBFloats(U, RG)),
+      packedUt: f(wasm.packedBFloats(RG, U)),
       xh: f(TB * (D + U)),
       mask: arena.allocBytes(TB),
       z: f(TB * G),
@@ -174,23 +178,26 @@ export class FastLstm {
 
   /** Copies the weights in (padded) and packs the recurrent kernel both ways. */
   setWeights(p: Params): void {
-    const { cell, U, G, buf, blocks } = this;
+    const { cell, U, G, buf, blocks, recurrentBlocks } = this;
     const { wasm, arena } = this.engine;
     const u = this.units;
     const D = this.inputDim;
+    const RG = recurrentBlocks * U;
     checkParams(cell, p, new Float32Array(0));
     const W = arena.f32(buf.W, D * G).fill(0);
     for (let d = 0; d < D; d++) copyGateRow(W, d * G, p.kernel, d * blocks * u, u, U, blocks);
     copyGateRow(arena.f32(buf.bias, G).fill(0), 0, p.bias, 0, u, U, blocks);
-    if (this.variant === 'novolstm') {
+    if (this.variant !== 'lstm') {
       arena.f32(buf.gamma, U).fill(0).set(p.gamma);
       arena.f32(buf.beta, U).fill(0).set(p.beta);
     }
     // The raw padded recurrent kernel lives in the gradient buffer just long enough to be packed.
-    const R = arena.f32(buf.dWU, U * G).fill(0);
-    for (let r = 0; r < u; r++) copyGateRow(R, r * G, p.recurrentKernel, r * blocks * u, u, U, blocks);
-    wasm.packB(buf.packedU, buf.dWU, G, 1, 0, U, G); // B(k, n) = R[k, n]
-    wasm.packB(buf.packedUt, buf.dWU, 1, G, 0, G, U); // B(k, n) = R[n, k]
+    const R = arena.f32(buf.dWU, U * RG).fill(0); // [U, RG]
+    for (let r = 0; r < u; r++) {
+      copyGateRow(R, r * RG, p.recurrentKernel, r * recurrentBlocks * u, u, U, recurrentBlocks);
+    }
+    wasm.packB(buf.packedU, buf.dWU, RG, 1, 0, U, RG); // B(k, n) = R[k, n]
+    wasm.packB(buf.packedUt, buf.dWU, 1, RG, 0, RG, U); // B(k, n) = R[n, k]
     this.weightsSet = true;
     // A saved forward pass belongs to the old weights: backward must not mix it with the new ones.
     this.last = null;
@@ -241,13 +248,16 @@ export class FastLstm {
       const zk = buf.z + 4 * k * B * G;
       const hPrev = buf.hs + k * stateBytes;
       const cPrev = buf.cs + k * stateBytes;
-      wasm.gemmPacked(zk, G, hPrev, U, 1, buf.packedU, B, U, G, true, buf.scratch);
+      // Only the first RG columns of z have a recurrent part.
+      wasm.gemmPacked(zk, G, hPrev, U, 1, buf.packedU, B, U, this.recurrentBlocks * U, true, buf.scratch);
       const maskK = mask ? buf.mask + k * B : 0;
       const [cNext, hNext, tanhC] = [cPrev + stateBytes, hPrev + stateBytes, buf.tanhC + k * stateBytes];
       if (this.variant === 'lstm') {
         wasm.lstmGatesForward(zk, buf.bias, cPrev, hPrev, cNext, hNext, tanhC, maskK, B, U);
       } else {
-        wasm.novoGatesForward(
+        const gatesForward =
+          this.variant === 'novolstm readme' ? wasm.novoReadmeGatesForward : wasm.novoReferenceGatesForward;
+        gatesForward(
           zk,
           buf.bias,
           buf.gamma,
@@ -296,7 +306,8 @@ export class FastLstm {
     const D = this.inputDim;
     const label = cell.label;
     const last = this.last;
-    const novo = this.variant === 'novolstm';
+    const novo = this.variant !== 'lstm';
+    const RG = this.recurrentBlocks * U;
     if (!last) throw new ConfigError(label, 'backward before forward', 'forward(x) first', 'none');
     checkParams(cell, g, new Float32Array(0), 'gradient');
     const stepOf = (k: number) => (last.reverse ? T - 1 - k : k);
@@ -338,7 +349,9 @@ export class FastLstm {
       if (!novo) {
         wasm.lstmGatesBackward(dzk, gates, tanhC, cPrev, buf.dhCarry, dhOut, buf.dcCarry, maskK, B, U);
       } else {
-        wasm.novoGatesBackward(
+        const gatesBackward =
+          this.variant === 'novolstm readme' ? wasm.novoReadmeGatesBackward : wasm.novoReferenceGatesBackward;
+        gatesBackward(
           dzk,
           gates,
           tanhC,
@@ -359,12 +372,12 @@ export class FastLstm {
           u,
         );
       }
-      // dh_{k−1} = dz_k·Uᵀ; padded rows keep their carried gradient.
+      // dh_{k−1} = dz_k[:, :RG]·Uᵀ; padded rows keep their carried gradient.
       if (maskK) {
-        wasm.gemmPacked(buf.dhNew, U, dzk, G, 1, buf.packedUt, B, G, U, false, buf.scratch);
+        wasm.gemmPacked(buf.dhNew, U, dzk, G, 1, buf.packedUt, B, RG, U, false, buf.scratch);
         wasm.copyRealRows(buf.dhCarry, buf.dhNew, maskK, B, U);
       } else {
-        wasm.gemmPacked(buf.dhCarry, U, dzk, G, 1, buf.packedUt, B, G, U, false, buf.scratch);
+        wasm.gemmPacked(buf.dhCarry, U, dzk, G, 1, buf.packedUt, B, RG, U, false, buf.scratch);
       }
     }
 
@@ -377,7 +390,9 @@ export class FastLstm {
 
     const dWU = arena.f32(buf.dWU, XH * G);
     for (let d = 0; d < D; d++) addGateRow(g.kernel, d * blocks * u, dWU, d * G, u, U, blocks);
-    for (let r = 0; r < u; r++) addGateRow(g.recurrentKernel, r * blocks * u, dWU, (D + r) * G, u, U, blocks);
+    // dU is the first RG columns of its rows (for 'reference', Hᵀ·dz_i' was computed and is not needed).
+    const rb = this.recurrentBlocks;
+    for (let r = 0; r < u; r++) addGateRow(g.recurrentKernel, r * rb * u, dWU, (D + r) * G, u, U, rb);
     addGateRow(g.bias, 0, arena.f32(buf.db, G), 0, u, U, blocks);
     if (novo) {
       addGateRow(g.gamma, 0, arena.f32(buf.dgamma, U), 0, u, U, 1);
