@@ -1,6 +1,6 @@
 /**
  * The fused WebAssembly LSTM family (float32) against the reference driver (float64 on the same float32
- * values), for lstmCell and novoLstmCell with layer norm in the input gate (both input gates): outputs, final states and every gradient, with masks
+ * values), for lstmCell and every novoLstmCell variant: outputs, final states and every gradient, with masks
  * and in reverse, on sizes that divide neither the tile nor the vector width (B=5, T=7, D=13, H=19), on
  * sizes with full tiles, and in both builds.
  */
@@ -35,6 +35,15 @@ const BUILDS_AGREE = 2e-5;
  * are off by 1.3e-5 from float64, this engine by up to 4.8e-5.
  */
 const SATURATED_REFERENCE_GATE_ERROR = 1e-4;
+/**
+ * NovoLSTM with `layerNorm: 'all'` normalises four more quantities per step; each norm divides by a
+ * standard deviation that can be small, amplifying float32 rounding. Measured (B=5, T=7, D=13, H=19): the
+ * float32 reference kernels are off from float64 by 3.5e-6, this engine (float32 multiplies, where the
+ * reference accumulates in float64) by up to 1.2e-5.
+ */
+const LN_ALL_ERROR = 3e-5;
+/** The same with saturated inputs: there even the float32 reference kernels are off by 2.4e-4. */
+const SATURATED_LN_ALL_ERROR = 5e-4;
 
 function close(
   what: string,
@@ -66,6 +75,7 @@ const f64 = (a: ArrayLike<number>) => Float64Array.from(a);
 interface Case {
   readonly name: string;
   readonly make: (units: number, inputDim: number) => CellKernel;
+  readonly tolerance: number;
   /** Tolerance of the saturated-gates test. */
   readonly saturatedTolerance: number;
 }
@@ -74,17 +84,32 @@ const CASES: readonly Case[] = [
   {
     name: 'LSTM',
     make: (units, inputDim) => lstmCell({ units, inputDim }),
+    tolerance: MAX_RELATIVE_ERROR,
     saturatedTolerance: MAX_RELATIVE_ERROR,
   },
   {
     name: 'NovoLSTM',
     make: (units, inputDim) => novoLstmCell({ units, inputDim }),
+    tolerance: MAX_RELATIVE_ERROR,
     saturatedTolerance: MAX_RELATIVE_ERROR,
   },
   {
     name: "NovoLSTM inputGate 'reference'",
     make: (units, inputDim) => novoLstmCell({ units, inputDim, inputGate: 'reference' }),
+    tolerance: MAX_RELATIVE_ERROR,
     saturatedTolerance: SATURATED_REFERENCE_GATE_ERROR,
+  },
+  {
+    name: "NovoLSTM layerNorm 'all'",
+    make: (units, inputDim) => novoLstmCell({ units, inputDim, layerNorm: 'all' }),
+    tolerance: LN_ALL_ERROR,
+    saturatedTolerance: SATURATED_LN_ALL_ERROR,
+  },
+  {
+    name: "NovoLSTM inputGate 'reference', layerNorm 'all'",
+    make: (units, inputDim) => novoLstmCell({ units, inputDim, inputGate: 'reference', layerNorm: 'all' }),
+    tolerance: LN_ALL_ERROR,
+    saturatedTolerance: SATURATED_LN_ALL_ERROR,
   },
 ];
 
@@ -99,7 +124,7 @@ function makeData(cell: CellKernel, pr: Problem, seed: number) {
     const n = w.shape.reduce((a, b) => a * b, 1);
     // Layer-norm gains around 1 with spread; everything else centred random.
     p[w.name] = r(n, 0.5);
-    if (w.name === 'gamma') for (let i = 0; i < n; i++) p[w.name][i] += 1;
+    if (w.name.endsWith('amma')) for (let i = 0; i < n; i++) p[w.name][i] += 1;
     // Gradients start non-zero: backward must add into them.
     g0[w.name] = r(n, 1);
   }
@@ -167,7 +192,7 @@ function compare(engineBuild: string, cell: CellKernel, pr: Problem, seed: numbe
 }
 
 for (const build of WASM_BUILDS) {
-  for (const { name, make, saturatedTolerance } of CASES) {
+  for (const { name, make, tolerance, saturatedTolerance } of CASES) {
     describe(`engine ${name} (${build} build) = reference`, async () => {
       const available = (await availableBuilds()).includes(build);
       const engine = available ? await loadEngine({ build }) : null;
@@ -181,7 +206,7 @@ for (const build of WASM_BUILDS) {
       ]) {
         const title = `B=5 T=7 D=13 H=19${masked ? ', masked' : ''}${reverse ? ', reverse' : ''}`;
         it(title, { skip: !available }, () => {
-          const pr = { ...odd, masked, reverse };
+          const pr = { ...odd, masked, reverse, tolerance };
           const cell = make(pr.H, pr.D);
           const fast = new FastLstm(engine!, cell, pr.T, pr.B);
           compare(build, cell, pr, 11, fast);
@@ -197,7 +222,7 @@ for (const build of WASM_BUILDS) {
       });
 
       it('full tiles: B=32 T=6 D=50 H=128, masked', { skip: !available }, () => {
-        const pr = { T: 6, B: 32, D: 50, H: 128, masked: true, reverse: false };
+        const pr = { T: 6, B: 32, D: 50, H: 128, masked: true, reverse: false, tolerance };
         const cell = make(pr.H, pr.D);
         compare(build, cell, pr, 13, new FastLstm(engine!, cell, pr.T, pr.B));
       });
@@ -207,7 +232,7 @@ for (const build of WASM_BUILDS) {
 
 describe('engine LSTM family: the relaxed and plain builds agree', async () => {
   const bothBuilds = (await availableBuilds()).length === 2;
-  for (const { name, make } of CASES) {
+  for (const { name, make, tolerance } of CASES) {
     it(`${name}, B=32 T=6 D=50 H=128, masked, reverse`, { skip: !bothBuilds }, async () => {
       const pr = { T: 6, B: 32, D: 50, H: 128, masked: true, reverse: true };
       const cell = make(pr.H, pr.D);
@@ -225,7 +250,8 @@ describe('engine LSTM family: the relaxed and plain builds agree', async () => {
       for (const key of Object.keys(relaxed) as (keyof typeof relaxed)[]) {
         let scale = 0;
         for (const v of plain[key]) scale = Math.max(scale, Math.abs(v));
-        assertClose(`${name} ${key}`, relaxed[key], plain[key], BUILDS_AGREE, FLOOR_FRACTION * scale);
+        const agree = Math.max(BUILDS_AGREE, tolerance);
+        assertClose(`${name} ${key}`, relaxed[key], plain[key], agree, FLOOR_FRACTION * scale);
       }
     });
   }
@@ -250,9 +276,8 @@ describe('engine LSTM family: misuse is an error, not a wrong answer', () => {
   it('are rejected by name, not run wrongly', async () => {
     const engine = await loadEngine();
     const unsupported = [
-      novoLstmCell({ units: 3, inputDim: 2, layerNorm: 'all' }),
-      novoLstmCell({ units: 3, inputDim: 2, inputGate: 'reference', layerNorm: 'all' }),
       gruCell({ units: 3, inputDim: 2 }),
+      gruCell({ units: 3, inputDim: 2, resetAfter: false }),
     ];
     for (const cell of unsupported) {
       assert.throws(() => new FastLstm(engine!, cell, 2, 2), /no kernel for this cell yet/);

@@ -65,49 +65,58 @@ export interface WasmExports {
   copyRows(dst: number, dstStride: number, src: number, srcStride: number, R: number, N: number): void;
   copyRealRows(dst: number, src: number, mask: number, B: number, U: number): void;
   columnSums(out: number, a: number, R: number, N: number): void;
-  /** `inputGate: 'readme'` and `'reference'` share one signature each way. */
-  novoReadmeGatesForward: NovoGatesForward;
-  novoReferenceGatesForward: NovoGatesForward;
-  novoReadmeGatesBackward: NovoGatesBackward;
-  novoReferenceGatesBackward: NovoGatesBackward;
+  /** Every NovoLSTM variant: readme = inputGate 'readme' (else 'reference'), normAll = layerNorm 'all'. */
+  novoGatesForward(
+    readme: boolean,
+    normAll: boolean,
+    z: number,
+    bias: number,
+    gamma: number,
+    beta: number,
+    gateGamma: number,
+    gateBeta: number,
+    cPrev: number,
+    hPrev: number,
+    cNext: number,
+    hNext: number,
+    tanhC: number,
+    sig: number,
+    xhat: number,
+    rstd: number,
+    gateXhat: number,
+    gateRstd: number,
+    mask: number,
+    B: number,
+    U: number,
+    u: number,
+  ): void;
+  novoGatesBackward(
+    readme: boolean,
+    normAll: boolean,
+    dz: number,
+    gates: number,
+    tanhC: number,
+    cPrev: number,
+    sig: number,
+    xhat: number,
+    rstd: number,
+    gamma: number,
+    beta: number,
+    dgamma: number,
+    dbeta: number,
+    gateXhat: number,
+    gateRstd: number,
+    gateGamma: number,
+    gateBeta: number,
+    dGateGamma: number,
+    dGateBeta: number,
+    work: number,
+    dhCarry: number,
+    dhOut: number,
+    dcCarry: number,
+    mask: number,
+    B: number,
+    U: number,
+    u: number,
+  ): void;
 }
-
-type NovoGatesForward = (
-  z: number,
-  bias: number,
-  gamma: number,
-  beta: number,
-  cPrev: number,
-  hPrev: number,
-  cNext: number,
-  hNext: number,
-  tanhC: number,
-  sig: number,
-  xhat: number,
-  rstd: number,
-  mask: number,
-  B: number,
-  U: number,
-  u: number,
-) => void;
-
-type NovoGatesBackward = (
-  dz: number,
-  gates: number,
-  tanhC: number,
-  cPrev: number,
-  sig: number,
-  xhat: number,
-  rstd: number,
-  gamma: number,
-  beta: number,
-  dgamma: number,
-  dbeta: number,
-  dhCarry: number,
-  dhOut: number,
-  dcCarry: number,
-  mask: number,
-  B: number,
-  U: number,
-  u: number,
-) => void;

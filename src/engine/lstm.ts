@@ -2,10 +2,9 @@
  * The fused LSTM-family sequence in WebAssembly: forward over T steps and backward through time, with the
  * same contract as the reference driver (`recurrentForward` / `recurrentBackward`), in float32, for
  *   - the LSTM (`lstmCell`), gate blocks `ifco`;
- *   - NovoLSTM with layer norm in the input gate (`novoLstmCell`, layerNorm 'inputGate', the default),
- *     either input gate ('readme', the default, or 'reference'), blocks `ifcoi'`, plus the input gate's
- *     layer-norm gain and shift.
- * `layerNorm: 'all'` is rejected (not built yet); the reference kernels run it.
+ *   - NovoLSTM (`novoLstmCell`), every variant: input gate 'readme' or 'reference', layer norm in the
+ *     input gate or 'all'; blocks `ifcoi'`, plus the norms' gains and shifts.
+ * GRU is rejected (not built yet); the reference kernels run it.
  *
  * Sizes: T = time steps, B = batch rows, D = input features, u = units, U = u rounded up to a multiple
  * of 4 (the vector width), G = blocks·U gate columns (4 LSTM, 5 NovoLSTM), RG = the recurrent kernel's
@@ -79,24 +78,41 @@ interface Buffers {
   readonly rstd: number; // [T, B] 1/σ of the normalisation
   readonly dgamma: number; // [U]
   readonly dbeta: number; // [U]
+  // NovoLSTM with layerNorm 'all' only (norms of a_f, a_c, a_o and of c_t for the output, rows f c o cell):
+  readonly gateGamma: number; // [4, U]
+  readonly gateBeta: number; // [4, U]
+  readonly gateXhat: number; // [T, B, 4U] normalised values
+  readonly gateRstd: number; // [T, B, 4]
+  readonly dGateGamma: number; // [4, U]
+  readonly dGateBeta: number; // [4, U]
+  readonly work: number; // [2U] scratch of the NovoLSTM backward gate pass
 }
 
-type Variant = 'lstm' | 'novolstm readme' | 'novolstm reference';
+/** Which fused kernel runs a cell: the LSTM, or NovoLSTM with its input gate and norm placement. */
+interface Variant {
+  readonly novo: boolean;
+  /** inputGate 'readme' (else 'reference'); NovoLSTM only. */
+  readonly readme: boolean;
+  /** layerNorm 'all' (else 'inputGate'); NovoLSTM only. */
+  readonly normAll: boolean;
+}
 
-/** Which fused kernel runs this cell, or null when there is none yet. */
+/** The variant of a cell, read from its weights, or null when no fused kernel runs it yet. */
 function variantOf(cell: CellKernel): Variant | null {
   const u = cell.units;
   const names = cell.weights.map((w) => w.name).join(',');
   const recurrentColumns = cell.weights.find((w) => w.name === 'recurrentKernel')?.shape[1];
   if (!cell.hasCellState) return null;
-  if (names === 'kernel,recurrentKernel,bias' && cell.projectionWidth === 4 * u) return 'lstm';
-  // layerNorm 'inputGate' has exactly these weights ('all' adds gateGamma, gateBeta). The 'readme' input
-  // gate's i' block is recurrent too; 'reference' has 4u recurrent columns.
-  if (names === 'kernel,recurrentKernel,bias,gamma,beta' && cell.projectionWidth === 5 * u) {
-    if (recurrentColumns === 5 * u) return 'novolstm readme';
-    if (recurrentColumns === 4 * u) return 'novolstm reference';
+  if (names === 'kernel,recurrentKernel,bias' && cell.projectionWidth === 4 * u) {
+    return { novo: false, readme: false, normAll: false };
   }
-  return null;
+  if (cell.projectionWidth !== 5 * u) return null;
+  // layerNorm 'all' adds gateGamma, gateBeta. The 'readme' input gate's i' block is recurrent too;
+  // 'reference' has 4u recurrent columns.
+  const inputGateNorm = 'kernel,recurrentKernel,bias,gamma,beta';
+  if (names !== inputGateNorm && names !== `${inputGateNorm},gateGamma,gateBeta`) return null;
+  if (recurrentColumns !== 5 * u && recurrentColumns !== 4 * u) return null;
+  return { novo: true, readme: recurrentColumns === 5 * u, normAll: names !== inputGateNorm };
 }
 
 export class FastLstm {
@@ -126,20 +142,20 @@ export class FastLstm {
       throw new ConfigError(
         cell.label,
         'the fused engine has no kernel for this cell yet',
-        "lstmCell, or novoLstmCell with layerNorm 'inputGate'",
+        'lstmCell or novoLstmCell',
         cell.weights.map((w) => `${w.name}[${w.shape.join(', ')}]`).join(' '),
       );
     }
     checkSizes(cell.label, { T, B });
     this.variant = variant;
-    this.blocks = variant === 'lstm' ? 4 : 5;
-    this.recurrentBlocks = variant === 'novolstm readme' ? 5 : 4;
+    this.blocks = variant.novo ? 5 : 4;
+    this.recurrentBlocks = variant.novo && variant.readme ? 5 : 4;
     this.units = cell.units;
     this.inputDim = cell.inputDim;
     const U = Math.ceil(cell.units / 4) * 4;
     const G = this.blocks * U;
     const RG = this.recurrentBlocks * U;
-    const novo = variant !== 'lstm';
+    const { novo, normAll } = variant;
     const D = cell.inputDim;
     this.U = U;
     this.G = G;
@@ -173,6 +189,13 @@ export class FastLstm {
       rstd: f(novo ? TB : 0),
       dgamma: f(novo ? U : 0),
       dbeta: f(novo ? U : 0),
+      gateGamma: f(normAll ? 4 * U : 0),
+      gateBeta: f(normAll ? 4 * U : 0),
+      gateXhat: f(normAll ? TB * 4 * U : 0),
+      gateRstd: f(normAll ? TB * 4 : 0),
+      dGateGamma: f(normAll ? 4 * U : 0),
+      dGateBeta: f(normAll ? 4 * U : 0),
+      work: f(novo ? 2 * U : 0),
     };
   }
 
@@ -187,9 +210,13 @@ export class FastLstm {
     const W = arena.f32(buf.W, D * G).fill(0);
     for (let d = 0; d < D; d++) copyGateRow(W, d * G, p.kernel, d * blocks * u, u, U, blocks);
     copyGateRow(arena.f32(buf.bias, G).fill(0), 0, p.bias, 0, u, U, blocks);
-    if (this.variant !== 'lstm') {
+    if (this.variant.novo) {
       arena.f32(buf.gamma, U).fill(0).set(p.gamma);
       arena.f32(buf.beta, U).fill(0).set(p.beta);
+    }
+    if (this.variant.normAll) {
+      copyGateRow(arena.f32(buf.gateGamma, 4 * U).fill(0), 0, p.gateGamma, 0, u, U, 4);
+      copyGateRow(arena.f32(buf.gateBeta, 4 * U).fill(0), 0, p.gateBeta, 0, u, U, 4);
     }
     // The raw padded recurrent kernel lives in the gradient buffer just long enough to be packed.
     const R = arena.f32(buf.dWU, U * RG).fill(0); // [U, RG]
@@ -252,16 +279,18 @@ export class FastLstm {
       wasm.gemmPacked(zk, G, hPrev, U, 1, buf.packedU, B, U, this.recurrentBlocks * U, true, buf.scratch);
       const maskK = mask ? buf.mask + k * B : 0;
       const [cNext, hNext, tanhC] = [cPrev + stateBytes, hPrev + stateBytes, buf.tanhC + k * stateBytes];
-      if (this.variant === 'lstm') {
+      if (!this.variant.novo) {
         wasm.lstmGatesForward(zk, buf.bias, cPrev, hPrev, cNext, hNext, tanhC, maskK, B, U);
       } else {
-        const gatesForward =
-          this.variant === 'novolstm readme' ? wasm.novoReadmeGatesForward : wasm.novoReferenceGatesForward;
-        gatesForward(
+        wasm.novoGatesForward(
+          this.variant.readme,
+          this.variant.normAll,
           zk,
           buf.bias,
           buf.gamma,
           buf.beta,
+          buf.gateGamma,
+          buf.gateBeta,
           cPrev,
           hPrev,
           cNext,
@@ -270,6 +299,8 @@ export class FastLstm {
           buf.sig + k * stateBytes,
           buf.xhat + k * stateBytes,
           buf.rstd + 4 * k * B,
+          buf.gateXhat + 4 * k * stateBytes,
+          buf.gateRstd + 16 * k * B,
           maskK,
           B,
           U,
@@ -306,7 +337,7 @@ export class FastLstm {
     const D = this.inputDim;
     const label = cell.label;
     const last = this.last;
-    const novo = this.variant !== 'lstm';
+    const { novo, normAll } = this.variant;
     const RG = this.recurrentBlocks * U;
     if (!last) throw new ConfigError(label, 'backward before forward', 'forward(x) first', 'none');
     checkParams(cell, g, new Float32Array(0), 'gradient');
@@ -340,6 +371,10 @@ export class FastLstm {
       arena.f32(buf.dgamma, U).fill(0);
       arena.f32(buf.dbeta, U).fill(0);
     }
+    if (normAll) {
+      arena.f32(buf.dGateGamma, 4 * U).fill(0);
+      arena.f32(buf.dGateBeta, 4 * U).fill(0);
+    }
     for (let k = T - 1; k >= 0; k--) {
       const maskK = last.masked ? buf.mask + k * B : 0;
       const dzk = buf.dz + 4 * k * B * G;
@@ -349,9 +384,9 @@ export class FastLstm {
       if (!novo) {
         wasm.lstmGatesBackward(dzk, gates, tanhC, cPrev, buf.dhCarry, dhOut, buf.dcCarry, maskK, B, U);
       } else {
-        const gatesBackward =
-          this.variant === 'novolstm readme' ? wasm.novoReadmeGatesBackward : wasm.novoReferenceGatesBackward;
-        gatesBackward(
+        wasm.novoGatesBackward(
+          this.variant.readme,
+          normAll,
           dzk,
           gates,
           tanhC,
@@ -363,6 +398,13 @@ export class FastLstm {
           buf.beta,
           buf.dgamma,
           buf.dbeta,
+          buf.gateXhat + 4 * k * stateBytes,
+          buf.gateRstd + 16 * k * B,
+          buf.gateGamma,
+          buf.gateBeta,
+          buf.dGateGamma,
+          buf.dGateBeta,
+          buf.work,
           buf.dhCarry,
           dhOut,
           buf.dcCarry,
@@ -397,6 +439,10 @@ export class FastLstm {
     if (novo) {
       addGateRow(g.gamma, 0, arena.f32(buf.dgamma, U), 0, u, U, 1);
       addGateRow(g.beta, 0, arena.f32(buf.dbeta, U), 0, u, U, 1);
+    }
+    if (normAll) {
+      addGateRow(g.gateGamma, 0, arena.f32(buf.dGateGamma, 4 * U), 0, u, U, 4);
+      addGateRow(g.gateBeta, 0, arena.f32(buf.dGateBeta, 4 * U), 0, u, U, 4);
     }
 
     const pdx = arena.f32(buf.dx, TB * D);

@@ -5,12 +5,7 @@
 export { gemm, gemmPacked, packB, gemmScratchFloats, packedBFloats } from './gemm';
 export { lstmGatesForward, lstmGatesBackward } from './lstm';
 export { copyRows, copyRealRows, columnSums } from './rows';
-export {
-  novoReadmeGatesForward,
-  novoReadmeGatesBackward,
-  novoReferenceGatesForward,
-  novoReferenceGatesBackward,
-} from './novolstm';
+export { novoGatesForward, novoGatesBackward } from './novolstm';
 
 /** First free byte after static data; JavaScript allocates from here. */
 export function heapBase(): usize {
