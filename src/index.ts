@@ -35,3 +35,4 @@ export {
   type LoadOptions,
 } from './engine/loader.js';
 export { FastLstm, type FastSequenceOutput, type FastSequenceGradients } from './engine/lstm.js';
+export { FastGru, type FastGruOutput, type FastGruGradients } from './engine/gru.js';

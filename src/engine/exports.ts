@@ -119,4 +119,29 @@ export interface WasmExports {
     U: number,
     u: number,
   ): void;
+  gruGatesForward(
+    zx: number,
+    zh: number,
+    biasX: number,
+    biasH: number,
+    hPrev: number,
+    hNext: number,
+    recurrentH: number,
+    mask: number,
+    B: number,
+    U: number,
+  ): void;
+  gruGatesBackward(
+    dzx: number,
+    dzh: number,
+    dhDirect: number,
+    gates: number,
+    recurrentH: number,
+    hPrev: number,
+    dhCarry: number,
+    dhOut: number,
+    mask: number,
+    B: number,
+    U: number,
+  ): void;
 }

@@ -25,11 +25,12 @@
  * A plan is made for fixed sizes and keeps its buffers; `forward` then `backward` can repeat with new
  * weights (`setWeights`) without allocating.
  */
-import { ConfigError, ShapeError } from '../errors.js';
+import { ConfigError } from '../errors.js';
 import type { CellKernel, Params } from '../kernels/reference/cell.js';
 import type { SequenceOptions, SequenceUpstream } from '../kernels/reference/recurrence.js';
 import { checkFinite, checkLength, checkParams, checkSizes } from '../kernels/reference/validate.js';
 import type { Engine } from './loader.js';
+import { addGateRow, checkFloat32, copyGateRow, unpadRows } from './padding.js';
 
 export interface FastSequenceOutput {
   /** Outputs at their time index, zero at masked steps. [T, B, u] */
@@ -453,53 +454,5 @@ export class FastLstm {
       dh0: unpadRows(arena.f32(buf.dhCarry, stateSize), 0, B, u, U),
       dc0: unpadRows(arena.f32(buf.dcCarry, stateSize), 0, B, u, U),
     };
-  }
-}
-
-/** dst[dOff + q·U + j] = src[sOff + q·u + j] for each gate block q (a row of a [·, blocks·u] matrix). */
-function copyGateRow(
-  dst: Float32Array,
-  dOff: number,
-  src: ArrayLike<number>,
-  sOff: number,
-  u: number,
-  U: number,
-  blocks: number,
-): void {
-  for (let q = 0; q < blocks; q++) {
-    for (let j = 0; j < u; j++) dst[dOff + q * U + j] = src[sOff + q * u + j];
-  }
-}
-
-/** dst[dOff + q·u + j] += src[sOff + q·U + j]: a padded gate row added into an unpadded one. */
-function addGateRow(
-  dst: Float32Array | Float64Array,
-  dOff: number,
-  src: Float32Array,
-  sOff: number,
-  u: number,
-  U: number,
-  blocks: number,
-): void {
-  for (let q = 0; q < blocks; q++) {
-    for (let j = 0; j < u; j++) dst[dOff + q * u + j] += src[sOff + q * U + j];
-  }
-}
-
-/** B rows of u values from a [B, U] block starting at `offset`. */
-function unpadRows(src: Float32Array, offset: number, B: number, u: number, U: number): Float32Array {
-  const out = new Float32Array(B * u);
-  for (let b = 0; b < B; b++) out.set(src.subarray(offset + b * U, offset + b * U + u), b * u);
-  return out;
-}
-
-function checkFloat32(label: string, name: string, array: ArrayLike<number>): void {
-  if (!(array instanceof Float32Array)) {
-    throw new ShapeError(
-      label,
-      `${name} must be a Float32Array (the engine computes in float32)`,
-      'Float32Array',
-      array.constructor.name,
-    );
   }
 }

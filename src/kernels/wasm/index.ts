@@ -5,6 +5,7 @@
 export { gemm, gemmPacked, packB, gemmScratchFloats, packedBFloats } from './gemm';
 export { lstmGatesForward, lstmGatesBackward } from './lstm';
 export { copyRows, copyRealRows, columnSums } from './rows';
+export { gruGatesForward, gruGatesBackward } from './gru';
 export { novoGatesForward, novoGatesBackward } from './novolstm';
 
 /** First free byte after static data; JavaScript allocates from here. */
