@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: the seed model's training step on novolstm's WebAssembly engine (LSTM and NovoLSTM)
+ * `npm run bench`: the seed model's training step on novolstm's WebAssembly engine (LSTM, NovoLSTM, GRU)
  * against TensorFlow.js 4.22 (pure-JS 'cpu' and 'wasm' backends, LSTM), same machine, same run.
  *
  *   npm run bench -- [--json] [--runs N] [--warmup N] [--peer-runs N] [--no-peers] [--build relaxed|simd]
@@ -96,6 +96,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
   for (const [kind, label, blocks] of [
     ['lstm', 'LSTM', 4],
     ['novolstm', 'NovoLSTM', 5],
+    ['gru', 'GRU', 3],
   ] as const) {
     const model = novolstmSeedModel(engine, config, kind);
     await measure(
@@ -134,7 +135,7 @@ function printTable(r: BenchResult): void {
   );
   console.log(`FLOPs: ${LSTM_FLOP_FORMULA}`);
   console.log(
-    `  LSTM: ${(r.trainFlops / 1e9).toFixed(2)} GFLOP per training step, ${(r.forwardFlops / 1e9).toFixed(2)} per forward (NovoLSTM × 5/4)`,
+    `  LSTM: ${(r.trainFlops / 1e9).toFixed(2)} GFLOP per training step, ${(r.forwardFlops / 1e9).toFixed(2)} per forward (NovoLSTM × 5/4, GRU × 3/4)`,
   );
   const header = [
     'implementation',

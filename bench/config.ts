@@ -18,7 +18,7 @@ export const SEED_CONFIG: BenchConfig = { B: 128, T: 100, E: 50, H: 128, V: 60 }
 /** The formula behind lstmFlops, printed with the results. k = gate blocks: 4 LSTM, 5 NovoLSTM. */
 export const LSTM_FLOP_FORMULA =
   'forward 2·T·B·(E+H)·kH (x·W and h·U); training adds backward 2 × that (dh·Uᵀ, dx; dU, dW): ' +
-  '6·k·T·B·H·(E+H), k = 4 gate blocks (LSTM) or 5 (NovoLSTM)';
+  '6·k·T·B·H·(E+H), k = 4 gate blocks (LSTM), 5 (NovoLSTM) or 3 (GRU)';
 
 /**
  * Multiply-adds (×2) of the recurrent layer's matrix products; the elementwise gate math, the embedding,

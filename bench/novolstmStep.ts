@@ -1,14 +1,15 @@
 /**
  * The seed model's training step on the novolstm engine: the recurrent layer (LSTM or NovoLSTM) runs
- * fused in WebAssembly (FastLstm);
+ * fused in WebAssembly (FastLstm, FastGru);
  * the small layers around it (embedding gather/scatter, the last step's Dense + softmax cross-entropy,
  * Adam) run in JavaScript here until the engine has them (issue 3).
  *
  * Sizes as in config.ts. Data layout time-major: tokens [T, B], x [T, B, E].
  */
-import { initialWeights, lstmCell, novoLstmCell } from '../src/cells.js';
+import { gruCell, initialWeights, lstmCell, novoLstmCell } from '../src/cells.js';
 import { gemm } from '../src/engine/gemm.js';
 import type { Engine } from '../src/engine/loader.js';
+import { FastGru } from '../src/engine/gru.js';
 import { FastLstm } from '../src/engine/lstm.js';
 import type { Params } from '../src/kernels/reference/cell.js';
 import { Random } from '../src/random.js';
@@ -26,14 +27,26 @@ export interface SeedModel {
   forward(): number;
 }
 
-export type RecurrentKind = 'lstm' | 'novolstm';
+export type RecurrentKind = 'lstm' | 'novolstm' | 'gru';
+
+/** What the seed model needs of a fused recurrent layer (FastLstm and FastGru both have it). */
+interface RecurrentLayer {
+  setWeights(p: Params): void;
+  forward(x: Float32Array): { hT: Float32Array };
+  backward(g: Params, upstream: { dhT: Float32Array }): { dx: Float32Array };
+}
 
 export function novolstmSeedModel(engine: Engine, c: BenchConfig, kind: RecurrentKind, seed = 1): SeedModel {
   const { B, T, E, H, V } = c;
   const rng = new Random(seed);
   const cell =
-    kind === 'lstm' ? lstmCell({ units: H, inputDim: E }) : novoLstmCell({ units: H, inputDim: E });
-  const lstm = new FastLstm(engine, cell, T, B);
+    kind === 'lstm'
+      ? lstmCell({ units: H, inputDim: E })
+      : kind === 'novolstm'
+        ? novoLstmCell({ units: H, inputDim: E })
+        : gruCell({ units: H, inputDim: E });
+  const recurrent: RecurrentLayer =
+    kind === 'gru' ? new FastGru(engine, cell, T, B) : new FastLstm(engine, cell, T, B);
   const uniform = (n: number, scale: number) =>
     Float32Array.from({ length: n }, () => (2 * rng.uniform() - 1) * scale);
   // All parameters by name; the gradient and Adam moments have the same shapes.
@@ -59,8 +72,8 @@ export function novolstmSeedModel(engine: Engine, c: BenchConfig, kind: Recurren
 
   function forwardLoss(): { hT: Float32Array; loss: number } {
     for (let r = 0; r < T * B; r++) x.set(p.embedding.subarray(tokens[r] * E, (tokens[r] + 1) * E), r * E);
-    lstm.setWeights(p);
-    const { hT } = lstm.forward(x);
+    recurrent.setWeights(p);
+    const { hT } = recurrent.forward(x);
     gemm(engine, logits, hT, p.denseKernel as Float32Array, B, H, V);
     let loss = 0;
     for (let b = 0; b < B; b++) {
@@ -86,7 +99,7 @@ export function novolstmSeedModel(engine: Engine, c: BenchConfig, kind: Recurren
       gemm(engine, g.denseKernel as Float32Array, hT, dLogits, H, B, V, { transA: true });
       for (let b = 0; b < B; b++) for (let j = 0; j < V; j++) g.denseBias[j] += dLogits[b * V + j];
       gemm(engine, dhT, dLogits, p.denseKernel as Float32Array, B, V, H, { transB: true });
-      const { dx } = lstm.backward(g, { dhT });
+      const { dx } = recurrent.backward(g, { dhT });
       for (let r = 0; r < T * B; r++) {
         const o = tokens[r] * E;
         for (let j = 0; j < E; j++) g.embedding[o + j] += dx[r * E + j];

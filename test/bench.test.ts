@@ -13,7 +13,7 @@ describe('benchmark smoke run', () => {
     const r = await runBenchmark({ ...DEFAULT_OPTIONS, config, warmup: 1, runs: 3, peerRuns: 3 });
     assert.deepEqual(
       r.results.map((x) => x.name.split(' ').slice(0, 2).join(' ')),
-      ['novolstm LSTM', 'novolstm NovoLSTM', 'TensorFlow.js 4.22', 'TensorFlow.js 4.22'],
+      ['novolstm LSTM', 'novolstm NovoLSTM', 'novolstm GRU', 'TensorFlow.js 4.22', 'TensorFlow.js 4.22'],
     );
     for (const x of r.results) {
       for (const value of [x.train.medianMs, x.forward.medianMs, x.trainGflops, x.firstLoss, x.lastLoss]) {
