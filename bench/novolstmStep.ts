@@ -1,5 +1,5 @@
 /**
- * The seed model's training step on the novolstm engine: the recurrent layer (LSTM or NovoLSTM) runs
+ * The seed model's training step on the novolstm engine: the recurrent layer (LSTM, NovoLSTM or GRU) runs
  * fused in WebAssembly (FastLstm, FastGru);
  * the small layers around it (embedding gather/scatter, the last step's Dense + softmax cross-entropy,
  * Adam) run in JavaScript here until the engine has them (issue 3).

@@ -1,12 +1,12 @@
 /**
- * The fused WebAssembly GRU (float32, resetAfter: true) against the reference driver with gruCell
+ * The fused WebAssembly GRU (float32, both conventions) against the reference driver with gruCell
  * (float64 on the same float32 values): outputs, final state and every gradient, with masks and in
  * reverse, on sizes that divide neither the tile nor the vector width, with saturated gates, on sizes with
  * full tiles, and in both builds.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { gruCell } from '../src/cells.js';
+import { gruCell, lstmCell } from '../src/cells.js';
 import { FastGru } from '../src/engine/gru.js';
 import { availableBuilds, loadEngine, WASM_BUILDS } from '../src/engine/loader.js';
 import type { Params } from '../src/kernels/reference/cell.js';
@@ -32,6 +32,7 @@ interface Problem {
   readonly H: number;
   readonly masked: boolean;
   readonly reverse: boolean;
+  readonly resetAfter: boolean;
   readonly xScale?: number;
   /** Default MAX_RELATIVE_ERROR. */
   readonly tolerance?: number;
@@ -50,7 +51,7 @@ function close(
 
 function compare(build: string, pr: Problem, seed: number, fast: FastGru): void {
   const { T, B, D, H, reverse } = pr;
-  const cell = gruCell({ units: H, inputDim: D });
+  const cell = gruCell({ units: H, inputDim: D, resetAfter: pr.resetAfter });
   const rng = new Random(seed);
   const r = (n: number, scale: number) => Float32Array.from(randomArray(rng, n, scale));
   const p: Params = {};
@@ -75,7 +76,7 @@ function compare(build: string, pr: Problem, seed: number, fast: FastGru): void 
   const h0 = r(B * H, 0.5);
   const dh = r(T * B * H, 1);
   const dhT = r(B * H, 1);
-  const name = `${build} T=${T} B=${B} D=${D} H=${H}${pr.masked ? ' masked' : ''}${reverse ? ' reverse' : ''}`;
+  const name = `${build} resetAfter=${pr.resetAfter} T=${T} B=${B} D=${D} H=${H}${pr.masked ? ' masked' : ''}${reverse ? ' reverse' : ''}`;
 
   const f64 = (a: ArrayLike<number>) => Float64Array.from(a);
   const p64: Params = {};
@@ -102,45 +103,48 @@ function compare(build: string, pr: Problem, seed: number, fast: FastGru): void 
 }
 
 for (const build of WASM_BUILDS) {
-  describe(`engine GRU (${build} build) = reference`, async () => {
-    const available = (await availableBuilds()).includes(build);
-    const engine = available ? await loadEngine({ build }) : null;
-    const odd = { T: 7, B: 5, D: 13, H: 19 };
-    const plan = (pr: Problem) => new FastGru(engine!, gruCell({ units: pr.H, inputDim: pr.D }), pr.T, pr.B);
+  for (const resetAfter of [true, false]) {
+    describe(`engine GRU resetAfter: ${resetAfter} (${build} build) = reference`, async () => {
+      const available = (await availableBuilds()).includes(build);
+      const engine = available ? await loadEngine({ build }) : null;
+      const odd = { T: 7, B: 5, D: 13, H: 19, resetAfter };
+      const plan = (pr: Problem) =>
+        new FastGru(engine!, gruCell({ units: pr.H, inputDim: pr.D, resetAfter }), pr.T, pr.B);
 
-    for (const [masked, reverse] of [
-      [false, false],
-      [true, false],
-      [false, true],
-      [true, true],
-    ]) {
-      const title = `B=5 T=7 D=13 H=19${masked ? ', masked' : ''}${reverse ? ', reverse' : ''}`;
-      it(title, { skip: !available }, () => {
-        const pr = { ...odd, masked, reverse };
-        const fast = plan(pr);
-        compare(build, pr, 31, fast);
-        compare(build, pr, 32, fast); // the plan reuses its buffers
+      for (const [masked, reverse] of [
+        [false, false],
+        [true, false],
+        [false, true],
+        [true, true],
+      ]) {
+        const title = `B=5 T=7 D=13 H=19${masked ? ', masked' : ''}${reverse ? ', reverse' : ''}`;
+        it(title, { skip: !available }, () => {
+          const pr = { ...odd, masked, reverse };
+          const fast = plan(pr);
+          compare(build, pr, 31, fast);
+          compare(build, pr, 32, fast); // the plan reuses its buffers
+        });
+      }
+
+      it('saturated gates: x spread ±100', { skip: !available }, () => {
+        const pr = { ...odd, masked: false, reverse: false, xScale: 100, tolerance: SATURATED_ERROR };
+        compare(build, pr, 33, plan(pr));
       });
-    }
 
-    it('saturated gates: x spread ±100', { skip: !available }, () => {
-      const pr = { ...odd, masked: false, reverse: false, xScale: 100, tolerance: SATURATED_ERROR };
-      compare(build, pr, 33, plan(pr));
+      it('full tiles: B=32 T=6 D=50 H=128, masked', { skip: !available }, () => {
+        const pr = { T: 6, B: 32, D: 50, H: 128, masked: true, reverse: false, resetAfter };
+        compare(build, pr, 34, plan(pr));
+      });
     });
-
-    it('full tiles: B=32 T=6 D=50 H=128, masked', { skip: !available }, () => {
-      const pr = { T: 6, B: 32, D: 50, H: 128, masked: true, reverse: false };
-      compare(build, pr, 34, plan(pr));
-    });
-  });
+  }
 }
 
-describe('engine GRU: what it does not run is an error', () => {
-  it('rejects resetAfter: false and LSTM-family cells by name', async () => {
+describe('engine GRU: a cell it does not run is an error', () => {
+  it('rejects an LSTM cell by name', async () => {
     const engine = await loadEngine();
     assert.throws(
-      () => new FastGru(engine!, gruCell({ units: 3, inputDim: 2, resetAfter: false }), 2, 2),
-      /no kernel for this cell yet/,
+      () => new FastGru(engine!, lstmCell({ units: 3, inputDim: 2 }), 2, 2),
+      /FastGru runs GRU cells only/,
     );
   });
 });

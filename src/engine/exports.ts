@@ -144,4 +144,43 @@ export interface WasmExports {
     B: number,
     U: number,
   ): void;
+  gruResetBeforeGatesForward(
+    zx: number,
+    zh: number,
+    bias: number,
+    hPrev: number,
+    resetH: number,
+    B: number,
+    U: number,
+  ): void;
+  gruResetBeforeCandidateForward(
+    zx: number,
+    zh: number,
+    bias: number,
+    hPrev: number,
+    hNext: number,
+    mask: number,
+    B: number,
+    U: number,
+  ): void;
+  gruResetBeforeBackward1(
+    dz: number,
+    dhDirect: number,
+    gates: number,
+    hPrev: number,
+    dhCarry: number,
+    dhOut: number,
+    mask: number,
+    B: number,
+    U: number,
+  ): void;
+  gruResetBeforeBackward2(
+    dz: number,
+    dhDirect: number,
+    dResetH: number,
+    gates: number,
+    hPrev: number,
+    B: number,
+    U: number,
+  ): void;
 }

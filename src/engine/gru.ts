@@ -1,18 +1,20 @@
 /**
- * The fused GRU sequence in WebAssembly, Keras' default convention (`gruCell`, resetAfter: true): forward
- * over T steps and backward through time with the same contract as the reference driver
- * (`recurrentForward` / `recurrentBackward` with gruCell), in float32. `resetAfter: false` is rejected
- * (not built yet); the reference kernels run it.
+ * The fused GRU sequence in WebAssembly (`gruCell`, both conventions): forward over T steps and backward
+ * through time with the same contract as the reference driver (`recurrentForward` / `recurrentBackward`
+ * with gruCell), in float32.
  *
  * Sizes: T = time steps, B = batch rows, D = input features, u = units, U = u rounded up to a multiple
  * of 4, G = 3U gate columns (blocks `zrh`).
  *
- * Where the work goes:
+ * Where the work goes (resetAfter: true, Keras' default):
  *   forward   zx = x·W for all T·B rows (one multiply); per step zh = h_{k−1}·U with U packed once, then
  *             the fused gate pass (biases, activations, h).
  *   backward  per step the fused gate pass gives dzx_k and dzh_k (they differ in block h by the factor r),
  *             then dh_{k−1} = dh ⊙ z + dzh_k·Uᵀ with Uᵀ packed once; after the loop one multiply each over
  *             all T·B rows: dW = xᵀ·dzx, dU = Hᵀ·dzh, dx = dzx·Wᵀ, and the biases' sums.
+ * resetAfter: false puts a second multiply inside each step, (r ⊙ h_{k−1})·U_h, between two gate passes
+ * (and its transpose in backward); U_zr and U_h are packed separately, both ways, once. There the
+ * gradients w.r.t. the input and recurrent projections are the same dz, and dU_h = (r ⊙ H)ᵀ·dz_h.
  *
  * As in FastLstm: processing order inside WebAssembly memory, zero-padded units, buffers kept per plan.
  */
@@ -40,18 +42,26 @@ export interface FastGruGradients {
 /** Addresses of the plan's buffers in WebAssembly memory (bytes), with their shapes. */
 interface Buffers {
   readonly W: number; // [D, G] kernel, padded
-  readonly biasX: number; // [G] input-side bias (row 0 of bias)
-  readonly biasH: number; // [G] recurrent bias (row 1)
+  readonly biasX: number; // [G] input-side bias (row 0 of bias, or all of it without resetAfter)
+  readonly biasH: number; // [G] recurrent bias (row 1; resetAfter: true)
+  // resetAfter: true
   readonly packedU: number; // recurrent kernel [U, G] packed as the B operand of h·U
   readonly packedUt: number; // its transpose [G, U] packed as the B operand of dzh·Uᵀ
+  // resetAfter: false
+  readonly packedUzr: number; // U's blocks z, r [U, 2U] packed
+  readonly packedUh: number; // U's block h [U, U] packed
+  readonly packedUzrT: number; // [2U, U] transposed, packed
+  readonly packedUhT: number; // [U, U] transposed, packed
+  readonly resetH: number; // [T, B, U] r ⊙ h_{k−1}
+  readonly dResetH: number; // [B, U]
   readonly x: number; // [T, B, D] processing order
   readonly mask: number; // [T, B] bytes, processing order
   readonly zx: number; // [T, B, G] x·W, then the gate values z r ĥ (the tape)
-  readonly zh: number; // [B, G] h·U of the current step
-  readonly recurrentH: number; // [T, B, U] zh_h + b_h
+  readonly zh: number; // [B, G] the current step's recurrent projection
+  readonly recurrentH: number; // [T, B, U] zh_h + b_h (resetAfter: true)
   readonly hs: number; // [T+1, B, U] h before step k at k; final at T
   readonly dzx: number; // [T, B, G] gradient w.r.t. the input projection
-  readonly dzh: number; // [T, B, G] gradient w.r.t. the recurrent projection
+  readonly dzh: number; // [T, B, G] gradient w.r.t. the recurrent projection (resetAfter: true)
   readonly dhOut: number; // [T, B, U] upstream gradient w.r.t. the outputs, processing order
   readonly dhCarry: number; // [B, U]
   readonly dhNew: number; // [B, U]
@@ -68,6 +78,7 @@ export class FastGru {
   readonly inputDim: number;
   private readonly U: number;
   private readonly G: number;
+  private readonly resetAfter: boolean;
   private readonly buf: Buffers;
   private weightsSet = false;
   /** What the last forward saw, for backward; null before it (or after new weights). */
@@ -81,20 +92,17 @@ export class FastGru {
   ) {
     const u = cell.units;
     const names = cell.weights.map((w) => w.name).join(',');
-    const biasRows = cell.weights.find((w) => w.name === 'bias')?.shape.length === 2;
-    if (
-      cell.hasCellState ||
-      cell.projectionWidth !== 3 * u ||
-      names !== 'kernel,recurrentKernel,bias' ||
-      !biasRows
-    ) {
+    if (cell.hasCellState || cell.projectionWidth !== 3 * u || names !== 'kernel,recurrentKernel,bias') {
       throw new ConfigError(
         cell.label,
-        'the fused engine has no kernel for this cell yet',
-        'gruCell with resetAfter: true',
+        'FastGru runs GRU cells only',
+        'a gruCell',
         cell.weights.map((w) => `${w.name}[${w.shape.join(', ')}]`).join(' '),
       );
     }
+    // resetAfter: true has two bias rows (input and recurrent), false one.
+    this.resetAfter = cell.weights.find((w) => w.name === 'bias')?.shape.length === 2;
+    const after = this.resetAfter;
     checkSizes(cell.label, { T, B });
     this.units = u;
     this.inputDim = cell.inputDim;
@@ -110,16 +118,22 @@ export class FastGru {
       W: f(D * G),
       biasX: f(G),
       biasH: f(G),
-      packedU: f(wasm.packedBFloats(U, G)),
-      packedUt: f(wasm.packedBFloats(G, U)),
+      packedU: f(after ? wasm.packedBFloats(U, G) : 0),
+      packedUt: f(after ? wasm.packedBFloats(G, U) : 0),
+      packedUzr: f(after ? 0 : wasm.packedBFloats(U, 2 * U)),
+      packedUh: f(after ? 0 : wasm.packedBFloats(U, U)),
+      packedUzrT: f(after ? 0 : wasm.packedBFloats(2 * U, U)),
+      packedUhT: f(after ? 0 : wasm.packedBFloats(U, U)),
+      resetH: f(after ? 0 : TB * U),
+      dResetH: f(after ? 0 : B * U),
       x: f(TB * D),
       mask: arena.allocBytes(TB),
       zx: f(TB * G),
       zh: f(B * G),
-      recurrentH: f(TB * U),
+      recurrentH: f(after ? TB * U : 0),
       hs: f((T + 1) * B * U),
       dzx: f(TB * G),
-      dzh: f(TB * G),
+      dzh: f(after ? TB * G : 0),
       dhOut: f(TB * U),
       dhCarry: f(B * U),
       dhNew: f(B * U),
@@ -142,12 +156,20 @@ export class FastGru {
     const W = arena.f32(buf.W, D * G).fill(0);
     for (let d = 0; d < D; d++) copyGateRow(W, d * G, p.kernel, d * 3 * u, u, U, 3);
     copyGateRow(arena.f32(buf.biasX, G).fill(0), 0, p.bias, 0, u, U, 3);
-    copyGateRow(arena.f32(buf.biasH, G).fill(0), 0, p.bias, 3 * u, u, U, 3);
+    if (this.resetAfter) copyGateRow(arena.f32(buf.biasH, G).fill(0), 0, p.bias, 3 * u, u, U, 3);
     // The raw padded recurrent kernel lives in dU's buffer just long enough to be packed.
-    const R = arena.f32(buf.dU, U * G).fill(0);
+    const R = arena.f32(buf.dU, U * G).fill(0); // [U, G]
     for (let r = 0; r < u; r++) copyGateRow(R, r * G, p.recurrentKernel, r * 3 * u, u, U, 3);
-    wasm.packB(buf.packedU, buf.dU, G, 1, 0, U, G); // B(k, n) = R[k, n]
-    wasm.packB(buf.packedUt, buf.dU, 1, G, 0, G, U); // B(k, n) = R[n, k]
+    const Rh = buf.dU + 4 * 2 * U; // block h: columns 2U … 3U
+    if (this.resetAfter) {
+      wasm.packB(buf.packedU, buf.dU, G, 1, 0, U, G); // B(k, n) = R[k, n]
+      wasm.packB(buf.packedUt, buf.dU, 1, G, 0, G, U); // B(k, n) = R[n, k]
+    } else {
+      wasm.packB(buf.packedUzr, buf.dU, G, 1, 0, U, 2 * U); // B(k, n) = R[k, n], n < 2U
+      wasm.packB(buf.packedUh, Rh, G, 1, 0, U, U); // B(k, n) = R[k, 2U + n]
+      wasm.packB(buf.packedUzrT, buf.dU, 1, G, 0, 2 * U, U); // B(k, n) = R[n, k], k < 2U
+      wasm.packB(buf.packedUhT, Rh, 1, G, 0, U, U); // B(k, n) = R[n, 2U + k]
+    }
     this.weightsSet = true;
     this.last = null;
   }
@@ -183,24 +205,23 @@ export class FastGru {
 
     wasm.gemm(buf.zx, G, buf.x, D, 1, buf.W, G, 1, T * B, D, G, false, buf.scratch);
     const stateBytes = 4 * B * U;
+    const blockH = 4 * 2 * U; // byte offset of block h in a row
     for (let k = 0; k < T; k++) {
       const hPrev = buf.hs + k * stateBytes;
-      wasm.gemmPacked(buf.zh, G, hPrev, U, 1, buf.packedU, B, U, G, false, buf.scratch);
+      const hNext = hPrev + stateBytes;
       const maskK = mask ? buf.mask + k * B : 0;
       const zxk = buf.zx + 4 * k * B * G;
-      const recurrentH = buf.recurrentH + k * stateBytes;
-      wasm.gruGatesForward(
-        zxk,
-        buf.zh,
-        buf.biasX,
-        buf.biasH,
-        hPrev,
-        hPrev + stateBytes,
-        recurrentH,
-        maskK,
-        B,
-        U,
-      );
+      if (this.resetAfter) {
+        wasm.gemmPacked(buf.zh, G, hPrev, U, 1, buf.packedU, B, U, G, false, buf.scratch);
+        const recurrentH = buf.recurrentH + k * stateBytes;
+        wasm.gruGatesForward(zxk, buf.zh, buf.biasX, buf.biasH, hPrev, hNext, recurrentH, maskK, B, U);
+      } else {
+        const resetH = buf.resetH + k * stateBytes;
+        wasm.gemmPacked(buf.zh, G, hPrev, U, 1, buf.packedUzr, B, U, 2 * U, false, buf.scratch);
+        wasm.gruResetBeforeGatesForward(zxk, buf.zh, buf.biasX, hPrev, resetH, B, U);
+        wasm.gemmPacked(buf.zh + blockH, G, resetH, U, 1, buf.packedUh, B, U, U, false, buf.scratch);
+        wasm.gruResetBeforeCandidateForward(zxk, buf.zh, buf.biasX, hPrev, hNext, maskK, B, U);
+      }
     }
     this.last = { reverse, masked: mask !== null };
 
@@ -255,29 +276,36 @@ export class FastGru {
       const dzhk = buf.dzh + 4 * k * B * G;
       // dh_{k−1} = dh ⊙ z + dzh_k·Uᵀ; padded rows keep their carried gradient.
       const dhNew = maskK ? buf.dhNew : buf.dhCarry;
-      wasm.gruGatesBackward(
-        dzxk,
-        dzhk,
-        dhNew,
-        buf.zx + 4 * k * B * G,
-        buf.recurrentH + k * stateBytes,
-        buf.hs + k * stateBytes,
-        buf.dhCarry,
-        dhOutPtr ? dhOutPtr + k * stateBytes : 0,
-        maskK,
-        B,
-        U,
-      );
-      wasm.gemmPacked(dhNew, U, dzhk, G, 1, buf.packedUt, B, G, U, true, buf.scratch);
+      const gates = buf.zx + 4 * k * B * G;
+      const hPrev = buf.hs + k * stateBytes;
+      const dhOut = dhOutPtr ? dhOutPtr + k * stateBytes : 0;
+      if (this.resetAfter) {
+        const recurrentH = buf.recurrentH + k * stateBytes;
+        wasm.gruGatesBackward(dzxk, dzhk, dhNew, gates, recurrentH, hPrev, buf.dhCarry, dhOut, maskK, B, U);
+        wasm.gemmPacked(dhNew, U, dzhk, G, 1, buf.packedUt, B, G, U, true, buf.scratch);
+      } else {
+        wasm.gruResetBeforeBackward1(dzxk, dhNew, gates, hPrev, buf.dhCarry, dhOut, maskK, B, U);
+        // d(r ⊙ h_{k−1}) = dz_h·U_hᵀ, then block r and its share of dh_{k−1}, then dz_zr·U_zrᵀ.
+        wasm.gemmPacked(buf.dResetH, U, dzxk + 4 * 2 * U, G, 1, buf.packedUhT, B, U, U, false, buf.scratch);
+        wasm.gruResetBeforeBackward2(dzxk, dhNew, buf.dResetH, gates, hPrev, B, U);
+        wasm.gemmPacked(dhNew, U, dzxk, G, 1, buf.packedUzrT, B, 2 * U, U, true, buf.scratch);
+      }
       if (maskK) wasm.copyRealRows(buf.dhCarry, buf.dhNew, maskK, B, U);
     }
 
     // One multiply each over all T·B rows. A(m, k) = x[k, m]: x read transposed, strides (1, D).
     const TB = T * B;
     wasm.gemm(buf.dW, G, buf.x, 1, D, buf.dzx, G, 1, D, TB, G, false, buf.scratch);
-    wasm.gemm(buf.dU, G, buf.hs, 1, U, buf.dzh, G, 1, U, TB, G, false, buf.scratch);
+    if (this.resetAfter) {
+      wasm.gemm(buf.dU, G, buf.hs, 1, U, buf.dzh, G, 1, U, TB, G, false, buf.scratch);
+      wasm.columnSums(buf.dbH, buf.dzh, TB, G);
+    } else {
+      // dU_zr = Hᵀ·dz_zr and dU_h = (r ⊙ H)ᵀ·dz_h, side by side in dU's rows.
+      const blockH = 4 * 2 * U;
+      wasm.gemm(buf.dU, G, buf.hs, 1, U, buf.dzx, G, 1, U, TB, 2 * U, false, buf.scratch);
+      wasm.gemm(buf.dU + blockH, G, buf.resetH, 1, U, buf.dzx + blockH, G, 1, U, TB, U, false, buf.scratch);
+    }
     wasm.columnSums(buf.dbX, buf.dzx, TB, G);
-    wasm.columnSums(buf.dbH, buf.dzh, TB, G);
     wasm.gemm(buf.dx, D, buf.dzx, G, 1, buf.W, 1, G, TB, G, D, false, buf.scratch);
 
     const dW = arena.f32(buf.dW, D * G);
@@ -285,7 +313,7 @@ export class FastGru {
     const dU = arena.f32(buf.dU, U * G);
     for (let r = 0; r < u; r++) addGateRow(g.recurrentKernel, r * 3 * u, dU, r * G, u, U, 3);
     addGateRow(g.bias, 0, arena.f32(buf.dbX, G), 0, u, U, 3);
-    addGateRow(g.bias, 3 * u, arena.f32(buf.dbH, G), 0, u, U, 3);
+    if (this.resetAfter) addGateRow(g.bias, 3 * u, arena.f32(buf.dbH, G), 0, u, U, 3);
 
     const pdx = arena.f32(buf.dx, TB * D);
     const dx = new Float32Array(TB * D);

@@ -5,7 +5,14 @@
 export { gemm, gemmPacked, packB, gemmScratchFloats, packedBFloats } from './gemm';
 export { lstmGatesForward, lstmGatesBackward } from './lstm';
 export { copyRows, copyRealRows, columnSums } from './rows';
-export { gruGatesForward, gruGatesBackward } from './gru';
+export {
+  gruGatesForward,
+  gruGatesBackward,
+  gruResetBeforeGatesForward,
+  gruResetBeforeCandidateForward,
+  gruResetBeforeBackward1,
+  gruResetBeforeBackward2,
+} from './gru';
 export { novoGatesForward, novoGatesBackward } from './novolstm';
 
 /** First free byte after static data; JavaScript allocates from here. */
