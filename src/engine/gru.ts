@@ -24,6 +24,7 @@ import type { SequenceOptions, SequenceUpstream } from '../kernels/reference/rec
 import { checkFinite, checkLength, checkParams, checkSizes } from '../kernels/reference/validate.js';
 import type { Engine } from './loader.js';
 import { addGateRow, checkFloat32, copyGateRow, unpadRows } from './padding.js';
+import { maskIn, rowsIn, rowsOut } from './steps.js';
 
 export interface FastGruOutput {
   /** Outputs at their time index, zero at masked steps. [T, B, u] */
@@ -187,14 +188,9 @@ export class FastGru {
     const reverse = options.reverse ?? false;
     const mask = options.mask ?? null;
     if (mask) checkLength(label, 'mask', mask, T * B, `T·B = ${T}·${B}`);
-    const stepOf = (k: number) => (reverse ? T - 1 - k : k); // time index of the k-th processed step
 
-    const px = arena.f32(buf.x, T * B * D);
-    for (let k = 0; k < T; k++) px.set(x.subarray(stepOf(k) * B * D, (stepOf(k) + 1) * B * D), k * B * D);
-    if (mask) {
-      const pm = arena.u8(buf.mask, T * B);
-      for (let k = 0; k < T; k++) pm.set(mask.subarray(stepOf(k) * B, (stepOf(k) + 1) * B), k * B);
-    }
+    rowsIn(arena.f32(buf.x, T * B * D), x, T, B, D, D, reverse);
+    if (mask) maskIn(arena.u8(buf.mask, T * B), mask, T, B, reverse);
     const h0 = arena.f32(buf.hs, B * U).fill(0);
     if (options.h0) {
       checkFloat32(label, 'h0', options.h0);
@@ -226,15 +222,8 @@ export class FastGru {
     this.last = { reverse, masked: mask !== null };
 
     const hs = arena.f32(buf.hs, (T + 1) * B * U);
-    const h = new Float32Array(T * B * u);
-    for (let k = 0; k < T; k++) {
-      const t = stepOf(k);
-      for (let b = 0; b < B; b++) {
-        if (mask && mask[t * B + b] === 0) continue; // padding: output stays zero
-        const src = (k + 1) * B * U + b * U;
-        h.set(hs.subarray(src, src + u), (t * B + b) * u);
-      }
-    }
+    const h = new Float32Array(T * B * u); // padding steps' outputs stay zero
+    rowsOut(h, hs, B * U, T, B, u, U, reverse, mask);
     return { h, hT: unpadRows(hs, T * B * U, B, u, U) };
   }
 
@@ -248,19 +237,12 @@ export class FastGru {
     const last = this.last;
     if (!last) throw new ConfigError(label, 'backward before forward', 'forward(x) first', 'none');
     checkParams(cell, g, new Float32Array(0), 'gradient');
-    const stepOf = (k: number) => (last.reverse ? T - 1 - k : k);
     const stateSize = B * U;
 
     let dhOutPtr = 0;
     if (upstream.dh) {
       checkLength(label, 'upstream dh', upstream.dh, T * B * u, 'T·B·units');
-      const dst = arena.f32(buf.dhOut, T * stateSize).fill(0);
-      for (let k = 0; k < T; k++) {
-        const t = stepOf(k);
-        for (let b = 0; b < B; b++) {
-          dst.set(upstream.dh.subarray((t * B + b) * u, (t * B + b + 1) * u), k * stateSize + b * U);
-        }
-      }
+      rowsIn(arena.f32(buf.dhOut, T * stateSize).fill(0), upstream.dh, T, B, u, U, last.reverse);
       dhOutPtr = buf.dhOut;
     }
     const carry = arena.f32(buf.dhCarry, stateSize).fill(0);
@@ -315,9 +297,8 @@ export class FastGru {
     addGateRow(g.bias, 0, arena.f32(buf.dbX, G), 0, u, U, 3);
     if (this.resetAfter) addGateRow(g.bias, 3 * u, arena.f32(buf.dbH, G), 0, u, U, 3);
 
-    const pdx = arena.f32(buf.dx, TB * D);
     const dx = new Float32Array(TB * D);
-    for (let k = 0; k < T; k++) dx.set(pdx.subarray(k * B * D, (k + 1) * B * D), stepOf(k) * B * D);
+    rowsOut(dx, arena.f32(buf.dx, TB * D), 0, T, B, D, D, last.reverse, null);
     return { dx, dh0: unpadRows(arena.f32(buf.dhCarry, stateSize), 0, B, u, U) };
   }
 }

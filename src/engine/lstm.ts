@@ -31,6 +31,7 @@ import type { SequenceOptions, SequenceUpstream } from '../kernels/reference/rec
 import { checkFinite, checkLength, checkParams, checkSizes } from '../kernels/reference/validate.js';
 import type { Engine } from './loader.js';
 import { addGateRow, checkFloat32, copyGateRow, unpadRows } from './padding.js';
+import { maskIn, rowsIn, rowsOut } from './steps.js';
 
 export interface FastSequenceOutput {
   /** Outputs at their time index, zero at masked steps. [T, B, u] */
@@ -244,20 +245,10 @@ export class FastLstm {
     const reverse = options.reverse ?? false;
     const mask = options.mask ?? null;
     if (mask) checkLength(label, 'mask', mask, T * B, `T·B = ${T}·${B}`);
-    const stepOf = (k: number) => (reverse ? T - 1 - k : k); // time index of the k-th processed step
 
     const XH = D + U; // row stride of xh
-    const pxh = arena.f32(buf.xh, T * B * XH);
-    for (let k = 0; k < T; k++) {
-      for (let b = 0; b < B; b++) {
-        const src = (stepOf(k) * B + b) * D;
-        pxh.set(x.subarray(src, src + D), (k * B + b) * XH);
-      }
-    }
-    if (mask) {
-      const pm = arena.u8(buf.mask, T * B);
-      for (let k = 0; k < T; k++) pm.set(mask.subarray(stepOf(k) * B, (stepOf(k) + 1) * B), k * B);
-    }
+    rowsIn(arena.f32(buf.xh, T * B * XH), x, T, B, D, XH, reverse);
+    if (mask) maskIn(arena.u8(buf.mask, T * B), mask, T, B, reverse);
     for (const [name, state, ptr] of [
       ['h0', options.h0, buf.hs],
       ['c0', options.c0, buf.cs],
@@ -314,15 +305,8 @@ export class FastLstm {
     this.last = { reverse, masked: mask !== null };
 
     const hs = arena.f32(buf.hs, (T + 1) * B * U);
-    const h = new Float32Array(T * B * u);
-    for (let k = 0; k < T; k++) {
-      const t = stepOf(k);
-      for (let b = 0; b < B; b++) {
-        if (mask && mask[t * B + b] === 0) continue; // padding: output stays zero
-        const src = (k + 1) * B * U + b * U;
-        h.set(hs.subarray(src, src + u), (t * B + b) * u);
-      }
-    }
+    const h = new Float32Array(T * B * u); // padding steps' outputs stay zero
+    rowsOut(h, hs, B * U, T, B, u, U, reverse, mask);
     return {
       h,
       hT: unpadRows(hs, T * B * U, B, u, U),
@@ -342,19 +326,12 @@ export class FastLstm {
     const RG = this.recurrentBlocks * U;
     if (!last) throw new ConfigError(label, 'backward before forward', 'forward(x) first', 'none');
     checkParams(cell, g, new Float32Array(0), 'gradient');
-    const stepOf = (k: number) => (last.reverse ? T - 1 - k : k);
     const stateSize = B * U;
 
     let dhOutPtr = 0;
     if (upstream.dh) {
       checkLength(label, 'upstream dh', upstream.dh, T * B * u, 'T·B·units');
-      const dst = arena.f32(buf.dhOut, T * stateSize).fill(0);
-      for (let k = 0; k < T; k++) {
-        const t = stepOf(k);
-        for (let b = 0; b < B; b++) {
-          dst.set(upstream.dh.subarray((t * B + b) * u, (t * B + b + 1) * u), k * stateSize + b * U);
-        }
-      }
+      rowsIn(arena.f32(buf.dhOut, T * stateSize).fill(0), upstream.dh, T, B, u, U, last.reverse);
       dhOutPtr = buf.dhOut;
     }
     for (const [name, state, ptr] of [
@@ -446,9 +423,8 @@ export class FastLstm {
       addGateRow(g.gateBeta, 0, arena.f32(buf.dGateBeta, 4 * U), 0, u, U, 4);
     }
 
-    const pdx = arena.f32(buf.dx, TB * D);
     const dx = new Float32Array(TB * D);
-    for (let k = 0; k < T; k++) dx.set(pdx.subarray(k * B * D, (k + 1) * B * D), stepOf(k) * B * D);
+    rowsOut(dx, arena.f32(buf.dx, TB * D), 0, T, B, D, D, last.reverse, null);
     return {
       dx,
       dh0: unpadRows(arena.f32(buf.dhCarry, stateSize), 0, B, u, U),
