@@ -2,8 +2,12 @@
  * `npm run bench`: the seed model's training step on novolstm's WebAssembly engine (LSTM, NovoLSTM, GRU)
  * against TensorFlow.js 4.22 (pure-JS 'cpu' and 'wasm' backends, LSTM), same machine, same run.
  *
- *   npm run bench -- [--json] [--runs N] [--warmup N] [--peer-runs N] [--no-peers] [--build relaxed|simd]
- *                    [--B n --T n --E n --H n --V n]
+ *   npm run bench -- [--json] [--runs N] [--warmup N] [--peer-runs N] [--no-peers] [--peers-all]
+ *                    [--build relaxed|simd] [--B n --T n --E n --V n] [--H n[,n…]]
+ *
+ * Several units (--H 128,256,512) run one configuration after another; the peers run at H ≤ 128 only
+ * unless --peers-all (TensorFlow.js's pure-JS backend takes tens of seconds per step already at 128).
+ * --json prints an array with one result per configuration.
  *
  * Reports per implementation: ms per training step and per forward pass (median of the measured runs
  * after warm-up), effective GFLOP/s of the LSTM's matrix products (formula printed), peak RSS so far, and
@@ -130,9 +134,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
 
 function printTable(r: BenchResult): void {
   const c = r.config;
-  console.log(
-    `seed configuration: B=${c.B} T=${c.T} E=${c.E} H=${c.H} V=${c.V}; loss on the last step, Adam`,
-  );
+  console.log(`configuration: B=${c.B} T=${c.T} E=${c.E} H=${c.H} V=${c.V}; loss on the last step, Adam`);
   console.log(`FLOPs: ${LSTM_FLOP_FORMULA}`);
   console.log(
     `  LSTM: ${(r.trainFlops / 1e9).toFixed(2)} GFLOP per training step, ${(r.forwardFlops / 1e9).toFixed(2)} per forward (NovoLSTM × 5/4, GRU × 3/4)`,
@@ -162,8 +164,18 @@ function printTable(r: BenchResult): void {
   for (const note of r.notes) console.log(`note: ${note}`);
 }
 
-function parseArgs(argv: readonly string[]): { options: BenchOptions; json: boolean } {
+/** How many units the peers still run at without --peers-all. */
+const PEER_MAX_UNITS = 128;
+
+function parseArgs(argv: readonly string[]): {
+  options: BenchOptions;
+  units: number[];
+  json: boolean;
+  peersAll: boolean;
+} {
   let json = false;
+  let peersAll = false;
+  let units: number[] = [SEED_CONFIG.H];
   const o = { ...DEFAULT_OPTIONS, config: { ...SEED_CONFIG } };
   const config = o.config as { -readonly [K in keyof BenchConfig]: number };
   for (let i = 0; i < argv.length; i++) {
@@ -181,7 +193,13 @@ function parseArgs(argv: readonly string[]): { options: BenchOptions; json: bool
     };
     if (arg === '--json') json = true;
     else if (arg === '--no-peers') o.peers = false;
-    else if (arg === '--runs') o.runs = Math.max(1, count());
+    else if (arg === '--peers-all') peersAll = true;
+    else if (arg === '--H') {
+      const list = value();
+      units = list.split(',').map(Number);
+      if (!units.every((h) => Number.isInteger(h) && h >= 1))
+        throw new Error(`bench: --H n[,n…], got ${list}`);
+    } else if (arg === '--runs') o.runs = Math.max(1, count());
     else if (arg === '--warmup') o.warmup = count();
     else if (arg === '--peer-runs') o.peerRuns = Math.max(1, count());
     else if (arg === '--build') {
@@ -189,15 +207,26 @@ function parseArgs(argv: readonly string[]): { options: BenchOptions; json: bool
       if (b !== 'relaxed' && b !== 'simd' && b !== 'auto')
         throw new Error(`bench: --build relaxed|simd|auto, got ${b}`);
       o.build = b;
-    } else if (/^--[BTEHV]$/.test(arg)) config[arg.slice(2) as keyof BenchConfig] = Math.max(1, count());
+    } else if (/^--[BTEV]$/.test(arg)) config[arg.slice(2) as keyof BenchConfig] = Math.max(1, count());
     else throw new Error(`bench: unknown argument ${arg}`);
   }
-  return { options: o, json };
+  return { options: o, units, json, peersAll };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const { options, json } = parseArgs(process.argv.slice(2));
-  const result = await runBenchmark(options);
-  if (json) console.log(JSON.stringify(result, null, 2));
-  else printTable(result);
+  const { options, units, json, peersAll } = parseArgs(process.argv.slice(2));
+  const results: BenchResult[] = [];
+  for (const H of units) {
+    const peers = options.peers && (peersAll || H <= PEER_MAX_UNITS);
+    const result = await runBenchmark({ ...options, config: { ...options.config, H }, peers });
+    if (options.peers && !peers) {
+      result.notes.push(`TensorFlow.js: not run at H=${H} (minutes per step; --peers-all runs it).`);
+    }
+    results.push(result);
+    if (!json) {
+      printTable(result);
+      console.log();
+    }
+  }
+  if (json) console.log(JSON.stringify(results, null, 2));
 }
