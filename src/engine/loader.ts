@@ -73,8 +73,10 @@ async function instantiate(build: WasmBuild, module: WebAssembly.Module): Promis
 async function wasmBytes(build: WasmBuild): Promise<Uint8Array<ArrayBuffer>> {
   const url = new URL(`../../build/novolstm-${build}.wasm`, import.meta.url);
   if (url.protocol === 'file:') {
-    // Node (and other runtimes with a file system): no fetch of file: URLs there.
-    const { readFile } = await import('node:fs/promises');
+    // Node (and other runtimes with a file system): no fetch of file: URLs there. The module name is a
+    // variable so that browser bundlers do not try to resolve a Node built-in they will never load.
+    const fsModule = 'node:fs/promises';
+    const { readFile } = (await import(/* @vite-ignore */ fsModule)) as typeof import('node:fs/promises');
     try {
       return new Uint8Array(await readFile(url));
     } catch (e) {
