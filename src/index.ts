@@ -36,3 +36,4 @@ export {
 } from './engine/loader.js';
 export { FastLstm, type FastSequenceOutput, type FastSequenceGradients } from './engine/lstm.js';
 export { FastGru, type FastGruOutput, type FastGruGradients } from './engine/gru.js';
+export { recurrentPlan, type RecurrentPlan, type PlanOutput, type PlanGradients } from './engine/plan.js';
