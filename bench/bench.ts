@@ -19,7 +19,6 @@ import { loadEngine, type WasmBuild } from '../src/engine/loader.js';
 import { LSTM_FLOP_FORMULA, lstmFlops, SEED_CONFIG, type BenchConfig } from './config.js';
 import { peakRssMb, time, warmUp, type Timing } from './measure.js';
 import { novolstmSeedModel, type SeedModel } from './novolstmStep.js';
-import { tfjsSeedModel } from './tfjsStep.js';
 
 export interface BenchOptions {
   readonly config: BenchConfig;
@@ -39,7 +38,10 @@ export interface ImplementationResult {
   readonly forward: Timing;
   readonly trainGflops: number;
   readonly forwardGflops: number;
-  /** Peak RSS of the process after this implementation ran (includes everything before it). */
+  /**
+   * Peak RSS of the process after this implementation ran: cumulative (it includes the rows before it and
+   * Node itself, ~75 MB with tsx).
+   */
   readonly peakRssMb: number;
   /** Loss at the first and last measured training step: finite, and falling as Adam trains. */
   readonly firstLoss: number;
@@ -117,6 +119,8 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
   );
 
   if (options.peers) {
+    // Loaded only now, so that the rows above do not count TensorFlow.js in their peak RSS.
+    const { tfjsSeedModel } = await import('./tfjsStep.js');
     for (const [backend, label] of [
       ['cpu', 'TensorFlow.js 4.22 cpu (pure JS), LSTM'],
       ['wasm', 'TensorFlow.js 4.22 wasm, LSTM without Embedding*'],
