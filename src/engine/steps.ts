@@ -45,6 +45,11 @@ export function rowsOut(
 ): void {
   for (let k = 0; k < T; k++) {
     const t = reverse ? T - 1 - k : k;
+    if (!mask && stride === width) {
+      const s = offset + k * rows * width;
+      dst.set(src.subarray(s, s + rows * width), t * rows * width);
+      continue;
+    }
     for (let r = 0; r < rows; r++) {
       if (mask && mask[t * rows + r] === 0) continue;
       const s = offset + (k * rows + r) * stride;
