@@ -29,6 +29,7 @@ export { layerNormForward, layerNormBackward, LAYER_NORM_EPSILON } from './kerne
 export {
   loadEngine,
   availableBuilds,
+  enableRelaxedSimdInNode,
   WASM_BUILDS,
   type Engine,
   type WasmBuild,

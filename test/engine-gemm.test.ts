@@ -111,6 +111,40 @@ describe('engine loader', () => {
     assert.equal(seen.auto, 'simd');
     assert.match(seen.forced, /does not accept the 'relaxed' WebAssembly build/);
   });
+
+  it('enableRelaxedSimdInNode turns the relaxed build on at run time, and it computes the same', () => {
+    // The same child Node without the flag: first refused, then after the call accepted, and its
+    // product equals the plain build's (to the fused multiply-add's rounding).
+    const probe = `
+      import { availableBuilds, enableRelaxedSimdInNode, loadEngine } from './src/engine/loader.ts';
+      import { gemm } from './src/engine/gemm.ts';
+      const before = await availableBuilds();
+      const enabled = await enableRelaxedSimdInNode();
+      const after = await availableBuilds();
+      const [M, K, N] = [7, 600, 9];
+      const a = Float32Array.from({ length: M * K }, (_, i) => Math.sin(i));
+      const b = Float32Array.from({ length: K * N }, (_, i) => Math.cos(i));
+      const products = [];
+      for (const build of ['relaxed', 'simd']) {
+        products.push(gemm(await loadEngine({ build }), new Float32Array(M * N), a, b, M, K, N));
+      }
+      let worst = 0;
+      for (let i = 0; i < M * N; i++) worst = Math.max(worst, Math.abs(products[0][i] - products[1][i]));
+      console.log(JSON.stringify({ before, enabled, after, worst }));`;
+    const root = fileURLToPath(new URL('..', import.meta.url));
+    const child = spawnSync(
+      process.execPath,
+      ['--no-experimental-wasm-relaxed-simd', '--import', 'tsx', '--input-type=module', '-e', probe],
+      { cwd: root, encoding: 'utf8' },
+    );
+    assert.equal(child.status, 0, child.stderr);
+    const seen = JSON.parse(child.stdout.trim().split('\n').pop()!);
+    assert.deepEqual(seen.before, ['simd']);
+    assert.equal(seen.enabled, true);
+    assert.deepEqual(seen.after, ['relaxed', 'simd']);
+    // Sums of 600 products of magnitude ≤ 1: float32 rounding differences stay far below 1e-3.
+    assert.ok(seen.worst < 1e-3, `relaxed and plain products differ by ${seen.worst}`);
+  });
 });
 
 for (const build of WASM_BUILDS) {

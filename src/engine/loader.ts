@@ -46,6 +46,23 @@ export async function loadEngine(options: LoadOptions = {}): Promise<Engine | nu
   return null;
 }
 
+/**
+ * Node 20 only: turns on V8's relaxed-SIMD support at run time, for programs started without
+ * `--experimental-wasm-relaxed-simd` (the CLI and the workers call this, so users need no flag). It
+ * changes a process-wide V8 setting, so the library never calls it by itself. Engines loaded before keep
+ * their build. Returns whether the relaxed build now validates; false (and nothing changed) outside Node.
+ */
+export async function enableRelaxedSimdInNode(): Promise<boolean> {
+  if (typeof process === 'undefined' || !process.versions?.node) return false;
+  const v8Module = 'node:v8'; // a variable, so that browser bundlers leave it alone
+  const v8 = (await import(/* @vite-ignore */ v8Module)) as typeof import('node:v8');
+  v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+  // A relaxed build rejected before the flag was set is validated again.
+  const cached = modules.get('relaxed');
+  if (cached && (await cached) === null) modules.delete('relaxed');
+  return (await compiled('relaxed')) !== null;
+}
+
 /** Which builds this runtime accepts, fastest first. */
 export async function availableBuilds(): Promise<WasmBuild[]> {
   const ok: WasmBuild[] = [];
