@@ -84,3 +84,33 @@ describe('recurrentPlan on every engine and on the reference fallback', async ()
     });
   }
 });
+
+describe('recurrentPlan backward adds into the gradients', async () => {
+  const engine = await loadEngine();
+  it('two backward calls after one forward give exactly twice the gradient (LSTM, NovoLSTM, GRU)', () => {
+    for (const make of CELLS) {
+      const cell = make();
+      const rng = new Random(43);
+      const r = (n: number) => Float32Array.from(randomArray(rng, n, 0.5));
+      const p: Params = {};
+      for (const w of cell.weights) p[w.name] = r(w.shape.reduce((a, b) => a * b, 1));
+      const plan = recurrentPlan(engine, cell, T, B);
+      plan.setWeights(p);
+      plan.forward(r(T * B * D));
+      const upstream = { dh: r(T * B * H), dhT: r(B * H) };
+      const once = zeroGradients(cell, new Float32Array(0));
+      plan.backward(once, upstream);
+      const twice = zeroGradients(cell, new Float32Array(0));
+      plan.backward(twice, upstream);
+      plan.backward(twice, upstream);
+      for (const { name } of cell.weights) {
+        // x + x = 2x exactly in floating point, so any difference means the second call saw other state.
+        assert.deepEqual(
+          twice[name],
+          once[name].map((v) => 2 * v),
+          `${cell.label} d${name}`,
+        );
+      }
+    }
+  });
+});
