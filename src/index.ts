@@ -61,3 +61,15 @@ export type { FitOptions, History } from './training/fit.js';
 export { LOSSES, type LossName } from './training/losses.js';
 export { METRICS, type MetricName } from './training/metrics.js';
 export { loadModel } from './io/index.js';
+export {
+  loadEngine,
+  availableBuilds,
+  enableRelaxedSimdInNode,
+  WASM_BUILDS,
+  type Engine,
+  type WasmBuild,
+  type LoadOptions,
+} from './engine/loader.js';
+export { FastLstm, type FastSequenceOutput, type FastSequenceGradients } from './engine/lstm.js';
+export { FastGru, type FastGruOutput, type FastGruGradients } from './engine/gru.js';
+export { recurrentPlan, type RecurrentPlan, type PlanOutput, type PlanGradients } from './engine/plan.js';

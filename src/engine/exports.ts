@@ -1,0 +1,186 @@
+/**
+ * The functions the WebAssembly module exports (src/kernels/wasm/index.ts), typed for the JavaScript side.
+ * Pointers are byte addresses into the module's memory; sizes and strides are in floats.
+ */
+export interface WasmExports {
+  readonly memory: WebAssembly.Memory;
+  heapBase(): number;
+  /** C[M, N] (+)= A[M, K]·B[K, N]; A(m, k) = a[m·aRow + k·aCol], B(k, n) = b[k·bRow + n·bCol]. */
+  gemm(
+    c: number,
+    ldc: number,
+    a: number,
+    aRow: number,
+    aCol: number,
+    b: number,
+    bRow: number,
+    bCol: number,
+    M: number,
+    K: number,
+    N: number,
+    accumulate: boolean,
+    scratch: number,
+  ): void;
+  /** Same with B packed once by packB(dst, b, bRow, bCol, 0, K, N). */
+  gemmPacked(
+    c: number,
+    ldc: number,
+    a: number,
+    aRow: number,
+    aCol: number,
+    packedB: number,
+    M: number,
+    K: number,
+    N: number,
+    accumulate: boolean,
+    scratch: number,
+  ): void;
+  packB(dst: number, b: number, bRow: number, bCol: number, k0: number, kc: number, N: number): void;
+  gemmScratchFloats(N: number): number;
+  packedBFloats(K: number, N: number): number;
+  lstmGatesForward(
+    z: number,
+    bias: number,
+    cPrev: number,
+    hPrev: number,
+    cNext: number,
+    hNext: number,
+    tanhC: number,
+    mask: number,
+    B: number,
+    U: number,
+  ): void;
+  lstmGatesBackward(
+    dz: number,
+    gates: number,
+    tanhC: number,
+    cPrev: number,
+    dhCarry: number,
+    dhOut: number,
+    dcCarry: number,
+    mask: number,
+    B: number,
+    U: number,
+  ): void;
+  copyRows(dst: number, dstStride: number, src: number, srcStride: number, R: number, N: number): void;
+  copyRealRows(dst: number, src: number, mask: number, B: number, U: number): void;
+  columnSums(out: number, a: number, R: number, N: number): void;
+  /** Every NovoLSTM variant: readme = inputGate 'readme' (else 'reference'), normAll = layerNorm 'all'. */
+  novoGatesForward(
+    readme: boolean,
+    normAll: boolean,
+    z: number,
+    bias: number,
+    gamma: number,
+    beta: number,
+    gateGamma: number,
+    gateBeta: number,
+    cPrev: number,
+    hPrev: number,
+    cNext: number,
+    hNext: number,
+    tanhC: number,
+    sig: number,
+    xhat: number,
+    rstd: number,
+    gateXhat: number,
+    gateRstd: number,
+    mask: number,
+    B: number,
+    U: number,
+    u: number,
+  ): void;
+  novoGatesBackward(
+    readme: boolean,
+    normAll: boolean,
+    dz: number,
+    gates: number,
+    tanhC: number,
+    cPrev: number,
+    sig: number,
+    xhat: number,
+    rstd: number,
+    gamma: number,
+    beta: number,
+    dgamma: number,
+    dbeta: number,
+    gateXhat: number,
+    gateRstd: number,
+    gateGamma: number,
+    gateBeta: number,
+    dGateGamma: number,
+    dGateBeta: number,
+    work: number,
+    dhCarry: number,
+    dhOut: number,
+    dcCarry: number,
+    mask: number,
+    B: number,
+    U: number,
+    u: number,
+  ): void;
+  gruGatesForward(
+    zx: number,
+    zh: number,
+    biasX: number,
+    biasH: number,
+    hPrev: number,
+    hNext: number,
+    recurrentH: number,
+    mask: number,
+    B: number,
+    U: number,
+  ): void;
+  gruGatesBackward(
+    dzx: number,
+    dzh: number,
+    dhDirect: number,
+    gates: number,
+    recurrentH: number,
+    hPrev: number,
+    dhCarry: number,
+    dhOut: number,
+    mask: number,
+    B: number,
+    U: number,
+  ): void;
+  gruResetBeforeGatesForward(
+    zx: number,
+    zh: number,
+    bias: number,
+    hPrev: number,
+    resetH: number,
+    B: number,
+    U: number,
+  ): void;
+  gruResetBeforeCandidateForward(
+    zx: number,
+    zh: number,
+    bias: number,
+    hPrev: number,
+    hNext: number,
+    mask: number,
+    B: number,
+    U: number,
+  ): void;
+  gruResetBeforeBackward1(
+    dz: number,
+    dhDirect: number,
+    gates: number,
+    hPrev: number,
+    dhCarry: number,
+    dhOut: number,
+    mask: number,
+    B: number,
+    U: number,
+  ): void;
+  gruResetBeforeBackward2(
+    dz: number,
+    dhDirect: number,
+    dResetH: number,
+    gates: number,
+    hPrev: number,
+    B: number,
+    U: number,
+  ): void;
+}

@@ -1,0 +1,106 @@
+/**
+ * Loads the WebAssembly engine, choosing the fastest build this runtime accepts:
+ *   'relaxed'  SIMD128 + relaxed SIMD (needs `--experimental-wasm-relaxed-simd` in Node 20)
+ *   'simd'     plain SIMD128
+ * and null when neither validates, so callers fall back to the reference kernels.
+ *
+ * The .wasm files are built from src/kernels/wasm/ by `npm run build:wasm` into build/, which sits two
+ * levels above this file both in the sources (src/engine/) and in the package (dist/engine/).
+ */
+import { WasmArena } from './arena.js';
+import type { WasmExports } from './exports.js';
+
+export type WasmBuild = 'relaxed' | 'simd';
+
+/** Fastest first. */
+export const WASM_BUILDS: readonly WasmBuild[] = ['relaxed', 'simd'];
+
+export interface LoadOptions {
+  /** 'auto' (default): the fastest build that validates. A named build: that one, or an error. */
+  readonly build?: WasmBuild | 'auto';
+}
+
+/** One instance of the module: its own memory, and the allocator for it. */
+export interface Engine {
+  readonly build: WasmBuild;
+  readonly wasm: WasmExports;
+  readonly arena: WasmArena;
+}
+
+const modules = new Map<WasmBuild, Promise<WebAssembly.Module | null>>();
+
+/** A fresh engine instance, or null when this runtime has no usable build (only with 'auto'). */
+export async function loadEngine(options: LoadOptions = {}): Promise<Engine | null> {
+  const wanted = options.build ?? 'auto';
+  if (wanted !== 'auto' && !WASM_BUILDS.includes(wanted)) {
+    throw new Error(`loadEngine: build must be 'auto', 'relaxed' or 'simd', got ${JSON.stringify(wanted)}`);
+  }
+  for (const build of wanted === 'auto' ? WASM_BUILDS : [wanted]) {
+    const module = await compiled(build);
+    if (module) return instantiate(build, module);
+    if (wanted !== 'auto') {
+      const hint = build === 'relaxed' ? ' (Node 20 needs --experimental-wasm-relaxed-simd)' : '';
+      throw new Error(`loadEngine: this runtime does not accept the '${build}' WebAssembly build${hint}`);
+    }
+  }
+  return null;
+}
+
+/**
+ * Node 20 only: turns on V8's relaxed-SIMD support at run time, for programs started without
+ * `--experimental-wasm-relaxed-simd` (the CLI and the workers call this, so users need no flag). It
+ * changes a process-wide V8 setting, so the library never calls it by itself. Engines loaded before keep
+ * their build. Returns whether the relaxed build now validates; false (and nothing changed) outside Node.
+ */
+export async function enableRelaxedSimdInNode(): Promise<boolean> {
+  if (typeof process === 'undefined' || !process.versions?.node) return false;
+  const v8Module = 'node:v8'; // a variable, so that browser bundlers leave it alone
+  const v8 = (await import(/* @vite-ignore */ v8Module)) as typeof import('node:v8');
+  v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+  // A relaxed build rejected before the flag was set is validated again.
+  const cached = modules.get('relaxed');
+  if (cached && (await cached) === null) modules.delete('relaxed');
+  return (await compiled('relaxed')) !== null;
+}
+
+/** Which builds this runtime accepts, fastest first. */
+export async function availableBuilds(): Promise<WasmBuild[]> {
+  const ok: WasmBuild[] = [];
+  for (const build of WASM_BUILDS) if (await compiled(build)) ok.push(build);
+  return ok;
+}
+
+function compiled(build: WasmBuild): Promise<WebAssembly.Module | null> {
+  let module = modules.get(build);
+  if (!module) {
+    module = wasmBytes(build).then((bytes) =>
+      WebAssembly.validate(bytes) ? WebAssembly.compile(bytes) : null,
+    );
+    modules.set(build, module);
+  }
+  return module;
+}
+
+async function instantiate(build: WasmBuild, module: WebAssembly.Module): Promise<Engine> {
+  const instance = await WebAssembly.instantiate(module, {});
+  const wasm = instance.exports as unknown as WasmExports;
+  return { build, wasm, arena: new WasmArena(wasm.memory, wasm.heapBase()) };
+}
+
+async function wasmBytes(build: WasmBuild): Promise<Uint8Array<ArrayBuffer>> {
+  const url = new URL(`../../build/novolstm-${build}.wasm`, import.meta.url);
+  if (url.protocol === 'file:') {
+    // Node (and other runtimes with a file system): no fetch of file: URLs there. The module name is a
+    // variable so that browser bundlers do not try to resolve a Node built-in they will never load.
+    const fsModule = 'node:fs/promises';
+    const { readFile } = (await import(/* @vite-ignore */ fsModule)) as typeof import('node:fs/promises');
+    try {
+      return new Uint8Array(await readFile(url));
+    } catch (e) {
+      throw new Error(`loadEngine: cannot read ${url.pathname}; run 'npm run build:wasm' first (${e})`);
+    }
+  }
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`loadEngine: fetching ${url} failed: HTTP ${response.status}`);
+  return new Uint8Array(await response.arrayBuffer());
+}

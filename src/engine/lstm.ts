@@ -1,0 +1,434 @@
+/**
+ * The fused LSTM-family sequence in WebAssembly: forward over T steps and backward through time, with the
+ * same contract as the reference driver (`recurrentForward` / `recurrentBackward`), in float32, for
+ *   - the LSTM (`lstmCell`), gate blocks `ifco`;
+ *   - NovoLSTM (`novoLstmCell`), every variant: input gate 'readme' or 'reference', layer norm in the
+ *     input gate or 'all'; blocks `ifcoi'`, plus the norms' gains and shifts.
+ * GRU is rejected (not built yet); the reference kernels run it.
+ *
+ * Sizes: T = time steps, B = batch rows, D = input features, u = units, U = u rounded up to a multiple
+ * of 4 (the vector width), G = blocks·U gate columns (4 LSTM, 5 NovoLSTM), RG = the recurrent kernel's
+ * columns (= G, except 4U for the 'reference' input gate, whose a_i' has no recurrent part).
+ *
+ * Where the work goes:
+ *   forward   z = x·W for all T·B rows (one multiply); per step z_k += h_{k−1}·U with U packed once, then
+ *             the fused gate pass (bias, activations, c and h).
+ *   backward  per step the fused gate pass gives dz_k, then dh_{k−1} = dz_k·Uᵀ with Uᵀ packed once;
+ *             after the loop one multiply each over all T·B rows: [dW; dU] = [x | H]ᵀ·dz (x and the
+ *             previous states side by side in one buffer, so dz is read and packed once), dx = dz·Wᵀ,
+ *             and db = Σ dz.
+ *
+ * Inside WebAssembly memory everything is in processing order k (k = t, or T−1−t with `reverse`), so the
+ * kernels never see the direction; this wrapper reorders x, dh and the outputs. Units are padded to U
+ * with zero weights, which keeps the padded units exactly zero forward and backward.
+ *
+ * A plan is made for fixed sizes and keeps its buffers; `forward` then `backward` can repeat with new
+ * weights (`setWeights`) without allocating.
+ */
+import { ConfigError } from '../errors.js';
+import type { CellKernel, Params } from '../kernels/reference/cell.js';
+import type { SequenceOptions, SequenceUpstream } from '../kernels/reference/recurrence.js';
+import { checkFinite, checkLength, checkParams, checkSizes } from '../kernels/reference/validate.js';
+import type { Engine } from './loader.js';
+import { addGateRow, checkFloat32, copyGateRow, unpadRows } from './padding.js';
+import { maskIn, rowsIn, rowsOut } from './steps.js';
+
+export interface FastSequenceOutput {
+  /** Outputs at their time index, zero at masked steps. [T, B, u] */
+  readonly h: Float32Array;
+  /** [B, u] */
+  readonly hT: Float32Array;
+  /** [B, u] */
+  readonly cT: Float32Array;
+}
+
+export interface FastSequenceGradients {
+  /** [T, B, D] */
+  readonly dx: Float32Array;
+  /** [B, u] */
+  readonly dh0: Float32Array;
+  /** [B, u] */
+  readonly dc0: Float32Array;
+}
+
+/** Addresses of the plan's buffers in WebAssembly memory (bytes), with their shapes. */
+interface Buffers {
+  readonly W: number; // [D, G] kernel, padded
+  readonly bias: number; // [G]
+  readonly packedU: number; // recurrent kernel [U, RG] packed as the B operand of h·U
+  readonly packedUt: number; // its transpose [RG, U] packed as the B operand of dz·Uᵀ
+  readonly xh: number; // [T, B, D+U] processing order: x_k | h_{k−1} (h filled at the end of forward)
+  readonly mask: number; // [T, B] bytes, processing order
+  readonly z: number; // [T, B, G] pre-activations, then gate values (the tape)
+  readonly hs: number; // [T+1, B, U] h before step k at k; final at T
+  readonly cs: number; // [T+1, B, U] same for c
+  readonly tanhC: number; // [T, B, U] tanh(c) after step k
+  readonly dz: number; // [T, B, G] gradient w.r.t. the pre-activations
+  readonly dhOut: number; // [T, B, U] upstream gradient w.r.t. the outputs, processing order
+  readonly dhCarry: number; // [B, U]
+  readonly dcCarry: number; // [B, U]
+  readonly dhNew: number; // [B, U]
+  readonly dWU: number; // [D+U, G] dW rows, then dU rows
+  readonly db: number; // [G]
+  readonly dx: number; // [T, B, D]
+  readonly scratch: number; // gemm scratch
+  // NovoLSTM's input gate only (empty for the LSTM):
+  readonly gamma: number; // [U]
+  readonly beta: number; // [U]
+  readonly sig: number; // [T, B, U] σ(a_i)
+  readonly xhat: number; // [T, B, U] its normalised value
+  readonly rstd: number; // [T, B] 1/σ of the normalisation
+  readonly dgamma: number; // [U]
+  readonly dbeta: number; // [U]
+  // NovoLSTM with layerNorm 'all' only (norms of a_f, a_c, a_o and of c_t for the output, rows f c o cell):
+  readonly gateGamma: number; // [4, U]
+  readonly gateBeta: number; // [4, U]
+  readonly gateXhat: number; // [T, B, 4U] normalised values
+  readonly gateRstd: number; // [T, B, 4]
+  readonly dGateGamma: number; // [4, U]
+  readonly dGateBeta: number; // [4, U]
+  readonly work: number; // [2U] scratch of the NovoLSTM backward gate pass
+}
+
+/** Which fused kernel runs a cell: the LSTM, or NovoLSTM with its input gate and norm placement. */
+interface Variant {
+  readonly novo: boolean;
+  /** inputGate 'readme' (else 'reference'); NovoLSTM only. */
+  readonly readme: boolean;
+  /** layerNorm 'all' (else 'inputGate'); NovoLSTM only. */
+  readonly normAll: boolean;
+}
+
+/** The variant of a cell, read from its weights, or null when no fused kernel runs it yet. */
+function variantOf(cell: CellKernel): Variant | null {
+  const u = cell.units;
+  const names = cell.weights.map((w) => w.name).join(',');
+  const recurrentColumns = cell.weights.find((w) => w.name === 'recurrentKernel')?.shape[1];
+  if (!cell.hasCellState) return null;
+  if (names === 'kernel,recurrentKernel,bias' && cell.projectionWidth === 4 * u) {
+    return { novo: false, readme: false, normAll: false };
+  }
+  if (cell.projectionWidth !== 5 * u) return null;
+  // layerNorm 'all' adds gateGamma, gateBeta. The 'readme' input gate's i' block is recurrent too;
+  // 'reference' has 4u recurrent columns.
+  const inputGateNorm = 'kernel,recurrentKernel,bias,gamma,beta';
+  if (names !== inputGateNorm && names !== `${inputGateNorm},gateGamma,gateBeta`) return null;
+  if (recurrentColumns !== 5 * u && recurrentColumns !== 4 * u) return null;
+  return { novo: true, readme: recurrentColumns === 5 * u, normAll: names !== inputGateNorm };
+}
+
+export class FastLstm {
+  readonly units: number;
+  readonly inputDim: number;
+  /** Units padded to the vector width. */
+  private readonly U: number;
+  private readonly G: number;
+  private readonly variant: Variant;
+  /** Gate blocks: 4 (ifco) or 5 (ifcoi'). */
+  private readonly blocks: number;
+  /** Gate blocks of the recurrent kernel: 4, or 5 for the 'readme' input gate. */
+  private readonly recurrentBlocks: number;
+  private readonly buf: Buffers;
+  private weightsSet = false;
+  /** What the last forward saw, for backward; null before the first forward. */
+  private last: { reverse: boolean; masked: boolean } | null = null;
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly cell: CellKernel,
+    readonly T: number,
+    readonly B: number,
+  ) {
+    const variant = variantOf(cell);
+    if (!variant) {
+      throw new ConfigError(
+        cell.label,
+        'the fused engine has no kernel for this cell yet',
+        'lstmCell or novoLstmCell',
+        cell.weights.map((w) => `${w.name}[${w.shape.join(', ')}]`).join(' '),
+      );
+    }
+    checkSizes(cell.label, { T, B });
+    this.variant = variant;
+    this.blocks = variant.novo ? 5 : 4;
+    this.recurrentBlocks = variant.novo && variant.readme ? 5 : 4;
+    this.units = cell.units;
+    this.inputDim = cell.inputDim;
+    const U = Math.ceil(cell.units / 4) * 4;
+    const G = this.blocks * U;
+    const RG = this.recurrentBlocks * U;
+    const { novo, normAll } = variant;
+    const D = cell.inputDim;
+    this.U = U;
+    this.G = G;
+    const { wasm, arena } = engine;
+    const TB = T * B;
+    const f = (n: number) => arena.allocFloats(n);
+    this.buf = {
+      W: f(D * G),
+      bias: f(G),
+      packedU: f(wasm.packedBFloats(U, RG)),
+      packedUt: f(wasm.packedBFloats(RG, U)),
+      xh: f(TB * (D + U)),
+      mask: arena.allocBytes(TB),
+      z: f(TB * G),
+      hs: f((T + 1) * B * U),
+      cs: f((T + 1) * B * U),
+      tanhC: f(TB * U),
+      dz: f(TB * G),
+      dhOut: f(TB * U),
+      dhCarry: f(B * U),
+      dcCarry: f(B * U),
+      dhNew: f(B * U),
+      dWU: f((D + U) * G),
+      db: f(G),
+      dx: f(TB * D),
+      scratch: f(wasm.gemmScratchFloats(Math.max(G, U, D))),
+      gamma: f(novo ? U : 0),
+      beta: f(novo ? U : 0),
+      sig: f(novo ? TB * U : 0),
+      xhat: f(novo ? TB * U : 0),
+      rstd: f(novo ? TB : 0),
+      dgamma: f(novo ? U : 0),
+      dbeta: f(novo ? U : 0),
+      gateGamma: f(normAll ? 4 * U : 0),
+      gateBeta: f(normAll ? 4 * U : 0),
+      gateXhat: f(normAll ? TB * 4 * U : 0),
+      gateRstd: f(normAll ? TB * 4 : 0),
+      dGateGamma: f(normAll ? 4 * U : 0),
+      dGateBeta: f(normAll ? 4 * U : 0),
+      work: f(novo ? 2 * U : 0),
+    };
+  }
+
+  /** Copies the weights in (padded) and packs the recurrent kernel both ways. */
+  setWeights(p: Params): void {
+    const { cell, U, G, buf, blocks, recurrentBlocks } = this;
+    const { wasm, arena } = this.engine;
+    const u = this.units;
+    const D = this.inputDim;
+    const RG = recurrentBlocks * U;
+    checkParams(cell, p, new Float32Array(0));
+    const W = arena.f32(buf.W, D * G).fill(0);
+    for (let d = 0; d < D; d++) copyGateRow(W, d * G, p.kernel, d * blocks * u, u, U, blocks);
+    copyGateRow(arena.f32(buf.bias, G).fill(0), 0, p.bias, 0, u, U, blocks);
+    if (this.variant.novo) {
+      arena.f32(buf.gamma, U).fill(0).set(p.gamma);
+      arena.f32(buf.beta, U).fill(0).set(p.beta);
+    }
+    if (this.variant.normAll) {
+      copyGateRow(arena.f32(buf.gateGamma, 4 * U).fill(0), 0, p.gateGamma, 0, u, U, 4);
+      copyGateRow(arena.f32(buf.gateBeta, 4 * U).fill(0), 0, p.gateBeta, 0, u, U, 4);
+    }
+    // The raw padded recurrent kernel lives in the gradient buffer just long enough to be packed.
+    const R = arena.f32(buf.dWU, U * RG).fill(0); // [U, RG]
+    for (let r = 0; r < u; r++) {
+      copyGateRow(R, r * RG, p.recurrentKernel, r * recurrentBlocks * u, u, U, recurrentBlocks);
+    }
+    wasm.packB(buf.packedU, buf.dWU, RG, 1, 0, U, RG); // B(k, n) = R[k, n]
+    wasm.packB(buf.packedUt, buf.dWU, 1, RG, 0, RG, U); // B(k, n) = R[n, k]
+    this.weightsSet = true;
+    // A saved forward pass belongs to the old weights: backward must not mix it with the new ones.
+    this.last = null;
+  }
+
+  forward(x: Float32Array, options: Omit<SequenceOptions, 'T' | 'B'> = {}): FastSequenceOutput {
+    const { cell, T, B, U, G, buf } = this;
+    const { wasm, arena } = this.engine;
+    const u = this.units;
+    const D = this.inputDim;
+    const label = cell.label;
+    if (!this.weightsSet) throw new ConfigError(label, 'forward before setWeights', 'setWeights(p)', 'none');
+    checkFloat32(label, 'x', x);
+    checkLength(label, 'x', x, T * B * D, `T·B·inputDim = ${T}·${B}·${D}`);
+    checkFinite(label, 'x', x);
+    const reverse = options.reverse ?? false;
+    const mask = options.mask ?? null;
+    if (mask) checkLength(label, 'mask', mask, T * B, `T·B = ${T}·${B}`);
+
+    const XH = D + U; // row stride of xh
+    rowsIn(arena.f32(buf.xh, T * B * XH), x, T, B, D, XH, reverse);
+    if (mask) maskIn(arena.u8(buf.mask, T * B), mask, T, B, reverse);
+    for (const [name, state, ptr] of [
+      ['h0', options.h0, buf.hs],
+      ['c0', options.c0, buf.cs],
+    ] as const) {
+      const dst = arena.f32(ptr, B * U).fill(0);
+      if (!state) continue;
+      checkFloat32(label, name, state);
+      checkLength(label, name, state, B * u, `B·units = ${B}·${u}`);
+      checkFinite(label, name, state);
+      for (let b = 0; b < B; b++) dst.set(state.subarray(b * u, (b + 1) * u), b * U);
+    }
+
+    wasm.gemm(buf.z, G, buf.xh, XH, 1, buf.W, G, 1, T * B, D, G, false, buf.scratch);
+    const stateBytes = 4 * B * U;
+    for (let k = 0; k < T; k++) {
+      const zk = buf.z + 4 * k * B * G;
+      const hPrev = buf.hs + k * stateBytes;
+      const cPrev = buf.cs + k * stateBytes;
+      // Only the first RG columns of z have a recurrent part.
+      wasm.gemmPacked(zk, G, hPrev, U, 1, buf.packedU, B, U, this.recurrentBlocks * U, true, buf.scratch);
+      const maskK = mask ? buf.mask + k * B : 0;
+      const [cNext, hNext, tanhC] = [cPrev + stateBytes, hPrev + stateBytes, buf.tanhC + k * stateBytes];
+      if (!this.variant.novo) {
+        wasm.lstmGatesForward(zk, buf.bias, cPrev, hPrev, cNext, hNext, tanhC, maskK, B, U);
+      } else {
+        wasm.novoGatesForward(
+          this.variant.readme,
+          this.variant.normAll,
+          zk,
+          buf.bias,
+          buf.gamma,
+          buf.beta,
+          buf.gateGamma,
+          buf.gateBeta,
+          cPrev,
+          hPrev,
+          cNext,
+          hNext,
+          tanhC,
+          buf.sig + k * stateBytes,
+          buf.xhat + k * stateBytes,
+          buf.rstd + 4 * k * B,
+          buf.gateXhat + 4 * k * stateBytes,
+          buf.gateRstd + 16 * k * B,
+          maskK,
+          B,
+          U,
+          u,
+        );
+      }
+    }
+    // The states before each step next to the inputs, for the weight gradient's one multiply.
+    wasm.copyRows(buf.xh + 4 * D, XH, buf.hs, U, T * B, U);
+    this.last = { reverse, masked: mask !== null };
+
+    const hs = arena.f32(buf.hs, (T + 1) * B * U);
+    const h = new Float32Array(T * B * u); // padding steps' outputs stay zero
+    rowsOut(h, hs, B * U, T, B, u, U, reverse, mask);
+    return {
+      h,
+      hT: unpadRows(hs, T * B * U, B, u, U),
+      cT: unpadRows(arena.f32(buf.cs, (T + 1) * B * U), T * B * U, B, u, U),
+    };
+  }
+
+  /** Adds the weight gradients into g (float32, the cell's shapes); returns dx, dh0, dc0. */
+  backward(g: Params, upstream: SequenceUpstream): FastSequenceGradients {
+    const { cell, T, B, U, G, buf, blocks } = this;
+    const { wasm, arena } = this.engine;
+    const u = this.units;
+    const D = this.inputDim;
+    const label = cell.label;
+    const last = this.last;
+    const { novo, normAll } = this.variant;
+    const RG = this.recurrentBlocks * U;
+    if (!last) throw new ConfigError(label, 'backward before forward', 'forward(x) first', 'none');
+    checkParams(cell, g, new Float32Array(0), 'gradient');
+    const stateSize = B * U;
+
+    let dhOutPtr = 0;
+    if (upstream.dh) {
+      checkLength(label, 'upstream dh', upstream.dh, T * B * u, 'T·B·units');
+      rowsIn(arena.f32(buf.dhOut, T * stateSize).fill(0), upstream.dh, T, B, u, U, last.reverse);
+      dhOutPtr = buf.dhOut;
+    }
+    for (const [name, state, ptr] of [
+      ['upstream dhT', upstream.dhT, buf.dhCarry],
+      ['upstream dcT', upstream.dcT, buf.dcCarry],
+    ] as const) {
+      const dst = arena.f32(ptr, stateSize).fill(0);
+      if (!state) continue;
+      checkLength(label, name, state, B * u, 'B·units');
+      for (let b = 0; b < B; b++) dst.set(state.subarray(b * u, (b + 1) * u), b * U);
+    }
+
+    const stateBytes = 4 * stateSize;
+    if (novo) {
+      arena.f32(buf.dgamma, U).fill(0);
+      arena.f32(buf.dbeta, U).fill(0);
+    }
+    if (normAll) {
+      arena.f32(buf.dGateGamma, 4 * U).fill(0);
+      arena.f32(buf.dGateBeta, 4 * U).fill(0);
+    }
+    for (let k = T - 1; k >= 0; k--) {
+      const maskK = last.masked ? buf.mask + k * B : 0;
+      const dzk = buf.dz + 4 * k * B * G;
+      const gates = buf.z + 4 * k * B * G;
+      const [tanhC, cPrev] = [buf.tanhC + k * stateBytes, buf.cs + k * stateBytes];
+      const dhOut = dhOutPtr ? dhOutPtr + k * stateBytes : 0;
+      if (!novo) {
+        wasm.lstmGatesBackward(dzk, gates, tanhC, cPrev, buf.dhCarry, dhOut, buf.dcCarry, maskK, B, U);
+      } else {
+        wasm.novoGatesBackward(
+          this.variant.readme,
+          normAll,
+          dzk,
+          gates,
+          tanhC,
+          cPrev,
+          buf.sig + k * stateBytes,
+          buf.xhat + k * stateBytes,
+          buf.rstd + 4 * k * B,
+          buf.gamma,
+          buf.beta,
+          buf.dgamma,
+          buf.dbeta,
+          buf.gateXhat + 4 * k * stateBytes,
+          buf.gateRstd + 16 * k * B,
+          buf.gateGamma,
+          buf.gateBeta,
+          buf.dGateGamma,
+          buf.dGateBeta,
+          buf.work,
+          buf.dhCarry,
+          dhOut,
+          buf.dcCarry,
+          maskK,
+          B,
+          U,
+          u,
+        );
+      }
+      // dh_{k−1} = dz_k[:, :RG]·Uᵀ; padded rows keep their carried gradient.
+      if (maskK) {
+        wasm.gemmPacked(buf.dhNew, U, dzk, G, 1, buf.packedUt, B, RG, U, false, buf.scratch);
+        wasm.copyRealRows(buf.dhCarry, buf.dhNew, maskK, B, U);
+      } else {
+        wasm.gemmPacked(buf.dhCarry, U, dzk, G, 1, buf.packedUt, B, RG, U, false, buf.scratch);
+      }
+    }
+
+    // One multiply each over all T·B rows. A(m, k) = xh[k, m] is xh read transposed: strides (1, D+U).
+    const TB = T * B;
+    const XH = D + U;
+    wasm.gemm(buf.dWU, G, buf.xh, 1, XH, buf.dz, G, 1, XH, TB, G, false, buf.scratch);
+    wasm.columnSums(buf.db, buf.dz, TB, G);
+    wasm.gemm(buf.dx, D, buf.dz, G, 1, buf.W, 1, G, TB, G, D, false, buf.scratch);
+
+    const dWU = arena.f32(buf.dWU, XH * G);
+    for (let d = 0; d < D; d++) addGateRow(g.kernel, d * blocks * u, dWU, d * G, u, U, blocks);
+    // dU is the first RG columns of its rows (for 'reference', Hᵀ·dz_i' was computed and is not needed).
+    const rb = this.recurrentBlocks;
+    for (let r = 0; r < u; r++) addGateRow(g.recurrentKernel, r * rb * u, dWU, (D + r) * G, u, U, rb);
+    addGateRow(g.bias, 0, arena.f32(buf.db, G), 0, u, U, blocks);
+    if (novo) {
+      addGateRow(g.gamma, 0, arena.f32(buf.dgamma, U), 0, u, U, 1);
+      addGateRow(g.beta, 0, arena.f32(buf.dbeta, U), 0, u, U, 1);
+    }
+    if (normAll) {
+      addGateRow(g.gateGamma, 0, arena.f32(buf.dGateGamma, 4 * U), 0, u, U, 4);
+      addGateRow(g.gateBeta, 0, arena.f32(buf.dGateBeta, 4 * U), 0, u, U, 4);
+    }
+
+    const dx = new Float32Array(TB * D);
+    rowsOut(dx, arena.f32(buf.dx, TB * D), 0, T, B, D, D, last.reverse, null);
+    return {
+      dx,
+      dh0: unpadRows(arena.f32(buf.dhCarry, stateSize), 0, B, u, U),
+      dc0: unpadRows(arena.f32(buf.dcCarry, stateSize), 0, B, u, U),
+    };
+  }
+}

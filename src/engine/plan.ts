@@ -1,0 +1,92 @@
+/**
+ * One recurrent layer's sequence computation for fixed sizes, whichever way it runs: fused in WebAssembly
+ * (FastLstm, FastGru) when an engine loaded, else the plain reference kernels — the fallback where
+ * WebAssembly SIMD is missing. Callers (the layers) hold a RecurrentPlan and need not know which.
+ */
+import { ConfigError } from '../errors.js';
+import type { CellKernel, Params } from '../kernels/reference/cell.js';
+import {
+  recurrentBackward,
+  recurrentForward,
+  type SavedSequence,
+  type SequenceOptions,
+  type SequenceUpstream,
+} from '../kernels/reference/recurrence.js';
+import { FastGru } from './gru.js';
+import type { Engine } from './loader.js';
+import { FastLstm } from './lstm.js';
+
+export interface PlanOutput {
+  /** [T, B, u], zero at masked steps */
+  readonly h: Float32Array;
+  /** [B, u] */
+  readonly hT: Float32Array;
+  /** [B, u]; null for GRU */
+  readonly cT: Float32Array | null;
+}
+
+export interface PlanGradients {
+  /** [T, B, D] */
+  readonly dx: Float32Array;
+  /** [B, u] */
+  readonly dh0: Float32Array;
+  /** [B, u]; null for GRU */
+  readonly dc0: Float32Array | null;
+}
+
+export interface RecurrentPlan {
+  /** 'relaxed' or 'simd' (the WebAssembly build), or 'reference'. */
+  readonly runsOn: string;
+  setWeights(p: Params): void;
+  forward(x: Float32Array, options?: Omit<SequenceOptions, 'T' | 'B'>): PlanOutput;
+  /** Adds the weight gradients into g. */
+  backward(g: Params, upstream: SequenceUpstream): PlanGradients;
+}
+
+/** A plan for `cell` over T steps of B rows: on `engine` when given, else on the reference kernels. */
+export function recurrentPlan(engine: Engine | null, cell: CellKernel, T: number, B: number): RecurrentPlan {
+  if (!engine) return referencePlan(cell, T, B);
+  if (!cell.hasCellState) {
+    const gru = new FastGru(engine, cell, T, B);
+    return {
+      runsOn: engine.build,
+      setWeights: (p) => gru.setWeights(p),
+      forward: (x, options = {}) => ({ ...gru.forward(x, options), cT: null }),
+      backward: (g, upstream) => ({ ...gru.backward(g, upstream), dc0: null }),
+    };
+  }
+  const lstm = new FastLstm(engine, cell, T, B);
+  return {
+    runsOn: engine.build,
+    setWeights: (p) => lstm.setWeights(p),
+    forward: (x, options = {}) => lstm.forward(x, options),
+    backward: (g, upstream) => lstm.backward(g, upstream),
+  };
+}
+
+/** The reference driver behind the plan interface (float32 in, float32 out). */
+function referencePlan(cell: CellKernel, T: number, B: number): RecurrentPlan {
+  let weights: Params | null = null;
+  let saved: SavedSequence | null = null;
+  const f32 = (a: ArrayLike<number> | null) => (a ? Float32Array.from(a) : null);
+  return {
+    runsOn: 'reference',
+    setWeights(p) {
+      weights = p;
+      saved = null;
+    },
+    forward(x, options = {}) {
+      if (!weights) throw new ConfigError(cell.label, 'forward before setWeights', 'setWeights(p)', 'none');
+      const out = recurrentForward(cell, weights, x, { ...options, T, B });
+      saved = out.saved;
+      return { h: f32(out.h)!, hT: f32(out.hT)!, cT: f32(out.cT) };
+    },
+    backward(g, upstream) {
+      if (!saved || !weights) {
+        throw new ConfigError(cell.label, 'backward before forward', 'forward(x) first', 'none');
+      }
+      const grad = recurrentBackward(g, saved, weights, upstream);
+      return { dx: f32(grad.dx)!, dh0: f32(grad.dh0)!, dc0: f32(grad.dc0) };
+    },
+  };
+}

@@ -1,0 +1,309 @@
+/**
+ * Matrix multiply C (+)= A·B in float32 with a 4×8 register tile, both operands packed per block.
+ *
+ * Sizes: M rows of A and C, K inner dimension, N columns of B and C.
+ * Any operand may be a transpose: A is read as A(m, k) = a[m·aRow + k·aCol], B as
+ * B(k, n) = b[k·bRow + n·bCol] (strides in floats). Packing absorbs the strides, so the micro-kernel sees
+ * one layout only:
+ *   packed A block: ⌈mc/4⌉ panels of [kc, 4] (k-major, four rows side by side; rows past M are zero)
+ *   packed B block: ⌈N/8⌉  panels of [kc, 8] (k-major, eight columns side by side; columns past N zero)
+ * Blocking (WASM-NOTES: K blocked at 512 kept 38–52 GFLOP/s): per K block of KC, B is packed once
+ * (KC·8 floats = 16 KB per panel, stays in L1 across the row tiles), A per MC rows (MC·KC floats =
+ * 128 KB, stays in L2 across the column panels).
+ *
+ * Pointers are byte addresses into this module's memory; C has row stride ldc (floats, unit columns).
+ */
+import { madd } from './simd';
+
+/** Register tile: MR rows × NR columns of C, in 8 vector accumulators (V8 has 16 vector registers). */
+export const MR: i32 = 4;
+export const NR: i32 = 8;
+/** Inner-dimension block. */
+export const KC: i32 = 512;
+/** Row block of A. */
+export const MC: i32 = 64;
+
+/** Floats of scratch `gemm` needs for N columns: packed B block, packed A block, one edge tile. */
+export function gemmScratchFloats(N: i32): i32 {
+  return KC * panels(N) * NR + MC * KC + MR * NR;
+}
+
+/** Floats of a B operand packed once with `packB` (K × N, padded to whole panels). */
+export function packedBFloats(K: i32, N: i32): i32 {
+  return K * panels(N) * NR;
+}
+
+// @ts-ignore: decorator
+@inline
+function panels(N: i32): i32 {
+  return (N + NR - 1) / NR;
+}
+
+/**
+ * Packs rows [k0, k0 + kc) of B (K × N, strides bRow, bCol) into ⌈N/8⌉ panels of [kc, 8] at dst.
+ * Exported for operands multiplied many times (the recurrent weights): pack once with k0 = 0, kc = K.
+ */
+export function packB(dst: usize, b: usize, bRow: i32, bCol: i32, k0: i32, kc: i32, N: i32): void {
+  const np = panels(N);
+  for (let j = 0; j < np; j++) {
+    const n0 = j * NR;
+    let out = dst + (<usize>(j * kc * NR) << 2);
+    if (bCol == 1 && n0 + NR <= N) {
+      // Full panel of a row-major B: two vector copies per row.
+      let src = b + (<usize>(k0 * bRow + n0) << 2);
+      const rowBytes = <usize>bRow << 2;
+      for (let k = 0; k < kc; k++) {
+        v128.store(out, v128.load(src));
+        v128.store(out, v128.load(src, 16), 16);
+        src += rowBytes;
+        out += NR << 2;
+      }
+    } else {
+      for (let k = 0; k < kc; k++) {
+        for (let c = 0; c < NR; c++) {
+          const n = n0 + c;
+          const v: f32 = n < N ? load<f32>(b + (<usize>((k0 + k) * bRow + n * bCol) << 2)) : 0;
+          store<f32>(out + (<usize>c << 2), v);
+        }
+        out += NR << 2;
+      }
+    }
+  }
+}
+
+/** Packs rows [m0, m0 + mc) × columns [k0, k0 + kc) of A into ⌈mc/4⌉ panels of [kc, 4] at dst. */
+function packA(dst: usize, a: usize, aRow: i32, aCol: i32, m0: i32, mc: i32, k0: i32, kc: i32, M: i32): void {
+  const np = (mc + MR - 1) / MR;
+  for (let i = 0; i < np; i++) {
+    const r0 = m0 + i * MR;
+    let out = dst + (<usize>(i * kc * MR) << 2);
+    if (aRow == 1 && r0 + MR <= M) {
+      // A is a transpose (A(m, k) = a[k·aCol + m]): its four rows at one k are contiguous.
+      let src = a + (<usize>(k0 * aCol + r0) << 2);
+      const step = <usize>aCol << 2;
+      for (let k = 0; k < kc; k++) {
+        v128.store(out, v128.load(src));
+        src += step;
+        out += MR << 2;
+      }
+    } else if (aCol == 1 && r0 + MR <= M) {
+      // Row-major A: four k at a time from each of the four rows, transposed 4×4 in registers.
+      const rowBytes = <usize>aRow << 2;
+      let p0 = a + (<usize>(r0 * aRow + k0) << 2);
+      let k = 0;
+      for (; k + 4 <= kc; k += 4) {
+        const x0 = v128.load(p0);
+        const x1 = v128.load(p0 + rowBytes);
+        const x2 = v128.load(p0 + 2 * rowBytes);
+        const x3 = v128.load(p0 + 3 * rowBytes);
+        const t0 = v128.shuffle<f32>(x0, x1, 0, 4, 1, 5); // r0k0 r1k0 r0k1 r1k1
+        const t1 = v128.shuffle<f32>(x0, x1, 2, 6, 3, 7); // r0k2 r1k2 r0k3 r1k3
+        const t2 = v128.shuffle<f32>(x2, x3, 0, 4, 1, 5);
+        const t3 = v128.shuffle<f32>(x2, x3, 2, 6, 3, 7);
+        v128.store(out, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
+        v128.store(out, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7), 16);
+        v128.store(out, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5), 32);
+        v128.store(out, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7), 48);
+        p0 += 16;
+        out += 4 * MR << 2;
+      }
+      for (; k < kc; k++) {
+        for (let r = 0; r < MR; r++) store<f32>(out + (<usize>r << 2), load<f32>(p0 + <usize>r * rowBytes));
+        p0 += 4;
+        out += MR << 2;
+      }
+    } else {
+      for (let k = 0; k < kc; k++) {
+        for (let r = 0; r < MR; r++) {
+          const m = r0 + r;
+          const v: f32 = m < M ? load<f32>(a + (<usize>(m * aRow + (k0 + k) * aCol) << 2)) : 0;
+          store<f32>(out + (<usize>r << 2), v);
+        }
+        out += MR << 2;
+      }
+    }
+  }
+}
+
+/**
+ * The 4×8 micro-kernel: C tile (+)= A panel · B panel over kc ≥ 1 steps. ldc in bytes.
+ * `addToC` false starts from zero (C = A·B), true adds to C.
+ */
+// @ts-ignore: decorator
+@inline
+function micro(pa: usize, pb: usize, kc: i32, c: usize, ldc: usize, addToC: bool): void {
+  let c00 = f32x4.splat(0);
+  let c01 = c00;
+  let c10 = c00;
+  let c11 = c00;
+  let c20 = c00;
+  let c21 = c00;
+  let c30 = c00;
+  let c31 = c00;
+  if (addToC) {
+    c00 = v128.load(c);
+    c01 = v128.load(c, 16);
+    c10 = v128.load(c + ldc);
+    c11 = v128.load(c + ldc, 16);
+    c20 = v128.load(c + 2 * ldc);
+    c21 = v128.load(c + 2 * ldc, 16);
+    c30 = v128.load(c + 3 * ldc);
+    c31 = v128.load(c + 3 * ldc, 16);
+  }
+  let k = kc;
+  // Bottom-tested: V8 kept a top-tested loop's bound in memory (WASM-NOTES, 9%).
+  do {
+    const b0 = v128.load(pb);
+    const b1 = v128.load(pb, 16);
+    let a = v128.load32_splat(pa);
+    c00 = madd(a, b0, c00);
+    c01 = madd(a, b1, c01);
+    a = v128.load32_splat(pa, 4);
+    c10 = madd(a, b0, c10);
+    c11 = madd(a, b1, c11);
+    a = v128.load32_splat(pa, 8);
+    c20 = madd(a, b0, c20);
+    c21 = madd(a, b1, c21);
+    a = v128.load32_splat(pa, 12);
+    c30 = madd(a, b0, c30);
+    c31 = madd(a, b1, c31);
+    pa += MR << 2;
+    pb += NR << 2;
+  } while (--k);
+  v128.store(c, c00);
+  v128.store(c, c01, 16);
+  v128.store(c + ldc, c10);
+  v128.store(c + ldc, c11, 16);
+  v128.store(c + 2 * ldc, c20);
+  v128.store(c + 2 * ldc, c21, 16);
+  v128.store(c + 3 * ldc, c30);
+  v128.store(c + 3 * ldc, c31, 16);
+}
+
+/**
+ * A tile at the bottom or right edge (rows < 4 or columns < 8): runs the micro-kernel on a full 4×8
+ * scratch tile and copies the valid part to or from C.
+ */
+function edgeTile(pa: usize, pb: usize, kc: i32, c: usize, ldc: i32, rows: i32, cols: i32, addToC: bool, tile: usize): void {
+  for (let r = 0; r < MR; r++) {
+    for (let q = 0; q < NR; q++) {
+      const v: f32 = addToC && r < rows && q < cols ? load<f32>(c + (<usize>(r * ldc + q) << 2)) : 0;
+      store<f32>(tile + (<usize>(r * NR + q) << 2), v);
+    }
+  }
+  micro(pa, pb, kc, tile, NR << 2, true);
+  for (let r = 0; r < rows; r++) {
+    for (let q = 0; q < cols; q++) {
+      store<f32>(c + (<usize>(r * ldc + q) << 2), load<f32>(tile + (<usize>(r * NR + q) << 2)));
+    }
+  }
+}
+
+/**
+ * C (+)= A·B for one K block [k0, k0 + kc) with B already packed (panel j at packedB + j·panelStride
+ * floats, rows of the block starting at the panel's row k0 − bRow0).
+ */
+function multiplyBlock(
+  c: usize,
+  ldc: i32,
+  a: usize,
+  aRow: i32,
+  aCol: i32,
+  packedB: usize,
+  panelStride: i32,
+  k0: i32,
+  kc: i32,
+  M: i32,
+  N: i32,
+  addToC: bool,
+  packedA: usize,
+  tile: usize,
+): void {
+  const np = panels(N);
+  const ldcBytes = <usize>ldc << 2;
+  for (let m0 = 0; m0 < M; m0 += MC) {
+    const mc = min(MC, M - m0);
+    packA(packedA, a, aRow, aCol, m0, mc, k0, kc, M);
+    const tiles = (mc + MR - 1) / MR;
+    for (let j = 0; j < np; j++) {
+      const n0 = j * NR;
+      const cols = min(NR, N - n0);
+      const pb = packedB + (<usize>(j * panelStride) << 2);
+      for (let i = 0; i < tiles; i++) {
+        const r0 = m0 + i * MR;
+        const rows = min(MR, M - r0);
+        const pa = packedA + (<usize>(i * kc * MR) << 2);
+        const ct = c + (<usize>(r0 * ldc + n0) << 2);
+        if (rows == MR && cols == NR) {
+          if (addToC) micro(pa, pb, kc, ct, ldcBytes, true);
+          else micro(pa, pb, kc, ct, ldcBytes, false);
+        } else {
+          edgeTile(pa, pb, kc, ct, ldc, rows, cols, addToC, tile);
+        }
+      }
+    }
+  }
+}
+
+/** C = 0 (when not accumulating) for K = 0, where there is no block to run. */
+function clearIfEmpty(c: usize, ldc: i32, M: i32, N: i32, accumulate: bool): void {
+  if (accumulate) return;
+  for (let m = 0; m < M; m++) memory.fill(c + (<usize>(m * ldc) << 2), 0, <usize>N << 2);
+}
+
+/**
+ * C[M, N] (+)= A[M, K] · B[K, N], packing B per K block. scratch: gemmScratchFloats(N) floats,
+ * 16-byte aligned.
+ */
+export function gemm(
+  c: usize,
+  ldc: i32,
+  a: usize,
+  aRow: i32,
+  aCol: i32,
+  b: usize,
+  bRow: i32,
+  bCol: i32,
+  M: i32,
+  K: i32,
+  N: i32,
+  accumulate: bool,
+  scratch: usize,
+): void {
+  if (K == 0) return clearIfEmpty(c, ldc, M, N, accumulate);
+  const packedB = scratch;
+  const packedA = packedB + (<usize>(KC * panels(N) * NR) << 2);
+  const tile = packedA + (<usize>(MC * KC) << 2);
+  for (let k0 = 0; k0 < K; k0 += KC) {
+    const kc = min(KC, K - k0);
+    packB(packedB, b, bRow, bCol, k0, kc, N);
+    multiplyBlock(c, ldc, a, aRow, aCol, packedB, kc * NR, k0, kc, M, N, accumulate || k0 > 0, packedA, tile);
+  }
+}
+
+/**
+ * C[M, N] (+)= A[M, K] · B[K, N] with B packed once by packB(dst, b, bRow, bCol, 0, K, N).
+ * scratch: gemmScratchFloats(N) floats (only its A part and tile are used).
+ */
+export function gemmPacked(
+  c: usize,
+  ldc: i32,
+  a: usize,
+  aRow: i32,
+  aCol: i32,
+  packedB: usize,
+  M: i32,
+  K: i32,
+  N: i32,
+  accumulate: bool,
+  scratch: usize,
+): void {
+  if (K == 0) return clearIfEmpty(c, ldc, M, N, accumulate);
+  const packedA = scratch + (<usize>(KC * panels(N) * NR) << 2);
+  const tile = packedA + (<usize>(MC * KC) << 2);
+  for (let k0 = 0; k0 < K; k0 += KC) {
+    const kc = min(KC, K - k0);
+    const block = packedB + (<usize>(k0 * NR) << 2);
+    multiplyBlock(c, ldc, a, aRow, aCol, block, K * NR, k0, kc, M, N, accumulate || k0 > 0, packedA, tile);
+  }
+}

@@ -1,0 +1,21 @@
+/**
+ * The WebAssembly engine's entry: everything the JavaScript side (src/engine/) calls.
+ * Memory is managed from JavaScript: it lays out buffers above heapBase() and grows the memory itself.
+ */
+export { gemm, gemmPacked, packB, gemmScratchFloats, packedBFloats } from './gemm';
+export { lstmGatesForward, lstmGatesBackward } from './lstm';
+export { copyRows, copyRealRows, columnSums } from './rows';
+export {
+  gruGatesForward,
+  gruGatesBackward,
+  gruResetBeforeGatesForward,
+  gruResetBeforeCandidateForward,
+  gruResetBeforeBackward1,
+  gruResetBeforeBackward2,
+} from './gru';
+export { novoGatesForward, novoGatesBackward } from './novolstm';
+
+/** First free byte after static data; JavaScript allocates from here. */
+export function heapBase(): usize {
+  return __heap_base;
+}

@@ -1,0 +1,125 @@
+/**
+ * The LSTM's per-step gate math, forward and backward, fused into one pass over a step's rows.
+ * The multiplies around it (x·W for all steps, h·U per step, the weight gradients) are `gemm` calls
+ * made by the JavaScript driver (src/engine/lstm.ts).
+ *
+ * Sizes: B = batch rows, U = units padded to a multiple of 4 (the driver pads weights with zeros, which
+ * keeps the padded units exactly 0 forward and backward). Gate blocks of U columns in the order `ifco`.
+ *
+ *   i = σ(a_i),  f = σ(a_f),  g = tanh(a_c),  o = σ(a_o)
+ *   c_t = f ⊙ c_{t−1} + i ⊙ g,   h_t = o ⊙ tanh(c_t)
+ *
+ * Masks: mask is 0 (no mask) or a pointer to B bytes, 1 = real step, 0 = padding. A padded row carries its
+ * state unchanged (Keras semantics) and gets zero gradient.
+ */
+import { sigmoidv, tanhv } from './simd';
+
+/**
+ * One forward step. z [B, 4U]: pre-activations without bias on entry (x_t·W + h_{t−1}·U), the gate
+ * values i f g o on return — the tape backward reads. bias [4U]. cPrev, hPrev [B, U] in;
+ * cNext, hNext, tanhC [B, U] out (tanhC = tanh(c_t), saved so backward needs no exp).
+ */
+export function lstmGatesForward(
+  z: usize,
+  bias: usize,
+  cPrev: usize,
+  hPrev: usize,
+  cNext: usize,
+  hNext: usize,
+  tanhC: usize,
+  mask: usize,
+  B: i32,
+  U: i32,
+): void {
+  const blockBytes = (<usize>U) << 2; // one gate block of a row
+  for (let b = 0; b < B; b++) {
+    const zr = z + ((<usize>(b * 4 * U)) << 2);
+    const sr = (<usize>(b * U)) << 2; // offset of this row in the [B, U] state buffers
+    for (let j = 0; j < U; j += 4) {
+      const jb = (<usize>j) << 2;
+      const pi = zr + jb;
+      const pf = pi + blockBytes;
+      const pc = pf + blockBytes;
+      const po = pc + blockBytes;
+      const i = sigmoidv(f32x4.add(v128.load(pi), v128.load(bias + jb)));
+      const f = sigmoidv(f32x4.add(v128.load(pf), v128.load(bias + blockBytes + jb)));
+      const g = tanhv(f32x4.add(v128.load(pc), v128.load(bias + 2 * blockBytes + jb)));
+      const o = sigmoidv(f32x4.add(v128.load(po), v128.load(bias + 3 * blockBytes + jb)));
+      const c = f32x4.add(f32x4.mul(f, v128.load(cPrev + sr + jb)), f32x4.mul(i, g));
+      const tc = tanhv(c);
+      v128.store(pi, i);
+      v128.store(pf, f);
+      v128.store(pc, g);
+      v128.store(po, o);
+      v128.store(cNext + sr + jb, c);
+      v128.store(tanhC + sr + jb, tc);
+      v128.store(hNext + sr + jb, f32x4.mul(o, tc));
+    }
+    if (mask != 0 && load<u8>(mask + b) == 0) {
+      // Padding: the state passes through. (The gates computed above are never used: backward gives
+      // this row zero gradient.)
+      memory.copy(hNext + sr, hPrev + sr, (<usize>U) << 2);
+      memory.copy(cNext + sr, cPrev + sr, (<usize>U) << 2);
+    }
+  }
+}
+
+/**
+ * One backward step, up to the recurrent multiply. gates [B, 4U] and tanhC [B, U] from forward,
+ * cPrev [B, U] the cell state before the step. dhCarry [B, U]: gradient w.r.t. h_t from later steps;
+ * dhOut [B, U] (or 0): gradient w.r.t. this step's output; dcCarry [B, U]: gradient w.r.t. c_t on entry,
+ * w.r.t. c_{t−1} on return (unchanged on padded rows). Writes dz [B, 4U], the gradient w.r.t. the
+ * pre-activations (zero on padded rows); the driver then computes dh_{t−1} = dz·Uᵀ.
+ */
+export function lstmGatesBackward(
+  dz: usize,
+  gates: usize,
+  tanhC: usize,
+  cPrev: usize,
+  dhCarry: usize,
+  dhOut: usize,
+  dcCarry: usize,
+  mask: usize,
+  B: i32,
+  U: i32,
+): void {
+  const blockBytes = (<usize>U) << 2;
+  const one = f32x4.splat(1.0);
+  for (let b = 0; b < B; b++) {
+    const zr = (<usize>(b * 4 * U)) << 2;
+    const sr = (<usize>(b * U)) << 2;
+    if (mask != 0 && load<u8>(mask + b) == 0) {
+      memory.fill(dz + zr, 0, 4 * blockBytes);
+      continue;
+    }
+    for (let j = 0; j < U; j += 4) {
+      const jb = (<usize>j) << 2;
+      const pg = gates + zr + jb;
+      const i = v128.load(pg);
+      const f = v128.load(pg + blockBytes);
+      const g = v128.load(pg + 2 * blockBytes);
+      const o = v128.load(pg + 3 * blockBytes);
+      const tc = v128.load(tanhC + sr + jb);
+      let dh = v128.load(dhCarry + sr + jb);
+      if (dhOut != 0) dh = f32x4.add(dh, v128.load(dhOut + sr + jb));
+      // Through h_t = o ⊙ tanh(c_t).
+      const dO = f32x4.mul(dh, tc);
+      const dTanhC = f32x4.mul(dh, o);
+      const dc = f32x4.add(
+        v128.load(dcCarry + sr + jb),
+        f32x4.mul(dTanhC, f32x4.sub(one, f32x4.mul(tc, tc))),
+      );
+      // Through c_t = f ⊙ c_{t−1} + i ⊙ g.
+      const dI = f32x4.mul(dc, g);
+      const dF = f32x4.mul(dc, v128.load(cPrev + sr + jb));
+      const dG = f32x4.mul(dc, i);
+      v128.store(dcCarry + sr + jb, f32x4.mul(dc, f));
+      // Through the activations: σ' = s(1 − s), tanh' = 1 − t².
+      const pd = dz + zr + jb;
+      v128.store(pd, f32x4.mul(dI, f32x4.mul(i, f32x4.sub(one, i))));
+      v128.store(pd + blockBytes, f32x4.mul(dF, f32x4.mul(f, f32x4.sub(one, f))));
+      v128.store(pd + 2 * blockBytes, f32x4.mul(dG, f32x4.sub(one, f32x4.mul(g, g))));
+      v128.store(pd + 3 * blockBytes, f32x4.mul(dO, f32x4.mul(o, f32x4.sub(one, o))));
+    }
+  }
+}

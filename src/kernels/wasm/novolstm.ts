@@ -1,0 +1,527 @@
+/**
+ * NovoLSTM's per-step gate math, every variant, forward and backward: a few passes over each row (the
+ * softmax and the layer norms need row reductions), everything else fused. The multiplies around it are
+ * the same `gemm` calls as the LSTM's (src/engine/lstm.ts).
+ *
+ * Sizes: B = batch rows, u = units, U = u rounded up to a multiple of 4, gate blocks of U columns in the
+ * order `ifcoi'`. The reductions (softmax, mean, variance) run over the u real units only: lanes ≥ u
+ * are masked out, so the zero-padded units stay exactly zero.
+ *
+ *   s = σ(a_i),  p = softmax(a_i') over the units,  LN(q) = γ ⊙ q̂ + β,
+ *   q̂ = (q − mean(q)) · r,  r = 1/√(var(q) + ε)  (population variance, ε = 1e-3)
+ *   inputGate 'readme':     i = LN_i(s) ⊙ p          (q = s)
+ *   inputGate 'reference':  i = LN_i(s ⊙ p)          (q = s ⊙ p; a_i' has no recurrent part: the driver's)
+ *   layerNorm 'inputGate':  f = σ(a_f),  g = tanh(a_c),  o = σ(a_o),  h_t = o ⊙ tanh(c_t)
+ *   layerNorm 'all':        f = σ(LN_f(a_f)),  g = tanh(LN_c(a_c)),  o = σ(LN_o(a_o)),
+ *                           h_t = o ⊙ tanh(LN_cell(c_t))   (the carried c_t stays unnormalised)
+ *   c_t = f ⊙ c_{t−1} + i ⊙ g
+ * The gate norms' gains and shifts are gateGamma, gateBeta [4, U], rows f, c, o, cell.
+ *
+ * Each kernel is written once with the flags `readme` and `normAll`; the exported entry points call
+ * it with constant flags, so @inline gives four specialised copies without the other variants' branches.
+ */
+import { madd, expv, sigmoidv, tanhv } from './simd';
+
+/** Keras' layer-norm ε (LAYER_NORM_EPSILON in the reference). */
+const EPSILON: f32 = 1e-3;
+
+/** All-ones lanes for units j … j+3 that are real (< u), zero lanes for padding. */
+// @ts-ignore: decorator
+@inline
+function realLanes(j: i32, u: i32): v128 {
+  return i32x4.lt_s(i32x4.add(i32x4.splat(j), i32x4(0, 1, 2, 3)), i32x4.splat(u));
+}
+
+// @ts-ignore: decorator
+@inline
+function sumLanes(v: v128): f32 {
+  return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3);
+}
+
+// @ts-ignore: decorator
+@inline
+function maxLanes(v: v128): f32 {
+  return max(max(f32x4.extract_lane(v, 0), f32x4.extract_lane(v, 1)), max(f32x4.extract_lane(v, 2), f32x4.extract_lane(v, 3)));
+}
+
+// Rows of gateGamma / gateBeta / gateXhat blocks / gateRstd for the 'all' variant's four norms.
+const NORM_F = 0;
+const NORM_C = 1;
+const NORM_O = 2;
+const NORM_CELL = 3;
+
+/** 1/√(Σ d² / u + ε) for the sum of squared deviations in `sumD2`. */
+// @ts-ignore: decorator
+@inline
+function rstdOf(sumD2: v128, invU: f32): f32 {
+  return 1.0 / Mathf.sqrt(sumLanes(sumD2) * invU + EPSILON);
+}
+
+/**
+ * One forward step. z [B, 5U]: pre-activations without bias on entry; on return blocks i f c o hold the
+ * gate values i f g o and block i' holds p = softmax(a_i') — the tape. bias [5U], gamma, beta [U].
+ * Saves sig = s, xhat = q̂ [B, U], rstd = r [B]; with normAll also gateXhat [B, 4U] (â_f, â_c, â_o, ĉ)
+ * and gateRstd [B, 4]. tanhC [B, U] = tanh(c_t), or tanh(LN_cell(c_t)). States as in lstmGatesForward.
+ */
+// @ts-ignore: decorator
+@inline
+function gatesForward(
+  readme: bool,
+  normAll: bool,
+  z: usize,
+  bias: usize,
+  gamma: usize,
+  beta: usize,
+  gateGamma: usize,
+  gateBeta: usize,
+  cPrev: usize,
+  hPrev: usize,
+  cNext: usize,
+  hNext: usize,
+  tanhC: usize,
+  sig: usize,
+  xhat: usize,
+  rstd: usize,
+  gateXhat: usize,
+  gateRstd: usize,
+  mask: usize,
+  B: i32,
+  U: i32,
+  u: i32,
+): void {
+  const blockBytes = <usize>U << 2;
+  const invU: f32 = 1.0 / <f32>u;
+  for (let b = 0; b < B; b++) {
+    const zr = z + (<usize>(b * 5 * U) << 2);
+    const sr = <usize>(b * U) << 2;
+    const gx = gateXhat + (<usize>(b * 4 * U) << 2); // this row's [4U] of gateXhat
+    const gr = gateRstd + (<usize>(b * 4) << 2); // this row's [4] of gateRstd
+    // Pass 1: s = σ(a_i) (saved), Σ s, max a_i' (kept in block i' with its bias added); with normAll
+    // the biased a_f, a_c, a_o (kept in their blocks) and their sums.
+    let sumS = f32x4.splat(0);
+    let maxA = f32x4.splat(-Infinity);
+    let sumF = f32x4.splat(0);
+    let sumC = f32x4.splat(0);
+    let sumO = f32x4.splat(0);
+    for (let j = 0; j < U; j += 4) {
+      const jb = <usize>j << 2;
+      const real = realLanes(j, u);
+      const s = v128.and(sigmoidv(f32x4.add(v128.load(zr + jb), v128.load(bias + jb))), real);
+      v128.store(sig + sr + jb, s);
+      sumS = f32x4.add(sumS, s);
+      const pa = zr + 4 * blockBytes + jb;
+      const a = f32x4.add(v128.load(pa), v128.load(bias + 4 * blockBytes + jb));
+      v128.store(pa, a);
+      maxA = f32x4.pmax(maxA, v128.bitselect(a, f32x4.splat(-Infinity), real));
+      if (normAll) {
+        // Padded units have zero weights and bias, so their a is 0 and adds nothing to the sums.
+        const af = f32x4.add(v128.load(zr + blockBytes + jb), v128.load(bias + blockBytes + jb));
+        const ac = f32x4.add(v128.load(zr + 2 * blockBytes + jb), v128.load(bias + 2 * blockBytes + jb));
+        const ao = f32x4.add(v128.load(zr + 3 * blockBytes + jb), v128.load(bias + 3 * blockBytes + jb));
+        v128.store(zr + blockBytes + jb, af);
+        v128.store(zr + 2 * blockBytes + jb, ac);
+        v128.store(zr + 3 * blockBytes + jb, ao);
+        sumF = f32x4.add(sumF, af);
+        sumC = f32x4.add(sumC, ac);
+        sumO = f32x4.add(sumO, ao);
+      }
+    }
+    const maxV = f32x4.splat(maxLanes(maxA));
+    const meanF = f32x4.splat(sumLanes(sumF) * invU);
+    const meanC = f32x4.splat(sumLanes(sumC) * invU);
+    const meanO = f32x4.splat(sumLanes(sumO) * invU);
+    // Pass 2: e = exp(a_i' − max) (into block i'), Σ e; with normAll the gate norms' variances.
+    let sumE = f32x4.splat(0);
+    let d2F = f32x4.splat(0);
+    let d2C = f32x4.splat(0);
+    let d2O = f32x4.splat(0);
+    for (let j = 0; j < U; j += 4) {
+      const jb = <usize>j << 2;
+      const real = realLanes(j, u);
+      const pa = zr + 4 * blockBytes + jb;
+      const e = v128.and(expv(f32x4.sub(v128.load(pa), maxV)), real);
+      v128.store(pa, e);
+      sumE = f32x4.add(sumE, e);
+      if (normAll) {
+        const df = v128.and(f32x4.sub(v128.load(zr + blockBytes + jb), meanF), real);
+        const dc = v128.and(f32x4.sub(v128.load(zr + 2 * blockBytes + jb), meanC), real);
+        const dO = v128.and(f32x4.sub(v128.load(zr + 3 * blockBytes + jb), meanO), real);
+        d2F = madd(df, df, d2F);
+        d2C = madd(dc, dc, d2C);
+        d2O = madd(dO, dO, d2O);
+      }
+    }
+    const invSum = f32x4.splat(1.0 / sumLanes(sumE));
+    let rF = f32x4.splat(0);
+    let rC = f32x4.splat(0);
+    let rO = f32x4.splat(0);
+    if (normAll) {
+      const f = rstdOf(d2F, invU);
+      const c = rstdOf(d2C, invU);
+      const o = rstdOf(d2O, invU);
+      store<f32>(gr, f, NORM_F << 2);
+      store<f32>(gr, c, NORM_C << 2);
+      store<f32>(gr, o, NORM_O << 2);
+      rF = f32x4.splat(f);
+      rC = f32x4.splat(c);
+      rO = f32x4.splat(o);
+    }
+    // The input gate norm's input q: s ('readme'), or s ⊙ p ('reference', parked in xhat until pass 4).
+    let mean = f32x4.splat(sumLanes(sumS) * invU);
+    const q = readme ? sig : xhat;
+    if (!readme) {
+      let sumQ = f32x4.splat(0);
+      for (let j = 0; j < U; j += 4) {
+        const jb = <usize>j << 2;
+        const p = f32x4.mul(v128.load(zr + 4 * blockBytes + jb), invSum);
+        const qv = f32x4.mul(v128.load(sig + sr + jb), p);
+        v128.store(xhat + sr + jb, qv);
+        sumQ = f32x4.add(sumQ, qv);
+      }
+      mean = f32x4.splat(sumLanes(sumQ) * invU);
+    }
+    // Pass 3: Σ (q − mean)², two-pass so the variance does not cancel.
+    let sumD2 = f32x4.splat(0);
+    for (let j = 0; j < U; j += 4) {
+      const d = v128.and(f32x4.sub(v128.load(q + sr + (<usize>j << 2)), mean), realLanes(j, u));
+      sumD2 = madd(d, d, sumD2);
+    }
+    const r: f32 = rstdOf(sumD2, invU);
+    store<f32>(rstd + (<usize>b << 2), r);
+    const rV = f32x4.splat(r);
+    // Pass 4: p, q̂, the gates, c (and without normAll, h).
+    let sumCell = f32x4.splat(0);
+    for (let j = 0; j < U; j += 4) {
+      const jb = <usize>j << 2;
+      const real = realLanes(j, u);
+      const pi = zr + jb;
+      const pf = pi + blockBytes;
+      const pc = pf + blockBytes;
+      const po = pc + blockBytes;
+      const pp = po + blockBytes;
+      const p = f32x4.mul(v128.load(pp), invSum);
+      const xh = v128.and(f32x4.mul(f32x4.sub(v128.load(q + sr + jb), mean), rV), real);
+      v128.store(xhat + sr + jb, xh);
+      const ln = madd(v128.load(gamma + jb), xh, v128.load(beta + jb));
+      const i = readme ? f32x4.mul(ln, p) : v128.and(ln, real);
+      let f: v128, g: v128, o: v128;
+      if (normAll) {
+        const xf = v128.and(f32x4.mul(f32x4.sub(v128.load(pf), meanF), rF), real);
+        const xc = v128.and(f32x4.mul(f32x4.sub(v128.load(pc), meanC), rC), real);
+        const xo = v128.and(f32x4.mul(f32x4.sub(v128.load(po), meanO), rO), real);
+        v128.store(gx + (<usize>(NORM_F * U + j) << 2), xf);
+        v128.store(gx + (<usize>(NORM_C * U + j) << 2), xc);
+        v128.store(gx + (<usize>(NORM_O * U + j) << 2), xo);
+        const gf = gateGamma + (<usize>(NORM_F * U + j) << 2);
+        const gc = gateGamma + (<usize>(NORM_C * U + j) << 2);
+        const go = gateGamma + (<usize>(NORM_O * U + j) << 2);
+        const bf = gateBeta + (<usize>(NORM_F * U + j) << 2);
+        const bc = gateBeta + (<usize>(NORM_C * U + j) << 2);
+        const bo = gateBeta + (<usize>(NORM_O * U + j) << 2);
+        f = sigmoidv(madd(v128.load(gf), xf, v128.load(bf)));
+        g = tanhv(madd(v128.load(gc), xc, v128.load(bc)));
+        o = sigmoidv(madd(v128.load(go), xo, v128.load(bo)));
+      } else {
+        f = sigmoidv(f32x4.add(v128.load(pf), v128.load(bias + blockBytes + jb)));
+        g = tanhv(f32x4.add(v128.load(pc), v128.load(bias + 2 * blockBytes + jb)));
+        o = sigmoidv(f32x4.add(v128.load(po), v128.load(bias + 3 * blockBytes + jb)));
+      }
+      const c = f32x4.add(f32x4.mul(f, v128.load(cPrev + sr + jb)), f32x4.mul(i, g));
+      v128.store(pi, i);
+      v128.store(pf, f);
+      v128.store(pc, g);
+      v128.store(po, o);
+      v128.store(pp, p);
+      v128.store(cNext + sr + jb, c);
+      if (normAll) {
+        sumCell = f32x4.add(sumCell, c); // padded c is 0
+      } else {
+        const tc = tanhv(c);
+        v128.store(tanhC + sr + jb, tc);
+        v128.store(hNext + sr + jb, f32x4.mul(o, tc));
+      }
+    }
+    if (normAll) {
+      // Passes 5 and 6: h_t = o ⊙ tanh(LN_cell(c_t)).
+      const meanCell = f32x4.splat(sumLanes(sumCell) * invU);
+      let d2Cell = f32x4.splat(0);
+      for (let j = 0; j < U; j += 4) {
+        const d = v128.and(f32x4.sub(v128.load(cNext + sr + (<usize>j << 2)), meanCell), realLanes(j, u));
+        d2Cell = madd(d, d, d2Cell);
+      }
+      const rc: f32 = rstdOf(d2Cell, invU);
+      store<f32>(gr, rc, NORM_CELL << 2);
+      const rCell = f32x4.splat(rc);
+      for (let j = 0; j < U; j += 4) {
+        const jb = <usize>j << 2;
+        const off = <usize>(NORM_CELL * U + j) << 2;
+        const xcell = v128.and(f32x4.mul(f32x4.sub(v128.load(cNext + sr + jb), meanCell), rCell), realLanes(j, u));
+        v128.store(gx + off, xcell);
+        const tc = tanhv(madd(v128.load(gateGamma + off), xcell, v128.load(gateBeta + off)));
+        v128.store(tanhC + sr + jb, tc);
+        v128.store(hNext + sr + jb, f32x4.mul(v128.load(zr + 3 * blockBytes + jb), tc));
+      }
+    }
+    if (mask != 0 && load<u8>(mask + b) == 0) {
+      memory.copy(hNext + sr, hPrev + sr, <usize>U << 2);
+      memory.copy(cNext + sr, cPrev + sr, <usize>U << 2);
+    }
+  }
+}
+
+/**
+ * One backward step, up to the recurrent multiply. Reads the tape (gates [B, 5U], tanhC, sig, xhat
+ * [B, U], rstd [B]; with normAll gateXhat [B, 4U], gateRstd [B, 4]) and the norms' gains and shifts;
+ * dhCarry, dhOut, dcCarry as in lstmGatesBackward. Writes dz [B, 5U] (zero on padded rows), adds into
+ * dgamma, dbeta [U] (and dGateGamma, dGateBeta [4, U]). work: 2U floats of scratch.
+ *
+ * The passes, per row (dz's blocks hold intermediate values until their last pass):
+ *   1  through h_t = o ⊙ tanh(y): dO (work 0) and dy; with normAll dy through LN_cell's sums (work 1),
+ *      else dc_t = dcCarry + dy ⊙ tanh' (work 1)
+ *   2  dc_t (normAll: finishing LN_cell); through c_t: dI, df, dg, dc_{t−1}; the gate
+ *      activations' derivatives (final, or into the gate norms' sums with normAll); the input gate's
+ *      norm sums (its gv into block i; 'readme': dp into block i')
+ *   3  the gate norms (normAll) and the input gate's norm to da_i ('reference': dp into block i')
+ *   4  the softmax: da_i' = p ⊙ (dp − Σ dp ⊙ p)
+ */
+// @ts-ignore: decorator
+@inline
+function gatesBackward(
+  readme: bool,
+  normAll: bool,
+  dz: usize,
+  gates: usize,
+  tanhC: usize,
+  cPrev: usize,
+  sig: usize,
+  xhat: usize,
+  rstd: usize,
+  gamma: usize,
+  beta: usize,
+  dgamma: usize,
+  dbeta: usize,
+  gateXhat: usize,
+  gateRstd: usize,
+  gateGamma: usize,
+  gateBeta: usize,
+  dGateGamma: usize,
+  dGateBeta: usize,
+  work: usize,
+  dhCarry: usize,
+  dhOut: usize,
+  dcCarry: usize,
+  mask: usize,
+  B: i32,
+  U: i32,
+  u: i32,
+): void {
+  const blockBytes = <usize>U << 2;
+  const one = f32x4.splat(1.0);
+  const invU: f32 = 1.0 / <f32>u;
+  const w0 = work; // dO
+  const w1 = work + blockBytes; // normAll: LN_cell's gv, then dc_t; else dc_t
+  for (let b = 0; b < B; b++) {
+    const zr = <usize>(b * 5 * U) << 2;
+    const sr = <usize>(b * U) << 2;
+    const gx = gateXhat + (<usize>(b * 4 * U) << 2);
+    const gr = gateRstd + (<usize>(b * 4) << 2);
+    if (mask != 0 && load<u8>(mask + b) == 0) {
+      memory.fill(dz + zr, 0, 5 * blockBytes);
+      continue;
+    }
+    // Pass 1.
+    let sumGCell = f32x4.splat(0);
+    let sumGXCell = f32x4.splat(0);
+    for (let j = 0; j < U; j += 4) {
+      const jb = <usize>j << 2;
+      const o = v128.load(gates + zr + 3 * blockBytes + jb);
+      const tc = v128.load(tanhC + sr + jb);
+      let dh = v128.load(dhCarry + sr + jb);
+      if (dhOut != 0) dh = f32x4.add(dh, v128.load(dhOut + sr + jb));
+      v128.store(w0 + jb, f32x4.mul(dh, tc));
+      const dy = f32x4.mul(f32x4.mul(dh, o), f32x4.sub(one, f32x4.mul(tc, tc)));
+      if (normAll) {
+        const off = <usize>(NORM_CELL * U + j) << 2;
+        const xc = v128.load(gx + off);
+        v128.store(dGateGamma + off, madd(dy, xc, v128.load(dGateGamma + off)));
+        v128.store(dGateBeta + off, f32x4.add(v128.load(dGateBeta + off), dy));
+        const gv = f32x4.mul(dy, v128.load(gateGamma + off));
+        sumGCell = f32x4.add(sumGCell, gv);
+        sumGXCell = madd(gv, xc, sumGXCell);
+        v128.store(w1 + jb, gv);
+      } else {
+        v128.store(w1 + jb, f32x4.add(v128.load(dcCarry + sr + jb), dy));
+      }
+    }
+    // Pass 2.
+    const meanGCell = f32x4.splat(sumLanes(sumGCell) * invU);
+    const meanGXCell = f32x4.splat(sumLanes(sumGXCell) * invU);
+    const rCell = normAll ? v128.load32_splat(gr, NORM_CELL << 2) : one;
+    let sumG = f32x4.splat(0);
+    let sumGX = f32x4.splat(0);
+    let dot = f32x4.splat(0); // Σ dp ⊙ p, for the softmax's Jacobian
+    let sumGF = f32x4.splat(0);
+    let sumGXF = f32x4.splat(0);
+    let sumGC = f32x4.splat(0);
+    let sumGXC = f32x4.splat(0);
+    let sumGO = f32x4.splat(0);
+    let sumGXO = f32x4.splat(0);
+    for (let j = 0; j < U; j += 4) {
+      const jb = <usize>j << 2;
+      const real = realLanes(j, u);
+      const pg = gates + zr + jb;
+      const pd = dz + zr + jb;
+      const i = v128.load(pg);
+      const f = v128.load(pg + blockBytes);
+      const g = v128.load(pg + 2 * blockBytes);
+      const o = v128.load(pg + 3 * blockBytes);
+      let dc = v128.load(w1 + jb);
+      if (normAll) {
+        const xc = v128.load(gx + (<usize>(NORM_CELL * U + j) << 2));
+        const dCell = v128.and(f32x4.mul(rCell, f32x4.sub(f32x4.sub(dc, meanGCell), f32x4.mul(xc, meanGXCell))), real);
+        dc = f32x4.add(v128.load(dcCarry + sr + jb), dCell);
+      }
+      // Through c_t = f ⊙ c_{t−1} + i ⊙ g, then the activations (σ' = s(1 − s), tanh' = 1 − t²).
+      const dI = f32x4.mul(dc, g);
+      v128.store(dcCarry + sr + jb, f32x4.mul(dc, f));
+      const dF = f32x4.mul(f32x4.mul(dc, v128.load(cPrev + sr + jb)), f32x4.mul(f, f32x4.sub(one, f)));
+      const dG = f32x4.mul(f32x4.mul(dc, i), f32x4.sub(one, f32x4.mul(g, g)));
+      const dO = f32x4.mul(v128.load(w0 + jb), f32x4.mul(o, f32x4.sub(one, o)));
+      if (normAll) {
+        // Into the gate norms: dγ, dβ, and gv = d ⊙ γ (parked in the gate's block) with its sums.
+        const offF = <usize>(NORM_F * U + j) << 2;
+        const offC = <usize>(NORM_C * U + j) << 2;
+        const offO = <usize>(NORM_O * U + j) << 2;
+        const xf = v128.load(gx + offF);
+        const xc = v128.load(gx + offC);
+        const xo = v128.load(gx + offO);
+        v128.store(dGateGamma + offF, madd(dF, xf, v128.load(dGateGamma + offF)));
+        v128.store(dGateGamma + offC, madd(dG, xc, v128.load(dGateGamma + offC)));
+        v128.store(dGateGamma + offO, madd(dO, xo, v128.load(dGateGamma + offO)));
+        v128.store(dGateBeta + offF, f32x4.add(v128.load(dGateBeta + offF), dF));
+        v128.store(dGateBeta + offC, f32x4.add(v128.load(dGateBeta + offC), dG));
+        v128.store(dGateBeta + offO, f32x4.add(v128.load(dGateBeta + offO), dO));
+        const gvF = f32x4.mul(dF, v128.load(gateGamma + offF));
+        const gvC = f32x4.mul(dG, v128.load(gateGamma + offC));
+        const gvO = f32x4.mul(dO, v128.load(gateGamma + offO));
+        sumGF = f32x4.add(sumGF, gvF);
+        sumGC = f32x4.add(sumGC, gvC);
+        sumGO = f32x4.add(sumGO, gvO);
+        sumGXF = madd(gvF, xf, sumGXF);
+        sumGXC = madd(gvC, xc, sumGXC);
+        sumGXO = madd(gvO, xo, sumGXO);
+        v128.store(pd + blockBytes, gvF);
+        v128.store(pd + 2 * blockBytes, gvC);
+        v128.store(pd + 3 * blockBytes, gvO);
+      } else {
+        v128.store(pd + blockBytes, dF);
+        v128.store(pd + 2 * blockBytes, dG);
+        v128.store(pd + 3 * blockBytes, dO);
+      }
+      // Into the input gate's norm: its output gets dI ⊙ p ('readme', i = LN ⊙ p) or dI ('reference').
+      const xh = v128.load(xhat + sr + jb);
+      const gam = v128.load(gamma + jb);
+      let dLn = dI;
+      if (readme) {
+        const p = v128.load(pg + 4 * blockBytes);
+        dLn = f32x4.mul(dI, p);
+        const dP = f32x4.mul(dI, madd(gam, xh, v128.load(beta + jb)));
+        dot = madd(dP, p, dot);
+        v128.store(pd + 4 * blockBytes, dP);
+      }
+      v128.store(dgamma + jb, madd(dLn, xh, v128.load(dgamma + jb)));
+      v128.store(dbeta + jb, f32x4.add(v128.load(dbeta + jb), dLn));
+      const gv = f32x4.mul(dLn, gam);
+      sumG = f32x4.add(sumG, gv);
+      sumGX = madd(gv, xh, sumGX);
+      v128.store(pd, gv);
+    }
+    // Pass 3.
+    const meanG = f32x4.splat(sumLanes(sumG) * invU);
+    const meanGX = f32x4.splat(sumLanes(sumGX) * invU);
+    const r = v128.load32_splat(rstd + (<usize>b << 2));
+    const meanGF = f32x4.splat(sumLanes(sumGF) * invU);
+    const meanGXF = f32x4.splat(sumLanes(sumGXF) * invU);
+    const meanGC = f32x4.splat(sumLanes(sumGC) * invU);
+    const meanGXC = f32x4.splat(sumLanes(sumGXC) * invU);
+    const meanGO = f32x4.splat(sumLanes(sumGO) * invU);
+    const meanGXO = f32x4.splat(sumLanes(sumGXO) * invU);
+    const rF = normAll ? v128.load32_splat(gr, NORM_F << 2) : one;
+    const rC = normAll ? v128.load32_splat(gr, NORM_C << 2) : one;
+    const rO = normAll ? v128.load32_splat(gr, NORM_O << 2) : one;
+    for (let j = 0; j < U; j += 4) {
+      const jb = <usize>j << 2;
+      const real = realLanes(j, u);
+      const pd = dz + zr + jb;
+      if (normAll) {
+        // LN backward: dx = r · (gv − mean(gv) − x̂ · mean(gv ⊙ x̂)).
+        const xf = v128.load(gx + (<usize>(NORM_F * U + j) << 2));
+        const xc = v128.load(gx + (<usize>(NORM_C * U + j) << 2));
+        const xo = v128.load(gx + (<usize>(NORM_O * U + j) << 2));
+        const pf = pd + blockBytes;
+        const pc = pd + 2 * blockBytes;
+        const po = pd + 3 * blockBytes;
+        v128.store(pf, v128.and(f32x4.mul(rF, f32x4.sub(f32x4.sub(v128.load(pf), meanGF), f32x4.mul(xf, meanGXF))), real));
+        v128.store(pc, v128.and(f32x4.mul(rC, f32x4.sub(f32x4.sub(v128.load(pc), meanGC), f32x4.mul(xc, meanGXC))), real));
+        v128.store(po, v128.and(f32x4.mul(rO, f32x4.sub(f32x4.sub(v128.load(po), meanGO), f32x4.mul(xo, meanGXO))), real));
+      }
+      const xh = v128.load(xhat + sr + jb);
+      const dQ = v128.and(f32x4.mul(r, f32x4.sub(f32x4.sub(v128.load(pd), meanG), f32x4.mul(xh, meanGX))), real);
+      const s = v128.load(sig + sr + jb);
+      let dS = dQ;
+      if (!readme) {
+        const p = v128.load(gates + zr + 4 * blockBytes + jb);
+        dS = f32x4.mul(dQ, p);
+        const dP = f32x4.mul(dQ, s);
+        dot = madd(dP, p, dot);
+        v128.store(pd + 4 * blockBytes, dP);
+      }
+      v128.store(pd, f32x4.mul(dS, f32x4.mul(s, f32x4.sub(one, s))));
+    }
+    // Pass 4: the softmax's Jacobian, da_i' = p ⊙ (dp − Σ dp ⊙ p).
+    const dotV = f32x4.splat(sumLanes(dot));
+    for (let j = 0; j < U; j += 4) {
+      const jb = <usize>j << 2;
+      const pd = dz + zr + 4 * blockBytes + jb;
+      const p = v128.load(gates + zr + 4 * blockBytes + jb);
+      v128.store(pd, f32x4.mul(p, f32x4.sub(v128.load(pd), dotV)));
+    }
+  }
+}
+
+/**
+ * Forward step of every NovoLSTM variant (see gatesForward): `readme` picks the input gate ('readme' or
+ * 'reference'), `normAll` the layer-norm placement ('all' or 'inputGate'). Unused pointers may be 0.
+ */
+export function novoGatesForward(
+  readme: bool, normAll: bool,
+  z: usize, bias: usize, gamma: usize, beta: usize, gateGamma: usize, gateBeta: usize,
+  cPrev: usize, hPrev: usize, cNext: usize, hNext: usize, tanhC: usize,
+  sig: usize, xhat: usize, rstd: usize, gateXhat: usize, gateRstd: usize,
+  mask: usize, B: i32, U: i32, u: i32,
+): void {
+  if (readme) {
+    if (normAll) gatesForward(true, true, z, bias, gamma, beta, gateGamma, gateBeta, cPrev, hPrev, cNext, hNext, tanhC, sig, xhat, rstd, gateXhat, gateRstd, mask, B, U, u);
+    else gatesForward(true, false, z, bias, gamma, beta, gateGamma, gateBeta, cPrev, hPrev, cNext, hNext, tanhC, sig, xhat, rstd, gateXhat, gateRstd, mask, B, U, u);
+  } else {
+    if (normAll) gatesForward(false, true, z, bias, gamma, beta, gateGamma, gateBeta, cPrev, hPrev, cNext, hNext, tanhC, sig, xhat, rstd, gateXhat, gateRstd, mask, B, U, u);
+    else gatesForward(false, false, z, bias, gamma, beta, gateGamma, gateBeta, cPrev, hPrev, cNext, hNext, tanhC, sig, xhat, rstd, gateXhat, gateRstd, mask, B, U, u);
+  }
+}
+
+/** Backward step of every NovoLSTM variant (see gatesBackward and novoGatesForward). */
+export function novoGatesBackward(
+  readme: bool, normAll: bool,
+  dz: usize, gates: usize, tanhC: usize, cPrev: usize, sig: usize, xhat: usize, rstd: usize,
+  gamma: usize, beta: usize, dgamma: usize, dbeta: usize,
+  gateXhat: usize, gateRstd: usize, gateGamma: usize, gateBeta: usize, dGateGamma: usize, dGateBeta: usize,
+  work: usize, dhCarry: usize, dhOut: usize, dcCarry: usize, mask: usize, B: i32, U: i32, u: i32,
+): void {
+  if (readme) {
+    if (normAll) gatesBackward(true, true, dz, gates, tanhC, cPrev, sig, xhat, rstd, gamma, beta, dgamma, dbeta, gateXhat, gateRstd, gateGamma, gateBeta, dGateGamma, dGateBeta, work, dhCarry, dhOut, dcCarry, mask, B, U, u);
+    else gatesBackward(true, false, dz, gates, tanhC, cPrev, sig, xhat, rstd, gamma, beta, dgamma, dbeta, gateXhat, gateRstd, gateGamma, gateBeta, dGateGamma, dGateBeta, work, dhCarry, dhOut, dcCarry, mask, B, U, u);
+  } else {
+    if (normAll) gatesBackward(false, true, dz, gates, tanhC, cPrev, sig, xhat, rstd, gamma, beta, dgamma, dbeta, gateXhat, gateRstd, gateGamma, gateBeta, dGateGamma, dGateBeta, work, dhCarry, dhOut, dcCarry, mask, B, U, u);
+    else gatesBackward(false, false, dz, gates, tanhC, cPrev, sig, xhat, rstd, gamma, beta, dgamma, dbeta, gateXhat, gateRstd, gateGamma, gateBeta, dGateGamma, dGateBeta, work, dhCarry, dhOut, dcCarry, mask, B, U, u);
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * Vector helpers shared by the kernels: the multiply-add that the two builds differ in, and the
+ * activations (exp, sigmoid, tanh) on four lanes at once.
+ *
+ * Built twice (scripts/build-wasm.mjs): with relaxed SIMD, `madd` is one fused `relaxed_madd`
+ * (vfmadd231ps); without it, a multiply and an add. ASC_FEATURE_RELAXED_SIMD is a compile-time constant,
+ * so the branch not taken is never compiled.
+ */
+
+/** a·b + c on four lanes. */
+// @ts-ignore: decorator
+@inline
+export function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(f32x4.mul(a, b), c);
+}
+
+// exp(x) = 2^n · e^r with n = round(x·log2 e), r = x − n·ln 2 split in two parts so r is exact enough;
+// e^r on [−ln2/2, ln2/2] by Cephes' degree-6 polynomial (expf, ~1 ulp).
+const LOG2E: f32 = 1.44269504088896341;
+const LN2_HI: f32 = 0.693359375;
+const LN2_LO: f32 = -2.12194440e-4;
+const P0: f32 = 1.9875691500e-4;
+const P1: f32 = 1.3981999507e-3;
+const P2: f32 = 8.3334519073e-3;
+const P3: f32 = 4.1665795894e-2;
+const P4: f32 = 1.6666665459e-1;
+const P5: f32 = 5.0000001201e-1;
+// The clamp keeps 2^n a normal float (n in [−126, 127]): below e^−87 the result is ~1e−38, above e^88
+// it would overflow. Callers only need exp for sigmoid and tanh, where these limits are exact to float32.
+const EXP_MIN: f32 = -87.0;
+const EXP_MAX: f32 = 88.0;
+
+/**
+ * e^x on four lanes, x clamped to [−87, 88]. pmin/pmax rather than min/max: V8 turns the exact
+ * (NaN- and ±0-aware) min/max into ~7 instructions each, pmin/pmax into one (WASM-NOTES).
+ */
+// @ts-ignore: decorator
+@inline
+export function expv(x: v128): v128 {
+  x = f32x4.pmax(f32x4.pmin(x, f32x4.splat(EXP_MAX)), f32x4.splat(EXP_MIN));
+  const n = f32x4.nearest(f32x4.mul(x, f32x4.splat(LOG2E)));
+  let r = f32x4.sub(x, f32x4.mul(n, f32x4.splat(LN2_HI)));
+  r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(LN2_LO)));
+  let p = f32x4.splat(P0);
+  p = madd(p, r, f32x4.splat(P1));
+  p = madd(p, r, f32x4.splat(P2));
+  p = madd(p, r, f32x4.splat(P3));
+  p = madd(p, r, f32x4.splat(P4));
+  p = madd(p, r, f32x4.splat(P5));
+  const r2 = f32x4.mul(r, r);
+  const y = f32x4.add(madd(p, r2, r), f32x4.splat(1.0));
+  // 2^n built from its exponent bits.
+  const scale = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
+  return f32x4.mul(y, scale);
+}
+
+/** σ(x) = 1 / (1 + e^−x); never overflows thanks to expv's clamp. */
+// @ts-ignore: decorator
+@inline
+export function sigmoidv(x: v128): v128 {
+  const one = f32x4.splat(1.0);
+  return f32x4.div(one, f32x4.add(one, expv(f32x4.neg(x))));
+}
+
+/**
+ * tanh(x) = sign(x) · (1 − e^−2|x|) / (1 + e^−2|x|): the exponent is never positive, so no overflow.
+ * Near 0 the error is absolute (~1e−7), not relative, as for any formula through e^x.
+ */
+// @ts-ignore: decorator
+@inline
+export function tanhv(x: v128): v128 {
+  const one = f32x4.splat(1.0);
+  const e = expv(f32x4.mul(f32x4.abs(x), f32x4.splat(-2.0)));
+  const t = f32x4.div(f32x4.sub(one, e), f32x4.add(one, e));
+  // Copy x's sign bit onto t (t ≥ 0).
+  const signBit = v128.and(x, i32x4.splat(0x80000000));
+  return v128.or(t, signBit);
+}

@@ -1,0 +1,33 @@
+/**
+ * A tiny run of `npm run bench` (bench/bench.ts) so the benchmark cannot rot: both implementations
+ * train a few steps at small sizes and report finite timings and losses.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { DEFAULT_OPTIONS, runBenchmark } from '../bench/bench.js';
+import { lstmFlops, SEED_CONFIG } from '../bench/config.js';
+
+describe('benchmark smoke run', () => {
+  it('runs novolstm and TensorFlow.js at tiny sizes', async () => {
+    const config = { B: 3, T: 4, E: 5, H: 6, V: 7 };
+    const r = await runBenchmark({ ...DEFAULT_OPTIONS, config, warmup: 1, runs: 3, peerRuns: 3 });
+    assert.deepEqual(
+      r.results.map((x) => x.name.split(' ').slice(0, 2).join(' ')),
+      ['novolstm LSTM', 'novolstm NovoLSTM', 'novolstm GRU', 'TensorFlow.js 4.22', 'TensorFlow.js 4.22'],
+    );
+    for (const x of r.results) {
+      for (const value of [x.train.medianMs, x.forward.medianMs, x.trainGflops, x.firstLoss, x.lastLoss]) {
+        assert.ok(Number.isFinite(value) && value > 0, `${x.name}: ${value}`);
+      }
+      // Same model, same initial loss scale: log V for near-uniform predictions.
+      assert.ok(Math.abs(x.firstLoss - Math.log(config.V)) < 0.5, `${x.name}: first loss ${x.firstLoss}`);
+      assert.ok(x.lastLoss < x.firstLoss, `${x.name}: Adam on one fixed batch must lower the loss`);
+    }
+  });
+
+  it('counts the seed configuration at 7.0 GFLOP per training step', () => {
+    // 24·T·B·H·(E+H) = 24·100·128·128·178
+    assert.equal(lstmFlops(SEED_CONFIG, true), 6_999_244_800);
+    assert.equal(lstmFlops(SEED_CONFIG, false) * 3, lstmFlops(SEED_CONFIG, true));
+  });
+});
