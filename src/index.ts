@@ -62,6 +62,12 @@ export { LOSSES, type LossName } from './training/losses.js';
 export { METRICS, type MetricName } from './training/metrics.js';
 export { loadModel } from './io/index.js';
 export {
+  useFastKernels,
+  useFastKernels as ready,
+  useReferenceKernels,
+  kernelBackend,
+} from './layers/backend.js';
+export {
   loadEngine,
   availableBuilds,
   enableRelaxedSimdInNode,

@@ -63,6 +63,22 @@ export async function enableRelaxedSimdInNode(): Promise<boolean> {
   return (await compiled('relaxed')) !== null;
 }
 
+/**
+ * Like loadEngine, but returns a maker of fresh instances, created synchronously from the compiled module
+ * (each with its own memory, which is freed with the instance): for callers that need an engine inside
+ * synchronous code, e.g. a layer that meets a new batch shape. Null when no build validates.
+ */
+export async function loadEngineMaker(options: LoadOptions = {}): Promise<(() => Engine) | null> {
+  const first = await loadEngine(options);
+  if (!first) return null;
+  const module = (await compiled(first.build))!;
+  return () => {
+    const instance = new WebAssembly.Instance(module, {});
+    const wasm = instance.exports as unknown as WasmExports;
+    return { build: first.build, wasm, arena: new WasmArena(wasm.memory, wasm.heapBase()) };
+  };
+}
+
 /** Which builds this runtime accepts, fastest first. */
 export async function availableBuilds(): Promise<WasmBuild[]> {
   const ok: WasmBuild[] = [];

@@ -12,7 +12,7 @@ import {
   type Activation,
 } from '../kernels/reference/activations.js';
 import type { WeightSpec } from '../kernels/reference/cell.js';
-import { denseBackward, denseForward } from '../kernels/reference/dense.js';
+import { denseBackwardOn, denseForwardOn } from './denseKernels.js';
 import type { Random } from '../random.js';
 import {
   Layer,
@@ -99,7 +99,7 @@ export class Dense extends Layer {
     const { x, R } = this.checkInput(input);
     const U = this.units;
     const y = new Float32Array(R * U); // [R, units]
-    denseForward(y, x, this.params.kernel, this.useBias ? this.params.bias : null, R, this.inputDim, U);
+    denseForwardOn(y, x, this.params.kernel, this.useBias ? this.params.bias : null, R, this.inputDim, U);
     activationForward(y, y, this.activation, R, U);
     const saved: DenseSaved = { x, y, R };
     return {
@@ -116,7 +116,7 @@ export class Dense extends Layer {
     const { x, R } = this.checkInput(input);
     const U = this.units;
     const z = new Float32Array(R * U); // [R, units]
-    denseForward(z, x, this.params.kernel, this.useBias ? this.params.bias : null, R, this.inputDim, U);
+    denseForwardOn(z, x, this.params.kernel, this.useBias ? this.params.bias : null, R, this.inputDim, U);
     const saved: DenseSaved = { x, y: z, R };
     return {
       output: { data: z, shape: [...input.shape.slice(0, -1), U], mask: input.mask },
@@ -131,7 +131,7 @@ export class Dense extends Layer {
       ? activationBackward(new Float32Array(R * U), dy, y, this.activation, R, U)
       : dy;
     const dx = new Float32Array(R * this.inputDim); // [R, D]
-    denseBackward(
+    denseBackwardOn(
       dx,
       this.grads.kernel,
       this.useBias ? this.grads.bias : null,

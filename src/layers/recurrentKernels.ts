@@ -1,10 +1,14 @@
 /**
- * The one place the recurrent layers call the sequence kernels. Today: the float32 reference kernels
- * (`kernels/reference/recurrence.ts`). The fast WebAssembly engine will replace these two functions, and
- * nothing else in `layers/` has to change.
+ * The one place the recurrent layers call the sequence kernels: the fused WebAssembly engine when
+ * `backend.ts` has loaded it, else the float32 reference kernels (`kernels/reference/recurrence.ts`).
  *
  * Layout: time-major, x [T, B, D], h [T, B, u]; see recurrence.ts for masks, `reverse` and the
- * accumulate-into-gradients contract.
+ * accumulate-into-gradients contract, which both paths keep.
+ *
+ * The engine works on plans made for fixed sizes (T, B) that keep their buffers in WebAssembly memory. Each
+ * cell (one per layer) keeps the plan of its last batch shape; a new shape gets a new plan on a fresh
+ * engine instance, so the old one's memory goes with it. A plan holds one forward's state for its
+ * backward, which is how the model calls them: forward, then backward, per batch.
  */
 import type { CellKernel, Params } from '../kernels/reference/cell.js';
 import {
@@ -13,27 +17,63 @@ import {
   type SavedSequence,
   type SequenceGradients,
   type SequenceOptions,
-  type SequenceOutput,
   type SequenceUpstream,
 } from '../kernels/reference/recurrence.js';
+import { recurrentPlan, type RecurrentPlan } from '../engine/plan.js';
+import { newEngine, sharedEngine } from './backend.js';
 
-export type { SavedSequence, SequenceOutput };
+/** What backward needs: the reference driver's saved object, or the plan that ran the forward. */
+export type SavedRun = { readonly reference: SavedSequence } | { readonly plan: RecurrentPlan };
+
+export interface RunOutput {
+  /** [T, B, u] */
+  readonly h: Float32Array;
+  /** [B, u] */
+  readonly hT: Float32Array;
+  /** [B, u]; null for GRU */
+  readonly cT: Float32Array | null;
+  readonly saved: SavedRun;
+}
+
+const plans = new WeakMap<CellKernel, { T: number; B: number; plan: RecurrentPlan }>();
+
+function planFor(cell: CellKernel, T: number, B: number): RecurrentPlan {
+  const kept = plans.get(cell);
+  if (kept && kept.T === T && kept.B === B) return kept.plan;
+  const plan = recurrentPlan(newEngine(), cell, T, B);
+  plans.set(cell, { T, B, plan });
+  return plan;
+}
 
 export function sequenceForward(
   cell: CellKernel,
   params: Params,
   x: Float32Array,
   options: SequenceOptions,
-): SequenceOutput {
-  return recurrentForward(cell, params, x, options);
+): RunOutput {
+  if (sharedEngine()) {
+    const { T, B, ...rest } = options;
+    const plan = planFor(cell, T, B);
+    plan.setWeights(params); // the optimizer changed them since the last batch
+    const out = plan.forward(x, rest);
+    return { h: out.h, hT: out.hT, cT: out.cT, saved: { plan } };
+  }
+  const out = recurrentForward(cell, params, x, options);
+  return {
+    h: out.h as Float32Array,
+    hT: out.hT as Float32Array,
+    cT: out.cT as Float32Array | null,
+    saved: { reference: out.saved },
+  };
 }
 
 /** Adds the parameter gradients into `grads`; returns dx [T, B, D], dh0, dc0. */
 export function sequenceBackward(
   grads: Params,
-  saved: SavedSequence,
+  saved: SavedRun,
   params: Params,
   upstream: SequenceUpstream,
 ): SequenceGradients {
-  return recurrentBackward(grads, saved, params, upstream);
+  if ('plan' in saved) return saved.plan.backward(grads, upstream);
+  return recurrentBackward(grads, saved.reference, params, upstream);
 }
