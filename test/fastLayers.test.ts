@@ -54,3 +54,43 @@ it('a model trains to the same weights on the engine as on the reference kernels
   assertClose('losses', fast.losses, reference.losses, ENGINE_TOLERANCE);
   assertClose('weights after 3 steps', fast.values, reference.values, ENGINE_TOLERANCE);
 });
+
+it('the engine never runs on stale weights: predict after setWeights and after a training step', async () => {
+  await useFastKernels();
+  const model = sequential({
+    seed: 2,
+    layers: [
+      layers.lstm({ units: 6, returnSequences: true, inputShape: [null, 3] }),
+      layers.dense({ units: 2 }),
+    ],
+  });
+  model.compile({ optimizer: adam({ learningRate: 1e-1 }), loss: 'meanSquaredError' });
+  const x = tensor(
+    Float32Array.from({ length: 4 * 5 * 3 }, (_, i) => Math.sin(i)),
+    [4, 5, 3],
+  );
+  const y = tensor(
+    Float32Array.from({ length: 4 * 5 * 2 }, (_, i) => Math.cos(i)),
+    [4, 5, 2],
+  );
+  const expectOnReference = (what: string, fast: Float32Array) => {
+    useReferenceKernels();
+    const reference = model.predict(x).data as Float32Array;
+    assertClose(what, fast, reference, ENGINE_TOLERANCE);
+  };
+  const before = model.predict(x).data as Float32Array;
+  model.setWeights(
+    model.getWeights().map((w) =>
+      tensor(
+        w.data.map((v) => v * 0.5),
+        [...w.shape],
+      ),
+    ),
+  );
+  const afterSet = model.predict(x).data as Float32Array;
+  assert.notDeepEqual(afterSet, before);
+  expectOnReference('after setWeights', afterSet);
+  await useFastKernels();
+  model.trainOnBatch(x, y);
+  expectOnReference('after a training step', (await useFastKernels(), model.predict(x).data as Float32Array));
+});

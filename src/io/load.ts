@@ -106,6 +106,7 @@ export async function loadModel(dir: string): Promise<Sequential> {
   });
   const values = await readFloats(dir, w, model.values.length, 'weights');
   model.values.set(values);
+  model.markWeightsChanged();
 
   if (!('trainingRngState' in root))
     throw new ValueError(SUBJECT, 'trainingRngState is missing', 'an array', 'nothing');

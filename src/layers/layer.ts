@@ -31,6 +31,11 @@ export interface ForwardContext {
   readonly training: boolean;
   /** The model's training generator (dropout masks); every draw comes from it so runs repeat. */
   readonly rng: Random;
+  /**
+   * Changes whenever the model's weights change (Sequential.weightsVersion): the engine re-reads a layer's
+   * weights only when it differs from the last batch's. Absent: read them every time.
+   */
+  readonly weightsVersion?: number;
 }
 
 export interface LayerStep {

@@ -212,14 +212,13 @@ export class Recurrent extends Layer {
       for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) maskT[t * B + b] = input.mask[b * T + t];
     }
     const initial = this.stateful ? this.initialStates(B) : null;
-    const out = sequenceForward(cell, this.params, xt, {
-      T,
-      B,
-      mask: maskT,
-      reverse: this.goBackwards,
-      h0: initial?.h,
-      c0: initial?.c,
-    });
+    const out = sequenceForward(
+      cell,
+      this.params,
+      xt,
+      { T, B, mask: maskT, reverse: this.goBackwards, h0: initial?.h, c0: initial?.c },
+      ctx.weightsVersion,
+    );
     if (this.stateful)
       this.states = {
         h: out.hT.slice() as Float32Array,

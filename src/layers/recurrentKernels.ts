@@ -35,14 +35,29 @@ export interface RunOutput {
   readonly saved: SavedRun;
 }
 
-const plans = new WeakMap<CellKernel, { T: number; B: number; plan: RecurrentPlan }>();
+interface KeptPlan {
+  readonly T: number;
+  readonly B: number;
+  readonly plan: RecurrentPlan;
+  /** The weights the plan holds: which arrays, at which model weightsVersion (undefined: unknown). */
+  params: Params | null;
+  version: number | undefined;
+}
 
-function planFor(cell: CellKernel, T: number, B: number): RecurrentPlan {
+const plans = new WeakMap<CellKernel, KeptPlan>();
+
+function planFor(cell: CellKernel, T: number, B: number): KeptPlan {
   const kept = plans.get(cell);
-  if (kept && kept.T === T && kept.B === B) return kept.plan;
-  const plan = recurrentPlan(newEngine(), cell, T, B);
-  plans.set(cell, { T, B, plan });
-  return plan;
+  if (kept && kept.T === T && kept.B === B) return kept;
+  const fresh: KeptPlan = {
+    T,
+    B,
+    plan: recurrentPlan(newEngine(), cell, T, B),
+    params: null,
+    version: undefined,
+  };
+  plans.set(cell, fresh);
+  return fresh;
 }
 
 export function sequenceForward(
@@ -50,13 +65,21 @@ export function sequenceForward(
   params: Params,
   x: Float32Array,
   options: SequenceOptions,
+  /** The model's weightsVersion; when it and the arrays are those of the last call, the copy held is kept. */
+  weightsVersion?: number,
 ): RunOutput {
   if (sharedEngine()) {
     const { T, B, ...rest } = options;
-    const plan = planFor(cell, T, B);
-    plan.setWeights(params); // the optimizer changed them since the last batch
-    const out = plan.forward(x, rest);
-    return { h: out.h, hT: out.hT, cT: out.cT, saved: { plan } };
+    const kept = planFor(cell, T, B);
+    // Copying (and packing) the weights into the engine costs as much as a step at batch 1, so it is done
+    // only when they may have changed: after an update, or when the version is unknown.
+    if (weightsVersion === undefined || kept.version !== weightsVersion || kept.params !== params) {
+      kept.plan.setWeights(params);
+      kept.params = params;
+      kept.version = weightsVersion;
+    }
+    const out = kept.plan.forward(x, rest);
+    return { h: out.h, hT: out.hT, cT: out.cT, saved: { plan: kept.plan } };
   }
   const out = recurrentForward(cell, params, x, options);
   return {

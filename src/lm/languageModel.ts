@@ -65,6 +65,7 @@ export function buildLanguageModel(config: LanguageModelConfig, seed: number): S
 export function cloneLanguageModel(model: Sequential): Sequential {
   const copy = buildLanguageModel(languageModelConfig(model), 0);
   copy.values.set(model.values);
+  copy.markWeightsChanged();
   // Compiled for its loss only (evaluate and predict); the copy is never trained.
   copy.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy' });
   return copy;

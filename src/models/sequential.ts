@@ -65,8 +65,13 @@ export class Sequential {
   stopTraining = false;
   /** Free-form JSON the caller attaches (a vocabulary, labels); saved and loaded with the model. */
   metadata: Record<string, ConfigValue> = {};
-  /** [N] all weights; layer weights are views into it. Empty until built. */
+  /**
+   * [N] all weights; layer weights are views into it. Empty until built. Whoever writes into it directly
+   * calls markWeightsChanged() afterwards (the model's own methods do).
+   */
   values: Float32Array = new Float32Array(0);
+  /** Counts changes of `values`, so that kernels holding a copy of the weights know when to refresh it. */
+  weightsVersion = 0;
   /** [N] gradients of the last computed batch. */
   grads: Float32Array = new Float32Array(0);
   entries: readonly ParameterEntry[] = [];
@@ -313,7 +318,7 @@ export class Sequential {
   ): BatchTotals {
     const { loss, metrics } = this.requireCompiled('trainOnBatch');
     const fused = fusedActivation(loss);
-    const ctx = { training, rng: this.trainingRng };
+    const ctx = { training, rng: this.trainingRng, weightsVersion: this.weightsVersion };
     const steps: LayerStep[] = [];
     let a = this.toBatch(x, rows);
     const yRows = rows ? takeRows(y, rows) : y;
@@ -363,6 +368,7 @@ export class Sequential {
     const { optimizer } = this.requireCompiled('trainOnBatch');
     const totals = this.runBatch(x, y, rows, true, true);
     optimizer.applyGradients(this.values, this.grads, this.entries);
+    this.markWeightsChanged();
     return totals;
   }
 
@@ -377,7 +383,7 @@ export class Sequential {
     const batchSize = checkBatchSize('predict', options, ['batchSize']);
     const xt = this.checkX(x);
     const N = xt.shape[0];
-    const ctx = { training: false, rng: this.trainingRng };
+    const ctx = { training: false, rng: this.trainingRng, weightsVersion: this.weightsVersion };
     const parts: Float32Array[] = [];
     let outShape: readonly number[] = [];
     for (let start = 0; start < N; start += batchSize) {
@@ -438,6 +444,11 @@ export class Sequential {
     for (const line of summaryLines(this.name, this.layers)) print(line);
   }
 
+  /** Call after writing into `values` directly. */
+  markWeightsChanged(): void {
+    this.weightsVersion++;
+  }
+
   /** Clears the carried states of every stateful recurrent layer. */
   resetStates(): void {
     for (const layer of this.layers) {
@@ -484,6 +495,7 @@ export class Sequential {
       }
     });
     weights.forEach((w, i) => this.values.set(w.data, this.entries[i].offset));
+    this.markWeightsChanged();
   }
 
   /** Writes the model (and, when compiled, the optimizer and training state) to a directory. */

@@ -122,7 +122,10 @@ export class EarlyStopping implements Callback {
     if (this.wait >= Math.max(1, this.patience) && this.model) {
       this.model.stopTraining = true;
       this.stoppedEpoch = epoch;
-      if (this.bestWeights) this.model.values.set(this.bestWeights);
+      if (this.bestWeights) {
+        this.model.values.set(this.bestWeights);
+        this.model.markWeightsChanged();
+      }
     }
   }
 }
