@@ -13,7 +13,9 @@ import * as nl from '../src/index.js';
 export interface SotuOptions {
   /** Passages drawn at random (all addresses contribute); null: every passage. */
   readonly passages?: number | null;
-  /** Words kept per passage (the first ones; shorter passages are padded). */
+  /** A passage is whole sentences of at least this many words (see nl.datasets.loadSotuPassages). */
+  readonly passageWords?: number;
+  /** Words kept per passage (the first ones; shorter passages are padded and the padding masked). */
   readonly maxLen?: number;
   readonly vocabularySize?: number;
   readonly embeddingDim?: number;
@@ -24,6 +26,9 @@ export interface SotuOptions {
   /** Fraction of the passages (whole addresses) held out for testing. */
   readonly testFraction?: number;
   readonly cells?: readonly ('novoLSTM' | 'lstm')[];
+  /** The recurrent layer's input and recurrent dropout (the seed uses none). */
+  readonly dropout?: number;
+  readonly recurrentDropout?: number;
   readonly seed?: number;
   readonly verbose?: 0 | 1 | 2;
 }
@@ -40,6 +45,8 @@ export interface SotuResult {
   readonly majorityBaseline: number;
   /** The training set's most common class's share of the training passages. */
   readonly trainMajority: number;
+  /** Share of the training inputs' positions that are padding (masked). */
+  readonly paddedShare: number;
   /** Test passages per class, in SOTU_CLASSES order. */
   readonly testClassCounts: number[];
   /** The same for whole test addresses: the frequency of the most common party among them. */
@@ -64,7 +71,8 @@ export interface SotuResult {
 export async function sotuClassifier(options: SotuOptions = {}): Promise<SotuResult> {
   const {
     passages = null,
-    maxLen = 60,
+    passageWords = 60,
+    maxLen = 100,
     vocabularySize = 10000,
     embeddingDim = 100,
     units = 128,
@@ -73,10 +81,12 @@ export async function sotuClassifier(options: SotuOptions = {}): Promise<SotuRes
     learningRate = 1e-3,
     testFraction = 0.2,
     cells = ['novoLSTM', 'lstm'],
+    dropout = 0,
+    recurrentDropout = 0,
     seed = 1,
     verbose = 1,
   } = options;
-  const data = nl.datasets.loadSotuPassages({ passageWords: maxLen });
+  const data = nl.datasets.loadSotuPassages({ passageWords });
   const chosen = nl.datasets.sampleIndices(data.texts.length, passages, seed);
   const texts = chosen.map((i) => data.texts[i]);
   const labels = chosen.map((i) => data.labels[i]);
@@ -110,6 +120,7 @@ export async function sotuClassifier(options: SotuOptions = {}): Promise<SotuRes
   });
   const train = encode(split.train);
   const test = encode(split.validation);
+  const paddedShare = Array.from(train.x.data).filter((id) => id === 0).length / train.x.data.length;
 
   const trainClassCounts = [0, 0, 0];
   for (const i of split.train) trainClassCounts[labels[i]]++;
@@ -130,7 +141,9 @@ export async function sotuClassifier(options: SotuOptions = {}): Promise<SotuRes
   const scores: SotuResult['scores'] = {};
   for (const cell of cells) {
     const started = performance.now();
-    const recurrent = cell === 'novoLSTM' ? nl.layers.novoLSTM({ units }) : nl.layers.lstm({ units });
+    const recurrentOptions = { units, dropout, recurrentDropout };
+    const recurrent =
+      cell === 'novoLSTM' ? nl.layers.novoLSTM(recurrentOptions) : nl.layers.lstm(recurrentOptions);
     const model = nl.sequential({
       layers: [
         nl.layers.embedding({ inputDim: vocabulary.size, outputDim: embeddingDim, maskZero: true }),
@@ -168,6 +181,7 @@ export async function sotuClassifier(options: SotuOptions = {}): Promise<SotuRes
     majorityBaseline,
     addressBaseline,
     trainMajority,
+    paddedShare,
     testClassCounts,
     scores,
   };
