@@ -28,6 +28,8 @@ export {
 export { layerNormForward, layerNormBackward, LAYER_NORM_EPSILON } from './kernels/reference/layerNorm.js';
 export * as tasks from './data/tasks/index.js';
 export * as text from './data/text/index.js';
+export * as datasets from './data/datasets/index.js';
+export * as lm from './lm/index.js';
 export { sampleToken, checkSamplingOptions, type SamplingOptions } from './generation/sampling.js';
 export { lineChartSvg, type CurvePoint, type ChartOptions } from './report/charts.js';
 
@@ -60,6 +62,7 @@ export type {
 export type { FitOptions, History } from './training/fit.js';
 export { LOSSES, type LossName } from './training/losses.js';
 export { METRICS, type MetricName } from './training/metrics.js';
+export { binaryScores, type BinaryScores } from './training/binaryScores.js';
 export { loadModel } from './io/index.js';
 export {
   useFastKernels,

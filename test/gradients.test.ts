@@ -1,7 +1,7 @@
 /**
  * Float64 finite-difference checks of every backward pass: loss = Σ h⊙R₁ + Σ h_T⊙R₂ + Σ c_T⊙R₃ with random
  * R and random weights, for every parameter, x, h0 and c0, with masks and in reverse — on odd sizes so a
- * transposed or shifted index cannot pass.
+ * transposed or shifted index cannot pass. With a recurrent dropout mask too (zeros and distinct scales).
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -32,10 +32,18 @@ interface Problem {
   c0: Float | null;
   mask: Uint8Array | null;
   reverse: boolean;
+  /** [B, u] recurrent dropout multipliers, or null. */
+  recurrentMask: Float | null;
   R: { h: Float; hT: Float; cT: Float };
 }
 
-function makeProblem(cell: CellKernel, seed: number, masked: boolean, reverse: boolean): Problem {
+function makeProblem(
+  cell: CellKernel,
+  seed: number,
+  masked: boolean,
+  reverse: boolean,
+  recurrentDropout = false,
+): Problem {
   const rng = new Random(seed);
   const p: Params = {};
   for (const w of cell.weights) {
@@ -62,8 +70,19 @@ function makeProblem(cell: CellKernel, seed: number, masked: boolean, reverse: b
     c0: cell.hasCellState ? randomArray(rng, B * U, 0.5) : null,
     mask,
     reverse,
+    recurrentMask: recurrentDropout ? dropoutMultipliers(rng, B * U) : null,
     R: { h: randomArray(rng, T * B * U), hT: randomArray(rng, B * U), cT: randomArray(rng, B * U) },
   };
+}
+
+/**
+ * Recurrent dropout multipliers: about a third zeros, the rest distinct values in [1, 2] (not one shared
+ * 1/(1 − rate)), so a mask applied to the wrong element or on the wrong path changes the result.
+ */
+function dropoutMultipliers(rng: Random, n: number): Float64Array {
+  const m = new Float64Array(n);
+  for (let i = 0; i < n; i++) m[i] = rng.uniform() < 1 / 3 ? 0 : 1 + rng.uniform();
+  return m;
 }
 
 function loss(pr: Problem): number {
@@ -74,6 +93,7 @@ function loss(pr: Problem): number {
     c0: pr.c0,
     mask: pr.mask,
     reverse: pr.reverse,
+    recurrentMask: pr.recurrentMask,
   });
   let sum = 0;
   for (let i = 0; i < out.h.length; i++) sum += out.h[i] * pr.R.h[i];
@@ -104,6 +124,7 @@ function analyticGradients(pr: Problem): { g: Params; dx: Float; dh0: Float; dc0
     c0: pr.c0,
     mask: pr.mask,
     reverse: pr.reverse,
+    recurrentMask: pr.recurrentMask,
   });
   const g = zeroGradients(pr.cell, pr.x);
   const { dx, dh0, dc0 } = recurrentBackward(g, out.saved, pr.p, { dh: pr.R.h, dhT: pr.R.hT, dcT: pr.R.cT });
@@ -135,6 +156,17 @@ describe('backward = finite differences (float64)', () => {
         if (pr.c0) check('dc0', a.dc0!, numericGradient(pr, pr.c0));
       });
     }
+  }
+
+  for (const c of CELL_CASES) {
+    it(`${c.name} with a recurrent dropout mask (masked, reverse)`, () => {
+      const pr = makeProblem(c.make(U, D), 23, true, true, true);
+      const a = analyticGradients(pr);
+      for (const w of pr.cell.weights) check(`d${w.name}`, a.g[w.name], numericGradient(pr, pr.p[w.name]));
+      check('dx', a.dx, numericGradient(pr, pr.x));
+      check('dh0', a.dh0, numericGradient(pr, pr.h0));
+      if (pr.c0) check('dc0', a.dc0!, numericGradient(pr, pr.c0));
+    });
   }
 
   it('the check can fail: a wrong gradient is caught', () => {

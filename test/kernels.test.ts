@@ -104,6 +104,44 @@ describe('masks and direction', () => {
   }
 });
 
+describe('recurrent dropout mask', () => {
+  for (const c of CELL_CASES) {
+    // (h ⊙ m)·U = h·(diag(m)·U): one mask shared by every row equals scaling row j of U by m_j, wherever
+    // h_{t−1} meets U — while the GRU's carry z ⊙ h_{t−1} keeps the unscaled h. m has zeros and 1.5.
+    it(`${c.name}: a mask shared by all rows = the recurrent kernel's rows scaled by it`, () => {
+      const rng = new Random(14);
+      const cell = c.make(U, D);
+      const p = randomParams(cell, rng, 0.7, new Float64Array(0));
+      const x = randomArray(rng, T * B * D);
+      const h0 = randomArray(rng, B * U, 0.5);
+      const m = Float64Array.from({ length: U }, (_, j) => (j % 2 === 0 ? 0 : 1.5));
+      const recurrentMask = new Float64Array(B * U);
+      for (let b = 0; b < B; b++) recurrentMask.set(m, b * U);
+      const R = p.recurrentKernel.length / U;
+      const scaled = { ...p, recurrentKernel: p.recurrentKernel.map((v, i) => v * m[Math.floor(i / R)]) };
+      const dropped = recurrentForward(cell, p, x, { T, B, h0, recurrentMask });
+      const reference = recurrentForward(cell, scaled, x, { T, B, h0 });
+      assertClose('outputs', dropped.h, reference.h, EXACT);
+      if (cell.hasCellState) assertClose('final c', dropped.cT!, reference.cT!, EXACT);
+    });
+  }
+
+  it('a mask of ones changes nothing, bit for bit; a wrong-length mask is refused', () => {
+    const rng = new Random(15);
+    const cell = CELL_CASES[0].make(U, D);
+    const p = randomParams(cell, rng, 0.7, new Float32Array(0));
+    const x = randomArray(rng, T * B * D, 1, new Float32Array(0));
+    const ones = new Float32Array(B * U).fill(1);
+    const plain = recurrentForward(cell, p, x, { T, B });
+    const masked = recurrentForward(cell, p, x, { T, B, recurrentMask: ones });
+    assert.deepEqual(masked.h, plain.h);
+    assert.throws(
+      () => recurrentForward(cell, p, x, { T, B, recurrentMask: new Float32Array(U) }),
+      /recurrentMask.*B·units/,
+    );
+  });
+});
+
 function flipTime(a: Float, width: number): Float {
   const out = a.slice();
   for (let t = 0; t < T; t++)

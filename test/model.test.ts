@@ -225,13 +225,14 @@ describe('gradients through the model API = directional finite differences (floa
     });
   }
 
-  it('with dropout active (dropout layer and recurrent input dropout): the same masks on every evaluation', () => {
+  it('with dropout active (dropout layer, recurrent input and recurrent dropout): the same masks on every evaluation', () => {
     const rng = new Random(23);
     const model = nl.sequential([
       nl.layers.embedding({ inputDim: VOCAB, outputDim: 4, maskZero: true }),
       nl.layers.dropout({ rate: 0.3 }),
-      nl.layers.lstm({ units: 5, dropout: 0.4, returnSequences: true }),
-      nl.layers.bidirectional({ layer: nl.layers.gru({ units: 3, dropout: 0.2 }) }),
+      nl.layers.lstm({ units: 5, dropout: 0.4, recurrentDropout: 0.3, returnSequences: true }),
+      nl.layers.novoLSTM({ units: 4, recurrentDropout: 0.4, returnSequences: true }),
+      nl.layers.bidirectional({ layer: nl.layers.gru({ units: 3, dropout: 0.2, recurrentDropout: 0.25 }) }),
       nl.layers.dense({ units: 3, activation: 'softmax' }),
     ]);
     model.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy' });
@@ -469,6 +470,26 @@ describe('predict, evaluate, weights, summary', () => {
     for (const s of rowsSum) assert.ok(Math.abs(s - 1) < 1e-5);
   });
 
+  it('recurrentDropout acts in training only; predict equals the same weights without it', () => {
+    const { x, y } = lastTokenTask(46, 3);
+    const make = (rate: number): nl.Sequential =>
+      nl.sequential({
+        layers: [
+          nl.layers.embedding({ inputDim: 12, outputDim: 5, maskZero: true }),
+          nl.layers.gru({ units: 6, recurrentDropout: rate }),
+          nl.layers.dense({ units: 3, activation: 'softmax' }),
+        ],
+        seed: 4,
+      });
+    const dropped = make(0.5);
+    const plain = make(0);
+    for (const m of [dropped, plain]) m.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy' });
+    assert.deepEqual(dropped.predict(x).data, plain.predict(x).data);
+    const inference = dropped.evaluate(x, y) as number;
+    assert.equal(plain.computeGradients(x, y), plain.evaluate(x, y));
+    assert.notEqual(dropped.computeGradients(x, y), inference);
+  });
+
   it('getWeights / setWeights round trip, layer by layer in Keras layout', () => {
     const model = classifier('gru');
     const x = lastTokenTask(45, 3).x;
@@ -534,9 +555,14 @@ describe('bad inputs give typed errors naming the argument', () => {
   it('layer options', () => {
     throwsTyped(() => nl.layers.lstm({ units: 0 }), ConfigError, /lstm: units must be a positive integer/);
     throwsTyped(
-      () => nl.layers.lstm({ units: 4, recurrentDropout: 0.2 } as never),
+      () => nl.layers.lstm({ units: 4, unroll: true } as never),
       ConfigError,
-      /'recurrentDropout' is not supported yet/,
+      /'unroll' is not supported yet/,
+    );
+    throwsTyped(
+      () => nl.layers.gru({ units: 4, recurrentDropout: 1 }),
+      ConfigError,
+      /gru: recurrentDropout must be a number in \[0, 1\)/,
     );
     throwsTyped(
       () => nl.layers.gru({ units: 4, returnState: true } as never),
@@ -771,8 +797,21 @@ describe('rnn({ cell })', () => {
     }
     assert.throws(() => nl.layers.rnn({ cell: { units: 3 } as never }), /cell must come from/);
     assert.throws(
-      () => nl.layers.lstmCell({ units: 3, recurrentDropout: 0.1 } as never),
-      /'recurrentDropout' is not supported yet/,
+      () => nl.layers.lstmCell({ units: 3, activation: 'relu' } as never),
+      /'activation' is not supported yet/,
+    );
+    // recurrentDropout goes on the cell (Keras) or on rnn, not both.
+    assert.deepEqual(
+      nl.layers.rnn({ cell: nl.layers.lstmCell({ units: 3, recurrentDropout: 0.1 }) }).getConfig(),
+      nl.layers.lstm({ units: 3, recurrentDropout: 0.1 }).getConfig(),
+    );
+    assert.throws(
+      () =>
+        nl.layers.rnn({
+          cell: nl.layers.gruCell({ units: 3, recurrentDropout: 0.1 }),
+          recurrentDropout: 0.2,
+        }),
+      /recurrentDropout is given to both/,
     );
   });
 });

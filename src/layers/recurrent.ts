@@ -14,7 +14,9 @@
  * backpropagation through time, as Keras).
  *
  * `dropout` is Keras' input dropout in its variational form: one keep-mask [B, D] per sequence, the same
- * at every time step, drawn in training only.
+ * at every time step, drawn in training only. `recurrentDropout` is Keras' recurrent dropout, also
+ * variational: one keep-mask [B, u] per sequence on h_{t−1} where it enters the recurrent multiply (the
+ * kernels apply it inside the step; see kernels/reference/cell.ts), drawn in training only.
  */
 import { gruCell, lstmCell, novoLstmCell } from '../cells.js';
 import { initialWeights } from '../cells.js';
@@ -55,6 +57,8 @@ export interface RecurrentOptions {
   readonly stateful?: boolean;
   /** Input dropout rate (variational: one mask per sequence). */
   readonly dropout?: number;
+  /** Recurrent dropout rate on h_{t−1} in the recurrent multiply (variational: one mask per sequence). */
+  readonly recurrentDropout?: number;
   readonly name?: string;
   readonly inputShape?: Shape;
 }
@@ -71,7 +75,16 @@ export interface GruLayerOptions extends RecurrentOptions {
   readonly resetAfter?: boolean;
 }
 
-const COMMON = ['units', 'returnSequences', 'goBackwards', 'stateful', 'dropout', 'name', 'inputShape'];
+const COMMON = [
+  'units',
+  'returnSequences',
+  'goBackwards',
+  'stateful',
+  'dropout',
+  'recurrentDropout',
+  'name',
+  'inputShape',
+];
 const CELL_OPTIONS: Record<RecurrentKind, readonly string[]> = {
   LSTM: [],
   NovoLSTM: ['inputGate', 'layerNorm'],
@@ -80,7 +93,6 @@ const CELL_OPTIONS: Record<RecurrentKind, readonly string[]> = {
 /** Keras options that exist but are not implemented yet: rejected by name rather than ignored. */
 const NOT_YET = [
   'returnState',
-  'recurrentDropout',
   'unroll',
   'implementation',
   'activation',
@@ -111,6 +123,7 @@ export class Recurrent extends Layer {
   readonly returnSequences: boolean;
   readonly goBackwards: boolean;
   readonly dropout: number;
+  readonly recurrentDropout: number;
   readonly stateful: boolean;
   /** With `stateful`: the final h and c [B, u] of the last batch, or null after resetStates. */
   private states: { h: Float32Array; c: Float32Array | null } | null = null;
@@ -127,6 +140,7 @@ export class Recurrent extends Layer {
     this.returnSequences = optionalBoolean(label, 'returnSequences', o.returnSequences, false);
     this.goBackwards = optionalBoolean(label, 'goBackwards', o.goBackwards, false);
     this.dropout = optionalRate(label, 'dropout', o.dropout);
+    this.recurrentDropout = optionalRate(label, 'recurrentDropout', o.recurrentDropout);
     this.stateful = optionalBoolean(label, 'stateful', o.stateful, false);
     const cellOptions: Record<string, string | boolean> = {};
     if (kind === 'NovoLSTM') {
@@ -211,12 +225,16 @@ export class Recurrent extends Layer {
       maskT = new Uint8Array(T * B);
       for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) maskT[t * B + b] = input.mask[b * T + t];
     }
+    let recurrentMask: Float32Array | null = null; // [B, u]
+    if (ctx.training && this.recurrentDropout > 0) {
+      recurrentMask = drawKeep(new Float32Array(B * u), this.recurrentDropout, ctx.rng);
+    }
     const initial = this.stateful ? this.initialStates(B) : null;
     const out = sequenceForward(
       cell,
       this.params,
       xt,
-      { T, B, mask: maskT, reverse: this.goBackwards, h0: initial?.h, c0: initial?.c },
+      { T, B, mask: maskT, reverse: this.goBackwards, h0: initial?.h, c0: initial?.c, recurrentMask },
       ctx.weightsVersion,
     );
     if (this.stateful)
@@ -359,6 +377,7 @@ export class Recurrent extends Layer {
       goBackwards: this.goBackwards,
       stateful: this.stateful,
       dropout: this.dropout,
+      recurrentDropout: this.recurrentDropout,
       ...this.cellOptions,
     };
   }

@@ -68,7 +68,8 @@ export function sequenceForward(
   /** The model's weightsVersion; when it and the arrays are those of the last call, the copy held is kept. */
   weightsVersion?: number,
 ): RunOutput {
-  if (sharedEngine()) {
+  // The engine has no recurrent dropout masks: with one, the reference kernels run this batch.
+  if (sharedEngine() && !options.recurrentMask) {
     const { T, B, ...rest } = options;
     const kept = planFor(cell, T, B);
     // Copying (and packing) the weights into the engine costs as much as a step at batch 1, so it is done
@@ -98,5 +99,6 @@ export function sequenceBackward(
   upstream: SequenceUpstream,
 ): SequenceGradients {
   if ('plan' in saved) return saved.plan.backward(grads, upstream);
+  // Reference path (no engine, or a recurrent dropout mask).
   return recurrentBackward(grads, saved.reference, params, upstream);
 }

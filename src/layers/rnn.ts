@@ -1,7 +1,8 @@
 /**
  * Keras' `RNN(cell)` form: `nl.layers.rnn({ cell: nl.layers.novoLSTMCell({ units: 128 }) })` is the same
  * layer as `nl.layers.novoLSTM({ units: 128 })` (and is saved as that). The cell holds the cell's own
- * options; rnn adds the sequence options (returnSequences, goBackwards, stateful, dropout, …).
+ * options (and recurrentDropout, as Keras' cells); rnn adds the sequence options (returnSequences,
+ * goBackwards, stateful, dropout, …).
  */
 import { ConfigError } from '../errors.js';
 import { checkOptionKeys, positiveInt } from './options.js';
@@ -21,6 +22,8 @@ export interface CellSpec {
 
 export interface LstmCellLayerOptions {
   readonly units: number;
+  /** As Keras' cells; may instead be given to rnn (not both). */
+  readonly recurrentDropout?: number;
 }
 
 export type NovoLstmCellLayerOptions = LstmCellLayerOptions &
@@ -31,8 +34,8 @@ function cellSpec(kind: RecurrentKind, label: string, options: object, allowed: 
   const o = checkOptionKeys(
     label,
     options,
-    ['units', ...allowed],
-    ['recurrentDropout', 'activation', 'recurrentActivation'],
+    ['units', 'recurrentDropout', ...allowed],
+    ['activation', 'recurrentActivation'],
   );
   positiveInt(label, 'units', o.units);
   return Object.freeze({ kind, options: Object.freeze({ ...o }) });
@@ -57,7 +60,16 @@ export function rnn(options: RnnOptions): Recurrent {
   const o = checkOptionKeys(
     label,
     options,
-    ['cell', 'returnSequences', 'goBackwards', 'stateful', 'dropout', 'name', 'inputShape'],
+    [
+      'cell',
+      'returnSequences',
+      'goBackwards',
+      'stateful',
+      'dropout',
+      'recurrentDropout',
+      'name',
+      'inputShape',
+    ],
     ['returnState', 'unroll', 'timeMajor'],
   );
   const cell = o.cell as CellSpec | undefined;
@@ -71,5 +83,14 @@ export function rnn(options: RnnOptions): Recurrent {
   }
   const rest: Record<string, unknown> = { ...o };
   delete rest.cell;
+  if (rest.recurrentDropout !== undefined && cell.options.recurrentDropout !== undefined) {
+    // Keras puts it on the cell; here it may go on either, but not both (one would be ignored).
+    throw new ConfigError(
+      label,
+      'recurrentDropout is given to both the cell and rnn',
+      'one of them',
+      `${String(cell.options.recurrentDropout)} and ${String(rest.recurrentDropout)}`,
+    );
+  }
   return new Recurrent(cell.kind, { ...cell.options, ...rest } as unknown as RecurrentOptions);
 }

@@ -3,4 +3,4 @@ export { loadCorpus, checkText, BUILTIN_CORPORA } from './corpus.js';
 export { CharVocabulary } from './charVocabulary.js';
 export { TextStreams, holdOut, type TextWindow } from './streams.js';
 export { tokenizeWords, WordVocabulary, padSequences, PAD_ID, OOV_ID, type PadOptions } from './words.js';
-export { randomSplit, groupSplit, type Split } from './split.js';
+export { randomSplit, groupSplit, stratifiedGroupSplit, type Split } from './split.js';

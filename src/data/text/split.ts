@@ -44,6 +44,52 @@ export function groupSplit(groups: readonly (string | number)[], fraction: numbe
   return partition(groups.length, (i) => held.has(groups[i]));
 }
 
+/**
+ * A seeded split by group, stratified by label: for each label, whole groups of that label go to
+ * validation until it holds about `fraction` of that label's examples, so both sides keep the classes'
+ * proportions (a plain group split can shift them a lot when groups are large, and then a majority-class
+ * baseline means something different on each side). Every group must have one label.
+ */
+export function stratifiedGroupSplit(
+  groups: readonly (string | number)[],
+  labels: ArrayLike<number>,
+  fraction: number,
+  seed: number,
+): Split {
+  checkFraction(fraction);
+  if (labels.length !== groups.length) {
+    throw new ConfigError(
+      'split',
+      'labels and groups must have the same length',
+      groups.length,
+      labels.length,
+    );
+  }
+  const labelOf = new Map<string | number, number>();
+  groups.forEach((g, i) => {
+    const seen = labelOf.get(g);
+    if (seen !== undefined && seen !== labels[i]) {
+      throw new ConfigError(
+        'split',
+        `group ${String(g)} has more than one label`,
+        'one label per group',
+        `${seen} and ${labels[i]}`,
+      );
+    }
+    labelOf.set(g, labels[i]);
+  });
+  const held = new Set<string | number>();
+  const classes = [...new Set(Array.from(labels))].sort((a, b) => a - b);
+  classes.forEach((label, k) => {
+    const members = groups.filter((_, i) => labels[i] === label);
+    // A class with a single group stays in training (it could not be on both sides anyway).
+    if (new Set(members).size < 2) return;
+    const { validation } = groupSplit(members, fraction, seed + k);
+    for (const i of validation) held.add(members[i]);
+  });
+  return partition(groups.length, (i) => held.has(groups[i]));
+}
+
 function shuffled(n: number, rng: Random): number[] {
   const order = Array.from({ length: n }, (_, i) => i);
   for (let i = n - 1; i > 0; i--) {

@@ -6,6 +6,10 @@
  * steps as one multiply, the order of the steps (forward or reversed), masks, the saved states, and the
  * input-side gradients dx, dW, db as one multiply over all T·B rows. A cell owns its recurrent multiply
  * and its gate equations.
+ *
+ * Recurrent dropout: the driver may pass a `recurrentMask` [B, u] (0 or 1/(1 − rate), one per sequence).
+ * The cell multiplies h_{t−1} by it wherever h_{t−1} enters a recurrent multiply — and only there (the GRU's
+ * carry z ⊙ h_{t−1} stays unmasked, as Keras) — and its backward multiplies that path's gradient by it.
  */
 import type { Float } from './floats.js';
 
@@ -40,7 +44,7 @@ export interface CellKernel {
   /**
    * One step for all rows. zx [B, projectionWidth] = x_t·W + b_input (already computed);
    * hPrev, cPrev [B, u] the state before the step (cPrev empty for GRU). Writes hOut, cOut [B, u]
-   * and fills the tape at step k (the k-th step processed).
+   * and fills the tape at step k (the k-th step processed). recurrentMask [B, u]: see the top of the file.
    */
   stepForward(
     hOut: Float,
@@ -52,6 +56,7 @@ export interface CellKernel {
     cPrev: Readonly<Float>,
     p: Params,
     B: number,
+    recurrentMask?: Readonly<Float> | null,
   ): void;
 
   /**
@@ -59,6 +64,7 @@ export interface CellKernel {
    * Writes dzx [B, projectionWidth] (gradient w.r.t. zx), dhPrev, dcPrev [B, u]; adds into the gradients
    * of the cell-owned parameters in g (recurrent kernel, recurrent bias, normalisation gains and shifts).
    * Linear in (dh, dc): zero rows in give zero rows out, which is how the driver handles masked steps.
+   * recurrentMask: the same one forward was given.
    */
   stepBackward(
     dzx: Float,
@@ -74,5 +80,6 @@ export interface CellKernel {
     cPrev: Readonly<Float>,
     p: Params,
     B: number,
+    recurrentMask?: Readonly<Float> | null,
   ): void;
 }

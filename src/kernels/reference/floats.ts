@@ -72,3 +72,10 @@ export function sigmoid(x: number): number {
   const e = Math.exp(x);
   return e / (1 + e);
 }
+
+/** A new array h ⊙ m, elementwise (recurrent dropout's view of h_{t−1}). */
+export function masked(h: Readonly<Float>, m: Readonly<Float>): Float {
+  const out = allocLike(h as Float, h.length);
+  for (let n = 0; n < h.length; n++) out[n] = h[n] * m[n];
+  return out;
+}

@@ -14,9 +14,12 @@
  * Both:  h_t = z ⊙ h_{t−1} + (1 − z) ⊙ ĥ
  *
  * Weights: kernel [D, 3u], recurrentKernel [u, 3u], bias [2, 3u] or [3u].
+ *
+ * Recurrent dropout (Keras' GRU): with a recurrentMask m [B, u], h_{t−1} ⊙ m replaces h_{t−1} in every
+ * recurrent projection above (h_{t−1}·U, and (r ⊙ h_{t−1})·U_h), but not in the carry z ⊙ h_{t−1}.
  */
 import type { CellKernel, Params, Tape, WeightSpec } from './cell.js';
-import { allocLike, columnBlock, gemm, rowMajor, sigmoid, transposed } from './floats.js';
+import { allocLike, columnBlock, gemm, masked, rowMajor, sigmoid, transposed } from './floats.js';
 
 export interface GruConfig {
   readonly label: string;
@@ -57,15 +60,16 @@ export function gruCell(config: GruConfig): CellKernel {
       };
     },
 
-    stepForward(hOut, _cOut, tape, k, zx, hPrev, _cPrev, p, B) {
+    stepForward(hOut, _cOut, tape, k, zx, hPrev, _cPrev, p, B, recurrentMask) {
       const n = B * u;
       const z = tape.z.subarray(k * n, (k + 1) * n);
       const r = tape.r.subarray(k * n, (k + 1) * n);
       const hc = tape.hCandidate.subarray(k * n, (k + 1) * n);
       const U = rowMajor(p.recurrentKernel, P);
+      const hRecurrent = recurrentMask ? masked(hPrev, recurrentMask) : hPrev; // h_{t−1} ⊙ m
       // resetAfter: zh = h·U + b_h over all three blocks; otherwise h·U over z and r only.
       const zh = allocLike(hOut, B * P);
-      gemm(rowMajor(zh, P), rowMajor(hPrev, u), U, B, u, resetAfter ? P : 2 * u, false);
+      gemm(rowMajor(zh, P), rowMajor(hRecurrent, u), U, B, u, resetAfter ? P : 2 * u, false);
       if (resetAfter) {
         for (let b = 0; b < B; b++) for (let j = 0; j < P; j++) zh[b * P + j] += p.bias[P + j];
       }
@@ -85,7 +89,7 @@ export function gruCell(config: GruConfig): CellKernel {
         }
       } else {
         const resetH = allocLike(hOut, n); // r ⊙ h_{t−1}
-        for (let m = 0; m < n; m++) resetH[m] = r[m] * hPrev[m];
+        for (let m = 0; m < n; m++) resetH[m] = r[m] * hRecurrent[m];
         const rhU = allocLike(hOut, n);
         gemm(rowMajor(rhU, u), rowMajor(resetH, u), columnBlock(U, H), B, u, u, false);
         for (let b = 0; b < B; b++) {
@@ -95,7 +99,7 @@ export function gruCell(config: GruConfig): CellKernel {
       for (let m = 0; m < n; m++) hOut[m] = z[m] * hPrev[m] + (1 - z[m]) * hc[m];
     },
 
-    stepBackward(dzx, dhPrev, _dcPrev, g, dh, _dc, tape, k, _zx, hPrev, _cPrev, p, B) {
+    stepBackward(dzx, dhPrev, _dcPrev, g, dh, _dc, tape, k, _zx, hPrev, _cPrev, p, B, recurrentMask) {
       const n = B * u;
       const z = tape.z.subarray(k * n, (k + 1) * n);
       const r = tape.r.subarray(k * n, (k + 1) * n);
@@ -103,6 +107,10 @@ export function gruCell(config: GruConfig): CellKernel {
       const U = rowMajor(p.recurrentKernel, P);
       const dU = rowMajor(g.recurrentKernel, P);
       const dzh = allocLike(dzx, B * P); // gradient w.r.t. the recurrent projection, per block
+      // h_{t−1} ⊙ m (recomputed, B·u multiplies) and the gradient w.r.t. it, which reaches dh_{t−1}
+      // multiplied by m at the end. Without a mask both are h_{t−1} and dh_{t−1} themselves.
+      const hRecurrent = recurrentMask ? masked(hPrev, recurrentMask) : hPrev;
+      const dhRecurrent = recurrentMask ? allocLike(dzx, n) : dhPrev;
       for (let b = 0; b < B; b++) {
         for (let j = 0; j < u; j++) {
           const m = b * u + j;
@@ -127,9 +135,9 @@ export function gruCell(config: GruConfig): CellKernel {
           }
         }
         // dU += h_{t−1}ᵀ·dzh,  db_h += Σ dzh,  dh_{t−1} += dzh·Uᵀ
-        gemm(dU, transposed(rowMajor(hPrev, u)), rowMajor(dzh, P), u, B, P, true);
+        gemm(dU, transposed(rowMajor(hRecurrent, u)), rowMajor(dzh, P), u, B, P, true);
         for (let b = 0; b < B; b++) for (let j = 0; j < P; j++) g.bias[P + j] += dzh[b * P + j];
-        gemm(rowMajor(dhPrev, u), rowMajor(dzh, P), transposed(U), B, P, u, true);
+        gemm(rowMajor(dhRecurrent, u), rowMajor(dzh, P), transposed(U), B, P, u, true);
       } else {
         // ĥ's recurrent input is r ⊙ h_{t−1}: d(r⊙h) = daH·U_hᵀ, then split between r and h_{t−1}.
         const daH = { data: dzx, offset: H, rowStride: P, colStride: 1 };
@@ -139,18 +147,19 @@ export function gruCell(config: GruConfig): CellKernel {
         for (let b = 0; b < B; b++) {
           for (let j = 0; j < u; j++) {
             const m = b * u + j;
-            resetH[m] = r[m] * hPrev[m];
-            const dr = dResetH[m] * hPrev[m];
-            dhPrev[m] += dResetH[m] * r[m];
+            resetH[m] = r[m] * hRecurrent[m];
+            const dr = dResetH[m] * hRecurrent[m];
+            dhRecurrent[m] += dResetH[m] * r[m];
             dzx[b * P + R + j] = dr * r[m] * (1 - r[m]);
             dzh[b * P + R + j] = dzx[b * P + R + j];
           }
         }
         // dU_zr += h_{t−1}ᵀ·dzh_zr,  dU_h += (r⊙h_{t−1})ᵀ·daH,  dh_{t−1} += dzh_zr·U_zrᵀ
-        gemm(dU, transposed(rowMajor(hPrev, u)), rowMajor(dzh, P), u, B, 2 * u, true);
+        gemm(dU, transposed(rowMajor(hRecurrent, u)), rowMajor(dzh, P), u, B, 2 * u, true);
         gemm(columnBlock(dU, H), transposed(rowMajor(resetH, u)), daH, u, B, u, true);
-        gemm(rowMajor(dhPrev, u), rowMajor(dzh, P), transposed(U), B, 2 * u, u, true);
+        gemm(rowMajor(dhRecurrent, u), rowMajor(dzh, P), transposed(U), B, 2 * u, u, true);
       }
+      if (recurrentMask) for (let m = 0; m < n; m++) dhPrev[m] += dhRecurrent[m] * recurrentMask[m];
     },
   };
 }

@@ -22,10 +22,13 @@
  * Weights (Keras layout): kernel [D, P], recurrentKernel [u, R], bias [P], where P = 4u (LSTM) or 5u
  * (NovoLSTM) and R = P, except R = 4u for the reference input gate; NovoLSTM adds gamma [u], beta [u]
  * (LN_i); `layerNorm: 'all'` adds gateGamma [4, u], gateBeta [4, u], rows in the order f, c, o, cell.
+ *
+ * Recurrent dropout: with a recurrentMask m [B, u], every h_{t−1}·U above is (h_{t−1} ⊙ m)·U (one mask on
+ * the whole recurrent multiply, as Keras' LSTM), and dh_{t−1} = (da·Uᵀ) ⊙ m.
  */
 import { ConfigError } from '../../errors.js';
 import type { CellKernel, Tape, WeightSpec } from './cell.js';
-import { allocLike, gemm, rowMajor, sigmoid, transposed, type Float } from './floats.js';
+import { allocLike, gemm, masked, rowMajor, sigmoid, transposed, type Float } from './floats.js';
 import { layerNormBackward, layerNormForward, rows } from './layerNorm.js';
 
 /** 'sigmoid' is the standard LSTM's input gate; 'readme' and 'reference' are NovoLSTM's. */
@@ -99,11 +102,12 @@ export function lstmFamilyCell(config: LstmFamilyConfig): CellKernel {
       };
     },
 
-    stepForward(hOut, cOut, tape, k, zx, hPrev, cPrev, p, B) {
-      // a = zx + h_{t−1}·U over the recurrent blocks.
+    stepForward(hOut, cOut, tape, k, zx, hPrev, cPrev, p, B, recurrentMask) {
+      // a = zx + (h_{t−1} ⊙ m)·U over the recurrent blocks.
       const a = allocLike(hOut, B * P);
       a.set(zx);
-      gemm(rowMajor(a, P), rowMajor(hPrev, u), rowMajor(p.recurrentKernel, R), B, u, R, true);
+      const hRecurrent = recurrentMask ? masked(hPrev, recurrentMask) : hPrev;
+      gemm(rowMajor(a, P), rowMajor(hRecurrent, u), rowMajor(p.recurrentKernel, R), B, u, R, true);
       const ifco = tape.ifco.subarray(k * B * 4 * u, (k + 1) * B * 4 * u);
 
       if (normAll) {
@@ -199,7 +203,7 @@ export function lstmFamilyCell(config: LstmFamilyConfig): CellKernel {
       }
     },
 
-    stepBackward(dzx, dhPrev, dcPrev, g, dh, dc, tape, k, _zx, hPrev, cPrev, p, B) {
+    stepBackward(dzx, dhPrev, dcPrev, g, dh, dc, tape, k, _zx, hPrev, cPrev, p, B, recurrentMask) {
       const ifco = tape.ifco.subarray(k * B * 4 * u, (k + 1) * B * 4 * u);
       const tanhCell = tape.tanhCell.subarray(k * B * u, (k + 1) * B * u);
       const da = dzx; // [B, P] gradient w.r.t. the pre-activations (= w.r.t. zx and h·U alike)
@@ -318,10 +322,13 @@ export function lstmFamilyCell(config: LstmFamilyConfig): CellKernel {
         }
       }
 
-      // The recurrent multiply: dU += h_{t−1}ᵀ·da[:, :R],  dh_{t−1} = da[:, :R]·Uᵀ.
+      // The recurrent multiply: dU += (h_{t−1} ⊙ m)ᵀ·da[:, :R],  dh_{t−1} = (da[:, :R]·Uᵀ) ⊙ m.
+      // h_{t−1} ⊙ m is recomputed rather than saved: B·u multiplies per step.
+      const hRecurrent = recurrentMask ? masked(hPrev, recurrentMask) : hPrev;
       const daRecurrent = { data: da, offset: 0, rowStride: P, colStride: 1 };
-      gemm(rowMajor(g.recurrentKernel, R), transposed(rowMajor(hPrev, u)), daRecurrent, u, B, R, true);
+      gemm(rowMajor(g.recurrentKernel, R), transposed(rowMajor(hRecurrent, u)), daRecurrent, u, B, R, true);
       gemm(rowMajor(dhPrev, u), daRecurrent, transposed(rowMajor(p.recurrentKernel, R)), B, R, u, false);
+      if (recurrentMask) for (let n = 0; n < B * u; n++) dhPrev[n] *= recurrentMask[n];
     },
   };
 }

@@ -14,6 +14,9 @@
  * Masks (Keras semantics): mask [T, B], 1 = real step, 0 = padding. At a masked step the state is carried
  * unchanged and the output is zero.
  *
+ * Recurrent dropout (variational, Keras semantics): `recurrentMask` [B, u] multiplies h_{t−1} where each
+ * cell feeds it to its recurrent multiply, the same mask at every step of the sequence (see cell.ts).
+ *
  * Gradients: backward adds into the parameter gradients `g` (so several calls — chunks, workers — sum),
  * and returns new arrays for dx, dh0, dc0.
  */
@@ -32,6 +35,8 @@ export interface SequenceOptions {
   /** [T, B], 1 = real step, 0 = padding. Absent: every step is real. */
   readonly mask?: Uint8Array | null;
   readonly reverse?: boolean;
+  /** [B, u] recurrent dropout multipliers (0 or 1/(1 − rate)), the same at every step. Absent: none. */
+  readonly recurrentMask?: Float | null;
 }
 
 /** What forward saves for backward. Nothing is recomputed except cheap activations (see each cell). */
@@ -41,6 +46,8 @@ export interface SavedSequence {
   readonly B: number;
   readonly reverse: boolean;
   readonly mask: Uint8Array | null;
+  /** [B, u] or null; by reference. */
+  readonly recurrentMask: Float | null;
   /** The input, by reference (not copied): backward needs it for dW. [T, B, D] */
   readonly x: Float;
   /** x·W + b_input for every step. [T, B, P] */
@@ -94,6 +101,12 @@ export function recurrentForward(
   checkFinite(label, 'x', x);
   const mask = options.mask ?? null;
   if (mask) checkLength(label, 'mask', mask, T * B, `T·B = ${T}·${B}`);
+  const recurrentMask = options.recurrentMask ?? null;
+  if (recurrentMask) {
+    checkSameType(label, 'recurrentMask', recurrentMask, x);
+    checkLength(label, 'recurrentMask', recurrentMask, B * u, `B·units = ${B}·${u}`);
+    checkFinite(label, 'recurrentMask', recurrentMask);
+  }
   for (const [name, state] of [
     ['h0', options.h0],
     ['c0', options.c0],
@@ -135,7 +148,8 @@ export function recurrentForward(
     const hNext = hStates.subarray((k + 1) * stateSize, (k + 2) * stateSize);
     const cPrev = cStates.subarray(k * stateSize, (k + 1) * stateSize);
     const cNext = cStates.subarray((k + 1) * stateSize, (k + 2) * stateSize);
-    cell.stepForward(hNext, cNext, tape, k, zx.subarray(t * B * P, (t + 1) * B * P), hPrev, cPrev, p, B);
+    const zxt = zx.subarray(t * B * P, (t + 1) * B * P);
+    cell.stepForward(hNext, cNext, tape, k, zxt, hPrev, cPrev, p, B, recurrentMask);
     for (let b = 0; b < B; b++) {
       const row = b * u;
       if (mask && mask[t * B + b] === 0) {
@@ -152,7 +166,7 @@ export function recurrentForward(
     h,
     hT: hStates.slice(T * stateSize),
     cT: cell.hasCellState ? cStates.slice(T * stateSize) : null,
-    saved: { cell, T, B, reverse, mask, x, zx, hStates, cStates, tape },
+    saved: { cell, T, B, reverse, mask, recurrentMask, x, zx, hStates, cStates, tape },
   };
 }
 
@@ -162,7 +176,7 @@ export function recurrentBackward(
   p: Params,
   upstream: SequenceUpstream,
 ): SequenceGradients {
-  const { cell, T, B, reverse, mask, x, zx, hStates, cStates, tape } = saved;
+  const { cell, T, B, reverse, mask, recurrentMask, x, zx, hStates, cStates, tape } = saved;
   const { units: u, inputDim: D, projectionWidth: P, label } = cell;
   checkParams(cell, g, x, 'gradient');
   const stateSize = B * u;
@@ -209,6 +223,7 @@ export function recurrentBackward(
       cStates.subarray(kPrev, kPrev + (cell.hasCellState ? stateSize : 0)),
       p,
       B,
+      recurrentMask,
     );
     for (let b = 0; b < B; b++) {
       const row = b * u;
