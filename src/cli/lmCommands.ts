@@ -137,8 +137,10 @@ Examples:
   novolstm train --corpus book.txt --cell lstm --units 128 --layers 1 --epochs 5 --out runs/book
   novolstm train --out runs/moby --time-limit 10m --resume`,
     )
-    .action(async (flags: TrainFlags & { out: string }) => {
-      await runTraining(trainConfig(flags, flags.out));
+    .action(async (flags: TrainFlags & { out: string }, command: Command) => {
+      // On --resume the checkpoint's settings stand; a learning rate typed on this command line replaces its.
+      const config = trainConfig(flags, flags.out);
+      await runTraining({ ...config, overrideLearningRate: command.getOptionValueSource('lr') === 'cli' });
     });
 
   program

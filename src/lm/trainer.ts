@@ -53,7 +53,12 @@ export interface TrainConfig {
   readonly seed: number;
   /** The model directory: the checkpoint, metrics.csv and learning-curve.svg. */
   readonly out: string;
+  /**
+   * Continue the checkpoint in `out`. The model, batch and sequence length then come from the checkpoint;
+   * the learning rate too, unless `overrideLearningRate`.
+   */
   readonly resume: boolean;
+  readonly overrideLearningRate?: boolean;
   readonly sampleLength?: number;
 }
 
@@ -145,15 +150,10 @@ export async function trainLanguageModel(config: TrainConfig, hooks: TrainHooks)
       );
     }
     if (state.seqLen !== config.seqLen || state.batch !== config.batch) {
-      throw new ValueError(
-        'resume',
-        'batch and sequence length must match the checkpoint',
-        `--batch ${state.batch} --seq-len ${state.seqLen}`,
-        `--batch ${config.batch} --seq-len ${config.seqLen}`,
-      );
+      hooks.log(`continuing with the checkpoint's batch ${state.batch} and sequence length ${state.seqLen}`);
     }
     const optimizer = model.compiled?.optimizer;
-    if (optimizer && optimizer.learningRate !== config.learningRate) {
+    if (optimizer && config.overrideLearningRate && optimizer.learningRate !== config.learningRate) {
       hooks.log(`learning rate ${optimizer.learningRate} → ${config.learningRate}`);
       optimizer.learningRate = config.learningRate;
     }
@@ -162,7 +162,7 @@ export async function trainLanguageModel(config: TrainConfig, hooks: TrainHooks)
       if (!saved) layer.resetStates();
       else
         layer.resetStates(
-          saved.map((values) => tensor(Float32Array.from(values), [config.batch, layer.units])),
+          saved.map((values) => tensor(Float32Array.from(values), [state.batch, layer.units])),
         );
     });
     hooks.log(`resuming ${config.out} at epoch ${state.epoch + 1}, window ${state.window}`);
@@ -206,7 +206,10 @@ export async function trainLanguageModel(config: TrainConfig, hooks: TrainHooks)
   const { train: trainIds, validation: validationIds } = validationText
     ? { train: ids, validation: vocabulary.encode(validationText, 'skip') }
     : holdOut(ids);
-  const streams = new TextStreams(trainIds, config.batch, config.seqLen);
+  // On a resume these are the checkpoint's (the data position is counted in its windows).
+  const batch = state.batch;
+  const seqLen = state.seqLen;
+  const streams = new TextStreams(trainIds, batch, seqLen);
   const sampler = new Random(0);
   sampler.setState(state.samplerRng);
   const V = vocabulary.size;
@@ -263,7 +266,7 @@ export async function trainLanguageModel(config: TrainConfig, hooks: TrainHooks)
         hooks.progress.write('\n');
         if (outOfTime) {
           // The end of the run: a validation score for the partial epoch, recorded at its fractional epoch.
-          const partial = scoreText(model, validationIds, config.batch, config.seqLen);
+          const partial = scoreText(model, validationIds, batch, seqLen);
           state.history.push({
             epoch: state.epoch + state.window / streams.windowsPerEpoch,
             chars: state.chars,
@@ -284,7 +287,7 @@ export async function trainLanguageModel(config: TrainConfig, hooks: TrainHooks)
 
     // End of an epoch: validate, sample, record, checkpoint.
     const trainBpc = state.epochNats / state.epochChars / Math.LN2;
-    const validation = scoreText(model, validationIds, config.batch, config.seqLen);
+    const validation = scoreText(model, validationIds, batch, seqLen);
     state.seconds = elapsed();
     const record: EpochRecord = {
       epoch: state.epoch + 1,
