@@ -60,4 +60,4 @@ export type {
 export type { FitOptions, History } from './training/fit.js';
 export { LOSSES, type LossName } from './training/losses.js';
 export { METRICS, type MetricName } from './training/metrics.js';
-export { loadModel } from './io/index.js';
+export { loadModel, modelToBytes, modelFromBytes, modelFromFiles } from './io/index.js';
