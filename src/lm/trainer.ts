@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { CharVocabulary } from '../data/text/charVocabulary.js';
 import { loadCorpus } from '../data/text/corpus.js';
 import { holdOut, TextStreams } from '../data/text/streams.js';
-import { NovoLstmError, ValueError } from '../errors.js';
+import { ValueError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomicFile.js';
 import { loadModel } from '../io/load.js';
 import { Recurrent } from '../layers/recurrent.js';
@@ -28,6 +28,7 @@ import { lineChartSvg } from '../report/charts.js';
 import { tensor } from '../tensor.js';
 import { adam } from '../training/optimizers.js';
 import { Progress, type ProgressSink } from '../training/progress.js';
+import { explosionThreshold, hasDiverged, TrainingDivergedError } from './divergence.js';
 import { scoreText } from './evaluate.js';
 import { generateText } from './generate.js';
 import { buildLanguageModel, languageModelConfig, type LmCell } from './languageModel.js';
@@ -81,10 +82,8 @@ export interface TrainResult {
   readonly validationBpc: number;
 }
 
-/** Raised when the loss becomes NaN/Inf or explodes; the previous checkpoint is kept. */
-export class TrainingDivergedError extends NovoLstmError {
-  override name = 'TrainingDivergedError';
-}
+// The error a diverged run stops with; the previous checkpoint is kept.
+export { TrainingDivergedError };
 
 /** What a checkpoint records besides the model and optimizer. */
 interface TrainingState {
@@ -115,11 +114,6 @@ function sha256(text: string): string {
 
 function recurrentLayers(model: Sequential): Recurrent[] {
   return model.layers.filter((l): l is Recurrent => l instanceof Recurrent);
-}
-
-/** Loss above this (nats per character) counts as exploded: far worse than guessing uniformly. */
-function explosionThreshold(V: number): number {
-  return 2 * Math.log(V) + 1;
 }
 
 export async function trainLanguageModel(config: TrainConfig, hooks: TrainHooks): Promise<TrainResult> {
@@ -243,7 +237,7 @@ export async function trainLanguageModel(config: TrainConfig, hooks: TrainHooks)
       const x = tensor(win.inputs, [win.B, win.S], 'int32');
       const y = tensor(win.targets, [win.B, win.S], 'int32');
       const loss = model.trainOnBatch(x, y) as number;
-      if (!Number.isFinite(loss) || loss > explosionThreshold(V)) {
+      if (hasDiverged(loss, V)) {
         throw new TrainingDivergedError(
           'training',
           `the loss ${Number.isFinite(loss) ? 'exploded' : 'is not finite'} at epoch ${state.epoch + 1}, window ${state.window}; the last good checkpoint in ${config.out} is kept (try a lower --lr or --clip-norm)`,
