@@ -132,6 +132,8 @@ describe('the web page in Chromium', () => {
     assert.equal(await page.title(), 'novolstm — train a character model in your browser');
     assert.match((await page.textContent('#text-info')) ?? '', /^199,\d{3} characters/);
     assert.equal(await page.isVisible('#simd-missing'), false);
+    // Served without COOP/COEP headers: the page must not need SharedArrayBuffer.
+    assert.equal(await page.evaluate(() => crossOriginIsolated), false);
     assert.deepEqual(pageErrors, []);
   });
 
@@ -150,6 +152,38 @@ describe('the web page in Chromium', () => {
     assert.equal(await other.isVisible('#simd-missing'), true);
     assert.match((await other.textContent('#simd-missing')) ?? '', /does not support WebAssembly SIMD/);
     await context.close();
+  });
+
+  it('takes a dropped text file, checked by the library (binary files are refused)', async () => {
+    await page.click('input[value=own]');
+    const drop = (name: string, bytes: number[]) =>
+      page.$eval(
+        '#own-text',
+        (area, file) => {
+          const transfer = new DataTransfer();
+          transfer.items.add(new File([new Uint8Array(file.bytes)], file.name, { type: 'text/plain' }));
+          area.dispatchEvent(
+            new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }),
+          );
+        },
+        { name, bytes },
+      );
+    await drop('bad.bin', [0x61, 0, 0x62]);
+    await page.waitForFunction(() =>
+      /looks binary/.test(document.getElementById('status')?.textContent ?? ''),
+    );
+    await drop('ahab.txt', [...new TextEncoder().encode('Ahab and the whale.\n')]);
+    await page.waitForFunction(
+      () => (document.getElementById('own-text') as HTMLTextAreaElement).value.length > 0,
+    );
+    assert.equal(await page.inputValue('#own-text'), 'Ahab and the whale.\n');
+    assert.equal(await page.textContent('#text-info'), '20 characters, 13 different');
+    // Too short to train on: a clear error, and nothing starts.
+    await page.click('#train');
+    await page.waitForFunction(() =>
+      /too short for one training window/.test(document.getElementById('status')?.textContent ?? ''),
+    );
+    await page.click('input[value=builtin]');
   });
 
   it('trains in a worker: the loss falls, the chart draws, the page stays responsive', async () => {
