@@ -71,6 +71,8 @@ let training: Training | null = null;
 let paused = false;
 let generation: Generation | null = null;
 let wake: (() => void) | null = null;
+/** Set while a save reads the model: weights and optimizer moments must come from the same step. */
+let saving = false;
 
 function post(message: FromWorker, transfer: Transferable[] = []): void {
   scope.postMessage(message, transfer);
@@ -265,7 +267,13 @@ async function handle(message: ToWorker): Promise<void> {
       return;
     case 'save': {
       const m = requireModel();
-      const bytes = await modelToBytes(m);
+      saving = true;
+      let bytes: Uint8Array;
+      try {
+        bytes = await modelToBytes(m);
+      } finally {
+        saving = false;
+      }
       const { cell, units } = summary(m);
       post({ type: 'saved', bytes, name: `novolstm-${cell}-${units}.tar` }, [bytes.buffer]);
       return;
@@ -289,7 +297,7 @@ async function loop(): Promise<never> {
   for (;;) {
     try {
       if (generation) generateTurn(generation);
-      else if (training && model && !paused) trainStep(training, model);
+      else if (training && model && !paused && !saving) trainStep(training, model);
       else await new Promise<void>((resolve) => (wake = resolve));
     } catch (error) {
       generation = null;
