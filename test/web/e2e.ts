@@ -7,7 +7,8 @@
  * build/web-test/page.png. Run with `npm run test:web`.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { createServer as createNetServer } from 'node:net';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -101,6 +102,36 @@ function generateInNode(model: nl.Sequential, length: number): string {
   return [...nl.generateText(model, { prime: PRIME, length, temperature: 0, seed: 1, unknown: 'skip' })].join(
     '',
   );
+}
+
+/** `vite` (the dev server of `npm run web`) on a free port of 127.0.0.1, in a child process. */
+async function startDevServer(): Promise<{ url: string; stop: () => void }> {
+  const port = await new Promise<number>((done) => {
+    const probe = createNetServer().listen(0, '127.0.0.1', () => {
+      const { port: free } = probe.address() as { port: number };
+      probe.close(() => done(free));
+    });
+  });
+  const child = spawn(
+    join(ROOT, 'node_modules/.bin/vite'),
+    ['--config', 'web/vite.config.ts', '--port', String(port), '--strictPort'],
+    { cwd: ROOT, env: { ...process.env, NODE_ENV: 'development' }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let output = '';
+  await new Promise<void>((ready, fail) => {
+    const timer = setTimeout(() => fail(new Error(`vite dev server did not start: ${output}`)), 30_000);
+    const read = (chunk: Buffer): void => {
+      output += chunk.toString();
+      if (output.includes(`127.0.0.1:${port}`)) {
+        clearTimeout(timer);
+        ready();
+      }
+    };
+    child.stdout.on('data', read);
+    child.stderr.on('data', read);
+    child.on('exit', (code) => fail(new Error(`vite dev server exited (${code}): ${output}`)));
+  });
+  return { url: `http://127.0.0.1:${port}/`, stop: () => child.kill() };
 }
 
 async function loadInPage(files: string[]): Promise<void> {
@@ -358,6 +389,34 @@ describe('the web page in Chromium', () => {
     );
     const expected = generateInNode(await nl.loadModel(savedFile), GREEDY_LENGTH);
     assert.equal(await generateInPage('0', GREEDY_LENGTH), expected);
+  });
+
+  it("npm run web's dev server serves a page that trains too (Node-only modules stay unused)", async () => {
+    // Its own process, as `npm run web` runs it: vite build (above) leaves NODE_ENV=production in this
+    // process, under which the dev server's stubs for node: modules stop throwing and hide mistakes.
+    const dev = await startDevServer();
+    const context = await browser.newContext();
+    try {
+      const errors: string[] = [];
+      const other = await context.newPage();
+      other.on('pageerror', (e) => errors.push(e.message));
+      await other.goto(dev.url);
+      await other.selectOption('#units', '16');
+      await other.fill('#seq-len', '16');
+      await other.fill('#batch', '4');
+      await other.click('#train');
+      await other.waitForFunction(
+        () =>
+          (window as unknown as { novolstmPage: { history: PageHistory } }).novolstmPage.history.training
+            .length >= 5,
+        null,
+        { timeout: 60_000 },
+      );
+      assert.deepEqual(errors, []);
+    } finally {
+      await context.close();
+      dev.stop();
+    }
   });
 
   it('leaves a screenshot of a trained page and no errors', async () => {
