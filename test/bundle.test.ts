@@ -9,6 +9,7 @@ import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { main } from '../src/cli/main.js';
 import * as nl from '../src/index.js';
 import { ValueError } from '../src/errors.js';
 import { packTar, unpackTar } from '../src/io/tar.js';
@@ -141,5 +142,38 @@ describe('one-file model (tar of the save directory)', () => {
       /unexpected file 'evil.js'/,
     );
     await rejects(packTar([files[0], files[0]]), /appears twice/);
+  });
+
+  it('the CLI generates from a model file (as the web page saves it)', async () => {
+    const vocabulary = nl.text.CharVocabulary.fromText('abc abc\n').toJSON();
+    const model = nl.buildLanguageModel(
+      { cell: 'novolstm', units: 5, layers: 1, embeddingDim: 3, dropout: 0, vocabulary },
+      2,
+    );
+    model.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' });
+    const file = join(await tempDir(), 'model.tar');
+    await writeFile(file, await nl.modelToBytes(model));
+    const stdout: string[] = [];
+    const write = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((s: string) => stdout.push(s) > 0) as typeof process.stdout.write;
+    let code: number;
+    try {
+      code = await main([
+        'generate',
+        '--model',
+        file,
+        '--prime',
+        'ab',
+        '--length',
+        '12',
+        '--temperature',
+        '0',
+      ]);
+    } finally {
+      process.stdout.write = write;
+    }
+    assert.equal(code, 0);
+    const expected = [...nl.generateText(model, { prime: 'ab', length: 12, temperature: 0 })].join('');
+    assert.equal(stdout.join(''), `ab${expected}\n`);
   });
 });

@@ -1,7 +1,7 @@
 /**
  * The language-model commands: `train`, `generate`, `eval`, `info` and `demo`.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { CharVocabulary } from '../data/text/charVocabulary.js';
@@ -71,8 +71,12 @@ export async function runTraining(config: TrainConfig): Promise<Sequential> {
 }
 
 async function loadLanguageModel(dir: string): Promise<Sequential> {
-  if (!existsSync(join(dir, 'model.json'))) {
-    throw new UsageError(`--model ${dir}: no model there (expected ${join(dir, 'model.json')})`);
+  // A directory from `novolstm train`, or the one-file model the web page saves (io/bundle.ts).
+  const isFile = statSync(dir, { throwIfNoEntry: false })?.isFile() ?? false;
+  if (!isFile && !existsSync(join(dir, 'model.json'))) {
+    throw new UsageError(
+      `--model ${dir}: no model there (expected ${join(dir, 'model.json')}, or a model file)`,
+    );
   }
   const model = await loadModel(dir);
   languageModelConfig(model); // refuses other models and other format versions
@@ -144,7 +148,10 @@ Examples:
   program
     .command('generate')
     .description('Generate text from a trained model, streaming it as it is sampled.')
-    .requiredOption('--model <dir>', 'a model directory from `novolstm train`')
+    .requiredOption(
+      '--model <dir>',
+      'a model directory from `novolstm train`, or a .tar model file from the web page',
+    )
     .option('--prime <text>', 'text to start from', '')
     .option('--length <n>', 'characters to generate', positiveInteger, 1000)
     .option(
@@ -203,7 +210,10 @@ Examples:
   program
     .command('eval')
     .description('Bits per character of a text under a trained model.')
-    .requiredOption('--model <dir>', 'a model directory from `novolstm train`')
+    .requiredOption(
+      '--model <dir>',
+      'a model directory from `novolstm train`, or a .tar model file from the web page',
+    )
     .requiredOption('--corpus <source>', "a UTF-8 text file, or 'builtin:moby-dick'")
     .option('--seq-len <n>', 'characters per window', positiveInteger, 100)
     .option('--batch <n>', 'parallel streams', positiveInteger, 64)
@@ -237,7 +247,10 @@ Examples:
   program
     .command('info')
     .description('Show a model: its layers, parameters and training record.')
-    .requiredOption('--model <dir>', 'a model directory from `novolstm train`')
+    .requiredOption(
+      '--model <dir>',
+      'a model directory from `novolstm train`, or a .tar model file from the web page',
+    )
     .addHelpText('after', '\nExample:\n  novolstm info --model runs/moby')
     .action(async (flags: { model: string }) => {
       const model = await loadLanguageModel(flags.model);
