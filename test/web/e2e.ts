@@ -451,7 +451,8 @@ describe('the web page in Chromium', () => {
     await page.fill('#top-k', '0');
     await page.click('#generate');
     await page.waitForFunction(() => document.body.dataset.generating === 'done', null, { timeout: 30_000 });
-    await page.fill('#prime', PRIME);
+    await page.click('#show-gates');
+    await page.waitForFunction(() => document.body.dataset.gates === 'drawn', null, { timeout: 30_000 });
     await page.evaluate(
       () => (document.getElementById('status')!.textContent = 'Paused for the screenshot.'),
     );
