@@ -63,7 +63,6 @@ export type { FitOptions, History } from './training/fit.js';
 export { LOSSES, type LossName } from './training/losses.js';
 export { METRICS, type MetricName } from './training/metrics.js';
 export { binaryScores, type BinaryScores } from './training/binaryScores.js';
-export { loadModel } from './io/index.js';
 export {
   useFastKernels,
   useFastKernels as ready,
@@ -82,3 +81,18 @@ export {
 export { FastLstm, type FastSequenceOutput, type FastSequenceGradients } from './engine/lstm.js';
 export { FastGru, type FastGruOutput, type FastGruGradients } from './engine/gru.js';
 export { recurrentPlan, type RecurrentPlan, type PlanOutput, type PlanGradients } from './engine/plan.js';
+export { loadModel, modelToBytes, modelFromBytes, modelFromFiles } from './io/index.js';
+
+// The character language model's browser-safe half (the Node trainer with checkpoints is lm/trainer.ts).
+export {
+  buildLanguageModel,
+  cloneLanguageModel,
+  languageModelConfig,
+  LM_CELLS,
+  type LmCell,
+  type LanguageModelConfig,
+} from './lm/languageModel.js';
+export { generateText, type GenerateOptions } from './lm/generate.js';
+export { scoreText, type TextScore } from './lm/evaluate.js';
+export { TrainingDivergedError, hasDiverged, explosionThreshold } from './lm/divergence.js';
+export { traceGates, MAX_TRACE_CHARS, type GateTrace, type LayerGates, type GateMap } from './lm/gates.js';

@@ -1,12 +1,12 @@
 /**
  * The language-model commands: `train`, `generate`, `eval`, `info` and `demo`.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { CharVocabulary } from '../data/text/charVocabulary.js';
 import { loadCorpus } from '../data/text/corpus.js';
-import { loadModel } from '../io/load.js';
+import { loadModel } from '../io/index.js';
 import { scoreText } from '../lm/evaluate.js';
 import { generateText } from '../lm/generate.js';
 import { LM_CELLS, languageModelConfig, type LmCell } from '../lm/languageModel.js';
@@ -71,8 +71,12 @@ export async function runTraining(config: TrainConfig): Promise<Sequential> {
 }
 
 async function loadLanguageModel(dir: string): Promise<Sequential> {
-  if (!existsSync(join(dir, 'model.json'))) {
-    throw new UsageError(`--model ${dir}: no model there (expected ${join(dir, 'model.json')})`);
+  // A directory from `novolstm train`, or the one-file model the web page saves (io/bundle.ts).
+  const isFile = statSync(dir, { throwIfNoEntry: false })?.isFile() ?? false;
+  if (!isFile && !existsSync(join(dir, 'model.json'))) {
+    throw new UsageError(
+      `--model ${dir}: no model there (expected ${join(dir, 'model.json')}, or a model file)`,
+    );
   }
   const model = await loadModel(dir);
   languageModelConfig(model); // refuses other models and other format versions
@@ -146,7 +150,10 @@ Examples:
   program
     .command('generate')
     .description('Generate text from a trained model, streaming it as it is sampled.')
-    .requiredOption('--model <dir>', 'a model directory from `novolstm train`')
+    .requiredOption(
+      '--model <dir>',
+      'a model directory from `novolstm train`, or a .tar model file from the web page',
+    )
     .option('--prime <text>', 'text to start from', '')
     .option('--length <n>', 'characters to generate', positiveInteger, 1000)
     .option(
@@ -205,7 +212,10 @@ Examples:
   program
     .command('eval')
     .description('Bits per character of a text under a trained model.')
-    .requiredOption('--model <dir>', 'a model directory from `novolstm train`')
+    .requiredOption(
+      '--model <dir>',
+      'a model directory from `novolstm train`, or a .tar model file from the web page',
+    )
     .requiredOption('--corpus <source>', "a UTF-8 text file, or 'builtin:moby-dick'")
     .option('--seq-len <n>', 'characters per window', positiveInteger, 100)
     .option('--batch <n>', 'parallel streams', positiveInteger, 64)
@@ -239,7 +249,10 @@ Examples:
   program
     .command('info')
     .description('Show a model: its layers, parameters and training record.')
-    .requiredOption('--model <dir>', 'a model directory from `novolstm train`')
+    .requiredOption(
+      '--model <dir>',
+      'a model directory from `novolstm train`, or a .tar model file from the web page',
+    )
     .addHelpText('after', '\nExample:\n  novolstm info --model runs/moby')
     .action(async (flags: { model: string }) => {
       const model = await loadLanguageModel(flags.model);

@@ -3,22 +3,24 @@
  * renamed over the final name. A reader (or a crash, even SIGKILL, at any moment) sees the old file or the
  * new one, never half of one.
  */
-import { open, rename, unlink } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+// Namespace imports: this module is reachable from the package entry, which browsers load too (bundlers
+// stub node: modules there, and only a named import fails at load time).
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
 
 let counter = 0;
 
-export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${counter++}.tmp`);
-  const handle = await open(temp, 'w');
+export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
+  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${counter++}.tmp`);
+  const handle = await fs.open(temp, 'w');
   try {
     await handle.writeFile(data);
     await handle.sync();
   } catch (error) {
     await handle.close();
-    await unlink(temp).catch(() => undefined);
+    await fs.unlink(temp).catch(() => undefined);
     throw error;
   }
   await handle.close();
-  await rename(temp, path);
+  await fs.rename(temp, file);
 }

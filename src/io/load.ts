@@ -1,35 +1,28 @@
 /**
- * `loadModel(dir)`: reads a save (format.ts) and returns a model only if everything checks out — format
- * name and version, every layer class and option, weight names and shapes against the rebuilt model,
- * byte counts, SHA-256 digests, finite values, optimizer state. Otherwise it throws a typed error naming
- * what is wrong; there is no partial model.
- *
- * Nothing in the file is executed: the description is parsed with JSON.parse, layer classes come from a
- * fixed registry, every option goes through the layer's strict constructor (so a `__proto__` or
- * `constructor` key is just an unknown option), and file names must match a fixed pattern (no paths).
+ * `loadModel(path)`: reads a save directory (format.ts), or the one-file bundle of it (bundle.ts, as the
+ * web page downloads), and hands its files to decodeModel (decode.ts), which checks everything. Node only (node:fs); imported lazily so the package entry stays importable in
+ * a browser.
  */
-import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ConfigError, ShapeError, ValueError } from '../errors.js';
-import { layerFromConfig } from '../layers/index.js';
-import type { ConfigValue } from '../layers/layer.js';
-import { Sequential } from '../models/sequential.js';
-import { optimizerFromConfig } from '../training/optimizers.js';
-import {
-  BINARY_FILE_PATTERN,
-  bytesToFloat32,
-  DESCRIPTION_FILE,
-  FORMAT_NAME,
-  FORMAT_VERSION,
-  MAX_DESCRIPTION_BYTES,
-} from './format.js';
+import { ConfigError, ValueError } from '../errors.js';
+import type { Sequential } from '../models/sequential.js';
+import { modelFromBytes } from './bundle.js';
+import { decodeModel } from './decode.js';
+import { DESCRIPTION_FILE, MAX_DESCRIPTION_BYTES } from './format.js';
 
 const SUBJECT = 'loadModel';
 
 export async function loadModel(dir: string): Promise<Sequential> {
   if (typeof dir !== 'string' || dir.length === 0)
-    throw new ConfigError(SUBJECT, 'dir must be a directory path', 'a non-empty string', String(dir));
+    throw new ConfigError(
+      SUBJECT,
+      'dir must be a directory path (or a model file)',
+      'a non-empty string',
+      String(dir),
+    );
+  const info = await stat(dir).catch(() => null);
+  if (info?.isFile()) return modelFromBytes(await readFile(dir));
   const path = join(dir, DESCRIPTION_FILE);
   const size = (await stat(path).catch(() => null))?.size;
   if (size === undefined)
@@ -41,195 +34,6 @@ export async function loadModel(dir: string): Promise<Sequential> {
       `≤ ${MAX_DESCRIPTION_BYTES} bytes`,
       size,
     );
-  let d: unknown;
-  try {
-    d = JSON.parse(await readFile(path, 'utf8'));
-  } catch (e) {
-    throw new ValueError(SUBJECT, `${DESCRIPTION_FILE} is not valid JSON`, 'JSON', (e as Error).message);
-  }
-  const root = object(d, 'description');
-  if (root.format !== FORMAT_NAME)
-    throw new ValueError(SUBJECT, 'not a novolstm model (format)', FORMAT_NAME, String(root.format));
-  if (root.formatVersion !== FORMAT_VERSION) {
-    throw new ValueError(SUBJECT, 'unsupported format version', FORMAT_VERSION, String(root.formatVersion));
-  }
-
-  // Rebuild the architecture from configs.
-  const m = object(root.model, 'model');
-  if (m.className !== 'Sequential')
-    throw new ValueError(SUBJECT, 'model.className is not supported', 'Sequential', String(m.className));
-  const seed = m.seed;
-  if (typeof seed !== 'number')
-    throw new ValueError(SUBJECT, 'model.seed must be a number', 'a number', String(seed));
-  const layers = array(m.layers, 'model.layers').map((raw, i) => {
-    const l = object(raw, `model.layers[${i}]`);
-    const config = object(l.config, `model.layers[${i}].config`);
-    const options: Record<string, unknown> = { ...config, name: l.name };
-    if (i === 0) options.inputShape = m.inputShape;
-    return layerFromConfig(l.className, options);
-  });
-  const model = new Sequential({ layers, name: typeof m.name === 'string' ? m.name : 'sequential', seed });
-  if (!model.isBuilt)
-    throw new ValueError(SUBJECT, 'model.inputShape is missing', 'a shape', String(m.inputShape));
-
-  // Weights: names and shapes must be exactly those of the rebuilt model.
-  const w = object(root.weights, 'weights');
-  if (w.dtype !== 'float32' || w.byteOrder !== 'little') {
-    throw new ValueError(
-      SUBJECT,
-      'weights must be float32 little-endian',
-      'float32 little',
-      `${String(w.dtype)} ${String(w.byteOrder)}`,
-    );
-  }
-  const entries = array(w.entries, 'weights.entries');
-  if (entries.length !== model.entries.length) {
-    throw new ShapeError(
-      SUBJECT,
-      'the number of weights does not match the layers',
-      model.entries.length,
-      entries.length,
-    );
-  }
-  entries.forEach((raw, i) => {
-    const e = object(raw, `weights.entries[${i}]`);
-    const expected = model.entries[i];
-    const shape = array(e.shape, `weights.entries[${i}].shape`);
-    if (e.name !== expected.name || shape.join() !== expected.shape.join()) {
-      throw new ShapeError(
-        SUBJECT,
-        `weight ${i} does not match the layers`,
-        `${expected.name} [${expected.shape.join(', ')}]`,
-        `${String(e.name)} [${shape.join(', ')}]`,
-      );
-    }
-  });
-  const values = await readFloats(dir, w, model.values.length, 'weights');
-  model.values.set(values);
-  model.markWeightsChanged();
-
-  if (!('trainingRngState' in root))
-    throw new ValueError(SUBJECT, 'trainingRngState is missing', 'an array', 'nothing');
-  const rng = array(root.trainingRngState, 'trainingRngState');
-  const wordsOk =
-    rng.length === 5 &&
-    rng.slice(0, 4).every((v) => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 0xffffffff);
-  if (!wordsOk || !(rng[4] === null || (typeof rng[4] === 'number' && Number.isFinite(rng[4])))) {
-    throw new ValueError(
-      SUBJECT,
-      'trainingRngState is malformed',
-      'four uint32 words and a number or null',
-      JSON.stringify(rng),
-    );
-  }
-  model.trainingRng.setState(rng as (number | null)[]);
-
-  if (root.metadata !== undefined)
-    model.metadata = object(root.metadata, 'metadata') as Record<string, ConfigValue>;
-
-  if (root.compile !== null && root.compile !== undefined) {
-    const c = object(root.compile, 'compile');
-    const o = object(c.optimizer, 'compile.optimizer');
-    const optimizer = optimizerFromConfig(String(o.className), object(o.config, 'compile.optimizer.config'));
-    model.compile({
-      optimizer,
-      loss: c.loss as never,
-      metrics: array(c.metrics, 'compile.metrics') as string[],
-    });
-    const iterations = o.iterations;
-    if (typeof iterations !== 'number' || !Number.isInteger(iterations) || iterations < 0) {
-      throw new ValueError(
-        SUBJECT,
-        'compile.optimizer.iterations must be a non-negative integer',
-        '≥ 0',
-        String(iterations),
-      );
-    }
-    const slotNames = array(o.slotNames, 'compile.optimizer.slotNames');
-    if (slotNames.join() !== optimizer.slotNames.join()) {
-      throw new ValueError(
-        SUBJECT,
-        'optimizer moments do not match the optimizer',
-        optimizer.slotNames.join(', '),
-        slotNames.join(', '),
-      );
-    }
-    optimizer.prepare(model.values.length);
-    optimizer.slots.set(
-      await readFloats(
-        dir,
-        object(o.slots, 'compile.optimizer.slots'),
-        optimizer.slots.length,
-        'optimizer moments',
-      ),
-    );
-    optimizer.iterations = iterations;
-  }
-  return model;
-}
-
-/** Reads a binary file named in the description: name pattern, byte count, digest, finite values. */
-async function readFloats(
-  dir: string,
-  ref: Record<string, unknown>,
-  count: number,
-  what: string,
-): Promise<Float32Array> {
-  const file = ref.file;
-  if (typeof file !== 'string' || !BINARY_FILE_PATTERN.test(file)) {
-    throw new ValueError(
-      SUBJECT,
-      `${what} file name is not allowed`,
-      String(BINARY_FILE_PATTERN),
-      String(file),
-    );
-  }
-  if (ref.byteLength !== count * 4)
-    throw new ShapeError(
-      SUBJECT,
-      `${what}: declared byte count does not match the model`,
-      count * 4,
-      String(ref.byteLength),
-    );
-  const bytes = await readFile(join(dir, file)).catch(() => null);
-  if (!bytes) throw new ValueError(SUBJECT, `${what} file is missing`, file, 'nothing');
-  if (bytes.length !== count * 4)
-    throw new ShapeError(
-      SUBJECT,
-      `${what} file '${file}' has the wrong size`,
-      `${count * 4} bytes`,
-      `${bytes.length} bytes`,
-    );
-  const digest = createHash('sha256').update(bytes).digest('hex');
-  if (digest !== ref.sha256)
-    throw new ValueError(
-      SUBJECT,
-      `${what} file '${file}' is corrupt (SHA-256 differs)`,
-      String(ref.sha256),
-      digest,
-    );
-  const values = bytesToFloat32(bytes);
-  for (let i = 0; i < values.length; i++) {
-    if (!Number.isFinite(values[i]))
-      throw new ValueError(SUBJECT, `${what} value ${i} is not finite`, 'a finite number', values[i]);
-  }
-  return values;
-}
-
-function object(value: unknown, what: string): Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new ValueError(
-      SUBJECT,
-      `${what} must be an object`,
-      'an object',
-      value === null ? 'null' : typeof value,
-    );
-  }
-  return value as Record<string, unknown>;
-}
-
-function array(value: unknown, what: string): unknown[] {
-  if (!Array.isArray(value))
-    throw new ValueError(SUBJECT, `${what} must be an array`, 'an array', typeof value);
-  return value;
+  // The reader only ever gets names that matched BINARY_FILE_PATTERN (no paths), checked in decode.ts.
+  return decodeModel(await readFile(path, 'utf8'), (file) => readFile(join(dir, file)));
 }

@@ -6,108 +6,27 @@
  *
  * Node only (node:fs); imported lazily so the package entry stays importable in a browser.
  */
-import { createHash } from 'node:crypto';
 import { mkdir, open, readdir, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ConfigError, ValueError } from '../errors.js';
+import { ConfigError } from '../errors.js';
 import type { Sequential } from '../models/sequential.js';
-import {
-  BINARY_FILE_PATTERN,
-  DESCRIPTION_FILE,
-  float32ToBytes,
-  FORMAT_NAME,
-  FORMAT_VERSION,
-  type BinaryFileRef,
-  type ModelDescription,
-} from './format.js';
+import { encodeModel } from './encode.js';
+import { BINARY_FILE_PATTERN, DESCRIPTION_FILE } from './format.js';
 
 let tempCounter = 0;
 
 export async function saveModel(model: Sequential, dir: string): Promise<void> {
   if (typeof dir !== 'string' || dir.length === 0)
     throw new ConfigError('save', 'dir must be a directory path', 'a non-empty string', String(dir));
-  if (!model.isBuilt || !model.inputShape) {
-    throw new ConfigError(
-      'save',
-      'the model is not built yet',
-      'an inputShape on the first layer, or a call to fit/predict',
-      'unbuilt',
-    );
-  }
-  checkJson(model.metadata, 'metadata');
+  const { json, binaries } = await encodeModel(model);
   await mkdir(dir, { recursive: true });
-  const weights = await writeBinary(dir, 'weights', float32ToBytes(model.values));
-  let compile: ModelDescription['compile'] = null;
-  if (model.compiled) {
-    const { optimizer, loss, metrics } = model.compiled;
-    optimizer.prepare(model.values.length);
-    const slots = await writeBinary(dir, 'optimizer', float32ToBytes(optimizer.slots));
-    compile = {
-      loss,
-      metrics: metrics.map((m) => m.name),
-      optimizer: {
-        className: optimizer.className,
-        config: optimizer.getConfig(),
-        iterations: optimizer.iterations,
-        slotNames: [...optimizer.slotNames],
-        slots,
-      },
-    };
-  }
-  const description: ModelDescription = {
-    format: FORMAT_NAME,
-    formatVersion: FORMAT_VERSION,
-    model: {
-      className: 'Sequential',
-      name: model.name,
-      seed: model.seed,
-      inputShape: [...model.inputShape],
-      layers: model.layers.map((l) => ({ className: l.className, name: l.name, config: l.getConfig() })),
-    },
-    metadata: model.metadata,
-    weights: {
-      ...weights,
-      dtype: 'float32',
-      byteOrder: 'little',
-      entries: model.entries.map((e) => ({ name: e.name, shape: [...e.shape] })),
-    },
-    trainingRngState: model.trainingRng.getState(),
-    compile,
-  };
-  const json = new TextEncoder().encode(JSON.stringify(description, null, 2) + '\n');
+  for (const { file, bytes } of binaries) await writeAtomically(dir, file, bytes);
   await writeAtomically(dir, DESCRIPTION_FILE, json);
   await syncDirectory(dir);
-  await removeUnreferenced(dir, [weights.file, ...(compile ? [compile.optimizer.slots.file] : [])]);
-}
-
-/** Metadata must survive JSON exactly: plain objects, arrays, strings, finite numbers, booleans, null. */
-function checkJson(value: unknown, path: string): void {
-  if (value === null || typeof value === 'string' || typeof value === 'boolean') return;
-  if (typeof value === 'number') {
-    if (!Number.isFinite(value))
-      throw new ValueError('save', `${path} is not finite (JSON cannot hold it)`, 'a finite number', value);
-    return;
-  }
-  if (Array.isArray(value)) {
-    value.forEach((v, i) => checkJson(v, `${path}[${i}]`));
-    return;
-  }
-  if (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
-    for (const [k, v] of Object.entries(value)) checkJson(v, `${path}.${k}`);
-    return;
-  }
-  throw new ValueError('save', `${path} cannot be saved as JSON`, 'JSON data', typeof value);
-}
-
-async function writeBinary(
-  dir: string,
-  kind: 'weights' | 'optimizer',
-  bytes: Uint8Array,
-): Promise<BinaryFileRef> {
-  const sha256 = createHash('sha256').update(bytes).digest('hex');
-  const file = `${kind}-${sha256.slice(0, 16)}.bin`;
-  await writeAtomically(dir, file, bytes);
-  return { file, byteLength: bytes.length, sha256 };
+  await removeUnreferenced(
+    dir,
+    binaries.map((b) => b.file),
+  );
 }
 
 /** temp file → write → fsync → rename over the final name. */

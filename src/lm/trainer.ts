@@ -12,15 +12,17 @@
  * SIGTERM); `resume` continues from one exactly where it stopped. A non-finite or exploding loss stops
  * training with an error and leaves the last good checkpoint in place.
  */
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+// Namespace imports: this module is reachable from the package entry (nl.lm), which browsers load too;
+// bundlers stub node: modules there, and only a named import fails at load time.
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { CharVocabulary } from '../data/text/charVocabulary.js';
 import { loadCorpus } from '../data/text/corpus.js';
 import { holdOut, TextStreams } from '../data/text/streams.js';
-import { NovoLstmError, ValueError } from '../errors.js';
+import { ValueError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomicFile.js';
-import { loadModel } from '../io/load.js';
+import { loadModel } from '../io/index.js';
 import { Recurrent } from '../layers/recurrent.js';
 import type { Sequential } from '../models/sequential.js';
 import { Random } from '../random.js';
@@ -28,6 +30,7 @@ import { lineChartSvg } from '../report/charts.js';
 import { tensor } from '../tensor.js';
 import { adam } from '../training/optimizers.js';
 import { Progress, type ProgressSink } from '../training/progress.js';
+import { explosionThreshold, hasDiverged, TrainingDivergedError } from './divergence.js';
 import { scoreText } from './evaluate.js';
 import { generateText } from './generate.js';
 import { buildLanguageModel, languageModelConfig, type LmCell } from './languageModel.js';
@@ -86,10 +89,8 @@ export interface TrainResult {
   readonly validationBpc: number;
 }
 
-/** Raised when the loss becomes NaN/Inf or explodes; the previous checkpoint is kept. */
-export class TrainingDivergedError extends NovoLstmError {
-  override name = 'TrainingDivergedError';
-}
+// The error a diverged run stops with; the previous checkpoint is kept.
+export { TrainingDivergedError };
 
 /** What a checkpoint records besides the model and optimizer. */
 interface TrainingState {
@@ -115,21 +116,16 @@ interface TrainingState {
 const CHECKPOINT_FILE = 'model.json';
 
 function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
+  return crypto.createHash('sha256').update(text).digest('hex');
 }
 
 function recurrentLayers(model: Sequential): Recurrent[] {
   return model.layers.filter((l): l is Recurrent => l instanceof Recurrent);
 }
 
-/** Loss above this (nats per character) counts as exploded: far worse than guessing uniformly. */
-function explosionThreshold(V: number): number {
-  return 2 * Math.log(V) + 1;
-}
-
 export async function trainLanguageModel(config: TrainConfig, hooks: TrainHooks): Promise<TrainResult> {
   const text = loadCorpus(config.corpus);
-  const resuming = config.resume && existsSync(join(config.out, CHECKPOINT_FILE));
+  const resuming = config.resume && fs.existsSync(path.join(config.out, CHECKPOINT_FILE));
   if (config.resume && !resuming) hooks.log(`no checkpoint in ${config.out}: starting a new run`);
 
   const validationText = config.validationFile ? loadCorpus(config.validationFile) : null;
@@ -213,7 +209,7 @@ export async function trainLanguageModel(config: TrainConfig, hooks: TrainHooks)
   const sampler = new Random(0);
   sampler.setState(state.samplerRng);
   const V = vocabulary.size;
-  mkdirSync(config.out, { recursive: true });
+  fs.mkdirSync(config.out, { recursive: true });
 
   const checkpoint = async (): Promise<void> => {
     state.samplerRng = sampler.getState();
@@ -246,7 +242,7 @@ export async function trainLanguageModel(config: TrainConfig, hooks: TrainHooks)
       const x = tensor(win.inputs, [win.B, win.S], 'int32');
       const y = tensor(win.targets, [win.B, win.S], 'int32');
       const loss = model.trainOnBatch(x, y) as number;
-      if (!Number.isFinite(loss) || loss > explosionThreshold(V)) {
+      if (hasDiverged(loss, V)) {
         throw new TrainingDivergedError(
           'training',
           `the loss ${Number.isFinite(loss) ? 'exploded' : 'is not finite'} at epoch ${state.epoch + 1}, window ${state.window}; the last good checkpoint in ${config.out} is kept (try a lower --lr or --clip-norm)`,
@@ -332,7 +328,7 @@ async function writeRecords(dir: string, history: readonly EpochRecord[]): Promi
       ].join(','),
     ),
   ].join('\n');
-  await writeFileAtomic(join(dir, 'metrics.csv'), `${csv}\n`);
+  await writeFileAtomic(path.join(dir, 'metrics.csv'), `${csv}\n`);
   if (history.length === 0) return;
   const svg = await lineChartSvg(
     history.flatMap((r) => [
@@ -341,5 +337,5 @@ async function writeRecords(dir: string, history: readonly EpochRecord[]): Promi
     ]),
     { title: 'Learning curve', xTitle: 'epoch', yTitle: 'bits per character' },
   );
-  await writeFileAtomic(join(dir, 'learning-curve.svg'), svg);
+  await writeFileAtomic(path.join(dir, 'learning-curve.svg'), svg);
 }

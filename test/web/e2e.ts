@@ -1,0 +1,465 @@
+/**
+ * The web page in a real browser: builds web/ with Vite, serves it on 127.0.0.1, and drives Debian's
+ * Chromium (/usr/bin/chromium, installed by .ci/run) through playwright-core. Trains a small NovoLSTM for
+ * a few seconds and checks that the loss fell and the chart drew, that pause holds training and the page
+ * stays responsive, that text streams out, and that a model file round-trips — including through Node's
+ * loadModel and the CLI's directory format, generating the same text in both. Saves a screenshot to
+ * build/web-test/page.png. Run with `npm run test:web`.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { createServer as createNetServer } from 'node:net';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { build } from 'vite';
+import * as nl from '../../src/index.js';
+import { serveStatic, type StaticServer } from './serve.js';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const BUILT = join(ROOT, 'build/web');
+const SCREENSHOTS = join(ROOT, 'build/web-test');
+/** The flags this machine needs: no sandbox as root, no GPU, and no background connections (no network). */
+const CHROMIUM_FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+/** Training must lower the smoothed loss by at least this many bits per character in a few seconds. */
+const MIN_BPC_DROP = 0.5;
+/** The longest the page's main thread may be blocked while the worker trains. */
+const MAX_MAIN_THREAD_STALL_MS = 250;
+const PRIME = 'Call me ';
+/**
+ * Run in the page while the worker trains: the longest gap (ms) between 10 ms timer ticks over two
+ * seconds. A string, not a function: tsx would wrap a named inner function in a helper the page lacks.
+ */
+const MAIN_THREAD_STALL_PROBE = `new Promise((done) => {
+  let last = performance.now();
+  let worst = 0;
+  const end = last + 2000;
+  const tick = () => {
+    const now = performance.now();
+    worst = Math.max(worst, now - last);
+    last = now;
+    if (now < end) setTimeout(tick, 10);
+    else done(worst);
+  };
+  setTimeout(tick, 10);
+})`;
+const GREEDY_LENGTH = 60;
+
+interface Point {
+  step: number;
+  chars: number;
+  bpc: number;
+}
+interface PageHistory {
+  training: Point[];
+  validation: Point[];
+}
+
+let server: StaticServer;
+let browser: Browser;
+let page: Page;
+let scratch: string;
+/** The model file the page saved (a trained NovoLSTM). */
+let savedFile = '';
+const pageErrors: string[] = [];
+
+function chromiumPath(): string {
+  try {
+    return execFileSync('which', ['chromium'], { encoding: 'utf8' }).trim();
+  } catch {
+    throw new Error('Debian chromium is not installed: apt-get install -y chromium (.ci/run does it)');
+  }
+}
+
+const history = (): Promise<PageHistory> =>
+  page.evaluate(() => (window as unknown as { novolstmPage: { history: PageHistory } }).novolstmPage.history);
+
+const mean = (values: readonly number[]): number => values.reduce((a, b) => a + b, 0) / values.length;
+
+async function generateInPage(temperature: string, length: number): Promise<string> {
+  await page.fill('#prime', PRIME);
+  await page.fill('#length', String(length));
+  await page.fill('#top-k', '0');
+  await page.locator('#temperature').fill(temperature);
+  await page.click('#generate');
+  await page.waitForFunction(() => document.body.dataset.generating === 'done', null, { timeout: 30_000 });
+  const text = (await page.textContent('#output')) ?? '';
+  assert.ok(text.startsWith(PRIME), `the output starts with the prime: ${JSON.stringify(text.slice(0, 40))}`);
+  return text.slice(PRIME.length);
+}
+
+function generateInNode(model: nl.Sequential, length: number): string {
+  return [...nl.generateText(model, { prime: PRIME, length, temperature: 0, seed: 1, unknown: 'skip' })].join(
+    '',
+  );
+}
+
+/** `vite` (the dev server of `npm run web`) on a free port of 127.0.0.1, in a child process. */
+async function startDevServer(): Promise<{ url: string; stop: () => void }> {
+  const port = await new Promise<number>((done) => {
+    const probe = createNetServer().listen(0, '127.0.0.1', () => {
+      const { port: free } = probe.address() as { port: number };
+      probe.close(() => done(free));
+    });
+  });
+  const child = spawn(
+    join(ROOT, 'node_modules/.bin/vite'),
+    ['--config', 'web/vite.config.ts', '--port', String(port), '--strictPort'],
+    { cwd: ROOT, env: { ...process.env, NODE_ENV: 'development' }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let output = '';
+  await new Promise<void>((ready, fail) => {
+    const timer = setTimeout(() => fail(new Error(`vite dev server did not start: ${output}`)), 30_000);
+    const read = (chunk: Buffer): void => {
+      output += chunk.toString();
+      if (output.includes(`127.0.0.1:${port}`)) {
+        clearTimeout(timer);
+        ready();
+      }
+    };
+    child.stdout.on('data', read);
+    child.stderr.on('data', read);
+    child.on('exit', (code) => fail(new Error(`vite dev server exited (${code}): ${output}`)));
+  });
+  return { url: `http://127.0.0.1:${port}/`, stop: () => child.kill() };
+}
+
+async function loadInPage(files: string[]): Promise<void> {
+  await page.$eval('#model-info', (info) => (info.textContent = ''));
+  await page.setInputFiles('#load', files);
+  await page.waitForFunction(() => /^Loaded:/.test(document.getElementById('model-info')?.textContent ?? ''));
+}
+
+describe('the web page in Chromium', () => {
+  before(async () => {
+    await build({ configFile: join(ROOT, 'web/vite.config.ts'), logLevel: 'error' });
+    server = await serveStatic(BUILT);
+    browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_FLAGS });
+    // A fresh context is a fresh, empty profile (playwright-core makes its own --user-data-dir).
+    page = await (await browser.newContext({ acceptDownloads: true })).newPage();
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    page.on('console', (m) => m.type() === 'error' && pageErrors.push(m.text()));
+    scratch = await mkdtemp(join(tmpdir(), 'novolstm-web-'));
+    await page.goto(server.url);
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+    if (scratch) await rm(scratch, { recursive: true, force: true });
+  });
+
+  it('loads without errors; SIMD is present, so no warning', async () => {
+    assert.equal(await page.title(), 'novolstm — train a character model in your browser');
+    assert.match((await page.textContent('#text-info')) ?? '', /^199,\d{3} characters/);
+    assert.equal(await page.isVisible('#simd-missing'), false);
+    // Served without COOP/COEP headers: the page must not need SharedArrayBuffer.
+    assert.equal(await page.evaluate(() => crossOriginIsolated), false);
+    assert.deepEqual(pageErrors, []);
+  });
+
+  it('says so when WebAssembly SIMD is missing', async () => {
+    const context = await browser.newContext();
+    // Stand-in for an old browser: every module with SIMD instructions fails validation.
+    await context.addInitScript(() => {
+      const validate = WebAssembly.validate;
+      WebAssembly.validate = (bytes) => {
+        const b = new Uint8Array(bytes as ArrayBuffer);
+        return b.includes(0xfd) ? false : validate(bytes);
+      };
+    });
+    const other = await context.newPage();
+    await other.goto(server.url);
+    assert.equal(await other.isVisible('#simd-missing'), true);
+    assert.match((await other.textContent('#simd-missing')) ?? '', /does not support WebAssembly SIMD/);
+    await context.close();
+  });
+
+  it('takes a dropped text file, checked by the library (binary files are refused)', async () => {
+    await page.click('input[value=own]');
+    const drop = (name: string, bytes: number[]) =>
+      page.$eval(
+        '#own-text',
+        (area, file) => {
+          const transfer = new DataTransfer();
+          transfer.items.add(new File([new Uint8Array(file.bytes)], file.name, { type: 'text/plain' }));
+          area.dispatchEvent(
+            new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }),
+          );
+        },
+        { name, bytes },
+      );
+    await drop('bad.bin', [0x61, 0, 0x62]);
+    await page.waitForFunction(() =>
+      /looks binary/.test(document.getElementById('status')?.textContent ?? ''),
+    );
+    await drop('ahab.txt', [...new TextEncoder().encode('Ahab and the whale.\n')]);
+    await page.waitForFunction(
+      () => (document.getElementById('own-text') as HTMLTextAreaElement).value.length > 0,
+    );
+    assert.equal(await page.inputValue('#own-text'), 'Ahab and the whale.\n');
+    assert.equal(await page.textContent('#text-info'), '20 characters, 13 different');
+    // Too short to train on: a clear error, and nothing starts.
+    await page.click('#train');
+    await page.waitForFunction(() =>
+      /too short for one training window/.test(document.getElementById('status')?.textContent ?? ''),
+    );
+    await page.click('input[value=builtin]');
+  });
+
+  it('trains in a worker: the loss falls, the chart draws, the page stays responsive', async () => {
+    await page.selectOption('#cell', 'novolstm');
+    await page.selectOption('#units', '32');
+    await page.fill('#seq-len', '32');
+    await page.fill('#batch', '8');
+    await page.fill('#lr', '0.01');
+    await page.click('#train');
+    // While training runs: the longest gap between timer ticks on the page's own thread.
+    const stall = await page.evaluate<number>(MAIN_THREAD_STALL_PROBE);
+    assert.ok(stall < MAX_MAIN_THREAD_STALL_MS, `the main thread stalled for ${stall.toFixed(0)} ms`);
+    await page.waitForFunction(
+      () => {
+        const h = (window as unknown as { novolstmPage: { history: PageHistory } }).novolstmPage.history;
+        return h.training.length >= 40 && h.validation.length >= 3;
+      },
+      null,
+      { timeout: 90_000, polling: 250 },
+    );
+    const h = await history();
+    const first = mean(h.training.slice(0, 5).map((p) => p.bpc));
+    const last = mean(h.training.slice(-5).map((p) => p.bpc));
+    assert.ok(
+      first - last >= MIN_BPC_DROP,
+      `training bpc fell from ${first.toFixed(3)} to ${last.toFixed(3)}`,
+    );
+    const v = h.validation;
+    assert.ok(
+      v[v.length - 1].bpc < v[0].bpc - MIN_BPC_DROP,
+      `validation bpc ${v[0].bpc} → ${v[v.length - 1].bpc}`,
+    );
+    // The chart: two lines (training, validation) drawn as SVG paths through many points.
+    const lines = await page.$$eval('#chart svg .mark-line path', (paths) =>
+      paths.map((p) => (p.getAttribute('d') ?? '').split(/[LC]/).length),
+    );
+    assert.equal(lines.length, 2, `line marks: ${lines.length}`);
+    assert.ok(
+      lines.every((segments) => segments >= 3),
+      `segments per line: ${lines.join(', ')}`,
+    );
+    assert.match((await page.textContent('#stat-speed')) ?? '', /^[\d,]+$/);
+    assert.match((await page.textContent('#stat-eta')) ?? '', /\d+ (s|min|h)/);
+  });
+
+  it('pause holds training; resume continues it', async () => {
+    await page.click('#pause');
+    await page.waitForFunction(() => document.body.dataset.phase === 'paused');
+    const before = (await history()).training.length;
+    await page.waitForTimeout(1500);
+    // A window that had started before the pause message arrived may still finish.
+    assert.ok((await history()).training.length <= before + 1, 'no training while paused');
+    await page.click('#pause');
+    await page.waitForFunction(
+      (n) =>
+        (window as unknown as { novolstmPage: { history: PageHistory } }).novolstmPage.history.training
+          .length >
+        n + 2,
+      before,
+    );
+  });
+
+  it('generates text that streams in piece by piece, with temperature and top-k', async () => {
+    const pieces = await page.evaluate(() => {
+      const output = document.getElementById('output')!;
+      (window as unknown as { appends: number }).appends = 0;
+      new MutationObserver(() => (window as unknown as { appends: number }).appends++).observe(output, {
+        childList: true,
+      });
+      return 0;
+    });
+    assert.equal(pieces, 0);
+    await page.fill('#top-k', '5');
+    await page.fill('#prime', PRIME);
+    await page.fill('#length', '120');
+    await page.locator('#temperature').fill('0.7');
+    await page.click('#generate');
+    await page.waitForFunction(() => document.body.dataset.generating === 'done', null, { timeout: 30_000 });
+    const text = ((await page.textContent('#output')) ?? '').slice(PRIME.length);
+    assert.equal([...text].length, 120);
+    const appends = await page.evaluate(() => (window as unknown as { appends: number }).appends);
+    assert.ok(appends >= 10, `the text arrived in ${appends} pieces`);
+  });
+
+  it('saves a model file that Node loads and that generates the same text in Node and the page', async () => {
+    await page.click('#stop');
+    await page.waitForFunction(() => document.body.dataset.phase === 'stopped');
+    const greedyBefore = await generateInPage('0', GREEDY_LENGTH);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#save')]);
+    assert.equal(download.suggestedFilename(), 'novolstm-novolstm-32.tar');
+    const file = join(scratch, download.suggestedFilename());
+    await download.saveAs(file);
+    savedFile = file;
+
+    const model = await nl.loadModel(file);
+    const config = nl.languageModelConfig(model);
+    assert.equal(config.cell, 'novolstm');
+    assert.equal(config.units, 32);
+    assert.equal(generateInNode(model, GREEDY_LENGTH), greedyBefore);
+
+    // Round trip: the page reads its own file back and generates the same text.
+    await loadInPage([file]);
+    assert.match((await page.textContent('#model-info')) ?? '', /NovoLSTM, 1 × 32 units/);
+    assert.equal(await generateInPage('0', GREEDY_LENGTH), greedyBefore);
+  });
+
+  it("draws the gate heatmaps from the kernel's tape: the same values as traceGates in Node", async () => {
+    const sample = 'Call me Ishmael. Some years ago';
+    await page.fill('#gate-sample', sample);
+    await page.click('#show-gates');
+    await page.waitForFunction(() => document.body.dataset.gates === 'drawn', null, { timeout: 30_000 });
+    assert.equal(await page.textContent('#gate-layer'), '1 (NovoLSTM)');
+    type Trace = { chars: string[]; layers: { maps: { name: string; values: Record<string, number> }[] }[] };
+    const shown = await page.evaluate(
+      () => (window as unknown as { novolstmPage: { gates: unknown } }).novolstmPage.gates as Trace,
+    );
+    const expected = nl.traceGates(await nl.loadModel(savedFile), sample);
+    assert.equal(shown.chars.join(''), sample);
+    assert.deepEqual(
+      shown.layers[0].maps.map((m) => m.name),
+      ['inputGate', 'sigmoidBranch', 'softmaxBranch', 'forgetGate', 'outputGate', 'cellState'],
+    );
+    for (const [k, map] of expected.layers[0].maps.entries()) {
+      assert.deepEqual(
+        Float32Array.from(Object.values(shown.layers[0].maps[k].values)),
+        map.values,
+        map.name,
+      );
+    }
+    // The canvas really holds a picture: many different colours, not a blank or single-colour area.
+    const colours = await page.$eval('#gates canvas', (canvas) => {
+      const c = canvas as HTMLCanvasElement;
+      const data = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+      const seen = new Set<number>();
+      for (let n = 0; n < data.length; n += 4) seen.add((data[n] << 16) | (data[n + 1] << 8) | data[n + 2]);
+      return seen.size;
+    });
+    assert.ok(colours > 200, `the heatmaps have ${colours} colours`);
+  });
+
+  it("opens a CLI save directory's files (a GRU saved by Node)", async () => {
+    const vocabulary = nl.text.CharVocabulary.fromText('abc def\n').toJSON();
+    const gru = nl.buildLanguageModel(
+      { cell: 'gru', units: 12, layers: 2, embeddingDim: 4, dropout: 0, vocabulary },
+      7,
+    );
+    gru.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' });
+    const dir = join(scratch, 'gru');
+    await gru.save(dir);
+    await loadInPage((await readdir(dir)).map((f) => join(dir, f)));
+    assert.match((await page.textContent('#model-info')) ?? '', /GRU, 2 × 12 units, 8 characters/);
+    assert.equal(await generateInPage('0', 30), generateInNode(gru, 30));
+  });
+
+  it('a broken model file is a clear error on the page', async () => {
+    const bad = join(scratch, 'broken.tar');
+    await writeFile(bad, new Uint8Array(2048).fill(7));
+    await page.setInputFiles('#load', bad);
+    await page.waitForFunction(() => document.getElementById('status')?.classList.contains('error'));
+    assert.match((await page.textContent('#status')) ?? '', /^ValueError: tar archive: .*corrupt|malformed/);
+  });
+
+  it('keeps saved models in IndexedDB: after a reload, one opens with a click', async () => {
+    await page.reload();
+    await page.waitForFunction(() => document.querySelectorAll('#recent li').length >= 1);
+    const first = page.locator('#recent li').first();
+    assert.match((await first.textContent()) ?? '', /novolstm-novolstm-32\.tar — NovoLSTM, 1 × 32 units/);
+    await page.$eval('#model-info', (info) => (info.textContent = ''));
+    await first.locator('button').click();
+    await page.waitForFunction(() =>
+      /^Loaded:/.test(document.getElementById('model-info')?.textContent ?? ''),
+    );
+    const expected = generateInNode(await nl.loadModel(savedFile), GREEDY_LENGTH);
+    assert.equal(await generateInPage('0', GREEDY_LENGTH), expected);
+  });
+
+  it("npm run web's dev server serves a page that trains too (Node-only modules stay unused)", async () => {
+    // Its own process, as `npm run web` runs it: vite build (above) leaves NODE_ENV=production in this
+    // process, under which the dev server's stubs for node: modules stop throwing and hide mistakes.
+    const dev = await startDevServer();
+    const context = await browser.newContext();
+    try {
+      const errors: string[] = [];
+      const other = await context.newPage();
+      other.on('pageerror', (e) => errors.push(e.message));
+      await other.goto(dev.url);
+      await other.selectOption('#units', '16');
+      await other.fill('#seq-len', '16');
+      await other.fill('#batch', '4');
+      await other.click('#train');
+      await other.waitForFunction(
+        () =>
+          (window as unknown as { novolstmPage: { history: PageHistory } }).novolstmPage.history.training
+            .length >= 5,
+        null,
+        { timeout: 60_000 },
+      );
+      assert.deepEqual(errors, []);
+    } finally {
+      await context.close();
+      dev.stop();
+    }
+  });
+
+  it('leaves a screenshot of a trained page and no errors', async () => {
+    // Train a little more so the screenshot shows a curve, then generate with the sampler settings.
+    await page.click('input[value=builtin]');
+    await page.selectOption('#units', '32');
+    await page.fill('#seq-len', '32');
+    await page.fill('#batch', '8');
+    await page.fill('#lr', '0.01');
+    const runs = await page.evaluate(
+      () => (window as unknown as { novolstmPage: { runs: number } }).novolstmPage.runs,
+    );
+    await page.click('#train');
+    // Wait for this run's own numbers: until its 'started' arrives, the history is the previous run's.
+    await page.waitForFunction(
+      (before) => {
+        const p = (window as unknown as { novolstmPage: { runs: number; history: PageHistory } })
+          .novolstmPage;
+        return p.runs === before + 1 && p.history.training.length >= 30 && p.history.validation.length >= 2;
+      },
+      runs,
+      { timeout: 60_000 },
+    );
+    await page.click('#pause');
+    const h = await history();
+    assert.ok(
+      h.training.length >= 10,
+      `the second run trained ${h.training.length} windows (${h.validation.length} scores); status: ${await page.textContent('#status')}`,
+    );
+    await page.waitForFunction(() => document.querySelectorAll('#chart svg .mark-line path').length === 2);
+    await page.locator('#temperature').fill('0.8');
+    await page.fill('#top-k', '0');
+    await page.click('#generate');
+    await page.waitForFunction(() => document.body.dataset.generating === 'done', null, { timeout: 30_000 });
+    await page.click('#show-gates');
+    await page.waitForFunction(() => document.body.dataset.gates === 'drawn', null, { timeout: 30_000 });
+    await page.evaluate(
+      () => (document.getElementById('status')!.textContent = 'Paused for the screenshot.'),
+    );
+    await mkdir(SCREENSHOTS, { recursive: true });
+    const png = join(SCREENSHOTS, 'page.png');
+    await page.screenshot({ path: png, fullPage: true });
+    assert.ok((await readFile(png)).length > 10_000);
+    assert.deepEqual(pageErrors, []);
+  });
+});
