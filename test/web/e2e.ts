@@ -11,6 +11,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { createServer as createNetServer } from 'node:net';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { stripVTControlCharacters } from 'node:util';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -115,14 +116,20 @@ async function startDevServer(): Promise<{ url: string; stop: () => void }> {
   const child = spawn(
     join(ROOT, 'node_modules/.bin/vite'),
     ['--config', 'web/vite.config.ts', '--port', String(port), '--strictPort'],
-    { cwd: ROOT, env: { ...process.env, NODE_ENV: 'development' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    // NO_COLOR: with CI set, Vite colours its output, and the colour codes split the address read below.
+    {
+      cwd: ROOT,
+      env: { ...process.env, NODE_ENV: 'development', NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
   );
   let output = '';
   await new Promise<void>((ready, fail) => {
     const timer = setTimeout(() => fail(new Error(`vite dev server did not start: ${output}`)), 30_000);
     const read = (chunk: Buffer): void => {
       output += chunk.toString();
-      if (output.includes(`127.0.0.1:${port}`)) {
+      // Colour codes removed all the same, in case a terminal setting forces them on.
+      if (stripVTControlCharacters(output).includes(`127.0.0.1:${port}`)) {
         clearTimeout(timer);
         ready();
       }
