@@ -7,5 +7,12 @@ import { main } from './main.js';
 // The fastest kernels this machine runs, without the user passing V8 flags: relaxed SIMD is switched on
 // for this process, then the engine loads (falling back to plain SIMD, then to the reference kernels).
 await enableRelaxedSimdInNode();
-await useFastKernels();
+try {
+  await useFastKernels();
+} catch (error) {
+  // E.g. the .wasm files were never built: say so once, and run on the (slow) reference kernels.
+  process.stderr.write(
+    `novolstm: the WebAssembly engine did not load (${(error as Error).message}); using the reference kernels\n`,
+  );
+}
 process.exitCode = await main(process.argv.slice(2));
