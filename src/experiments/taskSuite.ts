@@ -56,6 +56,13 @@ export interface TaskSpec {
   evaluate(outputs: Float32Array, test: TaskData): Evaluation;
 }
 
+/** Index of the largest value (the first of equal ones). */
+function argmax(values: ArrayLike<number>): number {
+  let best = 0;
+  for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
+  return best;
+}
+
 function meanSquaredError(outputs: ArrayLike<number>, targets: ArrayLike<number>): number {
   let sum = 0;
   for (let i = 0; i < targets.length; i++) sum += (outputs[i] - targets[i]) ** 2;
@@ -192,7 +199,7 @@ function temporalOrderTask(variant: '6a' | '6b'): TaskSpec {
       let correct = 0;
       for (let n = 0; n < test.N; n++) {
         const row = outputs.subarray(n * classes, (n + 1) * classes);
-        const predicted = row.indexOf(Math.max(...row));
+        const predicted = argmax(row);
         if (test.y[n * classes + predicted] === 1) correct++;
       }
       return { solved: temporalOrderSolved(outputs, test), metric: correct / test.N };
@@ -225,7 +232,7 @@ function copy(T: number): TaskSpec {
         let ok = true;
         for (let t = test.T - COPY_LENGTH; t < test.T && ok; t++) {
           const row = outputs.subarray((n * test.T + t) * K, (n * test.T + t + 1) * K);
-          ok = test.y[(n * test.T + t) * K + row.indexOf(Math.max(...row))] === 1;
+          ok = test.y[(n * test.T + t) * K + argmax(row)] === 1;
         }
         if (ok) exact++;
       }

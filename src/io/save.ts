@@ -6,40 +6,26 @@
  *
  * Node only (node:fs); imported lazily so the package entry stays importable in a browser.
  */
-import { mkdir, open, readdir, rename, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigError } from '../errors.js';
+import { writeFileAtomic } from './atomicFile.js';
 import type { Sequential } from '../models/sequential.js';
 import { encodeModel } from './encode.js';
 import { BINARY_FILE_PATTERN, DESCRIPTION_FILE } from './format.js';
-
-let tempCounter = 0;
 
 export async function saveModel(model: Sequential, dir: string): Promise<void> {
   if (typeof dir !== 'string' || dir.length === 0)
     throw new ConfigError('save', 'dir must be a directory path', 'a non-empty string', String(dir));
   const { json, binaries } = await encodeModel(model);
   await mkdir(dir, { recursive: true });
-  for (const { file, bytes } of binaries) await writeAtomically(dir, file, bytes);
-  await writeAtomically(dir, DESCRIPTION_FILE, json);
+  for (const { file, bytes } of binaries) await writeFileAtomic(join(dir, file), bytes);
+  await writeFileAtomic(join(dir, DESCRIPTION_FILE), json);
   await syncDirectory(dir);
   await removeUnreferenced(
     dir,
     binaries.map((b) => b.file),
   );
-}
-
-/** temp file → write → fsync → rename over the final name. */
-async function writeAtomically(dir: string, file: string, bytes: Uint8Array): Promise<void> {
-  const temp = join(dir, `.${file}.${process.pid}.${tempCounter++}.tmp`);
-  const handle = await open(temp, 'w');
-  try {
-    await handle.writeFile(bytes);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await rename(temp, join(dir, file));
 }
 
 /** Makes the renames durable; not every platform can fsync a directory, which is then skipped. */

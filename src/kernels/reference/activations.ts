@@ -79,11 +79,11 @@ export function activationBackward<F extends Float>(
   return dz;
 }
 
-/** One row of softmax, shifted by the row's maximum so that no exponent overflows. */
-export function softmaxRow(y: Float, z: Readonly<Float>, offset: number, C: number): void {
+/** One row of softmax, shifted by the row's maximum so that no exponent overflows; reads z from zOffset (default: the same offset as y). */
+export function softmaxRow(y: Float, z: Readonly<Float>, offset: number, C: number, zOffset = offset): void {
   let max = -Infinity;
-  for (let j = 0; j < C; j++) max = Math.max(max, z[offset + j]);
+  for (let j = 0; j < C; j++) max = Math.max(max, z[zOffset + j]);
   let sum = 0;
-  for (let j = 0; j < C; j++) sum += Math.exp(z[offset + j] - max);
-  for (let j = 0; j < C; j++) y[offset + j] = Math.exp(z[offset + j] - max) / sum;
+  for (let j = 0; j < C; j++) sum += Math.exp(z[zOffset + j] - max);
+  for (let j = 0; j < C; j++) y[offset + j] = Math.exp(z[zOffset + j] - max) / sum;
 }

@@ -28,7 +28,8 @@
  */
 import { ConfigError } from '../../errors.js';
 import type { CellKernel, Tape, WeightSpec } from './cell.js';
-import { allocLike, gemm, masked, rowMajor, sigmoid, transposed, type Float } from './floats.js';
+import { allocLike, gemm, masked, rowMajor, sigmoid, transposed } from './floats.js';
+import { softmaxRow } from './activations.js';
 import { layerNormBackward, layerNormForward, rows } from './layerNorm.js';
 
 /** 'sigmoid' is the standard LSTM's input gate; 'readme' and 'reference' are NovoLSTM's. */
@@ -149,7 +150,7 @@ export function lstmFamilyCell(config: LstmFamilyConfig): CellKernel {
         const soft = tape.soft.subarray(k * B * u, (k + 1) * B * u);
         for (let b = 0; b < B; b++) {
           for (let j = 0; j < u; j++) sig[b * u + j] = sigmoid(a[b * P + I + j]);
-          softmaxRow(soft, b * u, a, b * P + I2, u);
+          softmaxRow(soft, a, b * u, u, b * P + I2);
         }
         // LN_i's input: σ(a_i) ('readme') or σ(a_i) ⊙ softmax(a_i') ('reference').
         const lnIn = allocLike(hOut, B * u);
@@ -331,17 +332,4 @@ export function lstmFamilyCell(config: LstmFamilyConfig): CellKernel {
       if (recurrentMask) for (let n = 0; n < B * u; n++) dhPrev[n] *= recurrentMask[n];
     },
   };
-}
-
-/** out[o … o+n) = softmax(x[xo … xo+n)), shifted by the maximum so exp never overflows. */
-function softmaxRow(out: Float, o: number, x: Readonly<Float>, xo: number, n: number): void {
-  let max = -Infinity;
-  for (let j = 0; j < n; j++) max = Math.max(max, x[xo + j]);
-  let sum = 0;
-  for (let j = 0; j < n; j++) {
-    const e = Math.exp(x[xo + j] - max);
-    out[o + j] = e;
-    sum += e;
-  }
-  for (let j = 0; j < n; j++) out[o + j] /= sum;
 }
