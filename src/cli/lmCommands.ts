@@ -13,7 +13,15 @@ import { LM_CELLS, languageModelConfig, type LmCell } from '../lm/languageModel.
 import { trainLanguageModel, type TrainConfig } from '../lm/trainer.js';
 import type { Sequential } from '../models/sequential.js';
 import { UsageError } from './errors.js';
-import { choice, duration, nonNegativeInteger, positiveInteger, positiveNumber, rate } from './parse.js';
+import {
+  choice,
+  duration,
+  nonNegativeInteger,
+  positiveInteger,
+  positiveNumber,
+  rate,
+  workerCount,
+} from './parse.js';
 
 interface TrainFlags {
   corpus: string;
@@ -32,6 +40,7 @@ interface TrainFlags {
   seed: number;
   out: string;
   resume: boolean;
+  workers: number | 'auto';
 }
 
 /** Ctrl-C / SIGTERM ask training to checkpoint and stop; a second Ctrl-C ends the process at once. */
@@ -99,7 +108,13 @@ function addTrainOptions(command: Command): Command {
     .option('--epochs <n>', 'stop after this many epochs', positiveInteger)
     .option('--time-limit <duration>', 'stop after this long, e.g. 90s, 10m, 1h', duration)
     .option('--seed <n>', 'seed of weights, dropout and samples', nonNegativeInteger, 1)
-    .option('--resume', 'continue the checkpoint in --out exactly where it stopped', false);
+    .option('--resume', 'continue the checkpoint in --out exactly where it stopped', false)
+    .option(
+      '--workers <n>',
+      "worker threads sharing each batch: a number, or 'auto' (one per core)",
+      workerCount,
+      'auto',
+    );
 }
 
 function trainConfig(flags: TrainFlags, out: string): TrainConfig {
@@ -123,6 +138,7 @@ function trainConfig(flags: TrainFlags, out: string): TrainConfig {
     seed: flags.seed,
     out,
     resume: flags.resume,
+    workers: flags.workers,
   };
 }
 
@@ -317,6 +333,7 @@ export function registerDemoCommand(program: Command): void {
         seed: 1,
         out: flags.out,
         resume: false,
+        workers: 'auto',
       });
       const prime = 'Call me Ishmael.';
       console.log(

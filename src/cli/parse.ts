@@ -38,6 +38,11 @@ export function nonNegativeInteger(value: string): number {
   return n;
 }
 
+/** A worker count: a positive integer, or 'auto' (one per core). */
+export function workerCount(value: string): number | 'auto' {
+  return value === 'auto' ? 'auto' : positiveInteger(value);
+}
+
 /** A rate in [0, 1). */
 export function rate(value: string): number {
   const n = Number(value);

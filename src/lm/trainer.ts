@@ -25,6 +25,7 @@ import { writeFileAtomic } from '../io/atomicFile.js';
 import { loadModel } from '../io/index.js';
 import { Recurrent } from '../layers/recurrent.js';
 import type { Sequential } from '../models/sequential.js';
+import { DataParallel, resolveWorkers } from '../parallel/pool.js';
 import { Random } from '../random.js';
 import { lineChartSvg } from '../report/charts.js';
 import { tensor } from '../tensor.js';
@@ -63,6 +64,11 @@ export interface TrainConfig {
   readonly resume: boolean;
   readonly overrideLearningRate?: boolean;
   readonly sampleLength?: number;
+  /**
+   * Split each batch's streams over this many worker threads (parallel/pool.ts), or 'auto' for one per
+   * core; 1 trains on this thread. Default 1.
+   */
+  readonly workers?: number | 'auto';
 }
 
 export interface TrainHooks {
@@ -210,108 +216,128 @@ export async function trainLanguageModel(config: TrainConfig, hooks: TrainHooks)
   sampler.setState(state.samplerRng);
   const V = vocabulary.size;
   fs.mkdirSync(config.out, { recursive: true });
-
-  const checkpoint = async (): Promise<void> => {
-    state.samplerRng = sampler.getState();
-    state.states = recurrentLayers(model).map(
-      (layer) => layer.getStates()?.map((s) => Array.from(s.data)) ?? null,
-    );
-    model.metadata = { ...model.metadata, training: state as never };
-    await model.save(config.out);
-  };
-
-  const started = performance.now();
-  const secondsSoFar = state.seconds;
-  const elapsed = () => secondsSoFar + (performance.now() - started) / 1000;
-  const totalEpochs = config.epochs ?? Infinity;
-  let stoppedBecause: TrainResult['stoppedBecause'] = 'epochs';
-
-  training: while (state.epoch < totalEpochs) {
-    const progress = new Progress(
-      hooks.progress,
-      Number.isFinite(totalEpochs) ? totalEpochs : state.epoch + 1,
-      streams.windowsPerEpoch,
-      1,
-      () => Date.now(),
-      'chars',
-    );
-    progress.startEpoch(state.epoch);
-    if (state.window === 0) model.resetStates();
-    for (; state.window < streams.windowsPerEpoch;) {
-      const win = streams.window(state.window);
-      const x = tensor(win.inputs, [win.B, win.S], 'int32');
-      const y = tensor(win.targets, [win.B, win.S], 'int32');
-      const loss = model.trainOnBatch(x, y) as number;
-      if (hasDiverged(loss, V)) {
-        throw new TrainingDivergedError(
-          'training',
-          `the loss ${Number.isFinite(loss) ? 'exploded' : 'is not finite'} at epoch ${state.epoch + 1}, window ${state.window}; the last good checkpoint in ${config.out} is kept (try a lower --lr or --clip-norm)`,
-          `a loss below ${explosionThreshold(V).toFixed(2)} nats`,
-          loss,
-        );
-      }
-      state.window++;
-      state.chars += win.B * win.S;
-      state.epochNats += loss * win.B * win.S;
-      state.epochChars += win.B * win.S;
-      const epochBpc = state.epochNats / state.epochChars / Math.LN2;
-      progress.batchDone(state.window - 1, win.B * win.S, { loss, bpc: epochBpc });
-      const outOfTime = config.timeLimitSeconds !== null && elapsed() >= config.timeLimitSeconds;
-      if (hooks.stopRequested() || outOfTime) {
-        state.seconds = elapsed();
-        hooks.progress.write('\n');
-        if (outOfTime) {
-          // The end of the run: a validation score for the partial epoch, recorded at its fractional epoch.
-          const partial = scoreText(model, validationIds, batch, seqLen);
-          state.history.push({
-            epoch: state.epoch + state.window / streams.windowsPerEpoch,
-            chars: state.chars,
-            trainBpc: epochBpc,
-            validationBpc: partial.bpc,
-            seconds: state.seconds,
-          });
-          await writeRecords(config.out, state.history);
-        }
-        await checkpoint();
-        stoppedBecause = outOfTime ? 'time-limit' : 'stop-requested';
-        hooks.log(
-          `${outOfTime ? 'time limit reached' : 'stopped'}: checkpoint saved in ${config.out} (continue with --resume)`,
-        );
-        break training;
-      }
-    }
-
-    // End of an epoch: validate, sample, record, checkpoint.
-    const trainBpc = state.epochNats / state.epochChars / Math.LN2;
-    const validation = scoreText(model, validationIds, batch, seqLen);
-    state.seconds = elapsed();
-    const record: EpochRecord = {
-      epoch: state.epoch + 1,
-      chars: state.chars,
-      trainBpc,
-      validationBpc: validation.bpc,
-      seconds: state.seconds,
-    };
-    state.history.push(record);
-    progress.epochDone({ bpc: trainBpc, val_bpc: validation.bpc });
-    const sample = [
-      ...generateText(model, {
-        length: config.sampleLength ?? 160,
-        temperature: 0.8,
-        seed: sampler.nextUint32(),
-      }),
-    ].join('');
-    hooks.log(`sample: ${JSON.stringify(sample)}`);
-    state.epoch++;
-    state.window = 0;
-    state.epochNats = 0;
-    state.epochChars = 0;
-    await checkpoint();
-    await writeRecords(config.out, state.history);
+  // With workers, each holds the carried states of its streams; the model here gets them back before a
+  // checkpoint. A batch smaller than the worker count uses fewer workers.
+  const workers = Math.min(await resolveWorkers(config.workers ?? 1, 'workers'), batch);
+  const pool = workers > 1 ? await DataParallel.create(model, { workers }) : null;
+  try {
+    return await trainWith(pool);
+  } finally {
+    await pool?.close();
   }
-  await writeRecords(config.out, state.history);
-  const last = state.history[state.history.length - 1];
-  return { model, stoppedBecause, history: state.history, validationBpc: last?.validationBpc ?? NaN };
+
+  async function trainWith(pool: DataParallel | null): Promise<TrainResult> {
+    const checkpoint = async (): Promise<void> => {
+      if (pool) {
+        const states = await pool.getStates();
+        recurrentLayers(model).forEach((layer, i) => layer.resetStates(states[i] ?? undefined));
+      }
+      state.samplerRng = sampler.getState();
+      state.states = recurrentLayers(model).map(
+        (layer) => layer.getStates()?.map((s) => Array.from(s.data)) ?? null,
+      );
+      model.metadata = { ...model.metadata, training: state as never };
+      await model.save(config.out);
+    };
+
+    const started = performance.now();
+    const secondsSoFar = state.seconds;
+    const elapsed = () => secondsSoFar + (performance.now() - started) / 1000;
+    const totalEpochs = config.epochs ?? Infinity;
+    let stoppedBecause: TrainResult['stoppedBecause'] = 'epochs';
+
+    training: while (state.epoch < totalEpochs) {
+      const progress = new Progress(
+        hooks.progress,
+        Number.isFinite(totalEpochs) ? totalEpochs : state.epoch + 1,
+        streams.windowsPerEpoch,
+        1,
+        () => Date.now(),
+        'chars',
+      );
+      progress.startEpoch(state.epoch);
+      if (state.window === 0) {
+        model.resetStates();
+        await pool?.resetStates();
+      }
+      for (; state.window < streams.windowsPerEpoch;) {
+        const win = streams.window(state.window);
+        const x = tensor(win.inputs, [win.B, win.S], 'int32');
+        const y = tensor(win.targets, [win.B, win.S], 'int32');
+        const loss = pool
+          ? (model.report(await pool.trainStep(x, y)) as number)
+          : (model.trainOnBatch(x, y) as number);
+        if (hasDiverged(loss, V)) {
+          throw new TrainingDivergedError(
+            'training',
+            `the loss ${Number.isFinite(loss) ? 'exploded' : 'is not finite'} at epoch ${state.epoch + 1}, window ${state.window}; the last good checkpoint in ${config.out} is kept (try a lower --lr or --clip-norm)`,
+            `a loss below ${explosionThreshold(V).toFixed(2)} nats`,
+            loss,
+          );
+        }
+        state.window++;
+        state.chars += win.B * win.S;
+        state.epochNats += loss * win.B * win.S;
+        state.epochChars += win.B * win.S;
+        const epochBpc = state.epochNats / state.epochChars / Math.LN2;
+        progress.batchDone(state.window - 1, win.B * win.S, { loss, bpc: epochBpc });
+        const outOfTime = config.timeLimitSeconds !== null && elapsed() >= config.timeLimitSeconds;
+        if (hooks.stopRequested() || outOfTime) {
+          state.seconds = elapsed();
+          hooks.progress.write('\n');
+          if (outOfTime) {
+            // The end of the run: a validation score for the partial epoch, recorded at its fractional epoch.
+            const partial = scoreText(model, validationIds, batch, seqLen);
+            state.history.push({
+              epoch: state.epoch + state.window / streams.windowsPerEpoch,
+              chars: state.chars,
+              trainBpc: epochBpc,
+              validationBpc: partial.bpc,
+              seconds: state.seconds,
+            });
+            await writeRecords(config.out, state.history);
+          }
+          await checkpoint();
+          stoppedBecause = outOfTime ? 'time-limit' : 'stop-requested';
+          hooks.log(
+            `${outOfTime ? 'time limit reached' : 'stopped'}: checkpoint saved in ${config.out} (continue with --resume)`,
+          );
+          break training;
+        }
+      }
+
+      // End of an epoch: validate, sample, record, checkpoint.
+      const trainBpc = state.epochNats / state.epochChars / Math.LN2;
+      const validation = scoreText(model, validationIds, batch, seqLen);
+      state.seconds = elapsed();
+      const record: EpochRecord = {
+        epoch: state.epoch + 1,
+        chars: state.chars,
+        trainBpc,
+        validationBpc: validation.bpc,
+        seconds: state.seconds,
+      };
+      state.history.push(record);
+      progress.epochDone({ bpc: trainBpc, val_bpc: validation.bpc });
+      const sample = [
+        ...generateText(model, {
+          length: config.sampleLength ?? 160,
+          temperature: 0.8,
+          seed: sampler.nextUint32(),
+        }),
+      ].join('');
+      hooks.log(`sample: ${JSON.stringify(sample)}`);
+      state.epoch++;
+      state.window = 0;
+      state.epochNats = 0;
+      state.epochChars = 0;
+      await checkpoint();
+      await writeRecords(config.out, state.history);
+    }
+    await writeRecords(config.out, state.history);
+    const last = state.history[state.history.length - 1];
+    return { model, stoppedBecause, history: state.history, validationBpc: last?.validationBpc ?? NaN };
+  }
 }
 
 /** metrics.csv and learning-curve.svg from the epoch records. */

@@ -11,8 +11,11 @@
  * verbose 0 prints nothing.
  */
 import { ConfigError, ShapeError } from '../errors.js';
-import { range } from '../models/batches.js';
+import { range, takeRows } from '../models/batches.js';
 import { addTotals, type BatchTotals, type Sequential } from '../models/sequential.js';
+import { DataParallel, resolveWorkers } from '../parallel/pool.js';
+import type { SpawnWorker } from '../parallel/protocol.js';
+import { statefulLayers } from '../parallel/replica.js';
 import { asTensor, type Tensor } from '../tensor.js';
 import type { Callback, Logs } from './callbacks.js';
 import { defaultSink, Progress, type ProgressSink } from './progress.js';
@@ -29,6 +32,13 @@ export interface FitOptions {
   readonly verbose?: 0 | 1 | 2;
   /** Where progress goes (default process.stdout, or console.log in a browser). */
   readonly progressSink?: ProgressSink;
+  /**
+   * Split each batch over this many workers (threads with their own engine; parallel/pool.ts), or 'auto'
+   * for one per core. Default 1: this thread, no workers.
+   */
+  readonly workers?: number | 'auto';
+  /** Starts one worker (needed in browsers, where the page's bundler decides the worker's URL). */
+  readonly spawnWorker?: SpawnWorker;
 }
 
 /** What fit returns (TensorFlow.js' History): per-epoch values under each log name. */
@@ -46,6 +56,8 @@ const FIT_OPTIONS = [
   'callbacks',
   'verbose',
   'progressSink',
+  'workers',
+  'spawnWorker',
 ];
 
 /** fit hands control back to the event loop at least this often (timers, I/O, a browser's rendering). */
@@ -127,58 +139,76 @@ export async function fitLoop(
     validation = { x: vx, y: vy, rows: null };
   }
 
-  const history: History = { epoch: [], history: {} };
-  model.stopTraining = false;
-  for (const cb of callbacks) cb.setModel?.(model);
-  for (const cb of callbacks) await cb.onTrainBegin?.({});
-  const metricNames = model.compiled?.metrics.map((m) => m.name) ?? [];
-  const progress =
-    verbose === 0 ? null : new Progress(sink, epochs, Math.ceil(trainCount / batchSize), verbose);
-
-  let lastYield = Date.now();
-  for (let epoch = 0; epoch < epochs && !model.stopTraining; epoch++) {
-    progress?.startEpoch(epoch);
-    for (const cb of callbacks) await cb.onEpochBegin?.(epoch, {});
-    const order = trainRows.slice();
-    if (shuffle) {
-      // Fisher–Yates, from the model's training generator.
-      for (let i = order.length - 1; i > 0; i--) {
-        const j = model.trainingRng.int(i + 1);
-        [order[i], order[j]] = [order[j], order[i]];
-      }
+  const workers = await resolveWorkers(options.workers ?? 1, 'fit: workers');
+  const pool = workers > 1 ? await DataParallel.create(model, { workers, spawn: options.spawnWorker }) : null;
+  try {
+    const history = await epochsOf(model, pool);
+    if (pool) {
+      // Stateful layers continue from where the workers left them.
+      const states = await pool.getStates();
+      statefulLayers(model).forEach((layer, i) => layer.resetStates(states[i] ?? undefined));
     }
-    const epochTotals: BatchTotals = { lossSum: 0, weight: 0, metrics: [] };
-    for (let batch = 0, start = 0; start < order.length; batch++, start += batchSize) {
-      const rows = order.slice(start, start + batchSize);
-      for (const cb of callbacks) await cb.onBatchBegin?.(batch, { batch, size: rows.length });
-      const totals = model.trainRows(x, y, rows);
-      addTotals(epochTotals, totals);
-      const batchLogs: Logs = {
-        batch,
-        size: rows.length,
-        ...namedLogs(model.report(totals), metricNames, ''),
-      };
-      progress?.batchDone(batch, rows.length, namedLogs(model.report(epochTotals), metricNames, ''));
-      for (const cb of callbacks) await cb.onBatchEnd?.(batch, batchLogs);
-      // As Keras: a callback can stop training mid-epoch (terminateOnNaN does).
-      if (model.stopTraining) break;
-      if (Date.now() - lastYield > YIELD_MS) {
-        await new Promise((resolve) => setTimeout(resolve, 0));
-        lastYield = Date.now();
-      }
-    }
-    const logs: Logs = namedLogs(model.report(epochTotals), metricNames, '');
-    if (validation) {
-      const v = model.evaluateTotals(validation.x, validation.y, batchSize, validation.rows);
-      Object.assign(logs, namedLogs(model.report(v), metricNames, 'val_'));
-    }
-    history.epoch.push(epoch);
-    for (const [key, value] of Object.entries(logs)) (history.history[key] ??= []).push(value);
-    progress?.epochDone(logs);
-    for (const cb of callbacks) await cb.onEpochEnd?.(epoch, logs);
+    return history;
+  } finally {
+    await pool?.close();
   }
-  for (const cb of callbacks) await cb.onTrainEnd?.({});
-  return history;
+
+  async function epochsOf(model: Sequential, pool: DataParallel | null): Promise<History> {
+    const history: History = { epoch: [], history: {} };
+    model.stopTraining = false;
+    for (const cb of callbacks) cb.setModel?.(model);
+    for (const cb of callbacks) await cb.onTrainBegin?.({});
+    const metricNames = model.compiled?.metrics.map((m) => m.name) ?? [];
+    const progress =
+      verbose === 0 ? null : new Progress(sink, epochs, Math.ceil(trainCount / batchSize), verbose);
+
+    let lastYield = Date.now();
+    for (let epoch = 0; epoch < epochs && !model.stopTraining; epoch++) {
+      progress?.startEpoch(epoch);
+      for (const cb of callbacks) await cb.onEpochBegin?.(epoch, {});
+      const order = trainRows.slice();
+      if (shuffle) {
+        // Fisher–Yates, from the model's training generator.
+        for (let i = order.length - 1; i > 0; i--) {
+          const j = model.trainingRng.int(i + 1);
+          [order[i], order[j]] = [order[j], order[i]];
+        }
+      }
+      const epochTotals: BatchTotals = { lossSum: 0, weight: 0, metrics: [] };
+      for (let batch = 0, start = 0; start < order.length; batch++, start += batchSize) {
+        const rows = order.slice(start, start + batchSize);
+        for (const cb of callbacks) await cb.onBatchBegin?.(batch, { batch, size: rows.length });
+        const totals = pool
+          ? await pool.trainStep(takeRows(x, rows), takeRows(y, rows))
+          : model.trainRows(x, y, rows);
+        addTotals(epochTotals, totals);
+        const batchLogs: Logs = {
+          batch,
+          size: rows.length,
+          ...namedLogs(model.report(totals), metricNames, ''),
+        };
+        progress?.batchDone(batch, rows.length, namedLogs(model.report(epochTotals), metricNames, ''));
+        for (const cb of callbacks) await cb.onBatchEnd?.(batch, batchLogs);
+        // As Keras: a callback can stop training mid-epoch (terminateOnNaN does).
+        if (model.stopTraining) break;
+        if (Date.now() - lastYield > YIELD_MS) {
+          await new Promise((resolve) => setTimeout(resolve, 0));
+          lastYield = Date.now();
+        }
+      }
+      const logs: Logs = namedLogs(model.report(epochTotals), metricNames, '');
+      if (validation) {
+        const v = model.evaluateTotals(validation.x, validation.y, batchSize, validation.rows);
+        Object.assign(logs, namedLogs(model.report(v), metricNames, 'val_'));
+      }
+      history.epoch.push(epoch);
+      for (const [key, value] of Object.entries(logs)) (history.history[key] ??= []).push(value);
+      progress?.epochDone(logs);
+      for (const cb of callbacks) await cb.onEpochEnd?.(epoch, logs);
+    }
+    for (const cb of callbacks) await cb.onTrainEnd?.({});
+    return history;
+  }
 }
 
 function namedLogs(values: number | number[], metricNames: readonly string[], prefix: string): Logs {

@@ -1,0 +1,284 @@
+/**
+ * Data parallelism: each training step's batch is split into contiguous shares of rows, one per worker;
+ * every worker runs forward and backward on its share with its own copy of the model (its own WebAssembly
+ * instance, replica.ts); the pool sums their gradients and the optimizer updates the one model here.
+ *
+ * Deterministic: the shares are fixed by the batch size and the worker count, the gradients are summed in
+ * worker order, and dropout masks are seeded from the model's seed and step — so results never depend on
+ * which worker finishes first. The full-batch gradient is the weighted mean of the shares' gradients
+ * (g = Σ_k (w_k / w) g_k, w_k the share's row weight), so any worker count computes the same step up to
+ * float32 rounding; one worker computes it exactly.
+ *
+ * The weights are sent once per step, and only after they changed. No SharedArrayBuffer: messages copy,
+ * which costs ~1 ms per megabyte — small beside a training step, and pages without cross-origin isolation
+ * keep working.
+ */
+import { ConfigError, NovoLstmError, ShapeError, ValueError } from '../errors.js';
+import { kernelBackend } from '../layers/backend.js';
+import { Bidirectional } from '../layers/bidirectional.js';
+import { addTotals, type BatchTotals, type Sequential } from '../models/sequential.js';
+import { modelToBytes } from '../io/bundle.js';
+import { Tensor } from '../tensor.js';
+import type { FromWorker, SpawnWorker, ToWorker, WorkerEndpoint, WorkerError } from './protocol.js';
+import { fromTensor, statefulLayers, toTensor } from './replica.js';
+
+export interface DataParallelOptions {
+  /** How many workers: a positive integer, or 'auto' (default) for one per core. */
+  readonly workers?: number | 'auto';
+  /** Starts a worker; default: a Node worker thread (nodeWorkers.ts). Browsers pass a Web Worker maker. */
+  readonly spawn?: SpawnWorker;
+}
+
+/** One worker and the replies it owes, answered in the order asked. */
+class Channel {
+  private readonly waiting: { resolve: (m: FromWorker) => void; reject: (e: Error) => void }[] = [];
+
+  constructor(private readonly endpoint: WorkerEndpoint) {
+    endpoint.listen((message) => {
+      const next = this.waiting.shift();
+      if (!next) return;
+      if (message.kind === 'error') next.reject(rebuildError(message.error));
+      else next.resolve(message);
+    });
+  }
+
+  request(message: ToWorker, transfer: ArrayBuffer[] = []): Promise<FromWorker> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ resolve, reject });
+      this.endpoint.post(message, transfer);
+    });
+  }
+
+  terminate(): Promise<void> | void {
+    return this.endpoint.terminate();
+  }
+}
+
+export class DataParallel {
+  /** The model version the workers hold (undefined: none sent yet). */
+  private sentVersion: number | undefined = undefined;
+  private closed = false;
+
+  private constructor(
+    readonly model: Sequential,
+    private readonly channels: Channel[],
+  ) {}
+
+  /** Starts the workers, each with a copy of `model` (built and compiled) on this thread's kernels. */
+  static async create(model: Sequential, options: DataParallelOptions = {}): Promise<DataParallel> {
+    const count = await resolveWorkers(options.workers ?? 'auto', 'workers');
+    if (!model.isBuilt || !model.compiled) {
+      throw new ConfigError(
+        'DataParallel',
+        'the model must be built and compiled',
+        'a compiled model with weights',
+        model.isBuilt ? 'not compiled' : 'not built',
+      );
+    }
+    if (model.layers.some((l) => l instanceof Bidirectional && l.forwardLayer.stateful)) {
+      throw new ConfigError(
+        'DataParallel',
+        'stateful bidirectional layers cannot be split over workers',
+        'workers: 1',
+        count,
+      );
+    }
+    const spawn = options.spawn ?? (await import('./nodeWorkers.js')).spawnNodeWorker;
+    const bytes = await modelToBytes(model);
+    const endpoints = await Promise.all(Array.from({ length: count }, () => spawn()));
+    const pool = new DataParallel(
+      model,
+      endpoints.map((e) => new Channel(e)),
+    );
+    try {
+      const backend = kernelBackend();
+      await Promise.all(pool.channels.map((c) => c.request({ kind: 'init', model: bytes.slice(), backend })));
+      // The model's carried states (e.g. restored from a checkpoint) continue in the workers.
+      await pool.setStates(statefulLayers(model).map((layer) => layer.getStates()));
+    } catch (e) {
+      await pool.close();
+      throw e;
+    }
+    return pool;
+  }
+
+  get workers(): number {
+    return this.channels.length;
+  }
+
+  /**
+   * One training step on the batch (x, y), split over the workers: forward, backward, the summed gradient
+   * in `model.grads`, and the optimizer's update of `model.values`. Returns the batch's totals.
+   */
+  async trainStep(x: Tensor, y: Tensor): Promise<BatchTotals> {
+    this.checkOpen();
+    const { model } = this;
+    const B = x.shape[0];
+    if (y.shape[0] !== B)
+      throw new ShapeError('trainStep', 'x and y have different numbers of rows', B, y.shape[0]);
+    const shares = splitRows(B, this.channels.length);
+    const values = this.sentVersion === model.weightsVersion ? null : model.values;
+    const replies = await Promise.all(
+      shares.map(([start, end], k) => {
+        const xs = rowSlice(x, start, end);
+        const ys = rowSlice(y, start, end);
+        const message: ToWorker = {
+          kind: 'step',
+          values,
+          x: fromTensor(xs),
+          y: fromTensor(ys),
+          seed: stepSeed(model, k),
+        };
+        return this.channels[k].request(message, [
+          xs.data.buffer as ArrayBuffer,
+          ys.data.buffer as ArrayBuffer,
+        ]);
+      }),
+    );
+    this.sentVersion = model.weightsVersion;
+
+    const totals: BatchTotals = { lossSum: 0, weight: 0, metrics: [] };
+    const steps = replies.map((r) => r as Extract<FromWorker, { kind: 'stepped' }>);
+    for (const s of steps) addTotals(totals, s.totals);
+    const grads = model.grads;
+    grads.fill(0);
+    if (totals.weight > 0) {
+      for (const s of steps) {
+        const share = s.totals.weight / totals.weight;
+        if (share === 0) continue;
+        const g = s.grads;
+        for (let i = 0; i < grads.length; i++) grads[i] += share * g[i];
+      }
+    }
+    model.compiled!.optimizer.applyGradients(model.values, grads, model.entries);
+    model.markWeightsChanged();
+    return totals;
+  }
+
+  /**
+   * The carried states of the model's stateful recurrent layers, gathered from the workers (rows in batch
+   * order): per layer [h] or [h, c], or null before the first step and after a reset.
+   */
+  async getStates(): Promise<(Tensor[] | null)[]> {
+    this.checkOpen();
+    const replies = await Promise.all(this.channels.map((c) => c.request({ kind: 'getStates' })));
+    const perWorker = replies.map((r) => (r as Extract<FromWorker, { kind: 'states' }>).states);
+    return perWorker[0].map((_, layer) => {
+      const parts = perWorker.map((states) => states[layer]);
+      if (parts.some((p) => p === null)) return null;
+      return parts[0]!.map((_, s) => concatRows(parts.map((p) => toTensor(p![s]))));
+    });
+  }
+
+  /** Sets (or with null, resets) the carried states; rows are shared out as the batches are. */
+  async setStates(states: readonly (readonly Tensor[] | null)[]): Promise<void> {
+    this.checkOpen();
+    const B = states.find((s) => s !== null)?.[0].shape[0] ?? 0;
+    const shares = splitRows(B, this.channels.length);
+    await Promise.all(
+      this.channels.map((c, k) => {
+        const [start, end] = shares[k] ?? [0, 0];
+        const mine = states.map((s) =>
+          s && end > start ? s.map((t) => fromTensor(rowSlice(t, start, end))) : null,
+        );
+        return c.request({ kind: 'setStates', states: mine });
+      }),
+    );
+  }
+
+  /** Forgets every carried state (as `model.resetStates()` does for the model itself). */
+  resetStates(): Promise<void> {
+    return this.setStates(statefulLayers(this.model).map(() => null));
+  }
+
+  /** Stops the workers. The pool cannot be used afterwards; calling close again does nothing. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all(this.channels.map((c) => c.terminate()));
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new ConfigError('DataParallel', 'the pool is closed', 'an open pool', 'closed');
+  }
+}
+
+/**
+ * The seed of worker k's dropout masks at the model's current step: a function of the model's seed and its
+ * optimizer's step count, so masks repeat run to run and after a resume, and the model's own generator
+ * (which shuffles the data) advances exactly as without workers.
+ */
+function stepSeed(model: Sequential, k: number): number {
+  const step = model.compiled!.optimizer.iterations;
+  return (
+    (Math.imul(model.seed, 0x9e3779b1) ^ Math.imul(step + 1, 0x85ebca6b) ^ Math.imul(k + 1, 0xc2b2ae35)) >>> 0
+  );
+}
+
+/** 'auto' → the number of cores; else a positive integer, checked. */
+export async function resolveWorkers(workers: unknown, subject: string): Promise<number> {
+  if (workers === 'auto') return availableCores();
+  if (typeof workers !== 'number' || !Number.isInteger(workers) || workers < 1 || workers > 256) {
+    throw new ConfigError(
+      subject,
+      "must be a positive integer or 'auto'",
+      "1…256 or 'auto'",
+      String(workers),
+    );
+  }
+  return workers;
+}
+
+/** Cores this runtime can run threads on: Node's availableParallelism, a browser's hardwareConcurrency. */
+export async function availableCores(): Promise<number> {
+  if (typeof process !== 'undefined' && process.versions?.node) {
+    const osModule = 'node:os'; // a variable, so that browser bundlers leave it alone
+    const os = (await import(/* @vite-ignore */ osModule)) as typeof import('node:os');
+    return os.availableParallelism();
+  }
+  const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
+  return Math.max(1, nav?.hardwareConcurrency ?? 1);
+}
+
+/**
+ * [start, end) of each worker's rows: contiguous and as equal as possible; with fewer rows than workers,
+ * only the first B workers get one row each.
+ */
+export function splitRows(B: number, workers: number): [number, number][] {
+  const active = Math.max(1, Math.min(workers, B));
+  return Array.from({ length: active }, (_, k) => [
+    Math.floor((k * B) / active),
+    Math.floor(((k + 1) * B) / active),
+  ]);
+}
+
+function rowSlice(t: Tensor, start: number, end: number): Tensor {
+  const rowSize = t.shape.slice(1).reduce((a, b) => a * b, 1);
+  return new Tensor(t.data.slice(start * rowSize, end * rowSize), [end - start, ...t.shape.slice(1)]);
+}
+
+function concatRows(parts: Tensor[]): Tensor {
+  const rows = parts.reduce((n, p) => n + p.shape[0], 0);
+  const data = new Float32Array(rows * (parts[0].size / parts[0].shape[0]));
+  let offset = 0;
+  for (const p of parts) {
+    data.set(p.data, offset);
+    offset += p.size;
+  }
+  return new Tensor(data, [rows, ...parts[0].shape.slice(1)]);
+}
+
+function rebuildError(e: WorkerError): Error {
+  const classes: Record<string, typeof NovoLstmError> = {
+    ShapeError,
+    ValueError,
+    ConfigError,
+    NovoLstmError,
+  };
+  if (e.subject !== undefined && e.problem !== undefined && Object.hasOwn(classes, e.name)) {
+    return new classes[e.name](e.subject, e.problem, e.expected, e.actual);
+  }
+  const error = new Error(`worker: ${e.message}`);
+  error.name = e.name;
+  return error;
+}

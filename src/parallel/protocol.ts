@@ -1,0 +1,63 @@
+/**
+ * The messages between a data-parallel pool (pool.ts) and its workers (replica.ts). Plain data only, so
+ * they cross `postMessage` in Node's worker_threads and in browsers' Web Workers alike (no
+ * SharedArrayBuffer: pages without cross-origin isolation must work).
+ */
+import type { BatchTotals } from '../models/sequential.js';
+
+export interface TensorData {
+  readonly data: Float32Array | Int32Array;
+  readonly shape: readonly number[];
+  readonly dtype: 'float32' | 'int32';
+}
+
+export type ToWorker =
+  /** The model as a save bundle (io/bundle.ts), and which kernels to run it on. */
+  | { readonly kind: 'init'; readonly model: Uint8Array; readonly backend: string }
+  /**
+   * Forward and backward on this worker's rows. `values`: the model's weights when they changed since the
+   * last step (null: unchanged). `seed` re-seeds the replica's generator (dropout masks) from the model's
+   * seed and step, so a rerun or a resumed run draws the same masks.
+   */
+  | {
+      readonly kind: 'step';
+      readonly values: Float32Array | null;
+      readonly x: TensorData;
+      readonly y: TensorData;
+      readonly seed: number;
+    }
+  | { readonly kind: 'getStates' }
+  /** Per recurrent layer: its states for this worker's rows ([h] or [h, c]), or null to reset them. */
+  | { readonly kind: 'setStates'; readonly states: readonly (readonly TensorData[] | null)[] }
+  | { readonly kind: 'close' };
+
+export type FromWorker =
+  | { readonly kind: 'ready' }
+  | { readonly kind: 'stepped'; readonly grads: Float32Array; readonly totals: BatchTotals }
+  | { readonly kind: 'states'; readonly states: (TensorData[] | null)[] }
+  | { readonly kind: 'done' }
+  | { readonly kind: 'error'; readonly error: WorkerError };
+
+/** What a worker threw: the class name (ShapeError, …) and message, and a typed error's parts. */
+export interface WorkerError {
+  readonly name: string;
+  readonly message: string;
+  readonly subject?: string;
+  readonly problem?: string;
+  readonly expected?: unknown;
+  readonly actual?: unknown;
+}
+
+/**
+ * One worker seen from the pool: the small interface that hides whether it is a Node worker thread or a
+ * browser Web Worker. Messages are answered in the order they were sent.
+ */
+export interface WorkerEndpoint {
+  post(message: ToWorker, transfer?: ArrayBuffer[]): void;
+  /** Called with each reply, and with an 'error' reply if the worker dies. */
+  listen(onMessage: (message: FromWorker) => void): void;
+  terminate(): Promise<void> | void;
+}
+
+/** Starts one worker running `serveReplica` (replica.ts). */
+export type SpawnWorker = () => WorkerEndpoint | Promise<WorkerEndpoint>;

@@ -1,0 +1,120 @@
+/**
+ * The worker side of data parallelism: a copy of the model that computes the gradient of its share of
+ * each batch. Environment-free — `serveReplica` takes a port (a Node worker thread's parentPort, or a Web
+ * Worker's `self`), so Node and browsers run this same code on the same engine.
+ *
+ * Each replica keeps what belongs to its rows between steps: the carried states of stateful recurrent
+ * layers (row b of the pool's batch always goes to the same worker), and its engine plans and packed
+ * weights. The weights themselves arrive with every step that follows an update.
+ */
+import { Recurrent } from '../layers/recurrent.js';
+import { useFastKernels, useReferenceKernels } from '../layers/backend.js';
+import { enableRelaxedSimdInNode, type WasmBuild } from '../engine/loader.js';
+import { modelFromBytes } from '../io/bundle.js';
+import type { Sequential } from '../models/sequential.js';
+import { NovoLstmError } from '../errors.js';
+import { Random } from '../random.js';
+import { Tensor } from '../tensor.js';
+import type { FromWorker, TensorData, ToWorker, WorkerError } from './protocol.js';
+
+/** How a worker talks to its pool: Node's parentPort or a Web Worker's global scope, adapted. */
+export interface ReplicaPort {
+  postMessage(message: FromWorker, transfer?: ArrayBuffer[]): void;
+  onMessage(listener: (message: ToWorker) => void): void;
+}
+
+/** Answers the pool's messages in order until 'close'. */
+export function serveReplica(port: ReplicaPort): void {
+  let model: Sequential | null = null;
+  // Messages are handled one at a time, in arrival order, even though 'init' is asynchronous.
+  let queue = Promise.resolve();
+  const handle = async (message: ToWorker): Promise<void> => {
+    try {
+      switch (message.kind) {
+        case 'init':
+          model = await initReplica(message.model, message.backend);
+          port.postMessage({ kind: 'ready' });
+          return;
+        case 'step': {
+          const replica = required(model);
+          if (message.values) {
+            replica.values.set(message.values);
+            replica.markWeightsChanged();
+          }
+          replica.trainingRng.setState(new Random(message.seed).getState());
+          const totals = replica.runBatch(toTensor(message.x), toTensor(message.y), null, true, true);
+          const grads = replica.grads.slice();
+          port.postMessage({ kind: 'stepped', grads, totals }, [grads.buffer]);
+          return;
+        }
+        case 'getStates':
+          port.postMessage({ kind: 'states', states: statefulLayers(required(model)).map(getStates) });
+          return;
+        case 'setStates': {
+          const layers = statefulLayers(required(model));
+          layers.forEach((layer, i) => {
+            const states = message.states[i];
+            layer.resetStates(states ? states.map(toTensor) : undefined);
+          });
+          port.postMessage({ kind: 'done' });
+          return;
+        }
+        case 'close':
+          model = null;
+          port.postMessage({ kind: 'done' });
+          return;
+      }
+    } catch (e) {
+      port.postMessage({ kind: 'error', error: describeError(e) });
+    }
+  };
+  port.onMessage((message) => {
+    queue = queue.then(() => handle(message));
+  });
+}
+
+async function initReplica(bytes: Uint8Array, backend: string): Promise<Sequential> {
+  if (backend === 'reference') useReferenceKernels();
+  else {
+    // A worker thread is a fresh V8 isolate: Node 20 needs relaxed SIMD switched on here too.
+    if (backend === 'relaxed') await enableRelaxedSimdInNode();
+    await useFastKernels({ build: backend as WasmBuild });
+  }
+  return modelFromBytes(bytes);
+}
+
+function required(model: Sequential | null): Sequential {
+  if (!model) throw new Error('replica: a step arrived before the model (send init first)');
+  return model;
+}
+
+/** The layers that carry state between batches, in model order (the pool addresses them by index). */
+export function statefulLayers(model: Sequential): Recurrent[] {
+  return model.layers.filter((l): l is Recurrent => l instanceof Recurrent && l.stateful);
+}
+
+function getStates(layer: Recurrent): TensorData[] | null {
+  return layer.getStates()?.map(fromTensor) ?? null;
+}
+
+/** A thrown value as plain data; typed errors keep their parts so the pool can throw the same class. */
+function describeError(e: unknown): WorkerError {
+  if (e instanceof NovoLstmError) {
+    const { name, message, subject, problem } = e;
+    return { name, message, subject, problem, expected: plain(e.expected), actual: plain(e.actual) };
+  }
+  const error = e instanceof Error ? e : new Error(String(e));
+  return { name: error.name, message: error.message };
+}
+
+function plain(value: unknown): unknown {
+  return value === undefined || value === null || typeof value !== 'object' ? value : String(value);
+}
+
+export function toTensor(t: TensorData): Tensor {
+  return new Tensor(t.data, t.shape);
+}
+
+export function fromTensor(t: Tensor): TensorData {
+  return { data: t.data, shape: t.shape, dtype: t.dtype };
+}
