@@ -1,9 +1,10 @@
 /**
- * `npm run bench`: the seed model's training step on novolstm's WebAssembly engine (LSTM, NovoLSTM, GRU)
- * against TensorFlow.js 4.22 (pure-JS 'cpu' and 'wasm' backends, LSTM), same machine, same run.
+ * `npm run bench`: the seed model's training step through novolstm's model API on its WebAssembly engine
+ * (LSTM, NovoLSTM, GRU; all cores and one) against TensorFlow.js 4.22 (pure-JS 'cpu' and 'wasm' backends,
+ * LSTM), same machine, same run.
  *
  *   npm run bench -- [--json] [--runs N] [--warmup N] [--peer-runs N] [--no-peers] [--peers-all]
- *                    [--build relaxed|simd] [--B n --T n --E n --V n] [--H n[,n…]]
+ *                    [--build relaxed|simd] [--workers n] [--B n --T n --E n --V n] [--H n[,n…]]
  *
  * Several units (--H 128,256,512) run one configuration after another; the peers run at H ≤ 128 only
  * unless --peers-all (TensorFlow.js's pure-JS backend takes tens of seconds per step already at 128).
@@ -15,7 +16,9 @@
  * Timings on a shared machine are noisy: the min and max are reported alongside the median.
  */
 import { pathToFileURL } from 'node:url';
-import { loadEngine, type WasmBuild } from '../src/engine/loader.js';
+import { enableRelaxedSimdInNode, type WasmBuild } from '../src/engine/loader.js';
+import { useFastKernels } from '../src/layers/backend.js';
+import { availableCores } from '../src/parallel/pool.js';
 import { LSTM_FLOP_FORMULA, lstmFlops, SEED_CONFIG, type BenchConfig } from './config.js';
 import { peakRssMb, time, warmUp, type Timing } from './measure.js';
 import { novolstmSeedModel, type SeedModel } from './novolstmStep.js';
@@ -28,6 +31,8 @@ export interface BenchOptions {
   readonly peerRuns: number;
   readonly peers: boolean;
   readonly build: WasmBuild | 'auto';
+  /** Worker threads for the "all workers" rows; 0: one per core. */
+  readonly workers: number;
 }
 
 export interface ImplementationResult {
@@ -67,6 +72,7 @@ export const DEFAULT_OPTIONS: BenchOptions = {
   peerRuns: 5,
   peers: true,
   build: 'auto',
+  workers: 0,
 };
 
 export async function runBenchmark(options: BenchOptions): Promise<BenchResult> {
@@ -81,7 +87,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
     // Warm-up training steps run every kernel (forward ones too), so both timings below see optimised code.
     await warmUp(() => model.trainStep(), warmup);
     const forward = await time(() => model.forward(), 0, runs);
-    const train = await time(() => losses.push(model.trainStep()), 0, runs);
+    const train = await time(async () => losses.push(await model.trainStep()), 0, runs);
     const base = results[0]?.train.medianMs ?? train.medianMs;
     results.push({
       name,
@@ -97,24 +103,31 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
     });
   }
 
-  const engine = await loadEngine({ build: options.build });
-  if (!engine) throw new Error('bench: this runtime has no WebAssembly SIMD; nothing to measure');
-  for (const [kind, label, blocks] of [
-    ['lstm', 'LSTM', 4],
-    ['novolstm', 'NovoLSTM', 5],
-    ['gru', 'GRU', 3],
-  ] as const) {
-    const model = novolstmSeedModel(engine, config, kind);
-    await measure(
-      `novolstm ${label} (wasm ${engine.build}, 1 worker)`,
-      blocks,
-      model,
-      options.warmup,
-      options.runs,
-    );
+  await enableRelaxedSimdInNode();
+  const build = await useFastKernels({ build: options.build });
+  if (build === 'reference')
+    throw new Error('bench: this runtime has no WebAssembly SIMD; nothing to measure');
+  const allWorkers = options.workers || (await availableCores());
+  for (const workers of allWorkers > 1 ? [allWorkers, 1] : [1]) {
+    for (const [kind, label, blocks] of [
+      ['lstm', 'LSTM', 4],
+      ['novolstm', 'NovoLSTM', 5],
+      ['gru', 'GRU', 3],
+    ] as const) {
+      const model = await novolstmSeedModel(config, kind, workers);
+      const threads = workers === 1 ? '1 thread' : `${workers} workers`;
+      await measure(
+        `novolstm ${label} (wasm ${build}, ${threads})`,
+        blocks,
+        model,
+        options.warmup,
+        options.runs,
+      );
+      await model.dispose();
+    }
   }
   notes.push(
-    'novolstm: recurrent layer fused in WebAssembly; embedding, Dense+softmax and Adam in JavaScript (bench/novolstmStep.ts).',
+    'novolstm: the model API (sequential → trainOnBatch, or the batch split over worker threads as in fit({ workers }) and novolstm train); recurrent layers fused in WebAssembly.',
     "GFLOP/s count only the recurrent layer's matrix products (formula above), so they understate the work done.",
   );
 
@@ -127,7 +140,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
     ] as const) {
       const tfjs = await tfjsSeedModel(config, backend);
       await measure(label, 4, tfjs, 1, options.peerRuns);
-      tfjs.dispose();
+      await tfjs.dispose();
     }
     notes.push(
       '* TensorFlow.js wasm cannot train an Embedding (no UnsortedSegmentSum kernel): it gets random embeddings as input, so it does slightly less work than the others.',
@@ -206,6 +219,7 @@ function parseArgs(argv: readonly string[]): {
     } else if (arg === '--runs') o.runs = Math.max(1, count());
     else if (arg === '--warmup') o.warmup = count();
     else if (arg === '--peer-runs') o.peerRuns = Math.max(1, count());
+    else if (arg === '--workers') o.workers = count();
     else if (arg === '--build') {
       const b = value();
       if (b !== 'relaxed' && b !== 'simd' && b !== 'auto')

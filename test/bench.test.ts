@@ -8,12 +8,21 @@ import { DEFAULT_OPTIONS, runBenchmark } from '../bench/bench.js';
 import { lstmFlops, SEED_CONFIG } from '../bench/config.js';
 
 describe('benchmark smoke run', () => {
-  it('runs novolstm and TensorFlow.js at tiny sizes', async () => {
+  it('runs novolstm (2 workers and 1 thread) and TensorFlow.js at tiny sizes', async () => {
     const config = { B: 3, T: 4, E: 5, H: 6, V: 7 };
-    const r = await runBenchmark({ ...DEFAULT_OPTIONS, config, warmup: 1, runs: 3, peerRuns: 3 });
+    const r = await runBenchmark({ ...DEFAULT_OPTIONS, config, warmup: 1, runs: 3, peerRuns: 3, workers: 2 });
     assert.deepEqual(
-      r.results.map((x) => x.name.split(' ').slice(0, 2).join(' ')),
-      ['novolstm LSTM', 'novolstm NovoLSTM', 'novolstm GRU', 'TensorFlow.js 4.22', 'TensorFlow.js 4.22'],
+      r.results.map((x) => x.name.replace(/wasm \w+, /, '').replace(/, LSTM.*/, '')),
+      [
+        'novolstm LSTM (2 workers)',
+        'novolstm NovoLSTM (2 workers)',
+        'novolstm GRU (2 workers)',
+        'novolstm LSTM (1 thread)',
+        'novolstm NovoLSTM (1 thread)',
+        'novolstm GRU (1 thread)',
+        'TensorFlow.js 4.22 cpu (pure JS)',
+        'TensorFlow.js 4.22 wasm',
+      ],
     );
     for (const x of r.results) {
       for (const value of [x.train.medianMs, x.forward.medianMs, x.trainGflops, x.firstLoss, x.lastLoss]) {

@@ -19,7 +19,14 @@ import { Bidirectional } from '../layers/bidirectional.js';
 import { addTotals, type BatchTotals, type Sequential } from '../models/sequential.js';
 import { modelToBytes } from '../io/bundle.js';
 import { Tensor } from '../tensor.js';
-import type { FromWorker, SpawnWorker, ToWorker, WorkerEndpoint, WorkerError } from './protocol.js';
+import type {
+  FromWorker,
+  SpawnWorker,
+  TensorData,
+  ToWorker,
+  WorkerEndpoint,
+  WorkerError,
+} from './protocol.js';
 import { fromTensor, statefulLayers, toTensor } from './replica.js';
 
 export interface DataParallelOptions {
@@ -111,48 +118,69 @@ export class DataParallel {
    * in `model.grads`, and the optimizer's update of `model.values`. Returns the batch's totals.
    */
   async trainStep(x: Tensor, y: Tensor): Promise<BatchTotals> {
-    this.checkOpen();
     const { model } = this;
-    const B = x.shape[0];
-    if (y.shape[0] !== B)
-      throw new ShapeError('trainStep', 'x and y have different numbers of rows', B, y.shape[0]);
-    const shares = splitRows(B, this.channels.length);
-    const values = this.sentVersion === model.weightsVersion ? null : model.values;
-    const replies = await Promise.all(
-      shares.map(([start, end], k) => {
-        const xs = rowSlice(x, start, end);
-        const ys = rowSlice(y, start, end);
-        const message: ToWorker = {
-          kind: 'step',
-          values,
-          x: fromTensor(xs),
-          y: fromTensor(ys),
-          seed: stepSeed(model, k),
-        };
-        return this.channels[k].request(message, [
-          xs.data.buffer as ArrayBuffer,
-          ys.data.buffer as ArrayBuffer,
-        ]);
-      }),
-    );
-    this.sentVersion = model.weightsVersion;
-
+    const replies = (await this.scatter(x, y, (values, xs, ys, k) => ({
+      kind: 'step',
+      values,
+      x: xs,
+      y: ys,
+      seed: stepSeed(model, k),
+    }))) as Extract<FromWorker, { kind: 'stepped' }>[];
     const totals: BatchTotals = { lossSum: 0, weight: 0, metrics: [] };
-    const steps = replies.map((r) => r as Extract<FromWorker, { kind: 'stepped' }>);
-    for (const s of steps) addTotals(totals, s.totals);
+    for (const r of replies) addTotals(totals, r.totals);
     const grads = model.grads;
     grads.fill(0);
     if (totals.weight > 0) {
-      for (const s of steps) {
-        const share = s.totals.weight / totals.weight;
+      for (const r of replies) {
+        const share = r.totals.weight / totals.weight;
         if (share === 0) continue;
-        const g = s.grads;
+        const g = r.grads;
         for (let i = 0; i < grads.length; i++) grads[i] += share * g[i];
       }
     }
     model.compiled!.optimizer.applyGradients(model.values, grads, model.entries);
     model.markWeightsChanged();
     return totals;
+  }
+
+  /**
+   * Loss and metric totals of (x, y), forward only with dropout off, split over the workers. Stateful
+   * layers carry their states on from it, as `model.evaluate` does.
+   */
+  async evaluate(x: Tensor, y: Tensor): Promise<BatchTotals> {
+    const replies = (await this.scatter(x, y, (values, xs, ys) => ({
+      kind: 'evaluate',
+      values,
+      x: xs,
+      y: ys,
+    }))) as Extract<FromWorker, { kind: 'evaluated' }>[];
+    const totals: BatchTotals = { lossSum: 0, weight: 0, metrics: [] };
+    for (const r of replies) addTotals(totals, r.totals);
+    return totals;
+  }
+
+  /** Sends each worker its rows of (x, y) (and the weights, if they changed), and collects the replies. */
+  private async scatter(
+    x: Tensor,
+    y: Tensor,
+    message: (values: Float32Array | null, x: TensorData, y: TensorData, k: number) => ToWorker,
+  ): Promise<FromWorker[]> {
+    this.checkOpen();
+    const B = x.shape[0];
+    if (y.shape[0] !== B) {
+      throw new ShapeError('DataParallel', 'x and y have different numbers of rows', B, y.shape[0]);
+    }
+    const values = this.sentVersion === this.model.weightsVersion ? null : this.model.values;
+    const replies = await Promise.all(
+      splitRows(B, this.channels.length).map(([start, end], k) => {
+        const xs = rowSlice(x, start, end);
+        const ys = rowSlice(y, start, end);
+        const transfer = [xs.data.buffer as ArrayBuffer, ys.data.buffer as ArrayBuffer];
+        return this.channels[k].request(message(values, fromTensor(xs), fromTensor(ys), k), transfer);
+      }),
+    );
+    this.sentVersion = this.model.weightsVersion;
+    return replies;
   }
 
   /**

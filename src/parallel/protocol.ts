@@ -26,6 +26,13 @@ export type ToWorker =
       readonly y: TensorData;
       readonly seed: number;
     }
+  /** Forward only, dropout off (inference mode): the loss and metric totals of this worker's rows. */
+  | {
+      readonly kind: 'evaluate';
+      readonly values: Float32Array | null;
+      readonly x: TensorData;
+      readonly y: TensorData;
+    }
   | { readonly kind: 'getStates' }
   /** Per recurrent layer: its states for this worker's rows ([h] or [h, c]), or null to reset them. */
   | { readonly kind: 'setStates'; readonly states: readonly (readonly TensorData[] | null)[] }
@@ -34,6 +41,7 @@ export type ToWorker =
 export type FromWorker =
   | { readonly kind: 'ready' }
   | { readonly kind: 'stepped'; readonly grads: Float32Array; readonly totals: BatchTotals }
+  | { readonly kind: 'evaluated'; readonly totals: BatchTotals }
   | { readonly kind: 'states'; readonly states: (TensorData[] | null)[] }
   | { readonly kind: 'done' }
   | { readonly kind: 'error'; readonly error: WorkerError };

@@ -36,15 +36,17 @@ export function serveReplica(port: ReplicaPort): void {
           port.postMessage({ kind: 'ready' });
           return;
         case 'step': {
-          const replica = required(model);
-          if (message.values) {
-            replica.values.set(message.values);
-            replica.markWeightsChanged();
-          }
+          const replica = withValues(required(model), message.values);
           replica.trainingRng.setState(new Random(message.seed).getState());
           const totals = replica.runBatch(toTensor(message.x), toTensor(message.y), null, true, true);
           const grads = replica.grads.slice();
           port.postMessage({ kind: 'stepped', grads, totals }, [grads.buffer]);
+          return;
+        }
+        case 'evaluate': {
+          const replica = withValues(required(model), message.values);
+          const totals = replica.runBatch(toTensor(message.x), toTensor(message.y), null, false, false);
+          port.postMessage({ kind: 'evaluated', totals });
           return;
         }
         case 'getStates':
@@ -81,6 +83,15 @@ async function initReplica(bytes: Uint8Array, backend: string): Promise<Sequenti
     await useFastKernels({ build: backend as WasmBuild });
   }
   return modelFromBytes(bytes);
+}
+
+/** The replica, with the pool's weights when they came along (null: the ones it holds are current). */
+function withValues(model: Sequential, values: Float32Array | null): Sequential {
+  if (values) {
+    model.values.set(values);
+    model.markWeightsChanged();
+  }
+  return model;
 }
 
 function required(model: Sequential | null): Sequential {
