@@ -565,9 +565,9 @@ describe('bad inputs give typed errors naming the argument', () => {
       /gru: recurrentDropout must be a number in \[0, 1\)/,
     );
     throwsTyped(
-      () => nl.layers.gru({ units: 4, returnState: true } as never),
+      () => nl.layers.gru({ units: 4, implementation: 2 } as never),
       ConfigError,
-      /'returnState' is not supported yet/,
+      /'implementation' is not supported yet/,
     );
     throwsTyped(
       () => nl.layers.dense({ units: 3, activaton: 'relu' } as never),

@@ -6,7 +6,9 @@
  * kernels (the recurrent ones) convert on the way in and out.
  */
 import type { Params, WeightSpec } from '../kernels/reference/cell.js';
+import { ShapeError, ValueError } from '../errors.js';
 import type { Random } from '../random.js';
+import { Tensor } from '../tensor.js';
 
 /** A shape without the batch axis; null = any length (the time axis of variable-length sequences). */
 export type Shape = readonly (number | null)[];
@@ -89,6 +91,50 @@ export abstract class Layer {
   bind(params: Params, grads: Params): void {
     this.params = params;
     this.grads = grads;
+  }
+
+  /** Copies of this layer's weights in their Keras shapes and order (TensorFlow.js' layer.getWeights). */
+  getWeights(): Tensor[] {
+    return this.weightSpecs().map(
+      (spec) => new Tensor(Float32Array.from(this.params[spec.name]), spec.shape),
+    );
+  }
+
+  /**
+   * Writes this layer's weights (shapes as getWeights). Inside a model, call `model.markWeightsChanged()`
+   * afterwards, as for any write into the model's weights.
+   */
+  setWeights(weights: readonly Tensor[]): void {
+    const specs = this.weightSpecs();
+    if (!Array.isArray(weights) || weights.length !== specs.length) {
+      throw new ShapeError(
+        `${this.label}.setWeights`,
+        'wrong number of weight tensors',
+        specs.length,
+        Array.isArray(weights) ? weights.length : typeof weights,
+      );
+    }
+    specs.forEach((spec, i) => {
+      const w = weights[i];
+      if (!(w instanceof Tensor) || w.dtype !== 'float32' || w.shape.join() !== spec.shape.join()) {
+        throw new ShapeError(
+          `${this.label}.setWeights`,
+          `weight '${spec.name}' has the wrong shape`,
+          `[${spec.shape.join(', ')}] float32`,
+          w instanceof Tensor ? `[${w.shape.join(', ')}] ${w.dtype}` : typeof w,
+        );
+      }
+      const bad = w.data.findIndex((v) => !Number.isFinite(v));
+      if (bad >= 0) {
+        throw new ValueError(
+          `${this.label}.setWeights`,
+          `weight '${spec.name}'[${bad}] is not finite`,
+          'a finite number',
+          w.data[bad],
+        );
+      }
+    });
+    specs.forEach((spec, i) => this.params[spec.name].set(weights[i].data));
   }
 
   abstract forward(input: Batch, ctx: ForwardContext): LayerStep;

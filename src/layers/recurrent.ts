@@ -13,6 +13,11 @@
  * training and in predict, until `resetStates()`. Gradients do not flow into earlier batches (truncated
  * backpropagation through time, as Keras).
  *
+ * `returnState` and initial states: a model passes one tensor from layer to layer, so inside a Sequential
+ * the states travel through `stateful` (`getStates()`, `resetStates(states)`); outside a model,
+ * `layer.apply(x, { initialState })` runs the layer on a batch and, with `returnState`, returns
+ * [output, h] (GRU) or [output, h, c] (LSTM family), as Keras' and TensorFlow.js' `returnState`.
+ *
  * `dropout` is Keras' input dropout in its variational form: one keep-mask [B, D] per sequence, the same
  * at every time step, drawn in training only. `recurrentDropout` is Keras' recurrent dropout, also
  * variational: one keep-mask [B, u] per sequence on h_{t−1} where it enters the recurrent multiply (the
@@ -21,10 +26,10 @@
 import { gruCell, lstmCell, novoLstmCell } from '../cells.js';
 import { initialWeights } from '../cells.js';
 import { ConfigError, ShapeError, ValueError } from '../errors.js';
-import { Tensor } from '../tensor.js';
+import { asTensor, Tensor } from '../tensor.js';
+import { Random } from '../random.js';
 import type { CellKernel, WeightSpec } from '../kernels/reference/cell.js';
 import { dropoutBackward, dropoutForward } from '../kernels/reference/dropout.js';
-import type { Random } from '../random.js';
 import { drawKeep } from './dropout.js';
 import {
   Layer,
@@ -44,6 +49,7 @@ import {
   positiveInt,
 } from './options.js';
 import { sequenceBackward, sequenceForward } from './recurrentKernels.js';
+import { buildStandalone } from './standalone.js';
 
 export type RecurrentKind = 'LSTM' | 'NovoLSTM' | 'GRU';
 
@@ -55,6 +61,11 @@ export interface RecurrentOptions {
   readonly goBackwards?: boolean;
   /** Carry the final states over to the next batch (until resetStates). Default false. */
   readonly stateful?: boolean;
+  /**
+   * `apply` returns the final states too: [output, h] (GRU) or [output, h, c]. Only outside a model (a
+   * Sequential passes one tensor between layers; use `stateful` and getStates there).
+   */
+  readonly returnState?: boolean;
   /** Input dropout rate (variational: one mask per sequence). */
   readonly dropout?: number;
   /** Recurrent dropout rate on h_{t−1} in the recurrent multiply (variational: one mask per sequence). */
@@ -78,6 +89,7 @@ export interface GruLayerOptions extends RecurrentOptions {
 const COMMON = [
   'units',
   'returnSequences',
+  'returnState',
   'goBackwards',
   'stateful',
   'dropout',
@@ -92,7 +104,6 @@ const CELL_OPTIONS: Record<RecurrentKind, readonly string[]> = {
 };
 /** Keras options that exist but are not implemented yet: rejected by name rather than ignored. */
 const NOT_YET = [
-  'returnState',
   'unroll',
   'implementation',
   'activation',
@@ -106,7 +117,6 @@ const NOT_YET = [
   'recurrentRegularizer',
   'biasRegularizer',
   'timeMajor',
-  'initialState',
 ];
 
 interface RecurrentSaved {
@@ -125,6 +135,7 @@ export class Recurrent extends Layer {
   readonly dropout: number;
   readonly recurrentDropout: number;
   readonly stateful: boolean;
+  readonly returnState: boolean;
   /** With `stateful`: the final h and c [B, u] of the last batch, or null after resetStates. */
   private states: { h: Float32Array; c: Float32Array | null } | null = null;
   /** Options handed to the cell factory (inputGate, layerNorm, resetAfter), as given. */
@@ -142,6 +153,7 @@ export class Recurrent extends Layer {
     this.dropout = optionalRate(label, 'dropout', o.dropout);
     this.recurrentDropout = optionalRate(label, 'recurrentDropout', o.recurrentDropout);
     this.stateful = optionalBoolean(label, 'stateful', o.stateful, false);
+    this.returnState = optionalBoolean(label, 'returnState', o.returnState, false);
     const cellOptions: Record<string, string | boolean> = {};
     if (kind === 'NovoLSTM') {
       cellOptions.inputGate = optionalChoice(
@@ -198,6 +210,62 @@ export class Recurrent extends Layer {
   }
 
   forward(input: Batch, ctx: ForwardContext): LayerStep {
+    return this.run(input, ctx, null).step;
+  }
+
+  /**
+   * Runs the layer on x [B, T, D] outside a model's training: no dropout, no gradient — TensorFlow.js'
+   * `layer.apply` on a concrete tensor. `initialState` ([h] for GRU, [h, c] for the LSTM family, each
+   * [B, units]) replaces the zero state (or, when stateful, the carried one). Returns the output, or with
+   * `returnState` [output, h] / [output, h, c].
+   *
+   * A layer that is in no model is built from x's shape on its first call and gets weights of its own
+   * (Keras initialisation, drawn from `seed`, default 0); `getWeights`/`setWeights` read and write them.
+   */
+  apply(x: unknown, options: { initialState?: readonly Tensor[]; seed?: number } = {}): Tensor | Tensor[] {
+    const o = checkOptionKeys(`${this.label}.apply`, options, ['initialState', 'seed']);
+    const input = asTensor(x, 'x');
+    if (input.dtype !== 'float32' || input.rank !== 3) {
+      throw new ShapeError(
+        `${this.label}.apply`,
+        'x must be float32 [batch, time, features]',
+        '[B, T, D] float32',
+        `[${input.shape.join(', ')}] ${input.dtype}`,
+      );
+    }
+    if (!this.cell) buildStandalone(this, [null, input.shape[2]], (o.seed as number | undefined) ?? 0);
+    let initial: { h: Float32Array; c: Float32Array | null } | null = null;
+    if (o.initialState !== undefined) {
+      initial = this.checkStates(o.initialState as readonly Tensor[], 'initialState');
+      if (initial.h.length !== input.shape[0] * this.units) {
+        throw new ShapeError(
+          this.label,
+          'initialState and x have different batch sizes',
+          input.shape[0],
+          initial.h.length / this.units,
+        );
+      }
+    }
+    const run = this.run(
+      { data: input.data, shape: input.shape, mask: null },
+      { training: false, rng: new Random(0) },
+      initial,
+    );
+    const out = run.step.output;
+    const output = new Tensor(out.data as Float32Array, out.shape);
+    if (!this.returnState) return output;
+    const B = input.shape[0];
+    const states = [new Tensor(run.hT.slice(), [B, this.units])];
+    if (run.cT) states.push(new Tensor(run.cT.slice(), [B, this.units]));
+    return [output, ...states];
+  }
+
+  private run(
+    input: Batch,
+    ctx: ForwardContext,
+    /** Replaces the zero (or carried) state when given. */
+    initialState: { h: Float32Array; c: Float32Array | null } | null,
+  ): { step: LayerStep; hT: Float32Array; cT: Float32Array | null } {
     const cell = this.builtCell;
     const D = cell.inputDim;
     const u = this.units;
@@ -229,7 +297,7 @@ export class Recurrent extends Layer {
     if (ctx.training && this.recurrentDropout > 0) {
       recurrentMask = drawKeep(new Float32Array(B * u), this.recurrentDropout, ctx.rng);
     }
-    const initial = this.stateful ? this.initialStates(B) : null;
+    const initial = initialState ?? (this.stateful ? this.initialStates(B) : null);
     const out = sequenceForward(
       cell,
       this.params,
@@ -260,7 +328,11 @@ export class Recurrent extends Layer {
     } else {
       output = { data: out.hT as Float32Array, shape: [B, u], mask: null };
     }
-    return { output, backward: (dy) => this.backward(dy, saved) };
+    return {
+      step: { output, backward: (dy) => this.backward(dy, saved) },
+      hT: out.hT,
+      cT: out.cT,
+    };
   }
 
   /** The carried states for a batch of B rows (null at the start or after resetStates). */
@@ -308,11 +380,16 @@ export class Recurrent extends Layer {
       this.states = null;
       return;
     }
+    this.states = this.checkStates(states, 'resetStates');
+  }
+
+  /** [h] or [h, c], each [B, units] float32 and finite, as copies. */
+  private checkStates(states: readonly Tensor[], what: string): { h: Float32Array; c: Float32Array | null } {
     const want = this.builtCell.hasCellState ? 2 : 1;
     if (!Array.isArray(states) || states.length !== want) {
       throw new ShapeError(
         this.label,
-        'resetStates takes one tensor per state',
+        `${what} takes one tensor per state`,
         want === 2 ? '[h, c]' : '[h]',
         Array.isArray(states) ? states.length : typeof states,
       );
@@ -341,7 +418,7 @@ export class Recurrent extends Layer {
         checked[1].length / this.units,
       );
     }
-    this.states = { h: checked[0], c: checked[1] ?? null };
+    return { h: checked[0], c: checked[1] ?? null };
   }
 
   private backward(dy: Float32Array, s: RecurrentSaved): Float32Array {
@@ -376,6 +453,7 @@ export class Recurrent extends Layer {
       returnSequences: this.returnSequences,
       goBackwards: this.goBackwards,
       stateful: this.stateful,
+      returnState: this.returnState,
       dropout: this.dropout,
       recurrentDropout: this.recurrentDropout,
       ...this.cellOptions,

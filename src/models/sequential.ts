@@ -17,6 +17,7 @@ import { Embedding } from '../layers/embedding.js';
 import type { Batch, ConfigValue, Layer, LayerStep, Shape } from '../layers/layer.js';
 import { Masking } from '../layers/masking.js';
 import { Recurrent } from '../layers/recurrent.js';
+import { standaloneLayers } from '../layers/standalone.js';
 import { Random } from '../random.js';
 import { asTensor, Tensor } from '../tensor.js';
 import { checkBatchSize, inputBatch, range, takeRows } from './batches.js';
@@ -127,6 +128,22 @@ export class Sequential {
     }
     if (!(layer && typeof layer === 'object' && 'forward' in layer && 'className' in layer)) {
       throw new ConfigError('sequential', 'layers must be made with nl.layers.*', 'a layer', String(layer));
+    }
+    if (layer instanceof Recurrent && layer.returnState) {
+      throw new ConfigError(
+        layer.label,
+        'returnState gives several outputs, and a Sequential passes one tensor between layers',
+        'returnState: false (states: stateful + getStates(), or layer.apply outside a model)',
+        'returnState: true',
+      );
+    }
+    if (standaloneLayers.has(layer)) {
+      throw new ConfigError(
+        layer.label,
+        'this layer has weights of its own from apply(); a model would replace them',
+        'a new layer (copy weights with getWeights/setWeights)',
+        'a layer used with apply',
+      );
     }
     if (placed.has(layer)) {
       throw new ConfigError(
