@@ -15,6 +15,7 @@ import { kernelBackend, useFastKernels, useReferenceKernels } from '../src/layer
 import { trainLanguageModel, type TrainConfig, type TrainHooks } from '../src/lm/trainer.js';
 import { sequential, type Sequential } from '../src/models/sequential.js';
 import { DataParallel, splitRows } from '../src/parallel/pool.js';
+import type { WorkerEndpoint } from '../src/parallel/protocol.js';
 import { Random } from '../src/random.js';
 import { tensor, type Tensor } from '../src/tensor.js';
 import { adam, sgd } from '../src/training/optimizers.js';
@@ -176,6 +177,28 @@ describe('the pool', () => {
       ),
       ConfigError,
     );
+  });
+
+  it('a worker that dies makes the next step fail with an error, not hang', async () => {
+    await useFastKernels();
+    const { spawnNodeWorker } = await import('../src/parallel/nodeWorkers.js');
+    const started: WorkerEndpoint[] = [];
+    const spawn = () => {
+      const endpoint = spawnNodeWorker();
+      started.push(endpoint);
+      return endpoint;
+    };
+    const m = model('sgd');
+    const pool = await DataParallel.create(m, { workers: 2, spawn });
+    try {
+      const [{ x, y }] = batches(1);
+      await pool.trainStep(x, y);
+      await started[1].terminate();
+      await assert.rejects(pool.trainStep(x, y), /worker thread exited/);
+      await assert.rejects(pool.trainStep(x, y), /worker thread exited/);
+    } finally {
+      await pool.close();
+    }
   });
 });
 

@@ -11,10 +11,13 @@ export function spawnNodeWorker(): WorkerEndpoint {
   let owed = 0;
   worker.unref();
   let onMessage: (message: FromWorker) => void = () => {};
+  /** Why the thread is gone (it failed or exited); every request from then on is answered with it. */
+  let gone: string | null = null;
   const fail = (message: string) => {
+    gone ??= message;
     while (owed > 0) {
       owed--;
-      onMessage({ kind: 'error', error: { name: 'Error', message } });
+      onMessage({ kind: 'error', error: { name: 'Error', message: gone } });
     }
     worker.unref();
   };
@@ -26,7 +29,12 @@ export function spawnNodeWorker(): WorkerEndpoint {
   worker.on('exit', (code) => fail(`the worker thread exited (code ${code})`));
   return {
     post(message, transfer = []) {
-      if (owed++ === 0) worker.ref();
+      owed++;
+      if (gone !== null) {
+        queueMicrotask(() => fail(gone!));
+        return;
+      }
+      if (owed === 1) worker.ref();
       worker.postMessage(message, transfer);
     },
     listen(handler) {
