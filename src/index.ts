@@ -82,6 +82,9 @@ export { FastLstm, type FastSequenceOutput, type FastSequenceGradients } from '.
 export { FastGru, type FastGruOutput, type FastGruGradients } from './engine/gru.js';
 export { recurrentPlan, type RecurrentPlan, type PlanOutput, type PlanGradients } from './engine/plan.js';
 export { loadModel, modelToBytes, modelFromBytes, modelFromFiles } from './io/index.js';
+export { DataParallel, availableCores, type DataParallelOptions } from './parallel/pool.js';
+export { serveReplica, type ReplicaPort } from './parallel/replica.js';
+export type { SpawnWorker, WorkerEndpoint, ToWorker, FromWorker } from './parallel/protocol.js';
 
 // The character language model's browser-safe half (the Node trainer with checkpoints is lm/trainer.ts).
 export {
