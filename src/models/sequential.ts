@@ -353,7 +353,9 @@ export class Sequential {
     const weights = rowWeights(a.shape, a.mask);
     const result = lossAndGradient(loss, out, targets, weights, R, C, withGradient);
 
-    const probabilities = fused ? activationForward(new Float32Array(out.length), out, fused, R, C) : out;
+    // Probabilities only for metrics: the fused loss works from the logits.
+    const probabilities =
+      fused && metrics.length > 0 ? activationForward(new Float32Array(out.length), out, fused, R, C) : out;
     const metricTotals = metrics.map((m) => accuracyCounts(m.kind, probabilities, targets, weights, R, C));
     let weight = 0;
     for (let r = 0; r < R; r++) weight += weights ? weights[r] : 1;
