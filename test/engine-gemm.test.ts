@@ -163,9 +163,9 @@ for (const build of WASM_BUILDS) {
           [4, 8, 8], // exactly one tile
           [9, 600, 17], // K over two blocks
           [70, 40, 9], // M over two row blocks
-          [1, 600, 37], // one row (its own path): K over two blocks, two panel pairs and an edge panel
-          [1, 13, 16], // one row, exactly one panel pair
-          [1, 7, 24], // one row, a pair and a lone full panel
+          [1, 600, 37], // one row (its own path): K over two blocks, four panels at once, an edge panel
+          [1, 7, 64], // one row, exactly twice four panels
+          [1, 13, 24], // one row, three full panels one at a time
         ];
         let seed = 1;
         for (const [M, K, N] of sizes) {
