@@ -79,7 +79,8 @@ interface Buffers {
 export class FastGru {
   readonly units: number;
   readonly inputDim: number;
-  private readonly U: number;
+  /** Units padded to the vector width: the row stride of the states `step` returns. */
+  readonly U: number;
   private readonly G: number;
   private readonly resetAfter: boolean;
   private readonly buf: Buffers;

@@ -122,8 +122,8 @@ function variantOf(cell: CellKernel): Variant | null {
 export class FastLstm {
   readonly units: number;
   readonly inputDim: number;
-  /** Units padded to the vector width. */
-  private readonly U: number;
+  /** Units padded to the vector width: the row stride of the states `step` returns. */
+  readonly U: number;
   private readonly G: number;
   private readonly variant: Variant;
   /** Gate blocks: 4 (ifco) or 5 (ifcoi'). */
