@@ -1,6 +1,7 @@
 /**
  * Stepping the fused sequences one time step at a time (FastLstm.step, FastGru.step — what generation
- * runs): T calls of `step` give bit for bit the outputs of one `forward` over the T steps, for every cell
+ * runs): T calls of `step` (or of `stepProjected` with the input projections made by `project`) give
+ * bit for bit the outputs of one `forward` over the T steps, for every cell
  * the engine runs, on sizes that divide neither the tile nor the vector width (B=2, D=13, u=19) and at
  * batch 1; and a backward after stepping is an error, not a gradient of the wrong pass.
  */
@@ -60,12 +61,17 @@ describe('engine: stepping = one forward over the same steps', async () => {
         stepper.setWeights(p);
         const { arena } = engine!;
         const xPtr = arena.allocFloats(B * D);
-        for (let round = 0; round < 2; round++) {
-          // The second round after resetSteps repeats the first: the state starts from zero again.
-          if (round === 1) stepper.resetSteps();
+        // Every step's input projection at once, for stepProjected: [T·B, G].
+        const projections = arena.allocFloats(T * B * stepper.G);
+        stepper.project(projections, arena.copyIn(x), D, T * B);
+        for (let round = 0; round < 3; round++) {
+          // The second and third rounds repeat the first after resetSteps: the state starts from zero again. The third
+          // steps from the projections.
+          if (round > 0) stepper.resetSteps();
           for (let t = 0; t < T; t++) {
             arena.f32(xPtr, B * D).set(x.subarray(t * B * D, (t + 1) * B * D));
-            const hPtr = stepper.step(xPtr, D);
+            const hPtr =
+              round < 2 ? stepper.step(xPtr, D) : stepper.stepProjected(projections + 4 * t * B * stepper.G);
             const h = arena.f32(hPtr, B * U);
             for (let b = 0; b < B; b++) {
               assert.deepEqual(

@@ -81,7 +81,8 @@ export class FastGru {
   readonly inputDim: number;
   /** Units padded to the vector width: the row stride of the states `step` returns. */
   readonly U: number;
-  private readonly G: number;
+  /** Gate columns, padded: the row width of what `project` writes. */
+  readonly G: number;
   private readonly resetAfter: boolean;
   private readonly buf: Buffers;
   private weightsSet = false;
@@ -254,15 +255,8 @@ export class FastGru {
    * The saved forward is dropped: backward needs a forward again.
    */
   step(x: number, xStride: number): number {
-    const { B, U, G, buf } = this;
-    if (!this.weightsSet) {
-      throw new ConfigError(this.cell.label, 'step before setWeights', 'setWeights(p)', 'none');
-    }
-    if (this.slot === null) this.resetSteps();
-    const stateBytes = 4 * B * U;
-    // Two state slots, used in turn: the step reads one and writes the other.
-    const from = buf.hs + this.slot! * stateBytes;
-    const to = buf.hs + (1 - this.slot!) * stateBytes;
+    const { B, G, buf } = this;
+    this.startStep();
     this.engine.wasm.gemmPacked(
       buf.zx,
       G,
@@ -276,6 +270,47 @@ export class FastGru {
       false,
       buf.scratch,
     );
+    return this.advance();
+  }
+
+  /**
+   * Like `step`, with the input projection x·W already computed by `project`: z [B, G] at address z (left
+   * unchanged). For inputs from a small fixed set, such as the rows of an embedding, this saves reading W
+   * at every step.
+   */
+  stepProjected(z: number): number {
+    const { B, G, buf } = this;
+    this.startStep();
+    this.engine.wasm.copyRows(buf.zx, G, z, G, B, G);
+    return this.advance();
+  }
+
+  /**
+   * out [R, G] = x·W for R rows of x at address x (row stride xStride floats): the projections
+   * `stepProjected` takes, bit for bit those `step` computes (the one-row multiply is the tile's).
+   */
+  project(out: number, x: number, xStride: number, R: number): void {
+    const { G, buf } = this;
+    if (!this.weightsSet) {
+      throw new ConfigError(this.cell.label, 'project before setWeights', 'setWeights(p)', 'none');
+    }
+    this.engine.wasm.gemmPacked(out, G, x, xStride, 1, buf.packedW, R, this.inputDim, G, false, buf.scratch);
+  }
+
+  private startStep(): void {
+    if (!this.weightsSet) {
+      throw new ConfigError(this.cell.label, 'step before setWeights', 'setWeights(p)', 'none');
+    }
+    if (this.slot === null) this.resetSteps();
+  }
+
+  /** The rest of a step once its input projection is in place; returns the address of the new h. */
+  private advance(): number {
+    const { B, U, buf } = this;
+    const stateBytes = 4 * B * U;
+    // Two state slots, used in turn: the step reads one and writes the other.
+    const from = buf.hs + this.slot! * stateBytes;
+    const to = buf.hs + (1 - this.slot!) * stateBytes;
     this.recurrentStep(0, from, to, 0);
     this.slot = this.slot === 0 ? 1 : 0;
     this.last = null;

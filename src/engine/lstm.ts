@@ -124,7 +124,8 @@ export class FastLstm {
   readonly inputDim: number;
   /** Units padded to the vector width: the row stride of the states `step` returns. */
   readonly U: number;
-  private readonly G: number;
+  /** Gate columns, padded: the row width of what `project` writes. */
+  readonly G: number;
   private readonly variant: Variant;
   /** Gate blocks: 4 (ifco) or 5 (ifcoi'). */
   private readonly blocks: number;
@@ -342,17 +343,62 @@ export class FastLstm {
    * The saved forward is dropped: backward needs a forward again.
    */
   step(x: number, xStride: number): number {
-    const { B, U, G, buf } = this;
-    const { wasm } = this.engine;
+    const { B, G, buf } = this;
+    this.startStep();
+    this.engine.wasm.gemmPacked(
+      buf.z,
+      G,
+      x,
+      xStride,
+      1,
+      buf.packedW,
+      B,
+      this.inputDim,
+      G,
+      false,
+      buf.scratch,
+    );
+    return this.advance();
+  }
+
+  /**
+   * Like `step`, with the input projection x·W already computed by `project`: z [B, G] at address z (left
+   * unchanged). For inputs from a small fixed set, such as the rows of an embedding, this saves reading W
+   * at every step.
+   */
+  stepProjected(z: number): number {
+    const { B, G, buf } = this;
+    this.startStep();
+    this.engine.wasm.copyRows(buf.z, G, z, G, B, G);
+    return this.advance();
+  }
+
+  /**
+   * out [R, G] = x·W for R rows of x at address x (row stride xStride floats): the projections
+   * `stepProjected` takes, bit for bit those `step` computes (the one-row multiply is the tile's).
+   */
+  project(out: number, x: number, xStride: number, R: number): void {
+    const { G, buf } = this;
+    if (!this.weightsSet) {
+      throw new ConfigError(this.cell.label, 'project before setWeights', 'setWeights(p)', 'none');
+    }
+    this.engine.wasm.gemmPacked(out, G, x, xStride, 1, buf.packedW, R, this.inputDim, G, false, buf.scratch);
+  }
+
+  private startStep(): void {
     if (!this.weightsSet) {
       throw new ConfigError(this.cell.label, 'step before setWeights', 'setWeights(p)', 'none');
     }
     if (this.slot === null) this.resetSteps();
+  }
+
+  /** The rest of a step once its input projection is in place; returns the address of the new h. */
+  private advance(): number {
+    const { B, U, buf } = this;
     const stateBytes = 4 * B * U;
     // Two state slots, used in turn: the step reads one and writes the other.
     const from = this.slot! * stateBytes;
     const to = (1 - this.slot!) * stateBytes;
-    wasm.gemmPacked(buf.z, G, x, xStride, 1, buf.packedW, B, this.inputDim, G, false, buf.scratch);
     this.recurrentStep(0, buf.hs + from, buf.cs + from, buf.hs + to, buf.cs + to, 0);
     this.slot = this.slot === 0 ? 1 : 0;
     this.last = null;

@@ -10,8 +10,12 @@
  * layers' batch-major ↔ time-major copies, a plan's checks and output arrays, and the dense layer copying
  * and packing its kernel for every call. On the engine the stepper does the arithmetic of those calls and
  * nothing else: every weight is copied into one WebAssembly instance and packed once, and per character
- *   x = embedding row id (read in place) → each layer's FastLstm / FastGru `step` (reads the layer below's
- *   h in place) → logits = h·W_dense (one-row multiply) → + bias, softmax in JavaScript (V values).
+ *   the first layer's x·W read from a table [V, G] made once (embedding · W, every row) → its `step` →
+ *   each further layer's FastLstm / FastGru `step` (reads the layer below's h in place) →
+ *   logits = h·W_dense (one-row multiply) → + bias, softmax in JavaScript (V values).
+ * At batch 1 a step is a matrix-vector product per weight matrix: the time goes into reading the weights
+ * (3.5 MB at 2 × 256 LSTM units, more than this machine's 2 MB L2 cache), which the table cuts by W's
+ * share.
  * The sums are those of the predict path — the same kernels, the one-row multiply being bit for bit the
  * tile's (test/engine-gemm.test.ts) — so a seed gives the same text (test/generation.test.ts).
  *
@@ -109,10 +113,16 @@ function engineStepper(engine: Engine, stack: Stack): LanguageModelStepper {
   const last = layers[layers.length - 1];
   const D = last.units; // the dense layer's input width
   const C = dense.units; // classes: V for a language model
-  const table = arena.copyIn(embedding.params.embeddings); // [V, E]
+  // The first layer's input projections of every token, computed once: [V, G].
+  const [first, ...above] = layers;
+  const projections = arena.allocFloats(V * first.G);
+  // The raw copy of the embedding table is given back once projected.
+  let mark = arena.mark();
+  first.project(projections, arena.copyIn(embedding.params.embeddings), E, V);
+  arena.release(mark);
   // The dense kernel [D, C], packed once; the raw copy is given back after packing.
   const packed = arena.allocFloats(wasm.packedBFloats(D, C));
-  const mark = arena.mark();
+  mark = arena.mark();
   wasm.packB(packed, arena.copyIn(dense.params.kernel), C, 1, 0, D, C);
   arena.release(mark);
   const logits = arena.allocFloats(C); // [C]
@@ -127,9 +137,9 @@ function engineStepper(engine: Engine, stack: Stack): LanguageModelStepper {
     size: V,
     step(id) {
       checkId(id, V);
-      let x = table + 4 * id * E;
-      let stride = E;
-      for (const layer of layers) {
+      let x = first.stepProjected(projections + 4 * id * first.G);
+      let stride = first.U;
+      for (const layer of above) {
         x = layer.step(x, stride);
         stride = layer.U;
       }
