@@ -46,6 +46,7 @@ describe('benchmark smoke run', () => {
       const { median, min, max } = x.charsPerSecond;
       assert.ok(Number.isFinite(median) && min > 0 && min <= median && median <= max, `${x.cell}: ${median}`);
       assert.ok(Number.isFinite(x.firstCharMs.medianMs) && x.firstCharMs.medianMs > 0, `${x.cell}: first`);
+      assert.ok(x.charsPerCpuSecond > 0, `${x.cell}: ${x.charsPerCpuSecond} per CPU-second`);
     }
   });
 
