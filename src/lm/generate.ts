@@ -29,7 +29,6 @@ export function generateText(model: Sequential, options: GenerateOptions): Gener
   const config = languageModelConfig(model);
   const vocabulary = CharVocabulary.fromJSON(config.vocabulary);
   const rng = new Random(options.seed ?? 1);
-  const stepper = languageModelStepper(model);
   const unknown = vocabulary.unknownChars(options.prime ?? '');
   if (unknown.length > 0 && (options.unknown ?? 'error') === 'error') {
     throw new ValueError(
@@ -45,6 +44,7 @@ export function generateText(model: Sequential, options: GenerateOptions): Gener
     ids = Int32Array.of(vocabulary.has('\n') ? vocabulary.encode('\n')[0] : rng.int(vocabulary.size));
   }
   const prime = ids;
+  const stepper = languageModelStepper(model);
   function* run(): Generator<string> {
     let probabilities: Float32Array = new Float32Array(0);
     for (const id of prime) probabilities = stepper.step(id);
