@@ -5,10 +5,12 @@
  *
  *   npm run bench -- [--json] [--runs N] [--warmup N] [--peer-runs N] [--no-peers] [--peers-all]
  *                    [--build relaxed|simd] [--workers n] [--B n --T n --E n --V n] [--H n[,n…]]
+ *                    [--no-generation]
  *
  * Several units (--H 128,256,512) run one configuration after another; the peers run at H ≤ 128 only
  * unless --peers-all (TensorFlow.js's pure-JS backend takes tens of seconds per step already at 128).
- * --json prints an array with one result per configuration.
+ * Then generation speed at batch 1 for a 2 × 256 character model (bench/generation.ts; --no-generation
+ * skips it). --json prints { training: one result per configuration, generation: its result or null }.
  *
  * Reports per implementation: ms per training step and per forward pass (median of the measured runs
  * after warm-up), effective GFLOP/s of the LSTM's matrix products (formula printed), peak RSS so far, and
@@ -21,6 +23,7 @@ import { useFastKernels } from '../src/layers/backend.js';
 import { availableCores } from '../src/parallel/pool.js';
 import { LSTM_FLOP_FORMULA, lstmFlops, SEED_CONFIG, type BenchConfig } from './config.js';
 import { peakRssMb, time, warmUp, type Timing } from './measure.js';
+import { GENERATION_DEFAULTS, printGeneration, runGenerationBench } from './generation.js';
 import { novolstmSeedModel, type SeedModel } from './novolstmStep.js';
 
 export interface BenchOptions {
@@ -189,9 +192,11 @@ function parseArgs(argv: readonly string[]): {
   units: number[];
   json: boolean;
   peersAll: boolean;
+  generation: boolean;
 } {
   let json = false;
   let peersAll = false;
+  let generation = true;
   let units: number[] = [SEED_CONFIG.H];
   const o = { ...DEFAULT_OPTIONS, config: { ...SEED_CONFIG } };
   const config = o.config as { -readonly [K in keyof BenchConfig]: number };
@@ -211,6 +216,7 @@ function parseArgs(argv: readonly string[]): {
     if (arg === '--json') json = true;
     else if (arg === '--no-peers') o.peers = false;
     else if (arg === '--peers-all') peersAll = true;
+    else if (arg === '--no-generation') generation = false;
     else if (arg === '--H') {
       const list = value();
       units = list.split(',').map(Number);
@@ -228,11 +234,11 @@ function parseArgs(argv: readonly string[]): {
     } else if (/^--[BTEV]$/.test(arg)) config[arg.slice(2) as keyof BenchConfig] = Math.max(1, count());
     else throw new Error(`bench: unknown argument ${arg}`);
   }
-  return { options: o, units, json, peersAll };
+  return { options: o, units, json, peersAll, generation };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const { options, units, json, peersAll } = parseArgs(process.argv.slice(2));
+  const { options, units, json, peersAll, generation } = parseArgs(process.argv.slice(2));
   const results: BenchResult[] = [];
   for (const H of units) {
     const peers = options.peers && (peersAll || H <= PEER_MAX_UNITS);
@@ -246,5 +252,9 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
       console.log();
     }
   }
-  if (json) console.log(JSON.stringify(results, null, 2));
+  const speed = generation
+    ? await runGenerationBench({ ...GENERATION_DEFAULTS, build: options.build })
+    : null;
+  if (speed && !json) printGeneration(speed);
+  if (json) console.log(JSON.stringify({ training: results, generation: speed }, null, 2));
 }

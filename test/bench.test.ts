@@ -1,11 +1,14 @@
 /**
  * A tiny run of `npm run bench` (bench/bench.ts) so the benchmark cannot rot: both implementations
- * train a few steps at small sizes and report finite timings and losses.
+ * train a few steps at small sizes and report finite timings and losses, and the generation line
+ * (bench/generation.ts) runs every cell on a small model.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DEFAULT_OPTIONS, runBenchmark } from '../bench/bench.js';
 import { lstmFlops, SEED_CONFIG } from '../bench/config.js';
+import { GENERATION_DEFAULTS, runGenerationBench } from '../bench/generation.js';
+import { LM_CELLS } from '../src/lm/languageModel.js';
 
 describe('benchmark smoke run', () => {
   it('runs novolstm (2 workers and 1 thread) and TensorFlow.js at tiny sizes', async () => {
@@ -31,6 +34,28 @@ describe('benchmark smoke run', () => {
       // Same model, same initial loss scale: log V for near-uniform predictions.
       assert.ok(Math.abs(x.firstLoss - Math.log(config.V)) < 0.5, `${x.name}: first loss ${x.firstLoss}`);
       assert.ok(x.lastLoss < x.firstLoss, `${x.name}: Adam on one fixed batch must lower the loss`);
+    }
+  });
+
+  it('measures generation at batch 1 for every cell, on the engine', async () => {
+    const r = await runGenerationBench({
+      ...GENERATION_DEFAULTS,
+      units: 9,
+      embeddingDim: 4,
+      length: 30,
+      runs: 2,
+    });
+    assert.match(r.title, /^generation speed at batch 1 \(characters per second, 2 × 9 model\)$/);
+    assert.notEqual(r.runsOn, 'reference', 'this machine has WebAssembly SIMD, so the engine must load');
+    assert.deepEqual(
+      r.rows.map((x) => x.cell),
+      [...LM_CELLS],
+    );
+    for (const x of r.rows) {
+      const { median, min, max } = x.charsPerSecond;
+      assert.ok(Number.isFinite(median) && min > 0 && min <= median && median <= max, `${x.cell}: ${median}`);
+      assert.ok(Number.isFinite(x.firstCharMs.medianMs) && x.firstCharMs.medianMs > 0, `${x.cell}: first`);
+      assert.ok(x.charsPerCpuSecond > 0, `${x.cell}: ${x.charsPerCpuSecond} per CPU-second`);
     }
   });
 

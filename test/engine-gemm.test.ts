@@ -163,6 +163,9 @@ for (const build of WASM_BUILDS) {
           [4, 8, 8], // exactly one tile
           [9, 600, 17], // K over two blocks
           [70, 40, 9], // M over two row blocks
+          [1, 600, 37], // one row (its own path): K over two blocks, four panels at once, an edge panel
+          [1, 7, 64], // one row, exactly twice four panels
+          [1, 13, 24], // one row, three full panels one at a time
         ];
         let seed = 1;
         for (const [M, K, N] of sizes) {
@@ -200,6 +203,31 @@ for (const build of WASM_BUILDS) {
         assert.deepEqual(gemm(engine!, b2, a, b2, n, n, n, { accumulate: true }), sum);
       },
     );
+
+    it('one row at a time gives bit for bit the rows of a taller product', { skip: !available }, () => {
+      // Generation steps one row where training multiplies many: the text must not depend on which.
+      const [M, K, N] = [5, 700, 43];
+      const rng = new Random(11);
+      for (const transA of [false, true]) {
+        for (const accumulate of [false, true]) {
+          const a = float32Random(rng, M * K);
+          const b = float32Random(rng, K * N);
+          const start = float32Random(rng, M * N);
+          const whole = gemm(engine!, start.slice(), a, b, M, K, N, { transA, accumulate });
+          for (let m = 0; m < M; m++) {
+            const row = transA
+              ? Float32Array.from({ length: K }, (_, k) => a[k * M + m])
+              : a.slice(m * K, (m + 1) * K);
+            const one = gemm(engine!, start.slice(m * N, (m + 1) * N), row, b, 1, K, N, { accumulate });
+            assert.deepEqual(
+              one,
+              whole.subarray(m * N, (m + 1) * N),
+              `row ${m} transA=${transA} accumulate=${accumulate}`,
+            );
+          }
+        }
+      }
+    });
 
     it('with B packed once (K over two blocks)', { skip: !available }, () => {
       const { wasm, arena } = engine!;

@@ -523,6 +523,41 @@ describe('predict, evaluate, weights, summary', () => {
     assert.throws(() => model.add(nl.layers.dense({ units: 2 })), /cannot add a layer to a trained model/);
   });
 
+  it('layers given to the constructor are initialised once each, to what add() one by one gives', () => {
+    const counted = () => {
+      const made = [
+        nl.layers.embedding({ inputDim: 6, outputDim: 3, inputShape: [null] }),
+        nl.layers.lstm({ units: 4, returnSequences: true }),
+        nl.layers.gru({ units: 5, returnSequences: true }),
+        nl.layers.dense({ units: 6, activation: 'softmax' }),
+      ];
+      const calls = made.map(() => 0);
+      made.forEach((layer, i) => {
+        const initialize = layer.initialize.bind(layer);
+        layer.initialize = (rng) => {
+          calls[i]++;
+          initialize(rng);
+        };
+      });
+      return { made, calls };
+    };
+    const atOnce = counted();
+    const model = nl.sequential({ layers: atOnce.made, seed: 8 });
+    assert.deepEqual(atOnce.calls, [1, 1, 1, 1]);
+    const oneByOne = counted();
+    const added = nl.sequential({ seed: 8 });
+    for (const layer of oneByOne.made) added.add(layer);
+    assert.deepEqual(added.values, model.values);
+
+    // initialize: false (for a caller that writes every weight next) draws nothing and leaves zeros.
+    const bare = counted();
+    const zeros = nl.sequential({ layers: bare.made, seed: 8, initialize: false });
+    assert.deepEqual(bare.calls, [0, 0, 0, 0]);
+    assert.equal(zeros.values.length, model.values.length);
+    assert.ok(zeros.values.every((v) => v === 0));
+    assert.throws(() => nl.sequential({ initialize: 'no' as never }), /initialize must be a boolean/);
+  });
+
   it('summary prints a Keras-style table with parameter counts', () => {
     const model = nl.sequential([
       nl.layers.embedding({ inputDim: 100, outputDim: 8, maskZero: true, inputShape: [null] }),

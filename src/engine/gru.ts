@@ -16,7 +16,8 @@
  * (and its transpose in backward); U_zr and U_h are packed separately, both ways, once. There the
  * gradients w.r.t. the input and recurrent projections are the same dz, and dU_h = (r ⊙ H)ᵀ·dz_h.
  *
- * As in FastLstm: processing order inside WebAssembly memory, zero-padded units, buffers kept per plan.
+ * As in FastLstm: processing order inside WebAssembly memory, zero-padded units, buffers kept per plan,
+ * and `step` for one time step at a time with the state kept between calls.
  */
 import { ConfigError } from '../errors.js';
 import type { CellKernel, Params } from '../kernels/reference/cell.js';
@@ -43,6 +44,7 @@ export interface FastGruGradients {
 /** Addresses of the plan's buffers in WebAssembly memory (bytes), with their shapes. */
 interface Buffers {
   readonly W: number; // [D, G] kernel, padded
+  readonly packedW: number; // the same packed as the B operand of x·W
   readonly biasX: number; // [G] input-side bias (row 0 of bias, or all of it without resetAfter)
   readonly biasH: number; // [G] recurrent bias (row 1; resetAfter: true)
   // resetAfter: true
@@ -77,13 +79,17 @@ interface Buffers {
 export class FastGru {
   readonly units: number;
   readonly inputDim: number;
-  private readonly U: number;
-  private readonly G: number;
+  /** Units padded to the vector width: the row stride of the states `step` returns. */
+  readonly U: number;
+  /** Gate columns, padded: the row width of what `project` writes. */
+  readonly G: number;
   private readonly resetAfter: boolean;
   private readonly buf: Buffers;
   private weightsSet = false;
   /** What the last forward saw, for backward; null before it (or after new weights). */
   private last: { reverse: boolean; masked: boolean } | null = null;
+  /** Stepping: which of the two state slots (hs at k = 0 and 1) holds the state; null when not stepping. */
+  private slot: 0 | 1 | null = null;
 
   constructor(
     private readonly engine: Engine,
@@ -117,6 +123,7 @@ export class FastGru {
     const f = (n: number) => arena.allocFloats(n);
     this.buf = {
       W: f(D * G),
+      packedW: f(wasm.packedBFloats(D, G)),
       biasX: f(G),
       biasH: f(G),
       packedU: f(after ? wasm.packedBFloats(U, G) : 0),
@@ -156,6 +163,8 @@ export class FastGru {
     checkParams(cell, p, new Float32Array(0));
     const W = arena.f32(buf.W, D * G).fill(0);
     for (let d = 0; d < D; d++) copyGateRow(W, d * G, p.kernel, d * 3 * u, u, U, 3);
+    // Packed once here rather than per forward: at one row per step, packing W costs more than x·W.
+    wasm.packB(buf.packedW, buf.W, G, 1, 0, D, G); // B(k, n) = W[k, n]
     copyGateRow(arena.f32(buf.biasX, G).fill(0), 0, p.bias, 0, u, U, 3);
     if (this.resetAfter) copyGateRow(arena.f32(buf.biasH, G).fill(0), 0, p.bias, 3 * u, u, U, 3);
     // The raw padded recurrent kernel lives in dU's buffer just long enough to be packed.
@@ -199,32 +208,119 @@ export class FastGru {
       for (let b = 0; b < B; b++) h0.set(options.h0.subarray(b * u, (b + 1) * u), b * U);
     }
 
-    wasm.gemm(buf.zx, G, buf.x, D, 1, buf.W, G, 1, T * B, D, G, false, buf.scratch);
+    wasm.gemmPacked(buf.zx, G, buf.x, D, 1, buf.packedW, T * B, D, G, false, buf.scratch);
     const stateBytes = 4 * B * U;
-    const blockH = 4 * 2 * U; // byte offset of block h in a row
     for (let k = 0; k < T; k++) {
       const hPrev = buf.hs + k * stateBytes;
-      const hNext = hPrev + stateBytes;
-      const maskK = mask ? buf.mask + k * B : 0;
-      const zxk = buf.zx + 4 * k * B * G;
-      if (this.resetAfter) {
-        wasm.gemmPacked(buf.zh, G, hPrev, U, 1, buf.packedU, B, U, G, false, buf.scratch);
-        const recurrentH = buf.recurrentH + k * stateBytes;
-        wasm.gruGatesForward(zxk, buf.zh, buf.biasX, buf.biasH, hPrev, hNext, recurrentH, maskK, B, U);
-      } else {
-        const resetH = buf.resetH + k * stateBytes;
-        wasm.gemmPacked(buf.zh, G, hPrev, U, 1, buf.packedUzr, B, U, 2 * U, false, buf.scratch);
-        wasm.gruResetBeforeGatesForward(zxk, buf.zh, buf.biasX, hPrev, resetH, B, U);
-        wasm.gemmPacked(buf.zh + blockH, G, resetH, U, 1, buf.packedUh, B, U, U, false, buf.scratch);
-        wasm.gruResetBeforeCandidateForward(zxk, buf.zh, buf.biasX, hPrev, hNext, maskK, B, U);
-      }
+      this.recurrentStep(k, hPrev, hPrev + stateBytes, mask ? buf.mask + k * B : 0);
     }
     this.last = { reverse, masked: mask !== null };
+    this.slot = null;
 
     const hs = arena.f32(buf.hs, (T + 1) * B * U);
     const h = new Float32Array(T * B * u); // padding steps' outputs stay zero
     rowsOut(h, hs, B * U, T, B, u, U, reverse, mask);
     return { h, hT: unpadRows(hs, T * B * U, B, u, U) };
+  }
+
+  /**
+   * Step k of the sequence once zx_k = x_k·W is in place: the recurrent multiply and the fused gate pass
+   * (which saves its tape at step k). States are addresses of [B, U] blocks.
+   */
+  private recurrentStep(k: number, hPrev: number, hNext: number, mask: number): void {
+    const { B, U, G, buf } = this;
+    const { wasm } = this.engine;
+    const stateBytes = 4 * B * U;
+    const zxk = buf.zx + 4 * k * B * G;
+    if (this.resetAfter) {
+      wasm.gemmPacked(buf.zh, G, hPrev, U, 1, buf.packedU, B, U, G, false, buf.scratch);
+      const recurrentH = buf.recurrentH + k * stateBytes;
+      wasm.gruGatesForward(zxk, buf.zh, buf.biasX, buf.biasH, hPrev, hNext, recurrentH, mask, B, U);
+      return;
+    }
+    const blockH = 4 * 2 * U; // byte offset of block h in a row
+    const resetH = buf.resetH + k * stateBytes;
+    wasm.gemmPacked(buf.zh, G, hPrev, U, 1, buf.packedUzr, B, U, 2 * U, false, buf.scratch);
+    wasm.gruResetBeforeGatesForward(zxk, buf.zh, buf.biasX, hPrev, resetH, B, U);
+    wasm.gemmPacked(buf.zh + blockH, G, resetH, U, 1, buf.packedUh, B, U, U, false, buf.scratch);
+    wasm.gruResetBeforeCandidateForward(zxk, buf.zh, buf.biasX, hPrev, hNext, mask, B, U);
+  }
+
+  /**
+   * One time step of all B rows, continuing from the state the previous `step` left (zeros on the first
+   * step, after `resetSteps`, or after a `forward`): the same arithmetic as a step of `forward`, with
+   * nothing allocated and nothing copied in or out. x [B, D] is read in place at address `x` of this
+   * engine's memory with row stride `xStride` floats — an embedding row, or the h of the layer below.
+   * Returns the address of the new h [B, U] (row stride U, padded units zero), valid until the next step.
+   * The saved forward is dropped: backward needs a forward again.
+   */
+  step(x: number, xStride: number): number {
+    const { B, G, buf } = this;
+    this.startStep();
+    this.engine.wasm.gemmPacked(
+      buf.zx,
+      G,
+      x,
+      xStride,
+      1,
+      buf.packedW,
+      B,
+      this.inputDim,
+      G,
+      false,
+      buf.scratch,
+    );
+    return this.advance();
+  }
+
+  /**
+   * Like `step`, with the input projection x·W already computed by `project`: z [B, G] at address z (left
+   * unchanged). For inputs from a small fixed set, such as the rows of an embedding, this saves reading W
+   * at every step.
+   */
+  stepProjected(z: number): number {
+    const { B, G, buf } = this;
+    this.startStep();
+    this.engine.wasm.copyRows(buf.zx, G, z, G, B, G);
+    return this.advance();
+  }
+
+  /**
+   * out [R, G] = x·W for R rows of x at address x (row stride xStride floats): the projections
+   * `stepProjected` takes, bit for bit those `step` computes (the one-row multiply is the tile's).
+   */
+  project(out: number, x: number, xStride: number, R: number): void {
+    const { G, buf } = this;
+    if (!this.weightsSet) {
+      throw new ConfigError(this.cell.label, 'project before setWeights', 'setWeights(p)', 'none');
+    }
+    this.engine.wasm.gemmPacked(out, G, x, xStride, 1, buf.packedW, R, this.inputDim, G, false, buf.scratch);
+  }
+
+  private startStep(): void {
+    if (!this.weightsSet) {
+      throw new ConfigError(this.cell.label, 'step before setWeights', 'setWeights(p)', 'none');
+    }
+    if (this.slot === null) this.resetSteps();
+  }
+
+  /** The rest of a step once its input projection is in place; returns the address of the new h. */
+  private advance(): number {
+    const { B, U, buf } = this;
+    const stateBytes = 4 * B * U;
+    // Two state slots, used in turn: the step reads one and writes the other.
+    const from = buf.hs + this.slot! * stateBytes;
+    const to = buf.hs + (1 - this.slot!) * stateBytes;
+    this.recurrentStep(0, from, to, 0);
+    this.slot = this.slot === 0 ? 1 : 0;
+    this.last = null;
+    return to;
+  }
+
+  /** The next `step` starts from a zero state. */
+  resetSteps(): void {
+    this.engine.arena.f32(this.buf.hs, this.B * this.U).fill(0);
+    this.slot = 0;
   }
 
   /** Adds the weight gradients into g (float32, the cell's shapes); returns dx, dh0. */

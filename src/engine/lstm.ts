@@ -23,7 +23,8 @@
  * with zero weights, which keeps the padded units exactly zero forward and backward.
  *
  * A plan is made for fixed sizes and keeps its buffers; `forward` then `backward` can repeat with new
- * weights (`setWeights`) without allocating.
+ * weights (`setWeights`) without allocating. `step` runs one time step at a time with the state kept in
+ * WebAssembly memory between calls — generation, where each step's input depends on the last output.
  */
 import { ConfigError } from '../errors.js';
 import type { CellKernel, Params } from '../kernels/reference/cell.js';
@@ -54,6 +55,7 @@ export interface FastSequenceGradients {
 /** Addresses of the plan's buffers in WebAssembly memory (bytes), with their shapes. */
 interface Buffers {
   readonly W: number; // [D, G] kernel, padded
+  readonly packedW: number; // the same packed as the B operand of x·W
   readonly bias: number; // [G]
   readonly packedU: number; // recurrent kernel [U, RG] packed as the B operand of h·U
   readonly packedUt: number; // its transpose [RG, U] packed as the B operand of dz·Uᵀ
@@ -120,9 +122,10 @@ function variantOf(cell: CellKernel): Variant | null {
 export class FastLstm {
   readonly units: number;
   readonly inputDim: number;
-  /** Units padded to the vector width. */
-  private readonly U: number;
-  private readonly G: number;
+  /** Units padded to the vector width: the row stride of the states `step` returns. */
+  readonly U: number;
+  /** Gate columns, padded: the row width of what `project` writes. */
+  readonly G: number;
   private readonly variant: Variant;
   /** Gate blocks: 4 (ifco) or 5 (ifcoi'). */
   private readonly blocks: number;
@@ -132,6 +135,8 @@ export class FastLstm {
   private weightsSet = false;
   /** What the last forward saw, for backward; null before the first forward. */
   private last: { reverse: boolean; masked: boolean } | null = null;
+  /** Stepping: which of the two state slots (hs, cs at k = 0 and 1) holds the state; null when not stepping. */
+  private slot: 0 | 1 | null = null;
 
   constructor(
     private readonly engine: Engine,
@@ -166,6 +171,7 @@ export class FastLstm {
     const f = (n: number) => arena.allocFloats(n);
     this.buf = {
       W: f(D * G),
+      packedW: f(wasm.packedBFloats(D, G)),
       bias: f(G),
       packedU: f(wasm.packedBFloats(U, RG)),
       packedUt: f(wasm.packedBFloats(RG, U)),
@@ -211,6 +217,8 @@ export class FastLstm {
     checkParams(cell, p, new Float32Array(0));
     const W = arena.f32(buf.W, D * G).fill(0);
     for (let d = 0; d < D; d++) copyGateRow(W, d * G, p.kernel, d * blocks * u, u, U, blocks);
+    // Packed once here rather than per forward: at one row per step, packing W costs more than x·W.
+    wasm.packB(buf.packedW, buf.W, G, 1, 0, D, G); // B(k, n) = W[k, n]
     copyGateRow(arena.f32(buf.bias, G).fill(0), 0, p.bias, 0, u, U, blocks);
     if (this.variant.novo) {
       arena.f32(buf.gamma, U).fill(0).set(p.gamma);
@@ -261,48 +269,18 @@ export class FastLstm {
       for (let b = 0; b < B; b++) dst.set(state.subarray(b * u, (b + 1) * u), b * U);
     }
 
-    wasm.gemm(buf.z, G, buf.xh, XH, 1, buf.W, G, 1, T * B, D, G, false, buf.scratch);
+    wasm.gemmPacked(buf.z, G, buf.xh, XH, 1, buf.packedW, T * B, D, G, false, buf.scratch);
     const stateBytes = 4 * B * U;
     for (let k = 0; k < T; k++) {
-      const zk = buf.z + 4 * k * B * G;
       const hPrev = buf.hs + k * stateBytes;
       const cPrev = buf.cs + k * stateBytes;
-      // Only the first RG columns of z have a recurrent part.
-      wasm.gemmPacked(zk, G, hPrev, U, 1, buf.packedU, B, U, this.recurrentBlocks * U, true, buf.scratch);
       const maskK = mask ? buf.mask + k * B : 0;
-      const [cNext, hNext, tanhC] = [cPrev + stateBytes, hPrev + stateBytes, buf.tanhC + k * stateBytes];
-      if (!this.variant.novo) {
-        wasm.lstmGatesForward(zk, buf.bias, cPrev, hPrev, cNext, hNext, tanhC, maskK, B, U);
-      } else {
-        wasm.novoGatesForward(
-          this.variant.readme,
-          this.variant.normAll,
-          zk,
-          buf.bias,
-          buf.gamma,
-          buf.beta,
-          buf.gateGamma,
-          buf.gateBeta,
-          cPrev,
-          hPrev,
-          cNext,
-          hNext,
-          tanhC,
-          buf.sig + k * stateBytes,
-          buf.xhat + k * stateBytes,
-          buf.rstd + 4 * k * B,
-          buf.gateXhat + 4 * k * stateBytes,
-          buf.gateRstd + 16 * k * B,
-          maskK,
-          B,
-          U,
-          u,
-        );
-      }
+      this.recurrentStep(k, hPrev, cPrev, hPrev + stateBytes, cPrev + stateBytes, maskK);
     }
     // The states before each step next to the inputs, for the weight gradient's one multiply.
     wasm.copyRows(buf.xh + 4 * D, XH, buf.hs, U, T * B, U);
     this.last = { reverse, masked: mask !== null };
+    this.slot = null;
 
     const hs = arena.f32(buf.hs, (T + 1) * B * U);
     const h = new Float32Array(T * B * u); // padding steps' outputs stay zero
@@ -312,6 +290,127 @@ export class FastLstm {
       hT: unpadRows(hs, T * B * U, B, u, U),
       cT: unpadRows(arena.f32(buf.cs, (T + 1) * B * U), T * B * U, B, u, U),
     };
+  }
+
+  /**
+   * Step k of the sequence once z_k = x_k·W is in place: z_k += h_{k−1}·U, then the fused gate pass
+   * (which saves its tape at step k). States are addresses of [B, U] blocks.
+   */
+  private recurrentStep(k: number, hPrev: number, cPrev: number, hNext: number, cNext: number, mask: number) {
+    const { B, U, G, buf } = this;
+    const { wasm } = this.engine;
+    const stateBytes = 4 * B * U;
+    const zk = buf.z + 4 * k * B * G;
+    const tanhC = buf.tanhC + k * stateBytes;
+    // Only the first RG columns of z have a recurrent part.
+    wasm.gemmPacked(zk, G, hPrev, U, 1, buf.packedU, B, U, this.recurrentBlocks * U, true, buf.scratch);
+    if (!this.variant.novo) {
+      wasm.lstmGatesForward(zk, buf.bias, cPrev, hPrev, cNext, hNext, tanhC, mask, B, U);
+      return;
+    }
+    wasm.novoGatesForward(
+      this.variant.readme,
+      this.variant.normAll,
+      zk,
+      buf.bias,
+      buf.gamma,
+      buf.beta,
+      buf.gateGamma,
+      buf.gateBeta,
+      cPrev,
+      hPrev,
+      cNext,
+      hNext,
+      tanhC,
+      buf.sig + k * stateBytes,
+      buf.xhat + k * stateBytes,
+      buf.rstd + 4 * k * B,
+      buf.gateXhat + 4 * k * stateBytes,
+      buf.gateRstd + 16 * k * B,
+      mask,
+      B,
+      U,
+      this.units,
+    );
+  }
+
+  /**
+   * One time step of all B rows, continuing from the state the previous `step` left (zeros on the first
+   * step, after `resetSteps`, or after a `forward`): the same arithmetic as a step of `forward`, with
+   * nothing allocated and nothing copied in or out. x [B, D] is read in place at address `x` of this
+   * engine's memory with row stride `xStride` floats — an embedding row, or the h of the layer below.
+   * Returns the address of the new h [B, U] (row stride U, padded units zero), valid until the next step.
+   * The saved forward is dropped: backward needs a forward again.
+   */
+  step(x: number, xStride: number): number {
+    const { B, G, buf } = this;
+    this.startStep();
+    this.engine.wasm.gemmPacked(
+      buf.z,
+      G,
+      x,
+      xStride,
+      1,
+      buf.packedW,
+      B,
+      this.inputDim,
+      G,
+      false,
+      buf.scratch,
+    );
+    return this.advance();
+  }
+
+  /**
+   * Like `step`, with the input projection x·W already computed by `project`: z [B, G] at address z (left
+   * unchanged). For inputs from a small fixed set, such as the rows of an embedding, this saves reading W
+   * at every step.
+   */
+  stepProjected(z: number): number {
+    const { B, G, buf } = this;
+    this.startStep();
+    this.engine.wasm.copyRows(buf.z, G, z, G, B, G);
+    return this.advance();
+  }
+
+  /**
+   * out [R, G] = x·W for R rows of x at address x (row stride xStride floats): the projections
+   * `stepProjected` takes, bit for bit those `step` computes (the one-row multiply is the tile's).
+   */
+  project(out: number, x: number, xStride: number, R: number): void {
+    const { G, buf } = this;
+    if (!this.weightsSet) {
+      throw new ConfigError(this.cell.label, 'project before setWeights', 'setWeights(p)', 'none');
+    }
+    this.engine.wasm.gemmPacked(out, G, x, xStride, 1, buf.packedW, R, this.inputDim, G, false, buf.scratch);
+  }
+
+  private startStep(): void {
+    if (!this.weightsSet) {
+      throw new ConfigError(this.cell.label, 'step before setWeights', 'setWeights(p)', 'none');
+    }
+    if (this.slot === null) this.resetSteps();
+  }
+
+  /** The rest of a step once its input projection is in place; returns the address of the new h. */
+  private advance(): number {
+    const { B, U, buf } = this;
+    const stateBytes = 4 * B * U;
+    // Two state slots, used in turn: the step reads one and writes the other.
+    const from = this.slot! * stateBytes;
+    const to = (1 - this.slot!) * stateBytes;
+    this.recurrentStep(0, buf.hs + from, buf.cs + from, buf.hs + to, buf.cs + to, 0);
+    this.slot = this.slot === 0 ? 1 : 0;
+    this.last = null;
+    return buf.hs + to;
+  }
+
+  /** The next `step` starts from zero states. */
+  resetSteps(): void {
+    const size = this.B * this.U;
+    this.engine.arena.f32(this.buf.hs, size).fill(0);
+    this.engine.arena.f32(this.buf.cs, size).fill(0);
+    this.slot = 0;
   }
 
   /** Adds the weight gradients into g (float32, the cell's shapes); returns dx, dh0, dc0. */

@@ -58,7 +58,9 @@ export async function decodeModel(json: string, read: BinaryReader): Promise<Seq
     if (i === 0) options.inputShape = m.inputShape;
     return layerFromConfig(l.className, options);
   });
-  const model = new Sequential({ layers, name: typeof m.name === 'string' ? m.name : 'sequential', seed });
+  // Every weight is read from the save below: drawing initial ones first would be wasted work.
+  const name = typeof m.name === 'string' ? m.name : 'sequential';
+  const model = new Sequential({ layers, name, seed, initialize: false });
   if (!model.isBuilt)
     throw new ValueError(SUBJECT, 'model.inputShape is missing', 'a shape', String(m.inputShape));
 

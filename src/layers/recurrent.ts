@@ -194,7 +194,8 @@ export class Recurrent extends Layer {
     return this.returnSequences ? [inputShape[0], this.units] : [this.units];
   }
 
-  private get builtCell(): CellKernel {
+  /** The cell kernel the layer runs (made by build): for code that steps the layer itself, e.g. generation. */
+  get builtCell(): CellKernel {
     if (!this.cell)
       throw new ShapeError(this.label, 'the layer is not built yet', 'a built layer', 'unbuilt');
     return this.cell;

@@ -1,14 +1,15 @@
 /**
  * Generating text: the prime is read once, then one character at a time is sampled and fed back, the
- * state carried between steps (nothing is re-read).
+ * state carried between steps (nothing is re-read). The steps run on a stepper (stepper.ts): the model's
+ * arithmetic for one character at batch 1, without the model around it.
  */
 import { CharVocabulary } from '../data/text/charVocabulary.js';
 import { ValueError } from '../errors.js';
 import { checkSamplingOptions, sampleToken, type SamplingOptions } from '../generation/sampling.js';
 import type { Sequential } from '../models/sequential.js';
 import { Random } from '../random.js';
-import { tensor } from '../tensor.js';
-import { cloneLanguageModel, languageModelConfig } from './languageModel.js';
+import { languageModelConfig } from './languageModel.js';
+import { languageModelStepper } from './stepper.js';
 
 export interface GenerateOptions extends SamplingOptions {
   readonly prime?: string;
@@ -20,14 +21,14 @@ export interface GenerateOptions extends SamplingOptions {
 
 /**
  * Yields the generated text piece by piece (the prime is not repeated). `model` is left untouched: a
- * one-row copy does the work. Options and the prime are checked at once, before anything is yielded.
+ * stepper holding a copy of its weights does the work, so training it further does not change a text
+ * being generated. Options and the prime are checked at once, before anything is yielded.
  */
 export function generateText(model: Sequential, options: GenerateOptions): Generator<string> {
   checkSamplingOptions(options);
   const config = languageModelConfig(model);
   const vocabulary = CharVocabulary.fromJSON(config.vocabulary);
   const rng = new Random(options.seed ?? 1);
-  const runner = cloneLanguageModel(model);
   const unknown = vocabulary.unknownChars(options.prime ?? '');
   if (unknown.length > 0 && (options.unknown ?? 'error') === 'error') {
     throw new ValueError(
@@ -42,21 +43,16 @@ export function generateText(model: Sequential, options: GenerateOptions): Gener
     // Nothing to condition on: start after a line break if the text has one, else a random character.
     ids = Int32Array.of(vocabulary.has('\n') ? vocabulary.encode('\n')[0] : rng.int(vocabulary.size));
   }
-  const V = vocabulary.size;
   const prime = ids;
+  const stepper = languageModelStepper(model);
   function* run(): Generator<string> {
-    const first = runner.predict(tensor(prime, [1, prime.length], 'int32'));
-    let probabilities = lastStep(first.data as Float32Array, V);
+    let probabilities: Float32Array = new Float32Array(0);
+    for (const id of prime) probabilities = stepper.step(id);
     for (let i = 0; i < options.length; i++) {
       const id = sampleToken(probabilities, options, rng);
       yield vocabulary.decode([id]);
-      const next = runner.predict(tensor(Int32Array.of(id), [1, 1], 'int32'));
-      probabilities = lastStep(next.data as Float32Array, V);
+      probabilities = stepper.step(id);
     }
   }
   return run();
-}
-
-function lastStep(outputs: Float32Array, V: number): Float32Array {
-  return outputs.subarray(outputs.length - V);
 }

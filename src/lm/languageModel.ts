@@ -36,14 +36,22 @@ function recurrentLayer(config: LanguageModelConfig): Layer {
   return layers.gru(options);
 }
 
-/** A fresh, built model for batches of any number of rows and windows of any length. */
-export function buildLanguageModel(config: LanguageModelConfig, seed: number): Sequential {
+/**
+ * A fresh, built model for batches of any number of rows and windows of any length. With
+ * `initialize: false` the weights are left zero, for a caller that writes them all (see Sequential).
+ */
+export function buildLanguageModel(
+  config: LanguageModelConfig,
+  seed: number,
+  options: { readonly initialize?: boolean } = {},
+): Sequential {
   if (!LM_CELLS.includes(config.cell)) {
     throw new ConfigError('language model', 'unknown cell', LM_CELLS.join(', '), config.cell);
   }
   const V = config.vocabulary.length;
   const model = sequential({
     seed,
+    initialize: options.initialize ?? true,
     layers: [
       layers.embedding({ inputDim: V, outputDim: config.embeddingDim, inputShape: [null] }),
       ...Array.from({ length: config.layers }, () => recurrentLayer(config)),
@@ -63,7 +71,7 @@ export function buildLanguageModel(config: LanguageModelConfig, seed: number): S
  * while training runs with 64. Its carried states start empty.
  */
 export function cloneLanguageModel(model: Sequential): Sequential {
-  const copy = buildLanguageModel(languageModelConfig(model), 0);
+  const copy = buildLanguageModel(languageModelConfig(model), 0, { initialize: false });
   copy.values.set(model.values);
   copy.markWeightsChanged();
   // Compiled for its loss only (evaluate and predict); the copy is never trained.

@@ -34,6 +34,12 @@ export interface SequentialOptions {
   readonly name?: string;
   /** Seeds the initial weights and the training generator (shuffling, dropout). Default 0. */
   readonly seed?: number;
+  /**
+   * Draw the initial weights when the model is built (default true). false leaves them zero, for callers
+   * that write every weight right after (loading a save, copying a model): the orthogonal recurrent
+   * kernels take about a second to draw at 2 × 256 units.
+   */
+  readonly initialize?: boolean;
 }
 
 export interface CompileOptions {
@@ -80,19 +86,20 @@ export class Sequential {
   readonly trainingRng: Random;
   compiled: Compiled | null = null;
   private built = false;
+  private readonly initialize: boolean;
 
   constructor(options: SequentialOptions = {}) {
     if (typeof options !== 'object' || options === null) {
       throw new ConfigError(
         'sequential',
         'options must be an object',
-        '{ layers, name, seed }',
+        '{ layers, name, seed, initialize }',
         String(options),
       );
     }
     for (const key of Object.keys(options)) {
-      if (!['layers', 'name', 'seed'].includes(key)) {
-        throw new ConfigError('sequential', `unknown option '${key}'`, 'layers, name, seed', key);
+      if (!['layers', 'name', 'seed', 'initialize'].includes(key)) {
+        throw new ConfigError('sequential', `unknown option '${key}'`, 'layers, name, seed, initialize', key);
       }
     }
     const seed = options.seed ?? 0;
@@ -107,7 +114,19 @@ export class Sequential {
     this.seed = seed;
     this.name = options.name ?? 'sequential';
     this.trainingRng = new Random((seed ^ 0x2545f491) >>> 0);
-    for (const layer of options.layers ?? []) this.add(layer);
+    if (options.initialize !== undefined && typeof options.initialize !== 'boolean') {
+      throw new ConfigError(
+        'sequential',
+        'initialize must be a boolean',
+        'true or false',
+        options.initialize,
+      );
+    }
+    this.initialize = options.initialize ?? true;
+    // All layers first, then one build: building after each (as `add` does) would draw the earlier layers'
+    // weights again for every later one — the same values in the end, several times the work.
+    for (const layer of options.layers ?? []) this.place(layer);
+    this.buildDeclared();
   }
 
   /**
@@ -115,6 +134,12 @@ export class Sequential {
    * rebuilt after each add, as long as it has not been trained.
    */
   add(layer: Layer): void {
+    this.place(layer);
+    this.buildDeclared();
+  }
+
+  /** Appends a layer after checking it; the model is unbuilt afterwards. */
+  private place(layer: Layer): void {
     if (this.built) {
       if ((this.compiled?.optimizer.iterations ?? 0) > 0) {
         throw new ConfigError(
@@ -167,7 +192,6 @@ export class Sequential {
     }
     placed.add(layer);
     this.layers.push(layer);
-    this.buildDeclared();
   }
 
   private uniqueName(base: string): string {
@@ -198,7 +222,10 @@ export class Sequential {
     return this.layers[this.layers.length - 1]?.outputShape ?? null;
   }
 
-  /** Infers every layer's shape, allocates the flat parameter arrays and draws the initial weights. */
+  /**
+   * Infers every layer's shape, allocates the flat parameter arrays and draws the initial weights (left at
+   * zero with `initialize: false`).
+   */
   build(inputShape: Shape): void {
     if (this.built) return;
     if (this.layers.length === 0)
@@ -209,8 +236,10 @@ export class Sequential {
     this.values = store.values;
     this.grads = store.grads;
     this.entries = store.entries;
-    const initRng = new Random(this.seed);
-    for (const layer of this.layers) layer.initialize(initRng);
+    if (this.initialize) {
+      const initRng = new Random(this.seed);
+      for (const layer of this.layers) layer.initialize(initRng);
+    }
     this.built = true;
   }
 

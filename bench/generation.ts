@@ -1,0 +1,144 @@
+/**
+ * The issue's generation target: characters per second of `generateText` at batch 1 for a 2 × 256
+ * character model (≥ 10,000), one row per cell, on the WebAssembly engine.
+ *
+ * The model is `buildLanguageModel` with the CLI's defaults (embedding 64) and the vocabulary of the
+ * built-in Moby-Dick (89 characters), with its initial weights: the work per character does not depend on
+ * the values. Each run generates `length` characters after a one-word prime at temperature 0.8 (the CLI's
+ * default) and is timed twice: from the call (making the stepper included) to the first character, and
+ * the characters after it — the steady rate. Median, min and max over the runs after one warm-up run.
+ * On a shared machine the wall-clock rate falls with the load; characters per CPU-second of this process
+ * (user + system time over the same characters) shows what the code does when it has the core.
+ */
+import { CharVocabulary } from '../src/data/text/charVocabulary.js';
+import { loadCorpus } from '../src/data/text/corpus.js';
+import { useFastKernels } from '../src/layers/backend.js';
+import { generateText } from '../src/lm/generate.js';
+import { buildLanguageModel, LM_CELLS, type LmCell } from '../src/lm/languageModel.js';
+import type { WasmBuild } from '../src/engine/loader.js';
+import type { Timing } from './measure.js';
+
+export interface GenerationBenchOptions {
+  readonly units: number;
+  readonly layers: number;
+  readonly embeddingDim: number;
+  /** Characters generated per run. */
+  readonly length: number;
+  readonly runs: number;
+  readonly cells: readonly LmCell[];
+  readonly build: WasmBuild | 'auto';
+}
+
+export const GENERATION_DEFAULTS: GenerationBenchOptions = {
+  units: 256,
+  layers: 2,
+  embeddingDim: 64,
+  length: 2000,
+  runs: 5,
+  cells: LM_CELLS,
+  build: 'auto',
+};
+
+export interface GenerationRow {
+  readonly cell: LmCell;
+  /** Characters per second after the first character (median, min, max over the runs). */
+  readonly charsPerSecond: { readonly median: number; readonly min: number; readonly max: number };
+  /** The same characters per second of CPU time used by this process (median over the runs). */
+  readonly charsPerCpuSecond: number;
+  /** ms from the call to the first character: making the stepper (weights copied in and packed) and the prime. */
+  readonly firstCharMs: Timing;
+}
+
+export interface GenerationResult {
+  readonly title: string;
+  /** The kernels generation ran on: 'relaxed', 'simd' or 'reference'. */
+  readonly runsOn: string;
+  readonly units: number;
+  readonly layers: number;
+  readonly embeddingDim: number;
+  readonly vocabulary: number;
+  readonly length: number;
+  readonly rows: GenerationRow[];
+}
+
+/** Loads the engine for the layers (as the CLI does), then times each cell. */
+export async function runGenerationBench(options: GenerationBenchOptions): Promise<GenerationResult> {
+  const { units, layers, embeddingDim, length, runs } = options;
+  if (!(Number.isInteger(runs) && runs >= 1)) throw new Error(`bench: runs must be ≥ 1, got ${runs}`);
+  if (!(Number.isInteger(length) && length >= 2)) throw new Error(`bench: length must be ≥ 2, got ${length}`);
+  const runsOn = await useFastKernels({ build: options.build });
+  const vocabulary = CharVocabulary.fromText(loadCorpus('builtin:moby-dick')).toJSON();
+  const rows: GenerationRow[] = [];
+  for (const cell of options.cells) {
+    const model = buildLanguageModel({ cell, units, layers, embeddingDim, dropout: 0, vocabulary }, 1);
+    const firstMs: number[] = [];
+    const restMs: number[] = [];
+    const restCpuMs: number[] = [];
+    const generate = () => {
+      const start = performance.now();
+      const pieces = generateText(model, { prime: 'The ', length, temperature: 0.8, seed: 1 });
+      pieces.next();
+      const first = performance.now();
+      const cpu = process.cpuUsage();
+      for (const piece of pieces) void piece;
+      const used = process.cpuUsage(cpu);
+      firstMs.push(first - start);
+      restMs.push(performance.now() - first);
+      restCpuMs.push((used.user + used.system) / 1000);
+    };
+    generate(); // warm-up: the JIT and the instance's memory
+    firstMs.length = restMs.length = restCpuMs.length = 0;
+    for (let run = 0; run < runs; run++) generate();
+    const rates = restMs.map((ms) => ((length - 1) / ms) * 1000).sort((a, b) => a - b);
+    const firsts = [...firstMs].sort((a, b) => a - b);
+    const cpuRates = restCpuMs.map((ms) => ((length - 1) / ms) * 1000).sort((a, b) => a - b);
+    rows.push({
+      cell,
+      charsPerSecond: { median: median(rates), min: rates[0], max: rates[rates.length - 1] },
+      charsPerCpuSecond: median(cpuRates),
+      firstCharMs: { medianMs: median(firsts), minMs: firsts[0], maxMs: firsts[firsts.length - 1], runs },
+    });
+  }
+  return {
+    title: `generation speed at batch 1 (characters per second, ${layers} × ${units} model)`,
+    runsOn,
+    units,
+    layers,
+    embeddingDim,
+    vocabulary: vocabulary.length,
+    length,
+    rows,
+  };
+}
+
+function median(sorted: readonly number[]): number {
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+export function printGeneration(r: GenerationResult): void {
+  console.log(
+    `${r.title}: embedding ${r.embeddingDim}, vocabulary ${r.vocabulary}, ${r.length} characters per run, on ${r.runsOn}`,
+  );
+  const header = [
+    'cell',
+    'chars/s (min–max)',
+    'chars per CPU-second',
+    'first character ms (stepper made, prime read)',
+  ];
+  const rows = r.rows.map((x) => [
+    x.cell,
+    `${Math.round(x.charsPerSecond.median)} (${Math.round(x.charsPerSecond.min)}–${Math.round(x.charsPerSecond.max)}, n=${x.firstCharMs.runs})`,
+    String(Math.round(x.charsPerCpuSecond)),
+    x.firstCharMs.medianMs.toFixed(1),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  for (const row of [header, ...rows]) {
+    console.log(
+      row
+        .map((cell, i) => cell.padEnd(widths[i]))
+        .join('  ')
+        .trimEnd(),
+    );
+  }
+}

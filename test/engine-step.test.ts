@@ -1,0 +1,112 @@
+/**
+ * Stepping the fused sequences one time step at a time (FastLstm.step, FastGru.step — what generation
+ * runs): T calls of `step` (or of `stepProjected` with the input projections made by `project`) give
+ * bit for bit the outputs of one `forward` over the T steps, for every cell
+ * the engine runs, on sizes that divide neither the tile nor the vector width (B=2, D=13, u=19) and at
+ * batch 1; and a backward after stepping is an error, not a gradient of the wrong pass.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { gruCell, lstmCell, novoLstmCell } from '../src/cells.js';
+import { FastGru } from '../src/engine/gru.js';
+import { loadEngine, type Engine } from '../src/engine/loader.js';
+import { FastLstm } from '../src/engine/lstm.js';
+import type { CellKernel, Params } from '../src/kernels/reference/cell.js';
+import { zeroGradients } from '../src/kernels/reference/recurrence.js';
+import { Random } from '../src/random.js';
+import { randomArray } from './helpers.js';
+
+const CELLS: readonly [string, (units: number, inputDim: number) => CellKernel][] = [
+  ['LSTM', (units, inputDim) => lstmCell({ units, inputDim })],
+  ['NovoLSTM', (units, inputDim) => novoLstmCell({ units, inputDim })],
+  [
+    "NovoLSTM inputGate 'reference'",
+    (units, inputDim) => novoLstmCell({ units, inputDim, inputGate: 'reference' }),
+  ],
+  ["NovoLSTM layerNorm 'all'", (units, inputDim) => novoLstmCell({ units, inputDim, layerNorm: 'all' })],
+  ['GRU', (units, inputDim) => gruCell({ units, inputDim })],
+  ['GRU resetAfter: false', (units, inputDim) => gruCell({ units, inputDim, resetAfter: false })],
+];
+
+function randomParams(cell: CellKernel, rng: Random): Params {
+  const p: Params = {};
+  for (const w of cell.weights) {
+    const n = w.shape.reduce((a, b) => a * b, 1);
+    p[w.name] = Float32Array.from(randomArray(rng, n, 0.5));
+    if (w.name.endsWith('amma')) for (let i = 0; i < n; i++) p[w.name][i] += 1;
+  }
+  return p;
+}
+
+function fastSequence(engine: Engine, cell: CellKernel, T: number, B: number): FastLstm | FastGru {
+  return cell.hasCellState ? new FastLstm(engine, cell, T, B) : new FastGru(engine, cell, T, B);
+}
+
+describe('engine: stepping = one forward over the same steps', async () => {
+  const engine = await loadEngine();
+  for (const [name, make] of CELLS) {
+    for (const B of [1, 2]) {
+      it(`${name}, B=${B}`, { skip: !engine }, () => {
+        const [T, D, u] = [5, 13, 19];
+        const U = Math.ceil(u / 4) * 4;
+        const cell = make(u, D);
+        const rng = new Random(B * 100 + name.length);
+        const p = randomParams(cell, rng);
+        const x = Float32Array.from(randomArray(rng, T * B * D, 1)); // [T, B, D]
+        const whole = fastSequence(engine!, cell, T, B);
+        whole.setWeights(p);
+        const expected = whole.forward(x).h; // [T, B, u]
+
+        const stepper = fastSequence(engine!, cell, 1, B);
+        stepper.setWeights(p);
+        const { arena } = engine!;
+        const xPtr = arena.allocFloats(B * D);
+        // Every step's input projection at once, for stepProjected: [T·B, G].
+        const projections = arena.allocFloats(T * B * stepper.G);
+        stepper.project(projections, arena.copyIn(x), D, T * B);
+        for (let round = 0; round < 3; round++) {
+          // The second and third rounds repeat the first after resetSteps: the state starts from zero again. The third
+          // steps from the projections.
+          if (round > 0) stepper.resetSteps();
+          for (let t = 0; t < T; t++) {
+            arena.f32(xPtr, B * D).set(x.subarray(t * B * D, (t + 1) * B * D));
+            const hPtr =
+              round < 2 ? stepper.step(xPtr, D) : stepper.stepProjected(projections + 4 * t * B * stepper.G);
+            const h = arena.f32(hPtr, B * U);
+            for (let b = 0; b < B; b++) {
+              assert.deepEqual(
+                h.slice(b * U, b * U + u),
+                expected.slice((t * B + b) * u, (t * B + b + 1) * u),
+                `round ${round}, step ${t}, row ${b}`,
+              );
+              // The padded units stay exactly zero, so the next layer may read u of the U values.
+              for (let j = u; j < U; j++) assert.equal(h[b * U + j], 0);
+            }
+          }
+        }
+      });
+    }
+  }
+
+  it(
+    'backward after stepping is an error; a forward starts the steps from zero again',
+    { skip: !engine },
+    () => {
+      const cell = lstmCell({ units: 3, inputDim: 2 });
+      const fast = new FastLstm(engine!, cell, 1, 1);
+      const p = randomParams(cell, new Random(3));
+      assert.throws(() => fast.step(0, 2), /step before setWeights/);
+      fast.setWeights(p);
+      const x = Float32Array.of(0.5, -1);
+      const first = fast.forward(x).h;
+      fast.forward(x);
+      const xPtr = engine!.arena.copyIn(x);
+      const afterForward = engine!.arena.f32(fast.step(xPtr, 2), 3).slice();
+      assert.deepEqual(afterForward, first);
+      assert.throws(
+        () => fast.backward(zeroGradients(cell, new Float32Array(0)), {}),
+        /backward before forward/,
+      );
+    },
+  );
+});

@@ -1,0 +1,160 @@
+/**
+ * Generation's stepper (src/lm/stepper.ts) against the path it replaces: the model's own `predict`, the
+ * prime as one sequence and then one character per call, the stateful layers carrying the state. On the
+ * engine and on the reference kernels, for every cell and variant (two different cells stacked, odd sizes:
+ * 19 and 7 units), the distributions must be the same float32 values, and `generateText` must write the
+ * same text for a seed as the predict loop with the same sampling.
+ */
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import { CharVocabulary } from '../src/data/text/charVocabulary.js';
+import { sampleToken } from '../src/generation/sampling.js';
+import * as layers from '../src/layers/index.js';
+import type { Layer } from '../src/layers/layer.js';
+import { useFastKernels, useReferenceKernels } from '../src/layers/backend.js';
+import { generateText } from '../src/lm/generate.js';
+import { buildLanguageModel, cloneLanguageModel, LM_CELLS } from '../src/lm/languageModel.js';
+import { languageModelStepper } from '../src/lm/stepper.js';
+import { sequential, type Sequential } from '../src/models/sequential.js';
+import { Random } from '../src/random.js';
+import { tensor } from '../src/tensor.js';
+
+after(() => useReferenceKernels());
+
+const TEXT = 'Call me Ishmael. Some years ago - never mind how long precisely - having little money.\n';
+const VOCABULARY = CharVocabulary.fromText(TEXT);
+const V = VOCABULARY.size;
+
+/** Weights spread wider than the initial ones, so the distributions are far from uniform. */
+function randomizeWeights(model: Sequential, seed: number): void {
+  const rng = new Random(seed);
+  for (let i = 0; i < model.values.length; i++) model.values[i] = (2 * rng.uniform() - 1) * 0.8;
+  model.markWeightsChanged();
+}
+
+/** The path the stepper replaces: predict on a fresh one-row model, the prime as one sequence. */
+function predictPath(model: Sequential, prime: Int32Array, next: Int32Array): Float32Array[] {
+  model.resetStates();
+  const out: Float32Array[] = [];
+  const first = model.predict(tensor(prime, [1, prime.length], 'int32')).data as Float32Array;
+  for (let t = 0; t < prime.length; t++) out.push(first.slice(t * V, (t + 1) * V));
+  for (const id of next)
+    out.push((model.predict(tensor(Int32Array.of(id), [1, 1], 'int32')).data as Float32Array).slice());
+  return out;
+}
+
+function stepperPath(model: Sequential, prime: Int32Array, next: Int32Array, runsOn: string): Float32Array[] {
+  const stepper = languageModelStepper(model);
+  assert.equal(stepper.runsOn, runsOn);
+  return [...prime, ...next].map((id) => stepper.step(id).slice());
+}
+
+const recurrent = (kind: 'lstm' | 'novoLSTM' | 'gru', units: number, extra: object = {}): Layer =>
+  layers[kind]({ units, returnSequences: true, stateful: true, ...extra } as never);
+
+/** Two recurrent layers of different cells and sizes, every variant the engine runs. */
+const STACKS: readonly [string, () => Layer[]][] = [
+  ['LSTM → NovoLSTM', () => [recurrent('lstm', 19), recurrent('novoLSTM', 7)]],
+  [
+    "NovoLSTM 'reference' input gate, layerNorm 'all' → GRU",
+    () => [recurrent('novoLSTM', 19, { inputGate: 'reference', layerNorm: 'all' }), recurrent('gru', 7)],
+  ],
+  [
+    "GRU resetAfter: false → NovoLSTM layerNorm 'all'",
+    () => [recurrent('gru', 19, { resetAfter: false }), recurrent('novoLSTM', 7, { layerNorm: 'all' })],
+  ],
+];
+
+for (const backend of ['engine', 'reference'] as const) {
+  describe(`generation stepper = predict, one character at a time (${backend})`, () => {
+    async function use(): Promise<string> {
+      if (backend === 'reference') {
+        useReferenceKernels();
+        return 'reference';
+      }
+      const build = await useFastKernels();
+      assert.notEqual(build, 'reference', 'this machine has WebAssembly SIMD, so the engine must load');
+      return build;
+    }
+
+    for (const [name, stack] of STACKS) {
+      it(`${name}: the same distributions, bit for bit`, async () => {
+        const runsOn = await use();
+        const model = sequential({
+          seed: 2,
+          layers: [
+            layers.embedding({ inputDim: V, outputDim: 5, inputShape: [null] }),
+            ...stack(),
+            layers.dense({ units: V, activation: 'softmax' }),
+          ],
+        });
+        randomizeWeights(model, 7);
+        const prime = VOCABULARY.encode('Call me ');
+        const next = VOCABULARY.encode(TEXT.slice(8, 60));
+        const expected = predictPath(model, prime, next);
+        const actual = stepperPath(model, prime, next, runsOn);
+        for (let t = 0; t < expected.length; t++) assert.deepEqual(actual[t], expected[t], `step ${t}`);
+      });
+    }
+
+    for (const cell of LM_CELLS) {
+      it(`${cell} language model: generateText writes the predict loop's text for a seed`, async () => {
+        await use();
+        const config = {
+          cell,
+          units: 19,
+          layers: 2,
+          embeddingDim: 6,
+          dropout: 0,
+          vocabulary: VOCABULARY.toJSON(),
+        };
+        const model = buildLanguageModel(config, 3);
+        randomizeWeights(model, 11);
+        const options = { prime: 'some ', length: 120, temperature: 1, seed: 9 };
+        // The predict loop generate.ts ran before the stepper, with the same draws.
+        const runner = cloneLanguageModel(model);
+        const rng = new Random(options.seed);
+        const prime = VOCABULARY.encode(options.prime);
+        let out = runner.predict(tensor(prime, [1, prime.length], 'int32')).data as Float32Array;
+        let expected = '';
+        for (let i = 0; i < options.length; i++) {
+          const id = sampleToken(out.subarray(out.length - V), options, rng);
+          expected += VOCABULARY.decode([id]);
+          out = runner.predict(tensor(Int32Array.of(id), [1, 1], 'int32')).data as Float32Array;
+        }
+        const actual = [...generateText(model, options)].join('');
+        assert.equal(actual, expected);
+        // Not a text that any path would write: another seed changes it.
+        assert.notEqual([...generateText(model, { ...options, seed: 10 })].join(''), expected);
+      });
+    }
+  });
+}
+
+describe('generation stepper: what it cannot step is an error', () => {
+  it('rejects a model that is not Embedding → recurrent layers → Dense, and maskZero, goBackwards', () => {
+    useReferenceKernels();
+    const make = (first: Layer[], middle: Layer[]) =>
+      sequential({ layers: [...first, ...middle, layers.dense({ units: 4, activation: 'softmax' })] });
+    const embedding = (maskZero = false) =>
+      layers.embedding({ inputDim: 4, outputDim: 3, maskZero, inputShape: [null] });
+    assert.throws(
+      () => languageModelStepper(make([embedding()], [])),
+      /generation steps a built language model/,
+    );
+    assert.throws(
+      () => languageModelStepper(make([embedding()], [layers.dense({ units: 3 })])),
+      /generation steps a built language model/,
+    );
+    assert.throws(
+      () => languageModelStepper(make([embedding(true)], [recurrent('lstm', 3)])),
+      /does not support maskZero/,
+    );
+    assert.throws(
+      () => languageModelStepper(make([embedding()], [recurrent('gru', 3, { goBackwards: true })])),
+      /steps forward only/,
+    );
+    const stepper = languageModelStepper(make([embedding()], [recurrent('lstm', 3)]));
+    assert.throws(() => stepper.step(4), /token id is out of range — expected 0 … 3, got 4/);
+  });
+});
