@@ -127,7 +127,11 @@ function packA(dst: usize, a: usize, aRow: i32, aCol: i32, m0: i32, mc: i32, k0:
 
 /**
  * The 4×8 micro-kernel: C tile (+)= A panel · B panel over kc ≥ 1 steps. ldc in bytes.
- * `addToC` false starts from zero (C = A·B), true adds to C.
+ * `addToC` false writes C = A·B, true adds the product to C.
+ *
+ * The accumulators start at zero and C is read only after the loop: when C was loaded before it, V8
+ * computed the four row addresses there and kept them in registers through the loop, which pushed the
+ * loop counter out to the stack (a store and a reload every step; seen in --print-wasm-code).
  */
 // @ts-ignore: decorator
 @inline
@@ -140,16 +144,6 @@ function micro(pa: usize, pb: usize, kc: i32, c: usize, ldc: usize, addToC: bool
   let c21 = c00;
   let c30 = c00;
   let c31 = c00;
-  if (addToC) {
-    c00 = v128.load(c);
-    c01 = v128.load(c, 16);
-    c10 = v128.load(c + ldc);
-    c11 = v128.load(c + ldc, 16);
-    c20 = v128.load(c + 2 * ldc);
-    c21 = v128.load(c + 2 * ldc, 16);
-    c30 = v128.load(c + 3 * ldc);
-    c31 = v128.load(c + 3 * ldc, 16);
-  }
   let k = kc;
   // Bottom-tested: V8 kept a top-tested loop's bound in memory (WASM-NOTES, 9%).
   do {
@@ -170,6 +164,16 @@ function micro(pa: usize, pb: usize, kc: i32, c: usize, ldc: usize, addToC: bool
     pa += MR << 2;
     pb += NR << 2;
   } while (--k);
+  if (addToC) {
+    c00 = f32x4.add(c00, v128.load(c));
+    c01 = f32x4.add(c01, v128.load(c, 16));
+    c10 = f32x4.add(c10, v128.load(c + ldc));
+    c11 = f32x4.add(c11, v128.load(c + ldc, 16));
+    c20 = f32x4.add(c20, v128.load(c + 2 * ldc));
+    c21 = f32x4.add(c21, v128.load(c + 2 * ldc, 16));
+    c30 = f32x4.add(c30, v128.load(c + 3 * ldc));
+    c31 = f32x4.add(c31, v128.load(c + 3 * ldc, 16));
+  }
   v128.store(c, c00);
   v128.store(c, c01, 16);
   v128.store(c + ldc, c10);

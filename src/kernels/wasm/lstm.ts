@@ -35,22 +35,27 @@ export function lstmGatesForward(
   for (let b = 0; b < B; b++) {
     const zr = z + ((<usize>(b * 4 * U)) << 2);
     const sr = (<usize>(b * U)) << 2; // offset of this row in the [B, U] state buffers
+    // One activation per loop: with all five exponentials in one loop body V8 ran out of vector
+    // registers and spilled (and re-materialised the polynomial's constants) every iteration.
+    // i and f are side by side (2U columns), then o, then g.
+    for (let j: usize = 0; j < 2 * blockBytes; j += 16) {
+      v128.store(zr + j, sigmoidv(f32x4.add(v128.load(zr + j), v128.load(bias + j))));
+    }
+    for (let j: usize = 3 * blockBytes; j < 4 * blockBytes; j += 16) {
+      v128.store(zr + j, sigmoidv(f32x4.add(v128.load(zr + j), v128.load(bias + j))));
+    }
+    for (let j: usize = 2 * blockBytes; j < 3 * blockBytes; j += 16) {
+      v128.store(zr + j, tanhv(f32x4.add(v128.load(zr + j), v128.load(bias + j))));
+    }
     for (let j = 0; j < U; j += 4) {
       const jb = (<usize>j) << 2;
       const pi = zr + jb;
-      const pf = pi + blockBytes;
-      const pc = pf + blockBytes;
-      const po = pc + blockBytes;
-      const i = sigmoidv(f32x4.add(v128.load(pi), v128.load(bias + jb)));
-      const f = sigmoidv(f32x4.add(v128.load(pf), v128.load(bias + blockBytes + jb)));
-      const g = tanhv(f32x4.add(v128.load(pc), v128.load(bias + 2 * blockBytes + jb)));
-      const o = sigmoidv(f32x4.add(v128.load(po), v128.load(bias + 3 * blockBytes + jb)));
+      const i = v128.load(pi);
+      const f = v128.load(pi + blockBytes);
+      const g = v128.load(pi + 2 * blockBytes);
+      const o = v128.load(pi + 3 * blockBytes);
       const c = f32x4.add(f32x4.mul(f, v128.load(cPrev + sr + jb)), f32x4.mul(i, g));
       const tc = tanhv(c);
-      v128.store(pi, i);
-      v128.store(pf, f);
-      v128.store(pc, g);
-      v128.store(po, o);
       v128.store(cNext + sr + jb, c);
       v128.store(tanhC + sr + jb, tc);
       v128.store(hNext + sr + jb, f32x4.mul(o, tc));

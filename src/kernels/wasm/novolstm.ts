@@ -58,6 +58,32 @@ function rstdOf(sumD2: v128, invU: f32): f32 {
 }
 
 /**
+ * One gate block of a row under its layer norm (layerNorm 'all'): â = (a − mean)·r on the real units
+ * (saved to xhatOut), then a = σ(γ ⊙ â + β), or tanh with `tanh`, in place. U floats from each pointer.
+ */
+// @ts-ignore: decorator
+@inline
+function normActivate(
+  a: usize,
+  xhatOut: usize,
+  gain: usize,
+  shift: usize,
+  mean: v128,
+  r: v128,
+  tanh: bool,
+  U: i32,
+  u: i32,
+): void {
+  for (let j = 0; j < U; j += 4) {
+    const jb = <usize>j << 2;
+    const x = v128.and(f32x4.mul(f32x4.sub(v128.load(a + jb), mean), r), realLanes(j, u));
+    v128.store(xhatOut + jb, x);
+    const y = madd(v128.load(gain + jb), x, v128.load(shift + jb));
+    v128.store(a + jb, tanh ? tanhv(y) : sigmoidv(y));
+  }
+}
+
+/**
  * One forward step. z [B, 5U]: pre-activations without bias on entry; on return blocks i f c o hold the
  * gate values i f g o and block i' holds p = softmax(a_i') — the tape. bias [5U], gamma, beta [U].
  * Saves sig = s, xhat = q̂ [B, U], rstd = r [B]; with normAll also gateXhat [B, 4U] (â_f, â_c, â_o, ĉ)
@@ -189,7 +215,25 @@ function gatesForward(
     const r: f32 = rstdOf(sumD2, invU);
     store<f32>(rstd + (<usize>b << 2), r);
     const rV = f32x4.splat(r);
-    // Pass 4: p, q̂, the gates, c (and without normAll, h).
+    // Pass 4: f, g, o in place in their blocks, one activation per loop: with all of them (and tanh c)
+    // in one loop body V8 ran out of vector registers and spilled every iteration (as in
+    // lstmGatesForward). With normAll the normalised â_f, â_c, â_o are saved first.
+    if (normAll) {
+      normActivate(zr + blockBytes, gx + (<usize>(NORM_F * U) << 2), gateGamma + (<usize>(NORM_F * U) << 2), gateBeta + (<usize>(NORM_F * U) << 2), meanF, rF, false, U, u);
+      normActivate(zr + 3 * blockBytes, gx + (<usize>(NORM_O * U) << 2), gateGamma + (<usize>(NORM_O * U) << 2), gateBeta + (<usize>(NORM_O * U) << 2), meanO, rO, false, U, u);
+      normActivate(zr + 2 * blockBytes, gx + (<usize>(NORM_C * U) << 2), gateGamma + (<usize>(NORM_C * U) << 2), gateBeta + (<usize>(NORM_C * U) << 2), meanC, rC, true, U, u);
+    } else {
+      for (let j: usize = blockBytes; j < 2 * blockBytes; j += 16) {
+        v128.store(zr + j, sigmoidv(f32x4.add(v128.load(zr + j), v128.load(bias + j))));
+      }
+      for (let j: usize = 3 * blockBytes; j < 4 * blockBytes; j += 16) {
+        v128.store(zr + j, sigmoidv(f32x4.add(v128.load(zr + j), v128.load(bias + j))));
+      }
+      for (let j: usize = 2 * blockBytes; j < 3 * blockBytes; j += 16) {
+        v128.store(zr + j, tanhv(f32x4.add(v128.load(zr + j), v128.load(bias + j))));
+      }
+    }
+    // Pass 5: p, q̂, i, c (and without normAll, h).
     let sumCell = f32x4.splat(0);
     for (let j = 0; j < U; j += 4) {
       const jb = <usize>j << 2;
@@ -204,33 +248,10 @@ function gatesForward(
       v128.store(xhat + sr + jb, xh);
       const ln = madd(v128.load(gamma + jb), xh, v128.load(beta + jb));
       const i = readme ? f32x4.mul(ln, p) : v128.and(ln, real);
-      let f: v128, g: v128, o: v128;
-      if (normAll) {
-        const xf = v128.and(f32x4.mul(f32x4.sub(v128.load(pf), meanF), rF), real);
-        const xc = v128.and(f32x4.mul(f32x4.sub(v128.load(pc), meanC), rC), real);
-        const xo = v128.and(f32x4.mul(f32x4.sub(v128.load(po), meanO), rO), real);
-        v128.store(gx + (<usize>(NORM_F * U + j) << 2), xf);
-        v128.store(gx + (<usize>(NORM_C * U + j) << 2), xc);
-        v128.store(gx + (<usize>(NORM_O * U + j) << 2), xo);
-        const gf = gateGamma + (<usize>(NORM_F * U + j) << 2);
-        const gc = gateGamma + (<usize>(NORM_C * U + j) << 2);
-        const go = gateGamma + (<usize>(NORM_O * U + j) << 2);
-        const bf = gateBeta + (<usize>(NORM_F * U + j) << 2);
-        const bc = gateBeta + (<usize>(NORM_C * U + j) << 2);
-        const bo = gateBeta + (<usize>(NORM_O * U + j) << 2);
-        f = sigmoidv(madd(v128.load(gf), xf, v128.load(bf)));
-        g = tanhv(madd(v128.load(gc), xc, v128.load(bc)));
-        o = sigmoidv(madd(v128.load(go), xo, v128.load(bo)));
-      } else {
-        f = sigmoidv(f32x4.add(v128.load(pf), v128.load(bias + blockBytes + jb)));
-        g = tanhv(f32x4.add(v128.load(pc), v128.load(bias + 2 * blockBytes + jb)));
-        o = sigmoidv(f32x4.add(v128.load(po), v128.load(bias + 3 * blockBytes + jb)));
-      }
+      const f = v128.load(pf);
+      const g = v128.load(pc);
       const c = f32x4.add(f32x4.mul(f, v128.load(cPrev + sr + jb)), f32x4.mul(i, g));
       v128.store(pi, i);
-      v128.store(pf, f);
-      v128.store(pc, g);
-      v128.store(po, o);
       v128.store(pp, p);
       v128.store(cNext + sr + jb, c);
       if (normAll) {
@@ -238,11 +259,11 @@ function gatesForward(
       } else {
         const tc = tanhv(c);
         v128.store(tanhC + sr + jb, tc);
-        v128.store(hNext + sr + jb, f32x4.mul(o, tc));
+        v128.store(hNext + sr + jb, f32x4.mul(v128.load(po), tc));
       }
     }
     if (normAll) {
-      // Passes 5 and 6: h_t = o ⊙ tanh(LN_cell(c_t)).
+      // Passes 6 and 7: h_t = o ⊙ tanh(LN_cell(c_t)).
       const meanCell = f32x4.splat(sumLanes(sumCell) * invU);
       let d2Cell = f32x4.splat(0);
       for (let j = 0; j < U; j += 4) {
