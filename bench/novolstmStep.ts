@@ -9,6 +9,7 @@
 import * as layers from '../src/layers/index.js';
 import { sequential, type Sequential } from '../src/models/sequential.js';
 import { DataParallel } from '../src/parallel/pool.js';
+import type { SpawnWorker } from '../src/parallel/protocol.js';
 import { Random } from '../src/random.js';
 import { tensor } from '../src/tensor.js';
 import { adam } from '../src/training/optimizers.js';
@@ -43,12 +44,16 @@ export function seedSequential(c: BenchConfig, kind: RecurrentKind, seed = 1): S
   return model;
 }
 
-/** The seed model on the engine the layers use (`useFastKernels` first), with `workers` threads (1: none). */
+/**
+ * The seed model on the engine the layers use (`useFastKernels` first), with `workers` threads (1: none),
+ * started by `spawn` (default: Node worker threads; the browser benchmark passes Web Workers).
+ */
 export async function novolstmSeedModel(
   c: BenchConfig,
   kind: RecurrentKind,
   workers: number,
   seed = 1,
+  spawn?: SpawnWorker,
 ): Promise<SeedModel> {
   const model = seedSequential(c, kind, seed);
   const rng = new Random(seed);
@@ -69,7 +74,7 @@ export async function novolstmSeedModel(
       dispose: () => undefined,
     };
   }
-  const pool = await DataParallel.create(model, { workers });
+  const pool = await DataParallel.create(model, { workers, ...(spawn ? { spawn } : {}) });
   return {
     trainStep: async () => model.report(await pool.trainStep(x, y)) as number,
     forward: async () => model.report(await pool.evaluate(x, y)) as number,

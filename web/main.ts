@@ -7,7 +7,7 @@ import mobyDick from 'virtual:moby-dick-excerpt';
 import { text, type GateTrace, type LmCell } from '../src/index.js';
 import { LearningCurve } from './chart.js';
 import { drawGates } from './heatmaps.js';
-import type { FromWorker, ModelSummary, NamedFile, ToWorker, TrainSettings } from './protocol.js';
+import type { EngineInfo, FromWorker, ModelSummary, NamedFile, ToWorker, TrainSettings } from './protocol.js';
 import { listRecent, rememberModel } from './recent.js';
 import { hasWasmSimd } from './simd.js';
 
@@ -24,6 +24,7 @@ function element<T extends HTMLElement>(id: string): T {
 
 const ui = {
   simdMissing: element('simd-missing'),
+  engine: element('engine'),
   ownText: element<HTMLTextAreaElement>('own-text'),
   textInfo: element('text-info'),
   cell: element<HTMLSelectElement>('cell'),
@@ -66,7 +67,14 @@ const history = {
   training: [] as { step: number; chars: number; bpc: number }[],
   validation: [] as { step: number; chars: number; bpc: number }[],
 };
-const novolstmPage = { history, runs: 0, gates: null as GateTrace | null };
+const novolstmPage = {
+  history,
+  runs: 0,
+  gates: null as GateTrace | null,
+  /** The training worker's kernels, and the workers of the current run (null before the first). */
+  engine: null as EngineInfo | null,
+  workers: null as number | null,
+};
 (window as unknown as { novolstmPage: unknown }).novolstmPage = novolstmPage;
 
 const curve = new LearningCurve(ui.chart);
@@ -109,6 +117,26 @@ function showStatus(message: string, isError = false): void {
 function describe(model: ModelSummary): string {
   const names: Record<LmCell, string> = { novolstm: 'NovoLSTM', lstm: 'LSTM', gru: 'GRU' };
   return `${names[model.cell]}, ${model.layers} × ${model.units} units, ${model.vocabularySize} characters, ${model.parameters.toLocaleString('en')} parameters`;
+}
+
+/** E.g. 'WebAssembly relaxed SIMD · 2 workers'; before a run, how many it may use. */
+function describeEngine(engine: EngineInfo, workers: number | null): string {
+  const kernels =
+    engine.backend === 'relaxed'
+      ? 'WebAssembly relaxed SIMD'
+      : engine.backend === 'simd'
+        ? 'WebAssembly SIMD'
+        : engine.problem
+          ? `reference kernels (the WebAssembly engine did not load: ${engine.problem})`
+          : 'reference kernels (no WebAssembly SIMD)';
+  const plural = (n: number) => `${n} worker${n === 1 ? '' : 's'}`;
+  return workers === null
+    ? `${kernels} · up to ${plural(engine.cores)} (one per core)`
+    : `${kernels} · ${plural(workers)}`;
+}
+
+function showEngine(): void {
+  if (novolstmPage.engine) ui.engine.textContent = describeEngine(novolstmPage.engine, novolstmPage.workers);
 }
 
 function duration(seconds: number): string {
@@ -168,7 +196,13 @@ function settings(): TrainSettings {
 
 function onMessage(message: FromWorker): void {
   switch (message.type) {
+    case 'engine':
+      novolstmPage.engine = message.engine;
+      showEngine();
+      return;
     case 'started':
+      novolstmPage.workers = message.workers;
+      showEngine();
       hasModel = true;
       novolstmPage.runs++;
       history.training.length = 0;

@@ -52,13 +52,26 @@ export interface ModelSummary {
   readonly parameters: number;
 }
 
+/** The kernels the training worker runs on, sent once it has loaded them. */
+export interface EngineInfo {
+  /** 'relaxed' or 'simd' (the WebAssembly engine's build), or 'reference' (plain JavaScript kernels). */
+  readonly backend: string;
+  /** Cores the browser reports (navigator.hardwareConcurrency): the most training workers. */
+  readonly cores: number;
+  /** Why the engine did not load, when it failed for a reason other than missing SIMD; else null. */
+  readonly problem: string | null;
+}
+
 export type FromWorker =
+  | { readonly type: 'engine'; readonly engine: EngineInfo }
   | {
       readonly type: 'started';
       readonly model: ModelSummary;
       readonly trainChars: number;
       readonly validationChars: number;
       readonly windowsPerEpoch: number;
+      /** Web Workers the windows are split over (1: the training worker alone). */
+      readonly workers: number;
     }
   | {
       readonly type: 'step';

@@ -29,6 +29,13 @@ export default defineConfig({
     outDir: fileURLToPath(new URL('../build/web', import.meta.url)),
     emptyOutDir: true,
     target: 'es2022',
+    // Two pages: the app, and the training-step benchmark that `npm run bench:web` opens.
+    rolldownOptions: {
+      input: {
+        index: fileURLToPath(new URL('./index.html', import.meta.url)),
+        bench: fileURLToPath(new URL('./bench.html', import.meta.url)),
+      },
+    },
   },
   server: { host: '127.0.0.1' },
 });

@@ -4,9 +4,16 @@
  * generates text, and turns the model into a file and back. Everything heavy happens here so that the
  * page stays responsive.
  *
+ * It runs on the WebAssembly engine (loaded before the first message is handled), and splits each
+ * training window's streams over Web Workers, one per core (src/parallel/pool.ts with webWorkers.ts):
+ * each replica carries the states of its own streams from window to window. Validation, generation and
+ * the gate traces run here, on copies of this worker's model, which holds the weights.
+ *
  * One loop does one unit of work at a time — a training window, or a few generated characters — and
  * returns to the event loop in between, so pause, stop, generate and save messages are handled within one
  * window's time. Generation goes first when asked for: it reads the model between two training steps.
+ * Messages are handled one at a time, in order (a 'train' that is still starting its workers finishes
+ * before a 'stop' is read).
  */
 import {
   buildLanguageModel,
@@ -23,10 +30,14 @@ import {
   text,
   traceGates,
   TrainingDivergedError,
+  useFastKernels,
+  useReferenceKernels,
   ValueError,
   type Sequential,
 } from '../src/index.js';
+import { availableCores, DataParallel } from '../src/parallel/pool.js';
 import type {
+  EngineInfo,
   FromWorker,
   GenerateSettings,
   ModelSummary,
@@ -34,6 +45,7 @@ import type {
   ToWorker,
   TrainSettings,
 } from './protocol.js';
+import { spawnWebWorker } from './webWorkers.js';
 
 /** Validation is scored on at most this many held-out characters, so that it takes a moment, not minutes. */
 const VALIDATION_CHARS = 4000;
@@ -48,6 +60,8 @@ interface Training {
   readonly validationIds: Int32Array;
   readonly vocabularySize: number;
   readonly totalSteps: number;
+  /** The workers the windows are split over; null: one worker, this one (no pool). */
+  readonly pool: DataParallel | null;
   step: number;
   chars: number;
   /** Seconds spent training and validating (not paused, not idle), for throughput and ETA. */
@@ -68,6 +82,8 @@ const scope = self as unknown as {
 
 let model: Sequential | null = null;
 let training: Training | null = null;
+/** The training step under way (awaiting the workers), so that a save can wait for its update. */
+let stepping: Promise<void> | null = null;
 let paused = false;
 let generation: Generation | null = null;
 let wake: (() => void) | null = null;
@@ -83,6 +99,36 @@ function fail(error: unknown): void {
   post({ type: 'error', name: e.name, message: e.message });
 }
 
+/**
+ * The engine, loaded once at start; every message waits for it. A browser without WebAssembly SIMD gets
+ * the reference kernels (the page says so); an engine that fails to load for another reason (e.g. the
+ * .wasm file missing from a hand-made deployment) too, with the reason.
+ */
+async function loadEngine(): Promise<EngineInfo> {
+  const cores = await availableCores();
+  let info: EngineInfo;
+  try {
+    info = { backend: await useFastKernels(), cores, problem: null };
+  } catch (error) {
+    useReferenceKernels();
+    info = { backend: 'reference', cores, problem: (error as Error).message };
+  }
+  post({ type: 'engine', engine: info });
+  return info;
+}
+
+const engine = loadEngine();
+
+/**
+ * Workers for a batch of `batch` streams: one per core, and no more than streams (each needs a row). One
+ * means no pool: this worker trains by itself, without copying the batch to another.
+ */
+function workersFor(batch: number, cores: number): number {
+  // Browsers without nested workers (Safari before 15.5) cannot start any from here.
+  if (typeof Worker === 'undefined') return 1;
+  return Math.max(1, Math.min(cores, batch));
+}
+
 function summary(m: Sequential): ModelSummary {
   const config = languageModelConfig(m);
   return {
@@ -94,7 +140,7 @@ function summary(m: Sequential): ModelSummary {
   };
 }
 
-function startTraining(corpus: string, settings: TrainSettings): void {
+async function startTraining(corpus: string, settings: TrainSettings): Promise<void> {
   const vocabulary = text.CharVocabulary.fromText(corpus);
   const { train, validation } = text.holdOut(vocabulary.encode(corpus));
   if (train.length < settings.batch * settings.seqLen + 1) {
@@ -121,10 +167,13 @@ function startTraining(corpus: string, settings: TrainSettings): void {
     loss: 'sparseCategoricalCrossentropy',
   });
   const streams = new text.TextStreams(train, settings.batch, settings.seqLen);
+  const workers = workersFor(settings.batch, (await engine).cores);
+  const pool = workers > 1 ? await DataParallel.create(m, { workers, spawn: spawnWebWorker }) : null;
   model = m;
   training = {
     settings,
     streams,
+    pool,
     validationIds: validation.subarray(0, VALIDATION_CHARS),
     vocabularySize: vocabulary.size,
     totalSteps: streams.windowsPerEpoch * settings.epochs,
@@ -140,6 +189,7 @@ function startTraining(corpus: string, settings: TrainSettings): void {
     trainChars: train.length,
     validationChars: training.validationIds.length,
     windowsPerEpoch: streams.windowsPerEpoch,
+    workers,
   });
   validate(training, m);
   post({ type: 'state', state: 'training' });
@@ -154,19 +204,39 @@ function validate(t: Training, m: Sequential): void {
   post({ type: 'validation', step: t.step, chars: t.chars, bpc });
 }
 
-/** One TBPTT window: the states the previous window left are carried in the stateful layers. */
-function trainStep(t: Training, m: Sequential): void {
+/** Ends a run: its workers stop (a step they were computing is dropped: see trainStep). */
+function endTraining(t: Training | null): void {
+  if (!t) return;
+  if (training === t) training = null;
+  void t.pool?.close();
+}
+
+/**
+ * One TBPTT window: the states the previous window left are carried in the stateful layers — of this
+ * worker's model, or with a pool, of each replica for its own streams.
+ */
+async function trainStep(t: Training, m: Sequential): Promise<void> {
   const started = performance.now();
   const w = t.step % t.streams.windowsPerEpoch;
-  if (w === 0) m.resetStates();
   const win = t.streams.window(w);
-  const loss = m.trainOnBatch(
-    tensor(win.inputs, [win.B, win.S], 'int32'),
-    tensor(win.targets, [win.B, win.S], 'int32'),
-  ) as number;
+  const x = tensor(win.inputs, [win.B, win.S], 'int32');
+  const y = tensor(win.targets, [win.B, win.S], 'int32');
+  let loss: number;
+  try {
+    if (w === 0) {
+      m.resetStates();
+      await t.pool?.resetStates();
+    }
+    loss = t.pool ? (m.report(await t.pool.trainStep(x, y)) as number) : (m.trainOnBatch(x, y) as number);
+  } catch (error) {
+    // Stopped (or replaced) while the workers computed: closing the pool fails the step; nothing to report.
+    if (training !== t) return;
+    throw error;
+  }
+  if (training !== t) return;
   t.busySeconds += (performance.now() - started) / 1000;
   if (hasDiverged(loss, t.vocabularySize)) {
-    training = null;
+    endTraining(t);
     throw new TrainingDivergedError(
       'training',
       `the loss ${Number.isFinite(loss) ? 'exploded' : 'is not finite'} at step ${t.step + 1} (try a lower learning rate)`,
@@ -190,7 +260,7 @@ function trainStep(t: Training, m: Sequential): void {
   const epochDone = t.step % t.streams.windowsPerEpoch === 0;
   if (epochDone || performance.now() - t.lastValidationAt >= VALIDATE_EVERY_SECONDS * 1000) validate(t, m);
   if (t.step >= t.totalSteps) {
-    training = null;
+    endTraining(t);
     post({ type: 'state', state: 'finished' });
   }
 }
@@ -233,7 +303,7 @@ async function load(files: readonly NamedFile[]): Promise<void> {
       : await modelFromFiles(files);
   const about = summary(loaded); // refuses models that are not character language models
   model = loaded;
-  training = null;
+  endTraining(training);
   generation = null;
   post({ type: 'loaded', model: about });
 }
@@ -242,7 +312,8 @@ async function handle(message: ToWorker): Promise<void> {
   switch (message.type) {
     case 'train':
       generation = null;
-      startTraining(message.text, message.settings);
+      endTraining(training);
+      await startTraining(message.text, message.settings);
       return;
     case 'pause':
       if (training) {
@@ -258,7 +329,7 @@ async function handle(message: ToWorker): Promise<void> {
       return;
     case 'stop':
       if (training) {
-        training = null;
+        endTraining(training);
         post({ type: 'state', state: 'stopped' });
       }
       return;
@@ -270,6 +341,9 @@ async function handle(message: ToWorker): Promise<void> {
       saving = true;
       let bytes: Uint8Array;
       try {
+        // A step under way applies its update when the workers answer: weights and moments must be read
+        // after it, not half before and half after.
+        await stepping?.catch(() => undefined);
         bytes = await modelToBytes(m);
       } finally {
         saving = false;
@@ -287,8 +361,12 @@ async function handle(message: ToWorker): Promise<void> {
   }
 }
 
+/** Messages in arrival order, one at a time, once the engine is loaded. */
+let inbox: Promise<unknown> = engine;
+
 scope.onmessage = (event) => {
-  handle(event.data)
+  inbox = inbox
+    .then(() => handle(event.data))
     .catch(fail)
     .finally(() => wake?.());
 };
@@ -297,8 +375,10 @@ async function loop(): Promise<never> {
   for (;;) {
     try {
       if (generation) generateTurn(generation);
-      else if (training && model && !paused && !saving) trainStep(training, model);
-      else await new Promise<void>((resolve) => (wake = resolve));
+      else if (training && model && !paused && !saving) {
+        stepping = trainStep(training, model);
+        await stepping;
+      } else await new Promise<void>((resolve) => (wake = resolve));
     } catch (error) {
       generation = null;
       fail(error);

@@ -3,36 +3,28 @@
  * Chromium (/usr/bin/chromium, installed by .ci/run) through playwright-core. Trains a small NovoLSTM for
  * a few seconds and checks that the loss fell and the chart drew, that pause holds training and the page
  * stays responsive, that text streams out, and that a model file round-trips — including through Node's
- * loadModel and the CLI's directory format, generating the same text in both. Saves a screenshot to
- * build/web-test/page.png. Run with `npm run test:web`.
+ * loadModel and the CLI's directory format, generating the same text in both. Checks that training runs
+ * on the WebAssembly engine split over Web Workers (one per core), that the reference kernels take over
+ * when the engine cannot run, and runs a tiny version of `npm run bench:web` against Node. Saves a
+ * screenshot to build/web-test/page.png. Run with `npm run test:web`.
  */
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
-import { createServer as createNetServer } from 'node:net';
+import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { stripVTControlCharacters } from 'node:util';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { build } from 'vite';
+import type { Browser, Page } from 'playwright-core';
+import { measureSeedSteps, type SeedStepRequest } from '../../bench/seedSteps.js';
 import * as nl from '../../src/index.js';
+import { benchInPage, buildPage, freePort, launchChromium, ROOT } from './browser.js';
 import { serveStatic, type StaticServer } from './serve.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const BUILT = join(ROOT, 'build/web');
-const SCREENSHOTS = join(ROOT, 'build/web-test');
-/** The flags this machine needs: no sandbox as root, no GPU, and no background connections (no network). */
-const CHROMIUM_FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-/** Training must lower the smoothed loss by at least this many bits per character in a few seconds. */
+const SCREENSHOTS = join(
+  ROOT,
+  'build/web-test',
+); /** Training must lower the smoothed loss by at least this many bits per character in a few seconds. */
 const MIN_BPC_DROP = 0.5;
 /** The longest the page's main thread may be blocked while the worker trains. */
 const MAX_MAIN_THREAD_STALL_MS = 250;
@@ -55,6 +47,19 @@ const MAIN_THREAD_STALL_PROBE = `new Promise((done) => {
   setTimeout(tick, 10);
 })`;
 const GREEDY_LENGTH = 60;
+/** The benchmark's smoke run: sizes that do not divide the engine's tiles, an odd batch to split. */
+const SMOKE_BENCH: SeedStepRequest = {
+  config: { B: 5, T: 7, E: 6, H: 9, V: 13 },
+  kind: 'lstm',
+  workers: [1, 2],
+  warmup: 1,
+  runs: 2,
+};
+/** Page and Node run the same WebAssembly build on the same batch: their losses agree to rounding. */
+const LOSS_TOLERANCE = 1e-5;
+/** The page's script names: the app's training worker, and the data-parallel replicas it starts. */
+const TRAINING_WORKER = /\/worker(-[\w-]+)?\.js$/;
+const REPLICA_WORKER = /\/replicaWorker(-[\w-]+)?\.js$/;
 
 interface Point {
   step: number;
@@ -65,6 +70,10 @@ interface PageHistory {
   training: Point[];
   validation: Point[];
 }
+interface PageEngine {
+  engine: { backend: string; cores: number; problem: string | null } | null;
+  workers: number | null;
+}
 
 let server: StaticServer;
 let browser: Browser;
@@ -74,16 +83,20 @@ let scratch: string;
 let savedFile = '';
 const pageErrors: string[] = [];
 
-function chromiumPath(): string {
-  try {
-    return execFileSync('which', ['chromium'], { encoding: 'utf8' }).trim();
-  } catch {
-    throw new Error('Debian chromium is not installed: apt-get install -y chromium (.ci/run does it)');
-  }
-}
-
 const history = (): Promise<PageHistory> =>
   page.evaluate(() => (window as unknown as { novolstmPage: { history: PageHistory } }).novolstmPage.history);
+
+const engine = async (p: Page = page): Promise<PageEngine> => {
+  await p.waitForFunction(
+    () => (window as unknown as { novolstmPage: PageEngine }).novolstmPage.engine !== null,
+  );
+  return p.evaluate(() => {
+    const { engine, workers } = (window as unknown as { novolstmPage: PageEngine }).novolstmPage;
+    return { engine, workers };
+  });
+};
+
+const replicas = (): number => page.workers().filter((w) => REPLICA_WORKER.test(w.url())).length;
 
 const mean = (values: readonly number[]): number => values.reduce((a, b) => a + b, 0) / values.length;
 
@@ -107,12 +120,7 @@ function generateInNode(model: nl.Sequential, length: number): string {
 
 /** `vite` (the dev server of `npm run web`) on a free port of 127.0.0.1, in a child process. */
 async function startDevServer(): Promise<{ url: string; stop: () => void }> {
-  const port = await new Promise<number>((done) => {
-    const probe = createNetServer().listen(0, '127.0.0.1', () => {
-      const { port: free } = probe.address() as { port: number };
-      probe.close(() => done(free));
-    });
-  });
+  const port = await freePort();
   const child = spawn(
     join(ROOT, 'node_modules/.bin/vite'),
     ['--config', 'web/vite.config.ts', '--port', String(port), '--strictPort'],
@@ -149,9 +157,11 @@ async function loadInPage(files: string[]): Promise<void> {
 
 describe('the web page in Chromium', () => {
   before(async () => {
-    await build({ configFile: join(ROOT, 'web/vite.config.ts'), logLevel: 'error' });
-    server = await serveStatic(BUILT);
-    browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_FLAGS });
+    // Node generates on the same WebAssembly build as the page, so that greedy texts can be compared.
+    await nl.enableRelaxedSimdInNode();
+    assert.equal(await nl.useFastKernels(), 'relaxed');
+    server = await serveStatic(await buildPage());
+    browser = await launchChromium();
     // A fresh context is a fresh, empty profile (playwright-core makes its own --user-data-dir).
     page = await (await browser.newContext({ acceptDownloads: true })).newPage();
     page.on('pageerror', (e) => pageErrors.push(e.message));
@@ -175,8 +185,31 @@ describe('the web page in Chromium', () => {
     assert.deepEqual(pageErrors, []);
   });
 
-  it('says so when WebAssembly SIMD is missing', async () => {
+  it('loads the WebAssembly engine in its training worker, and may use a worker per core', async () => {
+    const { engine: loaded, workers } = await engine();
+    assert.deepEqual(loaded, { backend: 'relaxed', cores: loaded!.cores, problem: null });
+    assert.ok(
+      loaded!.cores >= 2,
+      `the browser reports ${loaded!.cores} cores (this machine has ${availableParallelism()})`,
+    );
+    assert.equal(workers, null);
+    assert.equal(
+      await page.textContent('#engine'),
+      `WebAssembly relaxed SIMD · up to ${loaded!.cores} workers (one per core)`,
+    );
+    assert.equal(page.workers().filter((w) => TRAINING_WORKER.test(w.url())).length, 1);
+  });
+
+  it('says so when WebAssembly SIMD is missing, and trains on the reference kernels', async () => {
     const context = await browser.newContext();
+    // The workers' engine: served modules that no WebAssembly accepts, as a browser without SIMD rejects
+    // the engine's (the init script below reaches the page only, not its workers).
+    await context.route('**/*.wasm', (route) =>
+      route.fulfill({
+        body: Buffer.from([0, 0x61, 0x73, 0x6d, 2, 0, 0, 0]),
+        contentType: 'application/wasm',
+      }),
+    );
     // Stand-in for an old browser: every module with SIMD instructions fails validation.
     await context.addInitScript(() => {
       const validate = WebAssembly.validate;
@@ -189,6 +222,23 @@ describe('the web page in Chromium', () => {
     await other.goto(server.url);
     assert.equal(await other.isVisible('#simd-missing'), true);
     assert.match((await other.textContent('#simd-missing')) ?? '', /does not support WebAssembly SIMD/);
+    const { engine: loaded } = await engine(other);
+    assert.deepEqual(loaded, { backend: 'reference', cores: loaded!.cores, problem: null });
+    await other.selectOption('#units', '16');
+    await other.fill('#seq-len', '16');
+    await other.fill('#batch', '4');
+    await other.click('#train');
+    await other.waitForFunction(
+      () =>
+        (window as unknown as { novolstmPage: { history: PageHistory } }).novolstmPage.history.training
+          .length >= 3,
+      null,
+      { timeout: 60_000 },
+    );
+    assert.match(
+      (await other.textContent('#engine')) ?? '',
+      /^reference kernels \(no WebAssembly SIMD\) · 2 workers$/,
+    );
     await context.close();
   });
 
@@ -231,6 +281,21 @@ describe('the web page in Chromium', () => {
     await page.fill('#batch', '8');
     await page.fill('#lr', '0.01');
     await page.click('#train');
+    // Split over one Web Worker per core (8 streams are enough rows for each), on the engine.
+    await page.waitForFunction(
+      () => (window as unknown as { novolstmPage: PageEngine }).novolstmPage.workers !== null,
+    );
+    const { engine: loaded, workers } = await engine();
+    assert.equal(workers, Math.min(loaded!.cores, 8));
+    assert.equal(await page.textContent('#engine'), `WebAssembly relaxed SIMD · ${workers} workers`);
+    assert.equal(
+      replicas(),
+      workers,
+      `replica workers running: ${page
+        .workers()
+        .map((w) => w.url())
+        .join(', ')}`,
+    );
     // While training runs: the longest gap between timer ticks on the page's own thread.
     const stall = await page.evaluate<number>(MAIN_THREAD_STALL_PROBE);
     assert.ok(stall < MAX_MAIN_THREAD_STALL_MS, `the main thread stalled for ${stall.toFixed(0)} ms`);
@@ -309,6 +374,9 @@ describe('the web page in Chromium', () => {
   it('saves a model file that Node loads and that generates the same text in Node and the page', async () => {
     await page.click('#stop');
     await page.waitForFunction(() => document.body.dataset.phase === 'stopped');
+    // Stopping closes the pool: its workers end (their ends reach playwright a moment later).
+    for (let waited = 0; replicas() > 0 && waited < 5000; waited += 100) await page.waitForTimeout(100);
+    assert.equal(replicas(), 0, 'the replica workers ended with the run');
     const greedyBefore = await generateInPage('0', GREEDY_LENGTH);
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#save')]);
     assert.equal(download.suggestedFilename(), 'novolstm-novolstm-32.tar');
@@ -398,6 +466,36 @@ describe('the web page in Chromium', () => {
     assert.equal(await generateInPage('0', GREEDY_LENGTH), expected);
   });
 
+  it('npm run bench:web in small: the page times training steps on 1 and 2 workers, with the losses of Node', async () => {
+    const other = await browser.newPage();
+    try {
+      const inPage = await benchInPage(other, server.url, SMOKE_BENCH);
+      const inNode = await measureSeedSteps(SMOKE_BENCH);
+      assert.equal(inPage.backend, 'relaxed');
+      assert.deepEqual(
+        inPage.results.map((r) => r.workers),
+        [1, 2],
+      );
+      for (const [k, r] of inPage.results.entries()) {
+        const node = inNode.results[k];
+        assert.ok(
+          Math.abs(r.firstLoss - node.firstLoss) <= LOSS_TOLERANCE * Math.abs(node.firstLoss),
+          `${r.workers} workers: page loss ${r.firstLoss}, Node ${node.firstLoss}`,
+        );
+        assert.equal(r.timing.runs, SMOKE_BENCH.runs);
+        assert.ok(
+          r.timing.medianMs > 0 && Number.isFinite(r.timing.medianMs),
+          `median ${r.timing.medianMs} ms`,
+        );
+      }
+      // Split or not, the step is the same: only rounding differs.
+      const [one, two] = inPage.results;
+      assert.ok(Math.abs(one.firstLoss - two.firstLoss) <= LOSS_TOLERANCE * Math.abs(one.firstLoss));
+    } finally {
+      await other.close();
+    }
+  });
+
   it("npm run web's dev server serves a page that trains too (Node-only modules stay unused)", async () => {
     // Its own process, as `npm run web` runs it: vite build (above) leaves NODE_ENV=production in this
     // process, under which the dev server's stubs for node: modules stop throwing and hide mistakes.
@@ -419,6 +517,10 @@ describe('the web page in Chromium', () => {
         null,
         { timeout: 60_000 },
       );
+      // The dev server serves the engine's .wasm files and the replica workers' script too.
+      const { engine: loaded, workers } = await engine(other);
+      assert.equal(loaded?.backend, 'relaxed', `the dev page's engine: ${JSON.stringify(loaded)}`);
+      assert.equal(workers, Math.min(loaded!.cores, 4));
       assert.deepEqual(errors, []);
     } finally {
       await context.close();
