@@ -280,6 +280,9 @@ describe('the web page in Chromium', () => {
     await page.fill('#seq-len', '32');
     await page.fill('#batch', '8');
     await page.fill('#lr', '0.01');
+    // Enough epochs that training still runs for the pause, generation and stop tests that follow: on the
+    // engine one epoch of the excerpt takes only seconds.
+    await page.fill('#epochs', '50');
     await page.click('#train');
     // Split over one Web Worker per core (8 streams are enough rows for each), on the engine.
     await page.waitForFunction(

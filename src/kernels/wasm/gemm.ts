@@ -254,7 +254,8 @@ function multiplyBlock(
  * multiplyBlock for one row (M = 1: a step of generation at batch 1). The 4×8 tile would spend three
  * quarters of its work on zero rows, and packing A costs as much as the product; here row 0 of A is read
  * in place and each panel of B is streamed once. Every output sums k = k0 … k0 + kc − 1 in the same order
- * with the same multiply-add as `micro`, so the result is bit for bit the tile's. Four panels per pass:
+ * with the same multiply-add as `micro`, from zero, and adds C afterwards, so the result is bit for bit the
+ * tile's. Four panels per pass:
  * one splat of a(k) feeds eight independent accumulators (with two, the multiply-add latency limited it
  * to ~20 GB/s of B from L2; with eight, 30–37).
  */
@@ -285,16 +286,6 @@ function rowTimesBlock(
     let c5 = c0;
     let c6 = c0;
     let c7 = c0;
-    if (addToC) {
-      c0 = v128.load(cj);
-      c1 = v128.load(cj, 16);
-      c2 = v128.load(cj, 32);
-      c3 = v128.load(cj, 48);
-      c4 = v128.load(cj, 64);
-      c5 = v128.load(cj, 80);
-      c6 = v128.load(cj, 96);
-      c7 = v128.load(cj, 112);
-    }
     let p0 = packedB + <usize>j * stride;
     let p1 = p0 + stride;
     let p2 = p1 + stride;
@@ -317,6 +308,17 @@ function rowTimesBlock(
       p2 += NR << 2;
       p3 += NR << 2;
     } while (--k);
+    // C is added after the sum, as in `micro`, so that both round alike.
+    if (addToC) {
+      c0 = f32x4.add(c0, v128.load(cj));
+      c1 = f32x4.add(c1, v128.load(cj, 16));
+      c2 = f32x4.add(c2, v128.load(cj, 32));
+      c3 = f32x4.add(c3, v128.load(cj, 48));
+      c4 = f32x4.add(c4, v128.load(cj, 64));
+      c5 = f32x4.add(c5, v128.load(cj, 80));
+      c6 = f32x4.add(c6, v128.load(cj, 96));
+      c7 = f32x4.add(c7, v128.load(cj, 112));
+    }
     v128.store(cj, c0);
     v128.store(cj, c1, 16);
     v128.store(cj, c2, 32);
@@ -334,8 +336,8 @@ function rowTimesBlock(
     for (let q = 0; q < NR; q++) {
       store<f32>(tile + (<usize>q << 2), addToC && q < cols ? load<f32>(cj + (<usize>q << 2)) : 0);
     }
-    let c0 = v128.load(tile);
-    let c1 = v128.load(tile, 16);
+    let c0 = f32x4.splat(0);
+    let c1 = c0;
     let pb = packedB + <usize>j * stride;
     let pa = a0;
     let k = kc;
@@ -346,8 +348,8 @@ function rowTimesBlock(
       pa += aStep;
       pb += NR << 2;
     } while (--k);
-    v128.store(tile, c0);
-    v128.store(tile, c1, 16);
+    v128.store(tile, f32x4.add(c0, v128.load(tile)));
+    v128.store(tile, f32x4.add(c1, v128.load(tile, 16)), 16);
     for (let q = 0; q < cols; q++) store<f32>(cj + (<usize>q << 2), load<f32>(tile + (<usize>q << 2)));
   }
 }
