@@ -182,6 +182,14 @@ describe('trials and the report', () => {
     assert.match(md, /Node\.js v\d+/);
     assert.match(readFileSync(join(dir, 'figures', 'embedded-reber.svg'), 'utf8'), /^<svg/);
   });
+  it('a full-preset run on a subset of the tasks does not call itself the full grid', async () => {
+    const trials = [1, 2].map((seed) => runTrial(reber, comparedCell('lstm'), { seed, learningRate: 0.03 }));
+    const dir = mkdtempSync(join(tmpdir(), 'novolstm-report-'));
+    const run = { ...reportRun, preset: 'full' as const, search: true, seeds: [1, 2, 3, 4, 5] };
+    const md = await writeReport([{ task: reber, cells: [summarize(reber, trials)] }], null, run, dir);
+    assert.match(md, /\*\*The full grid has not been run\.\*\*/);
+    assert.doesNotMatch(md, /This is the full grid/);
+  });
 });
 
 describe('the CLI', () => {

@@ -26,6 +26,8 @@ export interface ReportPreset {
   /** Measure the full grid's cost at the start (a minute or two) and print it in the report. */
   readonly estimate: boolean;
   readonly applications: ApplicationSettings;
+  /** What results from this setting can and cannot show; printed in the report. */
+  readonly scope: string;
 }
 
 /**
@@ -103,6 +105,8 @@ export function reportPreset(name: PresetName): ReportPreset {
         search: false,
         estimate: false,
         applications: QUICK_APPLICATIONS,
+        scope:
+          'The quick setting is a check that training works (the LSTM must solve both tasks), not a comparison: one cell on the tasks, one seed and tiny data on the applications.',
       };
     case 'medium':
       return {
@@ -113,6 +117,8 @@ export function reportPreset(name: PresetName): ReportPreset {
         search: true,
         estimate: true,
         applications: MEDIUM_APPLICATIONS,
+        scope:
+          "What this setting can show: how fast each cell learns two short-lag tasks (the embedded Reber grammar, and the adding problem at T = 50), and how the cells compare on small versions of the seeds' classifiers and language model. What it cannot show: whether a cell bridges the long time lags the 1997 tasks were built for (adding and multiplication at T = 100, the modern adding problem at T = 100–400, temporal order, copy at T = 100–200) — those tasks are in the full grid only — nor how the cells compare at the seeds' full sizes.",
       };
     case 'full':
       return {
@@ -123,6 +129,8 @@ export function reportPreset(name: PresetName): ReportPreset {
         search: true,
         estimate: true,
         applications: MEDIUM_APPLICATIONS,
+        scope:
+          "The full grid's tasks at their full budgets; the applications as in the medium setting (small versions of the seeds' models).",
       };
   }
 }

@@ -42,6 +42,8 @@ export interface ReportRun {
   readonly commit?: string;
   /** The full grid's measured cost; null when not measured. */
   readonly estimate: GridEstimate | null;
+  /** What the setting can and cannot show, declared with it (see presets.ts). */
+  readonly scope?: string;
   /** The full grid's shape, for the "not run" statement: tasks × cells, seeds, search. */
   readonly fullGrid: { readonly tasks: number; readonly cells: number; readonly seeds: number };
 }
@@ -256,19 +258,21 @@ function applicationSections(
   const lines: string[] = [];
   const comparisons: { subject: string; cell: string; comparison: Comparison }[] = [];
   const { settings } = apps;
+  // `counted`: the application's headline metric, which goes into the tally (the others are printed only).
   const compare = (
     subject: string,
     what: string,
     byCell: Map<string, Spread>,
     higherBetter: boolean,
     format: (v: number) => string,
+    counted = true,
   ) => {
     const lstm = byCell.get('lstm');
     if (!lstm) return;
     for (const [cell, s] of byCell) {
       if (cell === 'lstm') continue;
       const comparison = compareSpreads(what, cell, s, lstm, higherBetter, format);
-      comparisons.push({ subject, cell, comparison });
+      if (counted) comparisons.push({ subject, cell, comparison });
       lines.push(`- ${comparison.text}`);
     }
   };
@@ -335,7 +339,7 @@ function applicationSections(
       `- Majority (ham) baselines per seed: ${apps.spam.map((r) => percent(r.majorityBaseline)).join(', ')}.`,
     );
     compare('spam', 'held-out accuracy', accuracy, true, percent);
-    compare('spam', 'F1', f1, true, bits);
+    compare('spam', 'F1', f1, true, bits, false);
     lines.push('');
   }
 
@@ -369,8 +373,9 @@ function applicationSections(
     }
     lines.push('');
     for (const [cell, s] of bpc) {
+      const gain = unigram - s.median;
       lines.push(
-        `- ${cellName(cell)}: ${bits(s.median)} bits per character, ${bits(unigram - s.median)} below the unigram baseline.`,
+        `- ${cellName(cell)}: ${bits(s.median)} bits per character, ${gain >= 0 ? `${bits(gain)} below the unigram baseline` : `${bits(-gain)} above the unigram baseline (worse than the character frequencies alone)`}.`,
       );
     }
     compare('language model', 'held-out bits per character', bpc, false, bits);
@@ -406,7 +411,13 @@ export async function writeReport(
   dir: string,
 ): Promise<string> {
   mkdirSync(join(dir, 'figures'), { recursive: true });
-  const ranFullGrid = run.preset === 'full' && results.every((r) => (r.notRun ?? []).length === 0);
+  // The full grid: every task of it, every cell of every task, the search, and at least its seeds.
+  const ranFullGrid =
+    run.preset === 'full' &&
+    run.search &&
+    run.seeds.length >= run.fullGrid.seeds &&
+    results.length === run.fullGrid.tasks &&
+    results.every((r) => r.cells.length === run.fullGrid.cells);
   const lines: string[] = [
     '# Does NovoLSTM help? Results',
     '',
@@ -429,7 +440,7 @@ export async function writeReport(
     lines.push('');
     if (run.estimate) {
       lines.push(
-        `Its cost on this machine, ${ESTIMATE_NOTE}: about **${hours(run.estimate.totalSeconds)}**.`,
+        `Its cost on this machine: at most about **${hours(run.estimate.totalSeconds)}** (${ESTIMATE_NOTE}).`,
         '',
         ...estimateSection(run.estimate),
       );
@@ -439,6 +450,7 @@ export async function writeReport(
       );
     }
   }
+  if (run.scope) lines.push('', run.scope);
   lines.push('');
 
   // The task sections are written first (they also decide the verdicts), the summary goes above them.

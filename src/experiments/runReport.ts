@@ -18,7 +18,7 @@ export interface ReportConfig {
   /** Overrides of the preset; null keeps the preset's. */
   readonly seeds: number | null;
   readonly cells: readonly string[] | null;
-  /** Names of the preset's tasks to run; null: all of them. */
+  /** Names of the preset's tasks to run, in this order; null: all of them. */
   readonly tasks: readonly string[] | null;
   /** Run the classifiers and the language model. */
   readonly applications: boolean;
@@ -47,7 +47,15 @@ export async function runReport(config: ReportConfig, log: (line: string) => voi
   const preset = reportPreset(config.preset);
   const seeds = Array.from({ length: config.seeds ?? preset.seeds }, (_, i) => i + 1);
   const cells = config.cells ?? preset.cells;
-  const tasks = config.tasks ? preset.tasks.filter((t) => config.tasks!.includes(t.name)) : preset.tasks;
+  // In the order given: with a time limit, the tasks named first are the ones sure to run.
+  const tasks = (config.tasks ?? preset.tasks.map((t) => t.name)).map((name) => {
+    const task = preset.tasks.find((t) => t.name === name);
+    if (!task) {
+      const names = preset.tasks.map((t) => t.name).join(', ');
+      throw new RangeError(`task '${name}' is not in the ${preset.name} setting: one of ${names}`);
+    }
+    return task;
+  });
   const deadline = config.timeLimitSeconds === null ? null : started + config.timeLimitSeconds * 1000;
   const outOfTime = (): boolean => deadline !== null && performance.now() > deadline;
 
@@ -106,6 +114,7 @@ export async function runReport(config: ReportConfig, log: (line: string) => voi
       backend: kernelBackend(),
       commit,
       estimate,
+      scope: preset.scope,
       fullGrid: { tasks: fullGrid.tasks.length, cells: fullGrid.cells.length, seeds: fullGrid.seeds },
     },
     config.out,
