@@ -16,7 +16,7 @@ import {
 } from '../src/experiments/comparedCells.js';
 import { estimateGrid } from '../src/experiments/estimate.js';
 import { buildLanguageModel, LM_CELLS } from '../src/lm/index.js';
-import { quantile, summarize } from '../src/experiments/grid.js';
+import { quantile, runCell, summarize, TimeLimitReached } from '../src/experiments/grid.js';
 import { verdict, writeReport, type ReportRun } from '../src/experiments/report.js';
 import { QUICK_TASKS, taskByName } from '../src/experiments/taskSuite.js';
 import { runTrial, unitsFor, type TrialResult } from '../src/experiments/trial.js';
@@ -181,6 +181,14 @@ describe('trials and the report', () => {
     assert.match(md, /\| gru \| \d+ \| [\d,]+ \| 0.01 \| \d\/2 \|/);
     assert.match(md, /Node\.js v\d+/);
     assert.match(readFileSync(join(dir, 'figures', 'embedded-reber.svg'), 'utf8'), /^<svg/);
+  });
+  it('a time limit abandons the whole cell, so no cell is summarized on fewer seeds', () => {
+    assert.throws(
+      () => runCell(reber, 'lstm', { seeds: [1], search: false, deadline: performance.now() - 1 }),
+      (e: unknown) => e instanceof TimeLimitReached && e.cell === 'lstm' && e.task === reber.name,
+    );
+    const s = runCell(reber, 'lstm', { seeds: [1], search: false, deadline: performance.now() + 600_000 });
+    assert.equal(s.trials.length, 1);
   });
   it('a full-preset run on a subset of the tasks does not call itself the full grid', async () => {
     const trials = [1, 2].map((seed) => runTrial(reber, comparedCell('lstm'), { seed, learningRate: 0.03 }));

@@ -56,7 +56,7 @@ export function registerReportCommand(program: Command): void {
     .option('--lm-epochs <n>', "epochs of the language model (default: the preset's)", positiveInteger)
     .option(
       '--time-limit <duration>',
-      'start no further run after this long (90s, 10m, 1.5h); what did not start is reported as not run',
+      'start no trial after this long (90s, 10m, 1.5h); a cell it cuts is reported as not run',
       duration,
     )
     // Both forms, so that the preset decides when neither is given.

@@ -2,13 +2,13 @@
  * The whole report run as a typed config and one function, so that the CLI only turns flags into the
  * config and the tests run exactly what `npm run report` runs. Order: the full grid's cost (measured, so
  * the report can say what it did not run), then the applications (bounded by epochs), then the task grid,
- * which a time limit may cut between cells.
+ * which a time limit may cut: no trial starts after it, and a cell it cuts is reported as not run.
  */
 import { loadavg } from 'node:os';
 import { kernelBackend } from '../layers/backend.js';
 import { runApplications, type ApplicationResults, type ApplicationSettings } from './applications.js';
 import { estimateGrid } from './estimate.js';
-import { runCell, type CellSummary } from './grid.js';
+import { runCell, TimeLimitReached, type CellSummary } from './grid.js';
 import { reportPreset, type PresetName } from './presets.js';
 import { gitCommit, writeReport, type TaskResults } from './report.js';
 import { TASKS } from './taskSuite.js';
@@ -57,7 +57,6 @@ export async function runReport(config: ReportConfig, log: (line: string) => voi
     return task;
   });
   const deadline = config.timeLimitSeconds === null ? null : started + config.timeLimitSeconds * 1000;
-  const outOfTime = (): boolean => deadline !== null && performance.now() > deadline;
 
   const fullGrid = reportPreset('full');
   const estimate =
@@ -83,20 +82,23 @@ export async function runReport(config: ReportConfig, log: (line: string) => voi
     const notRun: string[] = [];
     for (const cell of cells) {
       // Whole cells only: a cell cut after some of its seeds would be compared on fewer seeds.
-      if (outOfTime()) {
+      try {
+        done.push(
+          runCell(task, cell, {
+            seeds,
+            search: preset.search,
+            deadline,
+            onTrial: (t, phase) =>
+              log(
+                `${task.name} ${phase} ${t.cell} seed ${t.seed} lr ${t.learningRate}: ${t.solved ? `solved after ${t.sequencesToSuccess}` : 'not solved'} (${t.seconds.toFixed(1)} s)`,
+              ),
+          }),
+        );
+      } catch (error) {
+        if (!(error instanceof TimeLimitReached)) throw error;
+        log(error.message);
         notRun.push(cell);
-        continue;
       }
-      done.push(
-        runCell(task, cell, {
-          seeds,
-          search: preset.search,
-          onTrial: (t, phase) =>
-            log(
-              `${task.name} ${phase} ${t.cell} seed ${t.seed} lr ${t.learningRate}: ${t.solved ? `solved after ${t.sequencesToSuccess}` : 'not solved'} (${t.seconds.toFixed(1)} s)`,
-            ),
-        }),
-      );
     }
     results.push({ task, cells: done, notRun });
   }
