@@ -12,9 +12,12 @@ import {
   comparedCell,
   parameterCount,
   unitsForBudget,
+  unitsMatchingLstm,
 } from '../src/experiments/comparedCells.js';
-import { quantile, summarize } from '../src/experiments/grid.js';
-import { verdict, writeReport } from '../src/experiments/report.js';
+import { estimateGrid } from '../src/experiments/estimate.js';
+import { buildLanguageModel, LM_CELLS } from '../src/lm/index.js';
+import { quantile, runCell, summarize, TimeLimitReached } from '../src/experiments/grid.js';
+import { verdict, writeReport, type ReportRun } from '../src/experiments/report.js';
 import { QUICK_TASKS, taskByName } from '../src/experiments/taskSuite.js';
 import { runTrial, unitsFor, type TrialResult } from '../src/experiments/trial.js';
 import { main } from '../src/cli/main.js';
@@ -45,6 +48,51 @@ describe('equal parameter budgets', () => {
     );
     assert.equal(unitsForBudget(comparedCell('lstm'), 10, D, K), 1, 'at least one unit');
   });
+  it("stacked counts match a built language model's weights (embedding aside), for every LM cell", () => {
+    const vocabulary = [...'abcdefghij'];
+    const E = 4;
+    for (const cell of LM_CELLS) {
+      const units = unitsMatchingLstm(cell, 9, E, vocabulary.length, 2);
+      const model = buildLanguageModel(
+        { cell, units, layers: 2, embeddingDim: E, dropout: 0, vocabulary },
+        1,
+      );
+      assert.equal(
+        model.values.length,
+        vocabulary.length * E + parameterCount(comparedCell(cell), units, E, vocabulary.length, 2),
+        cell,
+      );
+      const lstm = parameterCount(comparedCell('lstm'), 9, E, vocabulary.length, 2);
+      assert.ok(parameterCount(comparedCell(cell), units, E, vocabulary.length, 2) <= lstm, `${cell} fits`);
+      assert.ok(
+        parameterCount(comparedCell(cell), units + 1, E, vocabulary.length, 2) > lstm,
+        `${cell} is the most`,
+      );
+    }
+  });
+});
+
+describe('the cost estimate', () => {
+  it('scales measured per-batch and per-evaluation seconds to the trials of a grid', () => {
+    const task = { ...QUICK_TASKS[1], maxSequences: 64_000, evalEvery: 8_000 };
+    const e = estimateGrid([task], ['lstm', 'gru'], { seeds: 2, search: true, batches: 3 });
+    assert.equal(e.measurements.length, 2);
+    for (const m of e.measurements) {
+      assert.ok(m.secondsPerBatch > 0 && m.secondsPerEvaluation > 0, JSON.stringify(m));
+      const full = (64_000 / task.batchSize) * m.secondsPerBatch + 8 * m.secondsPerEvaluation;
+      assert.ok(Math.abs(m.secondsPerFullTrial - full) < 1e-9 * full);
+      // One declared rate: no search trials, only the seeds.
+      assert.equal(m.secondsWorstCase, 2 * m.secondsPerFullTrial);
+    }
+    assert.equal(e.totalSeconds, e.measurements[0].secondsWorstCase + e.measurements[1].secondsWorstCase);
+    const searched = estimateGrid([{ ...task, learningRates: [0.01, 0.03] }], ['lstm'], {
+      seeds: 2,
+      search: true,
+      batches: 2,
+    });
+    const m = searched.measurements[0];
+    assert.ok(Math.abs(m.secondsWorstCase - 4 * m.secondsPerFullTrial) < 1e-9 * m.secondsWorstCase);
+  });
 });
 
 describe('statistics', () => {
@@ -66,6 +114,10 @@ describe('statistics', () => {
     sequencesToSuccess: solvedAt,
     finalMetric: metric,
     seconds: 1,
+    trainSeconds: 0.9,
+    evaluationSeconds: 0.1,
+    batches: 10,
+    evaluations: 1,
     curve: [],
   });
   const task = taskByName('adding-100');
@@ -91,6 +143,20 @@ describe('statistics', () => {
   });
 });
 
+/** A report's run record for tests: a quick run with no estimate. */
+const reportRun: ReportRun = {
+  command: 'npm run report -- --quick',
+  preset: 'quick',
+  seeds: [1, 2],
+  search: false,
+  seconds: 3,
+  timeLimitSeconds: null,
+  loadAverage: [0.5, 0.5],
+  backend: 'reference',
+  estimate: null,
+  fullGrid: { tasks: 10, cells: 5, seeds: 5 },
+};
+
 describe('trials and the report', () => {
   const reber = { ...QUICK_TASKS[1], maxSequences: 2000, evalEvery: 1000 };
   it('different seeds give different runs; the same seed the same run', () => {
@@ -110,16 +176,27 @@ describe('trials and the report', () => {
   it('writes results.md with a table row per cell and an SVG figure per task', async () => {
     const trials = [1, 2].map((seed) => runTrial(reber, comparedCell('gru'), { seed, learningRate: 0.01 }));
     const dir = mkdtempSync(join(tmpdir(), 'novolstm-report-'));
-    await writeReport([{ task: reber, cells: [summarize(reber, trials)] }], {
-      dir,
-      quick: true,
-      seeds: [1, 2],
-      seconds: 3,
-    });
+    await writeReport([{ task: reber, cells: [summarize(reber, trials)] }], null, reportRun, dir);
     const md = readFileSync(join(dir, 'results.md'), 'utf8');
     assert.match(md, /\| gru \| \d+ \| [\d,]+ \| 0.01 \| \d\/2 \|/);
     assert.match(md, /Node\.js v\d+/);
     assert.match(readFileSync(join(dir, 'figures', 'embedded-reber.svg'), 'utf8'), /^<svg/);
+  });
+  it('a time limit abandons the whole cell, so no cell is summarized on fewer seeds', () => {
+    assert.throws(
+      () => runCell(reber, 'lstm', { seeds: [1], search: false, deadline: performance.now() - 1 }),
+      (e: unknown) => e instanceof TimeLimitReached && e.cell === 'lstm' && e.task === reber.name,
+    );
+    const s = runCell(reber, 'lstm', { seeds: [1], search: false, deadline: performance.now() + 600_000 });
+    assert.equal(s.trials.length, 1);
+  });
+  it('a full-preset run on a subset of the tasks does not call itself the full grid', async () => {
+    const trials = [1, 2].map((seed) => runTrial(reber, comparedCell('lstm'), { seed, learningRate: 0.03 }));
+    const dir = mkdtempSync(join(tmpdir(), 'novolstm-report-'));
+    const run = { ...reportRun, preset: 'full' as const, search: true, seeds: [1, 2, 3, 4, 5] };
+    const md = await writeReport([{ task: reber, cells: [summarize(reber, trials)] }], null, run, dir);
+    assert.match(md, /\*\*The full grid has not been run\.\*\*/);
+    assert.doesNotMatch(md, /This is the full grid/);
   });
 });
 
@@ -135,5 +212,21 @@ describe('the CLI', () => {
     }
     assert.equal(errors.length, 1);
     assert.match(errors[0], /^novolstm: unknown task 'sorting': one of adding-100, /);
+  });
+  it('report: --quick with another preset, and a task not in the preset, are one-line errors', async () => {
+    const errors: string[] = [];
+    const write = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((s: string) => errors.push(s) > 0) as typeof process.stderr.write;
+    try {
+      assert.equal(await main(['report', '--quick', '--preset', 'medium']), 1);
+      assert.equal(await main(['report', '--preset', 'medium', '--tasks', 'copy-100']), 1);
+    } finally {
+      process.stderr.write = write;
+    }
+    assert.match(
+      errors[0],
+      /^novolstm: --quick is --preset quick; it cannot be combined with --preset medium/,
+    );
+    assert.match(errors[1], /^novolstm: --tasks: 'copy-100' is not a task of the medium setting: one of /);
   });
 });

@@ -1,60 +1,113 @@
 /**
- * `novolstm report`: the whole comparison — every task × cell over several seeds — written to
- * docs/results.md with figures. `--quick` runs the reduced grid the tests use.
+ * `novolstm report`: the comparison — tasks × cells over several seeds, then the seeds' classifiers and
+ * language model for LSTM, NovoLSTM and GRU — written to docs/results.md with figures. A preset fixes
+ * the whole setting up front (`--quick` is `--preset quick`, the reduced grid the tests use); the flags
+ * below narrow it, and the report prints what ran.
  */
 import type { Command } from 'commander';
 import { COMPARED_CELLS } from '../experiments/comparedCells.js';
-import { runCell } from '../experiments/grid.js';
-import { writeReport } from '../experiments/report.js';
-import { QUICK_TASKS, TASKS } from '../experiments/taskSuite.js';
-import { choiceList, positiveInteger } from './parse.js';
+import { PRESETS, reportPreset, type PresetName } from '../experiments/presets.js';
+import { runReport } from '../experiments/runReport.js';
+import { UsageError } from './errors.js';
+import { choice, choiceList, duration, positiveInteger } from './parse.js';
 
 interface ReportFlags {
   quick: boolean;
+  preset?: PresetName;
   seeds?: number;
   out: string;
-  cell: string[];
+  cell?: string[];
+  tasks?: string[];
+  applications: boolean;
+  appEpochs?: number;
+  lmEpochs?: number;
+  timeLimit?: number;
+  estimate?: boolean;
+}
+
+/** The command as the user would type it again: `npm run report -- <flags>`. */
+function commandLine(argv: readonly string[]): string {
+  const at = argv.indexOf('report');
+  const flags = at >= 0 ? argv.slice(at + 1) : [];
+  return flags.length > 0 ? `npm run report -- ${flags.join(' ')}` : 'npm run report';
 }
 
 export function registerReportCommand(program: Command): void {
   program
     .command('report')
-    .description('Run the comparison of all cells on all tasks and write docs/results.md with figures.')
-    .option('--quick', 'the reduced grid (2 small tasks, LSTM only, 3 seeds): about two minutes', false)
-    .option('--seeds <n>', 'evaluation seeds (default 5; 3 with --quick)', positiveInteger)
-    .option('--cell <ids>', "cells, comma-separated, or 'all'", choiceList(COMPARED_CELLS.map((c) => c.id)))
+    .description(
+      'Run the comparison of the cells on the tasks, the classifiers and the language model, and write docs/results.md with figures.',
+    )
+    .option('--preset <name>', `the setting: ${PRESETS.join(', ')} (default full)`, choice(PRESETS))
+    .option('--quick', 'the same as --preset quick: the CI test, about two minutes', false)
+    .option('--seeds <n>', "evaluation seeds per task × cell (default: the preset's)", positiveInteger)
+    .option(
+      '--cell <ids>',
+      "task cells, comma-separated, or 'all'",
+      choiceList(COMPARED_CELLS.map((c) => c.id)),
+    )
+    .option(
+      '--tasks <names>',
+      "tasks of the preset to run, comma-separated, or 'all' (default: all of the preset's)",
+      (value: string) => value.split(',').map((s) => s.trim()),
+    )
+    .option('--no-applications', 'skip the classifiers and the language model')
+    .option('--app-epochs <n>', "epochs of both classifiers (default: the preset's)", positiveInteger)
+    .option('--lm-epochs <n>', "epochs of the language model (default: the preset's)", positiveInteger)
+    .option(
+      '--time-limit <duration>',
+      'start no trial after this long (90s, 10m, 1.5h); a cell it cuts is reported as not run',
+      duration,
+    )
+    // Both forms, so that the preset decides when neither is given.
+    .option(
+      '--estimate',
+      "measure the full grid's cost at the start (a few minutes; default: medium and full)",
+    )
+    .option('--no-estimate', "do not measure the full grid's cost")
     .option('--out <dir>', 'where results.md and figures/ go', 'docs')
     .addHelpText(
       'after',
       `
 Examples:
-  novolstm report                  # the full comparison (hours on 2 cores)
+  novolstm report                           # the full comparison (many hours on 2 cores: see the estimate)
+  novolstm report --preset medium --time-limit 75m
   novolstm report --quick --out /tmp/quick`,
     )
     .action(async (flags: ReportFlags) => {
-      const started = performance.now();
-      const seeds = Array.from({ length: flags.seeds ?? (flags.quick ? 3 : 5) }, (_, i) => i + 1);
-      const cells = flags.cell ?? (flags.quick ? ['lstm'] : COMPARED_CELLS.map((c) => c.id));
-      const tasks = flags.quick ? QUICK_TASKS : TASKS;
-      const results = tasks.map((task) => ({
-        task,
-        cells: cells.map((cell) =>
-          runCell(task, cell, {
-            seeds,
-            search: !flags.quick,
-            onTrial: (t, phase) =>
-              console.error(
-                `${task.name} ${phase} ${t.cell} seed ${t.seed} lr ${t.learningRate}: ${t.solved ? `solved after ${t.sequencesToSuccess}` : 'not solved'} (${t.seconds.toFixed(1)} s)`,
-              ),
-          }),
-        ),
-      }));
-      await writeReport(results, {
-        dir: flags.out,
-        quick: flags.quick,
-        seeds,
-        seconds: (performance.now() - started) / 1000,
-      });
+      if (flags.quick && flags.preset && flags.preset !== 'quick') {
+        throw new UsageError(
+          `--quick is --preset quick; it cannot be combined with --preset ${flags.preset}`,
+        );
+      }
+      const preset = reportPreset(flags.quick ? 'quick' : (flags.preset ?? 'full'));
+      let tasks: string[] | null = null;
+      if (flags.tasks && !(flags.tasks.length === 1 && flags.tasks[0] === 'all')) {
+        const names = preset.tasks.map((t) => t.name);
+        const unknown = flags.tasks.filter((n) => !names.includes(n));
+        if (unknown.length > 0) {
+          throw new UsageError(
+            `--tasks: '${unknown.join("', '")}' is not a task of the ${preset.name} setting: one of ${names.join(', ')}`,
+          );
+        }
+        tasks = flags.tasks;
+      }
+      await runReport(
+        {
+          preset: preset.name,
+          seeds: flags.seeds ?? null,
+          cells: flags.cell ?? null,
+          tasks,
+          applications: flags.applications,
+          appEpochs: flags.appEpochs ?? null,
+          lmEpochs: flags.lmEpochs ?? null,
+          timeLimitSeconds: flags.timeLimit ?? null,
+          estimate: flags.estimate ?? null,
+          out: flags.out,
+          command: commandLine(process.argv),
+        },
+        (line) => void process.stderr.write(`${line}\n`),
+      );
       console.log(`wrote ${flags.out}/results.md`);
     });
 }

@@ -8,6 +8,13 @@ import type { CellKernel } from '../kernels/reference/cell.js';
 import * as layers from '../layers/index.js';
 import type { Layer } from '../layers/layer.js';
 
+/** What a compared cell's layer may be asked for besides its units (the classifiers use dropout). */
+export interface ComparedLayerOptions {
+  readonly returnSequences: boolean;
+  readonly dropout?: number;
+  readonly recurrentDropout?: number;
+}
+
 export interface ComparedCell {
   /** Short id used on the command line and in the report. */
   readonly id: string;
@@ -15,7 +22,7 @@ export interface ComparedCell {
   /** The cell's kernel, for counting weights. */
   readonly kernel: (units: number, inputDim: number) => CellKernel;
   /** The Keras-style layer for the model. */
-  readonly layer: (units: number, returnSequences: boolean) => Layer;
+  readonly layer: (units: number, options: ComparedLayerOptions) => Layer;
 }
 
 export const COMPARED_CELLS: readonly ComparedCell[] = [
@@ -23,31 +30,31 @@ export const COMPARED_CELLS: readonly ComparedCell[] = [
     id: 'lstm',
     description: 'LSTM',
     kernel: (units, inputDim) => lstmCell({ units, inputDim }),
-    layer: (units, returnSequences) => layers.lstm({ units, returnSequences }),
+    layer: (units, options) => layers.lstm({ units, ...options }),
   },
   {
     id: 'novolstm',
     description: "NovoLSTM (inputGate 'readme')",
     kernel: (units, inputDim) => novoLstmCell({ units, inputDim }),
-    layer: (units, returnSequences) => layers.novoLSTM({ units, returnSequences }),
+    layer: (units, options) => layers.novoLSTM({ units, ...options }),
   },
   {
     id: 'novolstm-reference',
     description: "NovoLSTM (inputGate 'reference')",
     kernel: (units, inputDim) => novoLstmCell({ units, inputDim, inputGate: 'reference' }),
-    layer: (units, returnSequences) => layers.novoLSTM({ units, returnSequences, inputGate: 'reference' }),
+    layer: (units, options) => layers.novoLSTM({ units, ...options, inputGate: 'reference' }),
   },
   {
     id: 'novolstm-ln-all',
     description: "NovoLSTM (layerNorm 'all')",
     kernel: (units, inputDim) => novoLstmCell({ units, inputDim, layerNorm: 'all' }),
-    layer: (units, returnSequences) => layers.novoLSTM({ units, returnSequences, layerNorm: 'all' }),
+    layer: (units, options) => layers.novoLSTM({ units, ...options, layerNorm: 'all' }),
   },
   {
     id: 'gru',
     description: 'GRU',
     kernel: (units, inputDim) => gruCell({ units, inputDim }),
-    layer: (units, returnSequences) => layers.gru({ units, returnSequences }),
+    layer: (units, options) => layers.gru({ units, ...options }),
   },
 ];
 
@@ -58,16 +65,23 @@ export function comparedCell(id: string): ComparedCell {
   return cell;
 }
 
-/** Weights of the recurrent layer plus a dense read-out of `outputDim` units with bias. */
+function kernelWeights(cell: ComparedCell, units: number, inputDim: number): number {
+  return cell.kernel(units, inputDim).weights.reduce((s, w) => s + w.shape.reduce((a, b) => a * b, 1), 0);
+}
+
+/**
+ * Weights of `layers` stacked recurrent layers (the first reads `inputDim` features, the others the
+ * layer below) plus the dense layer after them: `outputDim` units with bias. Layers the cells share, such
+ * as an embedding, are left out: they are the same for every cell.
+ */
 export function parameterCount(
   cell: ComparedCell,
   units: number,
   inputDim: number,
   outputDim: number,
+  layers = 1,
 ): number {
-  const recurrent = cell
-    .kernel(units, inputDim)
-    .weights.reduce((s, w) => s + w.shape.reduce((a, b) => a * b, 1), 0);
+  const recurrent = kernelWeights(cell, units, inputDim) + (layers - 1) * kernelWeights(cell, units, units);
   return recurrent + units * outputDim + outputDim;
 }
 
@@ -77,8 +91,24 @@ export function unitsForBudget(
   budget: number,
   inputDim: number,
   outputDim: number,
+  layers = 1,
 ): number {
   let units = 1;
-  while (parameterCount(cell, units + 1, inputDim, outputDim) <= budget) units++;
+  while (parameterCount(cell, units + 1, inputDim, outputDim, layers) <= budget) units++;
   return units;
+}
+
+/**
+ * The comparison's rule for a model of any shape: the units that give `cellId` no more parameters than
+ * the LSTM has at `lstmUnits` (the LSTM itself keeps `lstmUnits`).
+ */
+export function unitsMatchingLstm(
+  cellId: string,
+  lstmUnits: number,
+  inputDim: number,
+  outputDim: number,
+  layers = 1,
+): number {
+  const budget = parameterCount(comparedCell('lstm'), lstmUnits, inputDim, outputDim, layers);
+  return unitsForBudget(comparedCell(cellId), budget, inputDim, outputDim, layers);
 }

@@ -17,6 +17,28 @@ export interface GridOptions {
   /** Skip the search and use the task's first learning rate (the quick grid lists only one). */
   readonly search: boolean;
   readonly onTrial?: (result: TrialResult, phase: 'search' | 'evaluation') => void;
+  /**
+   * performance.now() after which no further trial starts: the cell is then abandoned with
+   * TimeLimitReached (a cell with fewer seeds than the others would not be comparable).
+   */
+  readonly deadline?: number | null;
+}
+
+/** Thrown by runCell when the deadline passes before the cell's last trial; its trials are dropped. */
+export class TimeLimitReached extends Error {
+  override name = 'TimeLimitReached';
+  constructor(
+    readonly task: string,
+    readonly cell: string,
+  ) {
+    super(`${task}, ${cell}: the time limit passed before the cell's trials were done`);
+  }
+}
+
+function checkDeadline(task: TaskSpec, cell: ComparedCell, options: GridOptions): void {
+  if (options.deadline != null && performance.now() > options.deadline) {
+    throw new TimeLimitReached(task.name, cell.id);
+  }
 }
 
 export interface CellSummary {
@@ -50,6 +72,7 @@ export function chooseLearningRate(task: TaskSpec, cell: ComparedCell, options: 
   if (!options.search || task.learningRates.length === 1) return task.learningRates[0];
   let best: TrialResult | null = null;
   for (const learningRate of task.learningRates) {
+    checkDeadline(task, cell, options);
     const trial = runTrial(task, cell, { seed: SEARCH_SEED, learningRate });
     options.onTrial?.(trial, 'search');
     if (!best || better(task, trial, best)) best = trial;
@@ -61,6 +84,7 @@ export function runCell(task: TaskSpec, cellId: string, options: GridOptions): C
   const cell = comparedCell(cellId);
   const learningRate = chooseLearningRate(task, cell, options);
   const trials = options.seeds.map((seed) => {
+    checkDeadline(task, cell, options);
     const trial = runTrial(task, cell, { seed, learningRate });
     options.onTrial?.(trial, 'evaluation');
     return trial;

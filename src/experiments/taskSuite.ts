@@ -271,6 +271,18 @@ export const QUICK_TASKS: readonly TaskSpec[] = [
   { ...embeddedReberTask, maxSequences: 30_000, evalEvery: 1_000, learningRates: [3e-2] },
 ];
 
+/**
+ * The `--preset medium` grid's tasks: a setting that fits about an hour on 2 shared cores with every cell,
+ * the learning-rate search and 5 seeds. Two tasks, each with the full search list and a declared budget
+ * smaller than the full grid's: the embedded Reber grammar at 30,000 sequences (the paper's best setting
+ * needed 8,440; the full grid allows 100,000), and the modern adding problem at T = 50 with LSTM(16) and
+ * 40,000 sequences (the full grid's adding tasks are T = 100 and longer).
+ */
+export const MEDIUM_TASKS: readonly TaskSpec[] = [
+  { ...embeddedReberTask, maxSequences: 30_000, evalEvery: 1_000 },
+  { ...addingModern(50), lstmUnits: 16, maxSequences: 40_000, evalEvery: 2_000 },
+];
+
 export function taskByName(name: string): TaskSpec {
   const task = [...TASKS, ...QUICK_TASKS].find((t) => t.name === name);
   if (!task) {

@@ -35,7 +35,13 @@ export interface TrialResult {
   /** Training sequences seen when the criterion was first met; null if it never was. */
   readonly sequencesToSuccess: number | null;
   readonly finalMetric: number;
+  /** Wall time of the whole trial, and the parts of it spent on training steps and on test evaluations. */
   readonly seconds: number;
+  readonly trainSeconds: number;
+  readonly evaluationSeconds: number;
+  /** Training batches run and test evaluations made (for the cost estimate of longer runs). */
+  readonly batches: number;
+  readonly evaluations: number;
   readonly curve: readonly CurvePoint[];
 }
 
@@ -67,7 +73,7 @@ export function buildTaskModel(task: TaskSpec, cell: ComparedCell, units: number
     seed,
     layers: [
       layers.masking({ maskValue: 0, inputShape: [null, task.inputDim] }),
-      cell.layer(units, task.perStep),
+      cell.layer(units, { returnSequences: task.perStep }),
       layers.dense({ units: task.outputDim, activation: task.head.activation }),
     ],
   });
@@ -100,15 +106,23 @@ export function runTrial(task: TaskSpec, cell: ComparedCell, options: TrialOptio
   let lossBatches = 0;
   let sequencesToSuccess: number | null = null;
   let finalMetric = NaN;
+  let trainSeconds = 0;
+  let evaluationSeconds = 0;
+  let batches = 0;
   while (seen < task.maxSequences) {
+    const stepStarted = performance.now();
     const batch = tensors(task.generate(task.batchSize, rng.train));
     lossSum += model.trainOnBatch(batch.x, batch.y) as number;
+    trainSeconds += (performance.now() - stepStarted) / 1000;
+    batches++;
     lossBatches++;
     seen += task.batchSize;
     if (seen >= nextEvaluation || seen >= task.maxSequences) {
       nextEvaluation += task.evalEvery;
+      const evaluationStarted = performance.now();
       const outputs = model.predict(testX, { batchSize: 256 }).data as Float32Array;
       const { solved, metric } = task.evaluate(outputs, test);
+      evaluationSeconds += (performance.now() - evaluationStarted) / 1000;
       const point = { sequences: seen, metric, loss: lossSum / lossBatches };
       curve.push(point);
       options.onEvaluation?.(point);
@@ -132,6 +146,10 @@ export function runTrial(task: TaskSpec, cell: ComparedCell, options: TrialOptio
     sequencesToSuccess,
     finalMetric,
     seconds: (performance.now() - started) / 1000,
+    trainSeconds,
+    evaluationSeconds,
+    batches,
+    evaluations: curve.length,
     curve,
   };
 }
