@@ -11,11 +11,15 @@
  *   npx tsx examples/charModel.ts
  */
 import { pathToFileURL } from 'node:url';
+import * as nl from '../src/index.js';
 import { charModel } from '../src/applications/charModel.js';
 
 export { charModel, type CharModelOptions, type CharModelResult } from '../src/applications/charModel.js';
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  // The WebAssembly engine (relaxed SIMD needs a V8 flag in Node 20, set here); the reference kernels without it.
+  await nl.enableRelaxedSimdInNode();
+  await nl.ready();
   const r = await charModel();
   console.log(
     `held-out bits per character ${r.validationBpc.at(-1)!.toFixed(3)} ` +

@@ -83,6 +83,9 @@ export async function quickstart(
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  // The WebAssembly engine (relaxed SIMD needs a V8 flag in Node 20, set here); the reference kernels without it.
+  await nl.enableRelaxedSimdInNode();
+  await nl.ready();
   const { test } = await quickstart();
   console.log(`held-out loss ${test[0].toFixed(3)}, accuracy ${test[1].toFixed(3)}`);
 }

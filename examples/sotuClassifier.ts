@@ -9,11 +9,15 @@
  *   npx tsx examples/sotuClassifier.ts            # the full-size run
  */
 import { pathToFileURL } from 'node:url';
+import * as nl from '../src/index.js';
 import { sotuClassifier } from '../src/applications/sotuClassifier.js';
 
 export { sotuClassifier, type SotuOptions, type SotuResult } from '../src/applications/sotuClassifier.js';
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  // The WebAssembly engine (relaxed SIMD needs a V8 flag in Node 20, set here); the reference kernels without it.
+  await nl.enableRelaxedSimdInNode();
+  await nl.ready();
   const result = await sotuClassifier();
   console.log(
     `${result.trainPassages} training passages, ${result.testPassages} test passages from ` +

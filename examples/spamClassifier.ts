@@ -8,6 +8,7 @@
  *   npx tsx examples/spamClassifier.ts            # the full-size run
  */
 import { pathToFileURL } from 'node:url';
+import * as nl from '../src/index.js';
 import { spamClassifier } from '../src/applications/spamClassifier.js';
 
 export {
@@ -18,6 +19,9 @@ export {
 } from '../src/applications/spamClassifier.js';
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  // The WebAssembly engine (relaxed SIMD needs a V8 flag in Node 20, set here); the reference kernels without it.
+  await nl.enableRelaxedSimdInNode();
+  await nl.ready();
   const r = await spamClassifier();
   const { scores, seconds } = r.cells.lstm;
   console.log(

@@ -7,7 +7,6 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { charModel } from '../examples/charModel.js';
 import { markerData, quickstart } from '../examples/quickstart.js';
-import { sotuClassifier } from '../examples/sotuClassifier.js';
 import { spamClassifier } from '../examples/spamClassifier.js';
 
 describe('examples', () => {
@@ -20,36 +19,7 @@ describe('examples', () => {
     assert.ok(reloadedMatches);
   });
 
-  // Seed 000 at CI scale (2,400 passages, first 40 words, 16 units, 3 epochs). Asserted: the model learns
-  // its training passages (measured, seeds 1–3: training accuracy 0.71–0.83 NovoLSTM, 0.87–0.88 LSTM
-  // against a training majority of 0.44–0.45). NOT asserted: a held-out margin over the majority baseline —
-  // measured at this scale, held-out accuracy lands within about ±0.05 of it, on either side depending on
-  // the seed (see docs/models.md), so such a test would be noise.
-  for (const cell of ['novolstm', 'lstm'] as const) {
-    it(`sotuClassifier (seed 000), ${cell}: learns passages labelled by party; held-out scores reported`, async () => {
-      const r = await sotuClassifier({
-        passages: 2400,
-        passageWords: 30,
-        maxLen: 40,
-        vocabularySize: 2000,
-        embeddingDim: 16,
-        units: 16,
-        epochs: 3,
-        learningRate: 0.005,
-        cells: [cell],
-        seed: 1,
-        verbose: 0,
-      });
-      const s = r.scores[cell];
-      assert.ok(
-        s.trainAccuracy > r.trainMajority + 0.2,
-        `training accuracy ${s.trainAccuracy} vs ${r.trainMajority}`,
-      );
-      assert.ok(Number.isFinite(s.loss), `held-out loss ${s.loss}`);
-      assert.ok(r.testAddresses >= 20, `${r.testAddresses} held-out addresses`);
-      assert.ok(r.paddedShare > 0.02, `padding (masked) is exercised: ${r.paddedShare}`);
-    });
-  }
+  // Seed 000 (the State of the Union classifier) is in sotu.test.ts: it runs on the engine.
 
   // Measured (seeds 1, 2, 3): accuracy 0.945, 0.930, 0.920 against baselines 0.690, 0.735, 0.620;
   // F1 0.906, 0.857, 0.889. A model answering "ham" everywhere has F1 0.
