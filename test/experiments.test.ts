@@ -197,6 +197,7 @@ describe('trials and the report', () => {
     const md = await writeReport([{ task: reber, cells: [summarize(reber, trials)] }], null, run, dir);
     assert.match(md, /\*\*The full grid has not been run\.\*\*/);
     assert.doesNotMatch(md, /This is the full grid/);
+    assert.match(md, /The classifiers and the language model were not run in this report\./);
   });
 });
 

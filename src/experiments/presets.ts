@@ -130,7 +130,7 @@ export function reportPreset(name: PresetName): ReportPreset {
         estimate: true,
         applications: MEDIUM_APPLICATIONS,
         scope:
-          "The full grid's tasks at their full budgets; the applications as in the medium setting (small versions of the seeds' models).",
+          "The full grid's tasks at their full budgets; the applications (unless skipped) as in the medium setting: small versions of the seeds' models.",
       };
   }
 }

@@ -76,7 +76,9 @@ function formatCount(n: number): string {
 
 function formatMetric(task: TaskSpec, v: number): string {
   if (!Number.isFinite(v)) return '—';
-  return Number.isInteger(v) ? String(v) : higherIsBetter(task) ? `${(100 * v).toFixed(1)}%` : v.toFixed(4);
+  // Accuracies as percentages (1 is 100.0%, not a count); counts as integers; errors to 4 places.
+  if (higherIsBetter(task)) return `${(100 * v).toFixed(1)}%`;
+  return Number.isInteger(v) ? String(v) : v.toFixed(4);
 }
 
 /** How a cell compared with the LSTM on one task or application, by the fixed rules below. */
@@ -451,6 +453,7 @@ export async function writeReport(
     }
   }
   if (run.scope) lines.push('', run.scope);
+  if (!apps) lines.push('', 'The classifiers and the language model were not run in this report.');
   lines.push('');
 
   // The task sections are written first (they also decide the verdicts), the summary goes above them.
