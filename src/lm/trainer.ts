@@ -228,10 +228,7 @@ export async function trainLanguageModel(config: TrainConfig, hooks: TrainHooks)
 
   async function trainWith(pool: DataParallel | null): Promise<TrainResult> {
     const checkpoint = async (): Promise<void> => {
-      if (pool) {
-        const states = await pool.getStates();
-        recurrentLayers(model).forEach((layer, i) => layer.resetStates(states[i] ?? undefined));
-      }
+      await pool?.copyStatesToModel();
       state.samplerRng = sampler.getState();
       state.states = recurrentLayers(model).map(
         (layer) => layer.getStates()?.map((s) => Array.from(s.data)) ?? null,

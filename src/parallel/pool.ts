@@ -18,6 +18,7 @@ import { kernelBackend } from '../layers/backend.js';
 import { Bidirectional } from '../layers/bidirectional.js';
 import { addTotals, type BatchTotals, type Sequential } from '../models/sequential.js';
 import { modelToBytes } from '../io/bundle.js';
+import { range, takeRows } from '../models/batches.js';
 import { Tensor } from '../tensor.js';
 import type {
   FromWorker,
@@ -214,6 +215,12 @@ export class DataParallel {
     );
   }
 
+  /** Hands the workers' carried states back to the model's own stateful layers (before a save, after fit). */
+  async copyStatesToModel(): Promise<void> {
+    const states = await this.getStates();
+    statefulLayers(this.model).forEach((layer, i) => layer.resetStates(states[i] ?? undefined));
+  }
+
   /** Forgets every carried state (as `model.resetStates()` does for the model itself). */
   resetStates(): Promise<void> {
     return this.setStates(statefulLayers(this.model).map(() => null));
@@ -280,9 +287,9 @@ export function splitRows(B: number, workers: number): [number, number][] {
   ]);
 }
 
+/** Rows [start, end) of t, copied (they are transferred to a worker). */
 function rowSlice(t: Tensor, start: number, end: number): Tensor {
-  const rowSize = t.shape.slice(1).reduce((a, b) => a * b, 1);
-  return new Tensor(t.data.slice(start * rowSize, end * rowSize), [end - start, ...t.shape.slice(1)]);
+  return takeRows(t, range(start, end));
 }
 
 function concatRows(parts: Tensor[]): Tensor {

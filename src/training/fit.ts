@@ -15,7 +15,6 @@ import { range, takeRows } from '../models/batches.js';
 import { addTotals, type BatchTotals, type Sequential } from '../models/sequential.js';
 import { DataParallel, resolveWorkers } from '../parallel/pool.js';
 import type { SpawnWorker } from '../parallel/protocol.js';
-import { statefulLayers } from '../parallel/replica.js';
 import { asTensor, type Tensor } from '../tensor.js';
 import type { Callback, Logs } from './callbacks.js';
 import { defaultSink, Progress, type ProgressSink } from './progress.js';
@@ -143,11 +142,8 @@ export async function fitLoop(
   const pool = workers > 1 ? await DataParallel.create(model, { workers, spawn: options.spawnWorker }) : null;
   try {
     const history = await epochsOf(model, pool);
-    if (pool) {
-      // Stateful layers continue from where the workers left them.
-      const states = await pool.getStates();
-      statefulLayers(model).forEach((layer, i) => layer.resetStates(states[i] ?? undefined));
-    }
+    // Stateful layers continue from where the workers left them.
+    await pool?.copyStatesToModel();
     return history;
   } finally {
     await pool?.close();
