@@ -6,6 +6,8 @@
  * same text for a seed as the predict loop with the same sampling.
  */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { after, describe, it } from 'node:test';
 import { CharVocabulary } from '../src/data/text/charVocabulary.js';
 import { sampleToken } from '../src/generation/sampling.js';
@@ -20,6 +22,8 @@ import { Random } from '../src/random.js';
 import { tensor } from '../src/tensor.js';
 
 after(() => useReferenceKernels());
+
+const run = promisify(execFile);
 
 const TEXT = 'Call me Ishmael. Some years ago - never mind how long precisely - having little money.\n';
 const VOCABULARY = CharVocabulary.fromText(TEXT);
@@ -156,5 +160,131 @@ describe('generation stepper: what it cannot step is an error', () => {
     );
     const stepper = languageModelStepper(make([embedding()], [recurrent('lstm', 3)]));
     assert.throws(() => stepper.step(4), /token id is out of range — expected 0 … 3, got 4/);
+  });
+});
+
+describe('generation stepper on two threads (sharedStepper.ts) = one thread, bit for bit', () => {
+  /** Embedding → the layers → Dense softmax over `vocabulary` tokens, with spread weights. */
+  function model(stack: Layer[], vocabulary: number, embedding: number, seed: number): Sequential {
+    const m = sequential({
+      seed: 2,
+      initialize: false,
+      layers: [
+        layers.embedding({ inputDim: vocabulary, outputDim: embedding, inputShape: [null] }),
+        ...stack,
+        layers.dense({ units: vocabulary, activation: 'softmax' }),
+      ],
+    });
+    randomizeWeights(m, seed);
+    return m;
+  }
+
+  /** The distributions of both steppers for the same tokens; the two-thread one shares every step. */
+  async function compare(m: Sequential, steps: number, vocabulary: number): Promise<void> {
+    const one = languageModelStepper(m, { threads: 1 });
+    const two = languageModelStepper(m, { threads: 2 });
+    try {
+      assert.equal(one.threads, 1);
+      assert.equal(await two.whenReady(), 2);
+      assert.equal(two.threads, 2);
+      const rng = new Random(5);
+      for (let t = 0; t < steps; t++) {
+        const id = rng.int(vocabulary);
+        assert.deepEqual(two.step(id), one.step(id), `step ${t}`);
+      }
+    } finally {
+      await two.close();
+    }
+  }
+
+  const V = 23;
+  const variants: readonly [string, (units: number) => Layer][] = [
+    ['LSTM', (u) => recurrent('lstm', u)],
+    ["NovoLSTM 'readme', layerNorm 'inputGate'", (u) => recurrent('novoLSTM', u)],
+    ["NovoLSTM 'readme', layerNorm 'all'", (u) => recurrent('novoLSTM', u, { layerNorm: 'all' })],
+    [
+      "NovoLSTM 'reference', layerNorm 'inputGate'",
+      (u) => recurrent('novoLSTM', u, { inputGate: 'reference' }),
+    ],
+    [
+      "NovoLSTM 'reference', layerNorm 'all'",
+      (u) => recurrent('novoLSTM', u, { inputGate: 'reference', layerNorm: 'all' }),
+    ],
+    ['GRU', (u) => recurrent('gru', u)],
+    ['GRU resetAfter: false', (u) => recurrent('gru', u, { resetAfter: false })],
+  ];
+  for (const [name, make] of variants) {
+    it(`${name}: 19 then 37 units, vocabulary ${V}`, async () => {
+      await useFastKernels();
+      await compare(model([make(19), make(37)], V, 5, 7), 40, V);
+    });
+  }
+
+  for (const cell of LM_CELLS) {
+    it(`${cell} 2 × 256, embedding 64, vocabulary 89`, async () => {
+      await useFastKernels();
+      const make = variants.find(([name]) =>
+        name.toLowerCase().startsWith(cell === 'novolstm' ? 'novo' : cell),
+      );
+      await compare(model([make![1](256), make![1](256)], 89, 64, 3), 30, 89);
+    });
+  }
+
+  it('generateText writes the same text, steps before the worker is ready included', async () => {
+    await useFastKernels();
+    const config = {
+      cell: 'lstm',
+      units: 37,
+      layers: 2,
+      embeddingDim: 6,
+      dropout: 0,
+      vocabulary: VOCABULARY.toJSON(),
+    };
+    const m = buildLanguageModel(config as never, 3);
+    randomizeWeights(m, 11);
+    const options = { prime: 'some ', length: 400, temperature: 1, seed: 9 };
+    const expected = [...generateText(m, { ...options, threads: 1 })].join('');
+    // Started here, the worker is not ready for the first characters: they run on one thread.
+    const stepper = languageModelStepper(m, { threads: 2 });
+    assert.equal(stepper.threads, 1);
+    await stepper.close();
+    assert.equal([...generateText(m, { ...options, threads: 2 })].join(''), expected);
+  });
+
+  it("threads 'auto': one thread for a small model; threads 2 without the engine is an error", async () => {
+    await useFastKernels();
+    const small = model([recurrent('lstm', 19)], V, 5, 7);
+    const stepper = languageModelStepper(small);
+    assert.equal(await stepper.whenReady(), 1);
+    assert.equal(stepper.threads, 1);
+    useReferenceKernels();
+    assert.throws(() => languageModelStepper(small, { threads: 2 }), /two threads need the engine/);
+    assert.throws(() => languageModelStepper(small, { threads: 3 as never }), /threads must be/);
+  });
+
+  it('close ends the worker thread; steps after it throw; an unclosed stepper does not keep Node alive', async () => {
+    await useFastKernels();
+    const m = model([recurrent('gru', 19)], V, 5, 7);
+    const stepper = languageModelStepper(m, { threads: 2 });
+    assert.equal(await stepper.whenReady(), 2);
+    stepper.step(1);
+    await stepper.close(); // resolves on the thread's 'exit' event
+    assert.throws(() => stepper.step(1), /step after close/);
+    // A process that leaves a ready two-thread stepper open ends by itself.
+    const script = [
+      "import { useFastKernels } from './src/layers/backend.ts';",
+      "import { buildLanguageModel } from './src/lm/languageModel.ts';",
+      "import { languageModelStepper } from './src/lm/stepper.ts';",
+      'await useFastKernels();',
+      "const m = buildLanguageModel({ cell: 'gru', units: 8, layers: 1, embeddingDim: 3, dropout: 0, vocabulary: ['a', 'b'] }, 1);",
+      'const s = languageModelStepper(m, { threads: 2 });',
+      'if ((await s.whenReady()) !== 2) throw new Error("no worker");',
+      's.step(0); s.step(1);',
+      "console.log('stepped');",
+    ].join('\n');
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      timeout: 60_000,
+    });
+    assert.equal(stdout.trim(), 'stepped');
   });
 });

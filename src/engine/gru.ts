@@ -25,6 +25,7 @@ import type { SequenceOptions, SequenceUpstream } from '../kernels/reference/rec
 import { checkFinite, checkLength, checkParams, checkSizes } from '../kernels/reference/validate.js';
 import type { Engine } from './loader.js';
 import { addGateRow, checkFloat32, copyGateRow, unpadRows } from './padding.js';
+import type { SharedRow, StepShare } from './share.js';
 import { maskIn, rowsIn, rowsOut } from './steps.js';
 
 export interface FastGruOutput {
@@ -315,6 +316,66 @@ export class FastGru {
     this.slot = this.slot === 0 ? 1 : 0;
     this.last = null;
     return to;
+  }
+
+  /**
+   * `step` (x ≠ null) or `stepProjected` (z ≠ null) at batch 1, its multiplies shared with another thread
+   * that runs the same plan (src/engine/share.ts): this thread computes its columns of each multiply,
+   * `share` swaps them for the other thread's, and both run the whole gate passes. resetAfter: false
+   * needs r ⊙ h_{k−1} of every unit before the candidate's multiply, so it swaps twice: after x·W and
+   * h·U_zr, then after (r ⊙ h_{k−1})·U_h. Bit for bit `step`; returns the address of the new h [1, U].
+   */
+  stepShared(x: number | null, xStride: number, z: number | null, share: StepShare): number {
+    const { G, U, buf } = this;
+    const { wasm } = this.engine;
+    const D = this.inputDim;
+    if (this.B !== 1) throw new ConfigError(this.cell.label, 'stepShared runs batch 1 only', 1, this.B);
+    this.startStep();
+    const hPrev = buf.hs + this.slot! * 4 * U;
+    const hNext = buf.hs + (1 - this.slot!) * 4 * U;
+    // Packed operands are panels of [K, 8] columns: column n0 (a multiple of 8) starts at n0·K floats.
+    const part = (c: number, a: number, aStride: number, packed: number, K: number, N: number) => {
+      const [n0, n1] = share.columns(N);
+      if (n1 === n0) return;
+      wasm.gemmPacked(c + 4 * n0, G, a, aStride, 1, packed + 4 * n0 * K, 1, K, n1 - n0, false, buf.scratch);
+    };
+    const rows: SharedRow[] = [];
+    if (z !== null) wasm.copyRows(buf.zx, G, z, G, 1, G);
+    else {
+      part(buf.zx, x!, xStride, buf.packedW, D, G);
+      rows.push({ at: buf.zx, width: G });
+    }
+    if (this.resetAfter) {
+      part(buf.zh, hPrev, U, buf.packedU, U, G);
+      share.exchange([...rows, { at: buf.zh, width: G }]);
+      wasm.gruGatesForward(buf.zx, buf.zh, buf.biasX, buf.biasH, hPrev, hNext, buf.recurrentH, 0, 1, U);
+    } else {
+      const blockH = buf.zh + 4 * 2 * U;
+      part(buf.zh, hPrev, U, buf.packedUzr, U, 2 * U);
+      share.exchange([...rows, { at: buf.zh, width: 2 * U }]);
+      wasm.gruResetBeforeGatesForward(buf.zx, buf.zh, buf.biasX, hPrev, buf.resetH, 1, U);
+      part(blockH, buf.resetH, U, buf.packedUh, U, U);
+      share.exchange([{ at: blockH, width: U }]);
+      wasm.gruResetBeforeCandidateForward(buf.zx, buf.zh, buf.biasX, hPrev, hNext, 0, 1, U);
+    }
+    this.slot = this.slot === 0 ? 1 : 0;
+    this.last = null;
+    return hNext;
+  }
+
+  /** The state the next `step` continues from: h [B, U] (padded), copied out. */
+  saveSteps(): Float32Array {
+    if (this.slot === null) this.resetSteps();
+    const size = this.B * this.U;
+    return this.engine.arena.f32(this.buf.hs + this.slot! * 4 * size, size).slice();
+  }
+
+  /** The next `step` continues from a state `saveSteps` returned (of a plan of the same sizes). */
+  restoreSteps(state: Readonly<Float32Array>): void {
+    const size = this.B * this.U;
+    checkLength(this.cell.label, 'saved step state', state, size, 'B·U');
+    this.engine.arena.f32(this.buf.hs, size).set(state);
+    this.slot = 0;
   }
 
   /** The next `step` starts from a zero state. */

@@ -32,6 +32,7 @@ import type { SequenceOptions, SequenceUpstream } from '../kernels/reference/rec
 import { checkFinite, checkLength, checkParams, checkSizes } from '../kernels/reference/validate.js';
 import type { Engine } from './loader.js';
 import { addGateRow, checkFloat32, copyGateRow, unpadRows } from './padding.js';
+import type { StepShare } from './share.js';
 import { maskIn, rowsIn, rowsOut } from './steps.js';
 
 export interface FastSequenceOutput {
@@ -299,11 +300,19 @@ export class FastLstm {
   private recurrentStep(k: number, hPrev: number, cPrev: number, hNext: number, cNext: number, mask: number) {
     const { B, U, G, buf } = this;
     const { wasm } = this.engine;
+    const zk = buf.z + 4 * k * B * G;
+    // Only the first RG columns of z have a recurrent part.
+    wasm.gemmPacked(zk, G, hPrev, U, 1, buf.packedU, B, U, this.recurrentBlocks * U, true, buf.scratch);
+    this.gatePass(k, hPrev, cPrev, hNext, cNext, mask);
+  }
+
+  /** The fused gate pass of step k on z_k (in place, the tape saved at step k). */
+  private gatePass(k: number, hPrev: number, cPrev: number, hNext: number, cNext: number, mask: number) {
+    const { B, U, G, buf } = this;
+    const { wasm } = this.engine;
     const stateBytes = 4 * B * U;
     const zk = buf.z + 4 * k * B * G;
     const tanhC = buf.tanhC + k * stateBytes;
-    // Only the first RG columns of z have a recurrent part.
-    wasm.gemmPacked(zk, G, hPrev, U, 1, buf.packedU, B, U, this.recurrentBlocks * U, true, buf.scratch);
     if (!this.variant.novo) {
       wasm.lstmGatesForward(zk, buf.bias, cPrev, hPrev, cNext, hNext, tanhC, mask, B, U);
       return;
@@ -403,6 +412,82 @@ export class FastLstm {
     this.slot = this.slot === 0 ? 1 : 0;
     this.last = null;
     return buf.hs + to;
+  }
+
+  /**
+   * `step` (x ≠ null) or `stepProjected` (z ≠ null) at batch 1, its multiplies shared with another thread
+   * that runs the same plan (src/engine/share.ts): this thread computes its columns of x·W + h·U, `share`
+   * swaps them for the other thread's, then both run the whole gate pass. Bit for bit `step`; returns the
+   * address of the new h [1, U].
+   */
+  stepShared(x: number | null, xStride: number, z: number | null, share: StepShare): number {
+    const { G, U, buf } = this;
+    const { wasm } = this.engine;
+    const D = this.inputDim;
+    const RG = this.recurrentBlocks * U;
+    if (this.B !== 1) throw new ConfigError(this.cell.label, 'stepShared runs batch 1 only', 1, this.B);
+    this.startStep();
+    const from = this.slot! * 4 * U;
+    const to = (1 - this.slot!) * 4 * U;
+    const [n0, n1] = share.columns(G);
+    if (z !== null) wasm.copyRows(buf.z, G, z, G, 1, G);
+    else if (n1 > n0) {
+      wasm.gemmPacked(
+        buf.z + 4 * n0,
+        G,
+        x!,
+        xStride,
+        1,
+        buf.packedW + 4 * n0 * D,
+        1,
+        D,
+        n1 - n0,
+        false,
+        buf.scratch,
+      );
+    }
+    // Packed operands are panels of [K, 8] columns: column n0 (a multiple of 8) starts at n0·K floats.
+    const r1 = Math.min(n1, RG);
+    if (r1 > n0) {
+      wasm.gemmPacked(
+        buf.z + 4 * n0,
+        G,
+        buf.hs + from,
+        U,
+        1,
+        buf.packedU + 4 * n0 * U,
+        1,
+        U,
+        r1 - n0,
+        true,
+        buf.scratch,
+      );
+    }
+    share.exchange([{ at: buf.z, width: G }]);
+    this.gatePass(0, buf.hs + from, buf.cs + from, buf.hs + to, buf.cs + to, 0);
+    this.slot = this.slot === 0 ? 1 : 0;
+    this.last = null;
+    return buf.hs + to;
+  }
+
+  /** The state the next `step` continues from: h [B, U], then c [B, U] (padded), copied out. */
+  saveSteps(): Float32Array {
+    if (this.slot === null) this.resetSteps();
+    const size = this.B * this.U;
+    const at = this.slot! * 4 * size;
+    const state = new Float32Array(2 * size);
+    state.set(this.engine.arena.f32(this.buf.hs + at, size));
+    state.set(this.engine.arena.f32(this.buf.cs + at, size), size);
+    return state;
+  }
+
+  /** The next `step` continues from a state `saveSteps` returned (of a plan of the same sizes). */
+  restoreSteps(state: Readonly<Float32Array>): void {
+    const size = this.B * this.U;
+    checkLength(this.cell.label, 'saved step state', state, 2 * size, '2·B·U');
+    this.engine.arena.f32(this.buf.hs, size).set(state.subarray(0, size));
+    this.engine.arena.f32(this.buf.cs, size).set(state.subarray(size));
+    this.slot = 0;
   }
 
   /** The next `step` starts from zero states. */

@@ -9,7 +9,7 @@ import { checkSamplingOptions, sampleToken, type SamplingOptions } from '../gene
 import type { Sequential } from '../models/sequential.js';
 import { Random } from '../random.js';
 import { languageModelConfig } from './languageModel.js';
-import { languageModelStepper } from './stepper.js';
+import { languageModelStepper, type StepperOptions } from './stepper.js';
 
 export interface GenerateOptions extends SamplingOptions {
   readonly prime?: string;
@@ -17,6 +17,8 @@ export interface GenerateOptions extends SamplingOptions {
   readonly seed?: number;
   /** Characters of the prime outside the vocabulary: an error naming them (default), or skipped. */
   readonly unknown?: 'error' | 'skip';
+  /** Threads the steps run on: 'auto' (default), 1, or 2 (stepper.ts, `StepperOptions`). */
+  readonly threads?: StepperOptions['threads'];
 }
 
 /**
@@ -44,14 +46,19 @@ export function generateText(model: Sequential, options: GenerateOptions): Gener
     ids = Int32Array.of(vocabulary.has('\n') ? vocabulary.encode('\n')[0] : rng.int(vocabulary.size));
   }
   const prime = ids;
-  const stepper = languageModelStepper(model);
+  const stepper = languageModelStepper(model, { threads: options.threads });
   function* run(): Generator<string> {
-    let probabilities: Float32Array = new Float32Array(0);
-    for (const id of prime) probabilities = stepper.step(id);
-    for (let i = 0; i < options.length; i++) {
-      const id = sampleToken(probabilities, options, rng);
-      yield vocabulary.decode([id]);
-      probabilities = stepper.step(id);
+    try {
+      let probabilities: Float32Array = new Float32Array(0);
+      for (const id of prime) probabilities = stepper.step(id);
+      for (let i = 0; i < options.length; i++) {
+        const id = sampleToken(probabilities, options, rng);
+        yield vocabulary.decode([id]);
+        probabilities = stepper.step(id);
+      }
+    } finally {
+      // Also when the caller stops early (return) or a step throws: a second thread ends here.
+      void stepper.close();
     }
   }
   return run();

@@ -27,71 +27,95 @@
  */
 import { ConfigError, ValueError } from '../errors.js';
 import type { Params } from '../kernels/reference/cell.js';
-import { activationForward, type Activation } from '../kernels/reference/activations.js';
+import { activationForward } from '../kernels/reference/activations.js';
 import { denseForward } from '../kernels/reference/dense.js';
 import type { Float } from '../kernels/reference/floats.js';
 import { recurrentForward } from '../kernels/reference/recurrence.js';
-import { FastGru } from '../engine/gru.js';
 import type { Engine } from '../engine/loader.js';
-import { FastLstm } from '../engine/lstm.js';
 import { newEngine } from '../layers/backend.js';
-import { Dense } from '../layers/dense.js';
-import { Embedding } from '../layers/embedding.js';
-import { Recurrent } from '../layers/recurrent.js';
 import type { Sequential } from '../models/sequential.js';
+import { nodeWorkerThreads, sharedEngineStepper } from './sharedStepper.js';
+import {
+  checkedStack,
+  engineHead,
+  engineLayers,
+  modelSnapshot,
+  type EngineLayers,
+  type Head,
+  type Stack,
+} from './stepLayers.js';
 
 export interface LanguageModelStepper {
   /** 'relaxed' or 'simd' (the WebAssembly build), or 'reference'. */
   readonly runsOn: string;
   /** The vocabulary size V. */
   readonly size: number;
+  /** Threads the next step runs on: 1, or 2 once a two-thread stepper's worker is ready (sharedStepper.ts). */
+  readonly threads: number;
   /**
    * Feeds token `id` (0 ≤ id < V) after those fed before; returns the distribution over the next token [V],
    * an array the next call overwrites.
    */
   step(id: number): Float32Array;
+  /** Resolves with the threads the steps will run on once a second thread has started or failed to. */
+  whenReady(): Promise<number>;
+  /** Ends the stepper (stops its worker thread); resolves once the thread is gone. Steps after it throw. */
+  close(): Promise<void>;
 }
 
-/** The layers a stepper runs, checked: what `buildLanguageModel` makes. */
-interface Stack {
-  readonly embedding: Embedding;
-  readonly recurrent: readonly Recurrent[];
-  readonly dense: Dense;
+export interface StepperOptions {
+  /**
+   * 'auto' (default): two threads where that is faster — the engine, Node's worker_threads with
+   * SharedArrayBuffer, and recurrent weights of at least TWO_THREADS_FROM_BYTES per character; else one.
+   * 1: one thread. 2: two threads whenever the runtime has them (an error where it does not).
+   */
+  readonly threads?: 'auto' | 1 | 2;
 }
+
+/**
+ * Recurrent weight bytes read per character from which two threads are faster than one (bench/generation.ts
+ * with --threads-crossover, this machine: see the README's generation section).
+ */
+export const TWO_THREADS_FROM_BYTES = 1 << 20;
 
 /** A stepper for `model` on the engine when one is loaded, else on the reference kernels. */
-export function languageModelStepper(model: Sequential): LanguageModelStepper {
+export function languageModelStepper(model: Sequential, options: StepperOptions = {}): LanguageModelStepper {
+  const threads = options.threads ?? 'auto';
+  if (threads !== 'auto' && threads !== 1 && threads !== 2) {
+    throw new ConfigError('language model stepper', 'threads must be', "'auto', 1 or 2", threads);
+  }
   const stack = checkedStack(model);
   const engine = newEngine();
-  return engine ? engineStepper(engine, stack) : referenceStepper(stack);
+  if (!engine) {
+    if (threads === 2) {
+      throw new ConfigError(
+        'language model stepper',
+        'two threads need the engine',
+        'the engine',
+        'reference',
+      );
+    }
+    return referenceStepper(stack);
+  }
+  const V = stack.embedding.inputDim;
+  const built = engineLayers(engine, stack);
+  const last = built.layers[built.layers.length - 1];
+  const head = engineHead(engine, stack.dense, last.units);
+  const check = (id: number) => checkId(id, V);
+  const two =
+    threads === 2 ||
+    (threads === 'auto' && nodeWorkerThreads() !== null && recurrentBytes(stack) >= TWO_THREADS_FROM_BYTES);
+  if (two) return sharedEngineStepper(engine, built, head, modelSnapshot(model), V, check);
+  return engineStepper(engine, built, head, V, check);
 }
 
-function checkedStack(model: Sequential): Stack {
-  const label = `model '${model.name}'`;
-  const layers = model.layers;
-  const shape = layers.map((l) => l.className).join(' → ');
-  const expected = 'Embedding → LSTM | NovoLSTM | GRU (one or more) → Dense';
-  const [embedding, dense] = [layers[0], layers[layers.length - 1]];
-  const recurrent = layers.slice(1, -1);
-  if (
-    !model.isBuilt ||
-    !(embedding instanceof Embedding) ||
-    !(dense instanceof Dense) ||
-    recurrent.length === 0 ||
-    !recurrent.every((l) => l instanceof Recurrent)
-  ) {
-    throw new ConfigError(label, 'generation steps a built language model', expected, shape);
-  }
-  // Masks and reversed layers have no meaning one step at a time; rejected rather than run differently.
-  if (embedding.maskZero) {
-    throw new ConfigError(embedding.label, 'generation does not support maskZero', 'maskZero: false', true);
-  }
-  for (const layer of recurrent as Recurrent[]) {
-    if (layer.goBackwards) {
-      throw new ConfigError(layer.label, 'generation steps forward only', 'goBackwards: false', true);
-    }
-  }
-  return { embedding, recurrent: recurrent as Recurrent[], dense };
+/** Bytes of recurrent weights a step reads: every recurrent kernel, and the kernels after the first layer. */
+export function recurrentBytes(stack: Stack): number {
+  return stack.recurrent.reduce(
+    (sum, layer, i) =>
+      sum + 4 * (layer.params.recurrentKernel.length + (i > 0 ? layer.params.kernel.length : 0)),
+    0,
+  );
 }
 
 /** Copies of a layer's weights (its params are views into the model's array). */
@@ -99,56 +123,34 @@ function copied(params: Params): Params {
   return Object.fromEntries(Object.entries(params).map(([name, w]) => [name, w.slice()]));
 }
 
-function engineStepper(engine: Engine, stack: Stack): LanguageModelStepper {
-  const { wasm, arena } = engine;
-  const { embedding, dense } = stack;
-  const V = embedding.inputDim;
-  const E = embedding.outputDim;
-  const layers = stack.recurrent.map((layer) => {
-    const cell = layer.builtCell;
-    const fast = cell.hasCellState ? new FastLstm(engine, cell, 1, 1) : new FastGru(engine, cell, 1, 1);
-    fast.setWeights(layer.params);
-    return fast;
-  });
-  const last = layers[layers.length - 1];
-  const D = last.units; // the dense layer's input width
-  const C = dense.units; // classes: V for a language model
-  // The first layer's input projections of every token, computed once: [V, G].
-  const [first, ...above] = layers;
-  const projections = arena.allocFloats(V * first.G);
-  // The raw copy of the embedding table is given back once projected.
-  let mark = arena.mark();
-  first.project(projections, arena.copyIn(embedding.params.embeddings), E, V);
-  arena.release(mark);
-  // The dense kernel [D, C], packed once; the raw copy is given back after packing.
-  const packed = arena.allocFloats(wasm.packedBFloats(D, C));
-  mark = arena.mark();
-  wasm.packB(packed, arena.copyIn(dense.params.kernel), C, 1, 0, D, C);
-  arena.release(mark);
-  const logits = arena.allocFloats(C); // [C]
-  const scratch = arena.allocFloats(wasm.gemmScratchFloats(C));
-  const bias = dense.useBias ? dense.params.bias.slice() : null; // [C]
-  const activation: Activation = dense.activation;
-  const out = new Float32Array(C);
-  // A view of the logits; remade only if the memory grew (nothing allocates in this instance after here).
-  let logitsView = arena.f32(logits, C);
+function engineStepper(
+  engine: Engine,
+  built: EngineLayers,
+  head: Head,
+  V: number,
+  checkId: (id: number) => void,
+): LanguageModelStepper {
+  const [first, ...above] = built.layers;
+  let closed = false;
   return {
     runsOn: engine.build,
     size: V,
+    threads: 1,
     step(id) {
-      checkId(id, V);
-      let x = first.stepProjected(projections + 4 * id * first.G);
+      checkId(id);
+      if (closed) throw new ConfigError('language model stepper', 'step after close', 'open', 'closed');
+      let x = first.stepProjected(built.projections + 4 * id * first.G);
       let stride = first.U;
       for (const layer of above) {
         x = layer.step(x, stride);
         stride = layer.U;
       }
-      wasm.gemmPacked(logits, C, x, stride, 1, packed, 1, D, C, false, scratch);
-      if (logitsView.buffer !== wasm.memory.buffer) logitsView = arena.f32(logits, C);
-      out.set(logitsView);
-      // As Dense.forward: the bias added in float32, then the activation in place.
-      if (bias) for (let j = 0; j < C; j++) out[j] += bias[j];
-      return activationForward(out, out, activation, 1, C);
+      return head(x, stride);
+    },
+    whenReady: () => Promise.resolve(1),
+    close() {
+      closed = true;
+      return Promise.resolve();
     },
   };
 }
@@ -169,11 +171,14 @@ function referenceStepper(stack: Stack): LanguageModelStepper {
   const kernel = dense.params.kernel.slice(); // [D, C]
   const bias = dense.useBias ? dense.params.bias.slice() : null;
   const out = new Float32Array(C);
+  let closed = false;
   return {
     runsOn: 'reference',
     size: V,
+    threads: 1,
     step(id) {
       checkId(id, V);
+      if (closed) throw new ConfigError('language model stepper', 'step after close', 'open', 'closed');
       let x: Float = table.subarray(id * E, (id + 1) * E);
       for (const layer of layers) {
         const run = recurrentForward(layer.cell, layer.params, x, { T: 1, B: 1, h0: layer.h, c0: layer.c });
@@ -183,6 +188,11 @@ function referenceStepper(stack: Stack): LanguageModelStepper {
       }
       denseForward(out, x, kernel, bias, 1, D, C);
       return activationForward(out, out, dense.activation, 1, C);
+    },
+    whenReady: () => Promise.resolve(1),
+    close() {
+      closed = true;
+      return Promise.resolve();
     },
   };
 }

@@ -4,6 +4,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { FromWorker, WorkerEndpoint } from './protocol.js';
+import { workerScript } from './workerScript.js';
 
 export function spawnNodeWorker(): WorkerEndpoint {
   const worker = startThread();
@@ -46,17 +47,8 @@ export function spawnNodeWorker(): WorkerEndpoint {
   };
 }
 
-/**
- * From the package, the thread runs the compiled nodeWorker.js. From the sources (tests, `npm start`, run
- * with tsx) it runs nodeWorker.ts, and a worker thread does not inherit tsx's loader (Node 20 runs a
- * thread's --import hooks only for its own flags, and refuses V8 flags there), so a two-line bootstrap
- * registers tsx in the thread first. V8 flags such as relaxed SIMD are process-wide and need nothing.
- */
+/** The thread runs nodeWorker.ts (from the sources, through tsx) or nodeWorker.js (workerScript.ts). */
 function startThread(): Worker {
-  const here = import.meta.url;
-  if (!here.endsWith('.ts')) return new Worker(new URL('./nodeWorker.js', here));
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const entry = new URL('./nodeWorker.ts', here).href;
-  const bootstrap = `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(bootstrap, { eval: true });
+  const { script, eval: isEval } = workerScript(import.meta.url, 'nodeWorker');
+  return new Worker(script, { eval: isEval });
 }

@@ -1,0 +1,359 @@
+/**
+ * Generation on two threads: the calling thread and one worker thread step every recurrent layer
+ * together, each computing half of each multiply's output columns (src/engine/share.ts). At batch 1 a
+ * step is a matrix-vector product per weight matrix, bound by reading the weights: 3–3.5 MB per character
+ * at 2 × 256 units, more than one core's L2 cache; half of them stay in each core's L2.
+ *
+ * Each thread has its own engine instance with all the weights packed once (a thread reads only its
+ * columns, so only those occupy its cache). Per layer and step, both threads write their columns of the
+ * pre-activations into a SharedArrayBuffer, wait for the other's (`Atomics`: spin briefly, then
+ * `Atomics.wait`), copy them in, and run the whole gate pass — so both hold the whole state, and every
+ * reduction of NovoLSTM's gates (layer norms, the softmax over units) runs on whole rows, as on one thread.
+ * The calling thread keeps the dense layer and the sampling; the worker waits for the next token.
+ * Same text for a seed as one thread, bit for bit (test/generation.test.ts).
+ *
+ * The worker starts in the background: until it has built its layers the calling thread steps alone (the
+ * one-thread stepper, on its own plans, which hold every weight), then hands it the states and the two
+ * share the steps from there. A worker that fails to start leaves the stepper on one thread.
+ *
+ * Only 2 busy threads ever: the calling thread computes its half itself. The worker is unref'd (it never
+ * keeps a process alive), stopped by `close`, and terminated if the stepper is garbage-collected unclosed.
+ * Node only for now (worker_threads); a browser page gets the one-thread stepper.
+ */
+import { ConfigError, NovoLstmError } from '../errors.js';
+import type { Engine, WasmBuild } from '../engine/loader.js';
+import { loadEngine } from '../engine/loader.js';
+import { FastLstm } from '../engine/lstm.js';
+import { shareColumns, type SharedRow, type StepShare } from '../engine/share.js';
+import { workerScript } from '../parallel/workerScript.js';
+import type { LanguageModelStepper } from './stepper.js';
+import {
+  checkedStack,
+  engineLayers,
+  modelFromSnapshot,
+  type EngineLayers,
+  type Head,
+  type ModelSnapshot,
+} from './stepLayers.js';
+
+/** What the worker thread is given (its workerData). */
+export interface SharedStepperData {
+  readonly shared: SharedArrayBuffer;
+  readonly model: ModelSnapshot;
+  readonly build: WasmBuild;
+}
+
+// The control words: an Int32Array at the start of the shared buffer.
+const GO = 0; // steps the calling thread has started (the worker waits for it to move)
+const COMMAND = 1; // what the step at GO is
+const TOKEN = 2; // its token id
+const SEQUENCE = [3, 4]; // exchanges done by the calling thread (part 0) and the worker (part 1)
+const STATUS = 5; // the worker's
+const MESSAGE_BYTES = 6; // length of the worker's error message
+const CONTROL_WORDS = 8;
+const MESSAGE_CAPACITY = 1024; // bytes of error message after the control words
+
+const STEP = 0;
+const RESTORE_AND_STEP = 1; // states first, from the state region
+const STOP = 2;
+
+// STATUS is 0 while the worker starts, then:
+const READY = 1;
+const FAILED = 2;
+
+/** Spin this long waiting for the other thread before sleeping in Atomics.wait. */
+const SPIN_MS = 2;
+/** The calling thread gives up on a worker that has not answered for this long. */
+const ANSWER_TIMEOUT_MS = 60_000;
+
+/** Where things are in the shared buffer, the same for both threads (computed from the same layers). */
+interface Layout {
+  readonly bytes: number;
+  /** Float offsets of the exchange regions: [part][parity]. */
+  readonly regions: readonly (readonly [number, number])[];
+  /** Float offset of each layer's saved state, and its length (h, and c for the LSTM family). */
+  readonly states: readonly number[];
+  readonly stateSizes: readonly number[];
+}
+
+function layoutOf(built: EngineLayers): Layout {
+  // A part of an exchange is at most two rows of G columns (GRU: x·W and h·U).
+  const region = Math.max(...built.layers.map((l) => 2 * l.G));
+  let at = (4 * CONTROL_WORDS + MESSAGE_CAPACITY) / 4;
+  const regions = [0, 1].map(() => [0, 1].map(() => ((at += region), at - region)) as [number, number]);
+  const stateSizes = built.layers.map((l) => (l instanceof FastLstm ? 2 * l.U : l.U));
+  const states = stateSizes.map((size) => ((at += size), at - size));
+  return { bytes: 4 * at, regions, states, stateSizes };
+}
+
+/** Node's worker_threads when this runtime can run the second thread, else null. */
+export function nodeWorkerThreads(): typeof import('node:worker_threads') | null {
+  if (typeof SharedArrayBuffer === 'undefined' || typeof Atomics === 'undefined') return null;
+  if (typeof process === 'undefined' || typeof process.getBuiltinModule !== 'function') return null;
+  return process.getBuiltinModule('node:worker_threads') ?? null;
+}
+
+/**
+ * The two-thread stepper: `built` and `head` on the calling thread's engine (all the weights), a worker
+ * started with a snapshot of the model.
+ */
+export function sharedEngineStepper(
+  engine: Engine,
+  built: EngineLayers,
+  head: Head,
+  model: ModelSnapshot,
+  vocabulary: number,
+  checkId: (id: number) => void,
+): LanguageModelStepper {
+  const threads = nodeWorkerThreads();
+  if (!threads) {
+    throw new ConfigError(
+      'language model stepper',
+      'two threads need worker_threads and SharedArrayBuffer',
+      'Node ≥ 20.16',
+      'neither',
+    );
+  }
+  const layout = layoutOf(built);
+  const shared = new SharedArrayBuffer(layout.bytes);
+  const control = new Int32Array(shared, 0, CONTROL_WORDS);
+  const { script, eval: isEval } = workerScript(import.meta.url, 'stepperWorker');
+  const data: SharedStepperData = { shared, model, build: engine.build };
+  const worker = new threads.Worker(script, { eval: isEval, workerData: data });
+  worker.unref();
+  let mode: 'starting' | 'shared' | 'one' | 'closed' = 'starting';
+  let exited = false;
+  const exit = new Promise<void>((resolve) => worker.once('exit', resolve)).then(() => void (exited = true));
+  // 'error' events (a failed start) are answered by the status word; listening keeps them from throwing.
+  worker.on('error', () => {});
+  const ready = new Promise<number>((resolve) => {
+    worker.once('message', () => resolve(2));
+    void exit.then(() => resolve(1));
+  });
+  const stop = () => {
+    Atomics.store(control, COMMAND, STOP);
+    Atomics.add(control, GO, 1);
+    Atomics.notify(control, GO);
+    void worker.terminate().catch(() => {});
+  };
+  const collected = new FinalizationRegistry<() => void>((stopWorker) => stopWorker());
+  const share = new ThreadShare(0, engine, shared, layout, () => workerFailure(control));
+  const [first, ...above] = built.layers;
+  let go = 0;
+  let restore = false;
+
+  const stepper: LanguageModelStepper = {
+    runsOn: engine.build,
+    size: vocabulary,
+    get threads() {
+      return mode === 'shared' || (mode === 'starting' && Atomics.load(control, STATUS) === READY) ? 2 : 1;
+    },
+    whenReady: () => ready,
+    step(id) {
+      checkId(id);
+      if (mode === 'closed')
+        throw new ConfigError('language model stepper', 'step after close', 'open', 'closed');
+      if (mode === 'starting') {
+        const status = Atomics.load(control, STATUS);
+        if (status === READY) startSharing();
+        else if (status === FAILED || exited) mode = 'one';
+      }
+      if (mode !== 'shared') {
+        let x = first.stepProjected(built.projections + 4 * id * first.G);
+        let stride = first.U;
+        for (const layer of above) {
+          x = layer.step(x, stride);
+          stride = layer.U;
+        }
+        return head(x, stride);
+      }
+      Atomics.store(control, TOKEN, id);
+      Atomics.store(control, COMMAND, restore ? RESTORE_AND_STEP : STEP);
+      restore = false;
+      go++;
+      Atomics.store(control, GO, go);
+      Atomics.notify(control, GO);
+      try {
+        let x = first.stepShared(null, 0, built.projections + 4 * id * first.G, share);
+        let stride = first.U;
+        for (const layer of above) {
+          x = layer.stepShared(x, stride, null, share);
+          stride = layer.U;
+        }
+        return head(x, stride);
+      } catch (e) {
+        // The threads are out of step now: the stepper is unusable.
+        mode = 'closed';
+        stop();
+        throw e;
+      }
+    },
+    close() {
+      if (mode !== 'closed') {
+        mode = 'closed';
+        collected.unregister(stepper);
+        stop();
+      }
+      return exit;
+    },
+  };
+  collected.register(stepper, stop, stepper);
+  return stepper;
+
+  /** Hands the worker the states the calling thread has reached; the next step is shared. */
+  function startSharing(): void {
+    const floats = new Float32Array(shared);
+    built.layers.forEach((layer, i) => floats.set(layer.saveSteps(), layout.states[i]));
+    // The worker reads COMMAND before its first exchange of a step; the calling thread writes it again
+    // only after that exchange, for the next step.
+    restore = true;
+    mode = 'shared';
+  }
+}
+
+/** The worker's error, as an Error for the calling thread; null while it has none. */
+function workerFailure(control: Int32Array): Error | null {
+  if (Atomics.load(control, STATUS) !== FAILED) return null;
+  const length = Atomics.load(control, MESSAGE_BYTES);
+  const bytes = new Uint8Array(control.buffer, 4 * CONTROL_WORDS, length).slice();
+  return new NovoLstmError('the generation worker', `failed: ${new TextDecoder().decode(bytes)}`);
+}
+
+/**
+ * One thread's side of the exchanges (src/engine/share.ts). Exchange n uses the regions of parity n % 2:
+ * a thread writes region n + 2 only after the other has finished exchange n + 1, so after it read n.
+ */
+class ThreadShare implements StepShare {
+  private done = 0;
+  private memory: Float32Array;
+  private readonly control: Int32Array;
+  private readonly floats: Float32Array;
+
+  constructor(
+    private readonly part: 0 | 1,
+    private readonly engine: Engine,
+    shared: SharedArrayBuffer,
+    private readonly layout: Layout,
+    /** An error that ends the wait (the other thread failed or was stopped), or null. */
+    private readonly failure: () => Error | null,
+  ) {
+    this.control = new Int32Array(shared, 0, CONTROL_WORDS);
+    this.floats = new Float32Array(shared);
+    this.memory = new Float32Array(engine.wasm.memory.buffer);
+  }
+
+  columns(N: number): readonly [number, number] {
+    return shareColumns(N, this.part);
+  }
+
+  exchange(rows: readonly SharedRow[]): void {
+    const { part, floats, control } = this;
+    if (this.memory.buffer !== this.engine.wasm.memory.buffer) {
+      this.memory = new Float32Array(this.engine.wasm.memory.buffer);
+    }
+    const memory = this.memory;
+    const parity = this.done & 1;
+    let out = this.layout.regions[part][parity];
+    for (const { at, width } of rows) {
+      const [n0, n1] = shareColumns(width, part);
+      floats.set(memory.subarray(at / 4 + n0, at / 4 + n1), out);
+      out += n1 - n0;
+    }
+    this.done++;
+    Atomics.store(control, SEQUENCE[part], this.done);
+    Atomics.notify(control, SEQUENCE[part]);
+    waitUntil(control, SEQUENCE[1 - part], this.done, this.failure);
+    let from = this.layout.regions[1 - part][parity];
+    for (const { at, width } of rows) {
+      const [n0, n1] = shareColumns(width, part === 0 ? 1 : 0);
+      memory.set(floats.subarray(from, from + n1 - n0), at / 4 + n0);
+      from += n1 - n0;
+    }
+  }
+}
+
+/**
+ * Waits until control[index] reaches `target` (counters only grow; compared wrap-safe): spins for SPIN_MS,
+ * then sleeps in Atomics.wait, checking `failure` between waits.
+ */
+function waitUntil(control: Int32Array, index: number, target: number, failure: () => Error | null): void {
+  const reached = () => (Atomics.load(control, index) - target) | 0;
+  if (reached() >= 0) return;
+  const start = performance.now();
+  for (let i = 1; ; i++) {
+    if (reached() >= 0) return;
+    if ((i & 255) === 0 && performance.now() - start > SPIN_MS) break;
+  }
+  for (;;) {
+    const seen = Atomics.load(control, index);
+    if (((seen - target) | 0) >= 0) return;
+    const error = failure();
+    if (error) throw error;
+    if (performance.now() - start > ANSWER_TIMEOUT_MS) {
+      throw new NovoLstmError(
+        'the other generation thread',
+        `did not answer in ${ANSWER_TIMEOUT_MS / 1000} s`,
+      );
+    }
+    Atomics.wait(control, index, seen, 50);
+  }
+}
+
+/** The worker thread's side: builds the layers from the snapshot, then shares steps until told to stop. */
+export async function serveSharedSteps(data: SharedStepperData, ready: () => void): Promise<void> {
+  const control = new Int32Array(data.shared, 0, CONTROL_WORDS);
+  try {
+    const engine = await loadEngine({ build: data.build });
+    if (!engine) throw new Error(`no '${data.build}' WebAssembly build here`);
+    const built = engineLayers(engine, checkedStack(modelFromSnapshot(data.model)));
+    const layout = layoutOf(built);
+    const stopped = () => (Atomics.load(control, COMMAND) === STOP ? new Stopped() : null);
+    const share = new ThreadShare(1, engine, data.shared, layout, stopped);
+    const floats = new Float32Array(data.shared);
+    const [first, ...above] = built.layers;
+    Atomics.store(control, STATUS, READY);
+    ready();
+    let seen = 0;
+    for (;;) {
+      waitForStep(control, seen);
+      seen = Atomics.load(control, GO);
+      const command = Atomics.load(control, COMMAND);
+      if (command === STOP) return;
+      if (command === RESTORE_AND_STEP) {
+        built.layers.forEach((layer, i) => {
+          const at = layout.states[i];
+          layer.restoreSteps(floats.subarray(at, at + layout.stateSizes[i]));
+        });
+      }
+      const id = Atomics.load(control, TOKEN);
+      let x = first.stepShared(null, 0, built.projections + 4 * id * first.G, share);
+      let stride = first.U;
+      for (const layer of above) {
+        x = layer.stepShared(x, stride, null, share);
+        stride = layer.U;
+      }
+    }
+  } catch (e) {
+    if (e instanceof Stopped) return;
+    const message = new TextEncoder()
+      .encode(e instanceof Error ? e.message : String(e))
+      .slice(0, MESSAGE_CAPACITY);
+    new Uint8Array(data.shared, 4 * CONTROL_WORDS, message.length).set(message);
+    Atomics.store(control, MESSAGE_BYTES, message.length);
+    Atomics.store(control, STATUS, FAILED);
+    for (const index of [STATUS, ...SEQUENCE]) Atomics.notify(control, index);
+  }
+}
+
+/** The calling thread stopped the worker in the middle of a step (an error there, or close). */
+class Stopped extends Error {}
+
+/** The worker waits for the calling thread's next step: spins for SPIN_MS, then sleeps until notified. */
+function waitForStep(control: Int32Array, seen: number): void {
+  const start = performance.now();
+  for (let i = 1; ; i++) {
+    if (Atomics.load(control, GO) !== seen) return;
+    if ((i & 255) === 0 && performance.now() - start > SPIN_MS) break;
+  }
+  while (Atomics.load(control, GO) === seen) Atomics.wait(control, GO, seen);
+}

@@ -1,0 +1,144 @@
+/**
+ * The pieces of a language-model stepper on the engine (stepper.ts), shared by the one-thread stepper and
+ * both threads of the two-thread one (sharedStepper.ts): the checked layer stack, the recurrent plans with
+ * the first layer's input projections of every token, and the dense head.
+ *
+ * Sizes: V = vocabulary (embedding rows, softmax classes), E = embedding width, G = the first layer's gate
+ * columns (padded), D = the last recurrent layer's padded units, C = classes.
+ */
+import { ConfigError } from '../errors.js';
+import { activationForward, type Activation } from '../kernels/reference/activations.js';
+import { FastGru } from '../engine/gru.js';
+import type { Engine } from '../engine/loader.js';
+import { FastLstm } from '../engine/lstm.js';
+import { Dense } from '../layers/dense.js';
+import { Embedding } from '../layers/embedding.js';
+import { layerFromConfig } from '../layers/index.js';
+import { Recurrent } from '../layers/recurrent.js';
+import { Sequential } from '../models/sequential.js';
+
+/** The layers a stepper runs, checked: what `buildLanguageModel` makes. */
+export interface Stack {
+  readonly embedding: Embedding;
+  readonly recurrent: readonly Recurrent[];
+  readonly dense: Dense;
+}
+
+export function checkedStack(model: Sequential): Stack {
+  const label = `model '${model.name}'`;
+  const layers = model.layers;
+  const shape = layers.map((l) => l.className).join(' → ');
+  const expected = 'Embedding → LSTM | NovoLSTM | GRU (one or more) → Dense';
+  const [embedding, dense] = [layers[0], layers[layers.length - 1]];
+  const recurrent = layers.slice(1, -1);
+  if (
+    !model.isBuilt ||
+    !(embedding instanceof Embedding) ||
+    !(dense instanceof Dense) ||
+    recurrent.length === 0 ||
+    !recurrent.every((l) => l instanceof Recurrent)
+  ) {
+    throw new ConfigError(label, 'generation steps a built language model', expected, shape);
+  }
+  // Masks and reversed layers have no meaning one step at a time; rejected rather than run differently.
+  if (embedding.maskZero) {
+    throw new ConfigError(embedding.label, 'generation does not support maskZero', 'maskZero: false', true);
+  }
+  for (const layer of recurrent as Recurrent[]) {
+    if (layer.goBackwards) {
+      throw new ConfigError(layer.label, 'generation steps forward only', 'goBackwards: false', true);
+    }
+  }
+  return { embedding, recurrent: recurrent as Recurrent[], dense };
+}
+
+/** The recurrent layers on the engine, weights copied in and packed, stepping from zero states. */
+export interface EngineLayers {
+  readonly layers: readonly (FastLstm | FastGru)[];
+  /** Address of the first layer's input projections of every token: [V, G]. */
+  readonly projections: number;
+}
+
+export function engineLayers(engine: Engine, stack: Stack): EngineLayers {
+  const { arena } = engine;
+  const { embedding } = stack;
+  const V = embedding.inputDim;
+  const E = embedding.outputDim;
+  const layers = stack.recurrent.map((layer) => {
+    const cell = layer.builtCell;
+    const fast = cell.hasCellState ? new FastLstm(engine, cell, 1, 1) : new FastGru(engine, cell, 1, 1);
+    fast.setWeights(layer.params);
+    return fast;
+  });
+  // The first layer's input projections of every token, computed once: [V, G].
+  const first = layers[0];
+  const projections = arena.allocFloats(V * first.G);
+  // The raw copy of the embedding table is given back once projected.
+  const mark = arena.mark();
+  first.project(projections, arena.copyIn(embedding.params.embeddings), E, V);
+  arena.release(mark);
+  return { layers, projections };
+}
+
+/** logits = h·W_dense + bias, then the activation: h [1, D] at an address of the engine's memory. */
+export type Head = (h: number, stride: number) => Float32Array;
+
+/** The dense layer on the engine, its kernel packed once. Returns an array the next call overwrites. */
+export function engineHead(engine: Engine, dense: Dense, D: number): Head {
+  const { wasm, arena } = engine;
+  const C = dense.units; // classes: V for a language model
+  // The dense kernel [D, C], packed once; the raw copy is given back after packing.
+  const packed = arena.allocFloats(wasm.packedBFloats(D, C));
+  const mark = arena.mark();
+  wasm.packB(packed, arena.copyIn(dense.params.kernel), C, 1, 0, D, C);
+  arena.release(mark);
+  const logits = arena.allocFloats(C); // [C]
+  const scratch = arena.allocFloats(wasm.gemmScratchFloats(C));
+  const bias = dense.useBias ? dense.params.bias.slice() : null; // [C]
+  const activation: Activation = dense.activation;
+  const out = new Float32Array(C);
+  // A view of the logits; remade only if the memory grew (nothing allocates in this instance after here).
+  let logitsView = arena.f32(logits, C);
+  return (h, stride) => {
+    wasm.gemmPacked(logits, C, h, stride, 1, packed, 1, D, C, false, scratch);
+    if (logitsView.buffer !== wasm.memory.buffer) logitsView = arena.f32(logits, C);
+    out.set(logitsView);
+    // As Dense.forward: the bias added in float32, then the activation in place.
+    if (bias) for (let j = 0; j < C; j++) out[j] += bias[j];
+    return activationForward(out, out, activation, 1, C);
+  };
+}
+
+/** A built model's architecture and weights as plain data: what a worker thread needs to rebuild it. */
+export interface ModelSnapshot {
+  readonly name: string;
+  readonly seed: number;
+  readonly inputShape: readonly (number | null)[];
+  readonly layers: readonly { readonly className: string; readonly name: string; readonly config: object }[];
+  readonly values: Float32Array;
+}
+
+export function modelSnapshot(model: Sequential): ModelSnapshot {
+  return {
+    name: model.name,
+    seed: model.seed,
+    inputShape: [...model.inputShape!],
+    layers: model.layers.map((l) => ({ className: l.className, name: l.name, config: l.getConfig() })),
+    values: model.values.slice(),
+  };
+}
+
+/** The model a snapshot was taken of (as io/decode.ts rebuilds a save). */
+export function modelFromSnapshot(s: ModelSnapshot): Sequential {
+  const layers = s.layers.map((l, i) =>
+    layerFromConfig(l.className, {
+      ...l.config,
+      name: l.name,
+      ...(i === 0 ? { inputShape: s.inputShape } : {}),
+    }),
+  );
+  const model = new Sequential({ layers, name: s.name, seed: s.seed, initialize: false });
+  model.values.set(s.values);
+  model.markWeightsChanged();
+  return model;
+}
