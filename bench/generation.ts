@@ -1,6 +1,8 @@
 /**
  * The issue's generation target: characters per second of `generateText` at batch 1 for a 2 × 256
- * character model (≥ 10,000), one row per cell, on the WebAssembly engine.
+ * character model (≥ 10,000), one row per cell and thread count (1, and 2: src/lm/sharedStepper.ts, the
+ * second thread waited for before the clock starts — it steps alone until then), on the WebAssembly
+ * engine.
  *
  * The model is `buildLanguageModel` with the CLI's defaults (embedding 64) and the vocabulary of the
  * built-in Moby-Dick (89 characters), with its initial weights: the work per character does not depend on
@@ -8,12 +10,21 @@
  * default) and is timed twice: from the call (making the stepper included) to the first character, and
  * the characters after it — the steady rate. Median, min and max over the runs after one warm-up run.
  * On a shared machine the wall-clock rate falls with the load; characters per CPU-second of this process
- * (user + system time over the same characters) shows what the code does when it has the core.
+ * (user + system time over the same characters) shows what the code does when it has the core; the load
+ * average at the start is printed with the table. Two threads step in lockstep, so they suffer most from
+ * other work on the machine.
+ *
+ * Alone: node --experimental-wasm-relaxed-simd --import tsx bench/generation.ts [--units 256[,n…]]
+ *          [--layers 2] [--cells lstm,novolstm,gru] [--threads 1,2] [--runs 5] [--length 2000]
+ * Several units measure where two threads start to gain (TWO_THREADS_FROM_BYTES in src/lm/stepper.ts).
  */
+import { loadavg } from 'node:os';
+import { pathToFileURL } from 'node:url';
 import { CharVocabulary } from '../src/data/text/charVocabulary.js';
 import { loadCorpus } from '../src/data/text/corpus.js';
 import { useFastKernels } from '../src/layers/backend.js';
-import { generateText } from '../src/lm/generate.js';
+import { generateTextOn } from '../src/lm/generate.js';
+import { languageModelStepper } from '../src/lm/stepper.js';
 import { buildLanguageModel, LM_CELLS, type LmCell } from '../src/lm/languageModel.js';
 import type { WasmBuild } from '../src/engine/loader.js';
 import type { Timing } from './measure.js';
@@ -26,6 +37,8 @@ export interface GenerationBenchOptions {
   readonly length: number;
   readonly runs: number;
   readonly cells: readonly LmCell[];
+  /** Thread counts, each a row per cell. */
+  readonly threads: readonly (1 | 2)[];
   readonly build: WasmBuild | 'auto';
 }
 
@@ -36,16 +49,22 @@ export const GENERATION_DEFAULTS: GenerationBenchOptions = {
   length: 2000,
   runs: 5,
   cells: LM_CELLS,
+  threads: [1, 2],
   build: 'auto',
 };
 
 export interface GenerationRow {
   readonly cell: LmCell;
+  /** Threads the steps ran on. */
+  readonly threads: number;
   /** Characters per second after the first character (median, min, max over the runs). */
   readonly charsPerSecond: { readonly median: number; readonly min: number; readonly max: number };
   /** The same characters per second of CPU time used by this process (median over the runs). */
   readonly charsPerCpuSecond: number;
-  /** ms from the call to the first character: making the stepper (weights copied in and packed) and the prime. */
+  /**
+   * ms from the call to the first character: making the stepper (weights copied in and packed; with two
+   * threads, the worker started and ready) and the prime.
+   */
   readonly firstCharMs: Timing;
 }
 
@@ -58,6 +77,8 @@ export interface GenerationResult {
   readonly embeddingDim: number;
   readonly vocabulary: number;
   readonly length: number;
+  /** The 1-minute load average when the bench started (os.loadavg). */
+  readonly load: number;
   readonly rows: GenerationRow[];
 }
 
@@ -69,35 +90,42 @@ export async function runGenerationBench(options: GenerationBenchOptions): Promi
   const runsOn = await useFastKernels({ build: options.build });
   const vocabulary = CharVocabulary.fromText(loadCorpus('builtin:moby-dick')).toJSON();
   const rows: GenerationRow[] = [];
+  const load = loadavg()[0];
   for (const cell of options.cells) {
     const model = buildLanguageModel({ cell, units, layers, embeddingDim, dropout: 0, vocabulary }, 1);
-    const firstMs: number[] = [];
-    const restMs: number[] = [];
-    const restCpuMs: number[] = [];
-    const generate = () => {
-      const start = performance.now();
-      const pieces = generateText(model, { prime: 'The ', length, temperature: 0.8, seed: 1 });
-      pieces.next();
-      const first = performance.now();
-      const cpu = process.cpuUsage();
-      for (const piece of pieces) void piece;
-      const used = process.cpuUsage(cpu);
-      firstMs.push(first - start);
-      restMs.push(performance.now() - first);
-      restCpuMs.push((used.user + used.system) / 1000);
-    };
-    generate(); // warm-up: the JIT and the instance's memory
-    firstMs.length = restMs.length = restCpuMs.length = 0;
-    for (let run = 0; run < runs; run++) generate();
-    const rates = restMs.map((ms) => ((length - 1) / ms) * 1000).sort((a, b) => a - b);
-    const firsts = [...firstMs].sort((a, b) => a - b);
-    const cpuRates = restCpuMs.map((ms) => ((length - 1) / ms) * 1000).sort((a, b) => a - b);
-    rows.push({
-      cell,
-      charsPerSecond: { median: median(rates), min: rates[0], max: rates[rates.length - 1] },
-      charsPerCpuSecond: median(cpuRates),
-      firstCharMs: { medianMs: median(firsts), minMs: firsts[0], maxMs: firsts[firsts.length - 1], runs },
-    });
+    for (const threads of options.threads) {
+      const firstMs: number[] = [];
+      const restMs: number[] = [];
+      const restCpuMs: number[] = [];
+      const generate = async () => {
+        const start = performance.now();
+        const stepper = languageModelStepper(model, { threads });
+        if ((await stepper.whenReady()) !== threads)
+          throw new Error(`bench: ${threads} threads did not start`);
+        const pieces = generateTextOn(stepper, model, { prime: 'The ', length, temperature: 0.8, seed: 1 });
+        pieces.next();
+        const first = performance.now();
+        const cpu = process.cpuUsage();
+        for (const piece of pieces) void piece;
+        const used = process.cpuUsage(cpu);
+        firstMs.push(first - start);
+        restMs.push(performance.now() - first);
+        restCpuMs.push((used.user + used.system) / 1000);
+      };
+      await generate(); // warm-up: the JIT and the instance's memory
+      firstMs.length = restMs.length = restCpuMs.length = 0;
+      for (let run = 0; run < runs; run++) await generate();
+      const rates = restMs.map((ms) => ((length - 1) / ms) * 1000).sort((a, b) => a - b);
+      const firsts = [...firstMs].sort((a, b) => a - b);
+      const cpuRates = restCpuMs.map((ms) => ((length - 1) / ms) * 1000).sort((a, b) => a - b);
+      rows.push({
+        cell,
+        threads,
+        charsPerSecond: { median: median(rates), min: rates[0], max: rates[rates.length - 1] },
+        charsPerCpuSecond: median(cpuRates),
+        firstCharMs: { medianMs: median(firsts), minMs: firsts[0], maxMs: firsts[firsts.length - 1], runs },
+      });
+    }
   }
   return {
     title: `generation speed at batch 1 (characters per second, ${layers} × ${units} model)`,
@@ -107,6 +135,7 @@ export async function runGenerationBench(options: GenerationBenchOptions): Promi
     embeddingDim,
     vocabulary: vocabulary.length,
     length,
+    load,
     rows,
   };
 }
@@ -118,16 +147,18 @@ function median(sorted: readonly number[]): number {
 
 export function printGeneration(r: GenerationResult): void {
   console.log(
-    `${r.title}: embedding ${r.embeddingDim}, vocabulary ${r.vocabulary}, ${r.length} characters per run, on ${r.runsOn}`,
+    `${r.title}: embedding ${r.embeddingDim}, vocabulary ${r.vocabulary}, ${r.length} characters per run, on ${r.runsOn}, load average ${r.load.toFixed(2)}`,
   );
   const header = [
     'cell',
+    'threads',
     'chars/s (min–max)',
     'chars per CPU-second',
     'first character ms (stepper made, prime read)',
   ];
   const rows = r.rows.map((x) => [
     x.cell,
+    String(x.threads),
     `${Math.round(x.charsPerSecond.median)} (${Math.round(x.charsPerSecond.min)}–${Math.round(x.charsPerSecond.max)}, n=${x.firstCharMs.runs})`,
     String(Math.round(x.charsPerCpuSecond)),
     x.firstCharMs.medianMs.toFixed(1),
@@ -140,5 +171,25 @@ export function printGeneration(r: GenerationResult): void {
         .join('  ')
         .trimEnd(),
     );
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const args = process.argv.slice(2);
+  const flag = (name: string): string | undefined => {
+    const i = args.indexOf(`--${name}`);
+    return i >= 0 ? args[i + 1] : undefined;
+  };
+  const list = (name: string): string[] | undefined => flag(name)?.split(',');
+  const options: GenerationBenchOptions = {
+    ...GENERATION_DEFAULTS,
+    layers: Number(flag('layers') ?? GENERATION_DEFAULTS.layers),
+    runs: Number(flag('runs') ?? GENERATION_DEFAULTS.runs),
+    length: Number(flag('length') ?? GENERATION_DEFAULTS.length),
+    cells: (list('cells') as LmCell[] | undefined) ?? GENERATION_DEFAULTS.cells,
+    threads: (list('threads')?.map(Number) as (1 | 2)[] | undefined) ?? GENERATION_DEFAULTS.threads,
+  };
+  for (const units of list('units')?.map(Number) ?? [GENERATION_DEFAULTS.units]) {
+    printGeneration(await runGenerationBench({ ...options, units }));
   }
 }

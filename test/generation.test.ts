@@ -14,7 +14,7 @@ import { sampleToken } from '../src/generation/sampling.js';
 import * as layers from '../src/layers/index.js';
 import type { Layer } from '../src/layers/layer.js';
 import { useFastKernels, useReferenceKernels } from '../src/layers/backend.js';
-import { generateText } from '../src/lm/generate.js';
+import { generateText, generateTextOn } from '../src/lm/generate.js';
 import { buildLanguageModel, cloneLanguageModel, LM_CELLS } from '../src/lm/languageModel.js';
 import { languageModelStepper } from '../src/lm/stepper.js';
 import { sequential, type Sequential } from '../src/models/sequential.js';
@@ -249,6 +249,25 @@ describe('generation stepper on two threads (sharedStepper.ts) = one thread, bit
     assert.equal(stepper.threads, 1);
     await stepper.close();
     assert.equal([...generateText(m, { ...options, threads: 2 })].join(''), expected);
+  });
+
+  it("threads 'auto' on 2 × 256: one thread and two, as timed, write the one-thread text", async () => {
+    await useFastKernels();
+    const config = {
+      cell: 'lstm',
+      units: 256,
+      layers: 2,
+      embeddingDim: 64,
+      dropout: 0,
+      vocabulary: VOCABULARY.toJSON(),
+    };
+    const m = buildLanguageModel(config as never, 3);
+    const options = { prime: 'some ', length: 700, temperature: 1, seed: 9 };
+    const expected = [...generateText(m, { ...options, threads: 1 })].join('');
+    const stepper = languageModelStepper(m);
+    assert.equal(await stepper.whenReady(), 2);
+    // A block of 64 steps on one thread, one on two, then the faster for a while: both ways run here.
+    assert.equal([...generateTextOn(stepper, m, options)].join(''), expected);
   });
 
   it("threads 'auto': one thread for a small model; threads 2 without the engine is an error", async () => {

@@ -9,7 +9,7 @@ import { checkSamplingOptions, sampleToken, type SamplingOptions } from '../gene
 import type { Sequential } from '../models/sequential.js';
 import { Random } from '../random.js';
 import { languageModelConfig } from './languageModel.js';
-import { languageModelStepper, type StepperOptions } from './stepper.js';
+import { languageModelStepper, type LanguageModelStepper, type StepperOptions } from './stepper.js';
 
 export interface GenerateOptions extends SamplingOptions {
   readonly prime?: string;
@@ -27,6 +27,29 @@ export interface GenerateOptions extends SamplingOptions {
  * being generated. Options and the prime are checked at once, before anything is yielded.
  */
 export function generateText(model: Sequential, options: GenerateOptions): Generator<string> {
+  const start = prepare(model, options);
+  return run(languageModelStepper(model, { threads: options.threads }), start, options);
+}
+
+/**
+ * generateText on a stepper made for `model` by the caller (e.g. one whose second thread it has waited
+ * for: `await stepper.whenReady()`), fresh — no token fed yet. The stepper is closed when the text ends.
+ */
+export function generateTextOn(
+  stepper: LanguageModelStepper,
+  model: Sequential,
+  options: Omit<GenerateOptions, 'threads'>,
+): Generator<string> {
+  return run(stepper, prepare(model, options), options);
+}
+
+interface Start {
+  readonly vocabulary: CharVocabulary;
+  readonly rng: Random;
+  readonly prime: Int32Array;
+}
+
+function prepare(model: Sequential, options: GenerateOptions): Start {
   checkSamplingOptions(options);
   const config = languageModelConfig(model);
   const vocabulary = CharVocabulary.fromJSON(config.vocabulary);
@@ -40,26 +63,26 @@ export function generateText(model: Sequential, options: GenerateOptions): Gener
       `${unknown.length} unknown`,
     );
   }
-  let ids = vocabulary.encode(options.prime ?? '', 'skip');
-  if (ids.length === 0) {
+  let prime = vocabulary.encode(options.prime ?? '', 'skip');
+  if (prime.length === 0) {
     // Nothing to condition on: start after a line break if the text has one, else a random character.
-    ids = Int32Array.of(vocabulary.has('\n') ? vocabulary.encode('\n')[0] : rng.int(vocabulary.size));
+    prime = Int32Array.of(vocabulary.has('\n') ? vocabulary.encode('\n')[0] : rng.int(vocabulary.size));
   }
-  const prime = ids;
-  const stepper = languageModelStepper(model, { threads: options.threads });
-  function* run(): Generator<string> {
-    try {
-      let probabilities: Float32Array = new Float32Array(0);
-      for (const id of prime) probabilities = stepper.step(id);
-      for (let i = 0; i < options.length; i++) {
-        const id = sampleToken(probabilities, options, rng);
-        yield vocabulary.decode([id]);
-        probabilities = stepper.step(id);
-      }
-    } finally {
-      // Also when the caller stops early (return) or a step throws: a second thread ends here.
-      void stepper.close();
+  return { vocabulary, rng, prime };
+}
+
+function* run(stepper: LanguageModelStepper, start: Start, options: GenerateOptions): Generator<string> {
+  const { vocabulary, rng, prime } = start;
+  try {
+    let probabilities: Float32Array = new Float32Array(0);
+    for (const id of prime) probabilities = stepper.step(id);
+    for (let i = 0; i < options.length; i++) {
+      const id = sampleToken(probabilities, options, rng);
+      yield vocabulary.decode([id]);
+      probabilities = stepper.step(id);
     }
+  } finally {
+    // Also when the caller stops early (return) or a step throws: a second thread ends here.
+    void stepper.close();
   }
-  return run();
 }

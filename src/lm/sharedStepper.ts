@@ -104,6 +104,7 @@ export function sharedEngineStepper(
   model: ModelSnapshot,
   vocabulary: number,
   checkId: (id: number) => void,
+  adapt: boolean,
 ): LanguageModelStepper {
   const threads = nodeWorkerThreads();
   if (!threads) {
@@ -121,7 +122,7 @@ export function sharedEngineStepper(
   const data: SharedStepperData = { shared, model, build: engine.build };
   const worker = new threads.Worker(script, { eval: isEval, workerData: data });
   worker.unref();
-  let mode: 'starting' | 'shared' | 'one' | 'closed' = 'starting';
+  let closed = false;
   let exited = false;
   const exit = new Promise<void>((resolve) => worker.once('exit', resolve)).then(() => void (exited = true));
   // 'error' events (a failed start) are answered by the status word; listening keeps them from throwing.
@@ -139,26 +140,26 @@ export function sharedEngineStepper(
   const collected = new FinalizationRegistry<() => void>((stopWorker) => stopWorker());
   const share = new ThreadShare(0, engine, shared, layout, () => workerFailure(control));
   const [first, ...above] = built.layers;
+  const choice = new Choice(adapt);
   let go = 0;
-  let restore = false;
+  /** Whether the worker's states are those of the last step (false: the next shared step hands them over). */
+  let synced = false;
 
   const stepper: LanguageModelStepper = {
     runsOn: engine.build,
     size: vocabulary,
     get threads() {
-      return mode === 'shared' || (mode === 'starting' && Atomics.load(control, STATUS) === READY) ? 2 : 1;
+      return choice.shared || (!adapt && Atomics.load(control, STATUS) === READY) ? 2 : 1;
     },
     whenReady: () => ready,
     step(id) {
       checkId(id);
-      if (mode === 'closed')
-        throw new ConfigError('language model stepper', 'step after close', 'open', 'closed');
-      if (mode === 'starting') {
-        const status = Atomics.load(control, STATUS);
-        if (status === READY) startSharing();
-        else if (status === FAILED || exited) mode = 'one';
-      }
-      if (mode !== 'shared') {
+      if (closed) throw new ConfigError('language model stepper', 'step after close', 'open', 'closed');
+      if (!choice.workerReady && Atomics.load(control, STATUS) === READY) choice.workerReady = true;
+      if (!choice.workerReady && (exited || Atomics.load(control, STATUS) === FAILED)) choice.workerFailed();
+      choice.tick();
+      if (!choice.shared) {
+        synced = false;
         let x = first.stepProjected(built.projections + 4 * id * first.G);
         let stride = first.U;
         for (const layer of above) {
@@ -167,9 +168,17 @@ export function sharedEngineStepper(
         }
         return head(x, stride);
       }
+      if (!synced) {
+        // The worker reads COMMAND before its first exchange of a step; the calling thread writes it again
+        // only after that exchange, for the next step.
+        const floats = new Float32Array(shared);
+        built.layers.forEach((layer, i) => floats.set(layer.saveSteps(), layout.states[i]));
+        Atomics.store(control, COMMAND, RESTORE_AND_STEP);
+        synced = true;
+      } else {
+        Atomics.store(control, COMMAND, STEP);
+      }
       Atomics.store(control, TOKEN, id);
-      Atomics.store(control, COMMAND, restore ? RESTORE_AND_STEP : STEP);
-      restore = false;
       go++;
       Atomics.store(control, GO, go);
       Atomics.notify(control, GO);
@@ -183,14 +192,13 @@ export function sharedEngineStepper(
         return head(x, stride);
       } catch (e) {
         // The threads are out of step now: the stepper is unusable.
-        mode = 'closed';
-        stop();
+        void stepper.close();
         throw e;
       }
     },
     close() {
-      if (mode !== 'closed') {
-        mode = 'closed';
+      if (!closed) {
+        closed = true;
         collected.unregister(stepper);
         stop();
       }
@@ -199,15 +207,67 @@ export function sharedEngineStepper(
   };
   collected.register(stepper, stop, stepper);
   return stepper;
+}
 
-  /** Hands the worker the states the calling thread has reached; the next step is shared. */
-  function startSharing(): void {
-    const floats = new Float32Array(shared);
-    built.layers.forEach((layer, i) => floats.set(layer.saveSteps(), layout.states[i]));
-    // The worker reads COMMAND before its first exchange of a step; the calling thread writes it again
-    // only after that exchange, for the next step.
-    restore = true;
-    mode = 'shared';
+/** Steps per timed block: the unit in which one and two threads are compared. */
+const BLOCK = 64;
+/** Blocks a choice runs before the other is timed again: from MIN_RUN, doubled while it stays the faster. */
+const MIN_RUN = 4;
+const MAX_RUN = 64;
+
+/**
+ * Which way the next step runs. One thread until the worker is ready; then, with `adapt`, blocks of BLOCK
+ * steps are timed and the faster way is kept, the other timed again for one block now and then: on a
+ * machine busy with other work two threads in lockstep can be many times slower than one (each waits
+ * for the other to be scheduled). Without `adapt`, two threads from the worker's start on.
+ */
+class Choice {
+  workerReady = false;
+  /** Whether the current step runs on two threads. */
+  shared = false;
+  private failed = false;
+  /** Steps of the current block so far, and when it started. */
+  private steps = 0;
+  private start = 0;
+  /** ms per step of the last block timed each way. */
+  private readonly perStep = { one: NaN, two: NaN };
+  /** Whether the current block times the way not preferred. */
+  private probing = false;
+  private preferShared = false;
+  /** Blocks the preferred way runs between probes, and how many are left. */
+  private run = MIN_RUN;
+  private left = 1; // the first block after the worker is ready times one thread (warm), then two are probed
+
+  constructor(private readonly adapt: boolean) {}
+
+  workerFailed(): void {
+    this.failed = true;
+    this.shared = false;
+  }
+
+  /** Called before every step. */
+  tick(): void {
+    if (this.failed || !this.workerReady) return;
+    if (!this.adapt) {
+      this.shared = true;
+      return;
+    }
+    if (this.steps === 0) this.start = performance.now();
+    if (this.steps++ < BLOCK) return;
+    const now = performance.now();
+    this.perStep[this.shared ? 'two' : 'one'] = (now - this.start) / BLOCK;
+    this.steps = 1;
+    this.start = now;
+    if (this.probing) {
+      const faster = this.perStep.two < this.perStep.one;
+      this.run = faster === this.preferShared ? Math.min(2 * this.run, MAX_RUN) : MIN_RUN;
+      this.preferShared = faster;
+      this.left = this.run;
+      this.probing = false;
+    } else if (--this.left <= 0) {
+      this.probing = true;
+    }
+    this.shared = this.probing !== this.preferShared;
   }
 }
 

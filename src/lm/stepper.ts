@@ -50,7 +50,10 @@ export interface LanguageModelStepper {
   readonly runsOn: string;
   /** The vocabulary size V. */
   readonly size: number;
-  /** Threads the next step runs on: 1, or 2 once a two-thread stepper's worker is ready (sharedStepper.ts). */
+  /**
+   * Threads the steps run on now: 1, or 2 (sharedStepper.ts) — with threads: 2 once the worker is ready,
+   * with 'auto' while two are timed faster.
+   */
   readonly threads: number;
   /**
    * Feeds token `id` (0 ≤ id < V) after those fed before; returns the distribution over the next token [V],
@@ -65,9 +68,11 @@ export interface LanguageModelStepper {
 
 export interface StepperOptions {
   /**
-   * 'auto' (default): two threads where that is faster — the engine, Node's worker_threads with
-   * SharedArrayBuffer, and recurrent weights of at least TWO_THREADS_FROM_BYTES per character; else one.
-   * 1: one thread. 2: two threads whenever the runtime has them (an error where it does not).
+   * 'auto' (default): two threads where that is faster — given the engine, Node's worker_threads with
+   * SharedArrayBuffer, and recurrent weights of at least TWO_THREADS_FROM_BYTES per character, a worker
+   * is started and blocks of steps are timed both ways as the text goes on (sharedStepper.ts); else one.
+   * 1: one thread. 2: two threads for every step once the worker is ready (an error where the runtime
+   * has no threads). The same text for a seed in every case.
    */
   readonly threads?: 'auto' | 1 | 2;
 }
@@ -105,7 +110,8 @@ export function languageModelStepper(model: Sequential, options: StepperOptions 
   const two =
     threads === 2 ||
     (threads === 'auto' && nodeWorkerThreads() !== null && recurrentBytes(stack) >= TWO_THREADS_FROM_BYTES);
-  if (two) return sharedEngineStepper(engine, built, head, modelSnapshot(model), V, check);
+  if (two)
+    return sharedEngineStepper(engine, built, head, modelSnapshot(model), V, check, threads === 'auto');
   return engineStepper(engine, built, head, V, check);
 }
 
