@@ -78,8 +78,10 @@ export interface StepperOptions {
 }
 
 /**
- * Recurrent weight bytes read per character from which two threads are faster than one (bench/generation.ts
- * with --threads-crossover, this machine: see the README's generation section).
+ * Recurrent weight bytes read per character from which 'auto' starts a second thread. Measured here (LSTM,
+ * bare steps, samples taken while nothing else ran): at 2 × 96 units (0.44 MB) one thread was about twice
+ * as fast as two; at 2 × 256 (3.1 MB) two were 1.7 × as fast as one. Between those the crossover is not
+ * pinned down yet (the machine was busy); 'auto' times both ways as it runs in any case.
  */
 export const TWO_THREADS_FROM_BYTES = 1 << 20;
 
