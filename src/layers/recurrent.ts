@@ -23,8 +23,7 @@
  * variational: one keep-mask [B, u] per sequence on h_{t−1} where it enters the recurrent multiply (the
  * kernels apply it inside the step; see kernels/reference/cell.ts), drawn in training only.
  */
-import { gruCell, lstmCell, novoLstmCell } from '../cells.js';
-import { initialWeights } from '../cells.js';
+import { defaultInputGateGain, gruCell, initialWeights, lstmCell, novoLstmCell } from '../cells.js';
 import { ConfigError, ShapeError, ValueError } from '../errors.js';
 import { asTensor, Tensor } from '../tensor.js';
 import { Random } from '../random.js';
@@ -80,6 +79,8 @@ export type LstmLayerOptions = RecurrentOptions;
 export interface NovoLstmLayerOptions extends RecurrentOptions {
   readonly inputGate?: 'readme' | 'reference';
   readonly layerNorm?: 'inputGate' | 'all';
+  /** The input gate's layer-norm gain at the start: 'units' (default with 'readme') or 'ones' (cells.ts). */
+  readonly inputGateGain?: 'units' | 'ones';
 }
 
 export interface GruLayerOptions extends RecurrentOptions {
@@ -99,7 +100,7 @@ const COMMON = [
 ];
 const CELL_OPTIONS: Record<RecurrentKind, readonly string[]> = {
   LSTM: [],
-  NovoLSTM: ['inputGate', 'layerNorm'],
+  NovoLSTM: ['inputGate', 'layerNorm', 'inputGateGain'],
   GRU: ['resetAfter'],
 };
 /** Keras options that exist but are not implemented yet: rejected by name rather than ignored. */
@@ -169,6 +170,13 @@ export class Recurrent extends Layer {
         o.layerNorm,
         ['inputGate', 'all'],
         'inputGate',
+      );
+      cellOptions.inputGateGain = optionalChoice(
+        label,
+        'inputGateGain',
+        o.inputGateGain,
+        ['units', 'ones'],
+        defaultInputGateGain(cellOptions.inputGate as 'readme' | 'reference'),
       );
     } else if (kind === 'GRU') {
       cellOptions.resetAfter = optionalBoolean(label, 'resetAfter', o.resetAfter, true);
