@@ -21,6 +21,7 @@ import { verdict, writeReport, type ReportRun } from '../src/experiments/report.
 import { QUICK_TASKS, taskByName } from '../src/experiments/taskSuite.js';
 import { runTrial, unitsFor, type TrialResult } from '../src/experiments/trial.js';
 import { main } from '../src/cli/main.js';
+import { ConfigError } from '../src/errors.js';
 
 describe('equal parameter budgets', () => {
   it("every cell gets the most units that fit the LSTM's parameter count", () => {
@@ -173,6 +174,19 @@ describe('trials and the report', () => {
     );
     assert.equal(a.curve.length, 2);
   });
+  it("forgetBias writes the f block of the cell's bias: 1 is Keras' default, 5 another run; GRU refuses it", () => {
+    const run = (forgetBias?: number) =>
+      runTrial(reber, comparedCell('lstm'), { seed: 1, learningRate: 0.01, forgetBias }).curve.map(
+        (p) => p.loss,
+      );
+    const keras = run();
+    assert.deepEqual(run(1), keras);
+    assert.notDeepEqual(run(5), keras);
+    assert.throws(
+      () => runTrial(reber, comparedCell('gru'), { seed: 1, learningRate: 0.01, forgetBias: 5 }),
+      (e: unknown) => e instanceof ConfigError && /has no forget gate/.test(e.message),
+    );
+  });
   it('writes results.md with a table row per cell and an SVG figure per task', async () => {
     const trials = [1, 2].map((seed) => runTrial(reber, comparedCell('gru'), { seed, learningRate: 0.01 }));
     const dir = mkdtempSync(join(tmpdir(), 'novolstm-report-'));
@@ -208,11 +222,13 @@ describe('the CLI', () => {
     process.stderr.write = ((s: string) => errors.push(s) > 0) as typeof process.stderr.write;
     try {
       assert.equal(await main(['task', 'sorting']), 1);
+      assert.equal(await main(['task', 'embedded-reber', '--forget-bias', 'five']), 1);
     } finally {
       process.stderr.write = write;
     }
-    assert.equal(errors.length, 1);
+    assert.equal(errors.length, 2);
     assert.match(errors[0], /^novolstm: unknown task 'sorting': one of adding-100, /);
+    assert.match(errors[1], /^novolstm: .*--forget-bias.*expected a number, got 'five'/);
   });
   it('report: --quick with another preset, and a task not in the preset, are one-line errors', async () => {
     const errors: string[] = [];

@@ -16,6 +16,8 @@ export interface GridOptions {
   readonly seeds: readonly number[];
   /** Skip the search and use the task's first learning rate (the quick grid lists only one). */
   readonly search: boolean;
+  /** See TrialOptions.forgetBias: a control run outside the report. */
+  readonly forgetBias?: number;
   readonly onTrial?: (result: TrialResult, phase: 'search' | 'evaluation') => void;
   /**
    * performance.now() after which no further trial starts: the cell is then abandoned with
@@ -73,7 +75,7 @@ export function chooseLearningRate(task: TaskSpec, cell: ComparedCell, options: 
   let best: TrialResult | null = null;
   for (const learningRate of task.learningRates) {
     checkDeadline(task, cell, options);
-    const trial = runTrial(task, cell, { seed: SEARCH_SEED, learningRate });
+    const trial = runTrial(task, cell, { seed: SEARCH_SEED, learningRate, forgetBias: options.forgetBias });
     options.onTrial?.(trial, 'search');
     if (!best || better(task, trial, best)) best = trial;
   }
@@ -85,7 +87,7 @@ export function runCell(task: TaskSpec, cellId: string, options: GridOptions): C
   const learningRate = chooseLearningRate(task, cell, options);
   const trials = options.seeds.map((seed) => {
     checkDeadline(task, cell, options);
-    const trial = runTrial(task, cell, { seed, learningRate });
+    const trial = runTrial(task, cell, { seed, learningRate, forgetBias: options.forgetBias });
     options.onTrial?.(trial, 'evaluation');
     return trial;
   });

@@ -4,7 +4,9 @@
  * budget.
  */
 import type { TaskData } from '../data/tasks/index.js';
+import { ConfigError } from '../errors.js';
 import * as layers from '../layers/index.js';
+import { Recurrent } from '../layers/recurrent.js';
 import { sequential, type Sequential } from '../models/sequential.js';
 import { Random } from '../random.js';
 import { tensor, type Tensor } from '../tensor.js';
@@ -48,6 +50,11 @@ export interface TrialResult {
 export interface TrialOptions {
   readonly seed: number;
   readonly learningRate: number;
+  /**
+   * The initial forget-gate bias of an LSTM-family cell instead of Keras' 1 (unitForgetBias) — a control
+   * for whether a cell fails a long-lag task by its initialisation. Not part of the report's grid.
+   */
+  readonly forgetBias?: number;
   /** Called after every evaluation (for progress output). */
   readonly onEvaluation?: (point: CurvePoint) => void;
 }
@@ -79,6 +86,22 @@ export function buildTaskModel(task: TaskSpec, cell: ComparedCell, units: number
   });
 }
 
+/** Writes `value` into the forget-gate block (f, the second block of u columns) of the model's cell bias. */
+function setForgetBias(model: Sequential, cell: ComparedCell, value: number): void {
+  const layer = model.layers.find((l) => l instanceof Recurrent) as Recurrent;
+  if (!layer.builtCell.hasCellState) {
+    throw new ConfigError(`task cell '${cell.id}'`, 'has no forget gate', 'an LSTM-family cell', cell.id);
+  }
+  if (!Number.isFinite(value)) {
+    throw new ConfigError(`task cell '${cell.id}'`, 'forget-gate bias must be finite', 'a number', value);
+  }
+  const weights = layer.getWeights();
+  const index = layer.builtCell.weights.findIndex((w) => w.name === 'bias');
+  weights[index].data.fill(value, layer.units, 2 * layer.units);
+  layer.setWeights(weights);
+  model.markWeightsChanged();
+}
+
 function tensors(data: TaskData): { x: Tensor; y: Tensor } {
   const { N, T, inputDim, targetDim } = data;
   return {
@@ -92,6 +115,7 @@ export function runTrial(task: TaskSpec, cell: ComparedCell, options: TrialOptio
   const units = unitsFor(task, cell);
   const rng = streams(options.seed);
   const model = buildTaskModel(task, cell, units, rng.weights);
+  if (options.forgetBias !== undefined) setForgetBias(model, cell, options.forgetBias);
   model.compile({
     optimizer: adam({ learningRate: options.learningRate, globalClipNorm: GLOBAL_CLIP_NORM }),
     loss: task.head.loss,
