@@ -22,6 +22,7 @@ import { QUICK_TASKS, taskByName } from '../src/experiments/taskSuite.js';
 import { runTrial, unitsFor, type TrialResult } from '../src/experiments/trial.js';
 import { main } from '../src/cli/main.js';
 import { ConfigError } from '../src/errors.js';
+import { Random } from '../src/random.js';
 
 describe('equal parameter budgets', () => {
   it("every cell gets the most units that fit the LSTM's parameter count", () => {
@@ -112,6 +113,7 @@ describe('statistics', () => {
     seed,
     learningRate: 0.01,
     solved: solvedAt !== null,
+    diverged: false,
     sequencesToSuccess: solvedAt,
     finalMetric: metric,
     seconds: 1,
@@ -186,6 +188,24 @@ describe('trials and the report', () => {
       () => runTrial(reber, comparedCell('gru'), { seed: 1, learningRate: 0.01, forgetBias: 5 }),
       (e: unknown) => e instanceof ConfigError && /has no forget gate/.test(e.message),
     );
+  });
+  it('a step that makes the weights non-finite stops the trial: diverged, unsolved, the last finite weights', () => {
+    // Targets near float32's largest value: the gradient of the squared error overflows on the first step.
+    const adding = taskByName('adding-modern-50');
+    const huge = (data: ReturnType<typeof adding.generate>) => (data.y.fill(3e38), data);
+    const task = {
+      ...adding,
+      maxSequences: 10 * adding.batchSize,
+      generate: (count: number, rng: Random) => huge(adding.generate(count, rng)),
+    };
+    const r = runTrial(task, comparedCell('lstm'), { seed: 1, learningRate: 0.01 });
+    assert.equal(r.diverged, true);
+    assert.equal(r.solved, false);
+    assert.equal(r.batches, 1);
+    assert.ok(Number.isFinite(r.finalMetric), `final metric ${r.finalMetric}`);
+    assert.equal(r.curve.length, 1);
+    const s = summarize(task, [r, runTrial(reber, comparedCell('lstm'), { seed: 1, learningRate: 0.03 })]);
+    assert.equal(s.diverged, 1);
   });
   it('writes results.md with a table row per cell and an SVG figure per task', async () => {
     const trials = [1, 2].map((seed) => runTrial(reber, comparedCell('gru'), { seed, learningRate: 0.01 }));

@@ -51,6 +51,8 @@ export interface CellSummary {
   readonly learningRate: number;
   readonly seeds: number;
   readonly solved: number;
+  /** Seeds whose training stopped because the weights became non-finite (TrialResult.diverged). */
+  readonly diverged: number;
   /** Over the solved seeds only; null when none solved. */
   readonly medianSequences: number | null;
   readonly sequencesIqr: readonly [number, number] | null;
@@ -104,6 +106,7 @@ export function summarize(task: TaskSpec, trials: readonly TrialResult[]): CellS
     learningRate: trials[0].learningRate,
     seeds: trials.length,
     solved: solvedAt.length,
+    diverged: trials.filter((t) => t.diverged).length,
     medianSequences: solvedAt.length > 0 ? quantile(solvedAt, 0.5) : null,
     sequencesIqr: solvedAt.length > 0 ? [quantile(solvedAt, 0.25), quantile(solvedAt, 0.75)] : null,
     medianFinalMetric: quantile(

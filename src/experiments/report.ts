@@ -477,7 +477,7 @@ export async function writeReport(
           ? '—'
           : `${formatCount(s.medianSequences)} (${formatCount(s.sequencesIqr![0])}–${formatCount(s.sequencesIqr![1])})`;
       body.push(
-        `| ${s.cell} | ${s.units} | ${formatCount(s.parameters)} | ${s.learningRate} | ${s.solved}/${s.seeds} | ${seqs} | ${formatMetric(task, s.medianFinalMetric)} | ${s.medianSeconds.toFixed(1)} s |`,
+        `| ${s.cell} | ${s.units} | ${formatCount(s.parameters)} | ${s.learningRate} | ${s.solved}/${s.seeds}${s.diverged > 0 ? ` (${s.diverged} diverged)` : ''} | ${seqs} | ${formatMetric(task, s.medianFinalMetric)} | ${s.medianSeconds.toFixed(1)} s |`,
       );
     }
     for (const id of notRun) body.push(`| ${id} | | | | not run (time limit) | | | |`);
@@ -529,7 +529,7 @@ export async function writeReport(
     '',
     `- Cells: ${COMPARED_CELLS.map((c) => `\`${c.id}\` (${c.description})`).join(', ')}. The classifiers and the language model run \`lstm\`, \`novolstm\` and \`gru\` (the language model builds only these).`,
     "- Equal parameter budgets: each task fixes the LSTM's units; every other cell gets the largest number of units whose model (recurrent layer + dense read-out) has no more parameters than the LSTM's. The applications use the same rule (layers every cell shares, such as the embedding, are not counted).",
-    `- Training: online (a fresh batch every step), Adam with global gradient-norm clipping at ${GLOBAL_CLIP_NORM}, the task's batch size and budget. The criterion is checked on a fixed test set (its own seed) every \`evalEvery\` sequences; a run stops at success or at the budget.`,
+    `- Training: online (a fresh batch every step), Adam with global gradient-norm clipping at ${GLOBAL_CLIP_NORM}, the task's batch size and budget. The criterion is checked on a fixed test set (its own seed) every \`evalEvery\` sequences; a run stops at success or at the budget, or when a step makes the weights non-finite (a gradient that overflowed float32: "diverged", unsolved, its final metric that of the last finite weights).`,
     run.search
       ? "- Learning rate: the same search for every cell — each rate of the task's list tried once on a separate search seed; the one that solved in the fewest sequences (or had the best final metric) is kept. The applications have one declared rate each, the same for every cell (no search)."
       : '- One learning rate per task, no search; the applications have one declared rate each, the same for every cell.',

@@ -34,6 +34,11 @@ export interface TrialResult {
   readonly seed: number;
   readonly learningRate: number;
   readonly solved: boolean;
+  /**
+   * A step made the weights non-finite (the gradient overflowed float32): training stopped there, unsolved,
+   * and the final metric is that of the last finite weights.
+   */
+  readonly diverged: boolean;
   /** Training sequences seen when the criterion was first met; null if it never was. */
   readonly sequencesToSuccess: number | null;
   readonly finalMetric: number;
@@ -133,30 +138,39 @@ export function runTrial(task: TaskSpec, cell: ComparedCell, options: TrialOptio
   let trainSeconds = 0;
   let evaluationSeconds = 0;
   let batches = 0;
+  let diverged = false;
+  // The weights before the step, to fall back to when a step makes them non-finite (a few thousand floats).
+  const lastGood = new Float32Array(model.values.length);
   while (seen < task.maxSequences) {
     const stepStarted = performance.now();
     const batch = tensors(task.generate(task.batchSize, rng.train));
-    lossSum += model.trainOnBatch(batch.x, batch.y) as number;
+    lastGood.set(model.values);
+    const loss = model.trainOnBatch(batch.x, batch.y) as number;
     trainSeconds += (performance.now() - stepStarted) / 1000;
     batches++;
-    lossBatches++;
     seen += task.batchSize;
-    if (seen >= nextEvaluation || seen >= task.maxSequences) {
+    diverged = !Number.isFinite(loss) || !model.values.every(Number.isFinite);
+    if (diverged) {
+      model.values.set(lastGood);
+      model.markWeightsChanged();
+    } else {
+      lossSum += loss;
+      lossBatches++;
+    }
+    if (diverged || seen >= nextEvaluation || seen >= task.maxSequences) {
       nextEvaluation += task.evalEvery;
       const evaluationStarted = performance.now();
       const outputs = model.predict(testX, { batchSize: 256 }).data as Float32Array;
       const { solved, metric } = task.evaluate(outputs, test);
       evaluationSeconds += (performance.now() - evaluationStarted) / 1000;
-      const point = { sequences: seen, metric, loss: lossSum / lossBatches };
+      const point = { sequences: seen, metric, loss: lossBatches > 0 ? lossSum / lossBatches : NaN };
       curve.push(point);
       options.onEvaluation?.(point);
       lossSum = 0;
       lossBatches = 0;
       finalMetric = metric;
-      if (solved) {
-        sequencesToSuccess = seen;
-        break;
-      }
+      if (solved && !diverged) sequencesToSuccess = seen;
+      if (solved || diverged) break;
     }
   }
   return {
@@ -167,6 +181,7 @@ export function runTrial(task: TaskSpec, cell: ComparedCell, options: TrialOptio
     seed: options.seed,
     learningRate: options.learningRate,
     solved: sequencesToSuccess !== null,
+    diverged,
     sequencesToSuccess,
     finalMetric,
     seconds: (performance.now() - started) / 1000,
