@@ -3,7 +3,7 @@
  * CLI's error handling. (The quick grid itself runs in quick-grid.test.ts.)
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -20,6 +20,7 @@ import { quantile, runCell, summarize, TimeLimitReached } from '../src/experimen
 import { verdict, writeReport, type ReportRun } from '../src/experiments/report.js';
 import { QUICK_TASKS, taskByName } from '../src/experiments/taskSuite.js';
 import { runTrial, unitsFor, type TrialResult } from '../src/experiments/trial.js';
+import { TrialCache } from '../src/experiments/trialCache.js';
 import { main } from '../src/cli/main.js';
 import { ConfigError } from '../src/errors.js';
 import { Random } from '../src/random.js';
@@ -215,6 +216,15 @@ describe('trials and the report', () => {
     assert.match(md, /\| gru \| \d+ \| [\d,]+ \| 0.01 \| \d\/2 \|/);
     assert.match(md, /Node\.js v\d+/);
     assert.match(readFileSync(join(dir, 'figures', 'embedded-reber.svg'), 'utf8'), /^<svg/);
+    assert.doesNotMatch(md, /^- trials:/m);
+    const trialCache = { dir: 'runs/t', reused: 2, ran: 0, commits: ['abc1234'] };
+    const cached = await writeReport(
+      [{ task: reber, cells: [summarize(reber, trials)] }],
+      null,
+      { ...reportRun, trialCache },
+      dir,
+    );
+    assert.match(cached, /^- trials: 0 run now, 2 taken from `runs\/t` \(run on commit abc1234;/m);
   });
   it('a time limit abandons the whole cell, so no cell is summarized on fewer seeds', () => {
     assert.throws(
@@ -223,6 +233,37 @@ describe('trials and the report', () => {
     );
     const s = runCell(reber, 'lstm', { seeds: [1], search: false, deadline: performance.now() + 600_000 });
     assert.equal(s.trials.length, 1);
+  });
+  it('a trial cache gives back finished trials, not for another budget, and reruns an unreadable one', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'novolstm-trials-'));
+    const cachedFlags = (task: typeof reber, cache: TrialCache) => {
+      const flags: boolean[] = [];
+      const s = runCell(task, 'lstm', {
+        seeds: [1, 2],
+        search: false,
+        cache,
+        onTrial: (_, __, c) => flags.push(c),
+      });
+      return { s, flags };
+    };
+    const first = cachedFlags(reber, new TrialCache(dir, 'abc1234'));
+    assert.deepEqual(first.flags, [false, false]);
+    const again = new TrialCache(dir, 'def5678');
+    const second = cachedFlags(reber, again);
+    assert.deepEqual(second.flags, [true, true]);
+    assert.deepEqual(second.s, first.s);
+    assert.deepEqual(
+      again.reused.map((r) => r.commit),
+      ['abc1234', 'abc1234'],
+    );
+    // Another budget is another trial, kept beside the first.
+    assert.deepEqual(cachedFlags({ ...reber, maxSequences: 1000 }, again).flags, [false, false]);
+    assert.deepEqual(cachedFlags(reber, again).flags, [true, true]);
+    const budget = `b${reber.batchSize}-n${reber.maxSequences}-e${reber.evalEvery}-u${reber.lstmUnits}`;
+    const file = join(dir, reber.name, budget, 'lstm', `seed1-lr${reber.learningRates[0]}.json`);
+    writeFileSync(file, '{ not json');
+    assert.deepEqual(cachedFlags(reber, again).flags, [false, true]);
+    assert.equal(JSON.parse(readFileSync(file, 'utf8')).commit, 'def5678');
   });
   it('a full-preset run on a subset of the tasks does not call itself the full grid', async () => {
     const trials = [1, 2].map((seed) => runTrial(reber, comparedCell('lstm'), { seed, learningRate: 0.03 }));

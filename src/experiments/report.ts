@@ -46,6 +46,13 @@ export interface ReportRun {
   readonly scope?: string;
   /** The full grid's shape, for the "not run" statement: tasks × cells, seeds, search. */
   readonly fullGrid: { readonly tasks: number; readonly cells: number; readonly seeds: number };
+  /** With a trial cache (`--trials DIR`): how many trials came from it, and the commits they ran on. */
+  readonly trialCache?: {
+    readonly dir: string;
+    readonly reused: number;
+    readonly ran: number;
+    readonly commits: readonly string[];
+  } | null;
 }
 
 /** Per cell: the median test metric over seeds at each evaluation point, with the min–max spread. */
@@ -427,10 +434,14 @@ export async function writeReport(
     '',
     machineDescription(run.backend, run.commit),
     `- load average (1 min) ${run.loadAverage[0].toFixed(1)} at the start, ${run.loadAverage[1].toFixed(1)} at the end, on ${cpus().length} cores${run.loadAverage[0] > 1 || run.loadAverage[1] > 1 ? ': the CPU was shared with other work, so the wall times below are inflated and noisy — compare cells by sequences and metrics, not by seconds' : ''}`,
-    '',
-    '## What this run is',
-    '',
   ];
+  if (run.trialCache) {
+    const { dir, reused, ran, commits } = run.trialCache;
+    lines.push(
+      `- trials: ${ran} run now, ${reused} taken from \`${dir}\`${reused > 0 ? ` (run on commit${commits.length === 1 ? '' : 's'} ${commits.join(', ')}; wall times are those of their own runs)` : ''}`,
+    );
+  }
+  lines.push('', '## What this run is', '');
   if (ranFullGrid) {
     lines.push(
       `This is the full grid: ${run.fullGrid.tasks} tasks × ${run.fullGrid.cells} cells, the learning-rate search and ${run.fullGrid.seeds} seeds.`,
