@@ -6,8 +6,9 @@
  * Users pass batch-major x [B, T, D], and the sequence kernels take it as it is (recurrentKernels.ts; the
  * engine reorders to its time-major processing order inside WebAssembly memory). With `goBackwards` the
  * kernel runs t = T−1 … 0 (`reverse`); Keras returns the outputs in processing order, which is how the
- * kernels hand them back, and the layer flips the mask to match. `returnSequences: false` returns the final state h_T, which masked
- * (padding) steps carry through unchanged, i.e. the output at each row's last real step.
+ * kernels hand them back, and the layer flips the mask to match. `returnSequences: false` returns the
+ * final state h_T, which masked (padding) steps carry through unchanged, i.e. the output at each row's
+ * last real step.
  *
  * `stateful`: each batch starts from the final states of the previous batch (row b continues row b), in
  * training and in predict, until `resetStates()`. Gradients do not flow into earlier batches (truncated
