@@ -26,7 +26,7 @@ export interface NovoLstmCellOptions extends LstmCellOptions {
   readonly layerNorm?: 'inputGate' | 'all';
   /**
    * The initial gain γ of the input gate's layer norm: 'units' (the default with inputGate 'readme') or
-   * 'ones' (Keras' LayerNormalization default; the default with 'reference'). See `inputGateGainValue`.
+   * 'ones' (Keras' LayerNormalization default; the default with 'reference'). See `defaultInputGateGain`.
    */
   readonly inputGateGain?: 'units' | 'ones';
 }

@@ -97,9 +97,6 @@ function setForgetBias(model: Sequential, cell: ComparedCell, value: number): vo
   if (!layer.builtCell.hasCellState) {
     throw new ConfigError(`task cell '${cell.id}'`, 'has no forget gate', 'an LSTM-family cell', cell.id);
   }
-  if (!Number.isFinite(value)) {
-    throw new ConfigError(`task cell '${cell.id}'`, 'forget-gate bias must be finite', 'a number', value);
-  }
   const weights = layer.getWeights();
   const index = layer.builtCell.weights.findIndex((w) => w.name === 'bias');
   weights[index].data.fill(value, layer.units, 2 * layer.units);
