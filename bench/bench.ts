@@ -12,7 +12,8 @@
  * Then generation speed at batch 1 for a 2 × 256 character model (bench/generation.ts; --no-generation
  * skips it). --json prints { training: one result per configuration, generation: its result or null }.
  *
- * Reports per implementation: ms per training step and per forward pass (median of the measured runs
+ * Last, the machine's ceiling: one core's 128-bit fused multiply-adds per second with no memory traffic
+ * (bench/fmaPeak.ts), times the cores — no kernel can exceed it. Reports per implementation: ms per training step and per forward pass (median of the measured runs
  * after warm-up), effective GFLOP/s of the LSTM's matrix products (formula printed), peak RSS so far, and
  * the ratio of each peer to novolstm. Not part of `npm test`; test/bench.test.ts runs a tiny version.
  * Timings on a shared machine are noisy: the min and max are reported alongside the median.
@@ -23,6 +24,7 @@ import { useFastKernels } from '../src/layers/backend.js';
 import { availableCores } from '../src/parallel/pool.js';
 import { LSTM_FLOP_FORMULA, lstmFlops, SEED_CONFIG, type BenchConfig } from './config.js';
 import { peakRssMb, time, warmUp, type Timing } from './measure.js';
+import { fmaPeakGflops } from './fmaPeak.js';
 import { GENERATION_DEFAULTS, printGeneration, runGenerationBench } from './generation.js';
 import { novolstmSeedModel, type SeedModel } from './novolstmStep.js';
 
@@ -184,6 +186,20 @@ function printTable(r: BenchResult): void {
   for (const note of r.notes) console.log(`note: ${note}`);
 }
 
+/** The machine's ceiling (bench/fmaPeak.ts), and what the issue's 90 ms step asks of it. */
+function printCeiling(perCore: number | null, cores: number): void {
+  if (perCore === null) {
+    console.log('\nceiling: not measured (no relaxed SIMD in this runtime)');
+    return;
+  }
+  const all = perCore * cores;
+  const target = lstmFlops(SEED_CONFIG, true) / 0.09 / 1e9;
+  console.log(
+    `\nceiling: ${perCore.toFixed(1)} GFLOP/s per core (128-bit FMA, no memory traffic), ${all.toFixed(1)} on ${cores} cores; ` +
+      `a 90 ms seed step is ${target.toFixed(1)} GFLOP/s, ${((100 * target) / all).toFixed(0)}% of that`,
+  );
+}
+
 /** How many units the peers still run at without --peers-all. */
 const PEER_MAX_UNITS = 128;
 
@@ -256,5 +272,13 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     ? await runGenerationBench({ ...GENERATION_DEFAULTS, build: options.build })
     : null;
   if (speed && !json) printGeneration(speed);
-  if (json) console.log(JSON.stringify({ training: results, generation: speed }, null, 2));
+  // Last: the compiler it loads (AssemblyScript, Binaryen) takes over a gigabyte of memory.
+  await enableRelaxedSimdInNode();
+  const ceiling = await fmaPeakGflops();
+  const cores = await availableCores();
+  if (!json) printCeiling(ceiling, cores);
+  if (json) {
+    const machine = { fmaPeakGflopsPerCore: ceiling, cores };
+    console.log(JSON.stringify({ machine, training: results, generation: speed }, null, 2));
+  }
 }

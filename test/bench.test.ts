@@ -1,16 +1,24 @@
 /**
  * A tiny run of `npm run bench` (bench/bench.ts) so the benchmark cannot rot: both implementations
  * train a few steps at small sizes and report finite timings and losses, and the generation line
- * (bench/generation.ts) runs every cell on a small model.
+ * (bench/generation.ts) runs every cell on a small model; the FMA ceiling (bench/fmaPeak.ts) compiles and runs.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DEFAULT_OPTIONS, runBenchmark } from '../bench/bench.js';
 import { lstmFlops, SEED_CONFIG } from '../bench/config.js';
+import { fmaPeakGflops } from '../bench/fmaPeak.js';
 import { GENERATION_DEFAULTS, runGenerationBench } from '../bench/generation.js';
+import { enableRelaxedSimdInNode } from '../src/engine/loader.js';
 import { LM_CELLS } from '../src/lm/languageModel.js';
 
 describe('benchmark smoke run', () => {
+  it("measures the machine's FMA ceiling: a positive rate, or null without relaxed SIMD", async () => {
+    const relaxed = await enableRelaxedSimdInNode();
+    const peak = await fmaPeakGflops(200_000, 1);
+    if (relaxed) assert.ok(peak !== null && peak > 0.1 && peak < 1e4, `peak ${peak}`);
+    else assert.equal(peak, null);
+  });
   it('runs novolstm (2 workers and 1 thread) and TensorFlow.js at tiny sizes', async () => {
     const config = { B: 3, T: 4, E: 5, H: 6, V: 7 };
     const r = await runBenchmark({ ...DEFAULT_OPTIONS, config, warmup: 1, runs: 3, peerRuns: 3, workers: 2 });

@@ -85,6 +85,106 @@ describe('recurrentPlan on every engine and on the reference fallback', async ()
   }
 });
 
+/**
+ * [B, T, N] from [T, B, N]: row (b, j) ← row (t, b), j = T−1−t when `flip` (processing order of a reversed
+ * run), else t. Written here rather than taken from engine/steps.ts, so a transposition bug there shows.
+ */
+function batchMajorOf(a: ArrayLike<number>, N: number, flip: boolean): Float32Array {
+  const out = new Float32Array(T * B * N);
+  for (let t = 0; t < T; t++) {
+    for (let b = 0; b < B; b++) {
+      const j = flip ? T - 1 - t : t;
+      for (let n = 0; n < N; n++) out[(b * T + j) * N + n] = a[(t * B + b) * N + n];
+    }
+  }
+  return out;
+}
+
+function checkBatchMajor(engine: Engine | null, cell: CellKernel, reverse: boolean): void {
+  const rng = new Random(47);
+  const r = (n: number, scale: number) => Float32Array.from(randomArray(rng, n, scale));
+  const p: Params = {};
+  for (const w of cell.weights) {
+    const n = w.shape.reduce((a, b) => a * b, 1);
+    p[w.name] = r(n, 0.5);
+    if (w.name.endsWith('amma')) for (let i = 0; i < n; i++) p[w.name][i] += 1;
+  }
+  const x = r(T * B * D, 1); // [T, B, D]
+  const mask = new Uint8Array(T * B).fill(1); // [T, B]
+  for (let t = 0; t < T; t++) if (t % 3 === 1) mask[t * B + 2] = 0;
+  const dh = r(T * B * H, 1); // [T, B, u] at the time index
+  const dhT = r(B * H, 1);
+
+  const p64: Params = {};
+  for (const k of Object.keys(p)) p64[k] = Float64Array.from(p[k]);
+  const ref = recurrentForward(cell, p64, Float64Array.from(x), { T, B, mask, reverse });
+  const g64 = zeroGradients(cell, new Float64Array(0));
+  const refGrad = recurrentBackward(g64, ref.saved, p64, {
+    dh: Float64Array.from(dh),
+    dhT: Float64Array.from(dhT),
+  });
+
+  const plan = recurrentPlan(engine, cell, T, B);
+  plan.setWeights(p);
+  const xb = batchMajorOf(x, D, false);
+  const xbCopy = xb.slice();
+  const out = plan.forward(xb, { mask, reverse, batchMajor: true });
+  assert.deepEqual(xb, xbCopy, 'x is left untouched');
+  const g = zeroGradients(cell, new Float32Array(0));
+  const grad = plan.backward(g, { dh: batchMajorOf(dh, H, reverse), dhT });
+  const name = `${plan.runsOn} ${cell.label} batch-major${reverse ? ' reverse' : ''}`;
+  close(`${name} h`, out.h, batchMajorOf(ref.h, H, reverse));
+  close(`${name} hT`, out.hT, ref.hT);
+  close(`${name} dx`, grad.dx, batchMajorOf(refGrad.dx, D, false));
+  close(`${name} dh0`, grad.dh0, refGrad.dh0);
+  for (const { name: k } of cell.weights) close(`${name} d${k}`, g[k], g64[k]);
+
+  const final = plan.forward(xb, { mask, reverse, batchMajor: true, sequence: false });
+  assert.equal(final.h.length, 0, `${name}: no sequence asked for`);
+  close(`${name} hT without the sequence`, final.hT, ref.hT);
+}
+
+describe('recurrentPlan with batch-major sequences (what the layers pass)', async () => {
+  const builds = await availableBuilds();
+  const engines: (Engine | null)[] = [null];
+  for (const build of builds) engines.push(await loadEngine({ build }));
+  for (const engine of engines) {
+    it(`${engine?.build ?? 'no engine (reference)'}: LSTM, NovoLSTM, GRU, masked, forward and reverse`, () => {
+      for (const make of CELLS) for (const reverse of [false, true]) checkBatchMajor(engine, make(), reverse);
+    });
+  }
+});
+
+describe('the engine checks values in WebAssembly memory', async () => {
+  const engine = await loadEngine();
+  it('a NaN or ±∞ in x or in a weight is named with its index (LSTM, NovoLSTM, GRU)', () => {
+    for (const make of CELLS) {
+      const cell = make();
+      const rng = new Random(53);
+      const r = (n: number) => Float32Array.from(randomArray(rng, n, 0.5));
+      const p: Params = {};
+      for (const w of cell.weights) p[w.name] = r(w.shape.reduce((a, b) => a * b, 1));
+      const plan = recurrentPlan(engine, cell, T, B);
+      plan.setWeights(p);
+      for (const [i, bad] of [
+        [T * B * D - 1, NaN],
+        [T * B * D - 2, Infinity], // the last values are outside the vector loop
+        [17, -Infinity],
+      ] as const) {
+        const x = r(T * B * D);
+        x[i] = bad;
+        assert.throws(() => plan.forward(x, { batchMajor: true }), new RegExp(`x\\[${i}\\] is not finite`));
+      }
+      const kernel = p.kernel.slice();
+      p.kernel[D + 2] = NaN;
+      assert.throws(() => plan.setWeights(p), new RegExp(`'kernel'\\[${D + 2}\\] is not finite`));
+      p.kernel.set(kernel);
+      p.recurrentKernel[5] = Infinity;
+      assert.throws(() => plan.setWeights(p), new RegExp(`'recurrentKernel'\\[5\\] is not finite`));
+    }
+  });
+});
+
 describe('recurrentPlan backward adds into the gradients', async () => {
   const engine = await loadEngine();
   it('two backward calls after one forward give exactly twice the gradient (LSTM, NovoLSTM, GRU)', () => {

@@ -3,7 +3,7 @@
  * CLI's error handling. (The quick grid itself runs in quick-grid.test.ts.)
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -20,7 +20,10 @@ import { quantile, runCell, summarize, TimeLimitReached } from '../src/experimen
 import { verdict, writeReport, type ReportRun } from '../src/experiments/report.js';
 import { QUICK_TASKS, taskByName } from '../src/experiments/taskSuite.js';
 import { runTrial, unitsFor, type TrialResult } from '../src/experiments/trial.js';
+import { TrialCache } from '../src/experiments/trialCache.js';
 import { main } from '../src/cli/main.js';
+import { ConfigError } from '../src/errors.js';
+import { Random } from '../src/random.js';
 
 describe('equal parameter budgets', () => {
   it("every cell gets the most units that fit the LSTM's parameter count", () => {
@@ -111,6 +114,7 @@ describe('statistics', () => {
     seed,
     learningRate: 0.01,
     solved: solvedAt !== null,
+    diverged: false,
     sequencesToSuccess: solvedAt,
     finalMetric: metric,
     seconds: 1,
@@ -173,6 +177,37 @@ describe('trials and the report', () => {
     );
     assert.equal(a.curve.length, 2);
   });
+  it("forgetBias writes the f block of the cell's bias: 1 is Keras' default, 5 another run; GRU refuses it", () => {
+    const run = (forgetBias?: number) =>
+      runTrial(reber, comparedCell('lstm'), { seed: 1, learningRate: 0.01, forgetBias }).curve.map(
+        (p) => p.loss,
+      );
+    const keras = run();
+    assert.deepEqual(run(1), keras);
+    assert.notDeepEqual(run(5), keras);
+    assert.throws(
+      () => runTrial(reber, comparedCell('gru'), { seed: 1, learningRate: 0.01, forgetBias: 5 }),
+      (e: unknown) => e instanceof ConfigError && /has no forget gate/.test(e.message),
+    );
+  });
+  it('a step that makes the weights non-finite stops the trial: diverged, unsolved, the last finite weights', () => {
+    // Targets near float32's largest value: the gradient of the squared error overflows on the first step.
+    const adding = taskByName('adding-modern-50');
+    const huge = (data: ReturnType<typeof adding.generate>) => (data.y.fill(3e38), data);
+    const task = {
+      ...adding,
+      maxSequences: 10 * adding.batchSize,
+      generate: (count: number, rng: Random) => huge(adding.generate(count, rng)),
+    };
+    const r = runTrial(task, comparedCell('lstm'), { seed: 1, learningRate: 0.01 });
+    assert.equal(r.diverged, true);
+    assert.equal(r.solved, false);
+    assert.equal(r.batches, 1);
+    assert.ok(Number.isFinite(r.finalMetric), `final metric ${r.finalMetric}`);
+    assert.equal(r.curve.length, 1);
+    const s = summarize(task, [r, runTrial(reber, comparedCell('lstm'), { seed: 1, learningRate: 0.03 })]);
+    assert.equal(s.diverged, 1);
+  });
   it('writes results.md with a table row per cell and an SVG figure per task', async () => {
     const trials = [1, 2].map((seed) => runTrial(reber, comparedCell('gru'), { seed, learningRate: 0.01 }));
     const dir = mkdtempSync(join(tmpdir(), 'novolstm-report-'));
@@ -181,6 +216,15 @@ describe('trials and the report', () => {
     assert.match(md, /\| gru \| \d+ \| [\d,]+ \| 0.01 \| \d\/2 \|/);
     assert.match(md, /Node\.js v\d+/);
     assert.match(readFileSync(join(dir, 'figures', 'embedded-reber.svg'), 'utf8'), /^<svg/);
+    assert.doesNotMatch(md, /^- trials:/m);
+    const trialCache = { dir: 'runs/t', reused: 2, ran: 0, commits: ['abc1234'] };
+    const cached = await writeReport(
+      [{ task: reber, cells: [summarize(reber, trials)] }],
+      null,
+      { ...reportRun, trialCache },
+      dir,
+    );
+    assert.match(cached, /^- trials: 0 run now, 2 taken from `runs\/t` \(run on commit abc1234;/m);
   });
   it('a time limit abandons the whole cell, so no cell is summarized on fewer seeds', () => {
     assert.throws(
@@ -189,6 +233,37 @@ describe('trials and the report', () => {
     );
     const s = runCell(reber, 'lstm', { seeds: [1], search: false, deadline: performance.now() + 600_000 });
     assert.equal(s.trials.length, 1);
+  });
+  it('a trial cache gives back finished trials, not for another budget, and reruns an unreadable one', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'novolstm-trials-'));
+    const cachedFlags = (task: typeof reber, cache: TrialCache) => {
+      const flags: boolean[] = [];
+      const s = runCell(task, 'lstm', {
+        seeds: [1, 2],
+        search: false,
+        cache,
+        onTrial: (_, __, c) => flags.push(c),
+      });
+      return { s, flags };
+    };
+    const first = cachedFlags(reber, new TrialCache(dir, 'abc1234'));
+    assert.deepEqual(first.flags, [false, false]);
+    const again = new TrialCache(dir, 'def5678');
+    const second = cachedFlags(reber, again);
+    assert.deepEqual(second.flags, [true, true]);
+    assert.deepEqual(second.s, first.s);
+    assert.deepEqual(
+      again.reused.map((r) => r.commit),
+      ['abc1234', 'abc1234'],
+    );
+    // Another budget is another trial, kept beside the first.
+    assert.deepEqual(cachedFlags({ ...reber, maxSequences: 1000 }, again).flags, [false, false]);
+    assert.deepEqual(cachedFlags(reber, again).flags, [true, true]);
+    const budget = `b${reber.batchSize}-n${reber.maxSequences}-e${reber.evalEvery}-u${reber.lstmUnits}`;
+    const file = join(dir, reber.name, budget, 'lstm', `seed1-lr${reber.learningRates[0]}.json`);
+    writeFileSync(file, '{ not json');
+    assert.deepEqual(cachedFlags(reber, again).flags, [false, true]);
+    assert.equal(JSON.parse(readFileSync(file, 'utf8')).commit, 'def5678');
   });
   it('a full-preset run on a subset of the tasks does not call itself the full grid', async () => {
     const trials = [1, 2].map((seed) => runTrial(reber, comparedCell('lstm'), { seed, learningRate: 0.03 }));
@@ -208,11 +283,13 @@ describe('the CLI', () => {
     process.stderr.write = ((s: string) => errors.push(s) > 0) as typeof process.stderr.write;
     try {
       assert.equal(await main(['task', 'sorting']), 1);
+      assert.equal(await main(['task', 'embedded-reber', '--forget-bias', 'five']), 1);
     } finally {
       process.stderr.write = write;
     }
-    assert.equal(errors.length, 1);
+    assert.equal(errors.length, 2);
     assert.match(errors[0], /^novolstm: unknown task 'sorting': one of adding-100, /);
+    assert.match(errors[1], /^novolstm: .*--forget-bias.*expected a number, got 'five'/);
   });
   it('report: --quick with another preset, and a task not in the preset, are one-line errors', async () => {
     const errors: string[] = [];

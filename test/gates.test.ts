@@ -73,7 +73,7 @@ describe('traceGates', () => {
     for (let n = 0; n < h.length; n++) assertClose(o[n] * Math.tanh(c[n]), h[n], `h[${n}]`);
   });
 
-  it("NovoLSTM: i = LN(σ(aᵢ)) ⊙ softmax(aᵢ') at initialisation; the softmax branch sums to 1 per step", () => {
+  it("NovoLSTM: i = γ·x̂ ⊙ softmax(aᵢ') with γ = units at initialisation; the softmax branch sums to 1 per step", () => {
     const trace = nl.traceGates(model('novolstm'), TEXT);
     const layer = trace.layers[0];
     assert.deepEqual(
@@ -89,7 +89,8 @@ describe('traceGates', () => {
       for (let j = 0; j < u; j++) {
         const n = t * u + j;
         sum += soft[n];
-        assertClose(i[n], ln[n] * soft[n], `i[${t}, ${j}]`);
+        // The map is σ(aᵢ) normalised before gain and shift; at initialisation γ = units, β = 0.
+        assertClose(i[n], u * ln[n] * soft[n], `i[${t}, ${j}]`);
       }
       assertClose(sum, 1, `Σ softmax at step ${t}`);
     }

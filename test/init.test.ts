@@ -55,11 +55,54 @@ describe('initial weights', () => {
       [...p.bias],
       [...Array(5 * u)].map((_, j) => (j >= u && j < 2 * u ? 1 : 0)),
     );
-    assert.ok(p.gamma.every((v) => v === 1) && p.gateGamma.every((v) => v === 1));
+    // The readme input gate's gain starts at u (cells.ts, defaultInputGateGain); the other gains at 1.
+    assert.ok(p.gamma.every((v) => v === u) && p.gateGamma.every((v) => v === 1));
     assert.ok(p.beta.every((v) => v === 0) && p.gateBeta.every((v) => v === 0));
     const limit = Math.sqrt(6 / (D + 5 * u));
     assert.ok(p.kernel.every((v) => Math.abs(v) <= limit));
     assert.ok(Math.max(...p.kernel.map(Math.abs)) > 0.8 * limit, 'spread over the range');
+  });
+  it("NovoLSTM input-gate gain: 'units' by default with 'readme', 'ones' with 'reference', either on request", () => {
+    const gain = (options: object) => [
+      ...new Set(initialWeights(novoLstmCell({ units: 7, inputDim: 3, ...options }), 1).gamma),
+    ];
+    assert.deepEqual(gain({}), [7]);
+    assert.deepEqual(gain({ inputGate: 'reference' }), [1]);
+    assert.deepEqual(gain({ inputGateGain: 'ones' }), [1]);
+    assert.deepEqual(gain({ inputGate: 'reference', inputGateGain: 'units' }), [7]);
+    assert.throws(
+      () => novoLstmCell({ units: 7, inputDim: 3, inputGateGain: 2 as never }),
+      /inputGateGain.*'units' or 'ones'|inputGateGain/,
+    );
+  });
+  it("NovoLSTM readme: with gain 'units' the input gate starts at the scale of an LSTM's, with 'ones' ~1/u", () => {
+    // One step from zero state: i = γ·LN(σ(a_i)) ⊙ softmax(a_i'), read from the tape by the gate map.
+    const u = 63;
+    const rms = (inputGateGain: 'units' | 'ones') => {
+      const cell = novoLstmCell({ units: u, inputDim: 5, inputGateGain });
+      const p = initialWeights(cell, 4);
+      const B = 9;
+      const rng = new Random(8);
+      const x = Float32Array.from({ length: B * 5 }, () => rng.normal());
+      const zx = new Float32Array(B * cell.projectionWidth);
+      for (let b = 0; b < B; b++) {
+        for (let j = 0; j < cell.projectionWidth; j++) {
+          let s = p.bias[j];
+          for (let d = 0; d < 5; d++) s += x[b * 5 + d] * p.kernel[d * cell.projectionWidth + j];
+          zx[b * cell.projectionWidth + j] = s;
+        }
+      }
+      const tape = cell.allocTape(1, B, new Float32Array(0));
+      const h = new Float32Array(B * u);
+      const c = new Float32Array(B * u);
+      cell.stepForward(h, c, tape, 0, zx, new Float32Array(B * u), new Float32Array(B * u), p, B);
+      // From zero state c = i ⊙ g, so the cell state's scale is the input gate's times tanh's.
+      return Math.sqrt(c.reduce((s, v) => s + v * v, 0) / c.length);
+    };
+    const units = rms('units');
+    const ones = rms('ones');
+    assert.ok(units > 0.1 && units < 2, `rms c with gain u: ${units}`);
+    assert.ok(Math.abs(ones * u - units) < 1e-5 * units * u, `gain 1 is exactly 1/u of it: ${ones}`);
   });
   it('GRU: bias all zero', () => {
     assert.ok(initialWeights(gruCell({ units: 3, inputDim: 2 }), 1).bias.every((v) => v === 0));

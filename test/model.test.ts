@@ -621,6 +621,11 @@ describe('bad inputs give typed errors naming the argument', () => {
       /inputGate is not supported/,
     );
     throwsTyped(
+      () => nl.layers.novoLSTM({ units: 3, inputGateGain: 1 as never }),
+      ConfigError,
+      /inputGateGain is not supported/,
+    );
+    throwsTyped(
       () => nl.layers.embedding({ inputDim: 5 } as never),
       ConfigError,
       /outputDim must be a positive integer/,

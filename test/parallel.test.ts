@@ -105,7 +105,11 @@ for (const kernels of ['engine', 'reference'] as const) {
           states[0]!.forEach((s, i) => {
             assert.deepEqual(s.shape, [B, 9]);
             const worst = maxRelativeDifference(s.data as Float32Array, expected[i].data as Float32Array);
-            assert.ok(worst < 1e-5, `state ${i} differs by ${worst}`);
+            // The states come from weights that already differ by rounding (checked above), through the
+            // NovoLSTM input gate, whose gain starts at units (9) and magnifies them (1.8e-5 measured).
+            // The gradients themselves are checked within 1e-6 below.
+            const bound = workers === 1 ? 0 : 1e-4;
+            assert.ok(worst <= bound, `state ${i} differs by ${worst}`);
           });
         } finally {
           await pool.close();

@@ -17,6 +17,13 @@ export function positiveNumber(value: string): number {
   return n;
 }
 
+export function finiteNumber(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n))
+    throw new InvalidArgumentError(`expected a number, got '${value}'`);
+  return n;
+}
+
 /** A comma-separated list of choices, or 'all'. */
 export function choiceList(choices: readonly string[]): (value: string) => string[] {
   return (value: string) => {

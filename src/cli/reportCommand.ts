@@ -23,6 +23,7 @@ interface ReportFlags {
   lmEpochs?: number;
   timeLimit?: number;
   estimate?: boolean;
+  trials?: string;
 }
 
 /** The command as the user would type it again: `npm run report -- <flags>`. */
@@ -66,13 +67,18 @@ export function registerReportCommand(program: Command): void {
     )
     .option('--no-estimate', "do not measure the full grid's cost")
     .option('--out <dir>', 'where results.md and figures/ go', 'docs')
+    .option(
+      '--trials <dir>',
+      'keep every finished trial in DIR and take those already there: a long grid then runs in pieces (several sittings, or processes given different --tasks)',
+    )
     .addHelpText(
       'after',
       `
 Examples:
   novolstm report                           # the full comparison (many hours on 2 cores: see the estimate)
   novolstm report --preset medium --time-limit 75m
-  novolstm report --quick --out /tmp/quick`,
+  novolstm report --quick --out /tmp/quick
+  novolstm report --preset full --trials runs/full-trials --time-limit 2h   # again and again until done`,
     )
     .action(async (flags: ReportFlags) => {
       if (flags.quick && flags.preset && flags.preset !== 'quick') {
@@ -104,6 +110,7 @@ Examples:
           timeLimitSeconds: flags.timeLimit ?? null,
           estimate: flags.estimate ?? null,
           out: flags.out,
+          trials: flags.trials ?? null,
           command: commandLine(process.argv),
         },
         (line) => void process.stderr.write(`${line}\n`),

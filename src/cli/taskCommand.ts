@@ -5,13 +5,14 @@ import type { Command } from 'commander';
 import { COMPARED_CELLS } from '../experiments/comparedCells.js';
 import { runCell, type CellSummary } from '../experiments/grid.js';
 import { QUICK_TASKS, TASKS, taskByName } from '../experiments/taskSuite.js';
-import { choiceList, positiveInteger } from './parse.js';
+import { choiceList, finiteNumber, positiveInteger } from './parse.js';
 
 interface TaskFlags {
   cell: string[];
   seeds: number;
   search: boolean;
   json: boolean;
+  forgetBias?: number;
 }
 
 export function registerTaskCommand(program: Command): void {
@@ -29,12 +30,18 @@ export function registerTaskCommand(program: Command): void {
     .option('--seeds <n>', 'evaluation seeds (1 … n)', positiveInteger, 5)
     .option('--no-search', "skip the learning-rate search; use the task's first rate")
     .option('--json', 'print one JSON object per cell instead of a table', false)
+    .option(
+      '--forget-bias <b>',
+      "initial forget-gate bias of LSTM-family cells (Keras' default: 1); a control outside the report",
+      finiteNumber,
+    )
     .addHelpText(
       'after',
       `
 Examples:
   novolstm task embedded-reber --cell lstm,novolstm --seeds 3
-  novolstm task adding-100 --cell all --json`,
+  novolstm task adding-100 --cell all --json
+  novolstm task temporal-order-6a --cell lstm --forget-bias 5 --seeds 3`,
     )
     .action((name: string, flags: TaskFlags) => {
       const task = taskByName(name);
@@ -43,6 +50,7 @@ Examples:
         const summary = runCell(task, cell, {
           seeds,
           search: flags.search,
+          forgetBias: flags.forgetBias,
           onTrial: (t, phase) => {
             if (!flags.json) {
               const outcome = t.solved ? `solved after ${t.sequencesToSuccess} sequences` : 'not solved';

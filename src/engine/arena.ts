@@ -54,6 +54,11 @@ export class WasmArena {
     return new Float32Array(this.memory.buffer, ptr, n);
   }
 
+  /** An int32 view of n values at ptr (valid until the next alloc). */
+  i32(ptr: number, n: number): Int32Array {
+    return new Int32Array(this.memory.buffer, ptr, n);
+  }
+
   /** A byte view of n values at ptr (valid until the next alloc). */
   u8(ptr: number, n: number): Uint8Array {
     return new Uint8Array(this.memory.buffer, ptr, n);

@@ -65,6 +65,35 @@ export interface WasmExports {
   copyRows(dst: number, dstStride: number, src: number, srcStride: number, R: number, N: number): void;
   copyRealRows(dst: number, src: number, mask: number, B: number, U: number): void;
   columnSums(out: number, a: number, R: number, N: number): void;
+  /** dst row k·B + b ← src row b·T + t (t = k, or T−1−k with reverse): batch-major into processing order. */
+  batchToSteps(
+    dst: number,
+    dstStride: number,
+    src: number,
+    srcStride: number,
+    T: number,
+    B: number,
+    N: number,
+    reverse: boolean,
+  ): void;
+  /** dst row b·T + t ← src row k·B + b, zero where the mask (processing order; 0 = none) marks padding. */
+  stepsToBatch(
+    dst: number,
+    dstStride: number,
+    src: number,
+    srcStride: number,
+    mask: number,
+    T: number,
+    B: number,
+    N: number,
+    reverse: boolean,
+  ): void;
+  /** y[n, :] = table[ids[n], :]; ids i32 [N], table [V, E], y [N, E]. */
+  embeddingGather(y: number, ids: number, table: number, N: number, E: number): void;
+  /** dTable[ids[n], :] += dy[n, :] for n = 0 … N−1. */
+  embeddingScatter(dTable: number, dy: number, ids: number, N: number, E: number): void;
+  /** Index of the first NaN or ±∞ among n floats at p, or −1. */
+  firstNonFinite(p: number, n: number): number;
   /** Every NovoLSTM variant: readme = inputGate 'readme' (else 'reference'), normAll = layerNorm 'all'. */
   novoGatesForward(
     readme: boolean,

@@ -26,7 +26,7 @@ import { checkFinite, checkLength, checkParams, checkSizes } from '../kernels/re
 import type { Engine } from './loader.js';
 import { addGateRow, checkFloat32, copyGateRow, unpadRows } from './padding.js';
 import type { SharedRow, StepShare } from './share.js';
-import { maskIn, rowsIn, rowsOut } from './steps.js';
+import { checkFiniteIn, maskIn, rowsIn, rowsOut, type SequenceLayout } from './steps.js';
 
 export interface FastGruOutput {
   /** Outputs at their time index, zero at masked steps. [T, B, u] */
@@ -74,6 +74,7 @@ interface Buffers {
   readonly dbX: number; // [G]
   readonly dbH: number; // [G]
   readonly dx: number; // [T, B, D]
+  readonly stage: number; // [B, T, max(D, u)] batch-major x, h, dh, dx on their way in or out
   readonly scratch: number; // gemm scratch
 }
 
@@ -88,7 +89,7 @@ export class FastGru {
   private readonly buf: Buffers;
   private weightsSet = false;
   /** What the last forward saw, for backward; null before it (or after new weights). */
-  private last: { reverse: boolean; masked: boolean } | null = null;
+  private last: { reverse: boolean; masked: boolean; batchMajor: boolean } | null = null;
   /** Stepping: which of the two state slots (hs at k = 0 and 1) holds the state; null when not stepping. */
   private slot: 0 | 1 | null = null;
 
@@ -151,6 +152,7 @@ export class FastGru {
       dbX: f(G),
       dbH: f(G),
       dx: f(TB * D),
+      stage: f(TB * Math.max(D, cell.units)),
       scratch: f(wasm.gemmScratchFloats(Math.max(G, U, D))),
     };
   }
@@ -161,7 +163,7 @@ export class FastGru {
     const { wasm, arena } = this.engine;
     const u = this.units;
     const D = this.inputDim;
-    checkParams(cell, p, new Float32Array(0));
+    checkParams(cell, p, new Float32Array(0), 'weight', false); // values: below, on the copies
     const W = arena.f32(buf.W, D * G).fill(0);
     for (let d = 0; d < D; d++) copyGateRow(W, d * G, p.kernel, d * 3 * u, u, U, 3);
     // Packed once here rather than per forward: at one row per step, packing W costs more than x·W.
@@ -171,6 +173,15 @@ export class FastGru {
     // The raw padded recurrent kernel lives in dU's buffer just long enough to be packed.
     const R = arena.f32(buf.dU, U * G).fill(0); // [U, G]
     for (let r = 0; r < u; r++) copyGateRow(R, r * G, p.recurrentKernel, r * 3 * u, u, U, 3);
+    const copies: [number, number][] = [
+      [buf.W, D * G],
+      [buf.biasX, G],
+      [buf.biasH, this.resetAfter ? G : 0],
+      [buf.dU, U * G],
+    ];
+    // A weight that is NaN or ±∞: the reference check finds it and names it.
+    if (copies.some(([ptr, n]) => wasm.firstNonFinite(ptr, n) >= 0))
+      checkParams(cell, p, new Float32Array(0));
     const Rh = buf.dU + 4 * 2 * U; // block h: columns 2U … 3U
     if (this.resetAfter) {
       wasm.packB(buf.packedU, buf.dU, G, 1, 0, U, G); // B(k, n) = R[k, n]
@@ -185,7 +196,10 @@ export class FastGru {
     this.last = null;
   }
 
-  forward(x: Float32Array, options: Omit<SequenceOptions, 'T' | 'B' | 'c0'> = {}): FastGruOutput {
+  forward(
+    x: Float32Array,
+    options: Omit<SequenceOptions, 'T' | 'B' | 'c0'> & SequenceLayout = {},
+  ): FastGruOutput {
     const { cell, T, B, U, G, buf } = this;
     const { wasm, arena } = this.engine;
     const u = this.units;
@@ -194,12 +208,19 @@ export class FastGru {
     if (!this.weightsSet) throw new ConfigError(label, 'forward before setWeights', 'setWeights(p)', 'none');
     checkFloat32(label, 'x', x);
     checkLength(label, 'x', x, T * B * D, `T·B·inputDim = ${T}·${B}·${D}`);
-    checkFinite(label, 'x', x);
     const reverse = options.reverse ?? false;
     const mask = options.mask ?? null;
+    const batchMajor = options.batchMajor ?? false;
     if (mask) checkLength(label, 'mask', mask, T * B, `T·B = ${T}·${B}`);
 
-    rowsIn(arena.f32(buf.x, T * B * D), x, T, B, D, D, reverse);
+    if (batchMajor) {
+      arena.f32(buf.stage, T * B * D).set(x);
+      checkFiniteIn(this.engine, label, 'x', buf.stage, T * B * D);
+      wasm.batchToSteps(buf.x, D, buf.stage, D, T, B, D, reverse);
+    } else {
+      checkFinite(label, 'x', x);
+      rowsIn(arena.f32(buf.x, T * B * D), x, T, B, D, D, reverse);
+    }
     if (mask) maskIn(arena.u8(buf.mask, T * B), mask, T, B, reverse);
     const h0 = arena.f32(buf.hs, B * U).fill(0);
     if (options.h0) {
@@ -215,12 +236,19 @@ export class FastGru {
       const hPrev = buf.hs + k * stateBytes;
       this.recurrentStep(k, hPrev, hPrev + stateBytes, mask ? buf.mask + k * B : 0);
     }
-    this.last = { reverse, masked: mask !== null };
+    this.last = { reverse, masked: mask !== null, batchMajor };
     this.slot = null;
 
+    let h: Float32Array;
+    if (options.sequence === false) h = new Float32Array(0);
+    else if (batchMajor) {
+      wasm.stepsToBatch(buf.stage, u, buf.hs + 4 * B * U, U, mask ? buf.mask : 0, T, B, u, false);
+      h = arena.f32(buf.stage, T * B * u).slice();
+    } else {
+      h = new Float32Array(T * B * u); // padding steps' outputs stay zero
+      rowsOut(h, arena.f32(buf.hs, (T + 1) * B * U), B * U, T, B, u, U, reverse, mask);
+    }
     const hs = arena.f32(buf.hs, (T + 1) * B * U);
-    const h = new Float32Array(T * B * u); // padding steps' outputs stay zero
-    rowsOut(h, hs, B * U, T, B, u, U, reverse, mask);
     return { h, hT: unpadRows(hs, T * B * U, B, u, U) };
   }
 
@@ -399,8 +427,15 @@ export class FastGru {
     let dhOutPtr = 0;
     if (upstream.dh) {
       checkLength(label, 'upstream dh', upstream.dh, T * B * u, 'T·B·units');
-      rowsIn(arena.f32(buf.dhOut, T * stateSize).fill(0), upstream.dh, T, B, u, U, last.reverse);
       dhOutPtr = buf.dhOut;
+      const dhOut = arena.f32(buf.dhOut, T * stateSize);
+      if (last.batchMajor) {
+        if (u !== U) dhOut.fill(0); // the padded units' gradient
+        arena.f32(buf.stage, T * B * u).set(upstream.dh);
+        wasm.batchToSteps(buf.dhOut, U, buf.stage, u, T, B, u, false);
+      } else {
+        rowsIn(dhOut.fill(0), upstream.dh, T, B, u, U, last.reverse);
+      }
     }
     const carry = arena.f32(buf.dhCarry, stateSize).fill(0);
     if (upstream.dhT) {
@@ -454,8 +489,14 @@ export class FastGru {
     addGateRow(g.bias, 0, arena.f32(buf.dbX, G), 0, u, U, 3);
     if (this.resetAfter) addGateRow(g.bias, 3 * u, arena.f32(buf.dbH, G), 0, u, U, 3);
 
-    const dx = new Float32Array(TB * D);
-    rowsOut(dx, arena.f32(buf.dx, TB * D), 0, T, B, D, D, last.reverse, null);
+    let dx: Float32Array;
+    if (last.batchMajor) {
+      wasm.stepsToBatch(buf.stage, D, buf.dx, D, 0, T, B, D, last.reverse);
+      dx = arena.f32(buf.stage, TB * D).slice();
+    } else {
+      dx = new Float32Array(TB * D);
+      rowsOut(dx, arena.f32(buf.dx, TB * D), 0, T, B, D, D, last.reverse, null);
+    }
     return { dx, dh0: unpadRows(arena.f32(buf.dhCarry, stateSize), 0, B, u, U) };
   }
 }

@@ -33,10 +33,13 @@ import { checkFinite, checkLength, checkParams, checkSizes } from '../kernels/re
 import type { Engine } from './loader.js';
 import { addGateRow, checkFloat32, copyGateRow, unpadRows } from './padding.js';
 import type { StepShare } from './share.js';
-import { maskIn, rowsIn, rowsOut } from './steps.js';
+import { checkFiniteIn, maskIn, rowsIn, rowsOut, type SequenceLayout } from './steps.js';
 
 export interface FastSequenceOutput {
-  /** Outputs at their time index, zero at masked steps. [T, B, u] */
+  /**
+   * Outputs, zero at masked steps: [T, B, u] at their time index, or batch-major [B, T, u] in processing
+   * order (see SequenceLayout); empty when `sequence: false`.
+   */
   readonly h: Float32Array;
   /** [B, u] */
   readonly hT: Float32Array;
@@ -45,7 +48,7 @@ export interface FastSequenceOutput {
 }
 
 export interface FastSequenceGradients {
-  /** [T, B, D] */
+  /** [T, B, D], or [B, T, D] batch-major */
   readonly dx: Float32Array;
   /** [B, u] */
   readonly dh0: Float32Array;
@@ -74,6 +77,7 @@ interface Buffers {
   readonly dWU: number; // [D+U, G] dW rows, then dU rows
   readonly db: number; // [G]
   readonly dx: number; // [T, B, D]
+  readonly stage: number; // [B, T, max(D, u)] batch-major x, h, dh, dx on their way in or out
   readonly scratch: number; // gemm scratch
   // NovoLSTM's input gate only (empty for the LSTM):
   readonly gamma: number; // [U]
@@ -135,7 +139,7 @@ export class FastLstm {
   private readonly buf: Buffers;
   private weightsSet = false;
   /** What the last forward saw, for backward; null before the first forward. */
-  private last: { reverse: boolean; masked: boolean } | null = null;
+  private last: { reverse: boolean; masked: boolean; batchMajor: boolean } | null = null;
   /** Stepping: which of the two state slots (hs, cs at k = 0 and 1) holds the state; null when not stepping. */
   private slot: 0 | 1 | null = null;
 
@@ -190,6 +194,7 @@ export class FastLstm {
       dWU: f((D + U) * G),
       db: f(G),
       dx: f(TB * D),
+      stage: f(TB * Math.max(D, cell.units)),
       scratch: f(wasm.gemmScratchFloats(Math.max(G, U, D))),
       gamma: f(novo ? U : 0),
       beta: f(novo ? U : 0),
@@ -215,7 +220,7 @@ export class FastLstm {
     const u = this.units;
     const D = this.inputDim;
     const RG = recurrentBlocks * U;
-    checkParams(cell, p, new Float32Array(0));
+    checkParams(cell, p, new Float32Array(0), 'weight', false); // values: below, on the copies
     const W = arena.f32(buf.W, D * G).fill(0);
     for (let d = 0; d < D; d++) copyGateRow(W, d * G, p.kernel, d * blocks * u, u, U, blocks);
     // Packed once here rather than per forward: at one row per step, packing W costs more than x·W.
@@ -234,6 +239,18 @@ export class FastLstm {
     for (let r = 0; r < u; r++) {
       copyGateRow(R, r * RG, p.recurrentKernel, r * recurrentBlocks * u, u, U, recurrentBlocks);
     }
+    const copies: [number, number][] = [
+      [buf.W, D * G],
+      [buf.bias, G],
+      [buf.dWU, U * RG],
+      [buf.gamma, this.variant.novo ? U : 0],
+      [buf.beta, this.variant.novo ? U : 0],
+      [buf.gateGamma, this.variant.normAll ? 4 * U : 0],
+      [buf.gateBeta, this.variant.normAll ? 4 * U : 0],
+    ];
+    // A weight that is NaN or ±∞: the reference check finds it and names it.
+    if (copies.some(([ptr, n]) => wasm.firstNonFinite(ptr, n) >= 0))
+      checkParams(cell, p, new Float32Array(0));
     wasm.packB(buf.packedU, buf.dWU, RG, 1, 0, U, RG); // B(k, n) = R[k, n]
     wasm.packB(buf.packedUt, buf.dWU, 1, RG, 0, RG, U); // B(k, n) = R[n, k]
     this.weightsSet = true;
@@ -241,7 +258,10 @@ export class FastLstm {
     this.last = null;
   }
 
-  forward(x: Float32Array, options: Omit<SequenceOptions, 'T' | 'B'> = {}): FastSequenceOutput {
+  forward(
+    x: Float32Array,
+    options: Omit<SequenceOptions, 'T' | 'B'> & SequenceLayout = {},
+  ): FastSequenceOutput {
     const { cell, T, B, U, G, buf } = this;
     const { wasm, arena } = this.engine;
     const u = this.units;
@@ -250,13 +270,20 @@ export class FastLstm {
     if (!this.weightsSet) throw new ConfigError(label, 'forward before setWeights', 'setWeights(p)', 'none');
     checkFloat32(label, 'x', x);
     checkLength(label, 'x', x, T * B * D, `T·B·inputDim = ${T}·${B}·${D}`);
-    checkFinite(label, 'x', x);
     const reverse = options.reverse ?? false;
     const mask = options.mask ?? null;
+    const batchMajor = options.batchMajor ?? false;
     if (mask) checkLength(label, 'mask', mask, T * B, `T·B = ${T}·${B}`);
 
     const XH = D + U; // row stride of xh
-    rowsIn(arena.f32(buf.xh, T * B * XH), x, T, B, D, XH, reverse);
+    if (batchMajor) {
+      arena.f32(buf.stage, T * B * D).set(x);
+      checkFiniteIn(this.engine, label, 'x', buf.stage, T * B * D);
+      wasm.batchToSteps(buf.xh, XH, buf.stage, D, T, B, D, reverse);
+    } else {
+      checkFinite(label, 'x', x);
+      rowsIn(arena.f32(buf.xh, T * B * XH), x, T, B, D, XH, reverse);
+    }
     if (mask) maskIn(arena.u8(buf.mask, T * B), mask, T, B, reverse);
     for (const [name, state, ptr] of [
       ['h0', options.h0, buf.hs],
@@ -280,12 +307,19 @@ export class FastLstm {
     }
     // The states before each step next to the inputs, for the weight gradient's one multiply.
     wasm.copyRows(buf.xh + 4 * D, XH, buf.hs, U, T * B, U);
-    this.last = { reverse, masked: mask !== null };
+    this.last = { reverse, masked: mask !== null, batchMajor };
     this.slot = null;
 
+    let h: Float32Array;
+    if (options.sequence === false) h = new Float32Array(0);
+    else if (batchMajor) {
+      wasm.stepsToBatch(buf.stage, u, buf.hs + 4 * B * U, U, mask ? buf.mask : 0, T, B, u, false);
+      h = arena.f32(buf.stage, T * B * u).slice();
+    } else {
+      h = new Float32Array(T * B * u); // padding steps' outputs stay zero
+      rowsOut(h, arena.f32(buf.hs, (T + 1) * B * U), B * U, T, B, u, U, reverse, mask);
+    }
     const hs = arena.f32(buf.hs, (T + 1) * B * U);
-    const h = new Float32Array(T * B * u); // padding steps' outputs stay zero
-    rowsOut(h, hs, B * U, T, B, u, U, reverse, mask);
     return {
       h,
       hT: unpadRows(hs, T * B * U, B, u, U),
@@ -515,8 +549,15 @@ export class FastLstm {
     let dhOutPtr = 0;
     if (upstream.dh) {
       checkLength(label, 'upstream dh', upstream.dh, T * B * u, 'T·B·units');
-      rowsIn(arena.f32(buf.dhOut, T * stateSize).fill(0), upstream.dh, T, B, u, U, last.reverse);
       dhOutPtr = buf.dhOut;
+      const dhOut = arena.f32(buf.dhOut, T * stateSize);
+      if (last.batchMajor) {
+        if (u !== U) dhOut.fill(0); // the padded units' gradient
+        arena.f32(buf.stage, T * B * u).set(upstream.dh);
+        wasm.batchToSteps(buf.dhOut, U, buf.stage, u, T, B, u, false);
+      } else {
+        rowsIn(dhOut.fill(0), upstream.dh, T, B, u, U, last.reverse);
+      }
     }
     for (const [name, state, ptr] of [
       ['upstream dhT', upstream.dhT, buf.dhCarry],
@@ -607,8 +648,14 @@ export class FastLstm {
       addGateRow(g.gateBeta, 0, arena.f32(buf.dGateBeta, 4 * U), 0, u, U, 4);
     }
 
-    const dx = new Float32Array(TB * D);
-    rowsOut(dx, arena.f32(buf.dx, TB * D), 0, T, B, D, D, last.reverse, null);
+    let dx: Float32Array;
+    if (last.batchMajor) {
+      wasm.stepsToBatch(buf.stage, D, buf.dx, D, 0, T, B, D, last.reverse);
+      dx = arena.f32(buf.stage, TB * D).slice();
+    } else {
+      dx = new Float32Array(TB * D);
+      rowsOut(dx, arena.f32(buf.dx, TB * D), 0, T, B, D, D, last.reverse, null);
+    }
     return {
       dx,
       dh0: unpadRows(arena.f32(buf.dhCarry, stateSize), 0, B, u, U),

@@ -15,9 +15,13 @@ import {
 import { FastGru } from './gru.js';
 import type { Engine } from './loader.js';
 import { FastLstm } from './lstm.js';
+import { toBatchMajor, toTimeMajor, type SequenceLayout } from './steps.js';
 
 export interface PlanOutput {
-  /** [T, B, u], zero at masked steps */
+  /**
+   * [T, B, u] at the time index, or batch-major [B, T, u] in processing order (SequenceLayout); zero at
+   * masked steps; empty with `sequence: false`.
+   */
   readonly h: Float32Array;
   /** [B, u] */
   readonly hT: Float32Array;
@@ -26,7 +30,7 @@ export interface PlanOutput {
 }
 
 export interface PlanGradients {
-  /** [T, B, D] */
+  /** [T, B, D], or [B, T, D] batch-major */
   readonly dx: Float32Array;
   /** [B, u] */
   readonly dh0: Float32Array;
@@ -38,7 +42,8 @@ export interface RecurrentPlan {
   /** 'relaxed' or 'simd' (the WebAssembly build), or 'reference'. */
   readonly runsOn: string;
   setWeights(p: Params): void;
-  forward(x: Float32Array, options?: Omit<SequenceOptions, 'T' | 'B'>): PlanOutput;
+  /** x [T, B, D], or [B, T, D] with `batchMajor` (then the upstream dh and dx are batch-major too). */
+  forward(x: Float32Array, options?: Omit<SequenceOptions, 'T' | 'B'> & SequenceLayout): PlanOutput;
   /** Adds the weight gradients into g. */
   backward(g: Params, upstream: SequenceUpstream): PlanGradients;
 }
@@ -68,6 +73,7 @@ export function recurrentPlan(engine: Engine | null, cell: CellKernel, T: number
 function referencePlan(cell: CellKernel, T: number, B: number): RecurrentPlan {
   let weights: Params | null = null;
   let saved: SavedSequence | null = null;
+  let batchMajor = false;
   const f32 = (a: ArrayLike<number> | null) => (a ? Float32Array.from(a) : null);
   return {
     runsOn: 'reference',
@@ -77,16 +83,29 @@ function referencePlan(cell: CellKernel, T: number, B: number): RecurrentPlan {
     },
     forward(x, options = {}) {
       if (!weights) throw new ConfigError(cell.label, 'forward before setWeights', 'setWeights(p)', 'none');
-      const out = recurrentForward(cell, weights, x, { ...options, T, B });
+      const { batchMajor: major = false, sequence = true, ...rest } = options;
+      batchMajor = major;
+      const u = cell.units;
+      const xt = major ? toTimeMajor(x, T, B, cell.inputDim, false) : x;
+      const out = recurrentForward(cell, weights, xt, { ...rest, T, B });
       saved = out.saved;
-      return { h: f32(out.h)!, hT: f32(out.hT)!, cT: f32(out.cT) };
+      // The reference driver computes in x's precision: float32 here.
+      const hs = out.h as Float32Array;
+      const h = !sequence ? new Float32Array(0) : major ? toBatchMajor(hs, T, B, u, saved.reverse) : f32(hs)!;
+      return { h, hT: f32(out.hT)!, cT: f32(out.cT) };
     },
     backward(g, upstream) {
       if (!saved || !weights) {
         throw new ConfigError(cell.label, 'backward before forward', 'forward(x) first', 'none');
       }
-      const grad = recurrentBackward(g, saved, weights, upstream);
-      return { dx: f32(grad.dx)!, dh0: f32(grad.dh0)!, dc0: f32(grad.dc0) };
+      const dh =
+        upstream.dh && batchMajor
+          ? toTimeMajor(upstream.dh as Float32Array, T, B, cell.units, saved.reverse)
+          : null;
+      const grad = recurrentBackward(g, saved, weights, dh ? { ...upstream, dh } : upstream);
+      const dxt = grad.dx as Float32Array;
+      const dx = batchMajor ? toBatchMajor(dxt, T, B, cell.inputDim, false) : f32(dxt)!;
+      return { dx, dh0: f32(grad.dh0)!, dc0: f32(grad.dc0) };
     },
   };
 }

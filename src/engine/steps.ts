@@ -4,6 +4,8 @@
  * processing order, so the kernels never see the direction; rows there may be padded (row stride ≥ width).
  */
 import type { Float } from '../kernels/reference/floats.js';
+import { checkFinite } from '../kernels/reference/validate.js';
+import type { Engine } from './loader.js';
 
 /** dst (processing order, row stride `stride`) ← src [T, rows, width] (time order). */
 export function rowsIn(
@@ -64,4 +66,50 @@ export function maskIn(dst: Uint8Array, mask: Uint8Array, T: number, B: number, 
     const t = reverse ? T - 1 - k : k;
     dst.set(mask.subarray(t * B, (t + 1) * B), k * B);
   }
+}
+
+/**
+ * How a sequence kernel's caller lays out its sequences. Time-major (the default): x [T, B, D] and h
+ * [T, B, u] at their time index. Batch-major (what the layers hold): x [B, T, D] in time order, and the
+ * outputs h [B, T, u] and upstream dh [B, T, u] in processing order (a `reverse` run's step k at index k,
+ * as Keras returns goBackwards sequences); dx [B, T, D] in time order. Batch-major sequences are copied
+ * into WebAssembly memory whole and reordered there.
+ */
+export interface SequenceLayout {
+  readonly batchMajor?: boolean;
+  /** Whether forward returns the output sequence h (default true); without it h is empty (length 0). */
+  readonly sequence?: boolean;
+}
+
+/** Throws the finiteness error of `checkFinite` if a float at ptr (n of them) is NaN or ±∞. */
+export function checkFiniteIn(engine: Engine, label: string, name: string, ptr: number, n: number): void {
+  const i = engine.wasm.firstNonFinite(ptr, n);
+  if (i >= 0) checkFinite(label, name, engine.arena.f32(ptr, n));
+}
+
+/**
+ * The same reorderings in JavaScript, for the reference kernels (which take time-major sequences at their
+ * time index): toTimeMajor gives out[t, b] = src[b, j], toBatchMajor out[b, j] = src[t, b], where
+ * j = T−1−t with `reverse`, else t. Both [·, ·, N], fresh arrays.
+ */
+export function toTimeMajor(src: Readonly<Float32Array>, T: number, B: number, N: number, reverse: boolean) {
+  const out = new Float32Array(T * B * N);
+  for (let b = 0; b < B; b++) {
+    for (let t = 0; t < T; t++) {
+      const s = (b * T + (reverse ? T - 1 - t : t)) * N;
+      out.set(src.subarray(s, s + N), (t * B + b) * N);
+    }
+  }
+  return out;
+}
+
+export function toBatchMajor(src: Readonly<Float32Array>, T: number, B: number, N: number, reverse: boolean) {
+  const out = new Float32Array(T * B * N);
+  for (let b = 0; b < B; b++) {
+    for (let t = 0; t < T; t++) {
+      const s = (t * B + b) * N;
+      out.set(src.subarray(s, s + N), (b * T + (reverse ? T - 1 - t : t)) * N);
+    }
+  }
+  return out;
 }

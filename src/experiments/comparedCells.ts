@@ -39,6 +39,14 @@ export const COMPARED_CELLS: readonly ComparedCell[] = [
     layer: (units, options) => layers.novoLSTM({ units, ...options }),
   },
   {
+    // The README's layer exactly as Keras initialises it: the input gate starts at ~1/units (cells.ts,
+    // defaultInputGateGain) — here to show what the gain's starting value does.
+    id: 'novolstm-gain1',
+    description: "NovoLSTM (inputGate 'readme', inputGateGain 'ones')",
+    kernel: (units, inputDim) => novoLstmCell({ units, inputDim, inputGateGain: 'ones' }),
+    layer: (units, options) => layers.novoLSTM({ units, ...options, inputGateGain: 'ones' }),
+  },
+  {
     id: 'novolstm-reference',
     description: "NovoLSTM (inputGate 'reference')",
     kernel: (units, inputDim) => novoLstmCell({ units, inputDim, inputGate: 'reference' }),

@@ -9,6 +9,7 @@
 import { comparedCell, type ComparedCell } from './comparedCells.js';
 import type { TaskSpec } from './taskSuite.js';
 import { runTrial, type TrialResult } from './trial.js';
+import type { TrialCache } from './trialCache.js';
 
 export const SEARCH_SEED = 1000;
 
@@ -16,7 +17,11 @@ export interface GridOptions {
   readonly seeds: readonly number[];
   /** Skip the search and use the task's first learning rate (the quick grid lists only one). */
   readonly search: boolean;
-  readonly onTrial?: (result: TrialResult, phase: 'search' | 'evaluation') => void;
+  /** See TrialOptions.forgetBias: a control run outside the report. */
+  readonly forgetBias?: number;
+  /** Finished trials on disk: those found are not run again, those run are added. */
+  readonly cache?: TrialCache;
+  readonly onTrial?: (result: TrialResult, phase: 'search' | 'evaluation', cached: boolean) => void;
   /**
    * performance.now() after which no further trial starts: the cell is then abandoned with
    * TimeLimitReached (a cell with fewer seeds than the others would not be comparable).
@@ -49,6 +54,8 @@ export interface CellSummary {
   readonly learningRate: number;
   readonly seeds: number;
   readonly solved: number;
+  /** Seeds whose training stopped because the weights became non-finite (TrialResult.diverged). */
+  readonly diverged: number;
   /** Over the solved seeds only; null when none solved. */
   readonly medianSequences: number | null;
   readonly sequencesIqr: readonly [number, number] | null;
@@ -72,23 +79,38 @@ export function chooseLearningRate(task: TaskSpec, cell: ComparedCell, options: 
   if (!options.search || task.learningRates.length === 1) return task.learningRates[0];
   let best: TrialResult | null = null;
   for (const learningRate of task.learningRates) {
-    checkDeadline(task, cell, options);
-    const trial = runTrial(task, cell, { seed: SEARCH_SEED, learningRate });
-    options.onTrial?.(trial, 'search');
+    const trial = trialOf(task, cell, SEARCH_SEED, learningRate, 'search', options);
     if (!best || better(task, trial, best)) best = trial;
   }
   return best!.learningRate;
 }
 
+/** One trial: from the cache if it holds it, else run (if the deadline allows) and stored there. */
+function trialOf(
+  task: TaskSpec,
+  cell: ComparedCell,
+  seed: number,
+  learningRate: number,
+  phase: 'search' | 'evaluation',
+  options: GridOptions,
+): TrialResult {
+  const key = { seed, learningRate, forgetBias: options.forgetBias };
+  const cached = options.cache?.get(task, cell.id, key) ?? null;
+  if (cached) {
+    options.onTrial?.(cached, phase, true);
+    return cached;
+  }
+  checkDeadline(task, cell, options);
+  const trial = runTrial(task, cell, key);
+  options.cache?.put(task, cell.id, key, trial);
+  options.onTrial?.(trial, phase, false);
+  return trial;
+}
+
 export function runCell(task: TaskSpec, cellId: string, options: GridOptions): CellSummary {
   const cell = comparedCell(cellId);
   const learningRate = chooseLearningRate(task, cell, options);
-  const trials = options.seeds.map((seed) => {
-    checkDeadline(task, cell, options);
-    const trial = runTrial(task, cell, { seed, learningRate });
-    options.onTrial?.(trial, 'evaluation');
-    return trial;
-  });
+  const trials = options.seeds.map((seed) => trialOf(task, cell, seed, learningRate, 'evaluation', options));
   return summarize(task, trials);
 }
 
@@ -102,6 +124,7 @@ export function summarize(task: TaskSpec, trials: readonly TrialResult[]): CellS
     learningRate: trials[0].learningRate,
     seeds: trials.length,
     solved: solvedAt.length,
+    diverged: trials.filter((t) => t.diverged).length,
     medianSequences: solvedAt.length > 0 ? quantile(solvedAt, 0.5) : null,
     sequencesIqr: solvedAt.length > 0 ? [quantile(solvedAt, 0.25), quantile(solvedAt, 0.75)] : null,
     medianFinalMetric: quantile(

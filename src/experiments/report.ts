@@ -46,6 +46,13 @@ export interface ReportRun {
   readonly scope?: string;
   /** The full grid's shape, for the "not run" statement: tasks × cells, seeds, search. */
   readonly fullGrid: { readonly tasks: number; readonly cells: number; readonly seeds: number };
+  /** With a trial cache (`--trials DIR`): how many trials came from it, and the commits they ran on. */
+  readonly trialCache?: {
+    readonly dir: string;
+    readonly reused: number;
+    readonly ran: number;
+    readonly commits: readonly string[];
+  } | null;
 }
 
 /** Per cell: the median test metric over seeds at each evaluation point, with the min–max spread. */
@@ -427,10 +434,14 @@ export async function writeReport(
     '',
     machineDescription(run.backend, run.commit),
     `- load average (1 min) ${run.loadAverage[0].toFixed(1)} at the start, ${run.loadAverage[1].toFixed(1)} at the end, on ${cpus().length} cores${run.loadAverage[0] > 1 || run.loadAverage[1] > 1 ? ': the CPU was shared with other work, so the wall times below are inflated and noisy — compare cells by sequences and metrics, not by seconds' : ''}`,
-    '',
-    '## What this run is',
-    '',
   ];
+  if (run.trialCache) {
+    const { dir, reused, ran, commits } = run.trialCache;
+    lines.push(
+      `- trials: ${ran} run now, ${reused} taken from \`${dir}\`${reused > 0 ? ` (run on commit${commits.length === 1 ? '' : 's'} ${commits.join(', ')}; wall times are those of their own runs)` : ''}`,
+    );
+  }
+  lines.push('', '## What this run is', '');
   if (ranFullGrid) {
     lines.push(
       `This is the full grid: ${run.fullGrid.tasks} tasks × ${run.fullGrid.cells} cells, the learning-rate search and ${run.fullGrid.seeds} seeds.`,
@@ -477,7 +488,7 @@ export async function writeReport(
           ? '—'
           : `${formatCount(s.medianSequences)} (${formatCount(s.sequencesIqr![0])}–${formatCount(s.sequencesIqr![1])})`;
       body.push(
-        `| ${s.cell} | ${s.units} | ${formatCount(s.parameters)} | ${s.learningRate} | ${s.solved}/${s.seeds} | ${seqs} | ${formatMetric(task, s.medianFinalMetric)} | ${s.medianSeconds.toFixed(1)} s |`,
+        `| ${s.cell} | ${s.units} | ${formatCount(s.parameters)} | ${s.learningRate} | ${s.solved}/${s.seeds}${s.diverged > 0 ? ` (${s.diverged} diverged)` : ''} | ${seqs} | ${formatMetric(task, s.medianFinalMetric)} | ${s.medianSeconds.toFixed(1)} s |`,
       );
     }
     for (const id of notRun) body.push(`| ${id} | | | | not run (time limit) | | | |`);
@@ -529,7 +540,7 @@ export async function writeReport(
     '',
     `- Cells: ${COMPARED_CELLS.map((c) => `\`${c.id}\` (${c.description})`).join(', ')}. The classifiers and the language model run \`lstm\`, \`novolstm\` and \`gru\` (the language model builds only these).`,
     "- Equal parameter budgets: each task fixes the LSTM's units; every other cell gets the largest number of units whose model (recurrent layer + dense read-out) has no more parameters than the LSTM's. The applications use the same rule (layers every cell shares, such as the embedding, are not counted).",
-    `- Training: online (a fresh batch every step), Adam with global gradient-norm clipping at ${GLOBAL_CLIP_NORM}, the task's batch size and budget. The criterion is checked on a fixed test set (its own seed) every \`evalEvery\` sequences; a run stops at success or at the budget.`,
+    `- Training: online (a fresh batch every step), Adam with global gradient-norm clipping at ${GLOBAL_CLIP_NORM}, the task's batch size and budget. The criterion is checked on a fixed test set (its own seed) every \`evalEvery\` sequences; a run stops at success or at the budget, or when a step makes the weights non-finite (a gradient that overflowed float32: "diverged", unsolved, its final metric that of the last finite weights).`,
     run.search
       ? "- Learning rate: the same search for every cell — each rate of the task's list tried once on a separate search seed; the one that solved in the fewest sequences (or had the best final metric) is kept. The applications have one declared rate each, the same for every cell (no search)."
       : '- One learning rate per task, no search; the applications have one declared rate each, the same for every cell.',

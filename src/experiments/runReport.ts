@@ -12,6 +12,7 @@ import { runCell, TimeLimitReached, type CellSummary } from './grid.js';
 import { reportPreset, type PresetName } from './presets.js';
 import { gitCommit, writeReport, type TaskResults } from './report.js';
 import { TASKS } from './taskSuite.js';
+import { TrialCache } from './trialCache.js';
 
 export interface ReportConfig {
   readonly preset: PresetName;
@@ -30,6 +31,8 @@ export interface ReportConfig {
   readonly estimate: boolean | null;
   /** Where results.md and figures/ go. */
   readonly out: string;
+  /** A directory of finished trials to take and add to (TrialCache); null: none. */
+  readonly trials?: string | null;
   /** The command as typed, printed in the report. */
   readonly command: string;
 }
@@ -57,6 +60,8 @@ export async function runReport(config: ReportConfig, log: (line: string) => voi
     return task;
   });
   const deadline = config.timeLimitSeconds === null ? null : started + config.timeLimitSeconds * 1000;
+  const cache = config.trials ? new TrialCache(config.trials, commit) : null;
+  let ran = 0;
 
   const fullGrid = reportPreset('full');
   const estimate =
@@ -88,10 +93,13 @@ export async function runReport(config: ReportConfig, log: (line: string) => voi
             seeds,
             search: preset.search,
             deadline,
-            onTrial: (t, phase) =>
+            ...(cache ? { cache } : {}),
+            onTrial: (t, phase, cached) => {
+              if (!cached) ran++;
               log(
-                `${task.name} ${phase} ${t.cell} seed ${t.seed} lr ${t.learningRate}: ${t.solved ? `solved after ${t.sequencesToSuccess}` : 'not solved'} (${t.seconds.toFixed(1)} s)`,
-              ),
+                `${task.name} ${phase} ${t.cell} seed ${t.seed} lr ${t.learningRate}: ${t.solved ? `solved after ${t.sequencesToSuccess}` : 'not solved'}${t.diverged ? ' (diverged)' : ''} (${t.seconds.toFixed(1)} s${cached ? ', from the trial cache' : ''})`,
+              );
+            },
           }),
         );
       } catch (error) {
@@ -118,6 +126,12 @@ export async function runReport(config: ReportConfig, log: (line: string) => voi
       estimate,
       scope: preset.scope,
       fullGrid: { tasks: fullGrid.tasks.length, cells: fullGrid.cells.length, seeds: fullGrid.seeds },
+      trialCache: cache && {
+        dir: cache.dir,
+        reused: cache.reused.length,
+        ran,
+        commits: [...new Set(cache.reused.map((c) => c.commit))],
+      },
     },
     config.out,
   );

@@ -4,7 +4,9 @@
  * budget.
  */
 import type { TaskData } from '../data/tasks/index.js';
+import { ConfigError } from '../errors.js';
 import * as layers from '../layers/index.js';
+import { Recurrent } from '../layers/recurrent.js';
 import { sequential, type Sequential } from '../models/sequential.js';
 import { Random } from '../random.js';
 import { tensor, type Tensor } from '../tensor.js';
@@ -32,6 +34,11 @@ export interface TrialResult {
   readonly seed: number;
   readonly learningRate: number;
   readonly solved: boolean;
+  /**
+   * A step made the weights non-finite (the gradient overflowed float32): training stopped there, unsolved,
+   * and the final metric is that of the last finite weights.
+   */
+  readonly diverged: boolean;
   /** Training sequences seen when the criterion was first met; null if it never was. */
   readonly sequencesToSuccess: number | null;
   readonly finalMetric: number;
@@ -48,6 +55,11 @@ export interface TrialResult {
 export interface TrialOptions {
   readonly seed: number;
   readonly learningRate: number;
+  /**
+   * The initial forget-gate bias of an LSTM-family cell instead of Keras' 1 (unitForgetBias) — a control
+   * for whether a cell fails a long-lag task by its initialisation. Not part of the report's grid.
+   */
+  readonly forgetBias?: number;
   /** Called after every evaluation (for progress output). */
   readonly onEvaluation?: (point: CurvePoint) => void;
 }
@@ -79,6 +91,19 @@ export function buildTaskModel(task: TaskSpec, cell: ComparedCell, units: number
   });
 }
 
+/** Writes `value` into the forget-gate block (f, the second block of u columns) of the model's cell bias. */
+function setForgetBias(model: Sequential, cell: ComparedCell, value: number): void {
+  const layer = model.layers.find((l) => l instanceof Recurrent) as Recurrent;
+  if (!layer.builtCell.hasCellState) {
+    throw new ConfigError(`task cell '${cell.id}'`, 'has no forget gate', 'an LSTM-family cell', cell.id);
+  }
+  const weights = layer.getWeights();
+  const index = layer.builtCell.weights.findIndex((w) => w.name === 'bias');
+  weights[index].data.fill(value, layer.units, 2 * layer.units);
+  layer.setWeights(weights);
+  model.markWeightsChanged();
+}
+
 function tensors(data: TaskData): { x: Tensor; y: Tensor } {
   const { N, T, inputDim, targetDim } = data;
   return {
@@ -92,6 +117,7 @@ export function runTrial(task: TaskSpec, cell: ComparedCell, options: TrialOptio
   const units = unitsFor(task, cell);
   const rng = streams(options.seed);
   const model = buildTaskModel(task, cell, units, rng.weights);
+  if (options.forgetBias !== undefined) setForgetBias(model, cell, options.forgetBias);
   model.compile({
     optimizer: adam({ learningRate: options.learningRate, globalClipNorm: GLOBAL_CLIP_NORM }),
     loss: task.head.loss,
@@ -109,30 +135,39 @@ export function runTrial(task: TaskSpec, cell: ComparedCell, options: TrialOptio
   let trainSeconds = 0;
   let evaluationSeconds = 0;
   let batches = 0;
+  let diverged = false;
+  // The weights before the step, to fall back to when a step makes them non-finite (a few thousand floats).
+  const lastGood = new Float32Array(model.values.length);
   while (seen < task.maxSequences) {
     const stepStarted = performance.now();
     const batch = tensors(task.generate(task.batchSize, rng.train));
-    lossSum += model.trainOnBatch(batch.x, batch.y) as number;
+    lastGood.set(model.values);
+    const loss = model.trainOnBatch(batch.x, batch.y) as number;
     trainSeconds += (performance.now() - stepStarted) / 1000;
     batches++;
-    lossBatches++;
     seen += task.batchSize;
-    if (seen >= nextEvaluation || seen >= task.maxSequences) {
+    diverged = !Number.isFinite(loss) || !model.values.every(Number.isFinite);
+    if (diverged) {
+      model.values.set(lastGood);
+      model.markWeightsChanged();
+    } else {
+      lossSum += loss;
+      lossBatches++;
+    }
+    if (diverged || seen >= nextEvaluation || seen >= task.maxSequences) {
       nextEvaluation += task.evalEvery;
       const evaluationStarted = performance.now();
       const outputs = model.predict(testX, { batchSize: 256 }).data as Float32Array;
       const { solved, metric } = task.evaluate(outputs, test);
       evaluationSeconds += (performance.now() - evaluationStarted) / 1000;
-      const point = { sequences: seen, metric, loss: lossSum / lossBatches };
+      const point = { sequences: seen, metric, loss: lossBatches > 0 ? lossSum / lossBatches : NaN };
       curve.push(point);
       options.onEvaluation?.(point);
       lossSum = 0;
       lossBatches = 0;
       finalMetric = metric;
-      if (solved) {
-        sequencesToSuccess = seen;
-        break;
-      }
+      if (solved && !diverged) sequencesToSuccess = seen;
+      if (solved || diverged) break;
     }
   }
   return {
@@ -143,6 +178,7 @@ export function runTrial(task: TaskSpec, cell: ComparedCell, options: TrialOptio
     seed: options.seed,
     learningRate: options.learningRate,
     solved: sequencesToSuccess !== null,
+    diverged,
     sequencesToSuccess,
     finalMetric,
     seconds: (performance.now() - started) / 1000,

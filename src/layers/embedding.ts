@@ -5,7 +5,7 @@
  */
 import { ShapeError, ValueError } from '../errors.js';
 import type { WeightSpec } from '../kernels/reference/cell.js';
-import { embeddingBackward, embeddingForward } from '../kernels/reference/embedding.js';
+import { embeddingBackwardOn, embeddingForwardOn } from './embeddingKernels.js';
 import type { Random } from '../random.js';
 import {
   Layer,
@@ -95,7 +95,7 @@ export class Embedding extends Layer {
       }
     }
     const y = new Float32Array(N * E); // [B, T, E]
-    embeddingForward(y, ids, this.params.embeddings, N, E);
+    embeddingForwardOn(y, ids, this.params.embeddings, N, E);
     let mask: Uint8Array | null = null;
     if (this.maskZero) {
       mask = new Uint8Array(N); // [B, T]
@@ -104,7 +104,7 @@ export class Embedding extends Layer {
     return {
       output: { data: y, shape: [B, T, E], mask },
       backward: (dy) => {
-        embeddingBackward(this.grads.embeddings, dy, ids, N, E);
+        embeddingBackwardOn(this.grads.embeddings, dy, ids, N, E);
         return null;
       },
     };

@@ -3,11 +3,12 @@
  *
  * Sizes: B = batch rows, T = time steps, D = input features, u = units.
  *
- * Users pass batch-major x [B, T, D]; the kernels run time-major [T, B, D], so the layer transposes on
- * the way in and back on the way out. With `goBackwards` the kernel runs t = T−1 … 0 (`reverse`) and
- * stores each output at its own time index; Keras returns the outputs in processing order, so the layer
- * flips the sequence (and its mask). `returnSequences: false` returns the final state h_T, which masked
- * (padding) steps carry through unchanged, i.e. the output at each row's last real step.
+ * Users pass batch-major x [B, T, D], and the sequence kernels take it as it is (recurrentKernels.ts; the
+ * engine reorders to its time-major processing order inside WebAssembly memory). With `goBackwards` the
+ * kernel runs t = T−1 … 0 (`reverse`); Keras returns the outputs in processing order, which is how the
+ * kernels hand them back, and the layer flips the mask to match. `returnSequences: false` returns the
+ * final state h_T, which masked (padding) steps carry through unchanged, i.e. the output at each row's
+ * last real step.
  *
  * `stateful`: each batch starts from the final states of the previous batch (row b continues row b), in
  * training and in predict, until `resetStates()`. Gradients do not flow into earlier batches (truncated
@@ -23,8 +24,7 @@
  * variational: one keep-mask [B, u] per sequence on h_{t−1} where it enters the recurrent multiply (the
  * kernels apply it inside the step; see kernels/reference/cell.ts), drawn in training only.
  */
-import { gruCell, lstmCell, novoLstmCell } from '../cells.js';
-import { initialWeights } from '../cells.js';
+import { defaultInputGateGain, gruCell, initialWeights, lstmCell, novoLstmCell } from '../cells.js';
 import { ConfigError, ShapeError, ValueError } from '../errors.js';
 import { asTensor, Tensor } from '../tensor.js';
 import { Random } from '../random.js';
@@ -80,6 +80,8 @@ export type LstmLayerOptions = RecurrentOptions;
 export interface NovoLstmLayerOptions extends RecurrentOptions {
   readonly inputGate?: 'readme' | 'reference';
   readonly layerNorm?: 'inputGate' | 'all';
+  /** The input gate's layer-norm gain at the start: 'units' (default with 'readme') or 'ones' (cells.ts). */
+  readonly inputGateGain?: 'units' | 'ones';
 }
 
 export interface GruLayerOptions extends RecurrentOptions {
@@ -99,7 +101,7 @@ const COMMON = [
 ];
 const CELL_OPTIONS: Record<RecurrentKind, readonly string[]> = {
   LSTM: [],
-  NovoLSTM: ['inputGate', 'layerNorm'],
+  NovoLSTM: ['inputGate', 'layerNorm', 'inputGateGain'],
   GRU: ['resetAfter'],
 };
 /** Keras options that exist but are not implemented yet: rejected by name rather than ignored. */
@@ -169,6 +171,13 @@ export class Recurrent extends Layer {
         o.layerNorm,
         ['inputGate', 'all'],
         'inputGate',
+      );
+      cellOptions.inputGateGain = optionalChoice(
+        label,
+        'inputGateGain',
+        o.inputGateGain,
+        ['units', 'ones'],
+        defaultInputGateGain(cellOptions.inputGate as 'readme' | 'reference'),
       );
     } else if (kind === 'GRU') {
       cellOptions.resetAfter = optionalBoolean(label, 'resetAfter', o.resetAfter, true);
@@ -280,14 +289,21 @@ export class Recurrent extends Layer {
       );
     }
     const [B, T] = input.shape;
-    const xt = new Float32Array(T * B * D); // [T, B, D]
-    for (let b = 0; b < B; b++) {
-      for (let t = 0; t < T; t++) xt.set(x.subarray((b * T + t) * D, (b * T + t + 1) * D), (t * B + b) * D);
-    }
+    let xs = x; // [B, T, D]
     let keep: Float32Array | null = null;
     if (ctx.training && this.dropout > 0) {
       keep = drawKeep(new Float32Array(B * D), this.dropout, ctx.rng); // [B, D]
-      dropoutForward(xt, xt, keep, T * B * D, B * D);
+      xs = new Float32Array(B * T * D);
+      for (let b = 0; b < B; b++) {
+        const [from, to] = [b * T * D, (b + 1) * T * D];
+        dropoutForward(
+          xs.subarray(from, to),
+          x.subarray(from, to),
+          keep.subarray(b * D, (b + 1) * D),
+          T * D,
+          D,
+        );
+      }
     }
     let maskT: Uint8Array | null = null; // [T, B]
     if (input.mask) {
@@ -302,8 +318,17 @@ export class Recurrent extends Layer {
     const out = sequenceForward(
       cell,
       this.params,
-      xt,
-      { T, B, mask: maskT, reverse: this.goBackwards, h0: initial?.h, c0: initial?.c, recurrentMask },
+      xs,
+      {
+        T,
+        B,
+        mask: maskT,
+        reverse: this.goBackwards,
+        h0: initial?.h,
+        c0: initial?.c,
+        recurrentMask,
+        sequence: this.returnSequences,
+      },
       ctx.weightsVersion,
     );
     if (this.stateful)
@@ -315,17 +340,14 @@ export class Recurrent extends Layer {
 
     let output: Batch;
     if (this.returnSequences) {
-      const y = new Float32Array(B * T * u); // [B, T, u], in processing order
-      let mask: Uint8Array | null = null; // [B, T]
-      if (input.mask) mask = new Uint8Array(B * T);
-      for (let b = 0; b < B; b++) {
-        for (let k = 0; k < T; k++) {
-          const t = this.goBackwards ? T - 1 - k : k;
-          y.set(out.h.subarray((t * B + b) * u, (t * B + b + 1) * u), (b * T + k) * u);
-          if (mask && input.mask) mask[b * T + k] = input.mask[b * T + t];
-        }
+      let mask: Uint8Array | null = null; // [B, T], in processing order as the outputs
+      if (input.mask && !this.goBackwards) mask = input.mask;
+      else if (input.mask) {
+        mask = new Uint8Array(B * T);
+        for (let b = 0; b < B; b++)
+          for (let k = 0; k < T; k++) mask[b * T + k] = input.mask[b * T + T - 1 - k];
       }
-      output = { data: y, shape: [B, T, u], mask };
+      output = { data: out.h, shape: [B, T, u], mask }; // [B, T, u], in processing order
     } else {
       output = { data: out.hT as Float32Array, shape: [B, u], mask: null };
     }
@@ -424,28 +446,17 @@ export class Recurrent extends Layer {
 
   private backward(dy: Float32Array, s: RecurrentSaved): Float32Array {
     const { B, T, keep } = s;
-    const u = this.units;
     const D = this.builtCell.inputDim;
-    let upstream;
-    if (this.returnSequences) {
-      const dh = new Float32Array(T * B * u); // [T, B, u]
+    // dy: [B, T, u] in processing order with returnSequences, else [B, u].
+    const upstream = this.returnSequences ? { dh: dy } : { dhT: dy };
+    const dx = sequenceBackward(this.grads, s.saved, this.params, upstream).dx as Float32Array; // [B, T, D]
+    if (keep) {
       for (let b = 0; b < B; b++) {
-        for (let k = 0; k < T; k++) {
-          const t = this.goBackwards ? T - 1 - k : k;
-          dh.set(dy.subarray((b * T + k) * u, (b * T + k + 1) * u), (t * B + b) * u);
-        }
+        const part = dx.subarray(b * T * D, (b + 1) * T * D);
+        dropoutBackward(part, part, keep.subarray(b * D, (b + 1) * D), T * D, D);
       }
-      upstream = { dh };
-    } else {
-      upstream = { dhT: dy };
     }
-    const { dx } = sequenceBackward(this.grads, s.saved, this.params, upstream);
-    if (keep) dropoutBackward(dx, dx, keep, T * B * D, B * D);
-    const out = new Float32Array(B * T * D); // [B, T, D]
-    for (let b = 0; b < B; b++) {
-      for (let t = 0; t < T; t++) out.set(dx.subarray((t * B + b) * D, (t * B + b + 1) * D), (b * T + t) * D);
-    }
-    return out;
+    return dx;
   }
 
   getConfig(): LayerConfig {

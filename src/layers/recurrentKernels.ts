@@ -2,7 +2,10 @@
  * The one place the recurrent layers call the sequence kernels: the fused WebAssembly engine when
  * `backend.ts` has loaded it, else the float32 reference kernels (`kernels/reference/recurrence.ts`).
  *
- * Layout: time-major, x [T, B, D], h [T, B, u]; see recurrence.ts for masks, `reverse` and the
+ * Layout: batch-major, as the layers hold their batches: x [B, T, D] in time order, the output sequence
+ * h [B, T, u] and its upstream gradient in processing order (as Keras returns goBackwards sequences), dx
+ * [B, T, D] in time order (engine/steps.ts, SequenceLayout); the engine reorders inside WebAssembly memory,
+ * the reference path in JavaScript. See recurrence.ts for masks ([T, B]), `reverse` and the
  * accumulate-into-gradients contract, which both paths keep.
  *
  * The engine works on plans made for fixed sizes (T, B) that keep their buffers in WebAssembly memory. Each
@@ -20,13 +23,14 @@ import {
   type SequenceUpstream,
 } from '../kernels/reference/recurrence.js';
 import { recurrentPlan, type RecurrentPlan } from '../engine/plan.js';
+import { toBatchMajor, toTimeMajor } from '../engine/steps.js';
 import { newEngine, sharedEngine } from './backend.js';
 
 /** What backward needs: the reference driver's saved object, or the plan that ran the forward. */
 export type SavedRun = { readonly reference: SavedSequence } | { readonly plan: RecurrentPlan };
 
 export interface RunOutput {
-  /** [T, B, u] */
+  /** [B, T, u] in processing order, zero at masked steps; empty unless `sequence` was asked for */
   readonly h: Float32Array;
   /** [B, u] */
   readonly hT: Float32Array;
@@ -60,11 +64,12 @@ function planFor(cell: CellKernel, T: number, B: number): KeptPlan {
   return fresh;
 }
 
+/** x [B, T, D]; `sequence`: return the output sequence h (else only the final states). */
 export function sequenceForward(
   cell: CellKernel,
   params: Params,
   x: Float32Array,
-  options: SequenceOptions,
+  options: SequenceOptions & { readonly sequence: boolean },
   /** The model's weightsVersion; when it and the arrays are those of the last call, the copy held is kept. */
   weightsVersion?: number,
 ): RunOutput {
@@ -79,19 +84,21 @@ export function sequenceForward(
       kept.params = params;
       kept.version = weightsVersion;
     }
-    const out = kept.plan.forward(x, rest);
+    const out = kept.plan.forward(x, { ...rest, batchMajor: true });
     return { h: out.h, hT: out.hT, cT: out.cT, saved: { plan: kept.plan } };
   }
-  const out = recurrentForward(cell, params, x, options);
+  const { T, B, sequence, ...rest } = options;
+  const out = recurrentForward(cell, params, toTimeMajor(x, T, B, cell.inputDim, false), { T, B, ...rest });
+  const reverse = options.reverse ?? false;
   return {
-    h: out.h as Float32Array,
+    h: sequence ? toBatchMajor(out.h as Float32Array, T, B, cell.units, reverse) : new Float32Array(0),
     hT: out.hT as Float32Array,
     cT: out.cT as Float32Array | null,
     saved: { reference: out.saved },
   };
 }
 
-/** Adds the parameter gradients into `grads`; returns dx [T, B, D], dh0, dc0. */
+/** Adds the parameter gradients into `grads`; upstream dh [B, T, u]; returns dx [B, T, D], dh0, dc0. */
 export function sequenceBackward(
   grads: Params,
   saved: SavedRun,
@@ -100,5 +107,8 @@ export function sequenceBackward(
 ): SequenceGradients {
   if ('plan' in saved) return saved.plan.backward(grads, upstream);
   // Reference path (no engine, or a recurrent dropout mask).
-  return recurrentBackward(grads, saved.reference, params, upstream);
+  const { T, B, reverse, cell } = saved.reference;
+  const dh = upstream.dh ? toTimeMajor(upstream.dh as Float32Array, T, B, cell.units, reverse) : null;
+  const grad = recurrentBackward(grads, saved.reference, params, dh ? { ...upstream, dh } : upstream);
+  return { ...grad, dx: toBatchMajor(grad.dx as Float32Array, T, B, cell.inputDim, false) };
 }

@@ -27,7 +27,7 @@ export interface LstmCellLayerOptions {
 }
 
 export type NovoLstmCellLayerOptions = LstmCellLayerOptions &
-  Pick<NovoLstmLayerOptions, 'inputGate' | 'layerNorm'>;
+  Pick<NovoLstmLayerOptions, 'inputGate' | 'layerNorm' | 'inputGateGain'>;
 export type GruCellLayerOptions = LstmCellLayerOptions & Pick<GruLayerOptions, 'resetAfter'>;
 
 function cellSpec(kind: RecurrentKind, label: string, options: object, allowed: readonly string[]): CellSpec {
@@ -46,7 +46,7 @@ export function lstmCell(options: LstmCellLayerOptions): CellSpec {
 }
 
 export function novoLSTMCell(options: NovoLstmCellLayerOptions): CellSpec {
-  return cellSpec('NovoLSTM', 'novoLSTMCell', options, ['inputGate', 'layerNorm']);
+  return cellSpec('NovoLSTM', 'novoLSTMCell', options, ['inputGate', 'layerNorm', 'inputGateGain']);
 }
 
 export function gruCell(options: GruCellLayerOptions): CellSpec {

@@ -19,6 +19,8 @@ export type Params = Record<string, Float>;
 export interface WeightSpec {
   readonly name: string;
   readonly shape: readonly number[];
+  /** The constant a weight starts at (normalisation gains and shifts); others are initialised by name. */
+  readonly initialValue?: number;
 }
 
 /** Per-step buffers a cell saves in forward for its backward; allocated by the cell for T steps. */

@@ -43,6 +43,8 @@ export interface LstmFamilyConfig {
   readonly inputDim: number;
   readonly inputGate: InputGate;
   readonly layerNorm: LayerNormPlacement;
+  /** NovoLSTM: the initial value of LN_i's gain γ (default 1). */
+  readonly inputGateGain?: number;
 }
 
 // Row of gateGamma / gateBeta for each normalised quantity of `layerNorm: 'all'`.
@@ -77,8 +79,18 @@ export function lstmFamilyCell(config: LstmFamilyConfig): CellKernel {
     { name: 'recurrentKernel', shape: [u, R] },
     { name: 'bias', shape: [P] },
   ];
-  if (novo) weights.push({ name: 'gamma', shape: [u] }, { name: 'beta', shape: [u] });
-  if (normAll) weights.push({ name: 'gateGamma', shape: [4, u] }, { name: 'gateBeta', shape: [4, u] });
+  if (novo) {
+    weights.push(
+      { name: 'gamma', shape: [u], initialValue: config.inputGateGain ?? 1 },
+      { name: 'beta', shape: [u], initialValue: 0 },
+    );
+  }
+  if (normAll) {
+    weights.push(
+      { name: 'gateGamma', shape: [4, u], initialValue: 1 },
+      { name: 'gateBeta', shape: [4, u], initialValue: 0 },
+    );
+  }
 
   return {
     label,

@@ -50,8 +50,17 @@ export function checkFinite(label: string, name: string, array: ArrayLike<number
   }
 }
 
-/** Every weight the cell declares is present, of the right length and precision, and finite. */
-export function checkParams(cell: CellKernel, p: Params, like: Float, what = 'weight'): void {
+/**
+ * Every weight the cell declares is present, of the right length and precision, and (weights, unless
+ * `finite` is false: the caller checks the values itself) finite.
+ */
+export function checkParams(
+  cell: CellKernel,
+  p: Params,
+  like: Float,
+  what = 'weight',
+  finite = what === 'weight',
+): void {
   for (const { name, shape } of cell.weights) {
     const array = p[name];
     const expected = shape.reduce((a, b) => a * b, 1);
@@ -66,6 +75,6 @@ export function checkParams(cell: CellKernel, p: Params, like: Float, what = 'we
         `${array.length} values`,
       );
     }
-    if (what === 'weight') checkFinite(cell.label, `${what} '${name}'`, array);
+    if (finite) checkFinite(cell.label, `${what} '${name}'`, array);
   }
 }

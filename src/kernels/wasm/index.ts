@@ -4,7 +4,7 @@
  */
 export { gemm, gemmPacked, packB, gemmScratchFloats, packedBFloats } from './gemm';
 export { lstmGatesForward, lstmGatesBackward } from './lstm';
-export { copyRows, copyRealRows, columnSums } from './rows';
+export { copyRows, copyRealRows, columnSums, batchToSteps, stepsToBatch, firstNonFinite } from './rows';
 export {
   gruGatesForward,
   gruGatesBackward,
@@ -14,6 +14,7 @@ export {
   gruResetBeforeBackward2,
 } from './gru';
 export { novoGatesForward, novoGatesBackward } from './novolstm';
+export { embeddingGather, embeddingScatter } from './embedding';
 
 /** First free byte after static data; JavaScript allocates from here. */
 export function heapBase(): usize {

@@ -32,3 +32,76 @@ export function columnSums(out: usize, a: usize, R: i32, N: i32): void {
     }
   }
 }
+
+/**
+ * Sequences between the caller's batch-major layout [B, T, N] and the engine's processing order
+ * [T, B, ·], where step k is time t = k, or t = T−1−k with `reverse`:
+ *   batchToSteps  dst row k·B + b (stride dstStride) ← src row b·T + t (stride srcStride)
+ *   stepsToBatch  dst row b·T + t (stride dstStride) ← src row k·B + b (stride srcStride); rows the
+ *                 mask ([T, B] bytes, processing order; 0 = none) marks padding are zero.
+ * stepsToBatch with reverse false writes batch-major in processing order (a goBackwards layer's output).
+ */
+export function batchToSteps(
+  dst: usize,
+  dstStride: i32,
+  src: usize,
+  srcStride: i32,
+  T: i32,
+  B: i32,
+  N: i32,
+  reverse: bool,
+): void {
+  const bytes = <usize>N << 2;
+  for (let k = 0; k < T; k++) {
+    const t = reverse ? T - 1 - k : k;
+    for (let b = 0; b < B; b++) {
+      const to = dst + (<usize>((k * B + b) * dstStride) << 2);
+      memory.copy(to, src + (<usize>((b * T + t) * srcStride) << 2), bytes);
+    }
+  }
+}
+
+export function stepsToBatch(
+  dst: usize,
+  dstStride: i32,
+  src: usize,
+  srcStride: i32,
+  mask: usize,
+  T: i32,
+  B: i32,
+  N: i32,
+  reverse: bool,
+): void {
+  const bytes = <usize>N << 2;
+  for (let k = 0; k < T; k++) {
+    const t = reverse ? T - 1 - k : k;
+    for (let b = 0; b < B; b++) {
+      const to = dst + (<usize>((b * T + t) * dstStride) << 2);
+      if (mask != 0 && load<u8>(mask + <usize>(k * B + b)) == 0) memory.fill(to, 0, bytes);
+      else memory.copy(to, src + (<usize>((k * B + b) * srcStride) << 2), bytes);
+    }
+  }
+}
+
+/** The index of the first value among n floats at p that is NaN or ±∞, or −1 when all are finite. */
+export function firstNonFinite(p: usize, n: i32): i32 {
+  // x − x is 0 for finite x and NaN otherwise; NaN survives the sum, so one test at the end suffices.
+  let acc = f32x4.splat(0);
+  const n4 = n & ~3;
+  for (let i = 0; i < n4; i += 4) {
+    const v = v128.load(p + (<usize>i << 2));
+    acc = f32x4.add(acc, f32x4.sub(v, v));
+  }
+  let s = f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1);
+  s += f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3);
+  for (let i = n4; i < n; i++) {
+    const v = load<f32>(p + (<usize>i << 2));
+    s += v - v;
+  }
+  if (s == 0) return -1;
+  for (let i = 0; i < n; i++) {
+    const v = load<f32>(p + (<usize>i << 2));
+    if (v - v != 0 || v != v) return i;
+  }
+  return -1;
+}
