@@ -31,6 +31,7 @@ import {
   checkedStack,
   engineLayers,
   modelFromSnapshot,
+  stepLayersAlone,
   type EngineLayers,
   type Head,
   type ModelSnapshot,
@@ -160,13 +161,8 @@ export function sharedEngineStepper(
       choice.tick();
       if (!choice.shared) {
         synced = false;
-        let x = first.stepProjected(built.projections + 4 * id * first.G);
-        let stride = first.U;
-        for (const layer of above) {
-          x = layer.step(x, stride);
-          stride = layer.U;
-        }
-        return head(x, stride);
+        const { h, stride } = stepLayersAlone(built, id);
+        return head(h, stride);
       }
       if (!synced) {
         // The worker reads COMMAND before its first exchange of a step; the calling thread writes it again

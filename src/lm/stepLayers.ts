@@ -80,6 +80,21 @@ export function engineLayers(engine: Engine, stack: Stack): EngineLayers {
   return { layers, projections };
 }
 
+/**
+ * One character on this thread alone: every layer steps from the state it holds, the first from the
+ * token's projected input. Returns the recurrent output's address in the engine's memory and its stride.
+ */
+export function stepLayersAlone(built: EngineLayers, id: number): { h: number; stride: number } {
+  const [first, ...above] = built.layers;
+  let h = first.stepProjected(built.projections + 4 * id * first.G);
+  let stride = first.U;
+  for (const layer of above) {
+    h = layer.step(h, stride);
+    stride = layer.U;
+  }
+  return { h, stride };
+}
+
 /** logits = h·W_dense + bias, then the activation: h [1, D] at an address of the engine's memory. */
 export type Head = (h: number, stride: number) => Float32Array;
 

@@ -40,6 +40,7 @@ import {
   engineHead,
   engineLayers,
   modelSnapshot,
+  stepLayersAlone,
   type EngineLayers,
   type Head,
   type Stack,
@@ -138,7 +139,6 @@ function engineStepper(
   V: number,
   checkId: (id: number) => void,
 ): LanguageModelStepper {
-  const [first, ...above] = built.layers;
   let closed = false;
   return {
     runsOn: engine.build,
@@ -147,13 +147,8 @@ function engineStepper(
     step(id) {
       checkId(id);
       if (closed) throw new ConfigError('language model stepper', 'step after close', 'open', 'closed');
-      let x = first.stepProjected(built.projections + 4 * id * first.G);
-      let stride = first.U;
-      for (const layer of above) {
-        x = layer.step(x, stride);
-        stride = layer.U;
-      }
-      return head(x, stride);
+      const { h, stride } = stepLayersAlone(built, id);
+      return head(h, stride);
     },
     whenReady: () => Promise.resolve(1),
     close() {
