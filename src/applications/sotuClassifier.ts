@@ -13,34 +13,16 @@ import * as layers from '../layers/index.js';
 import { sequential } from '../models/sequential.js';
 import { tensor, type Tensor } from '../tensor.js';
 import { adam } from '../training/optimizers.js';
+import type { TextClassifierOptions } from './classifierOptions.js';
 
-export interface SotuOptions {
+export interface SotuOptions extends TextClassifierOptions {
   /** Passages drawn at random (all addresses contribute); null: every passage. */
   readonly passages?: number | null;
   /** A passage is whole sentences of at least this many words (see loadSotuPassages). */
   readonly passageWords?: number;
-  /** Words kept per passage (the first ones; shorter passages are padded and the padding masked). */
-  readonly maxLen?: number;
-  readonly vocabularySize?: number;
-  readonly embeddingDim?: number;
-  readonly units?: number;
-  readonly epochs?: number;
-  readonly batchSize?: number;
-  readonly learningRate?: number;
-  /** Fraction of the passages (whole addresses) held out for testing. */
-  readonly testFraction?: number;
-  /** Compared-cell ids (see experiments/comparedCells.ts). */
-  readonly cells?: readonly string[];
-  /**
-   * false (the seed): every cell gets `units`. true (the comparison): the LSTM gets `units` and every other
-   * cell the most units whose recurrent layer + read-out has no more parameters than the LSTM's.
-   */
-  readonly matchParameters?: boolean;
   /** The recurrent layer's input and recurrent dropout (the seed uses none). */
   readonly dropout?: number;
   readonly recurrentDropout?: number;
-  readonly seed?: number;
-  readonly verbose?: 0 | 1 | 2;
 }
 
 export interface SotuResult {

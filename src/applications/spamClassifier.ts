@@ -13,30 +13,13 @@ import { sequential } from '../models/sequential.js';
 import { tensor, type Tensor } from '../tensor.js';
 import { binaryScores, type BinaryScores } from '../training/binaryScores.js';
 import { adam } from '../training/optimizers.js';
+import type { TextClassifierOptions } from './classifierOptions.js';
 
-export interface SpamOptions {
+export interface SpamOptions extends TextClassifierOptions {
   /** Emails drawn at random; null: all 6,046. */
   readonly emails?: number | null;
-  /** Words kept per email (the first ones). */
-  readonly maxLen?: number;
-  readonly vocabularySize?: number;
-  readonly embeddingDim?: number;
-  readonly units?: number;
+  /** Units of the Dense(relu) layer after the recurrent one. */
   readonly denseUnits?: number;
-  readonly epochs?: number;
-  readonly batchSize?: number;
-  readonly learningRate?: number;
-  readonly testFraction?: number;
-  /** Compared-cell ids (see experiments/comparedCells.ts); the seed's is the LSTM. */
-  readonly cells?: readonly string[];
-  /**
-   * false (the seed): every cell gets `units`. true (the comparison): the LSTM gets `units` and every other
-   * cell the most units whose recurrent layer + the Dense(denseUnits) after it has no more parameters than
-   * the LSTM's.
-   */
-  readonly matchParameters?: boolean;
-  readonly seed?: number;
-  readonly verbose?: 0 | 1 | 2;
 }
 
 export interface SpamResult {
