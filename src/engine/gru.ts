@@ -17,16 +17,19 @@
  * gradients w.r.t. the input and recurrent projections are the same dz, and dU_h = (r ⊙ H)ᵀ·dz_h.
  *
  * As in FastLstm: processing order inside WebAssembly memory, zero-padded units, buffers kept per plan,
- * and `step` for one time step at a time with the state kept between calls.
+ * and `step` for one time step at a time with the state kept between calls. What the two share (moving
+ * data in and out, stepping) is in FastRecurrent (./recurrent.ts); this file has the GRU's buffers,
+ * weights and gate passes, with h alone as its state.
  */
 import { ConfigError } from '../errors.js';
 import type { CellKernel, Params } from '../kernels/reference/cell.js';
 import type { SequenceOptions, SequenceUpstream } from '../kernels/reference/recurrence.js';
-import { checkFinite, checkLength, checkParams, checkSizes } from '../kernels/reference/validate.js';
+import { checkParams } from '../kernels/reference/validate.js';
 import type { Engine } from './loader.js';
-import { addGateRow, checkFloat32, copyGateRow, unpadRows } from './padding.js';
+import { addGateRow, copyGateRow } from './padding.js';
+import { FastRecurrent, type RecurrentBuffers } from './recurrent.js';
 import type { SharedRow, StepShare } from './share.js';
-import { checkFiniteIn, maskIn, rowsIn, rowsOut, type SequenceLayout } from './steps.js';
+import type { SequenceLayout } from './steps.js';
 
 export interface FastGruOutput {
   /** Outputs at their time index, zero at masked steps. [T, B, u] */
@@ -42,10 +45,11 @@ export interface FastGruGradients {
   readonly dh0: Float32Array;
 }
 
-/** Addresses of the plan's buffers in WebAssembly memory (bytes), with their shapes. */
-interface Buffers {
-  readonly W: number; // [D, G] kernel, padded
-  readonly packedW: number; // the same packed as the B operand of x·W
+/**
+ * Addresses of the plan's buffers in WebAssembly memory (bytes), with their shapes: the shared ones
+ * (RecurrentBuffers; z is zx, x·W, then the gate values z r ĥ, the tape) and these.
+ */
+interface Buffers extends RecurrentBuffers {
   readonly biasX: number; // [G] input-side bias (row 0 of bias, or all of it without resetAfter)
   readonly biasH: number; // [G] recurrent bias (row 1; resetAfter: true)
   // resetAfter: true
@@ -59,46 +63,22 @@ interface Buffers {
   readonly resetH: number; // [T, B, U] r ⊙ h_{k−1}
   readonly dResetH: number; // [B, U]
   readonly x: number; // [T, B, D] processing order
-  readonly mask: number; // [T, B] bytes, processing order
-  readonly zx: number; // [T, B, G] x·W, then the gate values z r ĥ (the tape)
   readonly zh: number; // [B, G] the current step's recurrent projection
   readonly recurrentH: number; // [T, B, U] zh_h + b_h (resetAfter: true)
-  readonly hs: number; // [T+1, B, U] h before step k at k; final at T
   readonly dzx: number; // [T, B, G] gradient w.r.t. the input projection
   readonly dzh: number; // [T, B, G] gradient w.r.t. the recurrent projection (resetAfter: true)
-  readonly dhOut: number; // [T, B, U] upstream gradient w.r.t. the outputs, processing order
-  readonly dhCarry: number; // [B, U]
-  readonly dhNew: number; // [B, U]
   readonly dW: number; // [D, G]
   readonly dU: number; // [U, G]
   readonly dbX: number; // [G]
   readonly dbH: number; // [G]
-  readonly dx: number; // [T, B, D]
-  readonly stage: number; // [B, T, max(D, u)] batch-major x, h, dh, dx on their way in or out
-  readonly scratch: number; // gemm scratch
 }
 
-export class FastGru {
-  readonly units: number;
-  readonly inputDim: number;
-  /** Units padded to the vector width: the row stride of the states `step` returns. */
-  readonly U: number;
-  /** Gate columns, padded: the row width of what `project` writes. */
-  readonly G: number;
+export class FastGru extends FastRecurrent {
   private readonly resetAfter: boolean;
-  private readonly buf: Buffers;
-  private weightsSet = false;
-  /** What the last forward saw, for backward; null before it (or after new weights). */
-  private last: { reverse: boolean; masked: boolean; batchMajor: boolean } | null = null;
-  /** Stepping: which of the two state slots (hs at k = 0 and 1) holds the state; null when not stepping. */
-  private slot: 0 | 1 | null = null;
+  protected readonly buf: Buffers;
+  protected readonly states: readonly number[];
 
-  constructor(
-    private readonly engine: Engine,
-    private readonly cell: CellKernel,
-    readonly T: number,
-    readonly B: number,
-  ) {
+  constructor(engine: Engine, cell: CellKernel, T: number, B: number) {
     const u = cell.units;
     const names = cell.weights.map((w) => w.name).join(',');
     if (cell.hasCellState || cell.projectionWidth !== 3 * u || names !== 'kernel,recurrentKernel,bias') {
@@ -109,23 +89,15 @@ export class FastGru {
         cell.weights.map((w) => `${w.name}[${w.shape.join(', ')}]`).join(' '),
       );
     }
+    super(engine, cell, T, B, 3);
     // resetAfter: true has two bias rows (input and recurrent), false one.
     this.resetAfter = cell.weights.find((w) => w.name === 'bias')?.shape.length === 2;
     const after = this.resetAfter;
-    checkSizes(cell.label, { T, B });
-    this.units = u;
-    this.inputDim = cell.inputDim;
-    const U = Math.ceil(u / 4) * 4;
-    const G = 3 * U;
+    const { U, G } = this;
     const D = cell.inputDim;
-    this.U = U;
-    this.G = G;
-    const { wasm, arena } = engine;
+    const { wasm } = engine;
     const TB = T * B;
-    const f = (n: number) => arena.allocFloats(n);
-    this.buf = {
-      W: f(D * G),
-      packedW: f(wasm.packedBFloats(D, G)),
+    this.buf = this.allocate((f) => ({
       biasX: f(G),
       biasH: f(G),
       packedU: f(after ? wasm.packedBFloats(U, G) : 0),
@@ -137,24 +109,16 @@ export class FastGru {
       resetH: f(after ? 0 : TB * U),
       dResetH: f(after ? 0 : B * U),
       x: f(TB * D),
-      mask: arena.allocBytes(TB),
-      zx: f(TB * G),
       zh: f(B * G),
       recurrentH: f(after ? TB * U : 0),
-      hs: f((T + 1) * B * U),
       dzx: f(TB * G),
       dzh: f(after ? TB * G : 0),
-      dhOut: f(TB * U),
-      dhCarry: f(B * U),
-      dhNew: f(B * U),
       dW: f(D * G),
       dU: f(U * G),
       dbX: f(G),
       dbH: f(G),
-      dx: f(TB * D),
-      stage: f(TB * Math.max(D, cell.units)),
-      scratch: f(wasm.gemmScratchFloats(Math.max(G, U, D))),
-    };
+    }));
+    this.states = [this.buf.hs];
   }
 
   /** Copies the weights in (padded) and packs the recurrent kernel both ways. */
@@ -200,67 +164,30 @@ export class FastGru {
     x: Float32Array,
     options: Omit<SequenceOptions, 'T' | 'B' | 'c0'> & SequenceLayout = {},
   ): FastGruOutput {
-    const { cell, T, B, U, G, buf } = this;
-    const { wasm, arena } = this.engine;
-    const u = this.units;
+    const { T, B, U, G, buf } = this;
     const D = this.inputDim;
-    const label = cell.label;
-    if (!this.weightsSet) throw new ConfigError(label, 'forward before setWeights', 'setWeights(p)', 'none');
-    checkFloat32(label, 'x', x);
-    checkLength(label, 'x', x, T * B * D, `T·B·inputDim = ${T}·${B}·${D}`);
-    const reverse = options.reverse ?? false;
-    const mask = options.mask ?? null;
-    const batchMajor = options.batchMajor ?? false;
-    if (mask) checkLength(label, 'mask', mask, T * B, `T·B = ${T}·${B}`);
+    const seen = this.inputIn(x, options, buf.x, D);
+    this.statesIn([['h0', options.h0, buf.hs]], true);
 
-    if (batchMajor) {
-      arena.f32(buf.stage, T * B * D).set(x);
-      checkFiniteIn(this.engine, label, 'x', buf.stage, T * B * D);
-      wasm.batchToSteps(buf.x, D, buf.stage, D, T, B, D, reverse);
-    } else {
-      checkFinite(label, 'x', x);
-      rowsIn(arena.f32(buf.x, T * B * D), x, T, B, D, D, reverse);
-    }
-    if (mask) maskIn(arena.u8(buf.mask, T * B), mask, T, B, reverse);
-    const h0 = arena.f32(buf.hs, B * U).fill(0);
-    if (options.h0) {
-      checkFloat32(label, 'h0', options.h0);
-      checkLength(label, 'h0', options.h0, B * u, `B·units = ${B}·${u}`);
-      checkFinite(label, 'h0', options.h0);
-      for (let b = 0; b < B; b++) h0.set(options.h0.subarray(b * u, (b + 1) * u), b * U);
-    }
-
-    wasm.gemmPacked(buf.zx, G, buf.x, D, 1, buf.packedW, T * B, D, G, false, buf.scratch);
+    this.engine.wasm.gemmPacked(buf.z, G, buf.x, D, 1, buf.packedW, T * B, D, G, false, buf.scratch);
     const stateBytes = 4 * B * U;
     for (let k = 0; k < T; k++) {
-      const hPrev = buf.hs + k * stateBytes;
-      this.recurrentStep(k, hPrev, hPrev + stateBytes, mask ? buf.mask + k * B : 0);
+      this.recurrentStep(k, k * stateBytes, (k + 1) * stateBytes, seen.mask ? buf.mask + k * B : 0);
     }
-    this.last = { reverse, masked: mask !== null, batchMajor };
-    this.slot = null;
-
-    let h: Float32Array;
-    if (options.sequence === false) h = new Float32Array(0);
-    else if (batchMajor) {
-      wasm.stepsToBatch(buf.stage, u, buf.hs + 4 * B * U, U, mask ? buf.mask : 0, T, B, u, false);
-      h = arena.f32(buf.stage, T * B * u).slice();
-    } else {
-      h = new Float32Array(T * B * u); // padding steps' outputs stay zero
-      rowsOut(h, arena.f32(buf.hs, (T + 1) * B * U), B * U, T, B, u, U, reverse, mask);
-    }
-    const hs = arena.f32(buf.hs, (T + 1) * B * U);
-    return { h, hT: unpadRows(hs, T * B * U, B, u, U) };
+    const { h, finals } = this.outputsOut(seen, options.sequence !== false);
+    return { h, hT: finals[0] };
   }
 
   /**
    * Step k of the sequence once zx_k = x_k·W is in place: the recurrent multiply and the fused gate pass
-   * (which saves its tape at step k). States are addresses of [B, U] blocks.
+   * (which saves its tape at step k). The states read and written are at byte offsets from and to of hs.
    */
-  private recurrentStep(k: number, hPrev: number, hNext: number, mask: number): void {
+  protected recurrentStep(k: number, from: number, to: number, mask: number): void {
     const { B, U, G, buf } = this;
     const { wasm } = this.engine;
     const stateBytes = 4 * B * U;
-    const zxk = buf.zx + 4 * k * B * G;
+    const [hPrev, hNext] = [buf.hs + from, buf.hs + to];
+    const zxk = buf.z + 4 * k * B * G;
     if (this.resetAfter) {
       wasm.gemmPacked(buf.zh, G, hPrev, U, 1, buf.packedU, B, U, G, false, buf.scratch);
       const recurrentH = buf.recurrentH + k * stateBytes;
@@ -276,172 +203,42 @@ export class FastGru {
   }
 
   /**
-   * One time step of all B rows, continuing from the state the previous `step` left (zeros on the first
-   * step, after `resetSteps`, or after a `forward`): the same arithmetic as a step of `forward`, with
-   * nothing allocated and nothing copied in or out. x [B, D] is read in place at address `x` of this
-   * engine's memory with row stride `xStride` floats — an embedding row, or the h of the layer below.
-   * Returns the address of the new h [B, U] (row stride U, padded units zero), valid until the next step.
-   * The saved forward is dropped: backward needs a forward again.
+   * The shared step (`stepShared`): this thread's columns of each multiply, swapped for the other
+   * thread's, and the whole gate passes. resetAfter: false needs r ⊙ h_{k−1} of every unit before the
+   * candidate's multiply, so it swaps twice: after x·W and h·U_zr, then after (r ⊙ h_{k−1})·U_h.
    */
-  step(x: number, xStride: number): number {
-    const { B, G, buf } = this;
-    this.startStep();
-    this.engine.wasm.gemmPacked(
-      buf.zx,
-      G,
-      x,
-      xStride,
-      1,
-      buf.packedW,
-      B,
-      this.inputDim,
-      G,
-      false,
-      buf.scratch,
-    );
-    return this.advance();
-  }
-
-  /**
-   * Like `step`, with the input projection x·W already computed by `project`: z [B, G] at address z (left
-   * unchanged). For inputs from a small fixed set, such as the rows of an embedding, this saves reading W
-   * at every step.
-   */
-  stepProjected(z: number): number {
-    const { B, G, buf } = this;
-    this.startStep();
-    this.engine.wasm.copyRows(buf.zx, G, z, G, B, G);
-    return this.advance();
-  }
-
-  /**
-   * out [R, G] = x·W for R rows of x at address x (row stride xStride floats): the projections
-   * `stepProjected` takes, bit for bit those `step` computes (the one-row multiply is the tile's).
-   */
-  project(out: number, x: number, xStride: number, R: number): void {
-    const { G, buf } = this;
-    if (!this.weightsSet) {
-      throw new ConfigError(this.cell.label, 'project before setWeights', 'setWeights(p)', 'none');
-    }
-    this.engine.wasm.gemmPacked(out, G, x, xStride, 1, buf.packedW, R, this.inputDim, G, false, buf.scratch);
-  }
-
-  private startStep(): void {
-    if (!this.weightsSet) {
-      throw new ConfigError(this.cell.label, 'step before setWeights', 'setWeights(p)', 'none');
-    }
-    if (this.slot === null) this.resetSteps();
-  }
-
-  /** The rest of a step once its input projection is in place; returns the address of the new h. */
-  private advance(): number {
-    const { B, U, buf } = this;
-    const stateBytes = 4 * B * U;
-    // Two state slots, used in turn: the step reads one and writes the other.
-    const from = buf.hs + this.slot! * stateBytes;
-    const to = buf.hs + (1 - this.slot!) * stateBytes;
-    this.recurrentStep(0, from, to, 0);
-    this.slot = this.slot === 0 ? 1 : 0;
-    this.last = null;
-    return to;
-  }
-
-  /**
-   * `step` (x ≠ null) or `stepProjected` (z ≠ null) at batch 1, its multiplies shared with another thread
-   * that runs the same plan (src/engine/share.ts): this thread computes its columns of each multiply,
-   * `share` swaps them for the other thread's, and both run the whole gate passes. resetAfter: false
-   * needs r ⊙ h_{k−1} of every unit before the candidate's multiply, so it swaps twice: after x·W and
-   * h·U_zr, then after (r ⊙ h_{k−1})·U_h. Bit for bit `step`; returns the address of the new h [1, U].
-   */
-  stepShared(x: number | null, xStride: number, z: number | null, share: StepShare): number {
+  protected sharedStep(rows: SharedRow[], share: StepShare, from: number, to: number): void {
     const { G, U, buf } = this;
     const { wasm } = this.engine;
-    const D = this.inputDim;
-    if (this.B !== 1) throw new ConfigError(this.cell.label, 'stepShared runs batch 1 only', 1, this.B);
-    this.startStep();
-    const hPrev = buf.hs + this.slot! * 4 * U;
-    const hNext = buf.hs + (1 - this.slot!) * 4 * U;
-    // Packed operands are panels of [K, 8] columns: column n0 (a multiple of 8) starts at n0·K floats.
-    const part = (c: number, a: number, aStride: number, packed: number, K: number, N: number) => {
+    const [hPrev, hNext] = [buf.hs + from, buf.hs + to];
+    const part = (c: number, a: number, packed: number, N: number) => {
       const [n0, n1] = share.columns(N);
-      if (n1 === n0) return;
-      wasm.gemmPacked(c + 4 * n0, G, a, aStride, 1, packed + 4 * n0 * K, 1, K, n1 - n0, false, buf.scratch);
+      this.columnsOf(c, n0, n1, a, U, packed, U, false);
     };
-    const rows: SharedRow[] = [];
-    if (z !== null) wasm.copyRows(buf.zx, G, z, G, 1, G);
-    else {
-      part(buf.zx, x!, xStride, buf.packedW, D, G);
-      rows.push({ at: buf.zx, width: G });
-    }
     if (this.resetAfter) {
-      part(buf.zh, hPrev, U, buf.packedU, U, G);
+      part(buf.zh, hPrev, buf.packedU, G);
       share.exchange([...rows, { at: buf.zh, width: G }]);
-      wasm.gruGatesForward(buf.zx, buf.zh, buf.biasX, buf.biasH, hPrev, hNext, buf.recurrentH, 0, 1, U);
+      wasm.gruGatesForward(buf.z, buf.zh, buf.biasX, buf.biasH, hPrev, hNext, buf.recurrentH, 0, 1, U);
     } else {
       const blockH = buf.zh + 4 * 2 * U;
-      part(buf.zh, hPrev, U, buf.packedUzr, U, 2 * U);
+      part(buf.zh, hPrev, buf.packedUzr, 2 * U);
       share.exchange([...rows, { at: buf.zh, width: 2 * U }]);
-      wasm.gruResetBeforeGatesForward(buf.zx, buf.zh, buf.biasX, hPrev, buf.resetH, 1, U);
-      part(blockH, buf.resetH, U, buf.packedUh, U, U);
+      wasm.gruResetBeforeGatesForward(buf.z, buf.zh, buf.biasX, hPrev, buf.resetH, 1, U);
+      part(blockH, buf.resetH, buf.packedUh, U);
       share.exchange([{ at: blockH, width: U }]);
-      wasm.gruResetBeforeCandidateForward(buf.zx, buf.zh, buf.biasX, hPrev, hNext, 0, 1, U);
+      wasm.gruResetBeforeCandidateForward(buf.z, buf.zh, buf.biasX, hPrev, hNext, 0, 1, U);
     }
-    this.slot = this.slot === 0 ? 1 : 0;
-    this.last = null;
-    return hNext;
-  }
-
-  /** The state the next `step` continues from: h [B, U] (padded), copied out. */
-  saveSteps(): Float32Array {
-    if (this.slot === null) this.resetSteps();
-    const size = this.B * this.U;
-    return this.engine.arena.f32(this.buf.hs + this.slot! * 4 * size, size).slice();
-  }
-
-  /** The next `step` continues from a state `saveSteps` returned (of a plan of the same sizes). */
-  restoreSteps(state: Readonly<Float32Array>): void {
-    const size = this.B * this.U;
-    checkLength(this.cell.label, 'saved step state', state, size, 'B·U');
-    this.engine.arena.f32(this.buf.hs, size).set(state);
-    this.slot = 0;
-  }
-
-  /** The next `step` starts from a zero state. */
-  resetSteps(): void {
-    this.engine.arena.f32(this.buf.hs, this.B * this.U).fill(0);
-    this.slot = 0;
   }
 
   /** Adds the weight gradients into g (float32, the cell's shapes); returns dx, dh0. */
   backward(g: Params, upstream: Omit<SequenceUpstream, 'dcT'>): FastGruGradients {
-    const { cell, T, B, U, G, buf } = this;
+    const { T, B, U, G, buf } = this;
     const { wasm, arena } = this.engine;
     const u = this.units;
     const D = this.inputDim;
-    const label = cell.label;
-    const last = this.last;
-    if (!last) throw new ConfigError(label, 'backward before forward', 'forward(x) first', 'none');
-    checkParams(cell, g, new Float32Array(0), 'gradient');
+    const { last, dhOut: dhOutPtr } = this.upstreamIn(g, upstream);
+    this.statesIn([['upstream dhT', upstream.dhT, buf.dhCarry]], false);
     const stateSize = B * U;
-
-    let dhOutPtr = 0;
-    if (upstream.dh) {
-      checkLength(label, 'upstream dh', upstream.dh, T * B * u, 'T·B·units');
-      dhOutPtr = buf.dhOut;
-      const dhOut = arena.f32(buf.dhOut, T * stateSize);
-      if (last.batchMajor) {
-        if (u !== U) dhOut.fill(0); // the padded units' gradient
-        arena.f32(buf.stage, T * B * u).set(upstream.dh);
-        wasm.batchToSteps(buf.dhOut, U, buf.stage, u, T, B, u, false);
-      } else {
-        rowsIn(dhOut.fill(0), upstream.dh, T, B, u, U, last.reverse);
-      }
-    }
-    const carry = arena.f32(buf.dhCarry, stateSize).fill(0);
-    if (upstream.dhT) {
-      checkLength(label, 'upstream dhT', upstream.dhT, B * u, 'B·units');
-      for (let b = 0; b < B; b++) carry.set(upstream.dhT.subarray(b * u, (b + 1) * u), b * U);
-    }
 
     const stateBytes = 4 * stateSize;
     for (let k = T - 1; k >= 0; k--) {
@@ -450,7 +247,7 @@ export class FastGru {
       const dzhk = buf.dzh + 4 * k * B * G;
       // dh_{k−1} = dh ⊙ z + dzh_k·Uᵀ; padded rows keep their carried gradient.
       const dhNew = maskK ? buf.dhNew : buf.dhCarry;
-      const gates = buf.zx + 4 * k * B * G;
+      const gates = buf.z + 4 * k * B * G;
       const hPrev = buf.hs + k * stateBytes;
       const dhOut = dhOutPtr ? dhOutPtr + k * stateBytes : 0;
       if (this.resetAfter) {
@@ -489,14 +286,6 @@ export class FastGru {
     addGateRow(g.bias, 0, arena.f32(buf.dbX, G), 0, u, U, 3);
     if (this.resetAfter) addGateRow(g.bias, 3 * u, arena.f32(buf.dbH, G), 0, u, U, 3);
 
-    let dx: Float32Array;
-    if (last.batchMajor) {
-      wasm.stepsToBatch(buf.stage, D, buf.dx, D, 0, T, B, D, last.reverse);
-      dx = arena.f32(buf.stage, TB * D).slice();
-    } else {
-      dx = new Float32Array(TB * D);
-      rowsOut(dx, arena.f32(buf.dx, TB * D), 0, T, B, D, D, last.reverse, null);
-    }
-    return { dx, dh0: unpadRows(arena.f32(buf.dhCarry, stateSize), 0, B, u, U) };
+    return { dx: this.dxOut(last), dh0: this.unpadded(buf.dhCarry) };
   }
 }

@@ -25,15 +25,18 @@
  * A plan is made for fixed sizes and keeps its buffers; `forward` then `backward` can repeat with new
  * weights (`setWeights`) without allocating. `step` runs one time step at a time with the state kept in
  * WebAssembly memory between calls — generation, where each step's input depends on the last output.
+ * What the GRU shares (moving data in and out, stepping) is in FastRecurrent (./recurrent.ts); this file
+ * has the LSTM family's buffers, weights and gate passes, with h and c as its state.
  */
 import { ConfigError } from '../errors.js';
 import type { CellKernel, Params } from '../kernels/reference/cell.js';
 import type { SequenceOptions, SequenceUpstream } from '../kernels/reference/recurrence.js';
-import { checkFinite, checkLength, checkParams, checkSizes } from '../kernels/reference/validate.js';
+import { checkParams } from '../kernels/reference/validate.js';
 import type { Engine } from './loader.js';
-import { addGateRow, checkFloat32, copyGateRow, unpadRows } from './padding.js';
-import type { StepShare } from './share.js';
-import { checkFiniteIn, maskIn, rowsIn, rowsOut, type SequenceLayout } from './steps.js';
+import { addGateRow, copyGateRow } from './padding.js';
+import { FastRecurrent, type RecurrentBuffers } from './recurrent.js';
+import type { SharedRow, StepShare } from './share.js';
+import type { SequenceLayout } from './steps.js';
 
 export interface FastSequenceOutput {
   /**
@@ -56,29 +59,21 @@ export interface FastSequenceGradients {
   readonly dc0: Float32Array;
 }
 
-/** Addresses of the plan's buffers in WebAssembly memory (bytes), with their shapes. */
-interface Buffers {
-  readonly W: number; // [D, G] kernel, padded
-  readonly packedW: number; // the same packed as the B operand of x·W
+/**
+ * Addresses of the plan's buffers in WebAssembly memory (bytes), with their shapes: the shared ones
+ * (RecurrentBuffers; z holds x·W + h·U) and these.
+ */
+interface Buffers extends RecurrentBuffers {
   readonly bias: number; // [G]
   readonly packedU: number; // recurrent kernel [U, RG] packed as the B operand of h·U
   readonly packedUt: number; // its transpose [RG, U] packed as the B operand of dz·Uᵀ
   readonly xh: number; // [T, B, D+U] processing order: x_k | h_{k−1} (h filled at the end of forward)
-  readonly mask: number; // [T, B] bytes, processing order
-  readonly z: number; // [T, B, G] pre-activations, then gate values (the tape)
-  readonly hs: number; // [T+1, B, U] h before step k at k; final at T
   readonly cs: number; // [T+1, B, U] same for c
   readonly tanhC: number; // [T, B, U] tanh(c) after step k
   readonly dz: number; // [T, B, G] gradient w.r.t. the pre-activations
-  readonly dhOut: number; // [T, B, U] upstream gradient w.r.t. the outputs, processing order
-  readonly dhCarry: number; // [B, U]
   readonly dcCarry: number; // [B, U]
-  readonly dhNew: number; // [B, U]
   readonly dWU: number; // [D+U, G] dW rows, then dU rows
   readonly db: number; // [G]
-  readonly dx: number; // [T, B, D]
-  readonly stage: number; // [B, T, max(D, u)] batch-major x, h, dh, dx on their way in or out
-  readonly scratch: number; // gemm scratch
   // NovoLSTM's input gate only (empty for the LSTM):
   readonly gamma: number; // [U]
   readonly beta: number; // [U]
@@ -124,31 +119,16 @@ function variantOf(cell: CellKernel): Variant | null {
   return { novo: true, readme: recurrentColumns === 5 * u, normAll: names !== inputGateNorm };
 }
 
-export class FastLstm {
-  readonly units: number;
-  readonly inputDim: number;
-  /** Units padded to the vector width: the row stride of the states `step` returns. */
-  readonly U: number;
-  /** Gate columns, padded: the row width of what `project` writes. */
-  readonly G: number;
+export class FastLstm extends FastRecurrent {
   private readonly variant: Variant;
   /** Gate blocks: 4 (ifco) or 5 (ifcoi'). */
   private readonly blocks: number;
   /** Gate blocks of the recurrent kernel: 4, or 5 for the 'readme' input gate. */
   private readonly recurrentBlocks: number;
-  private readonly buf: Buffers;
-  private weightsSet = false;
-  /** What the last forward saw, for backward; null before the first forward. */
-  private last: { reverse: boolean; masked: boolean; batchMajor: boolean } | null = null;
-  /** Stepping: which of the two state slots (hs, cs at k = 0 and 1) holds the state; null when not stepping. */
-  private slot: 0 | 1 | null = null;
+  protected readonly buf: Buffers;
+  protected readonly states: readonly number[];
 
-  constructor(
-    private readonly engine: Engine,
-    private readonly cell: CellKernel,
-    readonly T: number,
-    readonly B: number,
-  ) {
+  constructor(engine: Engine, cell: CellKernel, T: number, B: number) {
     const variant = variantOf(cell);
     if (!variant) {
       throw new ConfigError(
@@ -158,44 +138,28 @@ export class FastLstm {
         cell.weights.map((w) => `${w.name}[${w.shape.join(', ')}]`).join(' '),
       );
     }
-    checkSizes(cell.label, { T, B });
+    const blocks = variant.novo ? 5 : 4;
+    super(engine, cell, T, B, blocks);
     this.variant = variant;
-    this.blocks = variant.novo ? 5 : 4;
+    this.blocks = blocks;
     this.recurrentBlocks = variant.novo && variant.readme ? 5 : 4;
-    this.units = cell.units;
-    this.inputDim = cell.inputDim;
-    const U = Math.ceil(cell.units / 4) * 4;
-    const G = this.blocks * U;
+    const { U, G } = this;
     const RG = this.recurrentBlocks * U;
     const { novo, normAll } = variant;
     const D = cell.inputDim;
-    this.U = U;
-    this.G = G;
-    const { wasm, arena } = engine;
+    const { wasm } = engine;
     const TB = T * B;
-    const f = (n: number) => arena.allocFloats(n);
-    this.buf = {
-      W: f(D * G),
-      packedW: f(wasm.packedBFloats(D, G)),
+    this.buf = this.allocate((f) => ({
       bias: f(G),
       packedU: f(wasm.packedBFloats(U, RG)),
       packedUt: f(wasm.packedBFloats(RG, U)),
       xh: f(TB * (D + U)),
-      mask: arena.allocBytes(TB),
-      z: f(TB * G),
-      hs: f((T + 1) * B * U),
       cs: f((T + 1) * B * U),
       tanhC: f(TB * U),
       dz: f(TB * G),
-      dhOut: f(TB * U),
-      dhCarry: f(B * U),
       dcCarry: f(B * U),
-      dhNew: f(B * U),
       dWU: f((D + U) * G),
       db: f(G),
-      dx: f(TB * D),
-      stage: f(TB * Math.max(D, cell.units)),
-      scratch: f(wasm.gemmScratchFloats(Math.max(G, U, D))),
       gamma: f(novo ? U : 0),
       beta: f(novo ? U : 0),
       sig: f(novo ? TB * U : 0),
@@ -210,7 +174,8 @@ export class FastLstm {
       dGateGamma: f(normAll ? 4 * U : 0),
       dGateBeta: f(normAll ? 4 * U : 0),
       work: f(novo ? 2 * U : 0),
-    };
+    }));
+    this.states = [this.buf.hs, this.buf.cs];
   }
 
   /** Copies the weights in (padded) and packs the recurrent kernel both ways. */
@@ -262,82 +227,43 @@ export class FastLstm {
     x: Float32Array,
     options: Omit<SequenceOptions, 'T' | 'B'> & SequenceLayout = {},
   ): FastSequenceOutput {
-    const { cell, T, B, U, G, buf } = this;
-    const { wasm, arena } = this.engine;
-    const u = this.units;
+    const { T, B, U, G, buf } = this;
+    const { wasm } = this.engine;
     const D = this.inputDim;
-    const label = cell.label;
-    if (!this.weightsSet) throw new ConfigError(label, 'forward before setWeights', 'setWeights(p)', 'none');
-    checkFloat32(label, 'x', x);
-    checkLength(label, 'x', x, T * B * D, `T·B·inputDim = ${T}·${B}·${D}`);
-    const reverse = options.reverse ?? false;
-    const mask = options.mask ?? null;
-    const batchMajor = options.batchMajor ?? false;
-    if (mask) checkLength(label, 'mask', mask, T * B, `T·B = ${T}·${B}`);
-
     const XH = D + U; // row stride of xh
-    if (batchMajor) {
-      arena.f32(buf.stage, T * B * D).set(x);
-      checkFiniteIn(this.engine, label, 'x', buf.stage, T * B * D);
-      wasm.batchToSteps(buf.xh, XH, buf.stage, D, T, B, D, reverse);
-    } else {
-      checkFinite(label, 'x', x);
-      rowsIn(arena.f32(buf.xh, T * B * XH), x, T, B, D, XH, reverse);
-    }
-    if (mask) maskIn(arena.u8(buf.mask, T * B), mask, T, B, reverse);
-    for (const [name, state, ptr] of [
-      ['h0', options.h0, buf.hs],
-      ['c0', options.c0, buf.cs],
-    ] as const) {
-      const dst = arena.f32(ptr, B * U).fill(0);
-      if (!state) continue;
-      checkFloat32(label, name, state);
-      checkLength(label, name, state, B * u, `B·units = ${B}·${u}`);
-      checkFinite(label, name, state);
-      for (let b = 0; b < B; b++) dst.set(state.subarray(b * u, (b + 1) * u), b * U);
-    }
+    const seen = this.inputIn(x, options, buf.xh, XH);
+    this.statesIn(
+      [
+        ['h0', options.h0, buf.hs],
+        ['c0', options.c0, buf.cs],
+      ],
+      true,
+    );
 
     wasm.gemmPacked(buf.z, G, buf.xh, XH, 1, buf.packedW, T * B, D, G, false, buf.scratch);
     const stateBytes = 4 * B * U;
     for (let k = 0; k < T; k++) {
-      const hPrev = buf.hs + k * stateBytes;
-      const cPrev = buf.cs + k * stateBytes;
-      const maskK = mask ? buf.mask + k * B : 0;
-      this.recurrentStep(k, hPrev, cPrev, hPrev + stateBytes, cPrev + stateBytes, maskK);
+      this.recurrentStep(k, k * stateBytes, (k + 1) * stateBytes, seen.mask ? buf.mask + k * B : 0);
     }
     // The states before each step next to the inputs, for the weight gradient's one multiply.
     wasm.copyRows(buf.xh + 4 * D, XH, buf.hs, U, T * B, U);
-    this.last = { reverse, masked: mask !== null, batchMajor };
-    this.slot = null;
-
-    let h: Float32Array;
-    if (options.sequence === false) h = new Float32Array(0);
-    else if (batchMajor) {
-      wasm.stepsToBatch(buf.stage, u, buf.hs + 4 * B * U, U, mask ? buf.mask : 0, T, B, u, false);
-      h = arena.f32(buf.stage, T * B * u).slice();
-    } else {
-      h = new Float32Array(T * B * u); // padding steps' outputs stay zero
-      rowsOut(h, arena.f32(buf.hs, (T + 1) * B * U), B * U, T, B, u, U, reverse, mask);
-    }
-    const hs = arena.f32(buf.hs, (T + 1) * B * U);
-    return {
-      h,
-      hT: unpadRows(hs, T * B * U, B, u, U),
-      cT: unpadRows(arena.f32(buf.cs, (T + 1) * B * U), T * B * U, B, u, U),
-    };
+    const { h, finals } = this.outputsOut(seen, options.sequence !== false);
+    return { h, hT: finals[0], cT: finals[1] };
   }
 
   /**
    * Step k of the sequence once z_k = x_k·W is in place: z_k += h_{k−1}·U, then the fused gate pass
-   * (which saves its tape at step k). States are addresses of [B, U] blocks.
+   * (which saves its tape at step k). The states read and written are at byte offsets from and to of hs
+   * and cs.
    */
-  private recurrentStep(k: number, hPrev: number, cPrev: number, hNext: number, cNext: number, mask: number) {
+  protected recurrentStep(k: number, from: number, to: number, mask: number): void {
     const { B, U, G, buf } = this;
     const { wasm } = this.engine;
     const zk = buf.z + 4 * k * B * G;
+    const hPrev = buf.hs + from;
     // Only the first RG columns of z have a recurrent part.
     wasm.gemmPacked(zk, G, hPrev, U, 1, buf.packedU, B, U, this.recurrentBlocks * U, true, buf.scratch);
-    this.gatePass(k, hPrev, cPrev, hNext, cNext, mask);
+    this.gatePass(k, hPrev, buf.cs + from, buf.hs + to, buf.cs + to, mask);
   }
 
   /** The fused gate pass of step k on z_k (in place, the tape saved at step k). */
@@ -378,196 +304,36 @@ export class FastLstm {
   }
 
   /**
-   * One time step of all B rows, continuing from the state the previous `step` left (zeros on the first
-   * step, after `resetSteps`, or after a `forward`): the same arithmetic as a step of `forward`, with
-   * nothing allocated and nothing copied in or out. x [B, D] is read in place at address `x` of this
-   * engine's memory with row stride `xStride` floats — an embedding row, or the h of the layer below.
-   * Returns the address of the new h [B, U] (row stride U, padded units zero), valid until the next step.
-   * The saved forward is dropped: backward needs a forward again.
+   * The shared step (`stepShared`): this thread's columns of x·W + h·U, swapped for the other thread's,
+   * then the whole gate pass.
    */
-  step(x: number, xStride: number): number {
-    const { B, G, buf } = this;
-    this.startStep();
-    this.engine.wasm.gemmPacked(
-      buf.z,
-      G,
-      x,
-      xStride,
-      1,
-      buf.packedW,
-      B,
-      this.inputDim,
-      G,
-      false,
-      buf.scratch,
-    );
-    return this.advance();
-  }
-
-  /**
-   * Like `step`, with the input projection x·W already computed by `project`: z [B, G] at address z (left
-   * unchanged). For inputs from a small fixed set, such as the rows of an embedding, this saves reading W
-   * at every step.
-   */
-  stepProjected(z: number): number {
-    const { B, G, buf } = this;
-    this.startStep();
-    this.engine.wasm.copyRows(buf.z, G, z, G, B, G);
-    return this.advance();
-  }
-
-  /**
-   * out [R, G] = x·W for R rows of x at address x (row stride xStride floats): the projections
-   * `stepProjected` takes, bit for bit those `step` computes (the one-row multiply is the tile's).
-   */
-  project(out: number, x: number, xStride: number, R: number): void {
-    const { G, buf } = this;
-    if (!this.weightsSet) {
-      throw new ConfigError(this.cell.label, 'project before setWeights', 'setWeights(p)', 'none');
-    }
-    this.engine.wasm.gemmPacked(out, G, x, xStride, 1, buf.packedW, R, this.inputDim, G, false, buf.scratch);
-  }
-
-  private startStep(): void {
-    if (!this.weightsSet) {
-      throw new ConfigError(this.cell.label, 'step before setWeights', 'setWeights(p)', 'none');
-    }
-    if (this.slot === null) this.resetSteps();
-  }
-
-  /** The rest of a step once its input projection is in place; returns the address of the new h. */
-  private advance(): number {
-    const { B, U, buf } = this;
-    const stateBytes = 4 * B * U;
-    // Two state slots, used in turn: the step reads one and writes the other.
-    const from = this.slot! * stateBytes;
-    const to = (1 - this.slot!) * stateBytes;
-    this.recurrentStep(0, buf.hs + from, buf.cs + from, buf.hs + to, buf.cs + to, 0);
-    this.slot = this.slot === 0 ? 1 : 0;
-    this.last = null;
-    return buf.hs + to;
-  }
-
-  /**
-   * `step` (x ≠ null) or `stepProjected` (z ≠ null) at batch 1, its multiplies shared with another thread
-   * that runs the same plan (src/engine/share.ts): this thread computes its columns of x·W + h·U, `share`
-   * swaps them for the other thread's, then both run the whole gate pass. Bit for bit `step`; returns the
-   * address of the new h [1, U].
-   */
-  stepShared(x: number | null, xStride: number, z: number | null, share: StepShare): number {
+  protected sharedStep(_rows: SharedRow[], share: StepShare, from: number, to: number): void {
     const { G, U, buf } = this;
-    const { wasm } = this.engine;
-    const D = this.inputDim;
-    const RG = this.recurrentBlocks * U;
-    if (this.B !== 1) throw new ConfigError(this.cell.label, 'stepShared runs batch 1 only', 1, this.B);
-    this.startStep();
-    const from = this.slot! * 4 * U;
-    const to = (1 - this.slot!) * 4 * U;
+    // h·U adds into this thread's columns of z (only the first RG have a recurrent part), so z is swapped
+    // whole even when the input projection came in whole.
     const [n0, n1] = share.columns(G);
-    if (z !== null) wasm.copyRows(buf.z, G, z, G, 1, G);
-    else if (n1 > n0) {
-      wasm.gemmPacked(
-        buf.z + 4 * n0,
-        G,
-        x!,
-        xStride,
-        1,
-        buf.packedW + 4 * n0 * D,
-        1,
-        D,
-        n1 - n0,
-        false,
-        buf.scratch,
-      );
-    }
-    // Packed operands are panels of [K, 8] columns: column n0 (a multiple of 8) starts at n0·K floats.
-    const r1 = Math.min(n1, RG);
-    if (r1 > n0) {
-      wasm.gemmPacked(
-        buf.z + 4 * n0,
-        G,
-        buf.hs + from,
-        U,
-        1,
-        buf.packedU + 4 * n0 * U,
-        1,
-        U,
-        r1 - n0,
-        true,
-        buf.scratch,
-      );
-    }
+    this.columnsOf(buf.z, n0, Math.min(n1, this.recurrentBlocks * U), buf.hs + from, U, buf.packedU, U, true);
     share.exchange([{ at: buf.z, width: G }]);
     this.gatePass(0, buf.hs + from, buf.cs + from, buf.hs + to, buf.cs + to, 0);
-    this.slot = this.slot === 0 ? 1 : 0;
-    this.last = null;
-    return buf.hs + to;
-  }
-
-  /** The state the next `step` continues from: h [B, U], then c [B, U] (padded), copied out. */
-  saveSteps(): Float32Array {
-    if (this.slot === null) this.resetSteps();
-    const size = this.B * this.U;
-    const at = this.slot! * 4 * size;
-    const state = new Float32Array(2 * size);
-    state.set(this.engine.arena.f32(this.buf.hs + at, size));
-    state.set(this.engine.arena.f32(this.buf.cs + at, size), size);
-    return state;
-  }
-
-  /** The next `step` continues from a state `saveSteps` returned (of a plan of the same sizes). */
-  restoreSteps(state: Readonly<Float32Array>): void {
-    const size = this.B * this.U;
-    checkLength(this.cell.label, 'saved step state', state, 2 * size, '2·B·U');
-    this.engine.arena.f32(this.buf.hs, size).set(state.subarray(0, size));
-    this.engine.arena.f32(this.buf.cs, size).set(state.subarray(size));
-    this.slot = 0;
-  }
-
-  /** The next `step` starts from zero states. */
-  resetSteps(): void {
-    const size = this.B * this.U;
-    this.engine.arena.f32(this.buf.hs, size).fill(0);
-    this.engine.arena.f32(this.buf.cs, size).fill(0);
-    this.slot = 0;
   }
 
   /** Adds the weight gradients into g (float32, the cell's shapes); returns dx, dh0, dc0. */
   backward(g: Params, upstream: SequenceUpstream): FastSequenceGradients {
-    const { cell, T, B, U, G, buf, blocks } = this;
+    const { T, B, U, G, buf, blocks } = this;
     const { wasm, arena } = this.engine;
     const u = this.units;
     const D = this.inputDim;
-    const label = cell.label;
-    const last = this.last;
     const { novo, normAll } = this.variant;
     const RG = this.recurrentBlocks * U;
-    if (!last) throw new ConfigError(label, 'backward before forward', 'forward(x) first', 'none');
-    checkParams(cell, g, new Float32Array(0), 'gradient');
+    const { last, dhOut: dhOutPtr } = this.upstreamIn(g, upstream);
+    this.statesIn(
+      [
+        ['upstream dhT', upstream.dhT, buf.dhCarry],
+        ['upstream dcT', upstream.dcT, buf.dcCarry],
+      ],
+      false,
+    );
     const stateSize = B * U;
-
-    let dhOutPtr = 0;
-    if (upstream.dh) {
-      checkLength(label, 'upstream dh', upstream.dh, T * B * u, 'T·B·units');
-      dhOutPtr = buf.dhOut;
-      const dhOut = arena.f32(buf.dhOut, T * stateSize);
-      if (last.batchMajor) {
-        if (u !== U) dhOut.fill(0); // the padded units' gradient
-        arena.f32(buf.stage, T * B * u).set(upstream.dh);
-        wasm.batchToSteps(buf.dhOut, U, buf.stage, u, T, B, u, false);
-      } else {
-        rowsIn(dhOut.fill(0), upstream.dh, T, B, u, U, last.reverse);
-      }
-    }
-    for (const [name, state, ptr] of [
-      ['upstream dhT', upstream.dhT, buf.dhCarry],
-      ['upstream dcT', upstream.dcT, buf.dcCarry],
-    ] as const) {
-      const dst = arena.f32(ptr, stateSize).fill(0);
-      if (!state) continue;
-      checkLength(label, name, state, B * u, 'B·units');
-      for (let b = 0; b < B; b++) dst.set(state.subarray(b * u, (b + 1) * u), b * U);
-    }
 
     const stateBytes = 4 * stateSize;
     if (novo) {
@@ -648,18 +414,6 @@ export class FastLstm {
       addGateRow(g.gateBeta, 0, arena.f32(buf.dGateBeta, 4 * U), 0, u, U, 4);
     }
 
-    let dx: Float32Array;
-    if (last.batchMajor) {
-      wasm.stepsToBatch(buf.stage, D, buf.dx, D, 0, T, B, D, last.reverse);
-      dx = arena.f32(buf.stage, TB * D).slice();
-    } else {
-      dx = new Float32Array(TB * D);
-      rowsOut(dx, arena.f32(buf.dx, TB * D), 0, T, B, D, D, last.reverse, null);
-    }
-    return {
-      dx,
-      dh0: unpadRows(arena.f32(buf.dhCarry, stateSize), 0, B, u, U),
-      dc0: unpadRows(arena.f32(buf.dcCarry, stateSize), 0, B, u, U),
-    };
+    return { dx: this.dxOut(last), dh0: this.unpadded(buf.dhCarry), dc0: this.unpadded(buf.dcCarry) };
   }
 }

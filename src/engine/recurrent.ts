@@ -1,0 +1,400 @@
+/**
+ * What the fused recurrent sequences (FastLstm in ./lstm.ts, FastGru in ./gru.ts) have in common, so that
+ * it lives once: the sizes and the buffers both keep, moving inputs, states and gradients between the
+ * caller's arrays and the processing-order, padded layout in WebAssembly memory, and stepping — `step`,
+ * `stepProjected`, `project`, `stepShared`'s frame and the state `saveSteps` / `restoreSteps` keep.
+ *
+ * A subclass supplies what differs: its weights, its own buffers (allocated after the shared ones, see
+ * `allocate`), which of them hold the state (the LSTM h and c, the GRU h only), its step — the recurrent
+ * multiply and the gate pass on a state slot, alone or with its multiplies shared with another thread —
+ * and backward's loop over the steps and the weight gradients.
+ *
+ * State buffers are [T+1, B, U], the state before step k at k. Stepping uses their first two [B, U]
+ * slots in turn: a step reads one and writes the other.
+ */
+import { ConfigError } from '../errors.js';
+import type { CellKernel, Params } from '../kernels/reference/cell.js';
+import type { SequenceOptions, SequenceUpstream } from '../kernels/reference/recurrence.js';
+import { checkFinite, checkLength, checkParams, checkSizes } from '../kernels/reference/validate.js';
+import type { Engine } from './loader.js';
+import { checkFloat32, unpadRows } from './padding.js';
+import type { SharedRow, StepShare } from './share.js';
+import { checkFiniteIn, maskIn, rowsIn, rowsOut, type SequenceLayout } from './steps.js';
+
+/** The buffers every fused sequence has (addresses in bytes), with their shapes. */
+export interface RecurrentBuffers {
+  readonly W: number; // [D, G] kernel, padded
+  readonly packedW: number; // the same packed as the B operand of x·W
+  readonly mask: number; // [T, B] bytes, processing order
+  readonly z: number; // [T, B, G] x·W (the LSTM adds h·U), then the gate values (the tape)
+  readonly hs: number; // [T+1, B, U] h before step k at k; final at T
+  readonly dhOut: number; // [T, B, U] upstream gradient w.r.t. the outputs, processing order
+  readonly dhCarry: number; // [B, U] dh carried back to the step before
+  readonly dhNew: number; // [B, U] its new value where some rows are masked
+  readonly dx: number; // [T, B, D]
+  readonly stage: number; // [B, T, max(D, u)] batch-major x, h, dh, dx on their way in or out
+  readonly scratch: number; // gemm scratch
+}
+
+/** What the last forward saw, for backward. */
+export interface LastForward {
+  readonly reverse: boolean;
+  readonly masked: boolean;
+  readonly batchMajor: boolean;
+}
+
+/** A state (or a state's gradient) coming in: its name for errors, its [B, u] values, its [B, U] block. */
+export type StateIn = readonly [name: string, values: SequenceOptions['h0'], at: number];
+
+export abstract class FastRecurrent {
+  readonly units: number;
+  readonly inputDim: number;
+  /** Units padded to the vector width: the row stride of the states `step` returns. */
+  readonly U: number;
+  /** Gate columns, padded: the row width of what `project` writes. */
+  readonly G: number;
+  protected abstract readonly buf: RecurrentBuffers;
+  /** The state buffers, [T+1, B, U] each, in the order `saveSteps` lays them out: h first. */
+  protected abstract readonly states: readonly number[];
+  protected weightsSet = false;
+  /** What the last forward saw, for backward; null before it (or after new weights, or a step). */
+  protected last: LastForward | null = null;
+  /** Stepping: which of the two state slots (k = 0 and 1) holds the state; null when not stepping. */
+  protected slot: 0 | 1 | null = null;
+
+  /** `blocks`: gate blocks of G (4 LSTM, 5 NovoLSTM, 3 GRU). */
+  constructor(
+    protected readonly engine: Engine,
+    protected readonly cell: CellKernel,
+    readonly T: number,
+    readonly B: number,
+    blocks: number,
+  ) {
+    checkSizes(cell.label, { T, B });
+    this.units = cell.units;
+    this.inputDim = cell.inputDim;
+    this.U = Math.ceil(cell.units / 4) * 4;
+    this.G = blocks * this.U;
+  }
+
+  /**
+   * Step k of the sequence once its input projection is in place in z: the recurrent multiply and the
+   * gate pass (which saves its tape at step k). `from` and `to` are byte offsets in every state buffer of
+   * the [B, U] state read and the one written.
+   */
+  protected abstract recurrentStep(k: number, from: number, to: number, mask: number): void;
+
+  /**
+   * `recurrentStep` at batch 1 on the stepping slots, its multiplies shared through `share` (see
+   * `stepShared`), once `sharedInput` put the input projection in z; `rows`: the rows it left for the
+   * other thread's columns to complete (none, or z).
+   */
+  protected abstract sharedStep(rows: SharedRow[], share: StepShare, from: number, to: number): void;
+
+  /**
+   * Allocates the plan's buffers for its sizes: the ones every plan has, then a subclass's own, which
+   * `own` lists with `f(n)` allocating n floats.
+   */
+  protected allocate<Own>(own: (f: (n: number) => number) => Own): RecurrentBuffers & Own {
+    const { T, B, U, G } = this;
+    const D = this.inputDim;
+    const { wasm, arena } = this.engine;
+    const f = (n: number) => arena.allocFloats(n);
+    const shared: RecurrentBuffers = {
+      W: f(D * G),
+      packedW: f(wasm.packedBFloats(D, G)),
+      mask: arena.allocBytes(T * B),
+      z: f(T * B * G),
+      hs: f((T + 1) * B * U),
+      dhOut: f(T * B * U),
+      dhCarry: f(B * U),
+      dhNew: f(B * U),
+      dx: f(T * B * D),
+      stage: f(T * B * Math.max(D, this.units)),
+      scratch: f(wasm.gemmScratchFloats(Math.max(G, U, D))),
+    };
+    return { ...shared, ...own(f) };
+  }
+
+  /**
+   * Checks forward's input and options, and puts x (processing order, rows of `xStride` floats at
+   * address `xAt`) and the mask in place; returns the options read.
+   */
+  protected inputIn(
+    x: Float32Array,
+    options: Omit<SequenceOptions, 'T' | 'B'> & SequenceLayout,
+    xAt: number,
+    xStride: number,
+  ): LastForward & { readonly mask: Uint8Array | null } {
+    const { cell, T, B, buf } = this;
+    const { wasm, arena } = this.engine;
+    const D = this.inputDim;
+    const label = cell.label;
+    if (!this.weightsSet) throw new ConfigError(label, 'forward before setWeights', 'setWeights(p)', 'none');
+    checkFloat32(label, 'x', x);
+    checkLength(label, 'x', x, T * B * D, `T·B·inputDim = ${T}·${B}·${D}`);
+    const reverse = options.reverse ?? false;
+    const mask = options.mask ?? null;
+    const batchMajor = options.batchMajor ?? false;
+    if (mask) checkLength(label, 'mask', mask, T * B, `T·B = ${T}·${B}`);
+    if (batchMajor) {
+      arena.f32(buf.stage, T * B * D).set(x);
+      checkFiniteIn(this.engine, label, 'x', buf.stage, T * B * D);
+      wasm.batchToSteps(xAt, xStride, buf.stage, D, T, B, D, reverse);
+    } else {
+      checkFinite(label, 'x', x);
+      rowsIn(arena.f32(xAt, T * B * xStride), x, T, B, D, xStride, reverse);
+    }
+    if (mask) maskIn(arena.u8(buf.mask, T * B), mask, T, B, reverse);
+    return { reverse, mask, masked: mask !== null, batchMajor };
+  }
+
+  /**
+   * Copies [B, u] states into their [B, U] blocks, zeros where none is given: initial states (`checked`:
+   * float32 and finite too) or the upstream gradients of the final ones.
+   */
+  protected statesIn(states: readonly StateIn[], checked: boolean): void {
+    const { cell, B, U } = this;
+    const u = this.units;
+    for (const [name, state, at] of states) {
+      const dst = this.engine.arena.f32(at, B * U).fill(0);
+      if (!state) continue;
+      if (checked) {
+        checkFloat32(cell.label, name, state);
+        checkLength(cell.label, name, state, B * u, `B·units = ${B}·${u}`);
+        checkFinite(cell.label, name, state);
+      } else checkLength(cell.label, name, state, B * u, 'B·units');
+      for (let b = 0; b < B; b++) dst.set(state.subarray(b * u, (b + 1) * u), b * U);
+    }
+  }
+
+  /**
+   * The end of forward once every step ran: remembers what backward needs, and returns the outputs h as
+   * the options asked (empty with `sequence: false`) and each state buffer's final state [B, u].
+   */
+  protected outputsOut(
+    seen: LastForward & { readonly mask: Uint8Array | null },
+    sequence: boolean,
+  ): { h: Float32Array; finals: Float32Array[] } {
+    const { T, B, U, buf } = this;
+    const { wasm, arena } = this.engine;
+    const u = this.units;
+    const { reverse, mask, batchMajor } = seen;
+    this.last = { reverse, masked: mask !== null, batchMajor };
+    this.slot = null;
+    let h: Float32Array;
+    if (!sequence) h = new Float32Array(0);
+    else if (batchMajor) {
+      wasm.stepsToBatch(buf.stage, u, buf.hs + 4 * B * U, U, mask ? buf.mask : 0, T, B, u, false);
+      h = arena.f32(buf.stage, T * B * u).slice();
+    } else {
+      h = new Float32Array(T * B * u); // padding steps' outputs stay zero
+      rowsOut(h, arena.f32(buf.hs, (T + 1) * B * U), B * U, T, B, u, U, reverse, mask);
+    }
+    const finals = this.states.map((at) => unpadRows(arena.f32(at, (T + 1) * B * U), T * B * U, B, u, U));
+    return { h, finals };
+  }
+
+  /**
+   * The start of backward: what the last forward saw (an error without one), the gradients g checked,
+   * and the upstream gradient w.r.t. the outputs put in place; its address, or 0 when there is none.
+   */
+  protected upstreamIn(g: Params, upstream: SequenceUpstream): { last: LastForward; dhOut: number } {
+    const { T, B, U, buf } = this;
+    const { wasm, arena } = this.engine;
+    const u = this.units;
+    const last = this.last;
+    if (!last) throw new ConfigError(this.cell.label, 'backward before forward', 'forward(x) first', 'none');
+    checkParams(this.cell, g, new Float32Array(0), 'gradient');
+    if (!upstream.dh) return { last, dhOut: 0 };
+    checkLength(this.cell.label, 'upstream dh', upstream.dh, T * B * u, 'T·B·units');
+    const dhOut = arena.f32(buf.dhOut, T * B * U);
+    if (last.batchMajor) {
+      if (u !== U) dhOut.fill(0); // the padded units' gradient
+      arena.f32(buf.stage, T * B * u).set(upstream.dh);
+      wasm.batchToSteps(buf.dhOut, U, buf.stage, u, T, B, u, false);
+    } else {
+      rowsIn(dhOut.fill(0), upstream.dh, T, B, u, U, last.reverse);
+    }
+    return { last, dhOut: buf.dhOut };
+  }
+
+  /** The end of backward: dx [T, B, D] (or batch-major) from its buffer, in the caller's order. */
+  protected dxOut(last: LastForward): Float32Array {
+    const { T, B, buf } = this;
+    const { wasm, arena } = this.engine;
+    const D = this.inputDim;
+    if (last.batchMajor) {
+      wasm.stepsToBatch(buf.stage, D, buf.dx, D, 0, T, B, D, last.reverse);
+      return arena.f32(buf.stage, T * B * D).slice();
+    }
+    const dx = new Float32Array(T * B * D);
+    rowsOut(dx, arena.f32(buf.dx, T * B * D), 0, T, B, D, D, last.reverse, null);
+    return dx;
+  }
+
+  /** A [B, U] block at address `at`, unpadded to [B, u] (the initial states' gradients). */
+  protected unpadded(at: number): Float32Array {
+    const { B, U } = this;
+    return unpadRows(this.engine.arena.f32(at, B * U), 0, B, this.units, U);
+  }
+
+  /**
+   * One time step of all B rows, continuing from the state the previous `step` left (zeros on the first
+   * step, after `resetSteps`, or after a `forward`): the same arithmetic as a step of `forward`, with
+   * nothing allocated and nothing copied in or out. x [B, D] is read in place at address `x` of this
+   * engine's memory with row stride `xStride` floats — an embedding row, or the h of the layer below.
+   * Returns the address of the new h [B, U] (row stride U, padded units zero), valid until the next step.
+   * The saved forward is dropped: backward needs a forward again.
+   */
+  step(x: number, xStride: number): number {
+    const { B, G, buf } = this;
+    this.startStep();
+    this.engine.wasm.gemmPacked(
+      buf.z,
+      G,
+      x,
+      xStride,
+      1,
+      buf.packedW,
+      B,
+      this.inputDim,
+      G,
+      false,
+      buf.scratch,
+    );
+    return this.advance();
+  }
+
+  /**
+   * Like `step`, with the input projection x·W already computed by `project`: z [B, G] at address z (left
+   * unchanged). For inputs from a small fixed set, such as the rows of an embedding, this saves reading W
+   * at every step.
+   */
+  stepProjected(z: number): number {
+    const { B, G, buf } = this;
+    this.startStep();
+    this.engine.wasm.copyRows(buf.z, G, z, G, B, G);
+    return this.advance();
+  }
+
+  /**
+   * out [R, G] = x·W for R rows of x at address x (row stride xStride floats): the projections
+   * `stepProjected` takes, bit for bit those `step` computes (the one-row multiply is the tile's).
+   */
+  project(out: number, x: number, xStride: number, R: number): void {
+    const { G, buf } = this;
+    if (!this.weightsSet) {
+      throw new ConfigError(this.cell.label, 'project before setWeights', 'setWeights(p)', 'none');
+    }
+    this.engine.wasm.gemmPacked(out, G, x, xStride, 1, buf.packedW, R, this.inputDim, G, false, buf.scratch);
+  }
+
+  private startStep(): void {
+    if (!this.weightsSet) {
+      throw new ConfigError(this.cell.label, 'step before setWeights', 'setWeights(p)', 'none');
+    }
+    if (this.slot === null) this.resetSteps();
+  }
+
+  /** The rest of a step once its input projection is in place; returns the address of the new h. */
+  private advance(): number {
+    const stateBytes = 4 * this.B * this.U;
+    const to = (1 - this.slot!) * stateBytes;
+    this.recurrentStep(0, this.slot! * stateBytes, to, 0);
+    this.slot = this.slot === 0 ? 1 : 0;
+    this.last = null;
+    return this.buf.hs + to;
+  }
+
+  /**
+   * `step` (x ≠ null) or `stepProjected` (z ≠ null) at batch 1, its multiplies shared with another thread
+   * that runs the same plan (src/engine/share.ts): this thread computes its columns of each multiply,
+   * `share` swaps them for the other thread's, then both run the whole gate pass (see each subclass's
+   * `sharedStep`). Bit for bit `step`; returns the address of the new h [1, U].
+   */
+  stepShared(x: number | null, xStride: number, z: number | null, share: StepShare): number {
+    if (this.B !== 1) throw new ConfigError(this.cell.label, 'stepShared runs batch 1 only', 1, this.B);
+    this.startStep();
+    const to = (1 - this.slot!) * 4 * this.U;
+    this.sharedStep(this.sharedInput(x, xStride, z, share), share, this.slot! * 4 * this.U, to);
+    this.slot = this.slot === 0 ? 1 : 0;
+    this.last = null;
+    return this.buf.hs + to;
+  }
+
+  /**
+   * The input side of a shared step: z copied in whole, or this thread's columns of x·W computed into z;
+   * returns the rows the other thread's columns are still to come for (none, or z).
+   */
+  private sharedInput(x: number | null, xStride: number, z: number | null, share: StepShare): SharedRow[] {
+    const { G, buf } = this;
+    if (z !== null) {
+      this.engine.wasm.copyRows(buf.z, G, z, G, 1, G);
+      return [];
+    }
+    const [n0, n1] = share.columns(G);
+    this.columnsOf(buf.z, n0, n1, x!, xStride, buf.packedW, this.inputDim, false);
+    return [{ at: buf.z, width: G }];
+  }
+
+  /**
+   * Columns [n0, n1) of the one-row product c (row stride G) = a·B, B packed with K rows, added to c with
+   * `accumulate`. Packed operands are panels of [K, 8] columns: column n0 (a multiple of 8) starts at
+   * n0·K floats.
+   */
+  protected columnsOf(
+    c: number,
+    n0: number,
+    n1: number,
+    a: number,
+    aStride: number,
+    packed: number,
+    K: number,
+    accumulate: boolean,
+  ): void {
+    if (n1 <= n0) return;
+    const { G, buf } = this;
+    this.engine.wasm.gemmPacked(
+      c + 4 * n0,
+      G,
+      a,
+      aStride,
+      1,
+      packed + 4 * n0 * K,
+      1,
+      K,
+      n1 - n0,
+      accumulate,
+      buf.scratch,
+    );
+  }
+
+  /** The state the next `step` continues from: each state buffer's [B, U] (padded) in turn, copied out. */
+  saveSteps(): Float32Array {
+    if (this.slot === null) this.resetSteps();
+    const size = this.B * this.U;
+    const at = this.slot! * 4 * size;
+    const state = new Float32Array(this.states.length * size);
+    this.states.forEach((ptr, i) => state.set(this.engine.arena.f32(ptr + at, size), i * size));
+    return state;
+  }
+
+  /** The next `step` continues from a state `saveSteps` returned (of a plan of the same sizes). */
+  restoreSteps(state: Readonly<Float32Array>): void {
+    const size = this.B * this.U;
+    const n = this.states.length;
+    checkLength(this.cell.label, 'saved step state', state, n * size, n === 1 ? 'B·U' : `${n}·B·U`);
+    this.states.forEach((ptr, i) =>
+      this.engine.arena.f32(ptr, size).set(state.subarray(i * size, (i + 1) * size)),
+    );
+    this.slot = 0;
+  }
+
+  /** The next `step` starts from zero states. */
+  resetSteps(): void {
+    const size = this.B * this.U;
+    for (const ptr of this.states) this.engine.arena.f32(ptr, size).fill(0);
+    this.slot = 0;
+  }
+}
