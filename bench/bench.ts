@@ -13,7 +13,9 @@
  * skips it). --json prints { training: one result per configuration, generation: its result or null }.
  *
  * Last, the machine's ceiling: one core's 128-bit fused multiply-adds per second with no memory traffic
- * (bench/fmaPeak.ts), times the cores — no kernel can exceed it. Reports per implementation: ms per training step and per forward pass (median of the measured runs
+ * (bench/fmaPeak.ts), times the cores — no kernel can exceed it.
+ *
+ * Reports per implementation: ms per training step and per forward pass (median of the measured runs
  * after warm-up), effective GFLOP/s of the LSTM's matrix products (formula printed), peak RSS so far, and
  * the ratio of each peer to novolstm. Not part of `npm test`; test/bench.test.ts runs a tiny version.
  * Timings on a shared machine are noisy: the min and max are reported alongside the median.

@@ -86,8 +86,8 @@ export function gruCell(options: GruCellOptions): CellKernel {
 /**
  * Keras' default initial weights: kernel Glorot-uniform, recurrent kernel orthogonal, bias zero with the
  * LSTM forget-gate block at 1 (unitForgetBias), layer-norm gains and shifts at the constants the cell
- * declares (gains 1 and shifts 0, except NovoLSTM's input-gate gain: see `defaultInputGateGain`). `like` picks the
- * precision (Float32Array or Float64Array).
+ * declares (gains 1 and shifts 0, except NovoLSTM's input-gate gain: see `defaultInputGateGain`). `like`
+ * picks the precision (Float32Array or Float64Array).
  */
 export function initialWeights(cell: CellKernel, seed: number, like: Float = new Float32Array(0)): Params {
   const rng = new Random(seed);

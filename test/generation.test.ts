@@ -230,17 +230,22 @@ describe('generation stepper on two threads (sharedStepper.ts) = one thread, bit
     });
   }
 
-  it('generateText writes the same text, steps before the worker is ready included', async () => {
-    await useFastKernels();
+  /** A 2-layer LSTM language model over this file's vocabulary, as `novolstm train` builds it. */
+  function twoLayerLstm(units: number, embeddingDim: number): Sequential {
     const config = {
       cell: 'lstm',
-      units: 37,
+      units,
       layers: 2,
-      embeddingDim: 6,
+      embeddingDim,
       dropout: 0,
       vocabulary: VOCABULARY.toJSON(),
     };
-    const m = buildLanguageModel(config as never, 3);
+    return buildLanguageModel(config as never, 3);
+  }
+
+  it('generateText writes the same text, steps before the worker is ready included', async () => {
+    await useFastKernels();
+    const m = twoLayerLstm(37, 6);
     randomizeWeights(m, 11);
     const options = { prime: 'some ', length: 400, temperature: 1, seed: 9 };
     const expected = [...generateText(m, { ...options, threads: 1 })].join('');
@@ -253,15 +258,7 @@ describe('generation stepper on two threads (sharedStepper.ts) = one thread, bit
 
   it("threads 'auto' on 2 × 256: one thread and two, as timed, write the one-thread text", async () => {
     await useFastKernels();
-    const config = {
-      cell: 'lstm',
-      units: 256,
-      layers: 2,
-      embeddingDim: 64,
-      dropout: 0,
-      vocabulary: VOCABULARY.toJSON(),
-    };
-    const m = buildLanguageModel(config as never, 3);
+    const m = twoLayerLstm(256, 64);
     const options = { prime: 'some ', length: 700, temperature: 1, seed: 9 };
     const expected = [...generateText(m, { ...options, threads: 1 })].join('');
     const stepper = languageModelStepper(m);

@@ -32,14 +32,17 @@ import type { SharedRow, StepShare } from './share.js';
 import type { SequenceLayout } from './steps.js';
 
 export interface FastGruOutput {
-  /** Outputs at their time index, zero at masked steps. [T, B, u] */
+  /**
+   * Outputs, zero at masked steps: [T, B, u] at their time index, or batch-major [B, T, u] in processing
+   * order (see SequenceLayout); empty when `sequence: false`.
+   */
   readonly h: Float32Array;
   /** [B, u] */
   readonly hT: Float32Array;
 }
 
 export interface FastGruGradients {
-  /** [T, B, D] */
+  /** [T, B, D], or [B, T, D] batch-major */
   readonly dx: Float32Array;
   /** [B, u] */
   readonly dh0: Float32Array;

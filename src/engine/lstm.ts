@@ -4,7 +4,7 @@
  *   - the LSTM (`lstmCell`), gate blocks `ifco`;
  *   - NovoLSTM (`novoLstmCell`), every variant: input gate 'readme' or 'reference', layer norm in the
  *     input gate or 'all'; blocks `ifcoi'`, plus the norms' gains and shifts.
- * GRU is rejected (not built yet); the reference kernels run it.
+ * GRU cells are rejected here: FastGru (./gru.ts) runs them.
  *
  * Sizes: T = time steps, B = batch rows, D = input features, u = units, U = u rounded up to a multiple
  * of 4 (the vector width), G = blocks·U gate columns (4 LSTM, 5 NovoLSTM), RG = the recurrent kernel's

@@ -4,9 +4,9 @@
  * without training again.
  *
  * A trial is found by what decides its result: the task and its budget (batch, sequences, evaluation
- * interval, LSTM units — the quick, medium and full settings differ there), the cell, the seed, the learning
- * rate and the forget-bias control. Each file records the commit it ran on; the report lists those commits, since results from
- * older code are kept, not re-run.
+ * interval, LSTM units — the quick, medium and full settings differ there), the cell, the seed, the
+ * learning rate and the forget-bias control. Each file records the commit it ran on; the report lists
+ * those commits, since results from older code are kept, not re-run.
  *
  * Layout: DIR/<task>/b<batch>-n<sequences>-e<interval>-u<units>/<cell>/seed<seed>-lr<rate>[-fb<bias>].json,
  * each written atomically.
@@ -32,7 +32,7 @@ export interface CachedTrial {
 }
 
 /** What of a task decides its trials' results, besides the key. */
-function budget(task: TaskSpec): object {
+function budget(task: TaskSpec): Pick<TaskSpec, 'batchSize' | 'maxSequences' | 'evalEvery' | 'lstmUnits'> {
   const { batchSize, maxSequences, evalEvery, lstmUnits } = task;
   return { batchSize, maxSequences, evalEvery, lstmUnits };
 }
@@ -48,7 +48,8 @@ export class TrialCache {
 
   private file(task: TaskSpec, cell: string, key: TrialKey): string {
     const fb = key.forgetBias === undefined ? '' : `-fb${key.forgetBias}`;
-    const b = `b${task.batchSize}-n${task.maxSequences}-e${task.evalEvery}-u${task.lstmUnits}`;
+    const { batchSize, maxSequences, evalEvery, lstmUnits } = budget(task);
+    const b = `b${batchSize}-n${maxSequences}-e${evalEvery}-u${lstmUnits}`;
     return path.join(this.dir, task.name, b, cell, `seed${key.seed}-lr${key.learningRate}${fb}.json`);
   }
 
@@ -72,6 +73,7 @@ export class TrialCache {
       JSON.stringify(stored.budget) === JSON.stringify(budget(task));
     if (!matches || typeof stored.trial !== 'object' || stored.trial === null) return null;
     const raw = stored.trial as TrialResult;
+    if (!Array.isArray(raw.curve)) return null; // not a trial this code wrote: run it again
     // JSON has no NaN: a curve point without a training loss (a first step that diverged) comes back null.
     const trial = { ...raw, curve: raw.curve.map((p) => ({ ...p, loss: p.loss ?? NaN })) };
     this.reused.push({ trial, commit: String(stored.commit) });

@@ -31,7 +31,7 @@ import {
   checkedStack,
   engineLayers,
   modelFromSnapshot,
-  stepLayersAlone,
+  stepLayers,
   type EngineLayers,
   type Head,
   type ModelSnapshot,
@@ -140,7 +140,6 @@ export function sharedEngineStepper(
   };
   const collected = new FinalizationRegistry<() => void>((stopWorker) => stopWorker());
   const share = new ThreadShare(0, engine, shared, layout, () => workerFailure(control));
-  const [first, ...above] = built.layers;
   const choice = new Choice(adapt);
   let go = 0;
   /** Whether the worker's states are those of the last step (false: the next shared step hands them over). */
@@ -161,7 +160,7 @@ export function sharedEngineStepper(
       choice.tick();
       if (!choice.shared) {
         synced = false;
-        const { h, stride } = stepLayersAlone(built, id);
+        const { h, stride } = stepLayers(built, id);
         return head(h, stride);
       }
       if (!synced) {
@@ -179,13 +178,8 @@ export function sharedEngineStepper(
       Atomics.store(control, GO, go);
       Atomics.notify(control, GO);
       try {
-        let x = first.stepShared(null, 0, built.projections + 4 * id * first.G, share);
-        let stride = first.U;
-        for (const layer of above) {
-          x = layer.stepShared(x, stride, null, share);
-          stride = layer.U;
-        }
-        return head(x, stride);
+        const { h, stride } = stepLayers(built, id, share);
+        return head(h, stride);
       } catch (e) {
         // The threads are out of step now: the stepper is unusable.
         void stepper.close();
@@ -366,7 +360,6 @@ export async function serveSharedSteps(data: SharedStepperData, ready: () => voi
     const stopped = () => (Atomics.load(control, COMMAND) === STOP ? new Stopped() : null);
     const share = new ThreadShare(1, engine, data.shared, layout, stopped);
     const floats = new Float32Array(data.shared);
-    const [first, ...above] = built.layers;
     Atomics.store(control, STATUS, READY);
     ready();
     let seen = 0;
@@ -381,13 +374,7 @@ export async function serveSharedSteps(data: SharedStepperData, ready: () => voi
           layer.restoreSteps(floats.subarray(at, at + layout.stateSizes[i]));
         });
       }
-      const id = Atomics.load(control, TOKEN);
-      let x = first.stepShared(null, 0, built.projections + 4 * id * first.G, share);
-      let stride = first.U;
-      for (const layer of above) {
-        x = layer.stepShared(x, stride, null, share);
-        stride = layer.U;
-      }
+      stepLayers(built, Atomics.load(control, TOKEN), share);
     }
   } catch (e) {
     if (e instanceof Stopped) return;

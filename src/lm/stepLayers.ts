@@ -11,6 +11,7 @@ import { activationForward, type Activation } from '../kernels/reference/activat
 import { FastGru } from '../engine/gru.js';
 import type { Engine } from '../engine/loader.js';
 import { FastLstm } from '../engine/lstm.js';
+import type { StepShare } from '../engine/share.js';
 import { Dense } from '../layers/dense.js';
 import { Embedding } from '../layers/embedding.js';
 import { layerFromConfig } from '../layers/index.js';
@@ -81,15 +82,22 @@ export function engineLayers(engine: Engine, stack: Stack): EngineLayers {
 }
 
 /**
- * One character on this thread alone: every layer steps from the state it holds, the first from the
- * token's projected input. Returns the recurrent output's address in the engine's memory and its stride.
+ * One character through the recurrent layers: the first from the token's projected input, each further
+ * one from the h of the layer below, read in place. With `share` each multiply is split with the other
+ * thread (src/engine/share.ts); without, this thread steps alone. Returns the last layer's h (its address
+ * in the engine's memory) and row stride.
  */
-export function stepLayersAlone(built: EngineLayers, id: number): { h: number; stride: number } {
+export function stepLayers(
+  built: EngineLayers,
+  id: number,
+  share: StepShare | null = null,
+): { h: number; stride: number } {
   const [first, ...above] = built.layers;
-  let h = first.stepProjected(built.projections + 4 * id * first.G);
+  const projected = built.projections + 4 * id * first.G;
+  let h = share ? first.stepShared(null, 0, projected, share) : first.stepProjected(projected);
   let stride = first.U;
   for (const layer of above) {
-    h = layer.step(h, stride);
+    h = share ? layer.stepShared(h, stride, null, share) : layer.step(h, stride);
     stride = layer.U;
   }
   return { h, stride };

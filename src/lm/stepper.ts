@@ -14,7 +14,7 @@
  *   each further layer's FastLstm / FastGru `step` (reads the layer below's h in place) →
  *   logits = h·W_dense (one-row multiply) → + bias, softmax in JavaScript (V values).
  * At batch 1 a step is a matrix-vector product per weight matrix: the time goes into reading the weights
- * (3.5 MB at 2 × 256 LSTM units, more than this machine's 2 MB L2 cache), which the table cuts by W's
+ * (3.1 MB at 2 × 256 LSTM units, more than this machine's 2 MB L2 cache), which the table cuts by W's
  * share.
  * The sums are those of the predict path — the same kernels, the one-row multiply being bit for bit the
  * tile's (test/engine-gemm.test.ts) — so a seed gives the same text (test/generation.test.ts).
@@ -40,7 +40,7 @@ import {
   engineHead,
   engineLayers,
   modelSnapshot,
-  stepLayersAlone,
+  stepLayers,
   type EngineLayers,
   type Head,
   type Stack,
@@ -147,7 +147,7 @@ function engineStepper(
     step(id) {
       checkId(id);
       if (closed) throw new ConfigError('language model stepper', 'step after close', 'open', 'closed');
-      const { h, stride } = stepLayersAlone(built, id);
+      const { h, stride } = stepLayers(built, id);
       return head(h, stride);
     },
     whenReady: () => Promise.resolve(1),
