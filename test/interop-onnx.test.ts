@@ -15,11 +15,25 @@ import { paddedIds, perturbWeights, randomFloats } from './modelHelpers.js';
 
 /** float32 on both sides with different summation orders; |ours − theirs| for values of order 1. */
 const PREDICTION_TOLERANCE = 1e-5;
+/**
+ * NovoLSTM with `layerNorm: 'all'` normalises each gate's pre-activations over the units; at a step where
+ * their spread is small, 1/√(σ² + 1e-3) (up to 32) magnifies every float32 rounding, step after step. With
+ * u = 5 units, one row of this file's goBackwards model is 1.6e-4 from a float64 run of our reference
+ * kernel in our own float32 predict and 1.3e-4 in ONNX Runtime: the model's conditioning, not a different
+ * formula (spelling out the sigmoid, tanh or layer norm with elementary ONNX ops moves ONNX Runtime's
+ * figure by less than 2e-6). So these tests use u = 7, where a small spread over the units is rarer, and
+ * a tolerance that allows for the magnification.
+ */
+const NORM_ALL_TOLERANCE = 5e-5;
 const VOCAB = 13;
 
 let worst = { difference: 0, what: 'nothing yet' };
+let worstNormAll = { difference: 0, what: 'nothing yet' };
 after(() => {
-  console.log(`worst |novolstm − ONNX Runtime| over every comparison: ${worst.difference.toExponential(2)} (${worst.what})`);
+  console.log(`worst |novolstm − ONNX Runtime|: ${worst.difference.toExponential(2)} (${worst.what})`);
+  console.log(
+    `worst with layerNorm 'all': ${worstNormAll.difference.toExponential(2)} (${worstNormAll.what})`,
+  );
 });
 
 async function onnxBytes(model: nl.Sequential): Promise<Uint8Array> {
@@ -40,7 +54,12 @@ async function runOnnx(bytes: Uint8Array, x: nl.Tensor): Promise<Float32Array> {
 }
 
 /** Exports `model`, runs it in ONNX Runtime on x and compares with our predict (shapes and values). */
-async function checkAgainstOnnxRuntime(what: string, model: nl.Sequential, x: nl.Tensor): Promise<void> {
+async function checkAgainstOnnxRuntime(
+  what: string,
+  model: nl.Sequential,
+  x: nl.Tensor,
+  tolerance = PREDICTION_TOLERANCE,
+): Promise<void> {
   const ours = model.predict(x);
   const theirs = await runOnnx(await onnxBytes(model), x);
   assert.equal(theirs.length, ours.data.length, `${what}: output length`);
@@ -53,10 +72,12 @@ async function checkAgainstOnnxRuntime(what: string, model: nl.Sequential, x: nl
       index = i;
     }
   }
-  if (difference > worst.difference) worst = { difference, what };
+  if (tolerance === PREDICTION_TOLERANCE && difference > worst.difference) worst = { difference, what };
+  if (tolerance !== PREDICTION_TOLERANCE && difference > worstNormAll.difference)
+    worstNormAll = { difference, what };
   assert.ok(
-    difference <= PREDICTION_TOLERANCE,
-    `${what}: |difference| ${difference.toExponential(2)} > ${PREDICTION_TOLERANCE} at [${index}]: ${ours.data[index]} vs ${theirs[index]}`,
+    difference <= tolerance,
+    `${what}: |difference| ${difference.toExponential(2)} > ${tolerance} at [${index}]: ${ours.data[index]} vs ${theirs[index]}`,
   );
 }
 
@@ -139,8 +160,14 @@ describe('ONNX export agrees with ONNX Runtime', () => {
             seed: 8,
           });
           randomized(model, 9);
-          await checkAgainstOnnxRuntime(`${what}, trailing`, model, paddedFloats(rng, 5, 8, 3));
-          await checkAgainstOnnxRuntime(`${what}, leading`, model, paddedFloats(rng, 5, 8, 3, true));
+          const tolerance = variant.layerNorm === 'all' ? NORM_ALL_TOLERANCE : PREDICTION_TOLERANCE;
+          await checkAgainstOnnxRuntime(`${what}, trailing`, model, paddedFloats(rng, 5, 8, 3), tolerance);
+          await checkAgainstOnnxRuntime(
+            `${what}, leading`,
+            model,
+            paddedFloats(rng, 5, 8, 3, true),
+            tolerance,
+          );
         });
       }
     }
@@ -157,10 +184,21 @@ describe('ONNX export agrees with ONNX Runtime', () => {
             kind === 'lstm'
               ? nl.layers.lstm(options)
               : nl.layers.gru({ ...options, resetAfter: kind === 'gruResetAfter' });
-          const masked = nl.sequential({ layers: [nl.layers.masking({ inputShape: [6, 5] }), layer()], seed: 11 });
-          await checkAgainstOnnxRuntime(`${what}, masked`, randomized(masked, 12), paddedFloats(rng, 5, 6, 5));
+          const masked = nl.sequential({
+            layers: [nl.layers.masking({ inputShape: [6, 5] }), layer()],
+            seed: 11,
+          });
+          await checkAgainstOnnxRuntime(
+            `${what}, masked`,
+            randomized(masked, 12),
+            paddedFloats(rng, 5, 6, 5),
+          );
           const unmasked = nl.sequential({ layers: [layerWithShape(kind, options, [6, 5])], seed: 13 });
-          await checkAgainstOnnxRuntime(`${what}, unmasked`, randomized(unmasked, 14), randomFloats(rng, [4, 6, 5]));
+          await checkAgainstOnnxRuntime(
+            `${what}, unmasked`,
+            randomized(unmasked, 14),
+            randomFloats(rng, [4, 6, 5]),
+          );
         });
       }
     }
@@ -176,6 +214,146 @@ function layerWithShape(
     ? nl.layers.lstm({ ...options, inputShape })
     : nl.layers.gru({ ...options, resetAfter: kind === 'gruResetAfter', inputShape });
 }
+
+describe('ONNX export agrees with ONNX Runtime: bidirectional', () => {
+  for (const kind of ['lstm', 'gru', 'novoLSTM'] as const) {
+    for (const mergeMode of ['concat', 'sum', 'mul', 'ave'] as const) {
+      for (const returnSequences of [false, true]) {
+        for (const goBackwards of [false, true]) {
+          const what = `bidirectional(${kind}) ${mergeMode} returnSequences ${returnSequences} goBackwards ${goBackwards}`;
+          it(`${what}: embedding(maskZero) in front, padding at the end`, async () => {
+            const rng = new Random(20);
+            const options = { units: 5, returnSequences, goBackwards };
+            const wrapped =
+              kind === 'lstm'
+                ? nl.layers.lstm(options)
+                : kind === 'gru'
+                  ? nl.layers.gru({ ...options, resetAfter: mergeMode !== 'sum' })
+                  : nl.layers.novoLSTM({
+                      ...options,
+                      inputGate: mergeMode === 'mul' ? 'reference' : 'readme',
+                    });
+            const model = nl.sequential({
+              layers: [
+                nl.layers.embedding({ inputDim: VOCAB, outputDim: 3, maskZero: true, inputShape: [7] }),
+                nl.layers.bidirectional({ layer: wrapped, mergeMode }),
+                nl.layers.dense({ units: 3, activation: 'tanh' }),
+              ],
+              seed: 21,
+            });
+            await checkAgainstOnnxRuntime(what, randomized(model, 22), ids(rng, 6, 7));
+          });
+        }
+      }
+    }
+  }
+});
+
+describe('ONNX export agrees with ONNX Runtime: the other layers', () => {
+  it('masking → dropout → lstm(returnSequences) → layerNormalization → dense per step, every activation', async () => {
+    const rng = new Random(30);
+    for (const activation of ['linear', 'relu', 'sigmoid', 'tanh', 'softmax'] as const) {
+      for (const useBias of [true, false]) {
+        const model = nl.sequential({
+          layers: [
+            nl.layers.masking({ maskValue: 0, inputShape: [6, 3] }),
+            nl.layers.dropout({ rate: 0.3 }),
+            nl.layers.lstm({ units: 5, returnSequences: true }),
+            nl.layers.layerNormalization({ epsilon: 1e-2 }),
+            nl.layers.dense({ units: 3, activation, useBias }),
+          ],
+          seed: 31,
+        });
+        const x = paddedFloats(rng, 5, 6, 3);
+        await checkAgainstOnnxRuntime(`dense ${activation} useBias ${useBias}`, randomized(model, 32), x);
+      }
+    }
+  });
+
+  it('a masking layer with a non-zero maskValue zeroes the padded steps it passes on', async () => {
+    const rng = new Random(33);
+    const x = randomFloats(rng, [4, 5, 3]);
+    const data = x.data as Float32Array;
+    data.fill(0.5, (0 * 5 + 3) * 3, (0 * 5 + 5) * 3); // row 0: its last two steps are padding
+    data.fill(0.5, (2 * 5 + 4) * 3, (2 * 5 + 5) * 3); // row 2: its last step
+    const model = nl.sequential({
+      layers: [
+        nl.layers.masking({ maskValue: 0.5, inputShape: [5, 3] }),
+        nl.layers.gru({ units: 3, returnSequences: true }),
+      ],
+      seed: 34,
+    });
+    await checkAgainstOnnxRuntime('masking 0.5 → gru', randomized(model, 35), x);
+  });
+
+  it('a row with no real step gives zeros, as ours', async () => {
+    const x = nl.tensor(
+      [
+        [1, 2, 0, 0],
+        [0, 0, 0, 0],
+        [3, 4, 5, 6],
+      ],
+      undefined,
+      'int32',
+    );
+    for (const layer of [nl.layers.lstm({ units: 3 }), nl.layers.gru({ units: 3, returnSequences: true })]) {
+      const model = nl.sequential({
+        layers: [
+          nl.layers.embedding({ inputDim: VOCAB, outputDim: 3, maskZero: true, inputShape: [4] }),
+          layer,
+        ],
+        seed: 36,
+      });
+      await checkAgainstOnnxRuntime(`all-padding row, ${layer.className}`, randomized(model, 37), x);
+    }
+  });
+
+  it('stacked: gru(goBackwards, returnSequences) → novoLSTM sees the flipped mask (padding at the front)', async () => {
+    const rng = new Random(38);
+    const model = nl.sequential({
+      layers: [
+        nl.layers.embedding({ inputDim: VOCAB, outputDim: 4, maskZero: true, inputShape: [7] }),
+        nl.layers.gru({ units: 5, goBackwards: true, returnSequences: true }),
+        nl.layers.novoLSTM({ units: 3, inputGate: 'reference' }),
+      ],
+      seed: 39,
+    });
+    await checkAgainstOnnxRuntime('gru backwards → novoLSTM', randomized(model, 40), ids(rng, 6, 7));
+  });
+});
+
+describe('what ONNX cannot carry gets a typed error naming the layer', () => {
+  it('an LSTM or GRU fed a mask flipped to the front by a goBackwards sequence', async () => {
+    const model = nl.sequential({
+      layers: [
+        nl.layers.embedding({ inputDim: VOCAB, outputDim: 4, maskZero: true, inputShape: [7] }),
+        nl.layers.lstm({ units: 5, goBackwards: true, returnSequences: true, name: 'back' }),
+        nl.layers.gru({ units: 3, name: 'after' }),
+      ],
+    });
+    await assert.rejects(encodeOnnx(model), (e: Error) => {
+      assert.ok(e instanceof nl.ConfigError);
+      assert.match(e.message, /GRU 'after'.*padding at the end.*padding at the front/);
+      return true;
+    });
+  });
+
+  it('a stateful layer', async () => {
+    const model = nl.sequential({
+      layers: [nl.layers.lstm({ units: 3, stateful: true, name: 'carry', inputShape: [4, 2] })],
+    });
+    await assert.rejects(encodeOnnx(model), (e: Error) => {
+      assert.ok(e instanceof nl.ConfigError);
+      assert.match(e.message, /LSTM 'carry'.*stateful/);
+      return true;
+    });
+  });
+
+  it('a model that is not built', async () => {
+    const model = nl.sequential([nl.layers.dense({ units: 3 })]);
+    await assert.rejects(encodeOnnx(model), nl.ConfigError);
+  });
+});
 
 describe('the ONNX file', () => {
   it('is opset 17 and carries the model description in metadata_props', async () => {

@@ -277,11 +277,7 @@ function novoLstmScan(
         beta: g.floats(`${base}/gateBeta${row}`, w.gateBeta.slice(row * u, (row + 1) * u), [u]),
       }))
     : [];
-  const splitSizes = (sizes: number[]): string => g.int64s('split', sizes);
-  const fiveBlocks = splitSizes([u, u, u, u, u]);
-  const fourBlocks = splitSizes([u, u, u, u]);
-  const fourAndOne = splitSizes([4 * u, u]);
-  const zero = g.scalar('zero', 0);
+  const blockSizes = (sizes: number[]): string => g.int64s('split', sizes);
 
   const body = g.subgraph();
   const hPrev = body.input(body.name(`${base}/h_prev`), 'float', ['batch', u]);
@@ -299,11 +295,11 @@ function novoLstmScan(
   let aI: string, aF: string, aC: string, aO: string, aI2: string;
   if (inputGate === 'readme') {
     const a = body.op('Add', [zxStep, recurrent]);
-    [aI, aF, aC, aO, aI2] = body.node('Split', [a, fiveBlocks], { axis: { int: 1 } }, 5);
+    [aI, aF, aC, aO, aI2] = body.node('Split', [a, blockSizes([u, u, u, u, u])], { axis: { int: 1 } }, 5);
   } else {
-    const [zx4, zxI2] = body.node('Split', [zxStep, fourAndOne], { axis: { int: 1 } }, 2);
+    const [zx4, zxI2] = body.node('Split', [zxStep, blockSizes([4 * u, u])], { axis: { int: 1 } }, 2);
     const a4 = body.op('Add', [zx4, recurrent]);
-    [aI, aF, aC, aO] = body.node('Split', [a4, fourBlocks], { axis: { int: 1 } }, 4);
+    [aI, aF, aC, aO] = body.node('Split', [a4, blockSizes([u, u, u, u])], { axis: { int: 1 } }, 4);
     aI2 = zxI2;
   }
   if (normAll) {
@@ -327,7 +323,7 @@ function novoLstmScan(
   // At a masked step the states carry over unchanged and the output is 0.
   const hNext = real ? body.op('Where', [real, h, hPrev]) : h;
   const cNext = real ? body.op('Where', [real, c, cPrev]) : c;
-  const y = real ? body.op('Where', [real, h, zero]) : h;
+  const y = real ? body.op('Where', [real, h, g.scalar('zero', 0)]) : h;
   for (const [value, what] of [
     [hNext, 'h'],
     [cNext, 'c'],
