@@ -9,6 +9,7 @@ import { after, describe, it } from 'node:test';
 import * as ort from 'onnxruntime-node';
 import onnxProto from 'onnx-proto';
 import * as nl from '../src/index.js';
+import { runOnnxPeer } from '../bench/onnxPeer.js';
 import { encodeOnnx, METADATA_KEYS, ONNX_FILE } from '../src/interop/onnx/index.js';
 import { Random } from '../src/random.js';
 import { paddedIds, perturbWeights, randomFloats } from './modelHelpers.js';
@@ -377,5 +378,21 @@ describe('the ONNX file', () => {
     );
     assert.deepEqual(description.inputShape, [5]);
     assert.deepEqual(JSON.parse(props[METADATA_KEYS.metadata]), { vocabulary: 'abc' });
+  });
+});
+
+describe('bench: ONNX Runtime as an inference peer', () => {
+  it('times the three seed models at tiny sizes, and their outputs agree', async () => {
+    const result = await runOnnxPeer({ B: 3, T: 4, E: 5, H: 6, V: 7 }, 1, 3);
+    assert.ok('rows' in result, 'onnxruntime-node is a dev dependency, so the peer runs');
+    assert.deepEqual(
+      result.rows.map((r) => r.kind),
+      ['lstm', 'novolstm', 'gru'],
+    );
+    for (const r of result.rows) {
+      for (const t of [r.ours, r.onnx1, r.onnxDefault])
+        assert.ok(t.medianMs > 0 && Number.isFinite(t.medianMs));
+      assert.ok(r.maxDifference <= PREDICTION_TOLERANCE, `${r.kind}: ${r.maxDifference}`);
+    }
   });
 });
