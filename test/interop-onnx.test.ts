@@ -10,7 +10,7 @@ import * as ort from 'onnxruntime-node';
 import onnxProto from 'onnx-proto';
 import * as nl from '../src/index.js';
 import { runOnnxPeer } from '../bench/onnxPeer.js';
-import { encodeOnnx, METADATA_KEYS, ONNX_FILE } from '../src/interop/onnx/index.js';
+import { decodeOnnx, encodeOnnx, METADATA_KEYS, ONNX_FILE } from '../src/interop/onnx/index.js';
 import { Random } from '../src/random.js';
 import { paddedIds, perturbWeights, randomFloats } from './modelHelpers.js';
 
@@ -394,5 +394,89 @@ describe('bench: ONNX Runtime as an inference peer', () => {
         assert.ok(t.medianMs > 0 && Number.isFinite(t.medianMs));
       assert.ok(r.maxDifference <= PREDICTION_TOLERANCE, `${r.kind}: ${r.maxDifference}`);
     }
+  });
+});
+
+/** Bit patterns, so -0 and 0 (and any NaN payload) count as different. */
+function bits(t: nl.Tensor): Uint32Array {
+  const data = t.data as Float32Array;
+  return new Uint32Array(data.buffer, data.byteOffset, data.length);
+}
+
+describe('decodeOnnx reads back what encodeOnnx wrote', () => {
+  const models: [string, () => nl.Sequential, (rng: Random) => nl.Tensor][] = [
+    [
+      'embedding(maskZero) → bidirectional(lstm, goBackwards) → gru(resetAfter false) → dense(no bias)',
+      () =>
+        nl.sequential({
+          layers: [
+            nl.layers.embedding({ inputDim: VOCAB, outputDim: 3, maskZero: true, inputShape: [7] }),
+            nl.layers.bidirectional({
+              layer: nl.layers.lstm({ units: 5, returnSequences: true, goBackwards: true }),
+              mergeMode: 'ave',
+            }),
+            nl.layers.gru({ units: 3, resetAfter: false }),
+            nl.layers.dense({ units: 4, activation: 'relu', useBias: false }),
+          ],
+          seed: 50,
+          name: 'round_trip',
+        }),
+      (rng) => ids(rng, 5, 7),
+    ],
+    [
+      'masking → dropout → novoLSTM(reference, all) → layerNormalization → bidirectional(gru) → novoLSTM(readme)',
+      () =>
+        nl.sequential({
+          layers: [
+            nl.layers.masking({ inputShape: [6, 3] }),
+            nl.layers.dropout({ rate: 0.2 }),
+            nl.layers.novoLSTM({ units: 5, inputGate: 'reference', layerNorm: 'all', returnSequences: true }),
+            nl.layers.layerNormalization(),
+            nl.layers.bidirectional({
+              layer: nl.layers.gru({ units: 3, returnSequences: true }),
+              mergeMode: 'concat',
+            }),
+            nl.layers.novoLSTM({ units: 7, inputGateGain: 'ones' }),
+          ],
+          seed: 51,
+        }),
+      (rng) => paddedFloats(rng, 4, 6, 3),
+    ],
+  ];
+  for (const [what, build, input] of models) {
+    it(`${what}: the same layers, weights bit for bit, metadata, and predictions`, async () => {
+      const model = randomized(build(), 52);
+      model.metadata = { labels: ['a', 'b'], note: 'round trip' };
+      const again = await decodeOnnx(await encodeOnnx(model));
+      assert.equal(again.name, model.name);
+      assert.deepEqual(
+        again.layers.map((l) => [l.className, l.name, l.getConfig()]),
+        model.layers.map((l) => [l.className, l.name, l.getConfig()]),
+      );
+      const theirs = again.getWeights();
+      model.getWeights().forEach((w, i) => {
+        assert.deepEqual(theirs[i].shape, w.shape, `weight ${i} shape`);
+        assert.deepEqual(bits(theirs[i]), bits(w), `weight ${i} (${model.entries[i].name}) bits`);
+      });
+      assert.deepEqual(again.metadata, model.metadata);
+      const x = input(new Random(53));
+      assert.deepEqual(bits(again.predict(x)), bits(model.predict(x)));
+    });
+  }
+
+  it('refuses an ONNX file it did not write, and bytes that are not ONNX, with a ValueError', async () => {
+    const model = nl.sequential({ layers: [nl.layers.dense({ units: 2, inputShape: [3] })] });
+    const proto = onnxProto.onnx.ModelProto.decode(await onnxBytes(model));
+    proto.metadataProps = proto.metadataProps.filter((p) => p.key !== METADATA_KEYS.format);
+    const foreign = onnxProto.onnx.ModelProto.encode(proto).finish();
+    await assert.rejects(decodeOnnx(new Map([[ONNX_FILE, foreign]])), (e: Error) => {
+      assert.ok(e instanceof nl.ValueError);
+      assert.match(e.message, /only ONNX files written by novolstm/);
+      return true;
+    });
+    await assert.rejects(
+      decodeOnnx(new Map([[ONNX_FILE, Uint8Array.of(0xff, 0xff, 0xff, 0x0f)]])),
+      nl.ValueError,
+    );
   });
 });

@@ -7,6 +7,7 @@
  * Long handling and float32 weights go in bit for bit.
  */
 import onnxProto, { type onnx as proto } from 'onnx-proto';
+import { ConfigError } from '../../errors.js';
 
 export const { onnx } = onnxProto;
 
@@ -92,6 +93,24 @@ export class GraphBuilder {
   /** A float32 initializer of the given shape (values copied bit for bit). */
   floats(base: string, values: Readonly<Float32Array>, shape: readonly number[]): string {
     const name = this.name(base);
+    this.initializers.push(tensorProto(name, values, shape, 'float'));
+    return name;
+  }
+
+  /**
+   * A weight, under exactly `name` (`layer/weight`), so that decodeOnnx finds it by the same name; two
+   * layers whose names would collide are refused rather than renamed.
+   */
+  weight(name: string, values: Readonly<Float32Array>, shape: readonly number[]): string {
+    if (this.taken.has(name)) {
+      throw new ConfigError(
+        'encodeOnnx',
+        'two weights would get the same ONNX name',
+        'unique layer names',
+        name,
+      );
+    }
+    this.taken.add(name);
     this.initializers.push(tensorProto(name, values, shape, 'float'));
     return name;
   }

@@ -65,7 +65,7 @@ function weights(layer: Layer): Record<string, Float32Array> {
 
 /** Gather rows of the table by id; with maskZero, id 0 marks a padding step (the row is still looked up). */
 function embedding(g: GraphBuilder, layer: Embedding, flow: Flow): Flow {
-  const table = g.floats(`${layer.name}/embeddings`, weights(layer).embeddings, [
+  const table = g.weight(`${layer.name}/embeddings`, weights(layer).embeddings, [
     layer.inputDim,
     layer.outputDim,
   ]);
@@ -102,8 +102,8 @@ const ACTIVATION_OPS: Record<Dense['activation'], string | null> = {
 function dense(g: GraphBuilder, layer: Dense, flow: Flow): Flow {
   const w = weights(layer);
   const D = w.kernel.length / layer.units;
-  let z = g.op('MatMul', [flow.value, g.floats(`${layer.name}/kernel`, w.kernel, [D, layer.units])]);
-  if (layer.useBias) z = g.op('Add', [z, g.floats(`${layer.name}/bias`, w.bias, [layer.units])]);
+  let z = g.op('MatMul', [flow.value, g.weight(`${layer.name}/kernel`, w.kernel, [D, layer.units])]);
+  if (layer.useBias) z = g.op('Add', [z, g.weight(`${layer.name}/bias`, w.bias, [layer.units])]);
   const op = ACTIVATION_OPS[layer.activation];
   if (op === undefined) {
     throw new ConfigError(
@@ -123,8 +123,8 @@ function layerNormalization(g: GraphBuilder, layer: LayerNormalization, flow: Fl
     'LayerNormalization',
     [
       flow.value,
-      g.floats(`${layer.name}/gamma`, w.gamma, [w.gamma.length]),
-      g.floats(`${layer.name}/beta`, w.beta, [w.beta.length]),
+      g.weight(`${layer.name}/gamma`, w.gamma, [w.gamma.length]),
+      g.weight(`${layer.name}/beta`, w.beta, [w.beta.length]),
     ],
     { axis: { int: -1 }, epsilon: { float: layer.epsilon } },
   );

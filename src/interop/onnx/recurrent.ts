@@ -20,6 +20,13 @@ import { ConfigError } from '../../errors.js';
 import { LAYER_NORM_EPSILON } from '../../kernels/reference/layerNorm.js';
 import type { Recurrent } from '../../layers/recurrent.js';
 import { DATA_TYPE, type GraphBuilder } from './graph.js';
+import {
+  concatenated,
+  GRU_GATES_FROM_OURS,
+  LSTM_GATES_FROM_OURS,
+  toGateMajor,
+  toGateOrder,
+} from './layout.js';
 
 /** A mask in the graph: a bool [B, T, 1] value (true at real steps), and whether it is at the front. */
 export interface GraphMask {
@@ -38,10 +45,6 @@ export interface Direction {
 /** Per direction: [B, T, u] in input time order (sequences) or [B, u] (final states). */
 export type DirectionOutputs = string[];
 
-// ONNX's LSTM packs its gates i, o, f, c; ours (Keras') are i, f, c, o. Entry k: our block of ONNX gate k.
-const LSTM_GATES_FROM_OURS = [0, 3, 1, 2];
-// Both GRUs use z, r, h.
-const GRU_GATES_FROM_OURS = [0, 1, 2];
 // The largest int64: a Slice end that means "to the end" in either direction.
 const INT64_MAX = 9223372036854775807n;
 
@@ -96,44 +99,6 @@ function weightsByName(layer: Recurrent): Record<string, Float32Array> {
   return Object.fromEntries(specs.map((s, i) => [s.name, values[i].data as Float32Array]));
 }
 
-/**
- * ONNX's gate-major, transposed layout: ours is [rows, G·u] with gate blocks in our order; ONNX's is
- * [G·u, rows] with gate blocks in its order (`gatesFromOurs[k]` = our block of ONNX gate k).
- */
-function gateMajor(
-  ours: Float32Array,
-  rowCount: number,
-  u: number,
-  gatesFromOurs: readonly number[],
-): Float32Array {
-  const G = gatesFromOurs.length;
-  const out = new Float32Array(G * u * rowCount); // [G·u, rowCount]
-  for (let k = 0; k < G; k++) {
-    const block = gatesFromOurs[k];
-    for (let j = 0; j < u; j++) {
-      for (let r = 0; r < rowCount; r++) out[(k * u + j) * rowCount + r] = ours[r * G * u + block * u + j];
-    }
-  }
-  return out;
-}
-
-/** Reorders a bias vector's gate blocks (G·u values) into ONNX's order. */
-function gateOrdered(ours: Float32Array, u: number, gatesFromOurs: readonly number[]): Float32Array {
-  const out = new Float32Array(gatesFromOurs.length * u);
-  gatesFromOurs.forEach((block, k) => out.set(ours.subarray(block * u, (block + 1) * u), k * u));
-  return out;
-}
-
-function concatenated(parts: readonly Float32Array[]): Float32Array {
-  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
-  return out;
-}
-
 /** ONNX's LSTM or GRU operator for one direction or both (then `direction: 'bidirectional'`). */
 function nativeRecurrent(
   g: GraphBuilder,
@@ -156,22 +121,22 @@ function nativeRecurrent(
   const Bias: Float32Array[] = [];
   for (const { layer: l } of ordered) {
     const w = weightsByName(l);
-    W.push(gateMajor(w.kernel, D, u, gates));
-    R.push(gateMajor(w.recurrentKernel, u, u, gates));
+    W.push(toGateMajor(w.kernel, D, u, gates));
+    R.push(toGateMajor(w.recurrentKernel, u, u, gates));
     // B = [Wb, Rb]: the input-side biases, then the recurrent-side ones.
-    if (isLstm) Bias.push(gateOrdered(w.bias, u, gates), new Float32Array(G * u));
+    if (isLstm) Bias.push(toGateOrder(w.bias, u, gates), new Float32Array(G * u));
     else if (resetAfter)
       Bias.push(
-        gateOrdered(w.bias.subarray(0, G * u), u, gates),
-        gateOrdered(w.bias.subarray(G * u), u, gates),
+        toGateOrder(w.bias.subarray(0, G * u), u, gates),
+        toGateOrder(w.bias.subarray(G * u), u, gates),
       );
-    else Bias.push(gateOrdered(w.bias, u, gates), new Float32Array(G * u));
+    else Bias.push(toGateOrder(w.bias, u, gates), new Float32Array(G * u));
   }
   const dirs = ordered.length;
   const base = layer.name;
-  const w = g.floats(`${base}/W`, concatenated(W), [dirs, G * u, D]);
-  const r = g.floats(`${base}/R`, concatenated(R), [dirs, G * u, u]);
-  const b = g.floats(`${base}/B`, concatenated(Bias), [dirs, 2 * G * u]);
+  const w = g.weight(`${base}/W`, concatenated(W), [dirs, G * u, D]);
+  const r = g.weight(`${base}/R`, concatenated(R), [dirs, G * u, u]);
+  const b = g.weight(`${base}/B`, concatenated(Bias), [dirs, 2 * G * u]);
   const xTimeMajor = g.op('Transpose', [x], { perm: { ints: [1, 0, 2] } }); // [T, B, D]
   const counts = mask ? realStepCounts(g, mask.value) : null;
 
@@ -262,19 +227,19 @@ function novoLstmScan(
   const D = layer.inputShape![layer.inputShape!.length - 1] as number;
   const P = 5 * u;
   const R = inputGate === 'readme' ? 5 * u : 4 * u;
-  const kernel = g.floats(`${base}/kernel`, w.kernel, [D, P]);
-  const bias = g.floats(`${base}/bias`, w.bias, [P]);
+  const kernel = g.weight(`${base}/kernel`, w.kernel, [D, P]);
+  const bias = g.weight(`${base}/bias`, w.bias, [P]);
   const zx = g.op('Add', [g.op('MatMul', [x, kernel]), bias]); // [B, T, 5u], blocks i f c o i'
 
   // Outer-scope values the body reads.
-  const U = g.floats(`${base}/recurrentKernel`, w.recurrentKernel, [u, R]);
-  const gamma = g.floats(`${base}/gamma`, w.gamma, [u]);
-  const beta = g.floats(`${base}/beta`, w.beta, [u]);
+  const U = g.weight(`${base}/recurrentKernel`, w.recurrentKernel, [u, R]);
+  const gamma = g.weight(`${base}/gamma`, w.gamma, [u]);
+  const beta = g.weight(`${base}/beta`, w.beta, [u]);
   // gateGamma / gateBeta rows: f, c, o, cell.
   const gateNorm = normAll
     ? [0, 1, 2, 3].map((row) => ({
-        gamma: g.floats(`${base}/gateGamma${row}`, w.gateGamma.slice(row * u, (row + 1) * u), [u]),
-        beta: g.floats(`${base}/gateBeta${row}`, w.gateBeta.slice(row * u, (row + 1) * u), [u]),
+        gamma: g.weight(`${base}/gateGamma${row}`, w.gateGamma.slice(row * u, (row + 1) * u), [u]),
+        beta: g.weight(`${base}/gateBeta${row}`, w.gateBeta.slice(row * u, (row + 1) * u), [u]),
       }))
     : [];
   const blockSizes = (sizes: number[]): string => g.int64s('split', sizes);
