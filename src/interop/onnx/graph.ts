@@ -1,6 +1,6 @@
 /**
  * A small builder for ONNX graphs on top of onnx-proto (the ONNX schema compiled by protobufjs): unique
- * value names, nodes with typed attributes, float32 / int64 initializers, and subgraphs (a Scan body).
+ * value names, nodes with typed attributes, float32 / int32 / int64 initializers, and subgraphs (a Scan body).
  * It knows nothing about layers; `layers.ts` and `recurrent.ts` say what to build.
  *
  * Tensors are written as `raw_data` (little-endian bytes), so int64 values never pass through protobufjs'
@@ -16,17 +16,16 @@ export const OPSET = 17;
 /** ONNX IR version 8 is the one that goes with opset 17 (ONNX 1.12). */
 export const IR_VERSION = 8;
 
-const FLOAT = onnx.TensorProto.DataType.FLOAT;
-const INT64 = onnx.TensorProto.DataType.INT64;
+/** The element types the graphs use, by ONNX's TensorProto.DataType codes (Cast's `to` takes them too). */
 export const DATA_TYPE = {
-  float: FLOAT,
+  float: onnx.TensorProto.DataType.FLOAT,
   int32: onnx.TensorProto.DataType.INT32,
-  int64: INT64,
+  int64: onnx.TensorProto.DataType.INT64,
   bool: onnx.TensorProto.DataType.BOOL,
 } as const;
 export type DataTypeName = keyof typeof DATA_TYPE;
 
-/** An attribute value: numbers are INT when whole and marked `int`, FLOAT otherwise; see `attribute`. */
+/** An attribute value, tagged with its ONNX attribute type (a number is INT or FLOAT by its tag). */
 export type AttributeValue =
   | { readonly int: number }
   | { readonly float: number }

@@ -18,7 +18,7 @@ import {
 } from '../../layers/index.js';
 import type { Layer } from '../../layers/layer.js';
 import type { Sequential } from '../../models/sequential.js';
-import { DATA_TYPE, type DataTypeName, type Dim, type GraphBuilder } from './graph.js';
+import { DATA_TYPE, type Dim, type GraphBuilder } from './graph.js';
 import { flipTime, recurrentDirections, zeroWhereMasked, type GraphMask } from './recurrent.js';
 
 export const INPUT_NAME = 'input';
@@ -39,7 +39,7 @@ export function modelGraph(g: GraphBuilder, model: Sequential): void {
   for (const layer of model.layers) flow = layerGraph(g, layer, flow);
   const outputShape = model.layers[model.layers.length - 1].outputShape!;
   const outputDims: Dim[] = ['batch', ...outputShape.map((d, k) => d ?? (k === 0 ? 'time' : `dim${k}`))];
-  g.output(g.rename(flow.value, OUTPUT_NAME), 'float' satisfies DataTypeName, outputDims);
+  g.output(g.rename(flow.value, OUTPUT_NAME), 'float', outputDims);
 }
 
 function layerGraph(g: GraphBuilder, layer: Layer, flow: Flow): Flow {
