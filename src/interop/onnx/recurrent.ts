@@ -13,8 +13,9 @@
  * that at any masked step (Where on the step's mask). ONNX's LSTM and GRU only know `sequence_lens`: the
  * first `len` steps of a row are real and the rest padding, after which they output 0 and report the state
  * of step len − 1, as ours do for padding at the end. So an LSTM/GRU graph counts each row's real steps;
- * it assumes the padding is at the end (the file's metadata says so), and a mask that the model itself has
- * flipped to the front (a `goBackwards` sequence feeding an LSTM/GRU) is refused when exporting.
+ * it assumes the padding is at the end (the file's metadata says so). Where the model itself flips that
+ * mask to the front (a `goBackwards` sequence feeding an LSTM/GRU), the graph moves the padding to the
+ * end around the operator (ReverseSequence), which gives the same outputs and final states.
  */
 import { ConfigError } from '../../errors.js';
 import { LAYER_NORM_EPSILON } from '../../kernels/reference/layerNorm.js';
@@ -59,14 +60,6 @@ export function recurrentDirections(
   const first = directions[0].layer;
   for (const { layer } of directions) checkExportable(layer);
   if (first.className === 'NovoLSTM') return directions.map((d) => novoLstmScan(g, d, x, mask, sequences));
-  if (mask?.flipped) {
-    throw new ConfigError(
-      first.label,
-      "ONNX's LSTM and GRU take padding only at the end (sequence_lens), and this layer's mask was flipped to the front by an earlier goBackwards layer",
-      'padding at the end',
-      'padding at the front',
-    );
-  }
   return nativeRecurrent(g, directions, x, mask, sequences);
 }
 
@@ -137,8 +130,16 @@ function nativeRecurrent(
   const w = g.weight(`${base}/W`, concatenated(W), [dirs, G * u, D]);
   const r = g.weight(`${base}/R`, concatenated(R), [dirs, G * u, u]);
   const b = g.weight(`${base}/B`, concatenated(Bias), [dirs, 2 * G * u]);
-  const xTimeMajor = g.op('Transpose', [x], { perm: { ints: [1, 0, 2] } }); // [T, B, D]
   const counts = mask ? realStepCounts(g, mask.value) : null;
+  // Padding at the front (a mask flipped by an earlier goBackwards sequence) is moved to the end, the real
+  // steps kept in order, and the outputs are moved back below: ONNX's operators see trailing padding.
+  const toTrailing = (v: string): string =>
+    g.op('ReverseSequence', [flipTime(g, v), counts!.lens64], TIME_AXES);
+  const fromTrailing = (v: string): string =>
+    flipTime(g, g.op('ReverseSequence', [v, counts!.lens64], TIME_AXES));
+  const frontPadded = mask?.flipped === true;
+  const xIn = frontPadded ? toTrailing(x) : x;
+  const xTimeMajor = g.op('Transpose', [xIn], { perm: { ints: [1, 0, 2] } }); // [T, B, D]
 
   const direction = dirs === 2 ? 'bidirectional' : ordered[0].reverse ? 'reverse' : 'forward';
   const attributes = {
@@ -156,7 +157,7 @@ function nativeRecurrent(
     const axis2 = g.int64s('axis2', [2]);
     for (const part of parts) {
       const y = g.op('Squeeze', [part, axis2]); // [B, T, u]
-      outputs.push(mask ? zeroWhereMasked(g, y, mask.value) : y);
+      outputs.push(mask ? zeroWhereMasked(g, frontPadded ? fromTrailing(y) : y, mask.value) : y);
     }
   } else {
     for (let d = 0; d < dirs; d++) {
@@ -169,18 +170,26 @@ function nativeRecurrent(
   return directions.map((d) => outputs[ordered.indexOf(d)]);
 }
 
+/** ReverseSequence on batch-major [B, T, …] values. */
+const TIME_AXES = { batch_axis: { int: 0 }, time_axis: { int: 1 } };
+
 /**
  * Each row's count of real steps as ONNX's sequence_lens (int32 [B], at least 1: a row with no real
- * step runs one step whose outputs are then zeroed), and whether the row has any real step ([B, 1]).
+ * step runs one step whose outputs are then zeroed; int64 for ReverseSequence), and whether the row has
+ * any real step ([B, 1]).
  */
-function realStepCounts(g: GraphBuilder, mask: string): { sequenceLens: string; anyReal: string } {
+function realStepCounts(
+  g: GraphBuilder,
+  mask: string,
+): { sequenceLens: string; lens64: string; anyReal: string } {
   const asFloat = g.op('Cast', [mask], { to: { int: DATA_TYPE.float } }); // [B, T, 1]
   const counted = g.op('ReduceSum', [asFloat, g.int64s('axes12', [1, 2])], { keepdims: { int: 0 } }); // [B]
   const lens = g.op('Cast', [counted], { to: { int: DATA_TYPE.int32 } }); // [B]
   const sequenceLens = g.op('Max', [lens, g.int32s('one', [1], [])]);
   const anyRow = g.op('Greater', [counted, g.scalar('zero', 0)]); // bool [B]
   const anyReal = g.op('Unsqueeze', [anyRow, g.int64s('axis1', [1])]); // bool [B, 1]
-  return { sequenceLens, anyReal };
+  const lens64 = g.op('Cast', [sequenceLens], { to: { int: DATA_TYPE.int64 } });
+  return { sequenceLens, lens64, anyReal };
 }
 
 /** y where the mask is true (it broadcasts), 0 elsewhere. */
