@@ -5,6 +5,10 @@
  * included, since the graph must compute our zeros there too.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import * as ort from 'onnxruntime-node';
 import onnxProto from 'onnx-proto';
@@ -383,7 +387,75 @@ describe('what ONNX cannot carry gets a typed error naming the layer', () => {
   });
 });
 
+/** A Python with the `onnx` package (Debian's python3-onnx), or null. */
+function pythonWithOnnx(): string | null {
+  for (const python of ['python3', '/usr/bin/python3']) {
+    const r = spawnSync(python, ['-c', 'import onnx'], { encoding: 'utf8' });
+    if (r.status === 0) return python;
+  }
+  return null;
+}
+
+const ONNX_CHECK_SCRIPT = `
+import sys, onnx
+for path in sys.argv[1:]:
+    model = onnx.load(path)
+    onnx.checker.check_model(model, full_check=True)
+    onnx.shape_inference.infer_shapes(model, check_type=True, strict_mode=True)
+    print(path, 'passes onnx', onnx.__version__)
+`;
+
 describe('the ONNX file', () => {
+  it("passes ONNX's own checker with strict shape inference (python3-onnx, where installed)", async (t) => {
+    const python = pythonWithOnnx();
+    if (!python) {
+      t.skip('python3-onnx is not installed (apt-get install python3-onnx): the checker did not run');
+      return;
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'novolstm-onnx-'));
+    try {
+      const models = [
+        nl.sequential({
+          layers: [
+            nl.layers.embedding({ inputDim: VOCAB, outputDim: 5, maskZero: true, inputShape: [null] }),
+            nl.layers.novoLSTM({ units: 7, returnSequences: true }),
+            nl.layers.novoLSTM({
+              units: 9,
+              inputGate: 'reference',
+              layerNorm: 'all',
+              goBackwards: true,
+              returnSequences: true,
+            }),
+            nl.layers.lstm({ units: 5, returnSequences: true }),
+            nl.layers.dense({ units: VOCAB, activation: 'softmax' }),
+          ],
+        }),
+        nl.sequential({
+          layers: [
+            nl.layers.masking({ inputShape: [9, 3] }),
+            nl.layers.dropout({ rate: 0.1 }),
+            nl.layers.gru({ units: 5, goBackwards: true, returnSequences: true, resetAfter: false }),
+            nl.layers.bidirectional({ layer: nl.layers.lstm({ units: 3 }), mergeMode: 'mul' }),
+            nl.layers.layerNormalization(),
+            nl.layers.dense({ units: 2, activation: 'sigmoid' }),
+          ],
+        }),
+      ];
+      const paths = await Promise.all(
+        models.map(async (m, i) => {
+          const path = join(dir, `model${i}.onnx`);
+          writeFileSync(path, await onnxBytes(m));
+          return path;
+        }),
+      );
+      const r = spawnSync(python, ['-c', ONNX_CHECK_SCRIPT, ...paths], { encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(r.stdout.trim().split('\n').length, paths.length, r.stdout);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('is opset 17 and carries the model description in metadata_props', async () => {
     const model = nl.sequential({
       layers: [
