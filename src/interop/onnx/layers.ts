@@ -19,6 +19,7 @@ import {
 import type { Layer } from '../../layers/layer.js';
 import type { Sequential } from '../../models/sequential.js';
 import { DATA_TYPE, type Dim, type GraphBuilder } from './graph.js';
+import { weightsByName } from './layout.js';
 import { flipTime, recurrentDirections, zeroWhereMasked, type GraphMask } from './recurrent.js';
 
 export const INPUT_NAME = 'input';
@@ -58,14 +59,9 @@ function layerGraph(g: GraphBuilder, layer: Layer, flow: Flow): Flow {
   );
 }
 
-function weights(layer: Layer): Record<string, Float32Array> {
-  const values = layer.getWeights();
-  return Object.fromEntries(layer.weightSpecs().map((s, i) => [s.name, values[i].data as Float32Array]));
-}
-
 /** Gather rows of the table by id; with maskZero, id 0 marks a padding step (the row is still looked up). */
 function embedding(g: GraphBuilder, layer: Embedding, flow: Flow): Flow {
-  const table = g.weight(`${layer.name}/embeddings`, weights(layer).embeddings, [
+  const table = g.weight(`${layer.name}/embeddings`, weightsByName(layer).embeddings, [
     layer.inputDim,
     layer.outputDim,
   ]);
@@ -100,7 +96,7 @@ const ACTIVATION_OPS: Record<Dense['activation'], string | null> = {
 
 /** z = x·W + b on the last axis, then the activation (softmax over the last axis). */
 function dense(g: GraphBuilder, layer: Dense, flow: Flow): Flow {
-  const w = weights(layer);
+  const w = weightsByName(layer);
   const D = w.kernel.length / layer.units;
   let z = g.op('MatMul', [flow.value, g.weight(`${layer.name}/kernel`, w.kernel, [D, layer.units])]);
   if (layer.useBias) z = g.op('Add', [z, g.weight(`${layer.name}/bias`, w.bias, [layer.units])]);
@@ -118,7 +114,7 @@ function dense(g: GraphBuilder, layer: Dense, flow: Flow): Flow {
 }
 
 function layerNormalization(g: GraphBuilder, layer: LayerNormalization, flow: Flow): Flow {
-  const w = weights(layer);
+  const w = weightsByName(layer);
   const value = g.op(
     'LayerNormalization',
     [

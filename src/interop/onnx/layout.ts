@@ -1,11 +1,19 @@
 /**
- * Our recurrent weights in ONNX's layout and back. Both directions are permutations (transposes and
- * reordered gate blocks), so a round trip gives the same floats bit for bit.
+ * Our weights as the encoder reads them, and our recurrent weights in ONNX's layout and back. Both
+ * directions are permutations (transposes and reordered gate blocks), so a round trip gives the same floats
+ * bit for bit.
  *
  * Ours (Keras'): kernel [D, G·u], recurrentKernel [u, G·u], gate blocks i f c o (LSTM) or z r h (GRU).
  * ONNX's LSTM / GRU: W [dirs, G·u, D], R [dirs, G·u, u] (gate-major, transposed), B [dirs, 2·G·u] = the
  * input-side biases then the recurrent-side ones, gate blocks i o f c (LSTM) or z r h (GRU).
  */
+import type { Layer } from '../../layers/layer.js';
+
+/** A layer's weights by the names of its weightSpecs (copies, in our layout). */
+export function weightsByName(layer: Layer): Record<string, Float32Array> {
+  const values = layer.getWeights();
+  return Object.fromEntries(layer.weightSpecs().map((s, i) => [s.name, values[i].data as Float32Array]));
+}
 
 /** Entry k: our gate block that is ONNX's LSTM gate k (ONNX i o f c from our i f c o). */
 export const LSTM_GATES_FROM_OURS: readonly number[] = [0, 3, 1, 2];

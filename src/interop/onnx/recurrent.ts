@@ -23,6 +23,7 @@ import type { Recurrent } from '../../layers/recurrent.js';
 import { DATA_TYPE, type GraphBuilder } from './graph.js';
 import {
   concatenated,
+  weightsByName,
   GRU_GATES_FROM_OURS,
   LSTM_GATES_FROM_OURS,
   toGateMajor,
@@ -84,12 +85,6 @@ function checkExportable(layer: Recurrent): void {
       `'${String(recurrentActivation)}'`,
     );
   }
-}
-
-function weightsByName(layer: Recurrent): Record<string, Float32Array> {
-  const specs = layer.weightSpecs();
-  const values = layer.getWeights();
-  return Object.fromEntries(specs.map((s, i) => [s.name, values[i].data as Float32Array]));
 }
 
 /** ONNX's LSTM or GRU operator for one direction or both (then `direction: 'bidirectional'`). */
