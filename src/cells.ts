@@ -11,6 +11,7 @@ import { allocLike, type Float } from './kernels/reference/floats.js';
 import { gruCell as gruKernel } from './kernels/reference/gru.js';
 import { lstmFamilyCell } from './kernels/reference/lstm.js';
 import { glorotUniform, orthogonal } from './initializers.js';
+import { checkOptionKeys } from './options.js';
 import { Random } from './random.js';
 
 export interface LstmCellOptions {
@@ -38,13 +39,13 @@ export interface GruCellOptions extends LstmCellOptions {
 
 export function lstmCell(options: LstmCellOptions): CellKernel {
   const label = `LSTM '${options.name ?? 'lstm'}'`;
-  checkOptions(label, options, ['units', 'inputDim', 'name']);
+  checkOptionKeys(label, options, ['units', 'inputDim', 'name']);
   return lstmFamilyCell({ label, ...sizes(label, options), inputGate: 'sigmoid', layerNorm: 'none' });
 }
 
 export function novoLstmCell(options: NovoLstmCellOptions): CellKernel {
   const label = `NovoLSTM '${options.name ?? 'novolstm'}'`;
-  checkOptions(label, options, ['units', 'inputDim', 'name', 'inputGate', 'layerNorm', 'inputGateGain']);
+  checkOptionKeys(label, options, ['units', 'inputDim', 'name', 'inputGate', 'layerNorm', 'inputGateGain']);
   const inputGate = options.inputGate ?? 'readme';
   const layerNorm = options.layerNorm ?? 'inputGate';
   const inputGateGain = options.inputGateGain ?? defaultInputGateGain(inputGate);
@@ -77,7 +78,7 @@ export function defaultInputGateGain(inputGate: 'readme' | 'reference'): 'units'
 
 export function gruCell(options: GruCellOptions): CellKernel {
   const label = `GRU '${options.name ?? 'gru'}'`;
-  checkOptions(label, options, ['units', 'inputDim', 'name', 'resetAfter']);
+  checkOptionKeys(label, options, ['units', 'inputDim', 'name', 'resetAfter']);
   const resetAfter = options.resetAfter ?? true;
   checkChoice(label, 'resetAfter', resetAfter, [true, false]);
   return gruKernel({ label, ...sizes(label, options), resetAfter });
@@ -115,17 +116,6 @@ function sizes(label: string, options: LstmCellOptions): { units: number; inputD
       throw new ConfigError(label, `${key} must be a positive integer`, '≥ 1', v);
   }
   return { units: options.units, inputDim: options.inputDim };
-}
-
-function checkOptions(label: string, options: object, allowed: readonly string[]): void {
-  if (typeof options !== 'object' || options === null) {
-    throw new ConfigError(label, 'options must be an object', 'an object', options);
-  }
-  for (const key of Object.keys(options)) {
-    if (!allowed.includes(key)) {
-      throw new ConfigError(label, `unknown option '${key}'`, `one of ${allowed.join(', ')}`, key);
-    }
-  }
 }
 
 function checkChoice<T>(label: string, key: string, value: T, choices: readonly T[]): void {
