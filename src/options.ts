@@ -1,8 +1,8 @@
 /**
- * The one check that an options object holds only the keys its function accepts, used by every public
- * function that takes options (cells, layers, the model, fit, optimizers, schedules, callbacks). An unknown
- * key is an error naming it and the accepted keys, never ignored, so a typo such as `activaton` cannot
- * quietly fall back to a default. A key the peer API (Keras) has but novolstm does not support yet gets an
+ * The one check that an options object holds only the keys its function accepts, used by the cells, the
+ * layers, the model (constructor, compile, predict, evaluate), fit, the optimizers, the learning-rate
+ * schedules and the callbacks. An unknown key is an error naming it and the accepted keys, never ignored,
+ * so a typo such as `activaton` cannot quietly fall back to a default. A key the peer API (Keras) has but novolstm does not support yet gets an
  * error that says so instead of "unknown".
  *
  * It lives beside errors.ts, below every floor, so that the cells and everything above them can use it.
