@@ -11,7 +11,7 @@ import { allocLike, type Float } from './kernels/reference/floats.js';
 import { gruCell as gruKernel } from './kernels/reference/gru.js';
 import { lstmFamilyCell } from './kernels/reference/lstm.js';
 import { glorotUniform, orthogonal } from './initializers.js';
-import { checkOptionKeys } from './options.js';
+import { checkOptionKeys as checkOptions } from './options.js';
 import { Random } from './random.js';
 
 export interface LstmCellOptions {
@@ -39,13 +39,13 @@ export interface GruCellOptions extends LstmCellOptions {
 
 export function lstmCell(options: LstmCellOptions): CellKernel {
   const label = `LSTM '${options.name ?? 'lstm'}'`;
-  checkOptionKeys(label, options, ['units', 'inputDim', 'name']);
+  checkOptions(label, options, ['units', 'inputDim', 'name']);
   return lstmFamilyCell({ label, ...sizes(label, options), inputGate: 'sigmoid', layerNorm: 'none' });
 }
 
 export function novoLstmCell(options: NovoLstmCellOptions): CellKernel {
   const label = `NovoLSTM '${options.name ?? 'novolstm'}'`;
-  checkOptionKeys(label, options, ['units', 'inputDim', 'name', 'inputGate', 'layerNorm', 'inputGateGain']);
+  checkOptions(label, options, ['units', 'inputDim', 'name', 'inputGate', 'layerNorm', 'inputGateGain']);
   const inputGate = options.inputGate ?? 'readme';
   const layerNorm = options.layerNorm ?? 'inputGate';
   const inputGateGain = options.inputGateGain ?? defaultInputGateGain(inputGate);
@@ -78,7 +78,7 @@ export function defaultInputGateGain(inputGate: 'readme' | 'reference'): 'units'
 
 export function gruCell(options: GruCellOptions): CellKernel {
   const label = `GRU '${options.name ?? 'gru'}'`;
-  checkOptionKeys(label, options, ['units', 'inputDim', 'name', 'resetAfter']);
+  checkOptions(label, options, ['units', 'inputDim', 'name', 'resetAfter']);
   const resetAfter = options.resetAfter ?? true;
   checkChoice(label, 'resetAfter', resetAfter, [true, false]);
   return gruKernel({ label, ...sizes(label, options), resetAfter });

@@ -3,7 +3,7 @@
  * `earlyStopping`. Hooks may be async; fit awaits each one.
  */
 import { ConfigError } from '../errors.js';
-import { checkOptionKeys } from '../options.js';
+import { checkOptionKeys } from '../layers/options.js';
 import type { Sequential } from '../models/sequential.js';
 
 /** Values of one batch or epoch: loss, metrics, and val_-prefixed validation values. */

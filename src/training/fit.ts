@@ -13,9 +13,9 @@
 import { ConfigError, ShapeError } from '../errors.js';
 import { range, takeRows } from '../models/batches.js';
 import { addTotals, type BatchTotals, type Sequential } from '../models/sequential.js';
-import { checkOptionKeys } from '../options.js';
 import { DataParallel, resolveWorkers } from '../parallel/pool.js';
 import type { SpawnWorker } from '../parallel/protocol.js';
+import { checkOptionKeys } from '../options.js';
 import { asTensor, type Tensor } from '../tensor.js';
 import type { Callback, Logs } from './callbacks.js';
 import { defaultSink, Progress, type ProgressSink } from './progress.js';

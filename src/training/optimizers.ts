@@ -20,7 +20,7 @@
  * computed in float64 and rounded once to float32.
  */
 import { ConfigError } from '../errors.js';
-import { checkOptionKeys } from '../options.js';
+import { checkOptionKeys } from '../layers/options.js';
 import { scheduleFromConfig, type LearningRateSchedule, type ScheduleConfig } from './schedules.js';
 
 /** Where one weight lives in the flat arrays. */

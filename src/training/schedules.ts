@@ -7,7 +7,7 @@
  *   piecewiseConstantDecay values[i] for boundaries[i−1] < step ≤ boundaries[i]   (a step schedule)
  */
 import { ConfigError } from '../errors.js';
-import { checkOptionKeys } from '../options.js';
+import { checkOptionKeys } from '../layers/options.js';
 
 export type ScheduleConfig = Readonly<Record<string, number | boolean | readonly number[]>>;
 
