@@ -97,9 +97,14 @@ describe('every user of the checker gives its messages', () => {
   };
 
   it('cells, layers, the model and compile', () => {
-    throwsExactly(
+    // The cells' lists grow with their options: matched up to the list's end.
+    assert.throws(
       () => lstmCell({ units: 3, inputDim: 5, unroll: true } as never),
-      "LSTM 'lstm': unknown option 'unroll' — expected one of units, inputDim, name, got unroll",
+      (e: unknown) =>
+        e instanceof ConfigError &&
+        /^LSTM 'lstm': unknown option 'unroll' — expected one of units, inputDim, name(, \w+)*, got unroll$/.test(
+          e.message,
+        ),
     );
     throwsExactly(
       () => nl.layers.dropout({ rate: 0.5, seed: 3 } as never),
@@ -132,10 +137,13 @@ describe('every user of the checker gives its messages', () => {
       () => model().fit(x, y, { sampleWeight: [] } as never),
       "fit: not supported yet 'sampleWeight' — expected the option left out, got sampleWeight",
     );
-    await rejectsExactly(
+    await assert.rejects(
       () => model().fit(x, y, { batchsize: 4 } as never),
-      "fit: unknown option 'batchsize' — expected one of batchSize, epochs, shuffle, validationSplit, " +
-        'validationData, callbacks, verbose, progressSink, workers, spawnWorker, got batchsize',
+      (e: unknown) =>
+        e instanceof ConfigError &&
+        /^fit: unknown option 'batchsize' — expected one of batchSize, epochs, (\w+, )*spawnWorker, got batchsize$/.test(
+          e.message,
+        ),
     );
   });
 
