@@ -27,6 +27,7 @@ import {
   GRU_GATES_FROM_OURS,
   LSTM_GATES_FROM_OURS,
 } from './layout.js';
+import { cellOptionsOf } from './recurrent.js';
 import { METADATA_KEYS, ONNX_FORMAT_NAME, ONNX_FORMAT_VERSION } from './metadata.js';
 
 const SUBJECT = 'decodeOnnx';
@@ -137,7 +138,7 @@ function recurrentWeights(layers: readonly Recurrent[], read: Reader): Record<st
   const D = first.inputShape![first.inputShape!.length - 1] as number;
   if (first.className === 'NovoLSTM') {
     return layers.map((l) => {
-      const R = l.cellOptions.inputGate === 'readme' ? 5 * u : 4 * u;
+      const R = cellOptionsOf(l).inputGate === 'readme' ? 5 * u : 4 * u;
       const base = l.name;
       const w: Record<string, Float32Array> = {
         kernel: read(`${base}/kernel`, [D, 5 * u]),
@@ -146,7 +147,7 @@ function recurrentWeights(layers: readonly Recurrent[], read: Reader): Record<st
         gamma: read(`${base}/gamma`, [u]),
         beta: read(`${base}/beta`, [u]),
       };
-      if (l.cellOptions.layerNorm === 'all') {
+      if (cellOptionsOf(l).layerNorm === 'all') {
         w.gateGamma = new Float32Array(4 * u);
         w.gateBeta = new Float32Array(4 * u);
         for (let row = 0; row < 4; row++) {
@@ -171,7 +172,7 @@ function recurrentWeights(layers: readonly Recurrent[], read: Reader): Record<st
     const d = ordered.indexOf(l);
     const bias = B.subarray(d * 2 * G * u, (d + 1) * 2 * G * u);
     const inputBias = fromGateOrder(bias.subarray(0, G * u), u, gates);
-    const resetAfter = l.cellOptions.resetAfter === true;
+    const { resetAfter } = cellOptionsOf(l);
     return {
       kernel: fromGateMajor(W.subarray(d * G * u * D, (d + 1) * G * u * D), D, u, gates),
       recurrentKernel: fromGateMajor(R.subarray(d * G * u * u, (d + 1) * G * u * u), u, u, gates),

@@ -44,6 +44,30 @@ export interface Direction {
   readonly reverse: boolean;
 }
 
+/**
+ * The options that change a cell's equations, read from the layer's config (the keys it saves, so this
+ * does not depend on how the layer keeps them inside).
+ */
+export interface CellOptions {
+  /** NovoLSTM. */
+  readonly inputGate: 'readme' | 'reference';
+  readonly layerNorm: 'inputGate' | 'all';
+  /** GRU. */
+  readonly resetAfter: boolean;
+  /** LSTM and GRU: σ of the gates; 'sigmoid' when the layer does not say. */
+  readonly recurrentActivation: string;
+}
+
+export function cellOptionsOf(layer: Recurrent): CellOptions {
+  const c = layer.getConfig() as Record<string, unknown>;
+  return {
+    inputGate: c.inputGate === 'reference' ? 'reference' : 'readme',
+    layerNorm: c.layerNorm === 'all' ? 'all' : 'inputGate',
+    resetAfter: c.resetAfter === true,
+    recurrentActivation: typeof c.recurrentActivation === 'string' ? c.recurrentActivation : 'sigmoid',
+  };
+}
+
 /** Per direction: [B, T, u] in input time order (sequences) or [B, u] (final states). */
 export type DirectionOutputs = string[];
 
@@ -76,13 +100,13 @@ function checkExportable(layer: Recurrent): void {
   }
   // Until the cells have a choice of recurrent activation, every layer uses the sigmoid; a layer that
   // names another (hardSigmoid is coming to LSTM/GRU) must not export as if it used the sigmoid.
-  const recurrentActivation = (layer.getConfig() as Record<string, unknown>).recurrentActivation;
-  if (recurrentActivation !== undefined && recurrentActivation !== 'sigmoid') {
+  const { recurrentActivation } = cellOptionsOf(layer);
+  if (recurrentActivation !== 'sigmoid') {
     throw new ConfigError(
       layer.label,
       'the ONNX export writes the sigmoid recurrent activation only',
       "recurrentActivation 'sigmoid'",
-      `'${String(recurrentActivation)}'`,
+      `'${recurrentActivation}'`,
     );
   }
 }
@@ -101,7 +125,7 @@ function nativeRecurrent(
   const D = layer.inputShape![layer.inputShape!.length - 1] as number;
   const G = isLstm ? 4 : 3;
   const gates = isLstm ? LSTM_GATES_FROM_OURS : GRU_GATES_FROM_OURS;
-  const resetAfter = layer.cellOptions.resetAfter === true;
+  const { resetAfter } = cellOptionsOf(layer);
   // ONNX's direction index 0 is the forward pass, 1 the reverse one.
   const ordered = [...directions].sort((a, b) => Number(a.reverse) - Number(b.reverse));
   const W: Float32Array[] = [];
@@ -224,8 +248,8 @@ function novoLstmScan(
   sequences: boolean,
 ): string {
   const u = layer.units;
-  const inputGate = layer.cellOptions.inputGate as 'readme' | 'reference';
-  const normAll = layer.cellOptions.layerNorm === 'all';
+  const { inputGate, layerNorm: normalised } = cellOptionsOf(layer);
+  const normAll = normalised === 'all';
   const w = weightsByName(layer);
   const base = layer.name;
   const D = layer.inputShape![layer.inputShape!.length - 1] as number;
