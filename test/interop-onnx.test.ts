@@ -369,6 +369,45 @@ describe('ONNX export agrees with ONNX Runtime: the other layers', () => {
   });
 });
 
+describe("TensorFlow.js' hard sigmoid on the gates (recurrentActivation: 'hardSigmoid')", () => {
+  /** The layer, or null where the layers do not take recurrentActivation yet (it is refused by name). */
+  function hardSigmoidLayer(className: 'LSTM' | 'GRU', options: Record<string, unknown>): nl.Layer | null {
+    try {
+      return nl.layers.layerFromConfig(className, { ...options, recurrentActivation: 'hardSigmoid' });
+    } catch (e) {
+      if (e instanceof nl.ConfigError && /recurrentActivation/.test(e.message)) return null;
+      throw e;
+    }
+  }
+
+  for (const className of ['LSTM', 'GRU'] as const) {
+    for (const wrapped of [false, true]) {
+      const what = `${wrapped ? 'bidirectional ' : ''}${className} with hardSigmoid`;
+      it(`${what}: ONNX's HardSigmoid activation, masked, goBackwards`, async (t) => {
+        const options = { units: 5, returnSequences: true, goBackwards: true };
+        const layer = hardSigmoidLayer(className, options);
+        if (!layer) {
+          t.skip('the recurrent layers do not take recurrentActivation on this branch yet');
+          return;
+        }
+        const model = nl.sequential({
+          layers: [
+            nl.layers.embedding({ inputDim: VOCAB, outputDim: 4, maskZero: true, inputShape: [7] }),
+            wrapped
+              ? nl.layers.bidirectional({
+                  layer: hardSigmoidLayer(className, options) as nl.layers.Recurrent,
+                })
+              : layer,
+            nl.layers.dense({ units: 3, activation: 'softmax' }),
+          ],
+          seed: 60,
+        });
+        await checkAgainstOnnxRuntime(what, randomized(model, 61, 1), ids(new Random(62), 6, 7));
+      });
+    }
+  }
+});
+
 describe('what ONNX cannot carry gets a typed error naming the layer', () => {
   it('a stateful layer', async () => {
     const model = nl.sequential({

@@ -30,7 +30,9 @@ export type AttributeValue =
   | { readonly int: number }
   | { readonly float: number }
   | { readonly ints: readonly number[] }
+  | { readonly floats: readonly number[] }
   | { readonly string: string }
+  | { readonly strings: readonly string[] }
   | { readonly graph: proto.IGraphProto };
 
 /** A dimension of a graph input or output: a fixed size, or a name for a size known only at run time. */
@@ -190,6 +192,9 @@ function attribute(name: string, value: AttributeValue): proto.IAttributeProto {
   if ('int' in value) return { name, type: T.INT, i: value.int };
   if ('float' in value) return { name, type: T.FLOAT, f: value.float };
   if ('ints' in value) return { name, type: T.INTS, ints: [...value.ints] };
+  if ('floats' in value) return { name, type: T.FLOATS, floats: [...value.floats] };
   if ('string' in value) return { name, type: T.STRING, s: new TextEncoder().encode(value.string) };
+  if ('strings' in value)
+    return { name, type: T.STRINGS, strings: value.strings.map((v) => new TextEncoder().encode(v)) };
   return { name, type: T.GRAPH, g: value.graph };
 }

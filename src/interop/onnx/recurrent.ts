@@ -20,7 +20,7 @@
 import { ConfigError } from '../../errors.js';
 import { LAYER_NORM_EPSILON } from '../../kernels/reference/layerNorm.js';
 import type { Recurrent } from '../../layers/recurrent.js';
-import { DATA_TYPE, type GraphBuilder } from './graph.js';
+import { DATA_TYPE, type AttributeValue, type GraphBuilder } from './graph.js';
 import {
   concatenated,
   weightsByName,
@@ -98,18 +98,37 @@ function checkExportable(layer: Recurrent): void {
       'stateful: true',
     );
   }
-  // Until the cells have a choice of recurrent activation, every layer uses the sigmoid; a layer that
-  // names another (hardSigmoid is coming to LSTM/GRU) must not export as if it used the sigmoid.
+  // The gates' σ: the sigmoid, or for LSTM/GRU TensorFlow.js' hard sigmoid, which ONNX's operators take
+  // as their HardSigmoid activation. Anything else must not export as if it were one of those.
   const { recurrentActivation } = cellOptionsOf(layer);
-  if (recurrentActivation !== 'sigmoid') {
+  const allowed = layer.className === 'NovoLSTM' ? ['sigmoid'] : ['sigmoid', 'hardSigmoid'];
+  if (!allowed.includes(recurrentActivation)) {
     throw new ConfigError(
       layer.label,
-      'the ONNX export writes the sigmoid recurrent activation only',
-      "recurrentActivation 'sigmoid'",
+      'the ONNX export has no such recurrent activation',
+      allowed.map((a) => `'${a}'`).join(' or '),
       `'${recurrentActivation}'`,
     );
   }
 }
+
+/**
+ * ONNX's `activations` for TensorFlow.js' hard sigmoid max(0, min(1, 0.2·x + 0.5)) on the gates: per
+ * direction f, g, h (LSTM) or f, g (GRU). α and β are given for every entry (tanh ignores them), so they
+ * line up with the HardSigmoid entries however a runtime counts them.
+ */
+function hardSigmoidActivations(isLstm: boolean, dirs: number): Record<string, AttributeValue> {
+  const perDirection = isLstm ? ['HardSigmoid', 'Tanh', 'Tanh'] : ['HardSigmoid', 'Tanh'];
+  const activations = Array.from({ length: dirs }, () => perDirection).flat();
+  return {
+    activations: { strings: activations },
+    activation_alpha: { floats: activations.map(() => HARD_SIGMOID_SLOPE) },
+    activation_beta: { floats: activations.map(() => HARD_SIGMOID_OFFSET) },
+  };
+}
+
+const HARD_SIGMOID_SLOPE = 0.2;
+const HARD_SIGMOID_OFFSET = 0.5;
 
 /** ONNX's LSTM or GRU operator for one direction or both (then `direction: 'bidirectional'`). */
 function nativeRecurrent(
@@ -125,7 +144,7 @@ function nativeRecurrent(
   const D = layer.inputShape![layer.inputShape!.length - 1] as number;
   const G = isLstm ? 4 : 3;
   const gates = isLstm ? LSTM_GATES_FROM_OURS : GRU_GATES_FROM_OURS;
-  const { resetAfter } = cellOptionsOf(layer);
+  const { resetAfter, recurrentActivation } = cellOptionsOf(layer);
   // ONNX's direction index 0 is the forward pass, 1 the reverse one.
   const ordered = [...directions].sort((a, b) => Number(a.reverse) - Number(b.reverse));
   const W: Float32Array[] = [];
@@ -165,6 +184,7 @@ function nativeRecurrent(
     hidden_size: { int: u },
     direction: { string: direction },
     ...(isLstm ? {} : { linear_before_reset: { int: resetAfter ? 1 : 0 } }),
+    ...(recurrentActivation === 'hardSigmoid' ? hardSigmoidActivations(isLstm, dirs) : {}),
   };
   const inputs = [xTimeMajor, w, r, b, ...(counts ? [counts.sequenceLens] : [])];
   const [Y, Yh] = g.node(isLstm ? 'LSTM' : 'GRU', inputs, attributes, 2); // [T, dirs, B, u], [dirs, B, u]
