@@ -37,8 +37,10 @@ let scratchCounter = 0;
 /** h5wasm, compiled once on first use (so importing the package does not start its WebAssembly). */
 async function h5wasm(): Promise<{ h5: H5wasmModule; fs: ScratchFs }> {
   loading ??= import('h5wasm').then(async ({ default: h5 }) => {
-    const { FS } = await h5.ready;
-    return { h5, fs: FS as unknown as ScratchFs };
+    const module = await h5.ready;
+    // HDF5's errors become thrown exceptions instead of a diagnostic stack printed to stderr.
+    module.activate_throwing_error_handler();
+    return { h5, fs: module.FS as unknown as ScratchFs };
   });
   return loading;
 }
@@ -97,12 +99,7 @@ export async function readH5(bytes: Uint8Array, what: string): Promise<H5Tree> {
     visit(file, '');
   } catch (error) {
     if (error instanceof ValueError) throw error;
-    throw new ValueError(
-      SUBJECT,
-      `${what} could not be read`,
-      'a readable HDF5 file',
-      (error as Error).message,
-    );
+    throw new ValueError(SUBJECT, `${what} could not be read`, 'a readable HDF5 file', hdf5Reason(error));
   } finally {
     file?.close();
     fs.unlink(scratch);
@@ -158,4 +155,11 @@ function stringAttributes(attrs: Record<string, { value: unknown }>, path: strin
     out[key] = value;
   }
   return out;
+}
+
+/** HDF5's error stack in one line: its innermost reason ("File has been truncated"). */
+function hdf5Reason(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  const minors = [...text.matchAll(/minor: (.+)/g)].map((m) => m[1].trim());
+  return minors.at(-1) ?? text.split('\n')[0];
 }
