@@ -17,7 +17,7 @@ import { unzipSync } from 'fflate';
 import * as nl from '../src/index.js';
 import { main } from '../src/cli/main.js';
 import { decodeKeras, encodeKeras } from '../src/interop/keras/index.js';
-import { readH5, type H5Tree } from '../src/interop/keras/h5.js';
+import { readH5, writeH5, type H5Tree } from '../src/interop/keras/h5.js';
 import { Random } from '../src/random.js';
 import { paddedIds, perturbWeights, randomFloats } from './modelHelpers.js';
 
@@ -153,6 +153,55 @@ describe('Keras import: the fixtures Keras 3.15 wrote', () => {
       (e: Error) => e instanceof nl.ValueError && /config\.json/.test(e.message),
     );
     await assert.rejects(nl.importModel(new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9])), nl.ValueError);
+  });
+
+  it("RNN(LSTMCell) loads as LSTM: lstm_seq's second LSTM rewritten as Keras would save RNN(LSTMCell)", async () => {
+    const config = kerasConfig('lstm_seq') as any;
+    const entry = config.config.layers.find((l: any) => l.config.name === 'lstm_1');
+    const {
+      return_sequences,
+      return_state,
+      go_backwards,
+      stateful,
+      unroll,
+      zero_output_for_mask,
+      name,
+      trainable,
+      dtype,
+      ...cell
+    } = entry.config;
+    entry.class_name = 'RNN';
+    entry.config = {
+      name,
+      trainable,
+      dtype,
+      return_sequences,
+      return_state,
+      go_backwards,
+      stateful,
+      unroll,
+      zero_output_for_mask,
+      cell: {
+        module: 'keras.layers',
+        class_name: 'LSTMCell',
+        config: { name: 'lstm_cell', trainable, dtype, ...cell },
+        registered_name: null,
+      },
+    };
+    // Keras names the container after the class: layers/lstm_1 becomes layers/rnn.
+    const tree = await readH5(readFileSync(fixtureFile('lstm_seq.weights.h5')), 'fixture');
+    const moved = (path: string): string => path.replace(/^layers\/lstm_1\b/, 'layers/rnn');
+    const weights = await writeH5({
+      groups: new Map([...tree.groups].map(([p, a]) => [moved(p), a])),
+      datasets: new Map([...tree.datasets].map(([p, d]) => [moved(p), d])),
+    });
+    const files = new Map([
+      ['config.json', new TextEncoder().encode(JSON.stringify(config))],
+      ['model.weights.h5', weights],
+    ]);
+    const model = await decodeKeras(files);
+    assert.equal(model.layers[2].className, 'LSTM');
+    assertMatchesKeras(model, 'lstm_seq', 'RNN(LSTMCell)');
   });
 
   it('a directory holding config.json and model.weights.h5 loads', async () => {
@@ -614,6 +663,11 @@ describe('exportModel and the command line', () => {
     const imported = cli('import', fixtureFile('lstm_seq.keras'), '--out', join(dir, 'ours'));
     assert.equal(imported.status, 0, imported.stderr);
     assertMatchesKeras(await nl.loadModel(join(dir, 'ours')), 'lstm_seq', 'CLI import');
+    assertMatchesKeras(
+      await nl.importModel(join(dir, 'ours')),
+      'lstm_seq',
+      'importModel of the novolstm save',
+    );
     const exported = cli(
       'export',
       '--model',
