@@ -284,6 +284,17 @@ function recurrentOut(layer: Recurrent, name: string, inputShape: Shape): KerasL
       'stateful: true',
     );
   }
+  // TensorFlow.js' hardSigmoid (0.2x + 0.5, clipped) has no Keras 3 counterpart (Keras 3's hard_sigmoid is
+  // relu6(x + 3) / 6): read from the config so a layer that gains the option cannot be written as sigmoid.
+  const recurrentActivation = (layer.getConfig() as Record<string, unknown>).recurrentActivation;
+  if (recurrentActivation !== undefined && recurrentActivation !== 'sigmoid') {
+    throw new ConfigError(
+      layer.label,
+      'only a sigmoid recurrent activation can be exported to Keras',
+      'sigmoid',
+      String(recurrentActivation),
+    );
+  }
   const sequence: JsonObject = {
     ...header(name),
     return_sequences: layer.returnSequences,
