@@ -1,0 +1,205 @@
+/**
+ * The Python package (python/novolstm) against PyTorch, the peer that runs it: models exported to
+ * safetensors load in PyTorch and predict what we predict (to 1e-5), and train_ddp.py continues training one
+ * with DistributedDataParallel on two processes (Gloo, localhost), whose result we import and predict with
+ * again. Needs a python3 with torch (Debian's python3-torch; CI installs it in .ci/run); where there is none,
+ * the tests say they were skipped and why.
+ */
+import assert from 'node:assert/strict';
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import * as nl from '../src/index.js';
+import { float32ToBytes } from '../src/io/format.js';
+import { sha256Hex } from '../src/io/digest.js';
+import { decodeSafetensors, encodeSafetensors, SAFETENSORS_FILE } from '../src/interop/safetensors/index.js';
+import { buildLanguageModel } from '../src/lm/languageModel.js';
+import { Random } from '../src/random.js';
+import { assertClose } from './helpers.js';
+import { paddedIds, perturbWeights, randomFloats } from './modelHelpers.js';
+
+const run = promisify(execFile);
+const PYTHON_DIR = new URL('../python/', import.meta.url).pathname;
+/** PyTorch and we compute in float32 with different summation orders. */
+const TOLERANCE = 1e-5;
+
+/**
+ * The first interpreter that imports torch: $NOVOLSTM_PYTHON, python3, then Debian's /usr/bin/python3 (a
+ * pyenv or venv python3 first on the PATH does not see Debian's python3-torch).
+ */
+function findPython(): { python: string | null; why: string } {
+  const candidates = [process.env.NOVOLSTM_PYTHON, 'python3', '/usr/bin/python3'].filter((c): c is string =>
+    Boolean(c),
+  );
+  const failures: string[] = [];
+  for (const python of candidates) {
+    try {
+      execFileSync(python, ['-c', 'import torch, numpy'], { stdio: 'pipe' });
+      return { python, why: '' };
+    } catch (e) {
+      const lines = String((e as { stderr?: Buffer }).stderr ?? e)
+        .trim()
+        .split('\n');
+      failures.push(`${python}: ${lines[lines.length - 1]}`);
+    }
+  }
+  return { python: null, why: `no python3 imports torch (${failures.join('; ')})` };
+}
+
+const { python, why } = findPython();
+if (!python) console.log(`# interop-python skipped: ${why} — install python3-torch (apt) to run it`);
+const skip = python ? false : why;
+
+const roots: string[] = [];
+after(async () => {
+  for (const r of roots) await rm(r, { recursive: true, force: true });
+});
+async function tempDir(): Promise<string> {
+  const d = await mkdtemp(join(tmpdir(), 'novolstm-python-'));
+  roots.push(d);
+  return d;
+}
+
+function pythonEnv(): NodeJS.ProcessEnv {
+  // One thread a process: the test machine has two cores and the DDP run starts two processes.
+  return { ...process.env, PYTHONPATH: PYTHON_DIR, OMP_NUM_THREADS: '1', PYTHONDONTWRITEBYTECODE: '1' };
+}
+
+async function writeSafetensorsFile(model: nl.Sequential, path: string): Promise<void> {
+  const files = await encodeSafetensors(model);
+  await writeFile(path, files.get(SAFETENSORS_FILE)!);
+}
+
+/** PyTorch's output for x, through `python -m novolstm predict`. */
+async function torchPredict(modelPath: string, x: unknown, dir: string): Promise<Float32Array> {
+  const input = join(dir, 'x.json');
+  const output = join(dir, 'y.json');
+  await writeFile(input, JSON.stringify({ x }));
+  await run(
+    python!,
+    ['-m', 'novolstm', 'predict', '--model', modelPath, '--input', input, '--output', output],
+    {
+      env: pythonEnv(),
+    },
+  );
+  const y = JSON.parse(await readFile(output, 'utf8')).y as unknown[];
+  return Float32Array.from(y.flat(3) as number[]);
+}
+
+async function assertSameInTorch(what: string, model: nl.Sequential, x: unknown): Promise<void> {
+  const dir = await tempDir();
+  const path = join(dir, 'model.safetensors');
+  await writeSafetensorsFile(model, path);
+  const ours = model.predict(x as nl.Tensor).data as Float32Array;
+  const theirs = await torchPredict(path, x, dir);
+  assertClose(`${what}: PyTorch vs novolstm`, theirs, ours, TOLERANCE);
+}
+
+function built(layers: nl.Layer[], seed: number): nl.Sequential {
+  const model = nl.sequential({ seed, layers });
+  perturbWeights(model, seed + 1);
+  model.markWeightsChanged();
+  return model;
+}
+
+describe('PyTorch loads exported models and predicts the same', { skip }, () => {
+  const rng = new Random(11);
+  const V = 13;
+  const ids = paddedIds(rng, 5, 9, V); // padded at the end: exercises the masks
+
+  it('NovoLSTM language model (readme input gate; and reference + layerNorm all, masked, backwards)', async () => {
+    const lm = built(
+      [
+        nl.layers.embedding({ inputDim: V, outputDim: 5, inputShape: [null] }),
+        nl.layers.novoLSTM({ units: 7, returnSequences: true }),
+        nl.layers.dense({ units: V, activation: 'softmax' }),
+      ],
+      1,
+    );
+    const full = Array.from({ length: 4 }, () => Array.from({ length: 8 }, () => rng.int(V)));
+    await assertSameInTorch('NovoLSTM LM', lm, full);
+    const variant = built(
+      [
+        nl.layers.embedding({ inputDim: V, outputDim: 5, maskZero: true, inputShape: [null] }),
+        nl.layers.novoLSTM({ units: 7, returnSequences: true, inputGate: 'reference', layerNorm: 'all' }),
+        nl.layers.novoLSTM({ units: 5, returnSequences: true, layerNorm: 'all', goBackwards: true }),
+        nl.layers.novoLSTM({ units: 3, returnSequences: true, inputGate: 'reference' }),
+        nl.layers.dense({ units: V, activation: 'softmax' }),
+      ],
+      3,
+    );
+    await assertSameInTorch('NovoLSTM variants', variant, ids);
+  });
+
+  it('LSTM classifier on padded ids (torch.nn.LSTM), and stacked and bidirectional', async () => {
+    const classifier = built(
+      [
+        nl.layers.embedding({ inputDim: V, outputDim: 6, maskZero: true, inputShape: [null] }),
+        nl.layers.lstm({ units: 7 }),
+        nl.layers.dense({ units: 3, activation: 'softmax' }),
+      ],
+      5,
+    );
+    await assertSameInTorch('LSTM classifier', classifier, ids);
+    const stacked = built(
+      [
+        nl.layers.embedding({ inputDim: V, outputDim: 6, maskZero: true, inputShape: [null] }),
+        nl.layers.bidirectional({
+          layer: nl.layers.lstm({ units: 5, returnSequences: true }),
+          mergeMode: 'ave',
+        }),
+        nl.layers.lstm({ units: 3, goBackwards: true }),
+        nl.layers.dense({ units: 1, activation: 'sigmoid' }),
+      ],
+      7,
+    );
+    await assertSameInTorch('LSTM stacked', stacked, ids);
+  });
+
+  it('GRU both ways (torch.nn.GRU for resetAfter, a module for reset-before), Masking, LayerNormalization, Dropout, Dense per step', async () => {
+    const x = randomFloats(rng, [4, 6, 3]);
+    // Row 1 ends in two padding steps the Masking layer finds.
+    for (const t of [4, 5]) for (let d = 0; d < 3; d++) x.data[(1 * 6 + t) * 3 + d] = 0;
+    const model = built(
+      [
+        nl.layers.masking({ inputShape: [null, 3] }),
+        nl.layers.gru({ units: 5, returnSequences: true }),
+        nl.layers.bidirectional({
+          layer: nl.layers.gru({ units: 3, returnSequences: true, resetAfter: false }),
+          mergeMode: 'concat',
+        }),
+        nl.layers.layerNormalization({ epsilon: 1e-2 }),
+        nl.layers.dropout({ rate: 0.3 }),
+        nl.layers.dense({ units: 4, activation: 'tanh' }),
+        nl.layers.gru({ units: 3, resetAfter: false, goBackwards: true }),
+        nl.layers.dense({ units: 2, activation: 'relu' }),
+      ],
+      9,
+    );
+    await assertSameInTorch('GRU model', model, x.arraySync());
+  });
+
+  it('refuses, naming the layer, what it cannot build (a layer class it does not know)', async () => {
+    const dir = await tempDir();
+    const path = join(dir, 'model.safetensors');
+    const model = built([nl.layers.dense({ units: 2, inputShape: [3] })], 13);
+    await writeSafetensorsFile(model, path);
+    const script = [
+      'import json, sys',
+      'from novolstm.files import read',
+      'from novolstm.torch import Sequential, UnsupportedModelError',
+      `d, w = read(${JSON.stringify(path)})`,
+      "d['model']['layers'][0]['className'] = 'Conv1D'",
+      'try:',
+      '    Sequential(d)',
+      'except UnsupportedModelError as e:',
+      '    print(e)',
+    ].join('\n');
+    const { stdout } = await run(python!, ['-c', script], { env: pythonEnv() });
+    assert.match(stdout, /Conv1D 'dense': this layer class has no PyTorch counterpart/);
+  });
+});
