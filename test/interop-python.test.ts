@@ -203,3 +203,107 @@ describe('PyTorch loads exported models and predicts the same', { skip }, () => 
     assert.match(stdout, /Conv1D 'dense': this layer class has no PyTorch counterpart/);
   });
 });
+
+/** A TCP port free on 127.0.0.1 right now, for the DDP rendezvous. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+interface RankReport {
+  readonly rank: number;
+  readonly worldSize: number;
+  readonly backend: string;
+  readonly losses: number[];
+  readonly initialLoss: number;
+  readonly finalLoss: number;
+  readonly weightsSha256: string;
+}
+
+/** train_ddp.py on two processes under torchrun; returns the trained file's bytes and both ranks' reports. */
+async function trainDdp(
+  dir: string,
+  tag: string,
+): Promise<{ bytes: Uint8Array; reports: RankReport[]; log: string }> {
+  const out = join(dir, `${tag}.safetensors`);
+  const reportDir = join(dir, `${tag}-report`);
+  const env = pythonEnv();
+  // Gloo binds to the interface the host name resolves to; on a CI container that may not be routable.
+  if (process.platform === 'linux') env.GLOO_SOCKET_IFNAME = 'lo';
+  // `--redirects 1 --tee 1`: torch 1.13's launcher cannot parse its own default ('0') on Python 3.11
+  // (Debian bookworm's pairing); stdout is teed to the console, which is what the default does anyway.
+  const { stdout } = await run(
+    python!,
+    [
+      '-m',
+      'torch.distributed.run',
+      '--redirects',
+      '1',
+      '--tee',
+      '1',
+      '--nproc_per_node=2',
+      '--master_addr=127.0.0.1',
+      `--master_port=${await freePort()}`,
+      join(PYTHON_DIR, 'train_ddp.py'),
+      ...['--model', join(dir, 'lm.safetensors'), '--corpus', join(dir, 'corpus.txt'), '--out', out],
+      ...['--steps', '12', '--batch-size', '4', '--seq-len', '12', '--lr', '0.01', '--seed', '5'],
+      ...['--report', reportDir],
+    ],
+    { env, cwd: dir },
+  );
+  const names = (await readdir(reportDir)).sort();
+  assert.deepEqual(names, ['rank-0.json', 'rank-1.json']);
+  const reports = await Promise.all(
+    names.map(async (n) => JSON.parse(await readFile(join(reportDir, n), 'utf8')) as RankReport),
+  );
+  return { bytes: new Uint8Array(await readFile(out)), reports, log: stdout };
+}
+
+describe('train_ddp.py: DistributedDataParallel on two processes (Gloo, localhost)', { skip }, () => {
+  it('lowers the loss, keeps both ranks bitwise equal, repeats exactly, and comes back into novolstm', async () => {
+    const dir = await tempDir();
+    const text = 'a stitch in time saves nine; many hands make light work. '.repeat(12);
+    const vocabulary = [...new Set(text)].sort();
+    const lm = buildLanguageModel(
+      { cell: 'novolstm', units: 11, layers: 2, embeddingDim: 5, dropout: 0.1, vocabulary },
+      17,
+    );
+    await writeFile(join(dir, 'corpus.txt'), text);
+    await writeSafetensorsFile(lm, join(dir, 'lm.safetensors'));
+
+    const first = await trainDdp(dir, 'first');
+    const [r0, r1] = first.reports;
+    assert.deepEqual([r0.rank, r1.rank, r0.worldSize, r0.backend], [0, 1, 2, 'gloo']);
+    assert.equal(r0.weightsSha256, r1.weightsSha256, 'both ranks hold the same weights, bit for bit');
+    assert.deepEqual(r0.losses, r1.losses, 'the logged loss is the all-reduced mean on every rank');
+    assert.ok(
+      r0.finalLoss < r0.initialLoss - 0.05,
+      `the loss on the first window falls: ${r0.initialLoss} → ${r0.finalLoss}\n${first.log}`,
+    );
+    assert.ok(r0.losses.at(-1)! < r0.losses[0], `training loss ${r0.losses.join(' ')}`);
+
+    // Our importer reads what rank 0 wrote: the same weights the ranks report, changed by training.
+    const trained = await decodeSafetensors(new Map([[SAFETENSORS_FILE, first.bytes]]));
+    assert.equal(await sha256Hex(float32ToBytes(trained.values)), r0.weightsSha256);
+    assert.notDeepEqual(trained.values, lm.values);
+    assert.deepEqual(trained.metadata, lm.metadata, 'the vocabulary travels with the model');
+
+    // And predicts what PyTorch predicts with it.
+    const rng = new Random(19);
+    const x = Array.from({ length: 3 }, () => Array.from({ length: 10 }, () => rng.int(vocabulary.length)));
+    const theirs = await torchPredict(join(dir, 'first.safetensors'), x, dir);
+    assertClose(
+      'trained LM: PyTorch vs novolstm',
+      theirs,
+      trained.predict(x as never).data as Float32Array,
+      TOLERANCE,
+    );
+
+    // The same seed gives the same file, byte for byte.
+    const second = await trainDdp(dir, 'second');
+    assert.deepEqual(second.bytes, first.bytes);
+  });
+});

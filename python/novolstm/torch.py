@@ -140,7 +140,7 @@ class Recurrent(nn.Module):
         B, T = x.shape[0], x.shape[1]
         if self.training and self.dropout > 0:
             # Variational input dropout: one mask per sequence, the same at every step (as novolstm and Keras).
-            keep = torch.bernoulli(torch.full((B, 1, x.shape[2]), 1 - self.dropout, dtype=x.dtype))
+            keep = torch.bernoulli(torch.full((B, 1, x.shape[2]), 1 - self.dropout, dtype=x.dtype, device=x.device))
             x = x * keep / (1 - self.dropout)
         states = self._initial_states(B, x)
         xs = torch.flip(x, [1]) if self.go_backwards else x
@@ -172,7 +172,7 @@ class Recurrent(nn.Module):
                     self.label, "a stateful layer needs the same batch size every batch (or reset_states())", self._states[0].shape[0], B
                 )
             return self._states
-        return tuple(torch.zeros(B, self.units, dtype=like.dtype) for _ in range(self.num_states))
+        return tuple(torch.zeros(B, self.units, dtype=like.dtype, device=like.device) for _ in range(self.num_states))
 
 
 class NovoLSTM(Recurrent):
