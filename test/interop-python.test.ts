@@ -307,3 +307,32 @@ describe('train_ddp.py: DistributedDataParallel on two processes (Gloo, localhos
     assert.deepEqual(second.bytes, first.bytes);
   });
 });
+
+describe("the package's own Python tests (python/tests)", { skip }, () => {
+  /** unittest's report (it writes to stderr); a failing test exits non-zero, which rejects. */
+  async function unittest(module: string): Promise<string> {
+    const { stderr } = await run(python!, ['-m', 'unittest', module, '-v'], {
+      env: pythonEnv(),
+      cwd: PYTHON_DIR,
+    });
+    return stderr;
+  }
+
+  it('novolstm.files reads back what it writes, bit for bit, and refuses bad files', async () => {
+    const report = await unittest('tests.test_files');
+    assert.match(report, /test_bad_files_are_named_errors .* ok/);
+    assert.match(report, /test_round_trip_bit_for_bit_with_documented_names .* ok/);
+  });
+
+  it('the Keras 3 NovoLSTMCell predicts what the PyTorch module predicts, every variant (where Keras 3 is installed)', async (t) => {
+    const report = await unittest('tests.test_keras_cell');
+    const skipped = /skipped ['"](the Keras cell was not tested: .*?)['"]\s*$/m.exec(report);
+    if (skipped) {
+      console.log(`# ${skipped[1]}; the PyTorch path and the .keras fixtures run everywhere`);
+      t.skip(skipped[1]);
+      return;
+    }
+    assert.match(report, /test_every_variant_predicts_what_the_torch_module_predicts .* ok/);
+    assert.match(report, /test_config_round_trips_under_the_registered_name .* ok/);
+  });
+});
