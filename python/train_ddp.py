@@ -30,6 +30,7 @@ import hashlib
 import json
 import os
 import sys
+import time
 
 import numpy as np
 import torch
@@ -153,6 +154,7 @@ def main(argv=None) -> int:
     mine = slice(rank * args.batch_size, (rank + 1) * args.batch_size)
     losses = []
     model.train()
+    started = time.perf_counter()
     for step in range(args.steps):
         w = step % windows
         if w == 0:
@@ -172,12 +174,17 @@ def main(argv=None) -> int:
         losses.append(logged.item())
         if rank == 0:
             print(f"step {step + 1}/{args.steps} loss {losses[-1]:.4f}", flush=True)
+    step_seconds = (time.perf_counter() - started) / args.steps
     final_loss = loss_on_first_window()
     model.to("cpu")
     digest = weights_sha256(model, description)
     if rank == 0:
         files.write(args.out, description, model.get_weights())
-        print(f"loss on the first window: {initial_loss:.4f} → {final_loss:.4f}; wrote {args.out}", flush=True)
+        print(
+            f"loss on the first window: {initial_loss:.4f} → {final_loss:.4f}; "
+            f"{step_seconds * 1000:.0f} ms a step on {world} process(es); wrote {args.out}",
+            flush=True,
+        )
     if args.report:
         os.makedirs(args.report, exist_ok=True)
         report = {
@@ -187,6 +194,7 @@ def main(argv=None) -> int:
             "losses": losses,
             "initialLoss": initial_loss,
             "finalLoss": final_loss,
+            "stepSeconds": step_seconds,
             "weightsSha256": digest,
         }
         with open(os.path.join(args.report, f"rank-{rank}.json"), "w") as f:
