@@ -324,6 +324,12 @@ describe("the package's own Python tests (python/tests)", { skip }, () => {
     assert.match(report, /test_round_trip_bit_for_bit_with_documented_names .* ok/);
   });
 
+  it('novolstm.torch refuses what it cannot compute (hardSigmoid, recurrentDropout, unknown options), naming layer and option', async () => {
+    const report = await unittest('tests.test_torch_builder');
+    assert.match(report, /test_refusals_name_the_layer_and_option .* ok/);
+    assert.match(report, /test_sigmoid_recurrent_activation_is_accepted .* ok/);
+  });
+
   it('the Keras 3 NovoLSTMCell predicts what the PyTorch module predicts, every variant (where Keras 3 is installed)', async (t) => {
     const report = await unittest('tests.test_keras_cell');
     const skipped = /skipped ['"](the Keras cell was not tested: .*?)['"]\s*$/m.exec(report);

@@ -582,7 +582,12 @@ def _build_layer(class_name: str, name: str, config: dict, shape: List[Optional[
 
 
 _RECURRENT_KEYS = {"units", "returnSequences", "goBackwards", "stateful", "returnState", "dropout", "recurrentDropout"}
-_CELL_KEYS = {"LSTM": set(), "NovoLSTM": {"inputGate", "layerNorm", "inputGateGain"}, "GRU": {"resetAfter"}}
+# recurrentActivation: saved by novolstm versions that offer TensorFlow.js' hard sigmoid on LSTM and GRU.
+_CELL_KEYS = {
+    "LSTM": {"recurrentActivation"},
+    "NovoLSTM": {"inputGate", "layerNorm", "inputGateGain", "recurrentActivation"},
+    "GRU": {"resetAfter", "recurrentActivation"},
+}
 
 
 def _recurrent(class_name: str, config: dict, input_size: Optional[int], label: str, go_backwards: bool) -> Recurrent:
@@ -592,6 +597,9 @@ def _recurrent(class_name: str, config: dict, input_size: Optional[int], label: 
     if unknown:
         # A newer novolstm may add options (e.g. recurrentActivation); refuse rather than compute something else.
         raise UnsupportedModelError(label, "options this package does not implement", "none", ", ".join(sorted(unknown)))
+    if config.get("recurrentActivation", "sigmoid") != "sigmoid":
+        # torch.nn.LSTM / GRU have the sigmoid only; a model must not load and then predict differently.
+        raise UnsupportedModelError(label, "recurrentActivation is not supported in PyTorch here", "'sigmoid'", config["recurrentActivation"])
     if config.get("returnState"):
         raise UnsupportedModelError(label, "returnState is not supported in a Sequential", False, True)
     if config.get("recurrentDropout", 0) != 0:
