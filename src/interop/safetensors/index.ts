@@ -131,15 +131,15 @@ export const decodeSafetensors: Decoder = async (files: ModelFiles): Promise<Seq
   }
   const weightBytes = concat(parts);
   const sha256 = await sha256Hex(weightBytes);
-  const file_ = `weights-${sha256.slice(0, 16)}.bin`;
+  const weightsFile = `weights-${sha256.slice(0, 16)}.bin`;
   // safetensors has no digest of its own: the one decodeModel checks is taken from the bytes just
   // validated above, and the optimizer is absent (the model comes back uncompiled).
   const full = {
     ...stored,
-    weights: { ...(stored.weights as object), file: file_, byteLength: weightBytes.length, sha256 },
+    weights: { ...(stored.weights as object), file: weightsFile, byteLength: weightBytes.length, sha256 },
     compile: null,
   };
-  return decodeModel(JSON.stringify(full), async (name) => (name === file_ ? weightBytes : null));
+  return decodeModel(JSON.stringify(full), async (name) => (name === weightsFile ? weightBytes : null));
 };
 
 /** The index of the layer a weight belongs to, from the weight's name `<layer name>/…`. */
