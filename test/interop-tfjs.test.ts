@@ -10,6 +10,7 @@
  * do not compute yet: the models here set 'sigmoid', and a test checks that the default is refused.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import * as nl from '../src/index.js';
@@ -255,6 +256,28 @@ describe('import: TensorFlow.js → novolstm predicts the same', () => {
     theirs.setUserDefinedMetadata({ labels: ['a', 'b', 'c'] });
     const ours = await imported(theirs);
     assert.deepEqual(ours.metadata, { labels: ['a', 'b', 'c'] });
+  });
+});
+
+describe("import: GRU(reset_after=True), which TensorFlow.js cannot write, against Keras' own output", () => {
+  it('a Keras 3 GRU model moved into TensorFlow.js files (test/fixtures/tfjs/make_gru_reset_after.py)', async () => {
+    const folder = new URL('./fixtures/tfjs/gru_reset_after/', import.meta.url);
+    const files = new Map(
+      ['model.json', 'group1-shard1of1.bin'].map((f) => [
+        f,
+        new Uint8Array(readFileSync(new URL(f, folder))),
+      ]),
+    );
+    const ours = await decodeTfjs(files);
+    const gru = ours.layers[0] as nl.layers.Recurrent;
+    assert.equal(gru.cellOptions.resetAfter, true);
+    const expected = JSON.parse(readFileSync(new URL('expected.json', folder), 'utf8'));
+    const y = ours.predict(nl.tensor(expected.x)).data;
+    const diff = Math.max(...Array.from(y, (v, i) => Math.abs(v - expected.y.flat()[i])));
+    console.log(
+      `GRU(reset_after=True): worst |novolstm − Keras ${expected.keras_version}| = ${diff.toExponential(2)}`,
+    );
+    assertClose('GRU reset_after against Keras', y, expected.y.flat(), TOLERANCE);
   });
 });
 
@@ -547,6 +570,25 @@ describe('bad TensorFlow.js files get typed errors naming what is wrong', () => 
     files.set('model.json', new TextEncoder().encode('{"modelTopology": '));
     await assertRefused(files, ValueError, /not valid JSON/);
   });
+  it("an LSTM saved with TensorFlow.js' default recurrentActivation → ConfigError until our layers take hardSigmoid", async () => {
+    const files = await savedByTfjs(
+      tf.sequential({ layers: [tf.layers.lstm({ units: 3, inputShape: [4, 2] })] }),
+    );
+    await assertRefused(files, ConfigError, /LSTM 'lstm_LSTM\d+'/, /'hard_sigmoid'/);
+  });
+  it('a Sequential that lists its InputLayer first (as Keras writes it) loads', async () => {
+    const files = editJson(await baseFiles(), (j) => {
+      const layers = j.modelTopology.config.layers;
+      delete layers[0].config.batch_input_shape;
+      layers.unshift({
+        class_name: 'InputLayer',
+        config: { batch_input_shape: [null, 5], dtype: 'int32', name: 'ids' },
+      });
+    });
+    const ours = await decodeTfjs(files);
+    assert.deepEqual(ours.inputShape, [5]);
+    assert.equal(ours.layers.length, 3);
+  });
   it('a functional model that is not a chain → ConfigError', async () => {
     const input = tf.input({ shape: [4] });
     const a = tf.layers.dense({ units: 3 }).apply(input) as tf.SymbolicTensor;
@@ -653,6 +695,43 @@ describe('masked steps: what would predict differently is refused, both ways', (
       encodeTfjs(masked),
       (e: Error) => e instanceof ConfigError && /GRU 'tagger'/.test(e.message),
     );
+    const flipped = nl.sequential([
+      nl.layers.embedding({ inputDim: VOCAB, outputDim: 3, maskZero: true, inputShape: [5] }),
+      nl.layers.lstm({ units: 3, returnSequences: true, goBackwards: true, name: 'reverse' }),
+      nl.layers.lstm({ units: 2, name: 'reader' }),
+    ]);
+    await assert.rejects(
+      encodeTfjs(flipped),
+      (e: Error) =>
+        e instanceof ConfigError && /LSTM 'reader'/.test(e.message) && /LSTM 'reverse'/.test(e.message),
+    );
+    const wrapped = nl.sequential([
+      nl.layers.bidirectional({
+        layer: nl.layers.gru({ units: 2, returnSequences: true, goBackwards: true, resetAfter: false }),
+        inputShape: [4, 3],
+      }),
+    ]);
+    await assert.rejects(
+      encodeTfjs(wrapped),
+      (e: Error) => e instanceof ConfigError && /time order/.test(e.message),
+    );
+  });
+
+  it('allowed: a mask that ends in a recurrent layer returning its last state, and goBackwards without a mask', async () => {
+    const ours = nl.sequential({
+      layers: [
+        nl.layers.embedding({ inputDim: VOCAB, outputDim: 3, maskZero: true, inputShape: [6] }),
+        nl.layers.lstm({ units: 3, returnSequences: true }),
+        nl.layers.dense({ units: 4, activation: 'tanh' }),
+        nl.layers.gru({ units: 5, resetAfter: false, goBackwards: true }),
+      ],
+      seed: 41,
+    });
+    perturbWeights(ours, 42);
+    const theirs = await loadedByTfjs(await encodeTfjs(ours));
+    assertSamePredictions('mask ending in a GRU', ours, theirs, {
+      ids: [...paddedIds(new Random(43), 5, 6, VOCAB), ...paddedIds(new Random(44), 2, 6, VOCAB, true)],
+    });
   });
 });
 

@@ -4,8 +4,9 @@
  * TensorFlow.js' LSTM and GRU default to `hard_sigmoid`, and theirs (like Keras 2's) is clip(0.2x + 0.5,
  * 0, 1). Keras 3's `hard_sigmoid` is a different function, relu6(x + 3) / 6, so the same name in a file
  * converted from Keras 3 must not load as TensorFlow.js' one. novolstm's recurrent layers compute the
- * logistic sigmoid only until they take a `recurrentActivation` option; when they do, the two marked lines
- * below switch hard_sigmoid on (the layers' getConfig then carries the option, which the encoder reads).
+ * logistic sigmoid only until they take a `recurrentActivation` option; when they do, the one marked line
+ * in recurrentActivationOption switches hard_sigmoid on for imports, and exports need nothing more (the
+ * layers' getConfig then carries the option, which tfjsRecurrentActivation maps).
  */
 import { ConfigError } from '../../errors.js';
 
