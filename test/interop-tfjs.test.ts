@@ -15,7 +15,13 @@ import { after, before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import * as nl from '../src/index.js';
 import { ConfigError, ShapeError, ValueError } from '../src/errors.js';
-import { decodeTfjs, encodeTfjs, tfjsEncoder, tfjsWeightFiles } from '../src/interop/tfjs/index.js';
+import {
+  decodeTfjs,
+  encodeTfjs,
+  tfjsEncoder,
+  tfjsFilesFromArtifacts,
+  tfjsWeightFiles,
+} from '../src/interop/tfjs/index.js';
 import type { ModelFiles } from '../src/interop/formats.js';
 import { Random } from '../src/random.js';
 import { assertClose } from './helpers.js';
@@ -249,6 +255,29 @@ describe('import: TensorFlow.js → novolstm predicts the same', () => {
     assert.equal(files.size, 4);
     const ours = await decodeTfjs(files);
     assertSamePredictions('dense, 3 shards', ours, theirs, { floats: randomFloats(new Random(12), [4, 5]) });
+  });
+
+  it('the single-blob artifacts of tf.io.withSaveHandler import the same', async () => {
+    const [B, T, D] = [3, 5, 4];
+    const theirs = tf.sequential({
+      layers: [
+        tf.layers.gru({ units: 5, returnSequences: true, inputShape: [T, D], ...SIGMOID }),
+        tf.layers.layerNormalization(),
+        tf.layers.lstm({ units: 3, ...SIGMOID }),
+      ],
+    });
+    randomizeTfjs(theirs, 13);
+    let artifacts: tf.io.ModelArtifacts | null = null;
+    await theirs.save(
+      tf.io.withSaveHandler(async (a) => {
+        artifacts = a;
+        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+      }),
+    );
+    const ours = await decodeTfjs(tfjsFilesFromArtifacts(artifacts!));
+    assertSamePredictions('withSaveHandler artifacts', ours, theirs, {
+      floats: randomFloats(new Random(14), [B, T, D]),
+    });
   });
 
   it('userDefinedMetadata becomes the model metadata', async () => {

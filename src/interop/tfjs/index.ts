@@ -124,6 +124,41 @@ export function tfjsWeightFiles(modelJson: Uint8Array): string[] {
   return shardPaths(root.weightsManifest ?? [], '').flat();
 }
 
+/** The single-blob form TensorFlow.js hands a save handler (`tf.io.withSaveHandler`), in memory. */
+export interface TfjsArtifacts {
+  readonly modelTopology?: unknown;
+  readonly weightSpecs?: readonly unknown[];
+  readonly weightData?: ArrayBuffer | readonly ArrayBuffer[];
+  readonly format?: string;
+  readonly generatedBy?: string;
+  readonly convertedBy?: string | null;
+  readonly trainingConfig?: unknown;
+  readonly userDefinedMetadata?: unknown;
+}
+
+/**
+ * The files `tf.LayersModel.save` would have written for these artifacts: model.json with a one-shard
+ * manifest, and the shard. For a browser page holding artifacts rather than files; decodeTfjs then checks
+ * them as any files.
+ */
+export function tfjsFilesFromArtifacts(artifacts: TfjsArtifacts): ModelFiles {
+  asObject(SUBJECT, 'artifacts', artifacts);
+  const { weightSpecs, weightData, ...rest } = artifacts;
+  const parts: readonly ArrayBuffer[] =
+    weightData === undefined ? [] : weightData instanceof ArrayBuffer ? [weightData] : weightData;
+  const shard = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+  let at = 0;
+  for (const p of parts) {
+    shard.set(new Uint8Array(p), at);
+    at += p.byteLength;
+  }
+  const json = { ...rest, weightsManifest: [{ paths: ['weights.bin'], weights: weightSpecs ?? [] }] };
+  return new Map([
+    [MODEL_JSON, new TextEncoder().encode(JSON.stringify(json))],
+    ['weights.bin', shard],
+  ]);
+}
+
 function readModelJson(files: ModelFiles): { root: Record<string, unknown>; folder: string } {
   let key = files.has(MODEL_JSON) ? MODEL_JSON : undefined;
   if (!key) {
