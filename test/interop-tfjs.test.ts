@@ -280,6 +280,31 @@ describe('import: TensorFlow.js → novolstm predicts the same', () => {
     });
   });
 
+  it("weights named as tensorflowjs_converter names a Keras model's (lstm/lstm_cell/kernel) are found", async () => {
+    const theirs = tf.sequential({
+      layers: [
+        tf.layers.bidirectional({
+          layer: tf.layers.lstm({ units: 3, ...SIGMOID }) as tf.RNN,
+          inputShape: [4, 5],
+        }),
+        tf.layers.dense({ units: 2 }),
+      ],
+    });
+    randomizeTfjs(theirs, 15);
+    const files = editJson(await savedByTfjs(theirs), (j) => {
+      for (const w of j.weightsManifest[0].weights)
+        w.name = w.name.replace(/(forward|backward)_lstm_LSTM\d+\//, '$1_lstm/lstm_cell/');
+    });
+    assert.match(
+      new TextDecoder().decode(files.get('model.json')),
+      /forward_lstm\/lstm_cell\/recurrent_kernel/,
+    );
+    const ours = await decodeTfjs(files);
+    assertSamePredictions('converter weight names', ours, theirs, {
+      floats: randomFloats(new Random(16), [3, 4, 5]),
+    });
+  });
+
   it('userDefinedMetadata becomes the model metadata', async () => {
     const theirs = tf.sequential({ layers: [tf.layers.dense({ units: 3, inputShape: [5] })] });
     theirs.setUserDefinedMetadata({ labels: ['a', 'b', 'c'] });
