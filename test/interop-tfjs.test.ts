@@ -15,6 +15,7 @@ import { after, before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import * as nl from '../src/index.js';
 import { ConfigError, ShapeError, ValueError } from '../src/errors.js';
+import { LAYERS_TAKE_HARD_SIGMOID } from '../src/interop/tfjs/activations.js';
 import {
   decodeTfjs,
   encodeTfjs,
@@ -498,11 +499,6 @@ describe('bad TensorFlow.js files get typed errors naming what is wrong', () => 
     ['a frozen layer', (j) => (lstm(j).trainable = false), [/trainable/]],
     ['an unknown option', (j) => (lstm(j).zoneout = 0.1), [/unknown option 'zoneout'/]],
     [
-      "TensorFlow.js' default hard_sigmoid",
-      (j) => delete lstm(j).recurrent_activation,
-      [/recurrent_activation/, /hard_sigmoid/, /not supported yet/],
-    ],
-    [
       "Keras 3's hard_sigmoid",
       (j) => {
         lstm(j).recurrent_activation = 'hard_sigmoid';
@@ -624,12 +620,6 @@ describe('bad TensorFlow.js files get typed errors naming what is wrong', () => 
     files.set('model.json', new TextEncoder().encode('{"modelTopology": '));
     await assertRefused(files, ValueError, /not valid JSON/);
   });
-  it("an LSTM saved with TensorFlow.js' default recurrentActivation → ConfigError until our layers take hardSigmoid", async () => {
-    const files = await savedByTfjs(
-      tf.sequential({ layers: [tf.layers.lstm({ units: 3, inputShape: [4, 2] })] }),
-    );
-    await assertRefused(files, ConfigError, /LSTM 'lstm_LSTM\d+'/, /'hard_sigmoid'/);
-  });
   it('a Sequential that lists its InputLayer first (as Keras writes it) loads', async () => {
     const files = editJson(await baseFiles(), (j) => {
       const layers = j.modelTopology.config.layers;
@@ -683,6 +673,57 @@ describe('bad TensorFlow.js files get typed errors naming what is wrong', () => 
       /center/,
     );
   });
+});
+
+describe("TensorFlow.js' default recurrentActivation 'hardSigmoid' (LAYERS_TAKE_HARD_SIGMOID)", () => {
+  const [B, T, D] = [3, 6, 4];
+  if (LAYERS_TAKE_HARD_SIGMOID) {
+    it('import: LSTM and GRU saved with their defaults predict the same', async () => {
+      const theirs = tf.sequential({
+        layers: [
+          tf.layers.lstm({ units: 5, returnSequences: true, inputShape: [T, D] }),
+          tf.layers.gru({ units: 3 }),
+        ],
+      });
+      randomizeTfjs(theirs, 17, 1.5); // large enough that the hard sigmoid clips
+      const ours = await imported(theirs);
+      assertSamePredictions('hardSigmoid import', ours, theirs, {
+        floats: randomFloats(new Random(18), [B, T, D], 2),
+      });
+    });
+    it('export: our hardSigmoid layers load in TensorFlow.js and predict the same', async () => {
+      const ours = nl.sequential([
+        nl.layers.lstm({
+          units: 5,
+          returnSequences: true,
+          recurrentActivation: 'hardSigmoid',
+          inputShape: [T, D],
+        } as never),
+        nl.layers.gru({ units: 3, resetAfter: false, recurrentActivation: 'hardSigmoid' } as never),
+      ]);
+      perturbWeights(ours, 19, 1.5);
+      const theirs = await loadedByTfjs(await encodeTfjs(ours));
+      assertSamePredictions('hardSigmoid export', ours, theirs, {
+        floats: randomFloats(new Random(20), [B, T, D], 2),
+      });
+    });
+  } else {
+    it('is refused with a ConfigError naming the layer, saved or left out, until our layers take it', async () => {
+      const files = await savedByTfjs(
+        tf.sequential({ layers: [tf.layers.lstm({ units: 3, inputShape: [T, D] })] }),
+      );
+      assert.match(
+        new TextDecoder().decode(files.get('model.json')),
+        /"recurrent_activation":"hard_sigmoid"/,
+      );
+      await assertRefused(files, ConfigError, /LSTM 'lstm_LSTM\d+'/, /'hard_sigmoid'/, /not supported yet/);
+      const leftOut = editJson(
+        files,
+        (j) => delete j.modelTopology.config.layers[0].config.recurrent_activation,
+      );
+      await assertRefused(leftOut, ConfigError, /recurrent_activation/, /hard_sigmoid/, /not supported yet/);
+    });
+  }
 });
 
 describe('masked steps: what would predict differently is refused, both ways', () => {

@@ -4,11 +4,14 @@
  * TensorFlow.js' LSTM and GRU default to `hard_sigmoid`, and theirs (like Keras 2's) is clip(0.2x + 0.5,
  * 0, 1). Keras 3's `hard_sigmoid` is a different function, relu6(x + 3) / 6, so the same name in a file
  * converted from Keras 3 must not load as TensorFlow.js' one. novolstm's recurrent layers compute the
- * logistic sigmoid only until they take a `recurrentActivation` option; when they do, the one marked line
- * in recurrentActivationOption switches hard_sigmoid on for imports, and exports need nothing more (the
- * layers' getConfig then carries the option, which tfjsRecurrentActivation maps).
+ * logistic sigmoid only until they take a `recurrentActivation` option (arch-cells); when they do, setting
+ * LAYERS_TAKE_HARD_SIGMOID switches hard_sigmoid on for imports (and the tests to match). Exports need
+ * nothing more: the layers' getConfig then carries the option, which tfjsRecurrentActivation maps.
  */
 import { ConfigError } from '../../errors.js';
+
+/** The one switch: true once our LSTM and GRU layers take `recurrentActivation: 'hardSigmoid'`. */
+export const LAYERS_TAKE_HARD_SIGMOID = false;
 
 /** What TensorFlow.js assumes when a file leaves `recurrent_activation` out. */
 export const TFJS_DEFAULT_RECURRENT_ACTIVATION = 'hard_sigmoid';
@@ -32,7 +35,7 @@ export function recurrentActivationOption(
         `'hard_sigmoid' (keras_version ${kerasVersion})`,
       );
     }
-    // Switch on when the recurrent layers take recurrentActivation: return { recurrentActivation: 'hardSigmoid' };
+    if (LAYERS_TAKE_HARD_SIGMOID) return { recurrentActivation: 'hardSigmoid' };
     throw new ConfigError(
       subject,
       "recurrent_activation 'hard_sigmoid' (TensorFlow.js' default, clip(0.2x + 0.5, 0, 1)) is not supported yet",
