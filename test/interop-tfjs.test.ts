@@ -523,6 +523,14 @@ describe('bad TensorFlow.js files get typed errors naming what is wrong', () => 
       [/batch size/],
     ],
     ['a graph model', (j) => (j.format = 'graph-model'), [/graph/]],
+    [
+      'no input shape',
+      (j) => {
+        delete j.modelTopology.config.layers[0].config.batch_input_shape;
+        delete j.modelTopology.config.layers[0].config.input_length;
+      },
+      [/no input shape/],
+    ],
   ];
   for (const [what, edit, patterns] of options) {
     it(`${what} → ConfigError`, async () =>
@@ -831,6 +839,11 @@ describe('masked steps: what would predict differently is refused, both ways', (
 });
 
 describe('what TensorFlow.js cannot carry is refused on export', () => {
+  it('a shard size that is not a positive multiple of 4 → ConfigError', () => {
+    assert.throws(() => tfjsEncoder({ shardBytes: 6 }), ConfigError);
+    assert.throws(() => tfjsEncoder({ shardBytes: 0 }), ConfigError);
+  });
+
   const cases: [string, () => nl.Sequential, RegExp][] = [
     [
       'NovoLSTM',
