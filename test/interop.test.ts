@@ -121,7 +121,7 @@ describe('importModel / exportModel', () => {
       }),
     );
     writeFileSync(join(folder, 'model.weights.bin'), new Uint8Array(saved!.weightData as ArrayBuffer));
-    const x = Array.from({ length: 4 * T * 3 }, () => rng.uniform(-1, 1));
+    const x = Array.from({ length: 4 * T * 3 }, () => 2 * rng.uniform() - 1);
     const ours = await nl.importModel(folder);
     const expected = (theirs.predict(tf.tensor(x, [4, T, 3])) as tf.Tensor).dataSync();
     const got = ours.predict(nl.tensor(x, [4, T, 3])).data;
