@@ -22,7 +22,7 @@ import { loadCorpus } from '../data/text/corpus.js';
 import { holdOut, TextStreams } from '../data/text/streams.js';
 import { ValueError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomicFile.js';
-import { loadModel } from '../io/index.js';
+import { loadModel, saveModel } from '../io/index.js';
 import { Recurrent } from '../layers/recurrent.js';
 import type { Sequential } from '../models/sequential.js';
 import { DataParallel, resolveWorkers } from '../parallel/pool.js';
@@ -234,7 +234,7 @@ export async function trainLanguageModel(config: TrainConfig, hooks: TrainHooks)
         (layer) => layer.getStates()?.map((s) => Array.from(s.data)) ?? null,
       );
       model.metadata = { ...model.metadata, training: state as never };
-      await model.save(config.out);
+      await saveModel(model, config.out);
     };
 
     const started = performance.now();
