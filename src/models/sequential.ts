@@ -545,12 +545,13 @@ export class Sequential {
 
 /**
  * The Keras-style methods whose work lives on the floors above the model: `model.fit` (training/fit.ts)
- * and `model.save` (io/save.ts); a format export (interop/) joins them the same way. Those files import the
- * model, so the model cannot import them: that made a cycle of eleven files. Instead each declares its
- * method's type on Sequential (declaration merging, next to the options it takes) and the package entry,
- * src/index.ts, installs the implementations — thin calls of the free functions `fit(model, …)` and
- * `saveModel(model, …)`. Code inside the package calls those free functions, so it works whether or not the
- * entry was loaded; until it is, the methods below say where they come from.
+ * and `model.save` (io/index.ts). Those files import the model, so the model cannot import them: that made
+ * a cycle of eleven files. Instead each declares its method's type on Sequential (declaration merging, next
+ * to the options it takes) and the package entry, src/index.ts, installs the implementations — thin calls
+ * of the free functions `fit(model, …)` and `saveModel(model, …)`. Code inside the package calls those free
+ * functions, so it works whether or not the entry was loaded; until it is, the methods say where they come
+ * from. A new one (say `model.export` from interop/) is a name below, a `declare module` beside its free
+ * function, and a line in src/index.ts.
  */
 export const DELEGATED_METHODS = ['fit', 'save'] as const;
 export type DelegatedMethod = (typeof DELEGATED_METHODS)[number];
@@ -571,7 +572,7 @@ for (const name of DELEGATED_METHODS) {
     throw new ConfigError(
       `model.${name}`,
       'is installed by the package entry',
-      "import from 'novolstm' (src/index.ts), or call the free function (fit in training/fit.ts, saveModel in io/save.ts)",
+      "import from 'novolstm' (src/index.ts), or call the free function (fit in training/fit.ts, saveModel in io/index.ts)",
       'not installed',
     );
   });
