@@ -10,8 +10,8 @@ const TRAINING_OBJECTIVES =
   '^src/training/(losses|metrics|objective|optimizers|optimizerFactories|schedules|scheduleFactories|binaryScores)\\.ts$';
 
 const FLOORS = [
-  // Typed errors, the seeded generator, tensors: everything may use them.
-  { base: '^src/(errors|random|tensor)\\.ts$' },
+  // Typed errors, the seeded generator, tensors, the option checker: everything may use them.
+  { base: '^src/(errors|random|tensor|options)\\.ts$' },
   // Leaves on the base: the reference kernels, the data sets, sampling from a distribution, charts.
   {
     kernels: '^src/kernels/',
