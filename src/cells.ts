@@ -11,6 +11,7 @@ import { allocLike, type Float } from './kernels/reference/floats.js';
 import { gruCell as gruKernel } from './kernels/reference/gru.js';
 import { lstmFamilyCell } from './kernels/reference/lstm.js';
 import { glorotUniform, orthogonal } from './initializers.js';
+import { checkOptionKeys as checkOptions } from './options.js';
 import { Random } from './random.js';
 
 export interface LstmCellOptions {
@@ -115,17 +116,6 @@ function sizes(label: string, options: LstmCellOptions): { units: number; inputD
       throw new ConfigError(label, `${key} must be a positive integer`, '≥ 1', v);
   }
   return { units: options.units, inputDim: options.inputDim };
-}
-
-function checkOptions(label: string, options: object, allowed: readonly string[]): void {
-  if (typeof options !== 'object' || options === null) {
-    throw new ConfigError(label, 'options must be an object', 'an object', options);
-  }
-  for (const key of Object.keys(options)) {
-    if (!allowed.includes(key)) {
-      throw new ConfigError(label, `unknown option '${key}'`, `one of ${allowed.join(', ')}`, key);
-    }
-  }
 }
 
 function checkChoice<T>(label: string, key: string, value: T, choices: readonly T[]): void {
