@@ -14,13 +14,13 @@ import { nameFor, sniffBytes, sniffFiles, type ImportFormat } from './sniff.js';
 
 const DECODERS: Partial<Record<ImportFormat, () => Promise<Decoder>>> = {
   keras: async () => (await import('./keras/index.js')).decodeKeras,
-  // tfjs: async () => (await import('./tfjs/index.js')).decodeTfjs,
+  tfjs: async () => (await import('./tfjs/index.js')).decodeTfjs,
   safetensors: async () => (await import('./safetensors/index.js')).decodeSafetensors,
 };
 
 const ENCODERS: Partial<Record<ExportFormat, () => Promise<Encoder>>> = {
   keras: async () => (await import('./keras/index.js')).encodeKeras,
-  // tfjs: async () => (await import('./tfjs/index.js')).encodeTfjs,
+  tfjs: async () => (await import('./tfjs/index.js')).encodeTfjs,
   safetensors: async () => (await import('./safetensors/index.js')).encodeSafetensors,
   // onnx: async () => (await import('./onnx/index.js')).encodeOnnx,
 };

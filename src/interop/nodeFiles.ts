@@ -92,19 +92,20 @@ async function readJsonModel(dir: string, name: string): Promise<Source> {
       Object.keys(d ?? {}).join(', '),
     );
   }
+  // The TensorFlow.js decoder resolves the manifest's paths (TF.js writes './model.weights.bin') and refuses
+  // any that leave model.json's folder; the plain-name check stays as a second guard before opening a file.
+  const { tfjsWeightFiles } = await import('./tfjs/index.js');
   const files = new Map<string, Uint8Array>([['model.json', bytes]]);
-  for (const group of d.weightsManifest as { paths?: unknown }[]) {
-    for (const shard of Array.isArray(group?.paths) ? group.paths : []) {
-      if (typeof shard !== 'string' || !PLAIN_NAME.test(shard)) {
-        throw new ValueError(
-          SUBJECT,
-          'a weight shard name is not a plain file name',
-          'e.g. group1-shard1of1.bin',
-          String(shard),
-        );
-      }
-      files.set(shard, await readOrFail(join(dir, shard), `weight shard '${shard}'`));
+  for (const shard of tfjsWeightFiles(bytes)) {
+    if (!PLAIN_NAME.test(shard)) {
+      throw new ValueError(
+        SUBJECT,
+        'a weight shard name is not a plain file name',
+        'e.g. group1-shard1of1.bin',
+        shard,
+      );
     }
+    files.set(shard, await readOrFail(join(dir, shard), `weight shard '${shard}'`));
   }
   return { format: 'tfjs', directory: dir, files };
 }
