@@ -17,4 +17,19 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
+  {
+    // model.fit / model.save exist once the package entry installs them (models/sequential.ts); the CLI and
+    // the library's own modules run without it, so they call the free functions.
+    files: ['src/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CallExpression[callee.type='MemberExpression'][callee.property.name=/^(fit|save)$/]",
+          message:
+            'Inside the package, call fit(model, …) (training/fit.ts) or saveModel(model, …) (io/index.ts): the model methods are installed by the package entry.',
+        },
+      ],
+    },
+  },
 );

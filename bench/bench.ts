@@ -137,7 +137,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
     }
   }
   notes.push(
-    'novolstm: the model API (sequential → trainOnBatch, or the batch split over worker threads as in fit({ workers }) and novolstm train); recurrent layers fused in WebAssembly.',
+    'novolstm: the model API through a Trainer (training/trainer.ts, as fit and novolstm train step): on this thread, or the batch split over worker threads as in fit({ workers }); recurrent layers fused in WebAssembly.',
     "GFLOP/s count only the recurrent layer's matrix products (formula above), so they understate the work done.",
   );
 

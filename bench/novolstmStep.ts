@@ -1,8 +1,8 @@
 /**
  * The seed model's training step as a user runs it: `nl.sequential([embedding, lstm | novoLSTM | gru,
  * dense(softmax)])`, Adam, sparse categorical cross-entropy on the last step — through the model API on
- * the WebAssembly engine, on this thread (`trainOnBatch`) or with the batch split over worker threads
- * (parallel/pool.ts, what `fit({ workers })` and `novolstm train` use).
+ * the WebAssembly engine, stepping through a Trainer (training/trainer.ts, what `fit` and `novolstm train`
+ * use): on this thread, or with the batch split over worker threads (parallel/pool.ts).
  *
  * Sizes as in config.ts.
  */
@@ -13,6 +13,7 @@ import type { SpawnWorker } from '../src/parallel/protocol.js';
 import { Random } from '../src/random.js';
 import { tensor } from '../src/tensor.js';
 import { adam } from '../src/training/optimizers.js';
+import { LocalTrainer, PooledTrainer } from '../src/training/trainer.js';
 import type { BenchConfig } from './config.js';
 
 export interface SeedModel {
@@ -68,16 +69,18 @@ export async function novolstmSeedModel(
     'int32',
   );
   if (workers <= 1) {
+    const trainer = new LocalTrainer(model);
     return {
-      trainStep: () => model.trainOnBatch(x, y) as number,
+      trainStep: async () => model.report(await trainer.step(x, y)) as number,
       forward: () => model.evaluate(x, y, { batchSize: c.B }) as number,
-      dispose: () => undefined,
+      dispose: () => trainer.close(),
     };
   }
   const pool = await DataParallel.create(model, { workers, ...(spawn ? { spawn } : {}) });
+  const trainer = new PooledTrainer(pool);
   return {
-    trainStep: async () => model.report(await pool.trainStep(x, y)) as number,
+    trainStep: async () => model.report(await trainer.step(x, y)) as number,
     forward: async () => model.report(await pool.evaluate(x, y)) as number,
-    dispose: () => pool.close(),
+    dispose: () => trainer.close(),
   };
 }

@@ -1,6 +1,10 @@
 /**
  * novolstm: NovoLSTM, LSTM and GRU with exact gradients. The one public entry point.
  */
+import { saveModel } from './io/index.js';
+import { installModelMethods, type Sequential } from './models/sequential.js';
+import { fit, type FitOptions } from './training/fit.js';
+
 export { NovoLstmError, ShapeError, ValueError, ConfigError } from './errors.js';
 export { Random } from './random.js';
 export { glorotUniform, orthogonal } from './initializers.js';
@@ -38,6 +42,14 @@ export { Tensor, tensor, type DType, type NestedArray, type TensorData } from '.
 export * as layers from './layers/index.js';
 export { Layer, type Batch, type Shape, type LayerConfig } from './layers/layer.js';
 export { sequential, Sequential, type SequentialOptions, type CompileOptions } from './models/sequential.js';
+export { fit } from './training/fit.js';
+export {
+  openTrainer,
+  LocalTrainer,
+  PooledTrainer,
+  type Trainer,
+  type TrainerOptions,
+} from './training/trainer.js';
 export {
   Optimizer,
   SGD,
@@ -81,7 +93,7 @@ export {
 export { FastLstm, type FastSequenceOutput, type FastSequenceGradients } from './engine/lstm.js';
 export { FastGru, type FastGruOutput, type FastGruGradients } from './engine/gru.js';
 export { recurrentPlan, type RecurrentPlan, type PlanOutput, type PlanGradients } from './engine/plan.js';
-export { loadModel, modelToBytes, modelFromBytes, modelFromFiles } from './io/index.js';
+export { loadModel, saveModel, modelToBytes, modelFromBytes, modelFromFiles } from './io/index.js';
 export {
   importModel,
   exportModel,
@@ -108,3 +120,15 @@ export { generateText, type GenerateOptions } from './lm/generate.js';
 export { scoreText, type TextScore } from './lm/evaluate.js';
 export { TrainingDivergedError, hasDiverged, explosionThreshold } from './lm/divergence.js';
 export { traceGates, MAX_TRACE_CHARS, type GateTrace, type LayerGates, type GateMap } from './lm/gates.js';
+
+// `model.fit` and `model.save`: thin delegates to the free functions above, which live on floors above the
+// model (see installModelMethods in models/sequential.ts). Installed here, once, for every model; package.json
+// lists this file under sideEffects so that bundlers keep this call.
+installModelMethods({
+  fit(this: Sequential, x: unknown, y: unknown, options?: FitOptions) {
+    return fit(this, x, y, options);
+  },
+  save(this: Sequential, dir: string) {
+    return saveModel(this, dir);
+  },
+});

@@ -13,7 +13,7 @@ import { ConfigError, ValueError } from '../src/errors.js';
 import * as layers from '../src/layers/index.js';
 import { kernelBackend, useFastKernels, useReferenceKernels } from '../src/layers/backend.js';
 import { trainLanguageModel, type TrainConfig, type TrainHooks } from '../src/lm/trainer.js';
-import { sequential, type Sequential } from '../src/models/sequential.js';
+import { sequential, type Sequential } from '../src/index.js';
 import { DataParallel, splitRows } from '../src/parallel/pool.js';
 import type { WorkerEndpoint } from '../src/parallel/protocol.js';
 import { Random } from '../src/random.js';

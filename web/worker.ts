@@ -1,11 +1,12 @@
 /**
  * The page's worker: trains the character language model with truncated backpropagation through time
- * (the same TextStreams windows, stateful layers and divergence check as the Node trainer, lm/trainer.ts),
- * generates text, and turns the model into a file and back. Everything heavy happens here so that the
+ * (the window loop of the Node trainer, lm/tbptt.ts: the same TextStreams windows, stateful layers and
+ * divergence check), generates text, and turns the model into a file and back. Everything heavy happens here so that the
  * page stays responsive.
  *
  * It runs on the WebAssembly engine (loaded before the first message is handled), and splits each
- * training window's streams over Web Workers, one per core (src/parallel/pool.ts with webWorkers.ts):
+ * training window's streams over Web Workers, one per core (a pooled Trainer, src/training/trainer.ts, with
+ * webWorkers.ts):
  * each replica carries the states of its own streams from window to window. Validation, generation and
  * the gate traces run here, on copies of this worker's model, which holds the weights.
  *
@@ -19,14 +20,13 @@ import {
   buildLanguageModel,
   ConfigError,
   generateText,
-  hasDiverged,
   languageModelConfig,
   modelFromBytes,
   modelFromFiles,
   modelToBytes,
+  openTrainer,
   optimizers,
   scoreText,
-  tensor,
   text,
   traceGates,
   TrainingDivergedError,
@@ -34,8 +34,10 @@ import {
   useReferenceKernels,
   ValueError,
   type Sequential,
+  type Trainer,
 } from '../src/index.js';
-import { availableCores, DataParallel } from '../src/parallel/pool.js';
+import { TbpttLoop, type WindowResult } from '../src/lm/tbptt.js';
+import { availableCores } from '../src/parallel/pool.js';
 import type {
   EngineInfo,
   FromWorker,
@@ -58,10 +60,10 @@ interface Training {
   readonly settings: TrainSettings;
   readonly streams: text.TextStreams;
   readonly validationIds: Int32Array;
-  readonly vocabularySize: number;
   readonly totalSteps: number;
-  /** The workers the windows are split over; null: one worker, this one (no pool). */
-  readonly pool: DataParallel | null;
+  /** Steps on this worker, or split over a pool of Web Workers. */
+  readonly trainer: Trainer;
+  readonly windows: TbpttLoop;
   step: number;
   chars: number;
   /** Seconds spent training and validating (not paused, not idle), for throughput and ETA. */
@@ -168,30 +170,42 @@ async function startTraining(corpus: string, settings: TrainSettings): Promise<v
   });
   const streams = new text.TextStreams(train, settings.batch, settings.seqLen);
   const workers = workersFor(settings.batch, (await engine).cores);
-  const pool = workers > 1 ? await DataParallel.create(m, { workers, spawn: spawnWebWorker }) : null;
+  const trainer = await openTrainer(m, { workers, spawn: spawnWebWorker, subject: 'workers' });
   model = m;
-  training = {
+  const t: Training = {
     settings,
     streams,
-    pool,
+    trainer,
+    windows: new TbpttLoop(
+      trainer,
+      streams,
+      vocabulary.size,
+      (loss) =>
+        new TrainingDivergedError(
+          'training',
+          `the loss ${Number.isFinite(loss) ? 'exploded' : 'is not finite'} at step ${t.step + 1} (try a lower learning rate)`,
+          'a finite loss',
+          loss,
+        ),
+    ),
     validationIds: validation.subarray(0, VALIDATION_CHARS),
-    vocabularySize: vocabulary.size,
     totalSteps: streams.windowsPerEpoch * settings.epochs,
     step: 0,
     chars: 0,
     busySeconds: 0,
     lastValidationAt: performance.now(),
   };
+  training = t;
   paused = false;
   post({
     type: 'started',
     model: summary(m),
     trainChars: train.length,
-    validationChars: training.validationIds.length,
+    validationChars: t.validationIds.length,
     windowsPerEpoch: streams.windowsPerEpoch,
     workers,
   });
-  validate(training, m);
+  validate(t, m);
   post({ type: 'state', state: 'training' });
 }
 
@@ -208,7 +222,7 @@ function validate(t: Training, m: Sequential): void {
 function endTraining(t: Training | null): void {
   if (!t) return;
   if (training === t) training = null;
-  void t.pool?.close();
+  void t.trainer.close();
 }
 
 /**
@@ -217,35 +231,21 @@ function endTraining(t: Training | null): void {
  */
 async function trainStep(t: Training, m: Sequential): Promise<void> {
   const started = performance.now();
-  const w = t.step % t.streams.windowsPerEpoch;
-  const win = t.streams.window(w);
-  const x = tensor(win.inputs, [win.B, win.S], 'int32');
-  const y = tensor(win.targets, [win.B, win.S], 'int32');
-  let loss: number;
+  let window: WindowResult;
   try {
-    if (w === 0) {
-      m.resetStates();
-      await t.pool?.resetStates();
-    }
-    loss = t.pool ? (m.report(await t.pool.trainStep(x, y)) as number) : (m.trainOnBatch(x, y) as number);
+    window = await t.windows.step();
   } catch (error) {
     // Stopped (or replaced) while the workers computed: closing the pool fails the step; nothing to report.
     if (training !== t) return;
+    if (error instanceof TrainingDivergedError) endTraining(t);
     throw error;
   }
   if (training !== t) return;
+  if (t.windows.epochDone) t.windows.nextEpoch();
   t.busySeconds += (performance.now() - started) / 1000;
-  if (hasDiverged(loss, t.vocabularySize)) {
-    endTraining(t);
-    throw new TrainingDivergedError(
-      'training',
-      `the loss ${Number.isFinite(loss) ? 'exploded' : 'is not finite'} at step ${t.step + 1} (try a lower learning rate)`,
-      'a finite loss',
-      loss,
-    );
-  }
+  const { loss, chars } = window;
   t.step++;
-  t.chars += win.B * win.S;
+  t.chars += chars;
   const perStep = t.busySeconds / t.step;
   post({
     type: 'step',

@@ -12,6 +12,7 @@ import { comparedCell, parameterCount, unitsMatchingLstm } from '../experiments/
 import * as layers from '../layers/index.js';
 import { sequential } from '../models/sequential.js';
 import { tensor, type Tensor } from '../tensor.js';
+import { fit } from '../training/fit.js';
 import { adam } from '../training/optimizers.js';
 import type { TextClassifierOptions } from './classifierOptions.js';
 
@@ -152,7 +153,7 @@ export async function sotuClassifier(options: SotuOptions = {}): Promise<SotuRes
       loss: 'sparseCategoricalCrossentropy',
       metrics: ['accuracy'],
     });
-    await model.fit(train.x, train.y, { batchSize, epochs, verbose });
+    await fit(model, train.x, train.y, { batchSize, epochs, verbose });
     const [loss, accuracy] = model.evaluate(test.x, test.y) as number[];
     const trainAccuracy = (model.evaluate(train.x, train.y) as number[])[1];
     const p = model.predict(test.x).data; // [N, 3]

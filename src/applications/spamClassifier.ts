@@ -11,6 +11,7 @@ import { comparedCell, parameterCount, unitsMatchingLstm } from '../experiments/
 import * as layers from '../layers/index.js';
 import { sequential } from '../models/sequential.js';
 import { tensor, type Tensor } from '../tensor.js';
+import { fit } from '../training/fit.js';
 import { binaryScores, type BinaryScores } from '../training/binaryScores.js';
 import { adam } from '../training/optimizers.js';
 import type { TextClassifierOptions } from './classifierOptions.js';
@@ -107,7 +108,7 @@ export async function spamClassifier(options: SpamOptions = {}): Promise<SpamRes
       loss: 'binaryCrossentropy',
       metrics: ['accuracy'],
     });
-    await model.fit(train.x, train.y, { batchSize, epochs, verbose });
+    await fit(model, train.x, train.y, { batchSize, epochs, verbose });
     if (verbose) model.summary();
     results[id] = {
       scores: binaryScores(model.predict(test.x).data, labels),

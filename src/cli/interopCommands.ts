@@ -4,7 +4,7 @@
  * rest and its typed errors become one `novolstm: …` line.
  */
 import type { Command } from 'commander';
-import { loadModel } from '../io/index.js';
+import { loadModel, saveModel } from '../io/index.js';
 import { EXPORT_FORMATS, type ExportFormat } from '../interop/formats.js';
 import { exportModel, importModel } from '../interop/index.js';
 import { choice } from './parse.js';
@@ -39,7 +39,7 @@ Examples:
     )
     .action(async (file: string, flags: ImportFlags) => {
       const model = await importModel(file, flags.config === undefined ? {} : { config: flags.config });
-      await model.save(flags.out);
+      await saveModel(model, flags.out);
       console.log(
         `imported ${file} (${model.layers.length} layers, ${model.values.length} weights) → ${flags.out}`,
       );

@@ -3,9 +3,9 @@
  * weights of its own in the same flat layout a model would give it.
  */
 import { ConfigError } from '../errors.js';
-import { allocateParameters } from '../models/parameters.js';
 import { Random } from '../random.js';
 import type { Layer, Shape } from './layer.js';
+import { allocateParameters } from './parameters.js';
 
 /** Layers whose weights came from buildStandalone; a model refuses them rather than drop their weights. */
 export const standaloneLayers = new WeakSet<Layer>();

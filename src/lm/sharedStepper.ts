@@ -26,7 +26,7 @@ import { loadEngine } from '../engine/loader.js';
 import { FastLstm } from '../engine/lstm.js';
 import { shareColumns, type SharedRow, type StepShare } from '../engine/share.js';
 import { workerScript } from '../parallel/workerScript.js';
-import type { LanguageModelStepper } from './stepper.js';
+import type { LanguageModelStepper } from './stepperInterface.js';
 import {
   checkedStack,
   engineLayers,

@@ -35,6 +35,7 @@ import type { Engine } from '../engine/loader.js';
 import { newEngine } from '../layers/backend.js';
 import type { Sequential } from '../models/sequential.js';
 import { nodeWorkerThreads, sharedEngineStepper } from './sharedStepper.js';
+import type { LanguageModelStepper } from './stepperInterface.js';
 import {
   checkedStack,
   engineHead,
@@ -46,26 +47,9 @@ import {
   type Stack,
 } from './stepLayers.js';
 
-export interface LanguageModelStepper {
-  /** 'relaxed' or 'simd' (the WebAssembly build), or 'reference'. */
-  readonly runsOn: string;
-  /** The vocabulary size V. */
-  readonly size: number;
-  /**
-   * Threads the steps run on now: 1, or 2 (sharedStepper.ts) — with threads: 2 once the worker is ready,
-   * with 'auto' while two are timed faster.
-   */
-  readonly threads: number;
-  /**
-   * Feeds token `id` (0 ≤ id < V) after those fed before; returns the distribution over the next token [V],
-   * an array the next call overwrites.
-   */
-  step(id: number): Float32Array;
-  /** Resolves with the threads the steps will run on once a second thread has started or failed to. */
-  whenReady(): Promise<number>;
-  /** Ends the stepper (stops its worker thread); resolves once the thread is gone. Steps after it throw. */
-  close(): Promise<void>;
-}
+// The interface both steppers (this file's and sharedStepper.ts') implement lives beside them, so that
+// neither imports the other for it.
+export type { LanguageModelStepper };
 
 export interface StepperOptions {
   /**

@@ -1,6 +1,6 @@
 /**
  * The Sequential model: a stack of layers, compiled with an optimizer and a loss, trained one batch at a
- * time (`trainOnBatch`) or over epochs (`fit`, in training/fit.ts).
+ * time (`trainOnBatch`) or over epochs (`fit`, in training/fit.ts; see installModelMethods below).
  *
  * One training step reads as the loop it is: forward through the layers, loss and its gradient, zero the
  * flat gradient array, backward through the layers in reverse, clip and update (optimizer).
@@ -17,18 +17,18 @@ import { Embedding } from '../layers/embedding.js';
 import type { Batch, ConfigValue, Layer, LayerStep, Shape } from '../layers/layer.js';
 import { Masking } from '../layers/masking.js';
 import { Recurrent } from '../layers/recurrent.js';
+import { allocateParameters, type ParameterEntry } from '../layers/parameters.js';
 import { standaloneLayers } from '../layers/standalone.js';
 import { checkOptionKeys } from '../options.js';
 import { Random } from '../random.js';
 import { asTensor, Tensor } from '../tensor.js';
 import { checkBatchSize, inputBatch, range, takeRows } from './batches.js';
-import { fitLoop, type FitOptions, type History } from '../training/fit.js';
 import { fusedActivation, LOSS_ALIASES, LOSSES, type LossName } from '../training/losses.js';
 import { accuracyCounts, resolveMetric, type MetricName } from '../training/metrics.js';
 import { lossAndGradient, prepareTargets, rowWeights, type Targets } from '../training/objective.js';
-import { optimizerFromConfig, Optimizer, type ParameterEntry } from '../training/optimizers.js';
-import { allocateParameters } from './parameters.js';
+import { optimizerFromConfig, Optimizer } from '../training/optimizers.js';
 import { summaryLines } from './summary.js';
+import { addTotals, type BatchTotals } from './totals.js';
 
 export interface SequentialOptions {
   readonly layers?: readonly Layer[];
@@ -53,13 +53,6 @@ export interface Compiled {
   readonly optimizer: Optimizer;
   readonly loss: LossName;
   readonly metrics: readonly { readonly name: string; readonly kind: Exclude<MetricName, 'accuracy'> }[];
-}
-
-/** Sums over one or more batches: Σ w ℓ, Σ w, and per metric Σ correct, Σ weight. */
-export interface BatchTotals {
-  lossSum: number;
-  weight: number;
-  metrics: { correct: number; total: number }[];
 }
 
 /** Layers already placed in a model: a layer's weights are views into one model's arrays. */
@@ -298,7 +291,7 @@ export class Sequential {
     }
   }
 
-  private requireCompiled(what: string): Compiled {
+  requireCompiled(what: string): Compiled {
     if (!this.compiled)
       throw new ConfigError(what, 'the model is not compiled', 'model.compile(...) first', 'not compiled');
     return this.compiled;
@@ -309,7 +302,8 @@ export class Sequential {
     return inputBatch(x, rows, this.inputShape ?? [], this.layers[0] instanceof Embedding);
   }
 
-  private checkXY(x: unknown, y: unknown, what: string): { x: Tensor; y: Tensor } {
+  /** x and y as tensors with the same number of samples; builds the model from x if needed. */
+  checkXY(x: unknown, y: unknown, what: string): { x: Tensor; y: Tensor } {
     const xt = this.checkX(x);
     const yt = asTensor(y, 'y');
     if (yt.rank < 1) throw new ShapeError('y', 'must have a batch axis', 'rank ≥ 1', yt.rank);
@@ -390,11 +384,19 @@ export class Sequential {
 
   /** Forward, backward, update on the given rows (all when null): one step of the training loop. */
   trainRows(x: Tensor, y: Tensor, rows: readonly number[] | null): BatchTotals {
-    const { optimizer } = this.requireCompiled('trainOnBatch');
     const totals = this.runBatch(x, y, rows, true, true);
+    this.applyGradients();
+    return totals;
+  }
+
+  /**
+   * The optimizer's update of `values` from `grads` (this thread's, or the sum of the workers' in a pool),
+   * and the version bump that tells kernels holding a copy of the weights to refresh it.
+   */
+  applyGradients(): void {
+    const { optimizer } = this.requireCompiled('trainOnBatch');
     optimizer.applyGradients(this.values, this.grads, this.entries);
     this.markWeightsChanged();
-    return totals;
   }
 
   report(totals: BatchTotals): number | number[] {
@@ -447,12 +449,6 @@ export class Sequential {
       addTotals(totals, part);
     }
     return totals;
-  }
-
-  fit(x: unknown, y: unknown, options: FitOptions = {}): Promise<History> {
-    const xy = this.checkXY(x, y, 'fit');
-    this.requireCompiled('fit');
-    return fitLoop(this, xy.x, xy.y, options);
   }
 
   /** Prints the Keras-style table (through `printFn`, default console.log). */
@@ -522,28 +518,47 @@ export class Sequential {
     weights.forEach((w, i) => this.values.set(w.data, this.entries[i].offset));
     this.markWeightsChanged();
   }
+}
 
-  /** Writes the model (and, when compiled, the optimizer and training state) to a directory. */
-  async save(dir: string): Promise<void> {
-    const { saveModel } = await import('../io/save.js');
-    await saveModel(this, dir);
-  }
+/**
+ * The Keras-style methods whose work lives on the floors above the model: `model.fit` (training/fit.ts)
+ * and `model.save` (io/index.ts). Those files import the model, so the model cannot import them: that made
+ * a cycle of eleven files. Instead each declares its method's type on Sequential (declaration merging, next
+ * to the options it takes) and the package entry, src/index.ts, installs the implementations — thin calls
+ * of the free functions `fit(model, …)` and `saveModel(model, …)`. Code inside the package calls those free
+ * functions, so it works whether or not the entry was loaded; until it is, the methods say where they come
+ * from. A new one (say `model.export` from interop/) is a name below, a `declare module` beside its free
+ * function, and a line in src/index.ts.
+ */
+export const DELEGATED_METHODS = ['fit', 'save'] as const;
+export type DelegatedMethod = (typeof DELEGATED_METHODS)[number];
+
+type ModelMethod = (this: Sequential, ...args: never[]) => unknown;
+
+/** Puts the delegated methods on every model (the package entry calls this once). */
+export function installModelMethods(methods: Readonly<Record<DelegatedMethod, ModelMethod>>): void {
+  for (const name of DELEGATED_METHODS) definePrototypeMethod(name, methods[name]);
+}
+
+function definePrototypeMethod(name: string, method: ModelMethod): void {
+  Object.defineProperty(Sequential.prototype, name, { value: method, writable: true, configurable: true });
+}
+
+for (const name of DELEGATED_METHODS) {
+  definePrototypeMethod(name, () => {
+    throw new ConfigError(
+      `model.${name}`,
+      'is installed by the package entry',
+      "import from 'novolstm' (src/index.ts), or call the free function (fit in training/fit.ts, saveModel in io/index.ts)",
+      'not installed',
+    );
+  });
 }
 
 export function sequential(layersOrOptions: readonly Layer[] | SequentialOptions = {}): Sequential {
   return new Sequential(
     Array.isArray(layersOrOptions) ? { layers: layersOrOptions } : (layersOrOptions as SequentialOptions),
   );
-}
-
-export function addTotals(into: BatchTotals, part: BatchTotals): void {
-  into.lossSum += part.lossSum;
-  into.weight += part.weight;
-  part.metrics.forEach((m, i) => {
-    into.metrics[i] ??= { correct: 0, total: 0 };
-    into.metrics[i].correct += m.correct;
-    into.metrics[i].total += m.total;
-  });
 }
 
 function snakeCase(className: string): string {

@@ -16,9 +16,10 @@
 import { ConfigError, NovoLstmError, ShapeError, ValueError } from '../errors.js';
 import { kernelBackend } from '../layers/backend.js';
 import { Bidirectional } from '../layers/bidirectional.js';
-import { addTotals, type BatchTotals, type Sequential } from '../models/sequential.js';
 import { modelToBytes } from '../io/bundle.js';
 import { range, takeRows } from '../models/batches.js';
+import type { Sequential } from '../models/sequential.js';
+import { addTotals, type BatchTotals } from '../models/totals.js';
 import { Tensor } from '../tensor.js';
 import type {
   FromWorker,
@@ -139,8 +140,7 @@ export class DataParallel {
         for (let i = 0; i < grads.length; i++) grads[i] += share * g[i];
       }
     }
-    model.compiled!.optimizer.applyGradients(model.values, grads, model.entries);
-    model.markWeightsChanged();
+    model.applyGradients();
     return totals;
   }
 

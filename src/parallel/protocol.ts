@@ -3,7 +3,7 @@
  * they cross `postMessage` in Node's worker_threads and in browsers' Web Workers alike (no
  * SharedArrayBuffer: pages without cross-origin isolation must work).
  */
-import type { BatchTotals } from '../models/sequential.js';
+import type { BatchTotals } from '../models/totals.js';
 
 export interface TensorData {
   readonly data: Float32Array | Int32Array;

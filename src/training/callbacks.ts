@@ -3,6 +3,7 @@
  * `earlyStopping`. Hooks may be async; fit awaits each one.
  */
 import { ConfigError } from '../errors.js';
+import { saveModel } from '../io/index.js';
 import { checkOptionKeys } from '../layers/options.js';
 import type { Sequential } from '../models/sequential.js';
 
@@ -278,7 +279,7 @@ export class ModelCheckpoint implements Callback {
     if (!this.model) return;
     if (this.saveBestOnly && !this.watch.improves(logs)) return;
     const dir = this.filepath.replaceAll('{epoch}', String(epoch + 1));
-    await this.model.save(dir);
+    await saveModel(this.model, dir);
     this.saved.push(dir);
   }
 }

@@ -1,5 +1,6 @@
 /**
- * `model.fit`: epochs of shuffled mini-batches, validation, callbacks, and a History.
+ * `fit(model, x, y, options)`, which `model.fit` delegates to: epochs of shuffled mini-batches, each one
+ * `Trainer.step` (trainer.ts: on this thread, or split over workers), validation, callbacks, and a History.
  *
  * Keras' conventions: `validationSplit` holds out the LAST fraction of the samples (taken before any
  * shuffling); `shuffle` reorders the training samples every epoch, drawing from the model's training
@@ -11,14 +12,15 @@
  * verbose 0 prints nothing.
  */
 import { ConfigError, ShapeError } from '../errors.js';
-import { range, takeRows } from '../models/batches.js';
-import { addTotals, type BatchTotals, type Sequential } from '../models/sequential.js';
-import { DataParallel, resolveWorkers } from '../parallel/pool.js';
+import { range } from '../models/batches.js';
+import type { Sequential } from '../models/sequential.js';
+import { addTotals, type BatchTotals } from '../models/totals.js';
 import type { SpawnWorker } from '../parallel/protocol.js';
 import { checkOptionKeys } from '../options.js';
 import { asTensor, type Tensor } from '../tensor.js';
 import type { Callback, Logs } from './callbacks.js';
 import { defaultSink, Progress, type ProgressSink } from './progress.js';
+import { openTrainer, type Trainer } from './trainer.js';
 
 export interface FitOptions {
   readonly batchSize?: number;
@@ -47,6 +49,15 @@ export interface History {
   readonly history: Record<string, number[]>;
 }
 
+// `model.fit` (installed by the package entry: see installModelMethods in models/sequential.ts) is typed
+// here, beside its options, because the model's floor cannot import them.
+declare module '../models/sequential.js' {
+  interface Sequential {
+    /** Trains over epochs: `fit(this, x, y, options)`. */
+    fit(x: unknown, y: unknown, options?: FitOptions): Promise<History>;
+  }
+}
+
 const FIT_OPTIONS = [
   'batchSize',
   'epochs',
@@ -66,12 +77,14 @@ const FIT_NOT_YET = ['initialEpoch', 'classWeight', 'sampleWeight', 'stepsPerEpo
 /** fit hands control back to the event loop at least this often (timers, I/O, a browser's rendering). */
 const YIELD_MS = 50;
 
-export async function fitLoop(
-  model: Sequential,
-  x: Tensor,
-  y: Tensor,
-  options: FitOptions,
-): Promise<History> {
+/** Trains `model` on (x, y); the model must be compiled. Data errors throw at once, option errors reject. */
+export function fit(model: Sequential, x: unknown, y: unknown, options: FitOptions = {}): Promise<History> {
+  const xy = model.checkXY(x, y, 'fit');
+  model.requireCompiled('fit');
+  return fitTensors(model, xy.x, xy.y, options);
+}
+
+async function fitTensors(model: Sequential, x: Tensor, y: Tensor, options: FitOptions): Promise<History> {
   const label = 'fit';
   checkOptionKeys(label, options, FIT_OPTIONS, FIT_NOT_YET, 'verdict first');
   const batchSize = integerOption(label, 'batchSize', options.batchSize, 32, 1);
@@ -108,7 +121,6 @@ export async function fitLoop(
       `${trainCount} train, ${N - trainCount} validation`,
     );
   }
-  const trainRows = range(0, trainCount);
   let validation: { x: Tensor; y: Tensor; rows: number[] | null } | null = null;
   if (split > 0) validation = { x, y, rows: range(trainCount, N) };
   else if (options.validationData) {
@@ -127,73 +139,97 @@ export async function fitLoop(
     validation = { x: vx, y: vy, rows: null };
   }
 
-  const workers = await resolveWorkers(options.workers ?? 1, 'fit: workers');
-  const pool = workers > 1 ? await DataParallel.create(model, { workers, spawn: options.spawnWorker }) : null;
+  const trainer = await openTrainer(model, {
+    workers: options.workers ?? 1,
+    spawn: options.spawnWorker,
+    subject: 'fit: workers',
+  });
   try {
-    const history = await epochsOf(model, pool);
+    const history = await epochsOf(trainer, x, y, {
+      batchSize,
+      epochs,
+      shuffle,
+      verbose,
+      sink,
+      callbacks,
+      trainRows: range(0, trainCount),
+      validation,
+    });
     // Stateful layers continue from where the workers left them.
-    await pool?.copyStatesToModel();
+    await trainer.syncStates();
     return history;
   } finally {
-    await pool?.close();
+    await trainer.close();
   }
+}
 
-  async function epochsOf(model: Sequential, pool: DataParallel | null): Promise<History> {
-    const history: History = { epoch: [], history: {} };
-    model.stopTraining = false;
-    for (const cb of callbacks) cb.setModel?.(model);
-    for (const cb of callbacks) await cb.onTrainBegin?.({});
-    const metricNames = model.compiled?.metrics.map((m) => m.name) ?? [];
-    const progress =
-      verbose === 0 ? null : new Progress(sink, epochs, Math.ceil(trainCount / batchSize), verbose);
+/** fit's options, checked, and the rows it trains and validates on. */
+interface EpochPlan {
+  readonly batchSize: number;
+  readonly epochs: number;
+  readonly shuffle: boolean;
+  readonly verbose: 1 | 2 | 0;
+  readonly sink: ProgressSink;
+  readonly callbacks: readonly Callback[];
+  readonly trainRows: readonly number[];
+  readonly validation: { x: Tensor; y: Tensor; rows: number[] | null } | null;
+}
 
-    let lastYield = Date.now();
-    for (let epoch = 0; epoch < epochs && !model.stopTraining; epoch++) {
-      progress?.startEpoch(epoch);
-      for (const cb of callbacks) await cb.onEpochBegin?.(epoch, {});
-      const order = trainRows.slice();
-      if (shuffle) {
-        // Fisher–Yates, from the model's training generator.
-        for (let i = order.length - 1; i > 0; i--) {
-          const j = model.trainingRng.int(i + 1);
-          [order[i], order[j]] = [order[j], order[i]];
-        }
+async function epochsOf(trainer: Trainer, x: Tensor, y: Tensor, plan: EpochPlan): Promise<History> {
+  const { model } = trainer;
+  const { batchSize, epochs, shuffle, verbose, sink, callbacks, trainRows, validation } = plan;
+  const history: History = { epoch: [], history: {} };
+  model.stopTraining = false;
+  for (const cb of callbacks) cb.setModel?.(model);
+  for (const cb of callbacks) await cb.onTrainBegin?.({});
+  const metricNames = model.compiled?.metrics.map((m) => m.name) ?? [];
+  const progress =
+    verbose === 0 ? null : new Progress(sink, epochs, Math.ceil(trainRows.length / batchSize), verbose);
+
+  let lastYield = Date.now();
+  for (let epoch = 0; epoch < epochs && !model.stopTraining; epoch++) {
+    progress?.startEpoch(epoch);
+    for (const cb of callbacks) await cb.onEpochBegin?.(epoch, {});
+    const order = trainRows.slice();
+    if (shuffle) {
+      // Fisher–Yates, from the model's training generator.
+      for (let i = order.length - 1; i > 0; i--) {
+        const j = model.trainingRng.int(i + 1);
+        [order[i], order[j]] = [order[j], order[i]];
       }
-      const epochTotals: BatchTotals = { lossSum: 0, weight: 0, metrics: [] };
-      for (let batch = 0, start = 0; start < order.length; batch++, start += batchSize) {
-        const rows = order.slice(start, start + batchSize);
-        for (const cb of callbacks) await cb.onBatchBegin?.(batch, { batch, size: rows.length });
-        const totals = pool
-          ? await pool.trainStep(takeRows(x, rows), takeRows(y, rows))
-          : model.trainRows(x, y, rows);
-        addTotals(epochTotals, totals);
-        const batchLogs: Logs = {
-          batch,
-          size: rows.length,
-          ...namedLogs(model.report(totals), metricNames, ''),
-        };
-        progress?.batchDone(batch, rows.length, namedLogs(model.report(epochTotals), metricNames, ''));
-        for (const cb of callbacks) await cb.onBatchEnd?.(batch, batchLogs);
-        // As Keras: a callback can stop training mid-epoch (terminateOnNaN does).
-        if (model.stopTraining) break;
-        if (Date.now() - lastYield > YIELD_MS) {
-          await new Promise((resolve) => setTimeout(resolve, 0));
-          lastYield = Date.now();
-        }
-      }
-      const logs: Logs = namedLogs(model.report(epochTotals), metricNames, '');
-      if (validation) {
-        const v = model.evaluateTotals(validation.x, validation.y, batchSize, validation.rows);
-        Object.assign(logs, namedLogs(model.report(v), metricNames, 'val_'));
-      }
-      history.epoch.push(epoch);
-      for (const [key, value] of Object.entries(logs)) (history.history[key] ??= []).push(value);
-      progress?.epochDone(logs);
-      for (const cb of callbacks) await cb.onEpochEnd?.(epoch, logs);
     }
-    for (const cb of callbacks) await cb.onTrainEnd?.({});
-    return history;
+    const epochTotals: BatchTotals = { lossSum: 0, weight: 0, metrics: [] };
+    for (let batch = 0, start = 0; start < order.length; batch++, start += batchSize) {
+      const rows = order.slice(start, start + batchSize);
+      for (const cb of callbacks) await cb.onBatchBegin?.(batch, { batch, size: rows.length });
+      const totals = await trainer.step(x, y, rows);
+      addTotals(epochTotals, totals);
+      const batchLogs: Logs = {
+        batch,
+        size: rows.length,
+        ...namedLogs(model.report(totals), metricNames, ''),
+      };
+      progress?.batchDone(batch, rows.length, namedLogs(model.report(epochTotals), metricNames, ''));
+      for (const cb of callbacks) await cb.onBatchEnd?.(batch, batchLogs);
+      // As Keras: a callback can stop training mid-epoch (terminateOnNaN does).
+      if (model.stopTraining) break;
+      if (Date.now() - lastYield > YIELD_MS) {
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        lastYield = Date.now();
+      }
+    }
+    const logs: Logs = namedLogs(model.report(epochTotals), metricNames, '');
+    if (validation) {
+      const v = model.evaluateTotals(validation.x, validation.y, batchSize, validation.rows);
+      Object.assign(logs, namedLogs(model.report(v), metricNames, 'val_'));
+    }
+    history.epoch.push(epoch);
+    for (const [key, value] of Object.entries(logs)) (history.history[key] ??= []).push(value);
+    progress?.epochDone(logs);
+    for (const cb of callbacks) await cb.onEpochEnd?.(epoch, logs);
   }
+  for (const cb of callbacks) await cb.onTrainEnd?.({});
+  return history;
 }
 
 function namedLogs(values: number | number[], metricNames: readonly string[], prefix: string): Logs {

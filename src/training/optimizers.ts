@@ -21,16 +21,12 @@
  */
 import { ConfigError } from '../errors.js';
 import { checkOptionKeys } from '../layers/options.js';
+import type { ParameterEntry } from '../layers/parameters.js';
 import { scheduleFromConfig, type LearningRateSchedule, type ScheduleConfig } from './schedules.js';
 
-/** Where one weight lives in the flat arrays. */
-export interface ParameterEntry {
-  /** `layerName/weightName`, e.g. 'lstm/kernel'. */
-  readonly name: string;
-  readonly shape: readonly number[];
-  readonly offset: number;
-  readonly size: number;
-}
+// The flat arrays' layout belongs to the layers' floor (layers/parameters.ts); re-exported for the optimizers'
+// callers, who pass it to applyGradients.
+export type { ParameterEntry };
 
 export interface ClipOptions {
   readonly clipNorm?: number;

@@ -4,8 +4,16 @@
  * loop, and a checkpoint writes it as one blob.
  */
 import type { Params } from '../kernels/reference/cell.js';
-import type { Layer } from '../layers/layer.js';
-import type { ParameterEntry } from '../training/optimizers.js';
+import type { Layer } from './layer.js';
+
+/** Where one weight lives in the flat arrays. */
+export interface ParameterEntry {
+  /** `layerName/weightName`, e.g. 'lstm/kernel'. */
+  readonly name: string;
+  readonly shape: readonly number[];
+  readonly offset: number;
+  readonly size: number;
+}
 
 export interface ParameterStore {
   /** [N] every weight of every layer, in layer order, each weight row-major in its Keras shape. */

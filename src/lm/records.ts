@@ -1,0 +1,43 @@
+/**
+ * The language model trainer's records in its model directory: metrics.csv (one row per epoch, and one
+ * for a partial epoch cut short by the time limit) and learning-curve.svg, rewritten whole each time.
+ */
+// Namespace import: this module is reachable from the package entry (nl.lm), which browsers load too;
+// bundlers stub node: modules there, and only a named import fails at load time.
+import * as path from 'node:path';
+import { writeFileAtomic } from '../io/atomicFile.js';
+import { lineChartSvg } from '../report/charts.js';
+
+export interface EpochRecord {
+  readonly epoch: number;
+  readonly chars: number;
+  readonly trainBpc: number;
+  readonly validationBpc: number;
+  readonly seconds: number;
+}
+
+/** metrics.csv and learning-curve.svg from the epoch records. */
+export async function writeRecords(dir: string, history: readonly EpochRecord[]): Promise<void> {
+  const csv = [
+    'epoch,chars,train_bpc,validation_bpc,seconds',
+    ...history.map((r) =>
+      [
+        Number(r.epoch.toFixed(4)),
+        r.chars,
+        r.trainBpc.toFixed(5),
+        r.validationBpc.toFixed(5),
+        r.seconds.toFixed(1),
+      ].join(','),
+    ),
+  ].join('\n');
+  await writeFileAtomic(path.join(dir, 'metrics.csv'), `${csv}\n`);
+  if (history.length === 0) return;
+  const svg = await lineChartSvg(
+    history.flatMap((r) => [
+      { x: r.epoch, series: 'training', y: r.trainBpc },
+      { x: r.epoch, series: 'validation', y: r.validationBpc },
+    ]),
+    { title: 'Learning curve', xTitle: 'epoch', yTitle: 'bits per character' },
+  );
+  await writeFileAtomic(path.join(dir, 'learning-curve.svg'), svg);
+}

@@ -1,0 +1,106 @@
+/**
+ * One training step, whoever computes it: `trainer.step(x, y)` runs forward, backward and the optimizer's
+ * update on a batch and returns the batch's totals. The local trainer computes it on this thread; the pooled
+ * one splits the batch's rows over worker threads (parallel/pool.ts) and applies the summed gradient here.
+ * `fit`, the character language model's trainer (lm/trainer.ts), the page's worker (web/worker.ts) and the
+ * benchmark (bench/novolstmStep.ts) all step through this interface, so none of them asks which it has.
+ *
+ * Carried states: stateful layers keep theirs in the model locally, and in each worker's replica (for its
+ * own rows) with a pool; `syncStates` hands the workers' back to the model before it is saved or used.
+ */
+import { takeRows } from '../models/batches.js';
+import type { Sequential } from '../models/sequential.js';
+import type { BatchTotals } from '../models/totals.js';
+import { DataParallel, resolveWorkers } from '../parallel/pool.js';
+import type { SpawnWorker } from '../parallel/protocol.js';
+import type { Tensor } from '../tensor.js';
+
+export interface Trainer {
+  readonly model: Sequential;
+  /** Threads each batch is split over; 1: this one. */
+  readonly workers: number;
+  /**
+   * One update on the given rows of (x, y) (all when null or absent): forward, backward, the optimizer's
+   * step on `model.values`. Returns the batch's totals (`model.report` turns them into the loss).
+   */
+  step(x: Tensor, y: Tensor, rows?: readonly number[] | null): Promise<BatchTotals>;
+  /** Forgets every carried state: the model's, and the workers'. */
+  resetStates(): Promise<void>;
+  /** Copies the carried states to the model's own layers (a pool's workers hold them while training). */
+  syncStates(): Promise<void>;
+  /** Stops the workers, if any. The trainer cannot step afterwards. */
+  close(): Promise<void>;
+}
+
+/** The step on this thread: `model.trainRows`. */
+export class LocalTrainer implements Trainer {
+  readonly workers = 1;
+
+  constructor(readonly model: Sequential) {}
+
+  async step(x: Tensor, y: Tensor, rows: readonly number[] | null = null): Promise<BatchTotals> {
+    return this.model.trainRows(x, y, rows);
+  }
+
+  async resetStates(): Promise<void> {
+    this.model.resetStates();
+  }
+
+  async syncStates(): Promise<void> {
+    // The model's own layers carry the states already.
+  }
+
+  async close(): Promise<void> {
+    // Nothing was started.
+  }
+}
+
+/** The step split over a pool's workers (`DataParallel.trainStep`). */
+export class PooledTrainer implements Trainer {
+  constructor(readonly pool: DataParallel) {}
+
+  get model(): Sequential {
+    return this.pool.model;
+  }
+
+  get workers(): number {
+    return this.pool.workers;
+  }
+
+  step(x: Tensor, y: Tensor, rows: readonly number[] | null = null): Promise<BatchTotals> {
+    // The rows are copied out: they travel to the workers.
+    return rows ? this.pool.trainStep(takeRows(x, rows), takeRows(y, rows)) : this.pool.trainStep(x, y);
+  }
+
+  async resetStates(): Promise<void> {
+    this.model.resetStates();
+    await this.pool.resetStates();
+  }
+
+  syncStates(): Promise<void> {
+    return this.pool.copyStatesToModel();
+  }
+
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+}
+
+export interface TrainerOptions {
+  /** A positive integer, or 'auto' for one per core; 1 trains on this thread. Checked. */
+  readonly workers: unknown;
+  /** Starts one worker (default: a Node worker thread; browsers pass a Web Worker maker). */
+  readonly spawn?: SpawnWorker;
+  /** Names the workers option in errors, e.g. 'fit: workers'. */
+  readonly subject: string;
+  /** At most this many workers (a TBPTT batch has one stream per row, and each worker needs a row). */
+  readonly maxWorkers?: number;
+}
+
+/** A local trainer for one worker, else a pool of `workers` replicas of `model` (built and compiled). */
+export async function openTrainer(model: Sequential, options: TrainerOptions): Promise<Trainer> {
+  const wanted = await resolveWorkers(options.workers, options.subject);
+  const workers = Math.min(wanted, options.maxWorkers ?? wanted);
+  if (workers <= 1) return new LocalTrainer(model);
+  return new PooledTrainer(await DataParallel.create(model, { workers, spawn: options.spawn }));
+}
