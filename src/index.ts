@@ -1,6 +1,7 @@
 /**
  * novolstm: NovoLSTM, LSTM and GRU with exact gradients. The one public entry point.
  */
+import { exportModel, type ExportOptions } from './interop/index.js';
 import { saveModel } from './io/index.js';
 import { installModelMethods, type Sequential } from './models/sequential.js';
 import { fit, type FitOptions } from './training/fit.js';
@@ -121,7 +122,7 @@ export { scoreText, type TextScore } from './lm/evaluate.js';
 export { TrainingDivergedError, hasDiverged, explosionThreshold } from './lm/divergence.js';
 export { traceGates, MAX_TRACE_CHARS, type GateTrace, type LayerGates, type GateMap } from './lm/gates.js';
 
-// `model.fit` and `model.save`: thin delegates to the free functions above, which live on floors above the
+// `model.fit`, `model.save` and `model.export`: thin delegates to the free functions above, which live on floors above the
 // model (see installModelMethods in models/sequential.ts). Installed here, once, for every model; package.json
 // lists this file under sideEffects so that bundlers keep this call.
 installModelMethods({
@@ -130,5 +131,8 @@ installModelMethods({
   },
   save(this: Sequential, dir: string) {
     return saveModel(this, dir);
+  },
+  export(this: Sequential, path: string, options: ExportOptions) {
+    return exportModel(this, path, options);
   },
 });

@@ -152,3 +152,16 @@ describe('importModel / exportModel', () => {
     );
   });
 });
+
+describe('model.export', () => {
+  it('is exportModel on the model (installed by the package entry)', async () => {
+    const model = portableModel();
+    const target = join(dir, 'method.safetensors');
+    await model.export(target, { format: 'safetensors' });
+    sameModel(model, await nl.importModel(target));
+    await assert.rejects(
+      model.export(target, { format: 'onnx', opset: 9 } as never),
+      (e: unknown) => e instanceof ConfigError && /opset/.test(e.message),
+    );
+  });
+});

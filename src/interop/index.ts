@@ -8,6 +8,7 @@
  * file-system half (nodeFiles.ts) is imported only when a path is given, so this stays browser-safe.
  */
 import { ConfigError } from '../errors.js';
+import { checkOptionKeys } from '../options.js';
 import type { Sequential } from '../models/sequential.js';
 import { EXPORT_FORMATS, type Decoder, type Encoder, type ExportFormat, type ModelFiles } from './formats.js';
 import { nameFor, sniffBytes, sniffFiles, type ImportFormat } from './sniff.js';
@@ -35,6 +36,16 @@ export interface ExportOptions {
   readonly format: ExportFormat;
 }
 
+declare module '../models/sequential.js' {
+  interface Sequential {
+    /**
+     * Writes the model in another framework's format (Keras, TensorFlow.js, safetensors, ONNX): see
+     * `exportModel`. Installed by the package entry.
+     */
+    export(path: string, options: ExportOptions): Promise<void>;
+  }
+}
+
 const SUBJECT = 'importModel';
 
 /**
@@ -46,10 +57,7 @@ export async function importModel(
   source: string | Uint8Array | ModelFiles,
   options: ImportOptions = {},
 ): Promise<Sequential> {
-  if (typeof options !== 'object' || options === null)
-    throw new ConfigError(SUBJECT, 'options must be an object', '{ config }', String(options));
-  for (const key of Object.keys(options))
-    if (key !== 'config') throw new ConfigError(SUBJECT, `unknown option '${key}'`, 'config', key);
+  checkOptionKeys(SUBJECT, options, ['config']);
   if (typeof source === 'string') {
     const { readSource } = await import('./nodeFiles.js');
     const found = await readSource(source, options.config);
@@ -74,7 +82,8 @@ export async function importModel(
 
 /** Writes the model in a format: one file at `path`, or (TensorFlow.js) a directory of files. */
 export async function exportModel(model: Sequential, path: string, options: ExportOptions): Promise<void> {
-  const format = options?.format;
+  checkOptionKeys('exportModel', options, ['format']);
+  const format = options.format;
   if (!EXPORT_FORMATS.includes(format)) {
     throw new ConfigError('exportModel', 'unknown format', EXPORT_FORMATS.join(', '), String(format));
   }
