@@ -6,6 +6,7 @@
  * `kernels/reference/gru.ts`.
  */
 import { ConfigError } from './errors.js';
+import { RECURRENT_ACTIVATIONS, type RecurrentActivation } from './kernels/reference/activations.js';
 import type { CellKernel, Params } from './kernels/reference/cell.js';
 import { allocLike, type Float } from './kernels/reference/floats.js';
 import { gruCell as gruKernel } from './kernels/reference/gru.js';
@@ -13,13 +14,18 @@ import { lstmFamilyCell } from './kernels/reference/lstm.js';
 import { glorotUniform, orthogonal } from './initializers.js';
 import { Random } from './random.js';
 
-export interface LstmCellOptions {
+interface CellSizes {
   readonly units: number;
   readonly inputDim: number;
   readonly name?: string;
 }
 
-export interface NovoLstmCellOptions extends LstmCellOptions {
+export interface LstmCellOptions extends CellSizes {
+  /** σ of the gates: 'sigmoid' (default, as Keras 2) or TensorFlow.js' 'hardSigmoid'. */
+  readonly recurrentActivation?: RecurrentActivation;
+}
+
+export interface NovoLstmCellOptions extends CellSizes {
   /** 'readme' (default): LN(σ(a_i)) ⊙ softmax(a_i'). 'reference': LN(σ(a_i) ⊙ softmax(x·W_i' + b_i')). */
   readonly inputGate?: 'readme' | 'reference';
   /** 'inputGate' (default): LN only in the input gate. 'all': also on f, c̃, o and the output's c_t. */
@@ -31,15 +37,25 @@ export interface NovoLstmCellOptions extends LstmCellOptions {
   readonly inputGateGain?: 'units' | 'ones';
 }
 
-export interface GruCellOptions extends LstmCellOptions {
+export interface GruCellOptions extends CellSizes {
+  /** σ of the gates: 'sigmoid' (default, as Keras 2) or TensorFlow.js' 'hardSigmoid'. */
+  readonly recurrentActivation?: RecurrentActivation;
   /** true (default, as Keras): reset gate applied after the recurrent multiply, two bias rows. */
   readonly resetAfter?: boolean;
 }
 
 export function lstmCell(options: LstmCellOptions): CellKernel {
   const label = `LSTM '${options.name ?? 'lstm'}'`;
-  checkOptions(label, options, ['units', 'inputDim', 'name']);
-  return lstmFamilyCell({ label, ...sizes(label, options), inputGate: 'sigmoid', layerNorm: 'none' });
+  checkOptions(label, options, ['units', 'inputDim', 'name', 'recurrentActivation']);
+  const recurrentActivation = options.recurrentActivation ?? 'sigmoid';
+  checkChoice(label, 'recurrentActivation', recurrentActivation, RECURRENT_ACTIVATIONS);
+  return lstmFamilyCell({
+    label,
+    ...sizes(label, options),
+    inputGate: 'sigmoid',
+    layerNorm: 'none',
+    recurrentActivation,
+  });
 }
 
 export function novoLstmCell(options: NovoLstmCellOptions): CellKernel {
@@ -77,10 +93,12 @@ export function defaultInputGateGain(inputGate: 'readme' | 'reference'): 'units'
 
 export function gruCell(options: GruCellOptions): CellKernel {
   const label = `GRU '${options.name ?? 'gru'}'`;
-  checkOptions(label, options, ['units', 'inputDim', 'name', 'resetAfter']);
+  checkOptions(label, options, ['units', 'inputDim', 'name', 'resetAfter', 'recurrentActivation']);
   const resetAfter = options.resetAfter ?? true;
   checkChoice(label, 'resetAfter', resetAfter, [true, false]);
-  return gruKernel({ label, ...sizes(label, options), resetAfter });
+  const recurrentActivation = options.recurrentActivation ?? 'sigmoid';
+  checkChoice(label, 'recurrentActivation', recurrentActivation, RECURRENT_ACTIVATIONS);
+  return gruKernel({ label, ...sizes(label, options), resetAfter, recurrentActivation });
 }
 
 /**
@@ -108,7 +126,7 @@ export function initialWeights(cell: CellKernel, seed: number, like: Float = new
   return p;
 }
 
-function sizes(label: string, options: LstmCellOptions): { units: number; inputDim: number } {
+function sizes(label: string, options: CellSizes): { units: number; inputDim: number } {
   for (const key of ['units', 'inputDim'] as const) {
     const v = options[key];
     if (!Number.isInteger(v) || v < 1)

@@ -78,6 +78,8 @@ interface Buffers extends RecurrentBuffers {
 
 export class FastGru extends FastRecurrent {
   private readonly resetAfter: boolean;
+  /** The gates' recurrent activation is the hard sigmoid (else σ). */
+  private readonly hard: boolean;
   protected readonly buf: Buffers;
   protected readonly states: readonly number[];
 
@@ -96,6 +98,7 @@ export class FastGru extends FastRecurrent {
     // resetAfter: true has two bias rows (input and recurrent), false one.
     this.resetAfter = cell.weights.find((w) => w.name === 'bias')?.shape.length === 2;
     const after = this.resetAfter;
+    this.hard = cell.recurrentActivation === 'hardSigmoid';
     const { U, G } = this;
     const D = cell.inputDim;
     const { wasm } = engine;
@@ -194,13 +197,25 @@ export class FastGru extends FastRecurrent {
     if (this.resetAfter) {
       wasm.gemmPacked(buf.zh, G, hPrev, U, 1, buf.packedU, B, U, G, false, buf.scratch);
       const recurrentH = buf.recurrentH + k * stateBytes;
-      wasm.gruGatesForward(zxk, buf.zh, buf.biasX, buf.biasH, hPrev, hNext, recurrentH, mask, B, U);
+      wasm.gruGatesForward(
+        zxk,
+        buf.zh,
+        buf.biasX,
+        buf.biasH,
+        hPrev,
+        hNext,
+        recurrentH,
+        mask,
+        B,
+        U,
+        this.hard,
+      );
       return;
     }
     const blockH = 4 * 2 * U; // byte offset of block h in a row
     const resetH = buf.resetH + k * stateBytes;
     wasm.gemmPacked(buf.zh, G, hPrev, U, 1, buf.packedUzr, B, U, 2 * U, false, buf.scratch);
-    wasm.gruResetBeforeGatesForward(zxk, buf.zh, buf.biasX, hPrev, resetH, B, U);
+    wasm.gruResetBeforeGatesForward(zxk, buf.zh, buf.biasX, hPrev, resetH, B, U, this.hard);
     wasm.gemmPacked(buf.zh + blockH, G, resetH, U, 1, buf.packedUh, B, U, U, false, buf.scratch);
     wasm.gruResetBeforeCandidateForward(zxk, buf.zh, buf.biasX, hPrev, hNext, mask, B, U);
   }
@@ -221,12 +236,24 @@ export class FastGru extends FastRecurrent {
     if (this.resetAfter) {
       part(buf.zh, hPrev, buf.packedU, G);
       share.exchange([...rows, { at: buf.zh, width: G }]);
-      wasm.gruGatesForward(buf.z, buf.zh, buf.biasX, buf.biasH, hPrev, hNext, buf.recurrentH, 0, 1, U);
+      wasm.gruGatesForward(
+        buf.z,
+        buf.zh,
+        buf.biasX,
+        buf.biasH,
+        hPrev,
+        hNext,
+        buf.recurrentH,
+        0,
+        1,
+        U,
+        this.hard,
+      );
     } else {
       const blockH = buf.zh + 4 * 2 * U;
       part(buf.zh, hPrev, buf.packedUzr, 2 * U);
       share.exchange([...rows, { at: buf.zh, width: 2 * U }]);
-      wasm.gruResetBeforeGatesForward(buf.z, buf.zh, buf.biasX, hPrev, buf.resetH, 1, U);
+      wasm.gruResetBeforeGatesForward(buf.z, buf.zh, buf.biasX, hPrev, buf.resetH, 1, U, this.hard);
       part(blockH, buf.resetH, buf.packedUh, U);
       share.exchange([{ at: blockH, width: U }]);
       wasm.gruResetBeforeCandidateForward(buf.z, buf.zh, buf.biasX, hPrev, hNext, 0, 1, U);
@@ -255,13 +282,26 @@ export class FastGru extends FastRecurrent {
       const dhOut = dhOutPtr ? dhOutPtr + k * stateBytes : 0;
       if (this.resetAfter) {
         const recurrentH = buf.recurrentH + k * stateBytes;
-        wasm.gruGatesBackward(dzxk, dzhk, dhNew, gates, recurrentH, hPrev, buf.dhCarry, dhOut, maskK, B, U);
+        wasm.gruGatesBackward(
+          dzxk,
+          dzhk,
+          dhNew,
+          gates,
+          recurrentH,
+          hPrev,
+          buf.dhCarry,
+          dhOut,
+          maskK,
+          B,
+          U,
+          this.hard,
+        );
         wasm.gemmPacked(dhNew, U, dzhk, G, 1, buf.packedUt, B, G, U, true, buf.scratch);
       } else {
-        wasm.gruResetBeforeBackward1(dzxk, dhNew, gates, hPrev, buf.dhCarry, dhOut, maskK, B, U);
+        wasm.gruResetBeforeBackward1(dzxk, dhNew, gates, hPrev, buf.dhCarry, dhOut, maskK, B, U, this.hard);
         // d(r ⊙ h_{k−1}) = dz_h·U_hᵀ, then block r and its share of dh_{k−1}, then dz_zr·U_zrᵀ.
         wasm.gemmPacked(buf.dResetH, U, dzxk + 4 * 2 * U, G, 1, buf.packedUhT, B, U, U, false, buf.scratch);
-        wasm.gruResetBeforeBackward2(dzxk, dhNew, buf.dResetH, gates, hPrev, B, U);
+        wasm.gruResetBeforeBackward2(dzxk, dhNew, buf.dResetH, gates, hPrev, B, U, this.hard);
         wasm.gemmPacked(dhNew, U, dzxk, G, 1, buf.packedUzrT, B, 2 * U, U, true, buf.scratch);
       }
       if (maskK) wasm.copyRealRows(buf.dhCarry, buf.dhNew, maskK, B, U);

@@ -121,6 +121,8 @@ function variantOf(cell: CellKernel): Variant | null {
 
 export class FastLstm extends FastRecurrent {
   private readonly variant: Variant;
+  /** The gates' recurrent activation is the hard sigmoid (else σ); the LSTM only. */
+  private readonly hard: boolean;
   /** Gate blocks: 4 (ifco) or 5 (ifcoi'). */
   private readonly blocks: number;
   /** Gate blocks of the recurrent kernel: 4, or 5 for the 'readme' input gate. */
@@ -141,6 +143,7 @@ export class FastLstm extends FastRecurrent {
     const blocks = variant.novo ? 5 : 4;
     super(engine, cell, T, B, blocks);
     this.variant = variant;
+    this.hard = cell.recurrentActivation === 'hardSigmoid';
     this.blocks = blocks;
     this.recurrentBlocks = variant.novo && variant.readme ? 5 : 4;
     const { U, G } = this;
@@ -274,7 +277,7 @@ export class FastLstm extends FastRecurrent {
     const zk = buf.z + 4 * k * B * G;
     const tanhC = buf.tanhC + k * stateBytes;
     if (!this.variant.novo) {
-      wasm.lstmGatesForward(zk, buf.bias, cPrev, hPrev, cNext, hNext, tanhC, mask, B, U);
+      wasm.lstmGatesForward(zk, buf.bias, cPrev, hPrev, cNext, hNext, tanhC, mask, B, U, this.hard);
       return;
     }
     wasm.novoGatesForward(
@@ -351,7 +354,19 @@ export class FastLstm extends FastRecurrent {
       const [tanhC, cPrev] = [buf.tanhC + k * stateBytes, buf.cs + k * stateBytes];
       const dhOut = dhOutPtr ? dhOutPtr + k * stateBytes : 0;
       if (!novo) {
-        wasm.lstmGatesBackward(dzk, gates, tanhC, cPrev, buf.dhCarry, dhOut, buf.dcCarry, maskK, B, U);
+        wasm.lstmGatesBackward(
+          dzk,
+          gates,
+          tanhC,
+          cPrev,
+          buf.dhCarry,
+          dhOut,
+          buf.dcCarry,
+          maskK,
+          B,
+          U,
+          this.hard,
+        );
       } else {
         wasm.novoGatesBackward(
           this.variant.readme,

@@ -26,6 +26,7 @@
  */
 import { defaultInputGateGain, gruCell, initialWeights, lstmCell, novoLstmCell } from '../cells.js';
 import { ConfigError, ShapeError, ValueError } from '../errors.js';
+import { RECURRENT_ACTIVATIONS, type RecurrentActivation } from '../kernels/reference/activations.js';
 import { asTensor, Tensor } from '../tensor.js';
 import { Random } from '../random.js';
 import type { CellKernel, WeightSpec } from '../kernels/reference/cell.js';
@@ -74,10 +75,17 @@ export interface RecurrentOptions {
   readonly inputShape?: Shape;
 }
 
-/** The standard LSTM has no options beyond the common ones. */
-export type LstmLayerOptions = RecurrentOptions;
+export interface LstmLayerOptions extends RecurrentOptions {
+  /**
+   * σ of the gates i, f, o: 'sigmoid' (default, as Keras 2) or 'hardSigmoid', TensorFlow.js'
+   * max(0, min(1, 0.2·x + 0.5)) (its layers' default; not Keras 3's hard_sigmoid, whose slope is 1/6).
+   */
+  readonly recurrentActivation?: RecurrentActivation;
+}
 
 export interface NovoLstmLayerOptions extends RecurrentOptions {
+  /** NovoLSTM's gates use the sigmoid only: 'sigmoid' is accepted, anything else is an error. */
+  readonly recurrentActivation?: 'sigmoid';
   readonly inputGate?: 'readme' | 'reference';
   readonly layerNorm?: 'inputGate' | 'all';
   /** The input gate's layer-norm gain at the start: 'units' (default with 'readme') or 'ones' (cells.ts). */
@@ -86,6 +94,8 @@ export interface NovoLstmLayerOptions extends RecurrentOptions {
 
 export interface GruLayerOptions extends RecurrentOptions {
   readonly resetAfter?: boolean;
+  /** σ of the gates z and r: 'sigmoid' (default) or TensorFlow.js' 'hardSigmoid' (see LstmLayerOptions). */
+  readonly recurrentActivation?: RecurrentActivation;
 }
 
 const COMMON = [
@@ -100,16 +110,15 @@ const COMMON = [
   'inputShape',
 ];
 const CELL_OPTIONS: Record<RecurrentKind, readonly string[]> = {
-  LSTM: [],
-  NovoLSTM: ['inputGate', 'layerNorm', 'inputGateGain'],
-  GRU: ['resetAfter'],
+  LSTM: ['recurrentActivation'],
+  NovoLSTM: ['inputGate', 'layerNorm', 'inputGateGain', 'recurrentActivation'],
+  GRU: ['resetAfter', 'recurrentActivation'],
 };
 /** Keras options that exist but are not implemented yet: rejected by name rather than ignored. */
 const NOT_YET = [
   'unroll',
   'implementation',
   'activation',
-  'recurrentActivation',
   'useBias',
   'kernelInitializer',
   'recurrentInitializer',
@@ -157,7 +166,17 @@ export class Recurrent extends Layer {
     this.stateful = optionalBoolean(label, 'stateful', o.stateful, false);
     this.returnState = optionalBoolean(label, 'returnState', o.returnState, false);
     const cellOptions: Record<string, string | boolean> = {};
-    if (kind === 'NovoLSTM') {
+    if (kind === 'LSTM') {
+      cellOptions.recurrentActivation = optionalChoice(
+        label,
+        'recurrentActivation',
+        o.recurrentActivation,
+        RECURRENT_ACTIVATIONS,
+        'sigmoid',
+      );
+    } else if (kind === 'NovoLSTM') {
+      // Accepted only as 'sigmoid' (the one NovoLSTM has), and not saved: the config stays as it was.
+      optionalChoice(label, 'recurrentActivation', o.recurrentActivation, ['sigmoid'], 'sigmoid');
       cellOptions.inputGate = optionalChoice(
         label,
         'inputGate',
@@ -181,6 +200,13 @@ export class Recurrent extends Layer {
       );
     } else if (kind === 'GRU') {
       cellOptions.resetAfter = optionalBoolean(label, 'resetAfter', o.resetAfter, true);
+      cellOptions.recurrentActivation = optionalChoice(
+        label,
+        'recurrentActivation',
+        o.recurrentActivation,
+        RECURRENT_ACTIVATIONS,
+        'sigmoid',
+      );
     }
     this.cellOptions = cellOptions;
   }
@@ -196,7 +222,7 @@ export class Recurrent extends Layer {
     }
     const D = inputShape[1];
     const base = { units: this.units, inputDim: D, name: this.name };
-    if (this.className === 'LSTM') this.cell = lstmCell(base);
+    if (this.className === 'LSTM') this.cell = lstmCell({ ...base, ...(this.cellOptions as object) });
     else if (this.className === 'NovoLSTM')
       this.cell = novoLstmCell({ ...base, ...(this.cellOptions as object) });
     else this.cell = gruCell({ ...base, ...(this.cellOptions as object) });

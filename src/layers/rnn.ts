@@ -9,6 +9,7 @@ import { checkOptionKeys, positiveInt } from './options.js';
 import {
   Recurrent,
   type GruLayerOptions,
+  type LstmLayerOptions,
   type NovoLstmLayerOptions,
   type RecurrentKind,
   type RecurrentOptions,
@@ -20,37 +21,39 @@ export interface CellSpec {
   readonly options: Readonly<Record<string, unknown>>;
 }
 
-export interface LstmCellLayerOptions {
+interface CommonCellLayerOptions {
   readonly units: number;
   /** As Keras' cells; may instead be given to rnn (not both). */
   readonly recurrentDropout?: number;
 }
 
-export type NovoLstmCellLayerOptions = LstmCellLayerOptions &
-  Pick<NovoLstmLayerOptions, 'inputGate' | 'layerNorm' | 'inputGateGain'>;
-export type GruCellLayerOptions = LstmCellLayerOptions & Pick<GruLayerOptions, 'resetAfter'>;
+export type LstmCellLayerOptions = CommonCellLayerOptions & Pick<LstmLayerOptions, 'recurrentActivation'>;
+export type NovoLstmCellLayerOptions = CommonCellLayerOptions &
+  Pick<NovoLstmLayerOptions, 'inputGate' | 'layerNorm' | 'inputGateGain' | 'recurrentActivation'>;
+export type GruCellLayerOptions = CommonCellLayerOptions &
+  Pick<GruLayerOptions, 'resetAfter' | 'recurrentActivation'>;
 
 function cellSpec(kind: RecurrentKind, label: string, options: object, allowed: readonly string[]): CellSpec {
-  const o = checkOptionKeys(
-    label,
-    options,
-    ['units', 'recurrentDropout', ...allowed],
-    ['activation', 'recurrentActivation'],
-  );
+  const o = checkOptionKeys(label, options, ['units', 'recurrentDropout', ...allowed], ['activation']);
   positiveInt(label, 'units', o.units);
   return Object.freeze({ kind, options: Object.freeze({ ...o }) });
 }
 
 export function lstmCell(options: LstmCellLayerOptions): CellSpec {
-  return cellSpec('LSTM', 'lstmCell', options, []);
+  return cellSpec('LSTM', 'lstmCell', options, ['recurrentActivation']);
 }
 
 export function novoLSTMCell(options: NovoLstmCellLayerOptions): CellSpec {
-  return cellSpec('NovoLSTM', 'novoLSTMCell', options, ['inputGate', 'layerNorm', 'inputGateGain']);
+  return cellSpec('NovoLSTM', 'novoLSTMCell', options, [
+    'inputGate',
+    'layerNorm',
+    'inputGateGain',
+    'recurrentActivation',
+  ]);
 }
 
 export function gruCell(options: GruCellLayerOptions): CellSpec {
-  return cellSpec('GRU', 'gruCell', options, ['resetAfter']);
+  return cellSpec('GRU', 'gruCell', options, ['resetAfter', 'recurrentActivation']);
 }
 
 export type RnnOptions = Omit<RecurrentOptions, 'units'> & { readonly cell: CellSpec };

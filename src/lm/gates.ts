@@ -89,7 +89,7 @@ export function traceGates(model: Sequential, sample: string): GateTrace {
 /** The same kernel the layer built (same options), so the tape is the one its forward pass writes. */
 function kernelOf(layer: Recurrent, inputDim: number): CellKernel {
   const base = { units: layer.units, inputDim, name: layer.name };
-  if (layer.className === 'LSTM') return lstmCell(base);
+  if (layer.className === 'LSTM') return lstmCell({ ...base, ...layer.cellOptions });
   if (layer.className === 'NovoLSTM') return novoLstmCell({ ...base, ...layer.cellOptions });
   if (layer.className === 'GRU') return gruCell({ ...base, ...layer.cellOptions });
   throw new ConfigError('gate trace', 'unknown recurrent layer', 'NovoLSTM, LSTM or GRU', layer.className);

@@ -10,7 +10,7 @@
  * Every backward is written in terms of the output y (what forward returns and the layer keeps), so
  * nothing is recomputed.
  */
-import { sigmoid, type Float } from './floats.js';
+import { hardSigmoid, sigmoid, type Float } from './floats.js';
 
 export const ACTIVATIONS = ['linear', 'relu', 'sigmoid', 'tanh', 'softmax'] as const;
 export type Activation = (typeof ACTIVATIONS)[number];
@@ -86,4 +86,31 @@ export function softmaxRow(y: Float, z: Readonly<Float>, offset: number, C: numb
   let sum = 0;
   for (let j = 0; j < C; j++) sum += Math.exp(z[zOffset + j] - max);
   for (let j = 0; j < C; j++) y[offset + j] = Math.exp(z[zOffset + j] - max) / sum;
+}
+
+/**
+ * The gates' activation in the LSTM and the GRU (Keras' `recurrent_activation`): the logistic sigmoid
+ * σ (Keras 2's default and ours), or TensorFlow.js' hard sigmoid max(0, min(1, 0.2·x + 0.5)) (its
+ * layers' default).
+ */
+export const RECURRENT_ACTIVATIONS = ['sigmoid', 'hardSigmoid'] as const;
+export type RecurrentActivation = (typeof RECURRENT_ACTIVATIONS)[number];
+
+export interface GateActivation {
+  /** y = σ(a) or hardSigmoid(a) */
+  readonly forward: (a: number) => number;
+  /**
+   * d · dy/da, written from the output y: σ' = y(1 − y); the hard sigmoid's is 0.2 where 0 < y < 1
+   * (a inside (−2.5, 2.5)) and 0 where it is clipped. d is multiplied first, as the kernels always did.
+   */
+  readonly backward: (d: number, y: number) => number;
+}
+
+const GATE_ACTIVATIONS: Readonly<Record<RecurrentActivation, GateActivation>> = {
+  sigmoid: { forward: sigmoid, backward: (d, y) => d * y * (1 - y) },
+  hardSigmoid: { forward: hardSigmoid, backward: (d, y) => (y > 0 && y < 1 ? d * 0.2 : 0) },
+};
+
+export function gateActivation(name: RecurrentActivation): GateActivation {
+  return GATE_ACTIVATIONS[name];
 }

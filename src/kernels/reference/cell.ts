@@ -11,6 +11,7 @@
  * The cell multiplies h_{t−1} by it wherever h_{t−1} enters a recurrent multiply — and only there (the GRU's
  * carry z ⊙ h_{t−1} stays unmasked, as Keras) — and its backward multiplies that path's gradient by it.
  */
+import type { RecurrentActivation } from './activations.js';
 import type { Float } from './floats.js';
 
 /** Named parameter arrays, e.g. { kernel, recurrentKernel, bias, gamma, beta }. */
@@ -35,6 +36,8 @@ export interface CellKernel {
   readonly projectionWidth: number;
   /** LSTM-family cells carry a cell state c besides h; GRU does not. */
   readonly hasCellState: boolean;
+  /** The gates' σ: 'sigmoid', or TensorFlow.js' 'hardSigmoid' (LSTM and GRU; NovoLSTM is 'sigmoid'). */
+  readonly recurrentActivation: RecurrentActivation;
   /** The weights in their canonical order with their shapes (the Keras-compatible layout). */
   readonly weights: readonly WeightSpec[];
 

@@ -73,6 +73,14 @@ export function sigmoid(x: number): number {
   return e / (1 + e);
 }
 
+/**
+ * TensorFlow.js' (and Keras 2's) hard sigmoid: max(0, min(1, 0.2·x + 0.5)). Not Keras 3's hard_sigmoid,
+ * relu6(x + 3)/6, whose slope is 1/6.
+ */
+export function hardSigmoid(x: number): number {
+  return Math.max(0, Math.min(1, 0.2 * x + 0.5));
+}
+
 /** A new array h ⊙ m, elementwise (recurrent dropout's view of h_{t−1}). */
 export function masked(h: Readonly<Float>, m: Readonly<Float>): Float {
   const out = allocLike(h as Float, h.length);

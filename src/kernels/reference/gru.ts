@@ -12,6 +12,7 @@
  *   z = σ(zx_z + h_{t−1}·U_z),  r = σ(zx_r + h_{t−1}·U_r),  ĥ = tanh(zx_h + (r ⊙ h_{t−1})·U_h)
  *                                                         (bias [3u], all on the input side)
  * Both:  h_t = z ⊙ h_{t−1} + (1 − z) ⊙ ĥ
+ σ is the recurrent activation: the logistic sigmoid, or TensorFlow.js' hard sigmoid (activations.ts).
  *
  * Weights: kernel [D, 3u], recurrentKernel [u, 3u], bias [2, 3u] or [3u].
  *
@@ -19,18 +20,23 @@
  * recurrent projection above (h_{t−1}·U, and (r ⊙ h_{t−1})·U_h), but not in the carry z ⊙ h_{t−1}.
  */
 import type { CellKernel, Params, Tape, WeightSpec } from './cell.js';
-import { allocLike, columnBlock, gemm, masked, rowMajor, sigmoid, transposed } from './floats.js';
+import { gateActivation, type RecurrentActivation } from './activations.js';
+import { allocLike, columnBlock, gemm, masked, rowMajor, transposed } from './floats.js';
 
 export interface GruConfig {
   readonly label: string;
   readonly units: number;
   readonly inputDim: number;
   readonly resetAfter: boolean;
+  /** σ of the gates z and r: 'sigmoid' (default) or 'hardSigmoid'. */
+  readonly recurrentActivation?: RecurrentActivation;
 }
 
 export function gruCell(config: GruConfig): CellKernel {
   const { label, units: u, inputDim: D, resetAfter } = config;
   const P = 3 * u;
+  const recurrentActivation = config.recurrentActivation ?? 'sigmoid';
+  const gate = gateActivation(recurrentActivation);
   const Z = 0;
   const R = u;
   const H = 2 * u;
@@ -46,6 +52,7 @@ export function gruCell(config: GruConfig): CellKernel {
     inputDim: D,
     projectionWidth: P,
     hasCellState: false,
+    recurrentActivation,
     weights,
     // With resetAfter the input-side bias is row 0 of bias; row 1 is added to h·U by the step.
     inputBias: (p: Params) => p.bias.subarray(0, P),
@@ -75,8 +82,8 @@ export function gruCell(config: GruConfig): CellKernel {
       }
       for (let b = 0; b < B; b++) {
         for (let j = 0; j < u; j++) {
-          z[b * u + j] = sigmoid(zx[b * P + Z + j] + zh[b * P + Z + j]);
-          r[b * u + j] = sigmoid(zx[b * P + R + j] + zh[b * P + R + j]);
+          z[b * u + j] = gate.forward(zx[b * P + Z + j] + zh[b * P + Z + j]);
+          r[b * u + j] = gate.forward(zx[b * P + R + j] + zh[b * P + R + j]);
         }
       }
       if (resetAfter) {
@@ -117,7 +124,7 @@ export function gruCell(config: GruConfig): CellKernel {
           const dz = dh[m] * (hPrev[m] - hc[m]);
           const daH = dh[m] * (1 - z[m]) * (1 - hc[m] * hc[m]); // w.r.t. the argument of tanh
           dhPrev[m] = dh[m] * z[m]; // the direct path h_t ← z ⊙ h_{t−1}; the multiplies add below
-          dzx[b * P + Z + j] = dz * z[m] * (1 - z[m]);
+          dzx[b * P + Z + j] = gate.backward(dz, z[m]);
           dzx[b * P + H + j] = daH;
           dzh[b * P + Z + j] = dzx[b * P + Z + j];
         }
@@ -129,7 +136,7 @@ export function gruCell(config: GruConfig): CellKernel {
             const m = b * u + j;
             const daH = dzx[b * P + H + j];
             const dr = daH * recurrentH[m];
-            dzx[b * P + R + j] = dr * r[m] * (1 - r[m]);
+            dzx[b * P + R + j] = gate.backward(dr, r[m]);
             dzh[b * P + R + j] = dzx[b * P + R + j];
             dzh[b * P + H + j] = daH * r[m];
           }
@@ -150,7 +157,7 @@ export function gruCell(config: GruConfig): CellKernel {
             resetH[m] = r[m] * hRecurrent[m];
             const dr = dResetH[m] * hRecurrent[m];
             dhRecurrent[m] += dResetH[m] * r[m];
-            dzx[b * P + R + j] = dr * r[m] * (1 - r[m]);
+            dzx[b * P + R + j] = gate.backward(dr, r[m]);
             dzh[b * P + R + j] = dzx[b * P + R + j];
           }
         }

@@ -7,6 +7,8 @@
  * LSTM (Hochreiter & Schmidhuber 1997, with the forget gate of Gers et al. 2000):
  *   i = σ(a_i),  f = σ(a_f),  g = tanh(a_c),  o = σ(a_o)
  *   c_t = f ⊙ c_{t−1} + i ⊙ g,   h_t = o ⊙ tanh(c_t)
+ where σ is the recurrent activation: the logistic sigmoid, or with `recurrentActivation: 'hardSigmoid'`
+ * TensorFlow.js' max(0, min(1, 0.2·a + 0.5)) (activations.ts). NovoLSTM's gates keep the sigmoid.
  *
  * NovoLSTM, `inputGate: 'readme'` (the formula of the NovoLSTM README):
  *   i = LN_i(σ(a_i)) ⊙ softmax(a_i')       a_i' = x_t·W_i' + h_{t−1}·U_i' + b_i'
@@ -29,7 +31,7 @@
 import { ConfigError } from '../../errors.js';
 import type { CellKernel, Tape, WeightSpec } from './cell.js';
 import { allocLike, gemm, masked, rowMajor, sigmoid, transposed } from './floats.js';
-import { softmaxRow } from './activations.js';
+import { gateActivation, softmaxRow, type RecurrentActivation } from './activations.js';
 import { layerNormBackward, layerNormForward, rows } from './layerNorm.js';
 
 /** 'sigmoid' is the standard LSTM's input gate; 'readme' and 'reference' are NovoLSTM's. */
@@ -45,6 +47,8 @@ export interface LstmFamilyConfig {
   readonly layerNorm: LayerNormPlacement;
   /** NovoLSTM: the initial value of LN_i's gain γ (default 1). */
   readonly inputGateGain?: number;
+  /** σ of the gates i, f, o: 'sigmoid' (default) or 'hardSigmoid' (the LSTM only). */
+  readonly recurrentActivation?: RecurrentActivation;
 }
 
 // Row of gateGamma / gateBeta for each normalised quantity of `layerNorm: 'all'`.
@@ -64,6 +68,17 @@ export function lstmFamilyCell(config: LstmFamilyConfig): CellKernel {
       `'${layerNorm}'`,
     );
   }
+  const recurrentActivation = config.recurrentActivation ?? 'sigmoid';
+  if (novo && recurrentActivation !== 'sigmoid') {
+    throw new ConfigError(
+      label,
+      'NovoLSTM gates use the sigmoid only',
+      "recurrentActivation 'sigmoid'",
+      `'${recurrentActivation}'`,
+    );
+  }
+  // σ of i, f, o. NovoLSTM's σ(a_i) inside its input gate stays the logistic sigmoid.
+  const gate = gateActivation(recurrentActivation);
   const normAll = layerNorm === 'all';
   const P = novo ? 5 * u : 4 * u; // kernel columns: blocks i f c o [i']
   const R = inputGate === 'readme' ? 5 * u : 4 * u; // recurrent kernel columns
@@ -98,6 +113,7 @@ export function lstmFamilyCell(config: LstmFamilyConfig): CellKernel {
     inputDim: D,
     projectionWidth: P,
     hasCellState: true,
+    recurrentActivation,
     weights,
     inputBias: (p) => p.bias,
 
@@ -147,15 +163,15 @@ export function lstmFamilyCell(config: LstmFamilyConfig): CellKernel {
         const ar = b * P;
         const gr = b * 4 * u;
         for (let j = 0; j < u; j++) {
-          ifco[gr + F + j] = sigmoid(a[ar + F + j]);
+          ifco[gr + F + j] = gate.forward(a[ar + F + j]);
           ifco[gr + C + j] = Math.tanh(a[ar + C + j]);
-          ifco[gr + O + j] = sigmoid(a[ar + O + j]);
+          ifco[gr + O + j] = gate.forward(a[ar + O + j]);
         }
       }
 
       if (!novo) {
         for (let b = 0; b < B; b++) {
-          for (let j = 0; j < u; j++) ifco[b * 4 * u + I + j] = sigmoid(a[b * P + I + j]);
+          for (let j = 0; j < u; j++) ifco[b * 4 * u + I + j] = gate.forward(a[b * P + I + j]);
         }
       } else {
         const sig = tape.sig.subarray(k * B * u, (k + 1) * B * u);
@@ -228,7 +244,7 @@ export function lstmFamilyCell(config: LstmFamilyConfig): CellKernel {
           const n = b * u + j;
           const o = ifco[b * 4 * u + O + j];
           const dO = dh[n] * tanhCell[n];
-          da[b * P + O + j] = dO * o * (1 - o); // σ'; LN_o is applied below with 'all'
+          da[b * P + O + j] = gate.backward(dO, o); // σ'; LN_o is applied below with 'all'
           dy[n] = dh[n] * o * (1 - tanhCell[n] * tanhCell[n]);
         }
       }
@@ -259,7 +275,7 @@ export function lstmFamilyCell(config: LstmFamilyConfig): CellKernel {
           dcPrev[n] = dcTotal * f;
           const df = dcTotal * cPrev[n];
           const dg = dcTotal * ifco[gr + I + j];
-          da[b * P + F + j] = df * f * (1 - f);
+          da[b * P + F + j] = gate.backward(df, f);
           da[b * P + C + j] = dg * (1 - gc * gc);
         }
       }
@@ -288,7 +304,7 @@ export function lstmFamilyCell(config: LstmFamilyConfig): CellKernel {
         for (let b = 0; b < B; b++) {
           for (let j = 0; j < u; j++) {
             const i = ifco[b * 4 * u + I + j];
-            da[b * P + I + j] = di[b * u + j] * i * (1 - i);
+            da[b * P + I + j] = gate.backward(di[b * u + j], i);
           }
         }
       } else {
