@@ -9,7 +9,7 @@ import { describe, it } from 'node:test';
 import { gruCell, lstmCell, novoLstmCell } from '../src/cells.js';
 import { FastLstm } from '../src/engine/lstm.js';
 import { availableBuilds, loadEngine, WASM_BUILDS } from '../src/engine/loader.js';
-import type { CellKernel, Params } from '../src/kernels/reference/cell.js';
+import type { CellKernel, Params } from '../src/kernels/contract.js';
 import { recurrentBackward, recurrentForward, zeroGradients } from '../src/kernels/reference/recurrence.js';
 import { Random } from '../src/random.js';
 import { assertClose, randomArray } from './helpers.js';

@@ -22,9 +22,13 @@
  * weights and gate passes, with h alone as its state.
  */
 import { ConfigError } from '../errors.js';
-import type { CellKernel, Params } from '../kernels/reference/cell.js';
-import type { SequenceOptions, SequenceUpstream } from '../kernels/reference/recurrence.js';
-import { checkParams } from '../kernels/reference/validate.js';
+import {
+  checkParams,
+  type CellKernel,
+  type Params,
+  type SequenceOptions,
+  type SequenceUpstream,
+} from '../kernels/contract.js';
 import type { Engine } from './loader.js';
 import { addGateRow, copyGateRow } from './padding.js';
 import { FastRecurrent, type RecurrentBuffers } from './recurrent.js';
@@ -84,21 +88,20 @@ export class FastGru extends FastRecurrent {
   protected readonly states: readonly number[];
 
   constructor(engine: Engine, cell: CellKernel, T: number, B: number) {
-    const u = cell.units;
-    const names = cell.weights.map((w) => w.name).join(',');
-    if (cell.hasCellState || cell.projectionWidth !== 3 * u || names !== 'kernel,recurrentKernel,bias') {
+    const spec = cell.spec;
+    if (spec.kind !== 'gru') {
       throw new ConfigError(
         cell.label,
         'FastGru runs GRU cells only',
-        'a gruCell',
-        cell.weights.map((w) => `${w.name}[${w.shape.join(', ')}]`).join(' '),
+        "a 'gru' cell",
+        `a '${spec.kind}' cell`,
       );
     }
     super(engine, cell, T, B, 3);
     // resetAfter: true has two bias rows (input and recurrent), false one.
-    this.resetAfter = cell.weights.find((w) => w.name === 'bias')?.shape.length === 2;
+    this.resetAfter = spec.resetAfter;
     const after = this.resetAfter;
-    this.hard = cell.recurrentActivation === 'hardSigmoid';
+    this.hard = spec.recurrentActivation === 'hardSigmoid';
     const { U, G } = this;
     const D = cell.inputDim;
     const { wasm } = engine;

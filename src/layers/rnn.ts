@@ -5,19 +5,22 @@
  * goBackwards, stateful, dropout, …).
  */
 import { ConfigError } from '../errors.js';
+import { CELL_KINDS, type CellKind } from '../kernels/contract.js';
 import { checkOptionKeys, positiveInt } from './options.js';
 import {
   Recurrent,
   type GruLayerOptions,
   type LstmLayerOptions,
   type NovoLstmLayerOptions,
-  type RecurrentKind,
   type RecurrentOptions,
 } from './recurrent.js';
 
-/** A cell description for rnn(): its kind and its own options. */
-export interface CellSpec {
-  readonly kind: RecurrentKind;
+/**
+ * A cell description for rnn(): its kind and its own options, as given (the layer checks them and makes
+ * the cell's spec from them).
+ */
+export interface RnnCellSpec {
+  readonly kind: CellKind;
   readonly options: Readonly<Record<string, unknown>>;
 }
 
@@ -33,18 +36,18 @@ export type NovoLstmCellLayerOptions = CommonCellLayerOptions &
 export type GruCellLayerOptions = CommonCellLayerOptions &
   Pick<GruLayerOptions, 'resetAfter' | 'recurrentActivation'>;
 
-function cellSpec(kind: RecurrentKind, label: string, options: object, allowed: readonly string[]): CellSpec {
+function cellSpec(kind: CellKind, label: string, options: object, allowed: readonly string[]): RnnCellSpec {
   const o = checkOptionKeys(label, options, ['units', 'recurrentDropout', ...allowed], ['activation']);
   positiveInt(label, 'units', o.units);
   return Object.freeze({ kind, options: Object.freeze({ ...o }) });
 }
 
-export function lstmCell(options: LstmCellLayerOptions): CellSpec {
-  return cellSpec('LSTM', 'lstmCell', options, ['recurrentActivation']);
+export function lstmCell(options: LstmCellLayerOptions): RnnCellSpec {
+  return cellSpec('lstm', 'lstmCell', options, ['recurrentActivation']);
 }
 
-export function novoLSTMCell(options: NovoLstmCellLayerOptions): CellSpec {
-  return cellSpec('NovoLSTM', 'novoLSTMCell', options, [
+export function novoLSTMCell(options: NovoLstmCellLayerOptions): RnnCellSpec {
+  return cellSpec('novolstm', 'novoLSTMCell', options, [
     'inputGate',
     'layerNorm',
     'inputGateGain',
@@ -52,11 +55,11 @@ export function novoLSTMCell(options: NovoLstmCellLayerOptions): CellSpec {
   ]);
 }
 
-export function gruCell(options: GruCellLayerOptions): CellSpec {
-  return cellSpec('GRU', 'gruCell', options, ['resetAfter', 'recurrentActivation']);
+export function gruCell(options: GruCellLayerOptions): RnnCellSpec {
+  return cellSpec('gru', 'gruCell', options, ['resetAfter', 'recurrentActivation']);
 }
 
-export type RnnOptions = Omit<RecurrentOptions, 'units'> & { readonly cell: CellSpec };
+export type RnnOptions = Omit<RecurrentOptions, 'units'> & { readonly cell: RnnCellSpec };
 
 export function rnn(options: RnnOptions): Recurrent {
   const label = 'rnn';
@@ -75,8 +78,8 @@ export function rnn(options: RnnOptions): Recurrent {
     ],
     ['returnState', 'unroll', 'timeMajor'],
   );
-  const cell = o.cell as CellSpec | undefined;
-  if (!cell || typeof cell !== 'object' || !['LSTM', 'NovoLSTM', 'GRU'].includes(cell.kind)) {
+  const cell = o.cell as RnnCellSpec | undefined;
+  if (!cell || typeof cell !== 'object' || !CELL_KINDS.includes(cell.kind)) {
     throw new ConfigError(
       label,
       'cell must come from nl.layers.lstmCell / novoLSTMCell / gruCell',
@@ -95,5 +98,5 @@ export function rnn(options: RnnOptions): Recurrent {
       `${String(cell.options.recurrentDropout)} and ${String(rest.recurrentDropout)}`,
     );
   }
-  return new Recurrent(cell.kind, { ...cell.options, ...rest } as unknown as RecurrentOptions);
+  return new Recurrent(cell.kind, { ...cell.options, ...rest });
 }

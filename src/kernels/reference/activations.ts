@@ -10,6 +10,7 @@
  * Every backward is written in terms of the output y (what forward returns and the layer keeps), so
  * nothing is recomputed.
  */
+import type { RecurrentActivation } from '../contract.js';
 import { hardSigmoid, sigmoid, type Float } from './floats.js';
 
 export const ACTIVATIONS = ['linear', 'relu', 'sigmoid', 'tanh', 'softmax'] as const;
@@ -88,14 +89,7 @@ export function softmaxRow(y: Float, z: Readonly<Float>, offset: number, C: numb
   for (let j = 0; j < C; j++) y[offset + j] = Math.exp(z[zOffset + j] - max) / sum;
 }
 
-/**
- * The gates' activation in the LSTM and the GRU (Keras' `recurrent_activation`): the logistic sigmoid
- * σ (Keras 2's default and ours), or TensorFlow.js' hard sigmoid max(0, min(1, 0.2·x + 0.5)) (its
- * layers' default).
- */
-export const RECURRENT_ACTIVATIONS = ['sigmoid', 'hardSigmoid'] as const;
-export type RecurrentActivation = (typeof RECURRENT_ACTIVATIONS)[number];
-
+/** σ of the LSTM's and the GRU's gates (contract.ts, RecurrentActivation), forward and backward. */
 export interface GateActivation {
   /** y = σ(a) or hardSigmoid(a) */
   readonly forward: (a: number) => number;

@@ -4,8 +4,9 @@
  * The reference kernels run in float64 (for finite-difference checks) or float32 (what training uses):
  * the precision is that of the arrays passed in, and every buffer a kernel allocates copies it.
  */
+import type { Float } from '../contract.js';
 
-export type Float = Float32Array | Float64Array;
+export type { Float };
 
 /** A new zeroed array of `length` elements with the same precision as `like`. */
 export function allocLike(like: Float, length: number): Float {

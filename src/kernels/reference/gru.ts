@@ -19,24 +19,34 @@
  * Recurrent dropout (Keras' GRU): with a recurrentMask m [B, u], h_{t−1} ⊙ m replaces h_{t−1} in every
  * recurrent projection above (h_{t−1}·U, and (r ⊙ h_{t−1})·U_h), but not in the carry z ⊙ h_{t−1}.
  */
-import type { CellKernel, Params, Tape, WeightSpec } from './cell.js';
-import { gateActivation, type RecurrentActivation } from './activations.js';
-import { allocLike, columnBlock, gemm, masked, rowMajor, transposed } from './floats.js';
+import type { CellKernel, GruSpec, Params, WeightSpec } from '../contract.js';
+import { gateActivation } from './activations.js';
+import { allocLike, columnBlock, gemm, masked, rowMajor, transposed, type Float } from './floats.js';
+import type { CellSizes } from './lstm.js';
 
-export interface GruConfig {
-  readonly label: string;
-  readonly units: number;
-  readonly inputDim: number;
-  readonly resetAfter: boolean;
-  /** σ of the gates z and r: 'sigmoid' (default) or 'hardSigmoid'. */
-  readonly recurrentActivation?: RecurrentActivation;
+/**
+ * What forward saves per step for backward (T steps of B rows). Backward recomputes only h_{t−1} ⊙ m
+ * (recurrent dropout) and, without resetAfter, r ⊙ h_{t−1}.
+ */
+export interface GruTape {
+  /** [T, B, u] the update gate */
+  readonly z: Float;
+  /** [T, B, u] the reset gate */
+  readonly r: Float;
+  /** [T, B, u] the candidate ĥ */
+  readonly hCandidate: Float;
+  /** [T, B, u] zh_h = h·U_h + b_h (resetAfter; empty otherwise) */
+  readonly recurrentH: Float;
 }
 
-export function gruCell(config: GruConfig): CellKernel {
-  const { label, units: u, inputDim: D, resetAfter } = config;
+export type GruKernel = CellKernel<GruTape, GruSpec>;
+
+/** The GRU of `spec` for these sizes. */
+export function gruCell(spec: GruSpec, sizes: CellSizes): GruKernel {
+  const { label, units: u, inputDim: D } = sizes;
+  const { resetAfter } = spec;
   const P = 3 * u;
-  const recurrentActivation = config.recurrentActivation ?? 'sigmoid';
-  const gate = gateActivation(recurrentActivation);
+  const gate = gateActivation(spec.recurrentActivation);
   const Z = 0;
   const R = u;
   const H = 2 * u;
@@ -47,17 +57,17 @@ export function gruCell(config: GruConfig): CellKernel {
   ];
 
   return {
+    spec,
     label,
     units: u,
     inputDim: D,
     projectionWidth: P,
     hasCellState: false,
-    recurrentActivation,
     weights,
     // With resetAfter the input-side bias is row 0 of bias; row 1 is added to h·U by the step.
     inputBias: (p: Params) => p.bias.subarray(0, P),
 
-    allocTape(T, B, like): Tape {
+    allocTape(T, B, like): GruTape {
       const n = T * B * u;
       return {
         z: allocLike(like, n), // [T, B, u] update gate

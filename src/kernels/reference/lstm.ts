@@ -28,28 +28,42 @@
  * Recurrent dropout: with a recurrentMask m [B, u], every h_{t−1}·U above is (h_{t−1} ⊙ m)·U (one mask on
  * the whole recurrent multiply, as Keras' LSTM), and dh_{t−1} = (da·Uᵀ) ⊙ m.
  */
-import { ConfigError } from '../../errors.js';
-import type { CellKernel, Tape, WeightSpec } from './cell.js';
-import { allocLike, gemm, masked, rowMajor, sigmoid, transposed } from './floats.js';
-import { gateActivation, softmaxRow, type RecurrentActivation } from './activations.js';
+import type { CellKernel, LstmSpec, NovoLstmSpec, WeightSpec } from '../contract.js';
+import { gateActivation, softmaxRow } from './activations.js';
+import { allocLike, gemm, masked, rowMajor, sigmoid, transposed, type Float } from './floats.js';
 import { layerNormBackward, layerNormForward, rows } from './layerNorm.js';
 
-/** 'sigmoid' is the standard LSTM's input gate; 'readme' and 'reference' are NovoLSTM's. */
-export type InputGate = 'sigmoid' | 'readme' | 'reference';
-/** Where layer normalisation applies: nowhere (LSTM), in the input gate (NovoLSTM), or everywhere. */
-export type LayerNormPlacement = 'none' | 'inputGate' | 'all';
-
-export interface LstmFamilyConfig {
+/** The sizes of a cell and its name for errors, e.g. `NovoLSTM 'encoder'`. */
+export interface CellSizes {
   readonly label: string;
   readonly units: number;
   readonly inputDim: number;
-  readonly inputGate: InputGate;
-  readonly layerNorm: LayerNormPlacement;
-  /** NovoLSTM: the initial value of LN_i's gain γ (default 1). */
-  readonly inputGateGain?: number;
-  /** σ of the gates i, f, o: 'sigmoid' (default) or 'hardSigmoid' (the LSTM only). */
-  readonly recurrentActivation?: RecurrentActivation;
 }
+
+/**
+ * What forward saves per step for backward (T steps of B rows). Arrays a variant does not use are empty.
+ * Backward recomputes only h_{t−1} ⊙ m (recurrent dropout) and LN_i's output from its normalised input.
+ */
+export interface LstmTape {
+  /** [T, B, 4u] the gate values i f c̃ o after their activations */
+  readonly ifco: Float;
+  /** [T, B, u] tanh(c_t), or tanh(LN_cell(c_t)) with layerNorm 'all' */
+  readonly tanhCell: Float;
+  /** [T, B, u] σ(a_i) (NovoLSTM) */
+  readonly sig: Float;
+  /** [T, B, u] softmax(a_i') (NovoLSTM) */
+  readonly soft: Float;
+  /** [T, B, u] the normalised input of LN_i (NovoLSTM) */
+  readonly inXhat: Float;
+  /** [T, B] 1/σ of LN_i's input (NovoLSTM) */
+  readonly inRstd: Float;
+  /** [T, B, 4u] normalised a_f, a_c, a_o, c_t (layerNorm 'all') */
+  readonly gateXhat: Float;
+  /** [T, B, 4] their 1/σ (layerNorm 'all') */
+  readonly gateRstd: Float;
+}
+
+export type LstmFamilyKernel = CellKernel<LstmTape, LstmSpec | NovoLstmSpec>;
 
 // Row of gateGamma / gateBeta for each normalised quantity of `layerNorm: 'all'`.
 const NORM_F = 0;
@@ -57,29 +71,15 @@ const NORM_C = 1;
 const NORM_O = 2;
 const NORM_CELL = 3;
 
-export function lstmFamilyCell(config: LstmFamilyConfig): CellKernel {
-  const { label, units: u, inputDim: D, inputGate, layerNorm } = config;
-  const novo = inputGate !== 'sigmoid';
-  if (novo === (layerNorm === 'none')) {
-    throw new ConfigError(
-      label,
-      `layerNorm '${layerNorm}' does not go with inputGate '${inputGate}'`,
-      novo ? "'inputGate' or 'all'" : "'none'",
-      `'${layerNorm}'`,
-    );
-  }
-  const recurrentActivation = config.recurrentActivation ?? 'sigmoid';
-  if (novo && recurrentActivation !== 'sigmoid') {
-    throw new ConfigError(
-      label,
-      'NovoLSTM gates use the sigmoid only',
-      "recurrentActivation 'sigmoid'",
-      `'${recurrentActivation}'`,
-    );
-  }
-  // σ of i, f, o. NovoLSTM's σ(a_i) inside its input gate stays the logistic sigmoid.
-  const gate = gateActivation(recurrentActivation);
-  const normAll = layerNorm === 'all';
+/** The cell of `spec` (the LSTM or a NovoLSTM variant) for these sizes. */
+export function lstmFamilyCell(spec: LstmSpec | NovoLstmSpec, sizes: CellSizes): LstmFamilyKernel {
+  const { label, units: u, inputDim: D } = sizes;
+  const novo = spec.kind === 'novolstm';
+  // The input gate: σ (LSTM), or NovoLSTM's 'readme' or 'reference' formula.
+  const inputGate = novo ? spec.inputGate : 'sigmoid';
+  // σ of i, f, o. NovoLSTM's gates (and the σ(a_i) inside its input gate) are the logistic sigmoid.
+  const gate = gateActivation(novo ? 'sigmoid' : spec.recurrentActivation);
+  const normAll = novo && spec.layerNorm === 'all';
   const P = novo ? 5 * u : 4 * u; // kernel columns: blocks i f c o [i']
   const R = inputGate === 'readme' ? 5 * u : 4 * u; // recurrent kernel columns
   // Block offsets inside a row of pre-activations.
@@ -96,7 +96,7 @@ export function lstmFamilyCell(config: LstmFamilyConfig): CellKernel {
   ];
   if (novo) {
     weights.push(
-      { name: 'gamma', shape: [u], initialValue: config.inputGateGain ?? 1 },
+      { name: 'gamma', shape: [u], initialValue: spec.inputGateGain === 'units' ? u : 1 },
       { name: 'beta', shape: [u], initialValue: 0 },
     );
   }
@@ -108,16 +108,16 @@ export function lstmFamilyCell(config: LstmFamilyConfig): CellKernel {
   }
 
   return {
+    spec,
     label,
     units: u,
     inputDim: D,
     projectionWidth: P,
     hasCellState: true,
-    recurrentActivation,
     weights,
     inputBias: (p) => p.bias,
 
-    allocTape(T, B, like): Tape {
+    allocTape(T, B, like): LstmTape {
       const n = T * B * u;
       return {
         ifco: allocLike(like, 4 * n), // [T, B, 4u] gate values after their activations
