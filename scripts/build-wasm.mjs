@@ -3,8 +3,8 @@
 //   build/novolstm-relaxed.wasm  SIMD128 + relaxed SIMD (fused multiply-add)
 //   build/novolstm-simd.wasm     plain SIMD128, for runtimes without relaxed SIMD (Safari, Node 20 without
 //                                --experimental-wasm-relaxed-simd)
-// Flags from /work/shared/WASM-NOTES.md: -O3, no runtime checks, the stub runtime (no GC; memory is laid
-// out from JavaScript).
+// Flags (measured reasons in docs/wasm-notes.md): -O3, no runtime checks, the stub runtime (no GC; memory
+// is laid out from JavaScript).
 import asc from 'assemblyscript/asc';
 import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';

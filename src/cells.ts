@@ -22,6 +22,7 @@ import { allocLike, type Float } from './kernels/reference/floats.js';
 import { gruCell as gruKernel, type GruKernel } from './kernels/reference/gru.js';
 import { lstmFamilyCell, type LstmFamilyKernel } from './kernels/reference/lstm.js';
 import { glorotUniform, orthogonal } from './initializers.js';
+import { checkOptionKeys as checkOptions } from './options.js';
 import { Random } from './random.js';
 
 /** The Keras class name of each cell kind: a recurrent layer's `className`, and what save files store. */
@@ -160,17 +161,6 @@ function sizes(label: string, options: CellSizes): { units: number; inputDim: nu
       throw new ConfigError(label, `${key} must be a positive integer`, '≥ 1', v);
   }
   return { units: options.units, inputDim: options.inputDim };
-}
-
-function checkOptions(label: string, options: object, allowed: readonly string[]): void {
-  if (typeof options !== 'object' || options === null) {
-    throw new ConfigError(label, 'options must be an object', 'an object', options);
-  }
-  for (const key of Object.keys(options)) {
-    if (!allowed.includes(key)) {
-      throw new ConfigError(label, `unknown option '${key}'`, `one of ${allowed.join(', ')}`, key);
-    }
-  }
 }
 
 function checkChoice<T>(label: string, key: string, value: T, choices: readonly T[]): void {

@@ -102,6 +102,15 @@ export { FastLstm, type FastSequenceOutput, type FastSequenceGradients } from '.
 export { FastGru, type FastGruOutput, type FastGruGradients } from './engine/gru.js';
 export { recurrentPlan, type RecurrentPlan, type PlanOutput, type PlanGradients } from './engine/plan.js';
 export { loadModel, modelToBytes, modelFromBytes, modelFromFiles } from './io/index.js';
+export {
+  importModel,
+  exportModel,
+  IMPORT_FORMATS,
+  type ImportFormat,
+  type ImportOptions,
+  type ExportOptions,
+} from './interop/index.js';
+export { EXPORT_FORMATS, type ExportFormat, type ModelFiles } from './interop/formats.js';
 export { DataParallel, availableCores, type DataParallelOptions } from './parallel/pool.js';
 export { serveReplica, type ReplicaPort } from './parallel/replica.js';
 export type { SpawnWorker, WorkerEndpoint, ToWorker, FromWorker } from './parallel/protocol.js';

@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { NovoLstmError } from '../errors.js';
 import { UsageError } from './errors.js';
+import { registerInteropCommands } from './interopCommands.js';
 import { registerDemoCommand, registerLanguageModelCommands } from './lmCommands.js';
 import { registerReportCommand } from './reportCommand.js';
 import { registerTaskCommand } from './taskCommand.js';
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerLanguageModelCommands(program);
   registerTaskCommand(program);
   registerReportCommand(program);
+  registerInteropCommands(program);
   return program;
 }
 

@@ -1,33 +1,13 @@
 /**
- * Strict option checking for layer constructors: an unknown option is an error, an option Keras has but
- * novolstm does not support yet is an error that says so, and each value is checked for type and range.
+ * Strict option checking for layer constructors: each value is checked for type and range. The check of
+ * the keys themselves (an unknown option is an error, an option Keras has but novolstm does not support
+ * yet is an error that says so) is the library-wide one in ../options.ts, re-exported here so that a
+ * layer takes all its option checks from one import.
  */
 import { ConfigError } from '../errors.js';
 import type { Shape } from './layer.js';
 
-export function checkOptionKeys(
-  label: string,
-  options: unknown,
-  allowed: readonly string[],
-  unsupported: readonly string[] = [],
-): Record<string, unknown> {
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new ConfigError(
-      label,
-      'options must be an object',
-      'an object',
-      options === null ? 'null' : typeof options,
-    );
-  }
-  for (const key of Object.keys(options)) {
-    if (allowed.includes(key)) continue;
-    if (unsupported.includes(key)) {
-      throw new ConfigError(label, `option '${key}' is not supported yet`, 'the option left out', key);
-    }
-    throw new ConfigError(label, `unknown option '${key}'`, `one of ${allowed.join(', ')}`, key);
-  }
-  return options as Record<string, unknown>;
-}
+export { checkOptionKeys } from '../options.js';
 
 export function positiveInt(label: string, key: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {

@@ -12,6 +12,7 @@ import { CharVocabulary } from '../data/text/charVocabulary.js';
 import { CELL_KINDS, type CellKind } from '../kernels/contract.js';
 import * as layers from '../layers/index.js';
 import type { Layer } from '../layers/layer.js';
+import { cloneModel } from '../models/clone.js';
 import { sequential, type Sequential } from '../models/sequential.js';
 
 export const LM_FORMAT = 'novolstm-char-lm';
@@ -68,12 +69,13 @@ export function buildLanguageModel(
 
 /**
  * Another model of the same architecture holding the same weights — e.g. with one row for generation
- * while training runs with 64. Its carried states start empty.
+ * while training runs with 64. Its carried states start empty. The layers are rebuilt from their own
+ * configs, not from `buildLanguageModel`'s options: a model saved when a default was different copies to
+ * what it is.
  */
 export function cloneLanguageModel(model: Sequential): Sequential {
-  const copy = buildLanguageModel(languageModelConfig(model), 0, { initialize: false });
-  copy.values.set(model.values);
-  copy.markWeightsChanged();
+  languageModelConfig(model); // a model that is not a language model is refused here, as before
+  const copy = cloneModel(model);
   // Compiled for its loss only (evaluate and predict); the copy is never trained.
   copy.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy' });
   return copy;

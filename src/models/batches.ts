@@ -4,6 +4,7 @@
  */
 import { ConfigError, ShapeError, ValueError } from '../errors.js';
 import type { Batch, Shape } from '../layers/layer.js';
+import { checkOptionKeys } from '../options.js';
 import { Tensor } from '../tensor.js';
 
 /**
@@ -75,13 +76,7 @@ export function range(start: number, end: number): number[] {
 
 /** Checks an options object holding only `allowed` keys and returns its batchSize (default 32). */
 export function checkBatchSize(label: string, options: object, allowed: readonly string[]): number {
-  if (typeof options !== 'object' || options === null)
-    throw new ConfigError(label, 'options must be an object', 'an object', String(options));
-  for (const key of Object.keys(options)) {
-    if (!allowed.includes(key))
-      throw new ConfigError(label, `unknown option '${key}'`, allowed.join(', '), key);
-  }
-  const batchSize = (options as { batchSize?: unknown }).batchSize ?? 32;
+  const batchSize = checkOptionKeys(label, options, allowed).batchSize ?? 32;
   if (typeof batchSize !== 'number' || !Number.isInteger(batchSize) || batchSize < 1) {
     throw new ConfigError(label, 'batchSize must be a positive integer', '≥ 1', String(batchSize));
   }

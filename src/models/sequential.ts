@@ -18,6 +18,7 @@ import type { Batch, ConfigValue, Layer, LayerStep, Shape } from '../layers/laye
 import { Masking } from '../layers/masking.js';
 import { Recurrent } from '../layers/recurrent.js';
 import { standaloneLayers } from '../layers/standalone.js';
+import { checkOptionKeys } from '../options.js';
 import { Random } from '../random.js';
 import { asTensor, Tensor } from '../tensor.js';
 import { checkBatchSize, inputBatch, range, takeRows } from './batches.js';
@@ -89,19 +90,7 @@ export class Sequential {
   private readonly initialize: boolean;
 
   constructor(options: SequentialOptions = {}) {
-    if (typeof options !== 'object' || options === null) {
-      throw new ConfigError(
-        'sequential',
-        'options must be an object',
-        '{ layers, name, seed, initialize }',
-        String(options),
-      );
-    }
-    for (const key of Object.keys(options)) {
-      if (!['layers', 'name', 'seed', 'initialize'].includes(key)) {
-        throw new ConfigError('sequential', `unknown option '${key}'`, 'layers, name, seed, initialize', key);
-      }
-    }
+    checkOptionKeys('sequential', options, ['layers', 'name', 'seed', 'initialize']);
     const seed = options.seed ?? 0;
     if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
       throw new ConfigError(
@@ -263,19 +252,7 @@ export class Sequential {
 
   compile(options: CompileOptions): void {
     const label = 'compile';
-    if (typeof options !== 'object' || options === null) {
-      throw new ConfigError(
-        label,
-        'options must be an object',
-        '{ optimizer, loss, metrics }',
-        String(options),
-      );
-    }
-    for (const key of Object.keys(options)) {
-      if (!['optimizer', 'loss', 'metrics'].includes(key)) {
-        throw new ConfigError(label, `unknown option '${key}'`, 'optimizer, loss, metrics', key);
-      }
-    }
+    checkOptionKeys(label, options, ['optimizer', 'loss', 'metrics']);
     let optimizer: Optimizer;
     if (options.optimizer instanceof Optimizer) optimizer = options.optimizer;
     else if (

@@ -15,6 +15,7 @@ import { range, takeRows } from '../models/batches.js';
 import { addTotals, type BatchTotals, type Sequential } from '../models/sequential.js';
 import { DataParallel, resolveWorkers } from '../parallel/pool.js';
 import type { SpawnWorker } from '../parallel/protocol.js';
+import { checkOptionKeys } from '../options.js';
 import { asTensor, type Tensor } from '../tensor.js';
 import type { Callback, Logs } from './callbacks.js';
 import { defaultSink, Progress, type ProgressSink } from './progress.js';
@@ -59,6 +60,9 @@ const FIT_OPTIONS = [
   'spawnWorker',
 ];
 
+/** Keras' fit options that novolstm does not support yet: rejected as such, not as unknown. */
+const FIT_NOT_YET = ['initialEpoch', 'classWeight', 'sampleWeight', 'stepsPerEpoch', 'validationSteps'];
+
 /** fit hands control back to the event loop at least this often (timers, I/O, a browser's rendering). */
 const YIELD_MS = 50;
 
@@ -69,22 +73,7 @@ export async function fitLoop(
   options: FitOptions,
 ): Promise<History> {
   const label = 'fit';
-  if (typeof options !== 'object' || options === null)
-    throw new ConfigError(label, 'options must be an object', 'an object', String(options));
-  for (const key of Object.keys(options)) {
-    if (!FIT_OPTIONS.includes(key)) {
-      const hint = [
-        'initialEpoch',
-        'classWeight',
-        'sampleWeight',
-        'stepsPerEpoch',
-        'validationSteps',
-      ].includes(key)
-        ? 'not supported yet'
-        : 'unknown option';
-      throw new ConfigError(label, `${hint} '${key}'`, FIT_OPTIONS.join(', '), key);
-    }
-  }
+  checkOptionKeys(label, options, FIT_OPTIONS, FIT_NOT_YET, 'verdict first');
   const batchSize = integerOption(label, 'batchSize', options.batchSize, 32, 1);
   const epochs = integerOption(label, 'epochs', options.epochs, 1, 0);
   const shuffle = options.shuffle ?? true;

@@ -7,7 +7,7 @@
  * one layout only:
  *   packed A block: ⌈mc/4⌉ panels of [kc, 4] (k-major, four rows side by side; rows past M are zero)
  *   packed B block: ⌈N/8⌉  panels of [kc, 8] (k-major, eight columns side by side; columns past N zero)
- * Blocking (WASM-NOTES: K blocked at 512 kept 38–52 GFLOP/s): per K block of KC, B is packed once
+ * Blocking (docs/wasm-notes.md: K blocked at 512 kept 38–52 GFLOP/s): per K block of KC, B is packed once
  * (KC·8 floats = 16 KB per panel, stays in L1 across the row tiles), A per MC rows (MC·KC floats =
  * 128 KB, stays in L2 across the column panels).
  *
@@ -145,7 +145,7 @@ function micro(pa: usize, pb: usize, kc: i32, c: usize, ldc: usize, addToC: bool
   let c30 = c00;
   let c31 = c00;
   let k = kc;
-  // Bottom-tested: V8 kept a top-tested loop's bound in memory (WASM-NOTES, 9%).
+  // Bottom-tested: V8 kept a top-tested loop's bound in memory (9%, docs/wasm-notes.md).
   do {
     const b0 = v128.load(pb);
     const b1 = v128.load(pb, 16);

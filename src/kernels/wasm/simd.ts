@@ -37,7 +37,7 @@ const ROUNDER: f32 = 12582912.0;
 
 /**
  * e^x on four lanes, x clamped to [−87, 88]. pmin/pmax rather than min/max: V8 turns the exact
- * (NaN- and ±0-aware) min/max into ~7 instructions each, pmin/pmax into one (WASM-NOTES).
+ * (NaN- and ±0-aware) min/max into ~7 instructions each, pmin/pmax into one (docs/wasm-notes.md).
  * n is rounded with ROUNDER rather than f32x4.nearest + i32x4.trunc_sat_f32x4_s: V8 expands the
  * saturating conversion into five instructions (NaN and overflow fix-ups n never needs).
  */

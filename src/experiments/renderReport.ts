@@ -1,0 +1,366 @@
+/**
+ * The report as markdown, with a learning-curve figure per task and per application (SVG, beside it):
+ * the setting it ran, the machine, the versions and the commit, what the full grid would cost unless it
+ * ran, the evidence (verdicts.ts), the method, and a section per task and application.
+ */
+import { mkdirSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../io/atomicFile.js';
+import { lineChartSvg, type CurvePoint as ChartPoint } from '../report/charts.js';
+import type { ApplicationResults } from './applications.js';
+import { COMPARED_CELLS } from './comparedCells.js';
+import type { GridEstimate } from './estimate.js';
+import { bits, formatCount, formatMetric, formatSpread, hours, percent } from './formatting.js';
+import type { CellSummary } from './grid.js';
+import type { PresetName } from './presets.js';
+import { machineDescription } from './provenance.js';
+import { curvePoints, spread, type Spread } from './statistics.js';
+import type { TaskSpec } from './taskSuite.js';
+import { GLOBAL_CLIP_NORM } from './trial.js';
+import { cellName, compareSpreads, compareWithLstm, tally, type Comparison } from './verdicts.js';
+
+export interface TaskResults {
+  readonly task: TaskSpec;
+  readonly cells: readonly CellSummary[];
+  /** Cells not started because the report's time limit had passed. */
+  readonly notRun?: readonly string[];
+}
+
+/** How the report was produced: printed at its top, so a reader knows what the numbers stand for. */
+export interface ReportRun {
+  /** The command as typed, e.g. `npm run report -- --preset medium`. */
+  readonly command: string;
+  readonly preset: PresetName;
+  readonly seeds: readonly number[];
+  readonly search: boolean;
+  readonly seconds: number;
+  readonly timeLimitSeconds: number | null;
+  /** 1-minute load averages at the start and the end (the CPU may be shared). */
+  readonly loadAverage: readonly [number, number];
+  /** The kernels the layers ran on: 'relaxed', 'simd' or 'reference'. */
+  readonly backend: string;
+  /** The commit at the start of the run (see gitCommit); absent: read when the report is written. */
+  readonly commit?: string;
+  /** The full grid's measured cost; null when not measured. */
+  readonly estimate: GridEstimate | null;
+  /** What the setting can and cannot show, declared with it (see presets.ts). */
+  readonly scope?: string;
+  /** The full grid's shape, for the "not run" statement: tasks × cells, seeds, search. */
+  readonly fullGrid: { readonly tasks: number; readonly cells: number; readonly seeds: number };
+  /** With a trial cache (`--trials DIR`): how many trials came from it, and the commits they ran on. */
+  readonly trialCache?: {
+    readonly dir: string;
+    readonly reused: number;
+    readonly ran: number;
+    readonly commits: readonly string[];
+  } | null;
+}
+
+/** The full grid's measured cost, as a short table: per task, all cells together. */
+function estimateSection(estimate: GridEstimate): string[] {
+  const tasks = [...new Set(estimate.measurements.map((m) => m.task))];
+  const lines = [
+    `Measured at the start of this run (${ESTIMATE_NOTE}; ${estimate.measuredInSeconds.toFixed(0)} s of measuring): every task × cell trained for a few batches and evaluated once on its test set, scaled to ${estimate.search ? 'the learning-rate search plus ' : ''}${estimate.seeds} seeds, each trial run to its full budget.`,
+    '',
+    '| task | one trial to the full budget, fastest–slowest cell | trials per cell | all cells |',
+    '| --- | ---: | ---: | ---: |',
+  ];
+  for (const task of tasks) {
+    const ms = estimate.measurements.filter((m) => m.task === task);
+    const perTrial = ms.map((m) => m.secondsPerFullTrial);
+    const trials = Math.round(ms[0].secondsWorstCase / ms[0].secondsPerFullTrial);
+    lines.push(
+      `| ${task} | ${hours(Math.min(...perTrial))}–${hours(Math.max(...perTrial))} | ${trials} | ${hours(ms.reduce((s, m) => s + m.secondsWorstCase, 0))} |`,
+    );
+  }
+  lines.push(`| **total** | | | **${hours(estimate.totalSeconds)}** |`);
+  return lines;
+}
+
+const ESTIMATE_NOTE = 'an upper bound: a trial that solves its task stops early';
+
+function applicationSections(
+  apps: ApplicationResults,
+  figures: Map<string, ChartPoint[]>,
+): { lines: string[]; comparisons: { subject: string; cell: string; comparison: Comparison }[] } {
+  const lines: string[] = [];
+  const comparisons: { subject: string; cell: string; comparison: Comparison }[] = [];
+  const { settings } = apps;
+  // `counted`: the application's headline metric, which goes into the tally (the others are printed only).
+  const compare = (
+    subject: string,
+    what: string,
+    byCell: Map<string, Spread>,
+    higherBetter: boolean,
+    format: (v: number) => string,
+    counted = true,
+  ) => {
+    const lstm = byCell.get('lstm');
+    if (!lstm) return;
+    for (const [cell, s] of byCell) {
+      if (cell === 'lstm') continue;
+      const comparison = compareSpreads(what, cell, s, lstm, higherBetter, format);
+      if (counted) comparisons.push({ subject, cell, comparison });
+      lines.push(`- ${comparison.text}`);
+    }
+  };
+  const seedsRun = (n: number, of: number) => (n === of ? `${n}` : `${n} of ${of} (time limit)`);
+
+  if (apps.sotu.length > 0) {
+    const o = settings.sotu;
+    lines.push(
+      '## Seed 000: State of the Union passages by party (classifier)',
+      '',
+      `Embedding(${o.embeddingDim}, maskZero) → recurrent layer → Dense(3, softmax); ${o.passages ?? 'all'} random passages of at least ${o.passageWords} words, the first ${o.maxLen} kept, vocabulary ${o.vocabularySize}; a fifth of the addresses held out whole (per class); Adam ${o.learningRate}, batch ${o.batchSize ?? 32}, ${o.epochs} epochs; LSTM ${o.units} units, the other cells matched in parameters (recurrent layer + read-out). Seeds: ${seedsRun(apps.sotu.length, settings.classifierSeeds.length)} (each seed: its own sample, split, weights and batch order). The baseline is the best constant answer on each seed's test passages.`,
+      '',
+      '| cell | units | parameters | held-out accuracy, median (range) | minus the baseline, percentage points, median (range) | seeds above the baseline | training accuracy, median | wall time, median |',
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    );
+    const accuracy = new Map<string, Spread>();
+    for (const cell of settings.cells) {
+      const rows = apps.sotu
+        .map((r) => ({ s: r.scores[cell], baseline: r.majorityBaseline }))
+        .filter((r) => r.s);
+      if (rows.length === 0) continue;
+      const acc = spread(rows.map((r) => r.s.accuracy));
+      accuracy.set(cell, acc);
+      const margin = spread(rows.map((r) => r.s.accuracy - r.baseline));
+      const above = rows.filter((r) => r.s.accuracy > r.baseline).length;
+      lines.push(
+        `| ${cell} | ${rows[0].s.units} | ${formatCount(rows[0].s.parameters)} | ${formatSpread(acc, percent)} | ${formatSpread(margin, (v) => `${v >= 0 ? '+' : ''}${(100 * v).toFixed(1)}`)} | ${above}/${rows.length} | ${percent(spread(rows.map((r) => r.s.trainAccuracy)).median)} | ${spread(rows.map((r) => r.s.seconds)).median.toFixed(1)} s |`,
+      );
+    }
+    lines.push(
+      '',
+      `- Baselines per seed: ${apps.sotu.map((r) => percent(r.majorityBaseline)).join(', ')} (${apps.sotu.map((r) => `${r.testPassages} passages from ${r.testAddresses} addresses`).join('; ')}).`,
+    );
+    compare('sotu', 'held-out accuracy', accuracy, true, percent);
+    lines.push('');
+  }
+
+  if (apps.spam.length > 0) {
+    const o = settings.spam;
+    lines.push(
+      '## Seed 002: spam or ham (classifier)',
+      '',
+      `Embedding(${o.embeddingDim}) → Dropout(0.2) → recurrent layer (dropout 0.2, recurrentDropout 0.2) → Dense(${o.denseUnits}, relu) → Dropout(0.2) → Dense(1, sigmoid); ${o.emails ?? 'all'} random SpamAssassin emails, the first ${o.maxLen} words, vocabulary ${o.vocabularySize}; random 80/20 split; Adam ${o.learningRate}, batch ${o.batchSize ?? 32}, ${o.epochs} epochs; LSTM ${o.units} units, the other cells matched in parameters (recurrent layer + the dense layer after it). Seeds: ${seedsRun(apps.spam.length, settings.classifierSeeds.length)}.`,
+      '',
+      '| cell | units | parameters | held-out accuracy, median (range) | F1 of spam, median (range) | seeds above the baseline | wall time, median |',
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    );
+    const accuracy = new Map<string, Spread>();
+    const f1 = new Map<string, Spread>();
+    for (const cell of settings.cells) {
+      const rows = apps.spam
+        .map((r) => ({ c: r.cells[cell], baseline: r.majorityBaseline }))
+        .filter((r) => r.c);
+      if (rows.length === 0) continue;
+      accuracy.set(cell, spread(rows.map((r) => r.c.scores.accuracy)));
+      f1.set(cell, spread(rows.map((r) => r.c.scores.f1)));
+      const above = rows.filter((r) => r.c.scores.accuracy > r.baseline).length;
+      lines.push(
+        `| ${cell} | ${rows[0].c.units} | ${formatCount(rows[0].c.parameters)} | ${formatSpread(accuracy.get(cell)!, percent)} | ${formatSpread(f1.get(cell)!, bits)} | ${above}/${rows.length} | ${spread(rows.map((r) => r.c.seconds)).median.toFixed(1)} s |`,
+      );
+    }
+    lines.push(
+      '',
+      `- Majority (ham) baselines per seed: ${apps.spam.map((r) => percent(r.majorityBaseline)).join(', ')}.`,
+    );
+    compare('spam', 'held-out accuracy', accuracy, true, percent);
+    compare('spam', 'F1', f1, true, bits, false);
+    lines.push('');
+  }
+
+  if (apps.lm.length > 0) {
+    const o = settings.lm;
+    const unigram = apps.lm[0].result.unigramBpc;
+    lines.push(
+      '## Seed 004: character language model (bits per character)',
+      '',
+      `Embedding(${o.embeddingDim}) → ${o.layers} stacked recurrent layers → Dense(V, softmax), trained with truncated backpropagation through time (windows of ${o.seqLen} × ${o.batch} streams, state carried) on the first ${formatCount(o.trainChars ?? 0)} characters of Moby-Dick from "Call me Ishmael.", scored on the ${formatCount(apps.lm[0].result.validationChars)} characters after them; Adam ${o.learningRate}, clip norm 5, ${o.epochs} epochs (the same characters for every cell); LSTM ${o.units} units per layer, the other cells matched in parameters (recurrent stack + read-out). Seeds: ${[...new Set(apps.lm.map((r) => r.seed))].join(', ')}. Unigram baseline (character frequencies of the training text): ${bits(unigram)} bits per character.`,
+      '',
+      '| cell | units per layer | parameters (all) | held-out bits per character, median (range) | training bits per character, last epoch | characters trained | wall time, median |',
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    );
+    const bpc = new Map<string, Spread>();
+    for (const cell of settings.cells) {
+      const runs = apps.lm.filter((r) => r.result.cell === cell).map((r) => r.result);
+      if (runs.length === 0) continue;
+      bpc.set(cell, spread(runs.map((r) => r.validationBpc.at(-1)!)));
+      lines.push(
+        `| ${cell} | ${runs[0].units} | ${formatCount(runs[0].parameters)} | ${formatSpread(bpc.get(cell)!, bits)} | ${bits(spread(runs.map((r) => r.trainBpc.at(-1)!)).median)} | ${formatCount(runs[0].trainedChars)} | ${spread(runs.map((r) => r.seconds)).median.toFixed(1)} s |`,
+      );
+      const epochs = Math.max(...runs.map((r) => r.validationBpc.length));
+      const points: ChartPoint[] = [];
+      for (let e = 0; e < epochs; e++) {
+        const values = runs.flatMap((r) => (e < r.validationBpc.length ? [r.validationBpc[e]] : []));
+        const s = spread(values);
+        points.push({ x: e + 1, series: cell, y: s.median, low: s.min, high: s.max });
+      }
+      figures.set('language-model', [...(figures.get('language-model') ?? []), ...points]);
+    }
+    lines.push('');
+    for (const [cell, s] of bpc) {
+      const gain = unigram - s.median;
+      lines.push(
+        `- ${cellName(cell)}: ${bits(s.median)} bits per character, ${gain >= 0 ? `${bits(gain)} below the unigram baseline` : `${bits(-gain)} above the unigram baseline (worse than the character frequencies alone)`}.`,
+      );
+    }
+    compare('language model', 'held-out bits per character', bpc, false, bits);
+    lines.push(
+      '',
+      '![language model: held-out bits per character after each epoch](figures/language-model.svg)',
+      '',
+    );
+  }
+  if (apps.failed.length > 0) {
+    lines.push('Diverged (no score):', '', ...apps.failed.map((f) => `- ${f}`), '');
+  }
+  if (apps.skipped.length > 0) {
+    lines.push(`Not run (the report's time limit had passed): ${apps.skipped.join(', ')}.`, '');
+  }
+  return { lines, comparisons };
+}
+
+export async function writeReport(
+  results: readonly TaskResults[],
+  apps: ApplicationResults | null,
+  run: ReportRun,
+  dir: string,
+): Promise<string> {
+  mkdirSync(join(dir, 'figures'), { recursive: true });
+  // The full grid: every task of it, every cell of every task, the search, and at least its seeds.
+  const ranFullGrid =
+    run.preset === 'full' &&
+    run.search &&
+    run.seeds.length >= run.fullGrid.seeds &&
+    results.length === run.fullGrid.tasks &&
+    results.every((r) => r.cells.length === run.fullGrid.cells);
+  const lines: string[] = [
+    '# Does NovoLSTM help? Results',
+    '',
+    `Generated by \`${run.command}\` (setting \`${run.preset}\`) in ${(run.seconds / 60).toFixed(1)} minutes${run.timeLimitSeconds === null ? '' : ` (time limit ${hours(run.timeLimitSeconds)})`} on:`,
+    '',
+    machineDescription(run.backend, run.commit),
+    `- load average (1 min) ${run.loadAverage[0].toFixed(1)} at the start, ${run.loadAverage[1].toFixed(1)} at the end, on ${cpus().length} cores${run.loadAverage[0] > 1 || run.loadAverage[1] > 1 ? ': the CPU was shared with other work, so the wall times below are inflated and noisy — compare cells by sequences and metrics, not by seconds' : ''}`,
+  ];
+  if (run.trialCache) {
+    const { dir, reused, ran, commits } = run.trialCache;
+    lines.push(
+      `- trials: ${ran} run now, ${reused} taken from \`${dir}\`${reused > 0 ? ` (run on commit${commits.length === 1 ? '' : 's'} ${commits.join(', ')}; wall times are those of their own runs)` : ''}`,
+    );
+  }
+  lines.push('', '## What this run is', '');
+  if (ranFullGrid) {
+    lines.push(
+      `This is the full grid: ${run.fullGrid.tasks} tasks × ${run.fullGrid.cells} cells, the learning-rate search and ${run.fullGrid.seeds} seeds.`,
+    );
+  } else {
+    lines.push(
+      `**The full grid has not been run.** This report is the \`${run.preset}\` setting: ${results.length} task${results.length === 1 ? '' : 's'} × ${new Set(results.flatMap((r) => r.cells.map((c) => c.cell))).size} cells, ${run.search ? 'the learning-rate search' : 'one learning rate per task (no search)'}, ${run.seeds.length} seeds, with the budgets printed under each task; the full grid is ${run.fullGrid.tasks} tasks × ${run.fullGrid.cells} cells with the search and ${run.fullGrid.seeds} seeds at the full budgets.`,
+    );
+    lines.push('');
+    if (run.estimate) {
+      lines.push(
+        `Its cost on this machine: at most about **${hours(run.estimate.totalSeconds)}** (${ESTIMATE_NOTE}).`,
+        '',
+        ...estimateSection(run.estimate),
+      );
+    } else {
+      lines.push(
+        'Its cost was not measured in this setting (the `medium` and `full` settings measure it at the start).',
+      );
+    }
+  }
+  if (run.scope) lines.push('', run.scope);
+  if (!apps) lines.push('', 'The classifiers and the language model were not run in this report.');
+  lines.push('');
+
+  // The task sections are written first (they also decide the verdicts), the summary goes above them.
+  const body: string[] = [];
+  const comparisons: { subject: string; cell: string; comparison: Comparison }[] = [];
+  for (const { task, cells, notRun = [] } of results) {
+    body.push(`## ${task.name}`, '', `${task.description}.`, '');
+    body.push(`- Solved when: ${task.criterion}.`);
+    body.push(
+      `- Budget: batch ${task.batchSize}, at most ${formatCount(task.maxSequences)} sequences, checked every ${formatCount(task.evalEvery)}; learning rates ${task.learningRates.join(', ')}; LSTM units ${task.lstmUnits}.`,
+    );
+    if (task.paper) body.push(`- Hochreiter & Schmidhuber (1997): ${task.paper}.`);
+    body.push(
+      '',
+      `| cell | units | parameters | learning rate | solved | sequences to success, median (IQR) | final ${task.metricName}, median | wall time, median |`,
+      '| --- | ---: | ---: | ---: | ---: | --- | ---: | ---: |',
+    );
+    for (const s of cells) {
+      const seqs =
+        s.medianSequences === null
+          ? '—'
+          : `${formatCount(s.medianSequences)} (${formatCount(s.sequencesIqr![0])}–${formatCount(s.sequencesIqr![1])})`;
+      body.push(
+        `| ${s.cell} | ${s.units} | ${formatCount(s.parameters)} | ${s.learningRate} | ${s.solved}/${s.seeds}${s.diverged > 0 ? ` (${s.diverged} diverged)` : ''} | ${seqs} | ${formatMetric(task, s.medianFinalMetric)} | ${s.medianSeconds.toFixed(1)} s |`,
+      );
+    }
+    for (const id of notRun) body.push(`| ${id} | | | | not run (time limit) | | | |`);
+    const lstm = cells.find((c) => c.cell === 'lstm');
+    if (lstm) {
+      body.push('');
+      for (const s of cells) {
+        if (s === lstm) continue;
+        const comparison = compareWithLstm(task, s, lstm);
+        comparisons.push({ subject: task.name, cell: s.cell, comparison });
+        body.push(`- ${comparison.text}`);
+      }
+    }
+    const figure = `figures/${task.name}.svg`;
+    const svg = await lineChartSvg(cells.flatMap(curvePoints), {
+      title: task.description,
+      xTitle: 'training sequences',
+      yTitle: task.metricName,
+    });
+    await writeFileAtomic(join(dir, figure), svg);
+    body.push('', `![${task.name}: ${task.metricName} against training sequences](${figure})`, '');
+  }
+  const figures = new Map<string, ChartPoint[]>();
+  if (apps) {
+    const sections = applicationSections(apps, figures);
+    body.push(...sections.lines);
+    comparisons.push(...sections.comparisons);
+  }
+  const lm = figures.get('language-model');
+  if (lm) {
+    const svg = await lineChartSvg(lm, {
+      title: 'Character language model: held-out bits per character',
+      xTitle: 'epoch',
+      yTitle: 'bits per character',
+    });
+    await writeFileAtomic(join(dir, 'figures', 'language-model.svg'), svg);
+  }
+
+  lines.push(
+    '## What the evidence shows',
+    '',
+    `Every comparison below is against the LSTM, by the fixed rules of the Method section; "no clear difference" means the spread over seeds does not separate the two — not that they are equal. Tasks that no cell solved within this setting's budget say nothing about the cells.`,
+    '',
+    ...tally(comparisons),
+    '',
+    ...comparisons.map((c) => `- ${c.subject}: ${c.comparison.text}`),
+    '',
+    '## Method',
+    '',
+    `- Cells: ${COMPARED_CELLS.map((c) => `\`${c.id}\` (${c.description})`).join(', ')}. The classifiers and the language model run \`lstm\`, \`novolstm\` and \`gru\` (the language model builds only these).`,
+    "- Equal parameter budgets: each task fixes the LSTM's units; every other cell gets the largest number of units whose model (recurrent layer + dense read-out) has no more parameters than the LSTM's. The applications use the same rule (layers every cell shares, such as the embedding, are not counted).",
+    `- Training: online (a fresh batch every step), Adam with global gradient-norm clipping at ${GLOBAL_CLIP_NORM}, the task's batch size and budget. The criterion is checked on a fixed test set (its own seed) every \`evalEvery\` sequences; a run stops at success or at the budget, or when a step makes the weights non-finite (a gradient that overflowed float32: "diverged", unsolved, its final metric that of the last finite weights).`,
+    run.search
+      ? "- Learning rate: the same search for every cell — each rate of the task's list tried once on a separate search seed; the one that solved in the fewest sequences (or had the best final metric) is kept. The applications have one declared rate each, the same for every cell (no search)."
+      : '- One learning rate per task, no search; the applications have one declared rate each, the same for every cell.',
+    `- Seeds: ${run.seeds.join(', ')}. Sequences to success: median over the solved seeds, with the interquartile range.`,
+    '- Verdicts on tasks: a different number of solved seeds is reported as such; with the same number, interquartile ranges of sequences-to-success that overlap are "no clear difference". On the applications: ranges over seeds (lowest to highest) that overlap are "no clear difference"; one seed gives no verdict.',
+    '- Curves: median test metric over seeds at each evaluation, shaded from the lowest to the highest seed; a run that stopped keeps its last value.',
+    '',
+    ...body,
+  );
+  const markdown = lines.join('\n');
+  await writeFileAtomic(join(dir, 'results.md'), markdown);
+  return markdown;
+}
