@@ -11,6 +11,7 @@
  */
 import { ConfigError } from './errors.js';
 import {
+  CELL_KINDS,
   RECURRENT_ACTIVATIONS,
   type CellKernel,
   type CellKind,
@@ -36,6 +37,16 @@ export type CellClassName = (typeof CELL_CLASS_NAMES)[CellKind];
 /** The cell kind of a Keras class name ('LSTM' → 'lstm'), or undefined when it names no cell. */
 export function cellKindOf(className: unknown): CellKind | undefined {
   return (Object.keys(CELL_CLASS_NAMES) as CellKind[]).find((k) => CELL_CLASS_NAMES[k] === className);
+}
+
+/** A kind given as itself or as its Keras class name ('LSTM' → 'lstm'); anything else is a ConfigError. */
+export function asCellKind(kind: CellKind | CellClassName): CellKind {
+  const found = CELL_KINDS.find((k) => k === kind) ?? cellKindOf(kind);
+  if (found === undefined) {
+    const known = [...CELL_KINDS, ...Object.values(CELL_CLASS_NAMES)];
+    throw new ConfigError('recurrent layer', 'unknown cell kind', known.join(', '), String(kind));
+  }
+  return found;
 }
 
 /** A kernel of any of the three cells, its tape typed by its kind (`isGruCell` tells them apart). */

@@ -25,6 +25,7 @@
  * kernels apply it inside the step; see kernels/contract.ts), drawn in training only.
  */
 import {
+  asCellKind,
   CELL_CLASS_NAMES,
   cellKernel,
   defaultInputGateGain,
@@ -37,6 +38,9 @@ import {
   RECURRENT_ACTIVATIONS,
   type CellKind,
   type CellSpec,
+  type GruSpec,
+  type LstmSpec,
+  type NovoLstmSpec,
   type RecurrentActivation,
   type WeightSpec,
 } from '../kernels/contract.js';
@@ -72,6 +76,11 @@ export type RecurrentKind = CellClassName;
  * constructor exactly as options a user passes.
  */
 export type UncheckedOptions = Readonly<Record<string, unknown>>;
+
+/** A spec's options without its kind: each key is there only for the kinds that have it. */
+export type CellOptions = Partial<
+  Omit<LstmSpec, 'kind'> & Omit<NovoLstmSpec, 'kind'> & Omit<GruSpec, 'kind'>
+>;
 
 export interface RecurrentOptions {
   readonly units: number;
@@ -172,7 +181,9 @@ export class Recurrent extends Layer {
   private states: { h: Float32Array; c: Float32Array | null } | null = null;
   private cell: RecurrentCell | null = null;
 
-  constructor(kind: CellKind, options: RecurrentOptions | UncheckedOptions) {
+  /** `kind`: 'lstm', 'novolstm' or 'gru', or the class name 'LSTM', 'NovoLSTM' or 'GRU' (cells.ts maps it). */
+  constructor(cell: CellKind | RecurrentKind, options: RecurrentOptions | UncheckedOptions) {
+    const kind = asCellKind(cell);
     const label = kind;
     const o = checkOptionKeys(label, options, [...COMMON, ...CELL_OPTIONS[kind]], NOT_YET);
     super(optionalName(label, o.name), optionalShape(label, o.inputShape));
@@ -185,6 +196,11 @@ export class Recurrent extends Layer {
     this.stateful = optionalBoolean(label, 'stateful', o.stateful, false);
     this.returnState = optionalBoolean(label, 'returnState', o.returnState, false);
     this.spec = cellSpecOf(kind, label, o);
+  }
+
+  /** The cell's own options with their defaults, as the config saves them: the spec without its kind. */
+  get cellOptions(): CellOptions {
+    return specOptions(this.spec);
   }
 
   protected computeOutputShape(inputShape: Shape): Shape {
@@ -494,7 +510,7 @@ function cellSpecOf(kind: CellKind, label: string, o: Readonly<Record<string, un
 }
 
 /** The spec's options as the layer's config saves them (without the kind, which the class name gives). */
-function specOptions(spec: CellSpec): LayerConfig {
+function specOptions(spec: CellSpec): CellOptions {
   switch (spec.kind) {
     case 'lstm':
       return { recurrentActivation: spec.recurrentActivation };
