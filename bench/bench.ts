@@ -9,6 +9,8 @@
  *
  * Several units (--H 128,256,512) run one configuration after another; the peers run at H ≤ 128 only
  * unless --peers-all (TensorFlow.js's pure-JS backend takes tens of seconds per step already at 128).
+ * After each configuration, inference of the same models exported to ONNX and run by ONNX Runtime, next
+ * to our predict (bench/onnxPeer.ts; skipped with --no-peers, or with a reason without onnxruntime-node).
  * Then generation speed at batch 1 for a 2 × 256 character model (bench/generation.ts; --no-generation
  * skips it). --json prints { training: one result per configuration, generation: its result or null }.
  *
@@ -29,6 +31,7 @@ import { peakRssMb, time, warmUp, type Timing } from './measure.js';
 import { fmaPeakGflops } from './fmaPeak.js';
 import { GENERATION_DEFAULTS, printGeneration, runGenerationBench } from './generation.js';
 import { novolstmSeedModel, type SeedModel } from './novolstmStep.js';
+import { printOnnxPeer, runOnnxPeer, type OnnxPeerResult } from './onnxPeer.js';
 
 export interface BenchOptions {
   readonly config: BenchConfig;
@@ -258,6 +261,7 @@ function parseArgs(argv: readonly string[]): {
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const { options, units, json, peersAll, generation } = parseArgs(process.argv.slice(2));
   const results: BenchResult[] = [];
+  const onnx: OnnxPeerResult[] = [];
   for (const H of units) {
     const peers = options.peers && (peersAll || H <= PEER_MAX_UNITS);
     const result = await runBenchmark({ ...options, config: { ...options.config, H }, peers });
@@ -268,6 +272,13 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     if (!json) {
       printTable(result);
       console.log();
+    }
+    if (options.peers) {
+      onnx.push(await runOnnxPeer(result.config, options.warmup, options.runs));
+      if (!json) {
+        printOnnxPeer(onnx[onnx.length - 1], result.config);
+        console.log();
+      }
     }
   }
   const speed = generation
@@ -281,6 +292,6 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   if (!json) printCeiling(ceiling, cores);
   if (json) {
     const machine = { fmaPeakGflopsPerCore: ceiling, cores };
-    console.log(JSON.stringify({ machine, training: results, generation: speed }, null, 2));
+    console.log(JSON.stringify({ machine, training: results, onnx, generation: speed }, null, 2));
   }
 }

@@ -16,13 +16,14 @@ const DECODERS: Partial<Record<ImportFormat, () => Promise<Decoder>>> = {
   keras: async () => (await import('./keras/index.js')).decodeKeras,
   tfjs: async () => (await import('./tfjs/index.js')).decodeTfjs,
   safetensors: async () => (await import('./safetensors/index.js')).decodeSafetensors,
+  onnx: async () => (await import('./onnx/index.js')).decodeOnnx,
 };
 
 const ENCODERS: Partial<Record<ExportFormat, () => Promise<Encoder>>> = {
   keras: async () => (await import('./keras/index.js')).encodeKeras,
   tfjs: async () => (await import('./tfjs/index.js')).encodeTfjs,
   safetensors: async () => (await import('./safetensors/index.js')).encodeSafetensors,
-  // onnx: async () => (await import('./onnx/index.js')).encodeOnnx,
+  onnx: async () => (await import('./onnx/index.js')).encodeOnnx,
 };
 
 export interface ImportOptions {

@@ -52,6 +52,10 @@ export async function readSource(path: string, config?: string): Promise<Source>
     };
   }
   if (name.endsWith('.json')) return readJsonModel(dirname(path), name);
+  if (name.endsWith('.onnx')) {
+    const onnx = await readOrFail(path, 'the ONNX file');
+    return { format: 'onnx', directory: dirname(path), files: new Map([[name, onnx]]) };
+  }
   const bytes = await readOrFail(path, 'the model file');
   const format = sniffBytes(bytes);
   // The decoders recognise a one-file model by its extension; bytes sniffed as one get it.

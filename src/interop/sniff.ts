@@ -5,7 +5,7 @@ import { ValueError } from '../errors.js';
 import type { ModelFiles } from './formats.js';
 
 /** What importModel can recognise; index.ts names a format without a decoder in a typed error. */
-export const IMPORT_FORMATS = ['keras', 'tfjs', 'safetensors', 'novolstm'] as const;
+export const IMPORT_FORMATS = ['keras', 'tfjs', 'safetensors', 'onnx', 'novolstm'] as const;
 export type ImportFormat = (typeof IMPORT_FORMATS)[number];
 
 const SUBJECT = 'importModel';
@@ -39,7 +39,7 @@ export function sniffBytes(bytes: Uint8Array): ImportFormat {
   throw new ValueError(
     SUBJECT,
     'unrecognised model bytes',
-    'a .keras zip or a .safetensors file',
+    'a .keras zip or a .safetensors file (ONNX bytes: pass them as a Map under a name ending .onnx)',
     `bytes starting ${[...bytes.subarray(0, 8)].map((b) => b.toString(16).padStart(2, '0')).join(' ')}`,
   );
 }
@@ -55,11 +55,13 @@ export function sniffFiles(files: ModelFiles): ImportFormat {
   if (files.has('config.json') && names.some((n) => n.endsWith('.h5'))) return 'keras';
   if (files.has('model.json')) return 'tfjs';
   if (names.some((n) => n.endsWith('.safetensors'))) return 'safetensors';
+  // A protobuf has no magic number: an ONNX file is known by its name.
+  if (names.some((n) => n.endsWith('.onnx'))) return 'onnx';
   if (files.size === 1) return sniffBytes([...files.values()][0]);
   throw new ValueError(
     SUBJECT,
     'unrecognised set of files',
-    '*.keras, config.json + *.weights.h5, model.json + shards, *.safetensors',
+    '*.keras, config.json + *.weights.h5, model.json + shards, *.safetensors, *.onnx',
     names.join(', ') || 'no files',
   );
 }
