@@ -1,26 +1,80 @@
 /**
  * The three cells as users configure them: options with Keras' defaults, checked strictly (an unknown or
- * unsupported option is an error, never ignored), and their initial weights.
+ * unsupported option is an error, never ignored), turned into the cell's identity (a `CellSpec`,
+ * kernels/contract.ts) and the kernel for it; and their initial weights.
+ *
+ * The cell's kind is spelled 'lstm' | 'novolstm' | 'gru' (CellKind) everywhere below the layers; the
+ * Keras class names users and save files see ('LSTM', 'NovoLSTM', 'GRU') are mapped here, once.
  *
  * The equations live in one place each: `kernels/reference/lstm.ts` (LSTM and NovoLSTM) and
  * `kernels/reference/gru.ts`.
  */
 import { ConfigError } from './errors.js';
-import type { CellKernel, Params } from './kernels/reference/cell.js';
+import {
+  CELL_KINDS,
+  RECURRENT_ACTIVATIONS,
+  type CellKernel,
+  type CellKind,
+  type CellSpec,
+  type Params,
+  type RecurrentActivation,
+} from './kernels/contract.js';
 import { allocLike, type Float } from './kernels/reference/floats.js';
-import { gruCell as gruKernel } from './kernels/reference/gru.js';
-import { lstmFamilyCell } from './kernels/reference/lstm.js';
+import { gruCell as gruKernel, type GruKernel } from './kernels/reference/gru.js';
+import { lstmFamilyCell, type LstmFamilyKernel } from './kernels/reference/lstm.js';
 import { glorotUniform, orthogonal } from './initializers.js';
 import { checkOptionKeys as checkOptions } from './options.js';
 import { Random } from './random.js';
 
-export interface LstmCellOptions {
+/** The Keras class name of each cell kind: a recurrent layer's `className`, and what save files store. */
+export const CELL_CLASS_NAMES = Object.freeze({
+  novolstm: 'NovoLSTM',
+  lstm: 'LSTM',
+  gru: 'GRU',
+} as const satisfies Record<CellKind, string>);
+export type CellClassName = (typeof CELL_CLASS_NAMES)[CellKind];
+
+/** The cell kind of a Keras class name ('LSTM' → 'lstm'), or undefined when it names no cell. */
+export function cellKindOf(className: unknown): CellKind | undefined {
+  return (Object.keys(CELL_CLASS_NAMES) as CellKind[]).find((k) => CELL_CLASS_NAMES[k] === className);
+}
+
+/** A kind given as itself or as its Keras class name ('LSTM' → 'lstm'); anything else is a ConfigError. */
+export function asCellKind(kind: CellKind | CellClassName): CellKind {
+  const found = CELL_KINDS.find((k) => k === kind) ?? cellKindOf(kind);
+  if (found === undefined) {
+    const known = [...CELL_KINDS, ...Object.values(CELL_CLASS_NAMES)];
+    throw new ConfigError('recurrent layer', 'unknown cell kind', known.join(', '), String(kind));
+  }
+  return found;
+}
+
+/** A kernel of any of the three cells, its tape typed by its kind (`isGruCell` tells them apart). */
+export type RecurrentCell = LstmFamilyKernel | GruKernel;
+
+export function isGruCell(cell: RecurrentCell): cell is GruKernel {
+  return cell.spec.kind === 'gru';
+}
+
+interface CellSizes {
   readonly units: number;
   readonly inputDim: number;
   readonly name?: string;
 }
 
-export interface NovoLstmCellOptions extends LstmCellOptions {
+/** The kernel of a checked spec for these sizes; `name` (default: the kind) labels its errors. */
+export function cellKernel(spec: CellSpec, options: CellSizes): RecurrentCell {
+  const label = `${CELL_CLASS_NAMES[spec.kind]} '${options.name ?? spec.kind}'`;
+  const s = { label, ...sizes(label, options) };
+  return spec.kind === 'gru' ? gruKernel(spec, s) : lstmFamilyCell(spec, s);
+}
+
+export interface LstmCellOptions extends CellSizes {
+  /** σ of the gates: 'sigmoid' (default, as Keras 2) or TensorFlow.js' 'hardSigmoid'. */
+  readonly recurrentActivation?: RecurrentActivation;
+}
+
+export interface NovoLstmCellOptions extends CellSizes {
   /** 'readme' (default): LN(σ(a_i)) ⊙ softmax(a_i'). 'reference': LN(σ(a_i) ⊙ softmax(x·W_i' + b_i')). */
   readonly inputGate?: 'readme' | 'reference';
   /** 'inputGate' (default): LN only in the input gate. 'all': also on f, c̃, o and the output's c_t. */
@@ -32,18 +86,22 @@ export interface NovoLstmCellOptions extends LstmCellOptions {
   readonly inputGateGain?: 'units' | 'ones';
 }
 
-export interface GruCellOptions extends LstmCellOptions {
+export interface GruCellOptions extends CellSizes {
+  /** σ of the gates: 'sigmoid' (default, as Keras 2) or TensorFlow.js' 'hardSigmoid'. */
+  readonly recurrentActivation?: RecurrentActivation;
   /** true (default, as Keras): reset gate applied after the recurrent multiply, two bias rows. */
   readonly resetAfter?: boolean;
 }
 
-export function lstmCell(options: LstmCellOptions): CellKernel {
+export function lstmCell(options: LstmCellOptions): LstmFamilyKernel {
   const label = `LSTM '${options.name ?? 'lstm'}'`;
-  checkOptions(label, options, ['units', 'inputDim', 'name']);
-  return lstmFamilyCell({ label, ...sizes(label, options), inputGate: 'sigmoid', layerNorm: 'none' });
+  checkOptions(label, options, ['units', 'inputDim', 'name', 'recurrentActivation']);
+  const recurrentActivation = options.recurrentActivation ?? 'sigmoid';
+  checkChoice(label, 'recurrentActivation', recurrentActivation, RECURRENT_ACTIVATIONS);
+  return lstmFamilyCell({ kind: 'lstm', recurrentActivation }, { label, ...sizes(label, options) });
 }
 
-export function novoLstmCell(options: NovoLstmCellOptions): CellKernel {
+export function novoLstmCell(options: NovoLstmCellOptions): LstmFamilyKernel {
   const label = `NovoLSTM '${options.name ?? 'novolstm'}'`;
   checkOptions(label, options, ['units', 'inputDim', 'name', 'inputGate', 'layerNorm', 'inputGateGain']);
   const inputGate = options.inputGate ?? 'readme';
@@ -52,14 +110,10 @@ export function novoLstmCell(options: NovoLstmCellOptions): CellKernel {
   checkChoice(label, 'inputGate', inputGate, ['readme', 'reference']);
   checkChoice(label, 'layerNorm', layerNorm, ['inputGate', 'all']);
   checkChoice(label, 'inputGateGain', inputGateGain, ['units', 'ones']);
-  const s = sizes(label, options);
-  return lstmFamilyCell({
-    label,
-    ...s,
-    inputGate,
-    layerNorm,
-    inputGateGain: inputGateGain === 'units' ? s.units : 1,
-  });
+  return lstmFamilyCell(
+    { kind: 'novolstm', inputGate, layerNorm, inputGateGain },
+    { label, ...sizes(label, options) },
+  );
 }
 
 /**
@@ -76,12 +130,14 @@ export function defaultInputGateGain(inputGate: 'readme' | 'reference'): 'units'
   return inputGate === 'readme' ? 'units' : 'ones';
 }
 
-export function gruCell(options: GruCellOptions): CellKernel {
+export function gruCell(options: GruCellOptions): GruKernel {
   const label = `GRU '${options.name ?? 'gru'}'`;
-  checkOptions(label, options, ['units', 'inputDim', 'name', 'resetAfter']);
+  checkOptions(label, options, ['units', 'inputDim', 'name', 'resetAfter', 'recurrentActivation']);
   const resetAfter = options.resetAfter ?? true;
   checkChoice(label, 'resetAfter', resetAfter, [true, false]);
-  return gruKernel({ label, ...sizes(label, options), resetAfter });
+  const recurrentActivation = options.recurrentActivation ?? 'sigmoid';
+  checkChoice(label, 'recurrentActivation', recurrentActivation, RECURRENT_ACTIVATIONS);
+  return gruKernel({ kind: 'gru', resetAfter, recurrentActivation }, { label, ...sizes(label, options) });
 }
 
 /**
@@ -109,7 +165,7 @@ export function initialWeights(cell: CellKernel, seed: number, like: Float = new
   return p;
 }
 
-function sizes(label: string, options: LstmCellOptions): { units: number; inputDim: number } {
+function sizes(label: string, options: CellSizes): { units: number; inputDim: number } {
   for (const key of ['units', 'inputDim'] as const) {
     const v = options[key];
     if (!Number.isInteger(v) || v < 1)

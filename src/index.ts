@@ -14,20 +14,40 @@ export {
   novoLstmCell,
   gruCell,
   initialWeights,
+  cellKernel,
+  cellKindOf,
+  CELL_CLASS_NAMES,
+  type CellClassName,
+  isGruCell,
+  type RecurrentCell,
   type LstmCellOptions,
   type NovoLstmCellOptions,
   type GruCellOptions,
 } from './cells.js';
-export type { CellKernel, Params, WeightSpec } from './kernels/reference/cell.js';
+export {
+  RECURRENT_ACTIVATIONS,
+  CELL_KINDS,
+  type CellKernel,
+  type CellKind,
+  type CellSpec,
+  type LstmSpec,
+  type NovoLstmSpec,
+  type GruSpec,
+  type RecurrentActivation,
+  type Params,
+  type WeightSpec,
+  type SequenceOptions,
+  type SequenceUpstream,
+  type SequenceGradients,
+} from './kernels/contract.js';
 export type { Float } from './kernels/reference/floats.js';
+export type { LstmTape, LstmFamilyKernel } from './kernels/reference/lstm.js';
+export type { GruTape, GruKernel } from './kernels/reference/gru.js';
 export {
   recurrentForward,
   recurrentBackward,
   zeroGradients,
-  type SequenceOptions,
   type SequenceOutput,
-  type SequenceUpstream,
-  type SequenceGradients,
   type SavedSequence,
 } from './kernels/reference/recurrence.js';
 export { layerNormForward, layerNormBackward, LAYER_NORM_EPSILON } from './kernels/reference/layerNorm.js';

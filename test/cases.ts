@@ -2,7 +2,7 @@
  * Every cell configuration the tests sweep: the LSTM, each NovoLSTM variant, and GRU in both conventions.
  */
 import { gruCell, lstmCell, novoLstmCell } from '../src/cells.js';
-import type { CellKernel } from '../src/kernels/reference/cell.js';
+import type { CellKernel } from '../src/kernels/contract.js';
 
 export interface CellCase {
   readonly name: string;

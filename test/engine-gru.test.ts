@@ -9,7 +9,8 @@ import { describe, it } from 'node:test';
 import { gruCell, lstmCell } from '../src/cells.js';
 import { FastGru } from '../src/engine/gru.js';
 import { availableBuilds, loadEngine, WASM_BUILDS } from '../src/engine/loader.js';
-import type { Params } from '../src/kernels/reference/cell.js';
+import type { RecurrentActivation } from '../src/kernels/contract.js';
+import type { Params } from '../src/kernels/contract.js';
 import { recurrentBackward, recurrentForward, zeroGradients } from '../src/kernels/reference/recurrence.js';
 import { Random } from '../src/random.js';
 import { assertClose, randomArray } from './helpers.js';
@@ -33,6 +34,8 @@ interface Problem {
   readonly masked: boolean;
   readonly reverse: boolean;
   readonly resetAfter: boolean;
+  /** Default 'sigmoid'. */
+  readonly recurrentActivation?: RecurrentActivation;
   readonly xScale?: number;
   /** Default MAX_RELATIVE_ERROR. */
   readonly tolerance?: number;
@@ -51,7 +54,12 @@ function close(
 
 function compare(build: string, pr: Problem, seed: number, fast: FastGru): void {
   const { T, B, D, H, reverse } = pr;
-  const cell = gruCell({ units: H, inputDim: D, resetAfter: pr.resetAfter });
+  const cell = gruCell({
+    units: H,
+    inputDim: D,
+    resetAfter: pr.resetAfter,
+    recurrentActivation: pr.recurrentActivation,
+  });
   const rng = new Random(seed);
   const r = (n: number, scale: number) => Float32Array.from(randomArray(rng, n, scale));
   const p: Params = {};
@@ -76,7 +84,7 @@ function compare(build: string, pr: Problem, seed: number, fast: FastGru): void 
   const h0 = r(B * H, 0.5);
   const dh = r(T * B * H, 1);
   const dhT = r(B * H, 1);
-  const name = `${build} resetAfter=${pr.resetAfter} T=${T} B=${B} D=${D} H=${H}${pr.masked ? ' masked' : ''}${reverse ? ' reverse' : ''}`;
+  const name = `${build} resetAfter=${pr.resetAfter}${pr.recurrentActivation === 'hardSigmoid' ? ' hardSigmoid' : ''} T=${T} B=${B} D=${D} H=${H}${pr.masked ? ' masked' : ''}${reverse ? ' reverse' : ''}`;
 
   const f64 = (a: ArrayLike<number>) => Float64Array.from(a);
   const p64: Params = {};
@@ -134,6 +142,51 @@ for (const build of WASM_BUILDS) {
       it('full tiles: B=32 T=6 D=50 H=128, masked', { skip: !available }, () => {
         const pr = { T: 6, B: 32, D: 50, H: 128, masked: true, reverse: false, resetAfter };
         compare(build, pr, 34, plan(pr));
+      });
+    });
+  }
+}
+
+for (const build of WASM_BUILDS) {
+  for (const resetAfter of [true, false]) {
+    describe(`engine GRU resetAfter: ${resetAfter}, recurrentActivation 'hardSigmoid' (${build} build) = reference`, async () => {
+      const available = (await availableBuilds()).includes(build);
+      const engine = available ? await loadEngine({ build }) : null;
+      const recurrentActivation: RecurrentActivation = 'hardSigmoid';
+      const odd = { T: 7, B: 5, D: 13, H: 19, resetAfter, recurrentActivation } as const;
+      const plan = (pr: Problem) =>
+        new FastGru(
+          engine!,
+          gruCell({ units: pr.H, inputDim: pr.D, resetAfter, recurrentActivation }),
+          pr.T,
+          pr.B,
+        );
+
+      for (const [masked, reverse] of [
+        [false, false],
+        [true, true],
+      ]) {
+        const title = `B=5 T=7 D=13 H=19${masked ? ', masked' : ''}${reverse ? ', reverse' : ''}`;
+        it(title, { skip: !available }, () => {
+          const pr = { ...odd, masked, reverse };
+          const fast = plan(pr);
+          compare(build, pr, 35, fast);
+          compare(build, pr, 36, fast);
+        });
+      }
+
+      it('full tiles: B=32 T=6 D=50 H=128, masked', { skip: !available }, () => {
+        const pr = {
+          T: 6,
+          B: 32,
+          D: 50,
+          H: 128,
+          masked: true,
+          reverse: false,
+          resetAfter,
+          recurrentActivation,
+        };
+        compare(build, pr, 37, plan(pr));
       });
     });
   }

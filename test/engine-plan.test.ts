@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import { gruCell, lstmCell, novoLstmCell } from '../src/cells.js';
 import { availableBuilds, loadEngine, type Engine } from '../src/engine/loader.js';
 import { recurrentPlan } from '../src/engine/plan.js';
-import type { CellKernel, Params } from '../src/kernels/reference/cell.js';
+import type { CellKernel, Params } from '../src/kernels/contract.js';
 import { recurrentBackward, recurrentForward, zeroGradients } from '../src/kernels/reference/recurrence.js';
 import { Random } from '../src/random.js';
 import { assertClose, randomArray } from './helpers.js';

@@ -11,7 +11,7 @@ import { gruCell, lstmCell, novoLstmCell } from '../src/cells.js';
 import { FastGru } from '../src/engine/gru.js';
 import { loadEngine, type Engine } from '../src/engine/loader.js';
 import { FastLstm } from '../src/engine/lstm.js';
-import type { CellKernel, Params } from '../src/kernels/reference/cell.js';
+import type { CellKernel, Params } from '../src/kernels/contract.js';
 import { zeroGradients } from '../src/kernels/reference/recurrence.js';
 import { Random } from '../src/random.js';
 import { randomArray } from './helpers.js';

@@ -5,7 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { CellKernel, Params } from '../src/kernels/reference/cell.js';
+import { gruCell, lstmCell } from '../src/cells.js';
+import type { CellKernel, Params } from '../src/kernels/contract.js';
 import type { Float } from '../src/kernels/reference/floats.js';
 import { recurrentBackward, recurrentForward, zeroGradients } from '../src/kernels/reference/recurrence.js';
 import { Random } from '../src/random.js';
@@ -43,13 +44,15 @@ function makeProblem(
   masked: boolean,
   reverse: boolean,
   recurrentDropout = false,
+  /** Spread of the weights other than the gains. */
+  weightScale = 0.7,
 ): Problem {
   const rng = new Random(seed);
   const p: Params = {};
   for (const w of cell.weights) {
     const n = w.shape.reduce((a, b) => a * b, 1);
     // Gains around 1 with spread; everything else centred random.
-    p[w.name] = randomArray(rng, n, w.name.endsWith('amma') ? 0.5 : 0.7);
+    p[w.name] = randomArray(rng, n, w.name.endsWith('amma') ? 0.5 : weightScale);
     if (w.name.endsWith('amma')) for (let i = 0; i < n; i++) p[w.name][i] += 1;
   }
   let mask: Uint8Array | null = null;
@@ -193,4 +196,112 @@ describe('backward accumulates into parameter gradients', () => {
       }
     });
   }
+});
+
+/**
+ * The hard sigmoid max(0, min(1, 0.2·a + 0.5)) has kinks at a = ±2.5, where the finite difference of a
+ * step across one is neither slope. The problems below are checked to have no gate pre-activation within
+ * KINK_MARGIN of a kink (a seed that had one would be changed, not the tolerance), and to have enough on
+ * both sides of them that the clipped slope 0 and the inner slope 0.2 are both exercised.
+ */
+const KINK_MARGIN = 1e-3;
+const MIN_SHARE_EACH_SIDE = 0.1;
+/** Weights spread wide enough that a good share of the gates clip. */
+const HARD_WEIGHT_SCALE = 2;
+
+const HARD_SIGMOID_CASES: readonly { name: string; make: (u: number, d: number) => CellKernel }[] = [
+  {
+    name: 'lstm',
+    make: (units, inputDim) => lstmCell({ units, inputDim, recurrentActivation: 'hardSigmoid' }),
+  },
+  {
+    name: 'gru resetAfter',
+    make: (units, inputDim) => gruCell({ units, inputDim, recurrentActivation: 'hardSigmoid' }),
+  },
+  {
+    name: 'gru resetBefore',
+    make: (units, inputDim) =>
+      gruCell({ units, inputDim, resetAfter: false, recurrentActivation: 'hardSigmoid' }),
+  },
+];
+
+/**
+ * Every pre-activation a hard sigmoid gate saw in the forward pass of `pr`, recomputed from what forward
+ * saved: a = zx + (h_{t−1} ⊙ m)·U (+ the GRU's recurrent bias with resetAfter), over the gate blocks
+ * i, f, o (LSTM, blocks of ifco) or z, r (GRU, blocks of zrh).
+ */
+function gatePreactivations(pr: Problem): number[] {
+  const { cell, p } = pr;
+  const out = recurrentForward(cell, p, pr.x, {
+    T,
+    B,
+    h0: pr.h0,
+    c0: pr.c0,
+    mask: pr.mask,
+    reverse: pr.reverse,
+    recurrentMask: pr.recurrentMask,
+  });
+  const { zx, hStates } = out.saved;
+  const u = cell.units;
+  const P = cell.projectionWidth;
+  const R = cell.weights.find((w) => w.name === 'recurrentKernel')!.shape[1];
+  const blocks = cell.hasCellState ? [0, 1, 3] : [0, 1];
+  const recurrentBias = !cell.hasCellState && p.bias.length === 2 * P;
+  const values: number[] = [];
+  for (let k = 0; k < T; k++) {
+    const t = pr.reverse ? T - 1 - k : k;
+    for (let b = 0; b < B; b++) {
+      for (const block of blocks) {
+        for (let j = 0; j < u; j++) {
+          const col = block * u + j;
+          let a = zx[(t * B + b) * P + col] + (recurrentBias ? p.bias[P + col] : 0);
+          for (let i = 0; i < u; i++) {
+            const h = hStates[(k * B + b) * u + i] * (pr.recurrentMask ? pr.recurrentMask[b * u + i] : 1);
+            a += h * p.recurrentKernel[i * R + col];
+          }
+          values.push(a);
+        }
+      }
+    }
+  }
+  return values;
+}
+
+describe("recurrentActivation 'hardSigmoid': backward = finite differences (float64)", () => {
+  for (const c of HARD_SIGMOID_CASES) {
+    for (const [masked, reverse, dropout] of [
+      [false, false, false],
+      [true, false, false],
+      [true, true, false],
+      [true, true, true],
+    ]) {
+      const variant = `${masked ? 'masked' : 'unmasked'}, ${reverse ? 'reverse' : 'forward'}${dropout ? ', recurrent dropout mask' : ''}`;
+      it(`${c.name} (${variant})`, () => {
+        const seed = 41 + Number(masked) + 2 * Number(reverse) + 4 * Number(dropout);
+        const pr = makeProblem(c.make(U, D), seed, masked, reverse, dropout, HARD_WEIGHT_SCALE);
+        const a = gatePreactivations(pr);
+        const nearest = Math.min(...a.map((v) => Math.abs(Math.abs(v) - 2.5)));
+        assert.ok(
+          nearest > KINK_MARGIN,
+          `a gate pre-activation is ${nearest} from a kink: pick another seed`,
+        );
+        const clipped = a.filter((v) => Math.abs(v) > 2.5).length / a.length;
+        assert.ok(
+          clipped > MIN_SHARE_EACH_SIDE && clipped < 1 - MIN_SHARE_EACH_SIDE,
+          `share of clipped gates ${clipped}: both slopes must be exercised`,
+        );
+        const g = analyticGradients(pr);
+        for (const w of pr.cell.weights) check(`d${w.name}`, g.g[w.name], numericGradient(pr, pr.p[w.name]));
+        check('dx', g.dx, numericGradient(pr, pr.x));
+        check('dh0', g.dh0, numericGradient(pr, pr.h0));
+        if (pr.c0) check('dc0', g.dc0!, numericGradient(pr, pr.c0));
+      });
+    }
+  }
+
+  it('the hard sigmoid is not the sigmoid: the same problem gives other outputs', () => {
+    const hard = makeProblem(HARD_SIGMOID_CASES[0].make(U, D), 41, false, false, false, HARD_WEIGHT_SCALE);
+    const soft = { ...hard, cell: lstmCell({ units: U, inputDim: D }) };
+    assert.ok(Math.abs(loss(hard) - loss(soft)) > 0.1, 'the two activations give the same loss');
+  });
 });

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { gruCell, initialWeights, lstmCell, novoLstmCell } from '../src/cells.js';
 import { ConfigError, ShapeError, ValueError } from '../src/errors.js';
-import type { CellKernel, Params } from '../src/kernels/reference/cell.js';
+import type { CellKernel, Params } from '../src/kernels/contract.js';
 import type { Float } from '../src/kernels/reference/floats.js';
 import { recurrentBackward, recurrentForward, zeroGradients } from '../src/kernels/reference/recurrence.js';
 import { Random } from '../src/random.js';

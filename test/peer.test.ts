@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { gruCell, lstmCell, novoLstmCell } from '../src/cells.js';
-import type { CellKernel, Params } from '../src/kernels/reference/cell.js';
+import type { CellKernel, Params } from '../src/kernels/contract.js';
 import type { Float } from '../src/kernels/reference/floats.js';
 import { recurrentBackward, recurrentForward, zeroGradients } from '../src/kernels/reference/recurrence.js';
 import { Random } from '../src/random.js';

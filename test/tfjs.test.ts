@@ -229,3 +229,58 @@ describe('agrees with TensorFlow.js', () => {
     });
   }
 });
+
+/**
+ * TensorFlow.js' own default, recurrentActivation 'hardSigmoid' (max(0, min(1, 0.2·x + 0.5))), against
+ * novolstm's `recurrentActivation: 'hardSigmoid'`, on the reference kernels and on the WebAssembly engine.
+ * The weights and inputs are spread wide enough that many gates clip (the model is compared with a
+ * sigmoid twin below, so a hard sigmoid that were silently the sigmoid would fail).
+ */
+describe("agrees with TensorFlow.js' default recurrentActivation 'hardSigmoid'", () => {
+  const [B, T, D] = [4, 7, 3];
+  function models(recurrentActivation: 'sigmoid' | 'hardSigmoid') {
+    return nl.sequential([
+      nl.layers.lstm({ units: 5, returnSequences: true, recurrentActivation, inputShape: [T, D] }),
+      nl.layers.gru({ units: 3, goBackwards: true, resetAfter: false, recurrentActivation }),
+      nl.layers.dense({ units: 2 }),
+    ]);
+  }
+
+  for (const kernels of ['reference', 'engine'] as const) {
+    it(`LSTM(returnSequences) → GRU(goBackwards, resetAfter false) → dense, ${kernels} kernels`, async () => {
+      if (kernels === 'engine') assert.notEqual(await nl.useFastKernels(), 'reference');
+      else nl.useReferenceKernels();
+      try {
+        const rng = new Random(61);
+        const ours = models('hardSigmoid');
+        perturbWeights(ours, 62, 1);
+        const theirs = tfModel(
+          ours,
+          () => [
+            tf.layers.lstm({ units: 5, returnSequences: true, inputShape: [T, D] }),
+            tf.layers.gru({ units: 3, goBackwards: true, resetAfter: false } as never),
+            tf.layers.dense({ units: 2 }),
+          ],
+          [T, D],
+        );
+        for (const layer of theirs.layers.slice(0, 2)) {
+          assert.equal(layer.getConfig().recurrentActivation, 'hardSigmoid', 'TensorFlow.js default');
+        }
+        const x = randomFloats(rng, [B, T, D], 3);
+        const expected = (theirs.predict(tf.tensor(x.data, [B, T, D])) as tf.Tensor).dataSync();
+        assertClose('predict', ours.predict(x).data, expected, PREDICTION_TOLERANCE);
+
+        const sigmoidTwin = models('sigmoid');
+        sigmoidTwin.setWeights(ours.getWeights());
+        const soft = sigmoidTwin.predict(x).data;
+        const largest = Math.max(...soft.map((v, i) => Math.abs(v - expected[i])));
+        assert.ok(
+          largest > 100 * PREDICTION_TOLERANCE,
+          `the sigmoid gives the same predictions (${largest})`,
+        );
+      } finally {
+        nl.useReferenceKernels();
+      }
+    });
+  }
+});

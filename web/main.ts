@@ -4,7 +4,7 @@
  * this thread, so the page stays responsive.
  */
 import mobyDick from 'virtual:moby-dick-excerpt';
-import { text, type GateTrace, type LmCell } from '../src/index.js';
+import { CELL_CLASS_NAMES, text, type GateTrace, type LmCell } from '../src/index.js';
 import { LearningCurve } from './chart.js';
 import { drawGates } from './heatmaps.js';
 import type { EngineInfo, FromWorker, ModelSummary, NamedFile, ToWorker, TrainSettings } from './protocol.js';
@@ -115,8 +115,7 @@ function showStatus(message: string, isError = false): void {
 }
 
 function describe(model: ModelSummary): string {
-  const names: Record<LmCell, string> = { novolstm: 'NovoLSTM', lstm: 'LSTM', gru: 'GRU' };
-  return `${names[model.cell]}, ${model.layers} × ${model.units} units, ${model.vocabularySize} characters, ${model.parameters.toLocaleString('en')} parameters`;
+  return `${CELL_CLASS_NAMES[model.cell]}, ${model.layers} × ${model.units} units, ${model.vocabularySize} characters, ${model.parameters.toLocaleString('en')} parameters`;
 }
 
 /** E.g. 'WebAssembly relaxed SIMD · 2 workers'; before a run, how many it may use. */

@@ -49,6 +49,8 @@ export interface WasmExports {
     mask: number,
     B: number,
     U: number,
+    /** The recurrent activation is the hard sigmoid (else σ). */
+    hard: boolean,
   ): void;
   lstmGatesBackward(
     dz: number,
@@ -61,6 +63,8 @@ export interface WasmExports {
     mask: number,
     B: number,
     U: number,
+    /** The recurrent activation is the hard sigmoid (else σ). */
+    hard: boolean,
   ): void;
   copyRows(dst: number, dstStride: number, src: number, srcStride: number, R: number, N: number): void;
   copyRealRows(dst: number, src: number, mask: number, B: number, U: number): void;
@@ -159,6 +163,8 @@ export interface WasmExports {
     mask: number,
     B: number,
     U: number,
+    /** The recurrent activation is the hard sigmoid (else σ). */
+    hard: boolean,
   ): void;
   gruGatesBackward(
     dzx: number,
@@ -172,6 +178,8 @@ export interface WasmExports {
     mask: number,
     B: number,
     U: number,
+    /** The recurrent activation is the hard sigmoid (else σ). */
+    hard: boolean,
   ): void;
   gruResetBeforeGatesForward(
     zx: number,
@@ -181,6 +189,8 @@ export interface WasmExports {
     resetH: number,
     B: number,
     U: number,
+    /** The recurrent activation is the hard sigmoid (else σ). */
+    hard: boolean,
   ): void;
   gruResetBeforeCandidateForward(
     zx: number,
@@ -202,6 +212,8 @@ export interface WasmExports {
     mask: number,
     B: number,
     U: number,
+    /** The recurrent activation is the hard sigmoid (else σ). */
+    hard: boolean,
   ): void;
   gruResetBeforeBackward2(
     dz: number,
@@ -211,5 +223,7 @@ export interface WasmExports {
     hPrev: number,
     B: number,
     U: number,
+    /** The recurrent activation is the hard sigmoid (else σ). */
+    hard: boolean,
   ): void;
 }

@@ -22,9 +22,13 @@
  * weights and gate passes, with h alone as its state.
  */
 import { ConfigError } from '../errors.js';
-import type { CellKernel, Params } from '../kernels/reference/cell.js';
-import type { SequenceOptions, SequenceUpstream } from '../kernels/reference/recurrence.js';
-import { checkParams } from '../kernels/reference/validate.js';
+import {
+  checkParams,
+  type CellKernel,
+  type Params,
+  type SequenceOptions,
+  type SequenceUpstream,
+} from '../kernels/contract.js';
 import type { Engine } from './loader.js';
 import { addGateRow, copyGateRow } from './padding.js';
 import { FastRecurrent, type RecurrentBuffers } from './recurrent.js';
@@ -78,24 +82,26 @@ interface Buffers extends RecurrentBuffers {
 
 export class FastGru extends FastRecurrent {
   private readonly resetAfter: boolean;
+  /** The gates' recurrent activation is the hard sigmoid (else σ). */
+  private readonly hard: boolean;
   protected readonly buf: Buffers;
   protected readonly states: readonly number[];
 
   constructor(engine: Engine, cell: CellKernel, T: number, B: number) {
-    const u = cell.units;
-    const names = cell.weights.map((w) => w.name).join(',');
-    if (cell.hasCellState || cell.projectionWidth !== 3 * u || names !== 'kernel,recurrentKernel,bias') {
+    const spec = cell.spec;
+    if (spec.kind !== 'gru') {
       throw new ConfigError(
         cell.label,
         'FastGru runs GRU cells only',
-        'a gruCell',
-        cell.weights.map((w) => `${w.name}[${w.shape.join(', ')}]`).join(' '),
+        "a 'gru' cell",
+        `a '${spec.kind}' cell`,
       );
     }
     super(engine, cell, T, B, 3);
     // resetAfter: true has two bias rows (input and recurrent), false one.
-    this.resetAfter = cell.weights.find((w) => w.name === 'bias')?.shape.length === 2;
+    this.resetAfter = spec.resetAfter;
     const after = this.resetAfter;
+    this.hard = spec.recurrentActivation === 'hardSigmoid';
     const { U, G } = this;
     const D = cell.inputDim;
     const { wasm } = engine;
@@ -194,13 +200,25 @@ export class FastGru extends FastRecurrent {
     if (this.resetAfter) {
       wasm.gemmPacked(buf.zh, G, hPrev, U, 1, buf.packedU, B, U, G, false, buf.scratch);
       const recurrentH = buf.recurrentH + k * stateBytes;
-      wasm.gruGatesForward(zxk, buf.zh, buf.biasX, buf.biasH, hPrev, hNext, recurrentH, mask, B, U);
+      wasm.gruGatesForward(
+        zxk,
+        buf.zh,
+        buf.biasX,
+        buf.biasH,
+        hPrev,
+        hNext,
+        recurrentH,
+        mask,
+        B,
+        U,
+        this.hard,
+      );
       return;
     }
     const blockH = 4 * 2 * U; // byte offset of block h in a row
     const resetH = buf.resetH + k * stateBytes;
     wasm.gemmPacked(buf.zh, G, hPrev, U, 1, buf.packedUzr, B, U, 2 * U, false, buf.scratch);
-    wasm.gruResetBeforeGatesForward(zxk, buf.zh, buf.biasX, hPrev, resetH, B, U);
+    wasm.gruResetBeforeGatesForward(zxk, buf.zh, buf.biasX, hPrev, resetH, B, U, this.hard);
     wasm.gemmPacked(buf.zh + blockH, G, resetH, U, 1, buf.packedUh, B, U, U, false, buf.scratch);
     wasm.gruResetBeforeCandidateForward(zxk, buf.zh, buf.biasX, hPrev, hNext, mask, B, U);
   }
@@ -221,12 +239,24 @@ export class FastGru extends FastRecurrent {
     if (this.resetAfter) {
       part(buf.zh, hPrev, buf.packedU, G);
       share.exchange([...rows, { at: buf.zh, width: G }]);
-      wasm.gruGatesForward(buf.z, buf.zh, buf.biasX, buf.biasH, hPrev, hNext, buf.recurrentH, 0, 1, U);
+      wasm.gruGatesForward(
+        buf.z,
+        buf.zh,
+        buf.biasX,
+        buf.biasH,
+        hPrev,
+        hNext,
+        buf.recurrentH,
+        0,
+        1,
+        U,
+        this.hard,
+      );
     } else {
       const blockH = buf.zh + 4 * 2 * U;
       part(buf.zh, hPrev, buf.packedUzr, 2 * U);
       share.exchange([...rows, { at: buf.zh, width: 2 * U }]);
-      wasm.gruResetBeforeGatesForward(buf.z, buf.zh, buf.biasX, hPrev, buf.resetH, 1, U);
+      wasm.gruResetBeforeGatesForward(buf.z, buf.zh, buf.biasX, hPrev, buf.resetH, 1, U, this.hard);
       part(blockH, buf.resetH, buf.packedUh, U);
       share.exchange([{ at: blockH, width: U }]);
       wasm.gruResetBeforeCandidateForward(buf.z, buf.zh, buf.biasX, hPrev, hNext, 0, 1, U);
@@ -255,13 +285,26 @@ export class FastGru extends FastRecurrent {
       const dhOut = dhOutPtr ? dhOutPtr + k * stateBytes : 0;
       if (this.resetAfter) {
         const recurrentH = buf.recurrentH + k * stateBytes;
-        wasm.gruGatesBackward(dzxk, dzhk, dhNew, gates, recurrentH, hPrev, buf.dhCarry, dhOut, maskK, B, U);
+        wasm.gruGatesBackward(
+          dzxk,
+          dzhk,
+          dhNew,
+          gates,
+          recurrentH,
+          hPrev,
+          buf.dhCarry,
+          dhOut,
+          maskK,
+          B,
+          U,
+          this.hard,
+        );
         wasm.gemmPacked(dhNew, U, dzhk, G, 1, buf.packedUt, B, G, U, true, buf.scratch);
       } else {
-        wasm.gruResetBeforeBackward1(dzxk, dhNew, gates, hPrev, buf.dhCarry, dhOut, maskK, B, U);
+        wasm.gruResetBeforeBackward1(dzxk, dhNew, gates, hPrev, buf.dhCarry, dhOut, maskK, B, U, this.hard);
         // d(r ⊙ h_{k−1}) = dz_h·U_hᵀ, then block r and its share of dh_{k−1}, then dz_zr·U_zrᵀ.
         wasm.gemmPacked(buf.dResetH, U, dzxk + 4 * 2 * U, G, 1, buf.packedUhT, B, U, U, false, buf.scratch);
-        wasm.gruResetBeforeBackward2(dzxk, dhNew, buf.dResetH, gates, hPrev, B, U);
+        wasm.gruResetBeforeBackward2(dzxk, dhNew, buf.dResetH, gates, hPrev, B, U, this.hard);
         wasm.gemmPacked(dhNew, U, dzxk, G, 1, buf.packedUzrT, B, 2 * U, U, true, buf.scratch);
       }
       if (maskK) wasm.copyRealRows(buf.dhCarry, buf.dhNew, maskK, B, U);

@@ -29,9 +29,14 @@
  * has the LSTM family's buffers, weights and gate passes, with h and c as its state.
  */
 import { ConfigError } from '../errors.js';
-import type { CellKernel, Params } from '../kernels/reference/cell.js';
-import type { SequenceOptions, SequenceUpstream } from '../kernels/reference/recurrence.js';
-import { checkParams } from '../kernels/reference/validate.js';
+import {
+  checkParams,
+  type CellKernel,
+  type CellSpec,
+  type Params,
+  type SequenceOptions,
+  type SequenceUpstream,
+} from '../kernels/contract.js';
 import type { Engine } from './loader.js';
 import { addGateRow, copyGateRow } from './padding.js';
 import { FastRecurrent, type RecurrentBuffers } from './recurrent.js';
@@ -99,24 +104,24 @@ interface Variant {
   readonly readme: boolean;
   /** layerNorm 'all' (else 'inputGate'); NovoLSTM only. */
   readonly normAll: boolean;
+  /** The gates' recurrent activation is the hard sigmoid (else σ); the LSTM only. */
+  readonly hard: boolean;
 }
 
-/** The variant of a cell, read from its weights, or null when no fused kernel runs it yet. */
-function variantOf(cell: CellKernel): Variant | null {
-  const u = cell.units;
-  const names = cell.weights.map((w) => w.name).join(',');
-  const recurrentColumns = cell.weights.find((w) => w.name === 'recurrentKernel')?.shape[1];
-  if (!cell.hasCellState) return null;
-  if (names === 'kernel,recurrentKernel,bias' && cell.projectionWidth === 4 * u) {
-    return { novo: false, readme: false, normAll: false };
+/** The fused kernel for a cell's spec, or null when it has none here (the GRU: FastGru runs it). */
+function fusedVariant(spec: CellSpec): Variant | null {
+  if (spec.kind === 'lstm') {
+    return { novo: false, readme: false, normAll: false, hard: spec.recurrentActivation === 'hardSigmoid' };
   }
-  if (cell.projectionWidth !== 5 * u) return null;
-  // layerNorm 'all' adds gateGamma, gateBeta. The 'readme' input gate's i' block is recurrent too;
-  // 'reference' has 4u recurrent columns.
-  const inputGateNorm = 'kernel,recurrentKernel,bias,gamma,beta';
-  if (names !== inputGateNorm && names !== `${inputGateNorm},gateGamma,gateBeta`) return null;
-  if (recurrentColumns !== 5 * u && recurrentColumns !== 4 * u) return null;
-  return { novo: true, readme: recurrentColumns === 5 * u, normAll: names !== inputGateNorm };
+  if (spec.kind === 'novolstm') {
+    return {
+      novo: true,
+      readme: spec.inputGate === 'readme',
+      normAll: spec.layerNorm === 'all',
+      hard: false,
+    };
+  }
+  return null;
 }
 
 export class FastLstm extends FastRecurrent {
@@ -129,13 +134,13 @@ export class FastLstm extends FastRecurrent {
   protected readonly states: readonly number[];
 
   constructor(engine: Engine, cell: CellKernel, T: number, B: number) {
-    const variant = variantOf(cell);
+    const variant = fusedVariant(cell.spec);
     if (!variant) {
       throw new ConfigError(
         cell.label,
-        'the fused engine has no kernel for this cell yet',
-        'lstmCell or novoLstmCell',
-        cell.weights.map((w) => `${w.name}[${w.shape.join(', ')}]`).join(' '),
+        'FastLstm has no kernel for this cell yet (FastGru runs the GRU)',
+        "an 'lstm' or 'novolstm' cell",
+        `a '${cell.spec.kind}' cell`,
       );
     }
     const blocks = variant.novo ? 5 : 4;
@@ -274,7 +279,7 @@ export class FastLstm extends FastRecurrent {
     const zk = buf.z + 4 * k * B * G;
     const tanhC = buf.tanhC + k * stateBytes;
     if (!this.variant.novo) {
-      wasm.lstmGatesForward(zk, buf.bias, cPrev, hPrev, cNext, hNext, tanhC, mask, B, U);
+      wasm.lstmGatesForward(zk, buf.bias, cPrev, hPrev, cNext, hNext, tanhC, mask, B, U, this.variant.hard);
       return;
     }
     wasm.novoGatesForward(
@@ -351,7 +356,19 @@ export class FastLstm extends FastRecurrent {
       const [tanhC, cPrev] = [buf.tanhC + k * stateBytes, buf.cs + k * stateBytes];
       const dhOut = dhOutPtr ? dhOutPtr + k * stateBytes : 0;
       if (!novo) {
-        wasm.lstmGatesBackward(dzk, gates, tanhC, cPrev, buf.dhCarry, dhOut, buf.dcCarry, maskK, B, U);
+        wasm.lstmGatesBackward(
+          dzk,
+          gates,
+          tanhC,
+          cPrev,
+          buf.dhCarry,
+          dhOut,
+          buf.dcCarry,
+          maskK,
+          B,
+          U,
+          this.variant.hard,
+        );
       } else {
         wasm.novoGatesBackward(
           this.variant.readme,

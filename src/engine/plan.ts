@@ -1,17 +1,12 @@
 /**
  * One recurrent layer's sequence computation for fixed sizes, whichever way it runs: fused in WebAssembly
  * (FastLstm, FastGru) when an engine loaded, else the plain reference kernels — the fallback where
- * WebAssembly SIMD is missing. Callers (the layers) hold a RecurrentPlan and need not know which.
+ * WebAssembly SIMD is missing, and what runs a batch with recurrent dropout (the engine has no recurrent
+ * masks). Callers (the layers) hold a RecurrentPlan and need not know which. The one place a plan is made.
  */
 import { ConfigError } from '../errors.js';
-import type { CellKernel, Params } from '../kernels/reference/cell.js';
-import {
-  recurrentBackward,
-  recurrentForward,
-  type SavedSequence,
-  type SequenceOptions,
-  type SequenceUpstream,
-} from '../kernels/reference/recurrence.js';
+import type { CellKernel, Params, SequenceOptions, SequenceUpstream } from '../kernels/contract.js';
+import { recurrentBackward, recurrentForward, type SavedSequence } from '../kernels/reference/recurrence.js';
 import { FastGru } from './gru.js';
 import type { Engine } from './loader.js';
 import { FastLstm } from './lstm.js';
@@ -48,10 +43,13 @@ export interface RecurrentPlan {
   backward(g: Params, upstream: SequenceUpstream): PlanGradients;
 }
 
-/** A plan for `cell` over T steps of B rows: on `engine` when given, else on the reference kernels. */
+/**
+ * A plan for `cell` over T steps of B rows: on `engine` when given, else on the reference kernels. The
+ * engine's kernel is chosen by the cell's kind (its spec), FastGru for 'gru', FastLstm for the others.
+ */
 export function recurrentPlan(engine: Engine | null, cell: CellKernel, T: number, B: number): RecurrentPlan {
   if (!engine) return referencePlan(cell, T, B);
-  if (!cell.hasCellState) {
+  if (cell.spec.kind === 'gru') {
     const gru = new FastGru(engine, cell, T, B);
     return {
       runsOn: engine.build,

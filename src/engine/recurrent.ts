@@ -13,9 +13,16 @@
  * slots in turn: a step reads one and writes the other.
  */
 import { ConfigError } from '../errors.js';
-import type { CellKernel, Params } from '../kernels/reference/cell.js';
-import type { SequenceOptions, SequenceUpstream } from '../kernels/reference/recurrence.js';
-import { checkFinite, checkLength, checkParams, checkSizes } from '../kernels/reference/validate.js';
+import {
+  checkFinite,
+  checkLength,
+  checkParams,
+  checkSizes,
+  type CellKernel,
+  type Params,
+  type SequenceOptions,
+  type SequenceUpstream,
+} from '../kernels/contract.js';
 import type { Engine } from './loader.js';
 import { checkFloat32, unpadRows } from './padding.js';
 import type { SharedRow, StepShare } from './share.js';

@@ -4,7 +4,7 @@
  * processing order, so the kernels never see the direction; rows there may be padded (row stride ≥ width).
  */
 import type { Float } from '../kernels/reference/floats.js';
-import { checkFinite } from '../kernels/reference/validate.js';
+import { checkFinite } from '../kernels/contract.js';
 import type { Engine } from './loader.js';
 
 /** dst (processing order, row stride `stride`) ← src [T, rows, width] (time order). */

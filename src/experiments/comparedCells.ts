@@ -4,7 +4,7 @@
  * so that no cell wins by being bigger.
  */
 import { gruCell, lstmCell, novoLstmCell } from '../cells.js';
-import type { CellKernel } from '../kernels/reference/cell.js';
+import type { CellKernel } from '../kernels/contract.js';
 import * as layers from '../layers/index.js';
 import type { Layer } from '../layers/layer.js';
 

@@ -13,7 +13,7 @@
 import { ShapeError, ValueError } from '../errors.js';
 import { layerFromConfig } from '../layers/index.js';
 import type { ConfigValue } from '../layers/layer.js';
-import { Sequential } from '../models/sequential.js';
+import { Sequential, type CompileOptions } from '../models/sequential.js';
 import { optimizerFromConfig } from '../training/optimizers.js';
 import { sha256Hex } from './digest.js';
 import {
@@ -125,7 +125,8 @@ export async function decodeModel(json: string, read: BinaryReader): Promise<Seq
     const optimizer = optimizerFromConfig(String(o.className), object(o.config, 'compile.optimizer.config'));
     model.compile({
       optimizer,
-      loss: c.loss as never,
+      // Read from the file as it is: compile checks the name (and rejects an unknown one) as for a user's.
+      loss: c.loss as CompileOptions['loss'],
       metrics: array(c.metrics, 'compile.metrics') as string[],
     });
     const iterations = o.iterations;

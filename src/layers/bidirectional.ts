@@ -8,8 +8,9 @@
  *   concat [f, b] (2u features)   sum f + b   mul f ⊙ b   ave (f + b) / 2
  * Weights (Keras order): the forward layer's, then the backward layer's, as 'forward/…' and 'backward/…'.
  */
+import { cellKindOf } from '../cells.js';
 import { ConfigError } from '../errors.js';
-import type { Params, WeightSpec } from '../kernels/reference/cell.js';
+import type { CellKind, Params, WeightSpec } from '../kernels/contract.js';
 import type { Random } from '../random.js';
 import {
   Layer,
@@ -21,7 +22,7 @@ import {
   type Shape,
 } from './layer.js';
 import { checkOptionKeys, optionalChoice, optionalName, optionalShape } from './options.js';
-import { Recurrent, type RecurrentKind } from './recurrent.js';
+import { Recurrent, type UncheckedOptions } from './recurrent.js';
 
 export const MERGE_MODES = ['concat', 'sum', 'mul', 'ave'] as const;
 export type MergeMode = (typeof MERGE_MODES)[number];
@@ -35,8 +36,6 @@ export interface BidirectionalOptions {
   readonly name?: string;
   readonly inputShape?: Shape;
 }
-
-const KINDS: readonly RecurrentKind[] = ['LSTM', 'NovoLSTM', 'GRU'];
 
 export class Bidirectional extends Layer {
   readonly className = 'Bidirectional';
@@ -54,8 +53,8 @@ export class Bidirectional extends Layer {
     );
     super(optionalName(label, o.name), optionalShape(label, o.inputShape));
     this.mergeMode = optionalChoice(label, 'mergeMode', o.mergeMode, MERGE_MODES, 'concat');
-    let kind: RecurrentKind;
-    let config: Record<string, unknown>;
+    let kind: CellKind | undefined;
+    let config: UncheckedOptions;
     if (o.layer instanceof Recurrent) {
       if (o.layer.declaredInputShape) {
         throw new ConfigError(
@@ -65,19 +64,18 @@ export class Bidirectional extends Layer {
           JSON.stringify(o.layer.declaredInputShape),
         );
       }
-      kind = o.layer.className;
+      kind = o.layer.spec.kind;
       config = { ...o.layer.getConfig() };
     } else if (
       typeof o.layer === 'object' &&
       o.layer !== null &&
-      KINDS.includes((o.layer as { className: RecurrentKind }).className)
+      (kind = cellKindOf((o.layer as { className?: unknown }).className)) !== undefined
     ) {
-      const saved = o.layer as { className: RecurrentKind; config: unknown };
+      const saved = o.layer as { config?: unknown };
       if (typeof saved.config !== 'object' || saved.config === null) {
         throw new ConfigError(label, 'layer.config must be an object', 'an object', String(saved.config));
       }
-      kind = saved.className;
-      config = { ...(saved.config as Record<string, unknown>) };
+      config = { ...saved.config };
     } else {
       throw new ConfigError(
         label,
@@ -86,11 +84,8 @@ export class Bidirectional extends Layer {
         String(o.layer),
       );
     }
-    this.forwardLayer = new Recurrent(kind, config as never);
-    this.backwardLayer = new Recurrent(kind, {
-      ...config,
-      goBackwards: !this.forwardLayer.goBackwards,
-    } as never);
+    this.forwardLayer = new Recurrent(kind, config);
+    this.backwardLayer = new Recurrent(kind, { ...config, goBackwards: !this.forwardLayer.goBackwards });
   }
 
   protected computeOutputShape(inputShape: Shape): Shape {

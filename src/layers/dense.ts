@@ -11,7 +11,7 @@ import {
   activationForward,
   type Activation,
 } from '../kernels/reference/activations.js';
-import type { WeightSpec } from '../kernels/reference/cell.js';
+import type { WeightSpec } from '../kernels/contract.js';
 import { denseBackwardOn, denseForwardOn } from './denseKernels.js';
 import type { Random } from '../random.js';
 import {

@@ -2,7 +2,7 @@
  * Dropout: in training, each element is zeroed with probability `rate` and the rest scaled by
  * 1/(1 − rate) (inverted dropout, as Keras); at inference the identity. No weights; a mask passes through.
  */
-import type { WeightSpec } from '../kernels/reference/cell.js';
+import type { WeightSpec } from '../kernels/contract.js';
 import { dropoutBackward, dropoutForward } from '../kernels/reference/dropout.js';
 import type { Random } from '../random.js';
 import {

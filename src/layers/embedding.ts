@@ -4,7 +4,7 @@
  * Weights: embeddings [inputDim, outputDim], initially U(−0.05, 0.05) as Keras.
  */
 import { ShapeError, ValueError } from '../errors.js';
-import type { WeightSpec } from '../kernels/reference/cell.js';
+import type { WeightSpec } from '../kernels/contract.js';
 import { embeddingBackwardOn, embeddingForwardOn } from './embeddingKernels.js';
 import type { Random } from '../random.js';
 import {

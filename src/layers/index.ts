@@ -3,6 +3,7 @@
  * its saved class name and config. The registry is a fixed map: loading a model can only ever construct
  * these classes.
  */
+import { CELL_CLASS_NAMES } from '../cells.js';
 import { ConfigError } from '../errors.js';
 import { Bidirectional, type BidirectionalOptions } from './bidirectional.js';
 import { Dense, type DenseOptions } from './dense.js';
@@ -16,6 +17,7 @@ import {
   type GruLayerOptions,
   type LstmLayerOptions,
   type NovoLstmLayerOptions,
+  type UncheckedOptions,
 } from './recurrent.js';
 
 export function embedding(options: EmbeddingOptions): Embedding {
@@ -23,15 +25,15 @@ export function embedding(options: EmbeddingOptions): Embedding {
 }
 
 export function lstm(options: LstmLayerOptions): Recurrent {
-  return new Recurrent('LSTM', options);
+  return new Recurrent('lstm', options);
 }
 
 export function novoLSTM(options: NovoLstmLayerOptions): Recurrent {
-  return new Recurrent('NovoLSTM', options);
+  return new Recurrent('novolstm', options);
 }
 
 export function gru(options: GruLayerOptions): Recurrent {
-  return new Recurrent('GRU', options);
+  return new Recurrent('gru', options);
 }
 
 export function dense(options: DenseOptions): Dense {
@@ -54,22 +56,41 @@ export function bidirectional(options: BidirectionalOptions): Bidirectional {
   return new Bidirectional(options);
 }
 
-export { rnn, lstmCell, novoLSTMCell, gruCell, type CellSpec, type RnnOptions } from './rnn.js';
+export {
+  rnn,
+  lstmCell,
+  novoLSTMCell,
+  gruCell,
+  type RnnCellSpec,
+  type RnnCellSpec as CellSpec,
+  type RnnOptions,
+} from './rnn.js';
 
-const REGISTRY: Readonly<Record<string, (options: never) => Layer>> = Object.freeze({
-  Embedding: embedding,
-  LSTM: lstm,
-  NovoLSTM: novoLSTM,
-  GRU: gru,
-  Dense: dense,
-  Dropout: dropout,
-  LayerNormalization: layerNormalization,
-  Masking: masking,
-  Bidirectional: bidirectional,
+/**
+ * A factory taking options read from a file. Their types are not known here, and need not be: every
+ * constructor checks each option it is given and rejects what it does not know (options.ts), for a file's
+ * options as for a user's.
+ */
+function fromFile<Options extends object>(
+  factory: (options: Options) => Layer,
+): (options: UncheckedOptions) => Layer {
+  return factory as (options: UncheckedOptions) => Layer;
+}
+
+const REGISTRY: Readonly<Record<string, (options: UncheckedOptions) => Layer>> = Object.freeze({
+  Embedding: fromFile(embedding),
+  [CELL_CLASS_NAMES.lstm]: (o) => new Recurrent('lstm', o),
+  [CELL_CLASS_NAMES.novolstm]: (o) => new Recurrent('novolstm', o),
+  [CELL_CLASS_NAMES.gru]: (o) => new Recurrent('gru', o),
+  Dense: fromFile(dense),
+  Dropout: fromFile(dropout),
+  LayerNormalization: fromFile(layerNormalization),
+  Masking: fromFile(masking),
+  Bidirectional: fromFile(bidirectional),
 });
 
 /** A new layer of a registered class; the constructor checks every option strictly. */
-export function layerFromConfig(className: unknown, options: object): Layer {
+export function layerFromConfig(className: unknown, options: UncheckedOptions): Layer {
   if (typeof className !== 'string' || !Object.hasOwn(REGISTRY, className)) {
     throw new ConfigError(
       'loadModel',
@@ -78,7 +99,7 @@ export function layerFromConfig(className: unknown, options: object): Layer {
       String(className),
     );
   }
-  return REGISTRY[className](options as never);
+  return REGISTRY[className](options);
 }
 
 export { Bidirectional, Dense, Dropout, Embedding, LayerNormalization, Masking, Recurrent };

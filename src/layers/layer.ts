@@ -5,7 +5,7 @@
  * Layout: batch-major, as users pass data: a sequence batch is [B, T, D]. Layers that run time-major
  * kernels (the recurrent ones) convert on the way in and out.
  */
-import type { Params, WeightSpec } from '../kernels/reference/cell.js';
+import type { Params, WeightSpec } from '../kernels/contract.js';
 import { ShapeError, ValueError } from '../errors.js';
 import type { Random } from '../random.js';
 import { Tensor } from '../tensor.js';

@@ -3,7 +3,7 @@
  * [B, T, D] is the input with padding steps zeroed, and a mask [B, T] that the following layers honour.
  */
 import { ConfigError, ShapeError } from '../errors.js';
-import type { WeightSpec } from '../kernels/reference/cell.js';
+import type { WeightSpec } from '../kernels/contract.js';
 import type { Random } from '../random.js';
 import {
   Layer,

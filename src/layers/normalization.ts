@@ -4,7 +4,7 @@
  * Weights: gamma [D] (initially 1), beta [D] (initially 0). A mask passes through.
  */
 import { ConfigError, ShapeError } from '../errors.js';
-import type { WeightSpec } from '../kernels/reference/cell.js';
+import type { WeightSpec } from '../kernels/contract.js';
 import {
   LAYER_NORM_EPSILON,
   layerNormBackward,

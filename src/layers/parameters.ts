@@ -3,7 +3,7 @@
  * named views into them (`layer.params.kernel` is a subarray). The optimizer updates the flat array in one
  * loop, and a checkpoint writes it as one blob.
  */
-import type { Params } from '../kernels/reference/cell.js';
+import type { Params } from '../kernels/contract.js';
 import type { Layer } from './layer.js';
 
 /** Where one weight lives in the flat arrays. */

@@ -22,13 +22,30 @@
  * `dropout` is Keras' input dropout in its variational form: one keep-mask [B, D] per sequence, the same
  * at every time step, drawn in training only. `recurrentDropout` is Keras' recurrent dropout, also
  * variational: one keep-mask [B, u] per sequence on h_{t−1} where it enters the recurrent multiply (the
- * kernels apply it inside the step; see kernels/reference/cell.ts), drawn in training only.
+ * kernels apply it inside the step; see kernels/contract.ts), drawn in training only.
  */
-import { defaultInputGateGain, gruCell, initialWeights, lstmCell, novoLstmCell } from '../cells.js';
+import {
+  asCellKind,
+  CELL_CLASS_NAMES,
+  cellKernel,
+  defaultInputGateGain,
+  initialWeights,
+  type CellClassName,
+  type RecurrentCell,
+} from '../cells.js';
 import { ConfigError, ShapeError, ValueError } from '../errors.js';
+import {
+  RECURRENT_ACTIVATIONS,
+  type CellKind,
+  type CellSpec,
+  type GruSpec,
+  type LstmSpec,
+  type NovoLstmSpec,
+  type RecurrentActivation,
+  type WeightSpec,
+} from '../kernels/contract.js';
 import { asTensor, Tensor } from '../tensor.js';
 import { Random } from '../random.js';
-import type { CellKernel, WeightSpec } from '../kernels/reference/cell.js';
 import { dropoutBackward, dropoutForward } from '../kernels/reference/dropout.js';
 import { drawKeep } from './dropout.js';
 import {
@@ -51,7 +68,19 @@ import {
 import { sequenceBackward, sequenceForward } from './recurrentKernels.js';
 import { buildStandalone } from './standalone.js';
 
-export type RecurrentKind = 'LSTM' | 'NovoLSTM' | 'GRU';
+/** The Keras class names of the recurrent layers ('LSTM', 'NovoLSTM', 'GRU'; cells.ts maps them). */
+export type RecurrentKind = CellClassName;
+
+/**
+ * Options as read from a saved model or another layer's config: not yet typed, checked one by one by the
+ * constructor exactly as options a user passes.
+ */
+export type UncheckedOptions = Readonly<Record<string, unknown>>;
+
+/** A spec's options without its kind: each key is there only for the kinds that have it. */
+export type CellOptions = Partial<
+  Omit<LstmSpec, 'kind'> & Omit<NovoLstmSpec, 'kind'> & Omit<GruSpec, 'kind'>
+>;
 
 export interface RecurrentOptions {
   readonly units: number;
@@ -74,10 +103,17 @@ export interface RecurrentOptions {
   readonly inputShape?: Shape;
 }
 
-/** The standard LSTM has no options beyond the common ones. */
-export type LstmLayerOptions = RecurrentOptions;
+export interface LstmLayerOptions extends RecurrentOptions {
+  /**
+   * σ of the gates i, f, o: 'sigmoid' (default, as Keras 2) or 'hardSigmoid', TensorFlow.js'
+   * max(0, min(1, 0.2·x + 0.5)) (its layers' default; not Keras 3's hard_sigmoid, whose slope is 1/6).
+   */
+  readonly recurrentActivation?: RecurrentActivation;
+}
 
 export interface NovoLstmLayerOptions extends RecurrentOptions {
+  /** NovoLSTM's gates use the sigmoid only: 'sigmoid' is accepted, anything else is an error. */
+  readonly recurrentActivation?: 'sigmoid';
   readonly inputGate?: 'readme' | 'reference';
   readonly layerNorm?: 'inputGate' | 'all';
   /** The input gate's layer-norm gain at the start: 'units' (default with 'readme') or 'ones' (cells.ts). */
@@ -86,6 +122,8 @@ export interface NovoLstmLayerOptions extends RecurrentOptions {
 
 export interface GruLayerOptions extends RecurrentOptions {
   readonly resetAfter?: boolean;
+  /** σ of the gates z and r: 'sigmoid' (default) or TensorFlow.js' 'hardSigmoid' (see LstmLayerOptions). */
+  readonly recurrentActivation?: RecurrentActivation;
 }
 
 const COMMON = [
@@ -99,17 +137,16 @@ const COMMON = [
   'name',
   'inputShape',
 ];
-const CELL_OPTIONS: Record<RecurrentKind, readonly string[]> = {
-  LSTM: [],
-  NovoLSTM: ['inputGate', 'layerNorm', 'inputGateGain'],
-  GRU: ['resetAfter'],
+const CELL_OPTIONS: Record<CellKind, readonly string[]> = {
+  lstm: ['recurrentActivation'],
+  novolstm: ['inputGate', 'layerNorm', 'inputGateGain', 'recurrentActivation'],
+  gru: ['resetAfter', 'recurrentActivation'],
 };
 /** Keras options that exist but are not implemented yet: rejected by name rather than ignored. */
 const NOT_YET = [
   'unroll',
   'implementation',
   'activation',
-  'recurrentActivation',
   'useBias',
   'kernelInitializer',
   'recurrentInitializer',
@@ -131,6 +168,8 @@ interface RecurrentSaved {
 
 export class Recurrent extends Layer {
   readonly className: RecurrentKind;
+  /** The cell's identity: its kind and the options that change its equations (kernels/contract.ts). */
+  readonly spec: CellSpec;
   readonly units: number;
   readonly returnSequences: boolean;
   readonly goBackwards: boolean;
@@ -140,15 +179,15 @@ export class Recurrent extends Layer {
   readonly returnState: boolean;
   /** With `stateful`: the final h and c [B, u] of the last batch, or null after resetStates. */
   private states: { h: Float32Array; c: Float32Array | null } | null = null;
-  /** Options handed to the cell factory (inputGate, layerNorm, resetAfter), as given. */
-  readonly cellOptions: Readonly<Record<string, string | boolean>>;
-  private cell: CellKernel | null = null;
+  private cell: RecurrentCell | null = null;
 
-  constructor(kind: RecurrentKind, options: RecurrentOptions) {
-    const label = kind.toLowerCase();
+  /** `kind`: 'lstm', 'novolstm' or 'gru', or the class name 'LSTM', 'NovoLSTM' or 'GRU' (cells.ts maps it). */
+  constructor(cell: CellKind | RecurrentKind, options: RecurrentOptions | UncheckedOptions) {
+    const kind = asCellKind(cell);
+    const label = kind;
     const o = checkOptionKeys(label, options, [...COMMON, ...CELL_OPTIONS[kind]], NOT_YET);
     super(optionalName(label, o.name), optionalShape(label, o.inputShape));
-    this.className = kind;
+    this.className = CELL_CLASS_NAMES[kind];
     this.units = positiveInt(label, 'units', o.units);
     this.returnSequences = optionalBoolean(label, 'returnSequences', o.returnSequences, false);
     this.goBackwards = optionalBoolean(label, 'goBackwards', o.goBackwards, false);
@@ -156,33 +195,12 @@ export class Recurrent extends Layer {
     this.recurrentDropout = optionalRate(label, 'recurrentDropout', o.recurrentDropout);
     this.stateful = optionalBoolean(label, 'stateful', o.stateful, false);
     this.returnState = optionalBoolean(label, 'returnState', o.returnState, false);
-    const cellOptions: Record<string, string | boolean> = {};
-    if (kind === 'NovoLSTM') {
-      cellOptions.inputGate = optionalChoice(
-        label,
-        'inputGate',
-        o.inputGate,
-        ['readme', 'reference'],
-        'readme',
-      );
-      cellOptions.layerNorm = optionalChoice(
-        label,
-        'layerNorm',
-        o.layerNorm,
-        ['inputGate', 'all'],
-        'inputGate',
-      );
-      cellOptions.inputGateGain = optionalChoice(
-        label,
-        'inputGateGain',
-        o.inputGateGain,
-        ['units', 'ones'],
-        defaultInputGateGain(cellOptions.inputGate as 'readme' | 'reference'),
-      );
-    } else if (kind === 'GRU') {
-      cellOptions.resetAfter = optionalBoolean(label, 'resetAfter', o.resetAfter, true);
-    }
-    this.cellOptions = cellOptions;
+    this.spec = cellSpecOf(kind, label, o);
+  }
+
+  /** The cell's own options with their defaults, as the config saves them: the spec without its kind. */
+  get cellOptions(): CellOptions {
+    return specOptions(this.spec);
   }
 
   protected computeOutputShape(inputShape: Shape): Shape {
@@ -194,17 +212,12 @@ export class Recurrent extends Layer {
         JSON.stringify(inputShape),
       );
     }
-    const D = inputShape[1];
-    const base = { units: this.units, inputDim: D, name: this.name };
-    if (this.className === 'LSTM') this.cell = lstmCell(base);
-    else if (this.className === 'NovoLSTM')
-      this.cell = novoLstmCell({ ...base, ...(this.cellOptions as object) });
-    else this.cell = gruCell({ ...base, ...(this.cellOptions as object) });
+    this.cell = cellKernel(this.spec, { units: this.units, inputDim: inputShape[1], name: this.name });
     return this.returnSequences ? [inputShape[0], this.units] : [this.units];
   }
 
   /** The cell kernel the layer runs (made by build): for code that steps the layer itself, e.g. generation. */
-  get builtCell(): CellKernel {
+  get builtCell(): RecurrentCell {
     if (!this.cell)
       throw new ShapeError(this.label, 'the layer is not built yet', 'a built layer', 'unbuilt');
     return this.cell;
@@ -449,7 +462,7 @@ export class Recurrent extends Layer {
     const D = this.builtCell.inputDim;
     // dy: [B, T, u] in processing order with returnSequences, else [B, u].
     const upstream = this.returnSequences ? { dh: dy } : { dhT: dy };
-    const dx = sequenceBackward(this.grads, s.saved, this.params, upstream).dx as Float32Array; // [B, T, D]
+    const dx = sequenceBackward(this.grads, s.saved, upstream).dx as Float32Array; // [B, T, D]
     if (keep) {
       for (let b = 0; b < B; b++) {
         const part = dx.subarray(b * T * D, (b + 1) * T * D);
@@ -468,7 +481,42 @@ export class Recurrent extends Layer {
       returnState: this.returnState,
       dropout: this.dropout,
       recurrentDropout: this.recurrentDropout,
-      ...this.cellOptions,
+      ...specOptions(this.spec),
     };
+  }
+}
+
+/** The cell's own options, checked, with their defaults: its spec. */
+function cellSpecOf(kind: CellKind, label: string, o: Readonly<Record<string, unknown>>): CellSpec {
+  const recurrentActivation = (): RecurrentActivation =>
+    optionalChoice(label, 'recurrentActivation', o.recurrentActivation, RECURRENT_ACTIVATIONS, 'sigmoid');
+  if (kind === 'lstm') return { kind, recurrentActivation: recurrentActivation() };
+  if (kind === 'gru') {
+    const resetAfter = optionalBoolean(label, 'resetAfter', o.resetAfter, true);
+    return { kind, resetAfter, recurrentActivation: recurrentActivation() };
+  }
+  const inputGate = optionalChoice(label, 'inputGate', o.inputGate, ['readme', 'reference'], 'readme');
+  const layerNorm = optionalChoice(label, 'layerNorm', o.layerNorm, ['inputGate', 'all'], 'inputGate');
+  const inputGateGain = optionalChoice(
+    label,
+    'inputGateGain',
+    o.inputGateGain,
+    ['units', 'ones'],
+    defaultInputGateGain(inputGate),
+  );
+  // Accepted only as 'sigmoid' (the one NovoLSTM has), and not saved: the config stays as it was.
+  optionalChoice(label, 'recurrentActivation', o.recurrentActivation, ['sigmoid'], 'sigmoid');
+  return { kind, inputGate, layerNorm, inputGateGain };
+}
+
+/** The spec's options as the layer's config saves them (without the kind, which the class name gives). */
+function specOptions(spec: CellSpec): CellOptions {
+  switch (spec.kind) {
+    case 'lstm':
+      return { recurrentActivation: spec.recurrentActivation };
+    case 'novolstm':
+      return { inputGate: spec.inputGate, layerNorm: spec.layerNorm, inputGateGain: spec.inputGateGain };
+    case 'gru':
+      return { resetAfter: spec.resetAfter, recurrentActivation: spec.recurrentActivation };
   }
 }

@@ -1,6 +1,7 @@
 /**
- * The one place the recurrent layers call the sequence kernels: the fused WebAssembly engine when
- * `backend.ts` has loaded it, else the float32 reference kernels (`kernels/reference/recurrence.ts`).
+ * The one place the recurrent layers call the sequence kernels, always through a RecurrentPlan
+ * (engine/plan.ts, the one plan factory): the fused WebAssembly engine when `backend.ts` has loaded it,
+ * else the float32 reference kernels (`kernels/reference/recurrence.ts`).
  *
  * Layout: batch-major, as the layers hold their batches: x [B, T, D] in time order, the output sequence
  * h [B, T, u] and its upstream gradient in processing order (as Keras returns goBackwards sequences), dx
@@ -13,21 +14,20 @@
  * engine instance, so the old one's memory goes with it. A plan holds one forward's state for its
  * backward, which is how the model calls them: forward, then backward, per batch.
  */
-import type { CellKernel, Params } from '../kernels/reference/cell.js';
-import {
-  recurrentBackward,
-  recurrentForward,
-  type SavedSequence,
-  type SequenceGradients,
-  type SequenceOptions,
-  type SequenceUpstream,
-} from '../kernels/reference/recurrence.js';
+import type {
+  CellKernel,
+  Params,
+  SequenceGradients,
+  SequenceOptions,
+  SequenceUpstream,
+} from '../kernels/contract.js';
 import { recurrentPlan, type RecurrentPlan } from '../engine/plan.js';
-import { toBatchMajor, toTimeMajor } from '../engine/steps.js';
 import { newEngine, sharedEngine } from './backend.js';
 
-/** What backward needs: the reference driver's saved object, or the plan that ran the forward. */
-export type SavedRun = { readonly reference: SavedSequence } | { readonly plan: RecurrentPlan };
+/** What backward needs: the plan that ran the forward (it holds the forward's state). */
+export interface SavedRun {
+  readonly plan: RecurrentPlan;
+}
 
 export interface RunOutput {
   /** [B, T, u] in processing order, zero at masked steps; empty unless `sequence` was asked for */
@@ -73,9 +73,9 @@ export function sequenceForward(
   /** The model's weightsVersion; when it and the arrays are those of the last call, the copy held is kept. */
   weightsVersion?: number,
 ): RunOutput {
-  // The engine has no recurrent dropout masks: with one, the reference kernels run this batch.
+  const { T, B, ...rest } = options;
+  let plan: RecurrentPlan;
   if (sharedEngine() && !options.recurrentMask) {
-    const { T, B, ...rest } = options;
     const kept = planFor(cell, T, B);
     // Copying (and packing) the weights into the engine costs as much as a step at batch 1, so it is done
     // only when they may have changed: after an update, or when the version is unknown.
@@ -84,31 +84,22 @@ export function sequenceForward(
       kept.params = params;
       kept.version = weightsVersion;
     }
-    const out = kept.plan.forward(x, { ...rest, batchMajor: true });
-    return { h: out.h, hT: out.hT, cT: out.cT, saved: { plan: kept.plan } };
+    plan = kept.plan;
+  } else {
+    // The reference kernels (no engine, or a recurrent dropout mask, which the engine has not): a plan per
+    // batch, holding nothing but the weights' arrays and this forward's saved state.
+    plan = recurrentPlan(null, cell, T, B);
+    plan.setWeights(params);
   }
-  const { T, B, sequence, ...rest } = options;
-  const out = recurrentForward(cell, params, toTimeMajor(x, T, B, cell.inputDim, false), { T, B, ...rest });
-  const reverse = options.reverse ?? false;
-  return {
-    h: sequence ? toBatchMajor(out.h as Float32Array, T, B, cell.units, reverse) : new Float32Array(0),
-    hT: out.hT as Float32Array,
-    cT: out.cT as Float32Array | null,
-    saved: { reference: out.saved },
-  };
+  const out = plan.forward(x, { ...rest, batchMajor: true });
+  return { h: out.h, hT: out.hT, cT: out.cT, saved: { plan } };
 }
 
 /** Adds the parameter gradients into `grads`; upstream dh [B, T, u]; returns dx [B, T, D], dh0, dc0. */
 export function sequenceBackward(
   grads: Params,
   saved: SavedRun,
-  params: Params,
   upstream: SequenceUpstream,
 ): SequenceGradients {
-  if ('plan' in saved) return saved.plan.backward(grads, upstream);
-  // Reference path (no engine, or a recurrent dropout mask).
-  const { T, B, reverse, cell } = saved.reference;
-  const dh = upstream.dh ? toTimeMajor(upstream.dh as Float32Array, T, B, cell.units, reverse) : null;
-  const grad = recurrentBackward(grads, saved.reference, params, dh ? { ...upstream, dh } : upstream);
-  return { ...grad, dx: toBatchMajor(grad.dx as Float32Array, T, B, cell.inputDim, false) };
+  return saved.plan.backward(grads, upstream);
 }

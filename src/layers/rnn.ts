@@ -5,55 +5,61 @@
  * goBackwards, stateful, dropout, …).
  */
 import { ConfigError } from '../errors.js';
+import { CELL_KINDS, type CellKind } from '../kernels/contract.js';
 import { checkOptionKeys, positiveInt } from './options.js';
 import {
   Recurrent,
   type GruLayerOptions,
+  type LstmLayerOptions,
   type NovoLstmLayerOptions,
-  type RecurrentKind,
   type RecurrentOptions,
 } from './recurrent.js';
 
-/** A cell description for rnn(): its kind and its own options. */
-export interface CellSpec {
-  readonly kind: RecurrentKind;
+/**
+ * A cell description for rnn(): its kind and its own options, as given (the layer checks them and makes
+ * the cell's spec from them).
+ */
+export interface RnnCellSpec {
+  readonly kind: CellKind;
   readonly options: Readonly<Record<string, unknown>>;
 }
 
-export interface LstmCellLayerOptions {
+interface CommonCellLayerOptions {
   readonly units: number;
   /** As Keras' cells; may instead be given to rnn (not both). */
   readonly recurrentDropout?: number;
 }
 
-export type NovoLstmCellLayerOptions = LstmCellLayerOptions &
-  Pick<NovoLstmLayerOptions, 'inputGate' | 'layerNorm' | 'inputGateGain'>;
-export type GruCellLayerOptions = LstmCellLayerOptions & Pick<GruLayerOptions, 'resetAfter'>;
+export type LstmCellLayerOptions = CommonCellLayerOptions & Pick<LstmLayerOptions, 'recurrentActivation'>;
+export type NovoLstmCellLayerOptions = CommonCellLayerOptions &
+  Pick<NovoLstmLayerOptions, 'inputGate' | 'layerNorm' | 'inputGateGain' | 'recurrentActivation'>;
+export type GruCellLayerOptions = CommonCellLayerOptions &
+  Pick<GruLayerOptions, 'resetAfter' | 'recurrentActivation'>;
 
-function cellSpec(kind: RecurrentKind, label: string, options: object, allowed: readonly string[]): CellSpec {
-  const o = checkOptionKeys(
-    label,
-    options,
-    ['units', 'recurrentDropout', ...allowed],
-    ['activation', 'recurrentActivation'],
-  );
+function cellSpec(kind: CellKind, label: string, options: object, allowed: readonly string[]): RnnCellSpec {
+  const o = checkOptionKeys(label, options, ['units', 'recurrentDropout', ...allowed], ['activation']);
   positiveInt(label, 'units', o.units);
   return Object.freeze({ kind, options: Object.freeze({ ...o }) });
 }
 
-export function lstmCell(options: LstmCellLayerOptions): CellSpec {
-  return cellSpec('LSTM', 'lstmCell', options, []);
+export function lstmCell(options: LstmCellLayerOptions): RnnCellSpec {
+  return cellSpec('lstm', 'lstmCell', options, ['recurrentActivation']);
 }
 
-export function novoLSTMCell(options: NovoLstmCellLayerOptions): CellSpec {
-  return cellSpec('NovoLSTM', 'novoLSTMCell', options, ['inputGate', 'layerNorm', 'inputGateGain']);
+export function novoLSTMCell(options: NovoLstmCellLayerOptions): RnnCellSpec {
+  return cellSpec('novolstm', 'novoLSTMCell', options, [
+    'inputGate',
+    'layerNorm',
+    'inputGateGain',
+    'recurrentActivation',
+  ]);
 }
 
-export function gruCell(options: GruCellLayerOptions): CellSpec {
-  return cellSpec('GRU', 'gruCell', options, ['resetAfter']);
+export function gruCell(options: GruCellLayerOptions): RnnCellSpec {
+  return cellSpec('gru', 'gruCell', options, ['resetAfter', 'recurrentActivation']);
 }
 
-export type RnnOptions = Omit<RecurrentOptions, 'units'> & { readonly cell: CellSpec };
+export type RnnOptions = Omit<RecurrentOptions, 'units'> & { readonly cell: RnnCellSpec };
 
 export function rnn(options: RnnOptions): Recurrent {
   const label = 'rnn';
@@ -72,8 +78,8 @@ export function rnn(options: RnnOptions): Recurrent {
     ],
     ['returnState', 'unroll', 'timeMajor'],
   );
-  const cell = o.cell as CellSpec | undefined;
-  if (!cell || typeof cell !== 'object' || !['LSTM', 'NovoLSTM', 'GRU'].includes(cell.kind)) {
+  const cell = o.cell as RnnCellSpec | undefined;
+  if (!cell || typeof cell !== 'object' || !CELL_KINDS.includes(cell.kind)) {
     throw new ConfigError(
       label,
       'cell must come from nl.layers.lstmCell / novoLSTMCell / gruCell',
@@ -92,5 +98,5 @@ export function rnn(options: RnnOptions): Recurrent {
       `${String(cell.options.recurrentDropout)} and ${String(rest.recurrentDropout)}`,
     );
   }
-  return new Recurrent(cell.kind, { ...cell.options, ...rest } as unknown as RecurrentOptions);
+  return new Recurrent(cell.kind, { ...cell.options, ...rest });
 }

@@ -8,10 +8,12 @@
  *
  * The model is left untouched (its carried states too): a copy reads the text from zero states.
  */
-import { gruCell, lstmCell, novoLstmCell } from '../cells.js';
+import { isGruCell, type CellClassName } from '../cells.js';
 import { CharVocabulary } from '../data/text/charVocabulary.js';
-import { ConfigError, ValueError } from '../errors.js';
-import type { CellKernel, Tape } from '../kernels/reference/cell.js';
+import { ValueError } from '../errors.js';
+import type { Float } from '../kernels/contract.js';
+import type { GruTape } from '../kernels/reference/gru.js';
+import type { LstmTape } from '../kernels/reference/lstm.js';
 import { recurrentForward } from '../kernels/reference/recurrence.js';
 import type { Batch } from '../layers/layer.js';
 import { Recurrent } from '../layers/recurrent.js';
@@ -20,7 +22,7 @@ import { Random } from '../random.js';
 import { cloneLanguageModel, languageModelConfig } from './languageModel.js';
 
 export interface GateMap {
-  /** The tape's name for it, e.g. 'inputGate', 'softmaxBranch', 'cellState'. */
+  /** Its name, e.g. 'inputGate', 'softmaxBranch', 'cellState'. */
   readonly name: string;
   /** What it is, for a chart title, e.g. 'input gate i'. */
   readonly title: string;
@@ -31,7 +33,8 @@ export interface GateMap {
 export interface LayerGates {
   /** 0 = the first recurrent layer. */
   readonly layer: number;
-  readonly cell: 'NovoLSTM' | 'LSTM' | 'GRU';
+  /** The layer's class name. */
+  readonly cell: CellClassName;
   readonly units: number;
   readonly maps: readonly GateMap[];
 }
@@ -71,85 +74,68 @@ export function traceGates(model: Sequential, sample: string): GateTrace {
       a = layer.forward(a, context).output;
       continue;
     }
-    const D = a.shape[2];
-    const cell = kernelOf(layer, D);
-    // One row: batch-major [1, T, D] is laid out exactly as the kernel's time-major [T, 1, D].
-    const out = recurrentForward(cell, layer.params, a.data as Float32Array, { T, B: 1 });
-    layers.push({
-      layer: layers.length,
-      cell: layer.className as LayerGates['cell'],
-      units: layer.units,
-      maps: mapsOf(layer.className, out.saved.tape, out.saved.cStates, out.saved.hStates, T, layer.units),
-    });
-    a = { data: out.h as Float32Array, shape: [1, T, layer.units], mask: null };
+    // The cell the layer built, so the tape is the one its forward pass writes. One row: batch-major
+    // [1, T, D] is laid out exactly as the kernel's time-major [T, 1, D].
+    const cell = layer.builtCell;
+    const x = a.data as Float32Array;
+    const u = layer.units;
+    let h: Float;
+    let maps: GateMap[];
+    if (isGruCell(cell)) {
+      const out = recurrentForward(cell, layer.params, x, { T, B: 1 });
+      maps = gruMaps(out.saved.tape, out.saved.hStates, T, u);
+      h = out.h;
+    } else {
+      const out = recurrentForward(cell, layer.params, x, { T, B: 1 });
+      maps = lstmMaps(cell.spec.kind === 'novolstm', out.saved.tape, out.saved.cStates, T, u);
+      h = out.h;
+    }
+    layers.push({ layer: layers.length, cell: layer.className, units: u, maps });
+    a = { data: h as Float32Array, shape: [1, T, u], mask: null };
   }
   return { chars: vocabulary.decode(ids).split(''), layers };
 }
 
-/** The same kernel the layer built (same options), so the tape is the one its forward pass writes. */
-function kernelOf(layer: Recurrent, inputDim: number): CellKernel {
-  const base = { units: layer.units, inputDim, name: layer.name };
-  if (layer.className === 'LSTM') return lstmCell(base);
-  if (layer.className === 'NovoLSTM') return novoLstmCell({ ...base, ...layer.cellOptions });
-  if (layer.className === 'GRU') return gruCell({ ...base, ...layer.cellOptions });
-  throw new ConfigError('gate trace', 'unknown recurrent layer', 'NovoLSTM, LSTM or GRU', layer.className);
+/** Block `blockIndex` of `width` blocks of u per step, e.g. the forget gate of ifco: [T, u]. */
+function block(source: Float, T: number, u: number, width: number, blockIndex: number): Float32Array {
+  const out = new Float32Array(T * u);
+  for (let t = 0; t < T; t++)
+    for (let j = 0; j < u; j++) out[t * u + j] = source[t * width * u + blockIndex * u + j];
+  return out;
 }
 
-function mapsOf(
-  className: string,
-  tape: Tape,
-  cStates: ArrayLike<number>,
-  hStates: ArrayLike<number>,
-  T: number,
-  u: number,
-): GateMap[] {
-  const need = (name: string): ArrayLike<number> => {
-    const values = tape[name];
-    if (!values || values.length < T * u) {
-      throw new ConfigError(
-        'gate trace',
-        `the kernel's tape has no '${name}'`,
-        'the reference kernel',
-        'none',
-      );
-    }
-    return values;
-  };
-  /** Block `block` of `width` blocks per step, e.g. the forget gate of ifco. */
-  const block = (source: ArrayLike<number>, width: number, blockIndex: number): Float32Array => {
-    const out = new Float32Array(T * u);
-    for (let t = 0; t < T; t++)
-      for (let j = 0; j < u; j++) out[t * u + j] = source[t * width * u + blockIndex * u + j];
-    return out;
-  };
-  /** States after each step: entries 1 … T of [T+1, u] (entry 0 is the initial state). */
-  const after = (states: ArrayLike<number>): Float32Array =>
-    Float32Array.from({ length: T * u }, (_, n) => states[u + n]);
+/** States after each step: entries 1 … T of [T+1, u] (entry 0 is the initial state). */
+function after(states: Float, T: number, u: number): Float32Array {
+  return Float32Array.from({ length: T * u }, (_, n) => states[u + n]);
+}
 
-  if (className === 'GRU') {
-    return [
-      { name: 'updateGate', title: 'update gate z', values: block(need('z'), 1, 0) },
-      { name: 'resetGate', title: 'reset gate r', values: block(need('r'), 1, 0) },
-      { name: 'candidate', title: 'candidate ĥ', values: block(need('hCandidate'), 1, 0) },
-      { name: 'hiddenState', title: 'hidden state h', values: after(hStates) },
-    ];
-  }
-  const ifco = need('ifco');
-  const gates: GateMap[] = [{ name: 'inputGate', title: 'input gate i', values: block(ifco, 4, I) }];
-  if (className === 'NovoLSTM') {
+function gruMaps(tape: GruTape, hStates: Float, T: number, u: number): GateMap[] {
+  return [
+    { name: 'updateGate', title: 'update gate z', values: block(tape.z, T, u, 1, 0) },
+    { name: 'resetGate', title: 'reset gate r', values: block(tape.r, T, u, 1, 0) },
+    { name: 'candidate', title: 'candidate ĥ', values: block(tape.hCandidate, T, u, 1, 0) },
+    { name: 'hiddenState', title: 'hidden state h', values: after(hStates, T, u) },
+  ];
+}
+
+function lstmMaps(novo: boolean, tape: LstmTape, cStates: Float, T: number, u: number): GateMap[] {
+  const gates: GateMap[] = [
+    { name: 'inputGate', title: 'input gate i', values: block(tape.ifco, T, u, 4, I) },
+  ];
+  if (novo) {
     gates.push(
       {
         name: 'sigmoidBranch',
         title: 'sigmoid branch σ(aᵢ), layer-normalised (before gain and bias)',
-        values: block(need('inXhat'), 1, 0),
+        values: block(tape.inXhat, T, u, 1, 0),
       },
-      { name: 'softmaxBranch', title: "softmax branch softmax(aᵢ')", values: block(need('soft'), 1, 0) },
+      { name: 'softmaxBranch', title: "softmax branch softmax(aᵢ')", values: block(tape.soft, T, u, 1, 0) },
     );
   }
   gates.push(
-    { name: 'forgetGate', title: 'forget gate f', values: block(ifco, 4, F) },
-    { name: 'outputGate', title: 'output gate o', values: block(ifco, 4, O) },
-    { name: 'cellState', title: 'cell state c', values: after(cStates) },
+    { name: 'forgetGate', title: 'forget gate f', values: block(tape.ifco, T, u, 4, F) },
+    { name: 'outputGate', title: 'output gate o', values: block(tape.ifco, T, u, 4, O) },
+    { name: 'cellState', title: 'cell state c', values: after(cStates, T, u) },
   );
   return gates;
 }

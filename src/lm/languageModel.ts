@@ -9,6 +9,7 @@
  */
 import { ConfigError, ValueError } from '../errors.js';
 import { CharVocabulary } from '../data/text/charVocabulary.js';
+import { CELL_KINDS, type CellKind } from '../kernels/contract.js';
 import * as layers from '../layers/index.js';
 import type { Layer } from '../layers/layer.js';
 import { cloneModel } from '../models/clone.js';
@@ -16,8 +17,9 @@ import { sequential, type Sequential } from '../models/sequential.js';
 
 export const LM_FORMAT = 'novolstm-char-lm';
 export const LM_FORMAT_VERSION = 1;
-export const LM_CELLS = ['novolstm', 'lstm', 'gru'] as const;
-export type LmCell = (typeof LM_CELLS)[number];
+/** The cells a language model can have, spelled as everywhere (kernels/contract.ts): the CLI's --cell. */
+export const LM_CELLS = CELL_KINDS;
+export type LmCell = CellKind;
 
 export interface LanguageModelConfig {
   readonly cell: LmCell;
@@ -32,9 +34,7 @@ export interface LanguageModelConfig {
 
 function recurrentLayer(config: LanguageModelConfig): Layer {
   const options = { units: config.units, returnSequences: true, stateful: true, dropout: config.dropout };
-  if (config.cell === 'novolstm') return layers.novoLSTM(options);
-  if (config.cell === 'lstm') return layers.lstm(options);
-  return layers.gru(options);
+  return new layers.Recurrent(config.cell, options);
 }
 
 /**

@@ -26,7 +26,7 @@
  * being generated.
  */
 import { ConfigError, ValueError } from '../errors.js';
-import type { Params } from '../kernels/reference/cell.js';
+import type { Params } from '../kernels/contract.js';
 import { activationForward } from '../kernels/reference/activations.js';
 import { denseForward } from '../kernels/reference/dense.js';
 import type { Float } from '../kernels/reference/floats.js';

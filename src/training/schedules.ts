@@ -129,10 +129,12 @@ export function scheduleFromConfig(saved: unknown): LearningRateSchedule {
       String(saved),
     );
   }
-  const config = s.config as never;
-  if (s.className === 'ExponentialDecay') return exponentialDecay(config);
-  if (s.className === 'CosineDecay') return cosineDecay(config);
-  if (s.className === 'PiecewiseConstantDecay') return piecewiseConstantDecay(config);
+  // The saved options as they are: each factory checks every one, as it does a user's.
+  const config = s.config;
+  if (s.className === 'ExponentialDecay') return exponentialDecay(config as ExponentialDecayOptions);
+  if (s.className === 'CosineDecay') return cosineDecay(config as CosineDecayOptions);
+  if (s.className === 'PiecewiseConstantDecay')
+    return piecewiseConstantDecay(config as PiecewiseConstantDecayOptions);
   throw new ConfigError(
     'learningRate',
     'unknown schedule',

@@ -11,7 +11,7 @@
 import { ConfigError } from '../../errors.js';
 
 /** The one switch: true once our LSTM and GRU layers take `recurrentActivation: 'hardSigmoid'`. */
-export const LAYERS_TAKE_HARD_SIGMOID = false;
+export const LAYERS_TAKE_HARD_SIGMOID = true;
 
 /** What TensorFlow.js assumes when a file leaves `recurrent_activation` out. */
 export const TFJS_DEFAULT_RECURRENT_ACTIVATION = 'hard_sigmoid';

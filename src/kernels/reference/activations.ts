@@ -10,7 +10,8 @@
  * Every backward is written in terms of the output y (what forward returns and the layer keeps), so
  * nothing is recomputed.
  */
-import { sigmoid, type Float } from './floats.js';
+import type { RecurrentActivation } from '../contract.js';
+import { hardSigmoid, sigmoid, type Float } from './floats.js';
 
 export const ACTIVATIONS = ['linear', 'relu', 'sigmoid', 'tanh', 'softmax'] as const;
 export type Activation = (typeof ACTIVATIONS)[number];
@@ -86,4 +87,24 @@ export function softmaxRow(y: Float, z: Readonly<Float>, offset: number, C: numb
   let sum = 0;
   for (let j = 0; j < C; j++) sum += Math.exp(z[zOffset + j] - max);
   for (let j = 0; j < C; j++) y[offset + j] = Math.exp(z[zOffset + j] - max) / sum;
+}
+
+/** σ of the LSTM's and the GRU's gates (contract.ts, RecurrentActivation), forward and backward. */
+export interface GateActivation {
+  /** y = σ(a) or hardSigmoid(a) */
+  readonly forward: (a: number) => number;
+  /**
+   * d · dy/da, written from the output y: σ' = y(1 − y); the hard sigmoid's is 0.2 where 0 < y < 1
+   * (a inside (−2.5, 2.5)) and 0 where it is clipped. d is multiplied first, as the kernels always did.
+   */
+  readonly backward: (d: number, y: number) => number;
+}
+
+const GATE_ACTIVATIONS: Readonly<Record<RecurrentActivation, GateActivation>> = {
+  sigmoid: { forward: sigmoid, backward: (d, y) => d * y * (1 - y) },
+  hardSigmoid: { forward: hardSigmoid, backward: (d, y) => (y > 0 && y < 1 ? d * 0.2 : 0) },
+};
+
+export function gateActivation(name: RecurrentActivation): GateActivation {
+  return GATE_ACTIVATIONS[name];
 }

@@ -4,8 +4,9 @@
  * The reference kernels run in float64 (for finite-difference checks) or float32 (what training uses):
  * the precision is that of the arrays passed in, and every buffer a kernel allocates copies it.
  */
+import type { Float } from '../contract.js';
 
-export type Float = Float32Array | Float64Array;
+export type { Float };
 
 /** A new zeroed array of `length` elements with the same precision as `like`. */
 export function allocLike(like: Float, length: number): Float {
@@ -71,6 +72,14 @@ export function sigmoid(x: number): number {
   if (x >= 0) return 1 / (1 + Math.exp(-x));
   const e = Math.exp(x);
   return e / (1 + e);
+}
+
+/**
+ * TensorFlow.js' (and Keras 2's) hard sigmoid: max(0, min(1, 0.2·x + 0.5)). Not Keras 3's hard_sigmoid,
+ * relu6(x + 3)/6, whose slope is 1/6.
+ */
+export function hardSigmoid(x: number): number {
+  return Math.max(0, Math.min(1, 0.2 * x + 0.5));
 }
 
 /** A new array h ⊙ m, elementwise (recurrent dropout's view of h_{t−1}). */

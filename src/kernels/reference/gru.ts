@@ -12,25 +12,41 @@
  *   z = σ(zx_z + h_{t−1}·U_z),  r = σ(zx_r + h_{t−1}·U_r),  ĥ = tanh(zx_h + (r ⊙ h_{t−1})·U_h)
  *                                                         (bias [3u], all on the input side)
  * Both:  h_t = z ⊙ h_{t−1} + (1 − z) ⊙ ĥ
+ σ is the recurrent activation: the logistic sigmoid, or TensorFlow.js' hard sigmoid (activations.ts).
  *
  * Weights: kernel [D, 3u], recurrentKernel [u, 3u], bias [2, 3u] or [3u].
  *
  * Recurrent dropout (Keras' GRU): with a recurrentMask m [B, u], h_{t−1} ⊙ m replaces h_{t−1} in every
  * recurrent projection above (h_{t−1}·U, and (r ⊙ h_{t−1})·U_h), but not in the carry z ⊙ h_{t−1}.
  */
-import type { CellKernel, Params, Tape, WeightSpec } from './cell.js';
-import { allocLike, columnBlock, gemm, masked, rowMajor, sigmoid, transposed } from './floats.js';
+import type { CellKernel, GruSpec, Params, WeightSpec } from '../contract.js';
+import { gateActivation } from './activations.js';
+import { allocLike, columnBlock, gemm, masked, rowMajor, transposed, type Float } from './floats.js';
+import type { CellSizes } from './lstm.js';
 
-export interface GruConfig {
-  readonly label: string;
-  readonly units: number;
-  readonly inputDim: number;
-  readonly resetAfter: boolean;
+/**
+ * What forward saves per step for backward (T steps of B rows). Backward recomputes only h_{t−1} ⊙ m
+ * (recurrent dropout) and, without resetAfter, r ⊙ h_{t−1}.
+ */
+export interface GruTape {
+  /** [T, B, u] the update gate */
+  readonly z: Float;
+  /** [T, B, u] the reset gate */
+  readonly r: Float;
+  /** [T, B, u] the candidate ĥ */
+  readonly hCandidate: Float;
+  /** [T, B, u] zh_h = h·U_h + b_h (resetAfter; empty otherwise) */
+  readonly recurrentH: Float;
 }
 
-export function gruCell(config: GruConfig): CellKernel {
-  const { label, units: u, inputDim: D, resetAfter } = config;
+export type GruKernel = CellKernel<GruTape, GruSpec>;
+
+/** The GRU of `spec` for these sizes. */
+export function gruCell(spec: GruSpec, sizes: CellSizes): GruKernel {
+  const { label, units: u, inputDim: D } = sizes;
+  const { resetAfter } = spec;
   const P = 3 * u;
+  const gate = gateActivation(spec.recurrentActivation);
   const Z = 0;
   const R = u;
   const H = 2 * u;
@@ -41,6 +57,7 @@ export function gruCell(config: GruConfig): CellKernel {
   ];
 
   return {
+    spec,
     label,
     units: u,
     inputDim: D,
@@ -50,7 +67,7 @@ export function gruCell(config: GruConfig): CellKernel {
     // With resetAfter the input-side bias is row 0 of bias; row 1 is added to h·U by the step.
     inputBias: (p: Params) => p.bias.subarray(0, P),
 
-    allocTape(T, B, like): Tape {
+    allocTape(T, B, like): GruTape {
       const n = T * B * u;
       return {
         z: allocLike(like, n), // [T, B, u] update gate
@@ -75,8 +92,8 @@ export function gruCell(config: GruConfig): CellKernel {
       }
       for (let b = 0; b < B; b++) {
         for (let j = 0; j < u; j++) {
-          z[b * u + j] = sigmoid(zx[b * P + Z + j] + zh[b * P + Z + j]);
-          r[b * u + j] = sigmoid(zx[b * P + R + j] + zh[b * P + R + j]);
+          z[b * u + j] = gate.forward(zx[b * P + Z + j] + zh[b * P + Z + j]);
+          r[b * u + j] = gate.forward(zx[b * P + R + j] + zh[b * P + R + j]);
         }
       }
       if (resetAfter) {
@@ -117,7 +134,7 @@ export function gruCell(config: GruConfig): CellKernel {
           const dz = dh[m] * (hPrev[m] - hc[m]);
           const daH = dh[m] * (1 - z[m]) * (1 - hc[m] * hc[m]); // w.r.t. the argument of tanh
           dhPrev[m] = dh[m] * z[m]; // the direct path h_t ← z ⊙ h_{t−1}; the multiplies add below
-          dzx[b * P + Z + j] = dz * z[m] * (1 - z[m]);
+          dzx[b * P + Z + j] = gate.backward(dz, z[m]);
           dzx[b * P + H + j] = daH;
           dzh[b * P + Z + j] = dzx[b * P + Z + j];
         }
@@ -129,7 +146,7 @@ export function gruCell(config: GruConfig): CellKernel {
             const m = b * u + j;
             const daH = dzx[b * P + H + j];
             const dr = daH * recurrentH[m];
-            dzx[b * P + R + j] = dr * r[m] * (1 - r[m]);
+            dzx[b * P + R + j] = gate.backward(dr, r[m]);
             dzh[b * P + R + j] = dzx[b * P + R + j];
             dzh[b * P + H + j] = daH * r[m];
           }
@@ -150,7 +167,7 @@ export function gruCell(config: GruConfig): CellKernel {
             resetH[m] = r[m] * hRecurrent[m];
             const dr = dResetH[m] * hRecurrent[m];
             dhRecurrent[m] += dResetH[m] * r[m];
-            dzx[b * P + R + j] = dr * r[m] * (1 - r[m]);
+            dzx[b * P + R + j] = gate.backward(dr, r[m]);
             dzh[b * P + R + j] = dzx[b * P + R + j];
           }
         }

@@ -7,6 +7,8 @@
  * LSTM (Hochreiter & Schmidhuber 1997, with the forget gate of Gers et al. 2000):
  *   i = σ(a_i),  f = σ(a_f),  g = tanh(a_c),  o = σ(a_o)
  *   c_t = f ⊙ c_{t−1} + i ⊙ g,   h_t = o ⊙ tanh(c_t)
+ where σ is the recurrent activation: the logistic sigmoid, or with `recurrentActivation: 'hardSigmoid'`
+ * TensorFlow.js' max(0, min(1, 0.2·a + 0.5)) (activations.ts). NovoLSTM's gates keep the sigmoid.
  *
  * NovoLSTM, `inputGate: 'readme'` (the formula of the NovoLSTM README):
  *   i = LN_i(σ(a_i)) ⊙ softmax(a_i')       a_i' = x_t·W_i' + h_{t−1}·U_i' + b_i'
@@ -26,26 +28,42 @@
  * Recurrent dropout: with a recurrentMask m [B, u], every h_{t−1}·U above is (h_{t−1} ⊙ m)·U (one mask on
  * the whole recurrent multiply, as Keras' LSTM), and dh_{t−1} = (da·Uᵀ) ⊙ m.
  */
-import { ConfigError } from '../../errors.js';
-import type { CellKernel, Tape, WeightSpec } from './cell.js';
-import { allocLike, gemm, masked, rowMajor, sigmoid, transposed } from './floats.js';
-import { softmaxRow } from './activations.js';
+import type { CellKernel, LstmSpec, NovoLstmSpec, WeightSpec } from '../contract.js';
+import { gateActivation, softmaxRow } from './activations.js';
+import { allocLike, gemm, masked, rowMajor, sigmoid, transposed, type Float } from './floats.js';
 import { layerNormBackward, layerNormForward, rows } from './layerNorm.js';
 
-/** 'sigmoid' is the standard LSTM's input gate; 'readme' and 'reference' are NovoLSTM's. */
-export type InputGate = 'sigmoid' | 'readme' | 'reference';
-/** Where layer normalisation applies: nowhere (LSTM), in the input gate (NovoLSTM), or everywhere. */
-export type LayerNormPlacement = 'none' | 'inputGate' | 'all';
-
-export interface LstmFamilyConfig {
+/** The sizes of a cell and its name for errors, e.g. `NovoLSTM 'encoder'`. */
+export interface CellSizes {
   readonly label: string;
   readonly units: number;
   readonly inputDim: number;
-  readonly inputGate: InputGate;
-  readonly layerNorm: LayerNormPlacement;
-  /** NovoLSTM: the initial value of LN_i's gain γ (default 1). */
-  readonly inputGateGain?: number;
 }
+
+/**
+ * What forward saves per step for backward (T steps of B rows). Arrays a variant does not use are empty.
+ * Backward recomputes only h_{t−1} ⊙ m (recurrent dropout) and LN_i's output from its normalised input.
+ */
+export interface LstmTape {
+  /** [T, B, 4u] the gate values i f c̃ o after their activations */
+  readonly ifco: Float;
+  /** [T, B, u] tanh(c_t), or tanh(LN_cell(c_t)) with layerNorm 'all' */
+  readonly tanhCell: Float;
+  /** [T, B, u] σ(a_i) (NovoLSTM) */
+  readonly sig: Float;
+  /** [T, B, u] softmax(a_i') (NovoLSTM) */
+  readonly soft: Float;
+  /** [T, B, u] the normalised input of LN_i (NovoLSTM) */
+  readonly inXhat: Float;
+  /** [T, B] 1/σ of LN_i's input (NovoLSTM) */
+  readonly inRstd: Float;
+  /** [T, B, 4u] normalised a_f, a_c, a_o, c_t (layerNorm 'all') */
+  readonly gateXhat: Float;
+  /** [T, B, 4] their 1/σ (layerNorm 'all') */
+  readonly gateRstd: Float;
+}
+
+export type LstmFamilyKernel = CellKernel<LstmTape, LstmSpec | NovoLstmSpec>;
 
 // Row of gateGamma / gateBeta for each normalised quantity of `layerNorm: 'all'`.
 const NORM_F = 0;
@@ -53,18 +71,15 @@ const NORM_C = 1;
 const NORM_O = 2;
 const NORM_CELL = 3;
 
-export function lstmFamilyCell(config: LstmFamilyConfig): CellKernel {
-  const { label, units: u, inputDim: D, inputGate, layerNorm } = config;
-  const novo = inputGate !== 'sigmoid';
-  if (novo === (layerNorm === 'none')) {
-    throw new ConfigError(
-      label,
-      `layerNorm '${layerNorm}' does not go with inputGate '${inputGate}'`,
-      novo ? "'inputGate' or 'all'" : "'none'",
-      `'${layerNorm}'`,
-    );
-  }
-  const normAll = layerNorm === 'all';
+/** The cell of `spec` (the LSTM or a NovoLSTM variant) for these sizes. */
+export function lstmFamilyCell(spec: LstmSpec | NovoLstmSpec, sizes: CellSizes): LstmFamilyKernel {
+  const { label, units: u, inputDim: D } = sizes;
+  const novo = spec.kind === 'novolstm';
+  // The input gate: σ (LSTM), or NovoLSTM's 'readme' or 'reference' formula.
+  const inputGate = novo ? spec.inputGate : 'sigmoid';
+  // σ of i, f, o. NovoLSTM's gates (and the σ(a_i) inside its input gate) are the logistic sigmoid.
+  const gate = gateActivation(novo ? 'sigmoid' : spec.recurrentActivation);
+  const normAll = novo && spec.layerNorm === 'all';
   const P = novo ? 5 * u : 4 * u; // kernel columns: blocks i f c o [i']
   const R = inputGate === 'readme' ? 5 * u : 4 * u; // recurrent kernel columns
   // Block offsets inside a row of pre-activations.
@@ -81,7 +96,7 @@ export function lstmFamilyCell(config: LstmFamilyConfig): CellKernel {
   ];
   if (novo) {
     weights.push(
-      { name: 'gamma', shape: [u], initialValue: config.inputGateGain ?? 1 },
+      { name: 'gamma', shape: [u], initialValue: spec.inputGateGain === 'units' ? u : 1 },
       { name: 'beta', shape: [u], initialValue: 0 },
     );
   }
@@ -93,6 +108,7 @@ export function lstmFamilyCell(config: LstmFamilyConfig): CellKernel {
   }
 
   return {
+    spec,
     label,
     units: u,
     inputDim: D,
@@ -101,7 +117,7 @@ export function lstmFamilyCell(config: LstmFamilyConfig): CellKernel {
     weights,
     inputBias: (p) => p.bias,
 
-    allocTape(T, B, like): Tape {
+    allocTape(T, B, like): LstmTape {
       const n = T * B * u;
       return {
         ifco: allocLike(like, 4 * n), // [T, B, 4u] gate values after their activations
@@ -147,15 +163,15 @@ export function lstmFamilyCell(config: LstmFamilyConfig): CellKernel {
         const ar = b * P;
         const gr = b * 4 * u;
         for (let j = 0; j < u; j++) {
-          ifco[gr + F + j] = sigmoid(a[ar + F + j]);
+          ifco[gr + F + j] = gate.forward(a[ar + F + j]);
           ifco[gr + C + j] = Math.tanh(a[ar + C + j]);
-          ifco[gr + O + j] = sigmoid(a[ar + O + j]);
+          ifco[gr + O + j] = gate.forward(a[ar + O + j]);
         }
       }
 
       if (!novo) {
         for (let b = 0; b < B; b++) {
-          for (let j = 0; j < u; j++) ifco[b * 4 * u + I + j] = sigmoid(a[b * P + I + j]);
+          for (let j = 0; j < u; j++) ifco[b * 4 * u + I + j] = gate.forward(a[b * P + I + j]);
         }
       } else {
         const sig = tape.sig.subarray(k * B * u, (k + 1) * B * u);
@@ -228,7 +244,7 @@ export function lstmFamilyCell(config: LstmFamilyConfig): CellKernel {
           const n = b * u + j;
           const o = ifco[b * 4 * u + O + j];
           const dO = dh[n] * tanhCell[n];
-          da[b * P + O + j] = dO * o * (1 - o); // σ'; LN_o is applied below with 'all'
+          da[b * P + O + j] = gate.backward(dO, o); // σ'; LN_o is applied below with 'all'
           dy[n] = dh[n] * o * (1 - tanhCell[n] * tanhCell[n]);
         }
       }
@@ -259,7 +275,7 @@ export function lstmFamilyCell(config: LstmFamilyConfig): CellKernel {
           dcPrev[n] = dcTotal * f;
           const df = dcTotal * cPrev[n];
           const dg = dcTotal * ifco[gr + I + j];
-          da[b * P + F + j] = df * f * (1 - f);
+          da[b * P + F + j] = gate.backward(df, f);
           da[b * P + C + j] = dg * (1 - gc * gc);
         }
       }
@@ -288,7 +304,7 @@ export function lstmFamilyCell(config: LstmFamilyConfig): CellKernel {
         for (let b = 0; b < B; b++) {
           for (let j = 0; j < u; j++) {
             const i = ifco[b * 4 * u + I + j];
-            da[b * P + I + j] = di[b * u + j] * i * (1 - i);
+            da[b * P + I + j] = gate.backward(di[b * u + j], i);
           }
         }
       } else {

@@ -15,33 +15,35 @@
  * unchanged and the output is zero.
  *
  * Recurrent dropout (variational, Keras semantics): `recurrentMask` [B, u] multiplies h_{t−1} where each
- * cell feeds it to its recurrent multiply, the same mask at every step of the sequence (see cell.ts).
+ * cell feeds it to its recurrent multiply, the same mask at every step of the sequence (see ../contract.ts).
  *
  * Gradients: backward adds into the parameter gradients `g` (so several calls — chunks, workers — sum),
  * and returns new arrays for dx, dh0, dc0.
+ *
+ * The options, the upstream gradients and the input checks are the contract the engine keeps too
+ * (../contract.ts).
  */
-import type { CellKernel, Params, Tape } from './cell.js';
-import { allocLike, gemm, rowMajor, transposed, type Float } from './floats.js';
 import { ConfigError } from '../../errors.js';
-import { checkParams, checkFinite, checkLength, checkSameType, checkSizes } from './validate.js';
+import {
+  checkFinite,
+  checkLength,
+  checkParams,
+  checkSameType,
+  checkSizes,
+  type CellKernel,
+  type Params,
+  type SequenceGradients,
+  type SequenceOptions,
+  type SequenceUpstream,
+} from '../contract.js';
+import { allocLike, gemm, rowMajor, transposed, type Float } from './floats.js';
 
-export interface SequenceOptions {
-  readonly T: number;
-  readonly B: number;
-  /** Initial hidden state [B, u]; zeros when absent. */
-  readonly h0?: Float | null;
-  /** Initial cell state [B, u] (LSTM family only); zeros when absent. */
-  readonly c0?: Float | null;
-  /** [T, B], 1 = real step, 0 = padding. Absent: every step is real. */
-  readonly mask?: Uint8Array | null;
-  readonly reverse?: boolean;
-  /** [B, u] recurrent dropout multipliers (0 or 1/(1 − rate)), the same at every step. Absent: none. */
-  readonly recurrentMask?: Float | null;
-}
-
-/** What forward saves for backward. Nothing is recomputed except cheap activations (see each cell). */
-export interface SavedSequence {
-  readonly cell: CellKernel;
+/**
+ * What forward saves for backward. Nothing is recomputed except cheap activations (see each cell). `Tape`:
+ * the cell's own (LstmTape, GruTape).
+ */
+export interface SavedSequence<Tape = unknown> {
+  readonly cell: CellKernel<Tape>;
   readonly T: number;
   readonly B: number;
   readonly reverse: boolean;
@@ -59,40 +61,35 @@ export interface SavedSequence {
   readonly tape: Tape;
 }
 
-export interface SequenceOutput {
+export interface SequenceOutput<Tape = unknown> {
   /** Outputs at their time index, zero at masked steps. [T, B, u] */
   readonly h: Float;
   /** Final hidden state (the state after the last processed step). [B, u] */
   readonly hT: Float;
   /** Final cell state [B, u]; null for GRU. */
   readonly cT: Float | null;
-  readonly saved: SavedSequence;
+  readonly saved: SavedSequence<Tape>;
 }
 
-export interface SequenceUpstream {
-  /** Gradient w.r.t. the output sequence [T, B, u]. */
-  readonly dh?: Float | null;
-  /** Gradient w.r.t. the final hidden state [B, u]. */
-  readonly dhT?: Float | null;
-  /** Gradient w.r.t. the final cell state [B, u]. */
-  readonly dcT?: Float | null;
-}
-
-export interface SequenceGradients {
-  /** [T, B, D] */
-  readonly dx: Float;
-  /** [B, u] */
-  readonly dh0: Float;
-  /** [B, u]; null for GRU. */
-  readonly dc0: Float | null;
-}
-
+/** The saved tape is typed as the cell's own (LstmTape, GruTape); for a cell of any kind, it is unknown. */
+export function recurrentForward<Tape>(
+  cell: CellKernel<Tape>,
+  p: Params,
+  x: Float,
+  options: SequenceOptions,
+): SequenceOutput<Tape>;
 export function recurrentForward(
   cell: CellKernel,
   p: Params,
   x: Float,
   options: SequenceOptions,
-): SequenceOutput {
+): SequenceOutput;
+export function recurrentForward<Tape>(
+  cell: CellKernel<Tape>,
+  p: Params,
+  x: Float,
+  options: SequenceOptions,
+): SequenceOutput<Tape> {
   const { T, B } = options;
   const { units: u, inputDim: D, projectionWidth: P, label } = cell;
   checkSizes(label, { T, B });
@@ -170,9 +167,9 @@ export function recurrentForward(
   };
 }
 
-export function recurrentBackward(
+export function recurrentBackward<Tape>(
   g: Params,
-  saved: SavedSequence,
+  saved: SavedSequence<Tape>,
   p: Params,
   upstream: SequenceUpstream,
 ): SequenceGradients {

@@ -13,9 +13,12 @@
  * direction is two kernels around a second per-step multiply:
  *   z = σ(zx_z + h_{t−1}·U_z),  r = σ(zx_r + h_{t−1}·U_r),  ĥ = tanh(zx_h + (r ⊙ h_{t−1})·U_h)
  *
+ * σ is the recurrent activation: the logistic sigmoid, or with `hard` TensorFlow.js' hard sigmoid
+ * max(0, min(1, 0.2·x + 0.5)) (simd.ts).
+ *
  * Masks: 0 (none) or B bytes, 1 = real step; a padded row carries its state and gets zero gradient.
  */
-import { sigmoidv, tanhv } from './simd';
+import { gateGradv, gatev, tanhv } from './simd';
 
 /**
  * One forward step. zx [B, 3U]: x_t·W without bias on entry, the gate values z r ĥ on return (the tape).
@@ -33,6 +36,7 @@ export function gruGatesForward(
   mask: usize,
   B: i32,
   U: i32,
+  hard: bool,
 ): void {
   const blockBytes = <usize>U << 2;
   for (let b = 0; b < B; b++) {
@@ -46,7 +50,7 @@ export function gruGatesForward(
         f32x4.add(v128.load(xr + j), v128.load(biasX + j)),
         f32x4.add(v128.load(hr + j), v128.load(biasH + j)),
       );
-      v128.store(xr + j, sigmoidv(a));
+      v128.store(xr + j, gatev(a, hard));
     }
     for (let j = 0; j < U; j += 4) {
       const jb = <usize>j << 2;
@@ -84,6 +88,7 @@ export function gruGatesBackward(
   mask: usize,
   B: i32,
   U: i32,
+  hard: bool,
 ): void {
   const blockBytes = <usize>U << 2;
   const one = f32x4.splat(1.0);
@@ -109,9 +114,9 @@ export function gruGatesBackward(
       const dHc = f32x4.mul(dh, f32x4.sub(one, z));
       v128.store(dhDirect + sr + jb, f32x4.mul(dh, z));
       // Through the activations; ĥ's argument is zx_h + r ⊙ zh_h.
-      const daZ = f32x4.mul(dZ, f32x4.mul(z, f32x4.sub(one, z)));
+      const daZ = gateGradv(dZ, z, hard);
       const daH = f32x4.mul(dHc, f32x4.sub(one, f32x4.mul(hc, hc)));
-      const daR = f32x4.mul(f32x4.mul(daH, v128.load(recurrentH + sr + jb)), f32x4.mul(r, f32x4.sub(one, r)));
+      const daR = gateGradv(f32x4.mul(daH, v128.load(recurrentH + sr + jb)), r, hard);
       v128.store(dzx + gr + jb, daZ);
       v128.store(dzx + gr + blockBytes + jb, daR);
       v128.store(dzx + gr + 2 * blockBytes + jb, daH);
@@ -135,6 +140,7 @@ export function gruResetBeforeGatesForward(
   resetH: usize,
   B: i32,
   U: i32,
+  hard: bool,
 ): void {
   const blockBytes = <usize>U << 2;
   for (let b = 0; b < B; b++) {
@@ -143,9 +149,9 @@ export function gruResetBeforeGatesForward(
     const sr = <usize>(b * U) << 2;
     for (let j = 0; j < U; j += 4) {
       const jb = <usize>j << 2;
-      const z = sigmoidv(f32x4.add(f32x4.add(v128.load(xr + jb), v128.load(bias + jb)), v128.load(hr + jb)));
+      const z = gatev(f32x4.add(f32x4.add(v128.load(xr + jb), v128.load(bias + jb)), v128.load(hr + jb)), hard);
       const ar = f32x4.add(v128.load(xr + blockBytes + jb), v128.load(bias + blockBytes + jb));
-      const r = sigmoidv(f32x4.add(ar, v128.load(hr + blockBytes + jb)));
+      const r = gatev(f32x4.add(ar, v128.load(hr + blockBytes + jb)), hard);
       v128.store(xr + jb, z);
       v128.store(xr + blockBytes + jb, r);
       v128.store(resetH + sr + jb, f32x4.mul(r, v128.load(hPrev + sr + jb)));
@@ -200,6 +206,7 @@ export function gruResetBeforeBackward1(
   mask: usize,
   B: i32,
   U: i32,
+  hard: bool,
 ): void {
   const blockBytes = <usize>U << 2;
   const one = f32x4.splat(1.0);
@@ -219,7 +226,7 @@ export function gruResetBeforeBackward1(
       if (dhOut != 0) dh = f32x4.add(dh, v128.load(dhOut + sr + jb));
       const dZ = f32x4.mul(dh, f32x4.sub(v128.load(hPrev + sr + jb), hc));
       v128.store(dhDirect + sr + jb, f32x4.mul(dh, z));
-      v128.store(dz + gr + jb, f32x4.mul(dZ, f32x4.mul(z, f32x4.sub(one, z))));
+      v128.store(dz + gr + jb, gateGradv(dZ, z, hard));
       const dHc = f32x4.mul(dh, f32x4.sub(one, z));
       v128.store(dz + gr + 2 * blockBytes + jb, f32x4.mul(dHc, f32x4.sub(one, f32x4.mul(hc, hc))));
     }
@@ -239,6 +246,7 @@ export function gruResetBeforeBackward2(
   hPrev: usize,
   B: i32,
   U: i32,
+  hard: bool,
 ): void {
   const blockBytes = <usize>U << 2;
   const one = f32x4.splat(1.0);
@@ -250,7 +258,7 @@ export function gruResetBeforeBackward2(
       const r = v128.load(gates + gr + blockBytes + jb);
       const d = v128.load(dResetH + sr + jb);
       const dR = f32x4.mul(d, v128.load(hPrev + sr + jb));
-      v128.store(dz + gr + blockBytes + jb, f32x4.mul(dR, f32x4.mul(r, f32x4.sub(one, r))));
+      v128.store(dz + gr + blockBytes + jb, gateGradv(dR, r, hard));
       v128.store(dhDirect + sr + jb, f32x4.add(v128.load(dhDirect + sr + jb), f32x4.mul(d, r)));
     }
   }

@@ -9,10 +9,13 @@
  *   i = σ(a_i),  f = σ(a_f),  g = tanh(a_c),  o = σ(a_o)
  *   c_t = f ⊙ c_{t−1} + i ⊙ g,   h_t = o ⊙ tanh(c_t)
  *
+ * σ is the recurrent activation: the logistic sigmoid, or with `hard` TensorFlow.js' hard sigmoid
+ * max(0, min(1, 0.2·x + 0.5)) (simd.ts).
+ *
  * Masks: mask is 0 (no mask) or a pointer to B bytes, 1 = real step, 0 = padding. A padded row carries its
  * state unchanged (Keras semantics) and gets zero gradient.
  */
-import { sigmoidv, tanhv } from './simd';
+import { gateGradv, gatev, tanhv } from './simd';
 
 /**
  * One forward step. z [B, 4U]: pre-activations without bias on entry (x_t·W + h_{t−1}·U), the gate
@@ -30,6 +33,7 @@ export function lstmGatesForward(
   mask: usize,
   B: i32,
   U: i32,
+  hard: bool,
 ): void {
   const blockBytes = (<usize>U) << 2; // one gate block of a row
   for (let b = 0; b < B; b++) {
@@ -39,10 +43,10 @@ export function lstmGatesForward(
     // registers and spilled (and re-materialised the polynomial's constants) every iteration.
     // i and f are side by side (2U columns), then o, then g.
     for (let j: usize = 0; j < 2 * blockBytes; j += 16) {
-      v128.store(zr + j, sigmoidv(f32x4.add(v128.load(zr + j), v128.load(bias + j))));
+      v128.store(zr + j, gatev(f32x4.add(v128.load(zr + j), v128.load(bias + j)), hard));
     }
     for (let j: usize = 3 * blockBytes; j < 4 * blockBytes; j += 16) {
-      v128.store(zr + j, sigmoidv(f32x4.add(v128.load(zr + j), v128.load(bias + j))));
+      v128.store(zr + j, gatev(f32x4.add(v128.load(zr + j), v128.load(bias + j)), hard));
     }
     for (let j: usize = 2 * blockBytes; j < 3 * blockBytes; j += 16) {
       v128.store(zr + j, tanhv(f32x4.add(v128.load(zr + j), v128.load(bias + j))));
@@ -87,6 +91,7 @@ export function lstmGatesBackward(
   mask: usize,
   B: i32,
   U: i32,
+  hard: bool,
 ): void {
   const blockBytes = (<usize>U) << 2;
   const one = f32x4.splat(1.0);
@@ -119,12 +124,12 @@ export function lstmGatesBackward(
       const dF = f32x4.mul(dc, v128.load(cPrev + sr + jb));
       const dG = f32x4.mul(dc, i);
       v128.store(dcCarry + sr + jb, f32x4.mul(dc, f));
-      // Through the activations: σ' = s(1 − s), tanh' = 1 − t².
+      // Through the activations: σ' from σ's output (gateGradv), tanh' = 1 − t².
       const pd = dz + zr + jb;
-      v128.store(pd, f32x4.mul(dI, f32x4.mul(i, f32x4.sub(one, i))));
-      v128.store(pd + blockBytes, f32x4.mul(dF, f32x4.mul(f, f32x4.sub(one, f))));
+      v128.store(pd, gateGradv(dI, i, hard));
+      v128.store(pd + blockBytes, gateGradv(dF, f, hard));
       v128.store(pd + 2 * blockBytes, f32x4.mul(dG, f32x4.sub(one, f32x4.mul(g, g))));
-      v128.store(pd + 3 * blockBytes, f32x4.mul(dO, f32x4.mul(o, f32x4.sub(one, o))));
+      v128.store(pd + 3 * blockBytes, gateGradv(dO, o, hard));
     }
   }
 }

@@ -1,6 +1,7 @@
 /**
  * Vector helpers shared by the kernels: the multiply-add that the two builds differ in, and the
- * activations (exp, sigmoid, tanh) on four lanes at once.
+ * activations (exp, sigmoid, tanh, and the gates' recurrent activation: sigmoid or hard sigmoid) on four
+ * lanes at once.
  *
  * Built twice (scripts/build-wasm.mjs): with relaxed SIMD, `madd` is one fused `relaxed_madd`
  * (vfmadd231ps); without it, a multiply and an add. ASC_FEATURE_RELAXED_SIMD is a compile-time constant,
@@ -83,4 +84,35 @@ export function tanhv(x: v128): v128 {
   // Copy x's sign bit onto t (t ≥ 0).
   const signBit = v128.and(x, i32x4.splat(0x80000000));
   return v128.or(t, signBit);
+}
+
+/**
+ * TensorFlow.js' (and Keras 2's) hard sigmoid, max(0, min(1, 0.2·x + 0.5)) — not Keras 3's
+ * relu6(x + 3)/6, which has slope 1/6. A multiply and an add (not `madd`), as TensorFlow.js computes it.
+ */
+// @ts-ignore: decorator
+@inline
+export function hardSigmoidv(x: v128): v128 {
+  const y = f32x4.add(f32x4.mul(x, f32x4.splat(0.2)), f32x4.splat(0.5));
+  return f32x4.pmax(f32x4.pmin(y, f32x4.splat(1.0)), f32x4.splat(0.0));
+}
+
+/** A gate's recurrent activation: hard sigmoid when `hard`, else σ. */
+// @ts-ignore: decorator
+@inline
+export function gatev(x: v128, hard: bool): v128 {
+  return hard ? hardSigmoidv(x) : sigmoidv(x);
+}
+
+/**
+ * d · (the gate's derivative), from the gate's output y: σ' = y(1 − y); the hard sigmoid's is 0.2 where
+ * 0 < y < 1 (inside (−2.5, 2.5)) and 0 where it is clipped.
+ */
+// @ts-ignore: decorator
+@inline
+export function gateGradv(d: v128, y: v128, hard: bool): v128 {
+  const one = f32x4.splat(1.0);
+  if (!hard) return f32x4.mul(d, f32x4.mul(y, f32x4.sub(one, y)));
+  const inside = v128.and(f32x4.gt(y, f32x4.splat(0.0)), f32x4.lt(y, one));
+  return f32x4.mul(d, v128.and(f32x4.splat(0.2), inside));
 }
