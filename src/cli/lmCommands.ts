@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import { CharVocabulary } from '../data/text/charVocabulary.js';
 import { loadCorpus } from '../data/text/corpus.js';
 import { loadModel } from '../io/index.js';
+import { checkOutputDirectory } from '../io/outputDirectory.js';
 import { scoreText } from '../lm/evaluate.js';
 import { generateText } from '../lm/generate.js';
 import { LM_CELLS, languageModelConfig, type LmCell } from '../lm/languageModel.js';
@@ -16,12 +17,28 @@ import { UsageError } from './errors.js';
 import {
   choice,
   duration,
-  nonNegativeInteger,
+  nonNegativeNumber,
   positiveInteger,
+  positiveIntegerUpTo,
   positiveNumber,
   rate,
+  seed,
   workerCount,
 } from './parse.js';
+
+/**
+ * Upper bounds of the sizes a flag sets. Each allocates memory (weights grow with units², states and
+ * windows with batch × seq-len); past these a run would not fit in memory on any machine this trains on,
+ * so the flag is refused by name instead of failing inside an allocation.
+ */
+const MAX_SIZES = {
+  units: 4096,
+  layers: 32,
+  embedding: 4096,
+  seqLen: 100_000,
+  batch: 65_536,
+  length: 100_000_000,
+} as const;
 
 interface TrainFlags {
   corpus: string;
@@ -92,22 +109,43 @@ async function loadLanguageModel(dir: string): Promise<Sequential> {
   return model;
 }
 
+/** Characters of a text as the vocabulary counts them (code points), without copying the text. */
+function codePoints(text: string): number {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    // A high surrogate followed by a low one is one character.
+    if (
+      unit < 0xd800 ||
+      unit > 0xdbff ||
+      !(text.charCodeAt(i + 1) >= 0xdc00 && text.charCodeAt(i + 1) <= 0xdfff)
+    )
+      n++;
+  }
+  return n;
+}
+
 function addTrainOptions(command: Command): Command {
   return command
     .option('--corpus <source>', "a UTF-8 text file, or 'builtin:moby-dick'", 'builtin:moby-dick')
     .option('--val <file>', 'validation text (default: the last 5% of the corpus)')
     .option('--cell <cell>', LM_CELLS.join(' | '), choice(LM_CELLS), 'novolstm')
-    .option('--units <n>', 'units per recurrent layer', positiveInteger, 256)
-    .option('--layers <n>', 'recurrent layers', positiveInteger, 2)
-    .option('--embedding <n>', 'embedding size', positiveInteger, 64)
-    .option('--seq-len <n>', 'characters per window (backpropagation through time)', positiveInteger, 100)
-    .option('--batch <n>', 'parallel streams of text', positiveInteger, 64)
+    .option('--units <n>', 'units per recurrent layer', positiveIntegerUpTo(MAX_SIZES.units), 256)
+    .option('--layers <n>', 'recurrent layers', positiveIntegerUpTo(MAX_SIZES.layers), 2)
+    .option('--embedding <n>', 'embedding size', positiveIntegerUpTo(MAX_SIZES.embedding), 64)
+    .option(
+      '--seq-len <n>',
+      'characters per window (backpropagation through time)',
+      positiveIntegerUpTo(MAX_SIZES.seqLen),
+      100,
+    )
+    .option('--batch <n>', 'parallel streams of text', positiveIntegerUpTo(MAX_SIZES.batch), 64)
     .option('--dropout <rate>', 'input dropout of each recurrent layer', rate, 0.1)
     .option('--lr <rate>', 'Adam learning rate', positiveNumber, 2e-3)
     .option('--clip-norm <n>', 'clip each weight gradient to this norm', positiveNumber, 5)
     .option('--epochs <n>', 'stop after this many epochs', positiveInteger)
     .option('--time-limit <duration>', 'stop after this long, e.g. 90s, 10m, 1h', duration)
-    .option('--seed <n>', 'seed of weights, dropout and samples', nonNegativeInteger, 1)
+    .option('--seed <n>', 'seed of weights, dropout and samples', seed, 1)
     .option('--resume', 'continue the checkpoint in --out exactly where it stopped', false)
     .option(
       '--workers <n>',
@@ -160,6 +198,7 @@ Examples:
     .action(async (flags: TrainFlags & { out: string }, command: Command) => {
       // On --resume the checkpoint's settings stand; a learning rate typed on this command line replaces its.
       const config = trainConfig(flags, flags.out);
+      checkOutputDirectory(flags.out, '--out');
       await runTraining({ ...config, overrideLearningRate: command.getOptionValueSource('lr') === 'cli' });
     });
 
@@ -171,11 +210,11 @@ Examples:
       'a model directory from `novolstm train`, or a .tar model file from the web page',
     )
     .option('--prime <text>', 'text to start from', '')
-    .option('--length <n>', 'characters to generate', positiveInteger, 1000)
+    .option('--length <n>', 'characters to generate', positiveIntegerUpTo(MAX_SIZES.length), 1000)
     .option(
       '--temperature <t>',
       '< 1 more conservative, > 1 more random; 0 = always the likeliest',
-      Number,
+      nonNegativeNumber,
       0.8,
     )
     .option('--top-k <k>', 'sample only among the k likeliest characters', positiveInteger)
@@ -190,7 +229,7 @@ Examples:
       choice(['error', 'skip']),
       'error',
     )
-    .option('--seed <n>', 'seed of the sampling', nonNegativeInteger, 1)
+    .option('--seed <n>', 'seed of the sampling', seed, 1)
     .option(
       '--threads <n>',
       "'auto' (two threads for large models when faster, timed as it runs), 1, or 2; the same text for a seed",
@@ -241,9 +280,13 @@ Examples:
       'a model directory from `novolstm train`, or a .tar model file from the web page',
     )
     .requiredOption('--corpus <source>', "a UTF-8 text file, or 'builtin:moby-dick'")
-    .option('--seq-len <n>', 'characters per window', positiveInteger, 100)
-    .option('--batch <n>', 'parallel streams', positiveInteger, 64)
-    .option('--json', 'print one JSON object: {"bpc", "chars", "cell", "params"}', false)
+    .option('--seq-len <n>', 'characters per window', positiveIntegerUpTo(MAX_SIZES.seqLen), 100)
+    .option('--batch <n>', 'parallel streams', positiveIntegerUpTo(MAX_SIZES.batch), 64)
+    .option(
+      '--json',
+      'print one JSON object: {"bpc", "chars", "skipped", "cell", "params"} (skipped: unknown characters left out)',
+      false,
+    )
     .addHelpText('after', '\nExample:\n  novolstm eval --model runs/moby --corpus held-out.txt --json')
     .action(
       async (flags: { model: string; corpus: string; seqLen: number; batch: number; json: boolean }) => {
@@ -252,12 +295,15 @@ Examples:
         const vocabulary = CharVocabulary.fromJSON(config.vocabulary);
         const text = loadCorpus(flags.corpus);
         const unknown = vocabulary.unknownChars(text);
-        const score = scoreText(model, vocabulary.encode(text, 'skip'), flags.batch, flags.seqLen);
+        const ids = vocabulary.encode(text, 'skip');
+        const score = scoreText(model, ids, flags.batch, flags.seqLen);
         if (flags.json) {
           console.log(
             JSON.stringify({
               bpc: score.bpc,
               chars: score.chars,
+              // Occurrences of characters outside the vocabulary, dropped before scoring.
+              skipped: codePoints(text) - ids.length,
               cell: config.cell,
               params: model.values.length,
             }),
@@ -292,7 +338,7 @@ Examples:
             epoch: number;
             chars: number;
             seconds: number;
-            history: { validationBpc: number }[];
+            history: { validationBpc: number | null }[];
           };
         }
       ).training;
@@ -300,7 +346,9 @@ Examples:
         const last = training.history[training.history.length - 1];
         console.log(
           `trained on ${training.corpus}: ${training.epoch} epochs, ${training.chars} characters, ${(training.seconds / 60).toFixed(1)} minutes` +
-            (last ? `; validation ${last.validationBpc.toFixed(3)} bits per character` : ''),
+            (typeof last?.validationBpc === 'number'
+              ? `; validation ${last.validationBpc.toFixed(3)} bits per character`
+              : ''),
         );
       }
     });
@@ -321,6 +369,7 @@ export function registerDemoCommand(program: Command): void {
     .option('--out <dir>', 'where the model goes', 'runs/demo')
     .option('--cell <cell>', LM_CELLS.join(' | '), choice(LM_CELLS), 'novolstm')
     .action(async (flags: DemoFlags) => {
+      checkOutputDirectory(flags.out, '--out');
       console.log(
         `Training a 2-layer ${flags.cell} on Moby-Dick (builtin:moby-dick) for ${flags.timeLimit} s…`,
       );

@@ -18,10 +18,12 @@ export function buildProgram(): Command {
     .configureOutput({
       outputError: (text, write) =>
         write(
-          `novolstm: ${text
-            .trim()
-            .replace(/^error: /, '')
-            .replace(/\s*\n+\s*/g, ' ')}\n`,
+          `novolstm: ${printable(
+            text
+              .trim()
+              .replace(/^error: /, '')
+              .replace(/\s*\n+\s*/g, ' '),
+          )}\n`,
         ),
     });
   registerDemoCommand(program);
@@ -42,9 +44,21 @@ export async function main(argv: readonly string[]): Promise<number> {
       return error.exitCode;
     }
     if (error instanceof NovoLstmError || error instanceof UsageError || error instanceof RangeError) {
-      process.stderr.write(`novolstm: ${error.message}\n`);
+      process.stderr.write(`novolstm: ${printable(error.message)}\n`);
       return 1;
     }
     throw error;
   }
+}
+
+/**
+ * The message as one printable line: control characters (a newline in a path, bytes quoted from a binary
+ * file) are shown escaped, so the error stays one line and cannot drive the terminal.
+ */
+export function printable(message: string): string {
+  // eslint-disable-next-line no-control-regex
+  return message.replace(
+    /[\u0000-\u001f\u007f-\u009f]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }

@@ -10,6 +10,31 @@ export function positiveInteger(value: string): number {
   return n;
 }
 
+/** A positive integer no larger than `max`: a size that allocates memory (units, batch, …). */
+export function positiveIntegerUpTo(max: number): (value: string) => number {
+  return (value: string) => {
+    const n = positiveInteger(value);
+    if (n > max) throw new InvalidArgumentError(`expected at most ${max}, got '${value}'`);
+    return n;
+  };
+}
+
+/** A seed: an integer in [0, 2³²), as the model's generators take (a larger one would wrap around). */
+export function seed(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isInteger(n) || n < 0 || n > 0xffffffff)
+    throw new InvalidArgumentError(`expected an integer in [0, 4294967295], got '${value}'`);
+  return n;
+}
+
+/** A number ≥ 0; the empty string is refused (Number('') would be 0). */
+export function nonNegativeNumber(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !(Number.isFinite(n) && n >= 0))
+    throw new InvalidArgumentError(`expected a number ≥ 0, got '${value}'`);
+  return n;
+}
+
 export function positiveNumber(value: string): number {
   const n = Number(value);
   if (!(Number.isFinite(n) && n > 0))
@@ -40,7 +65,7 @@ export function choiceList(choices: readonly string[]): (value: string) => strin
 
 export function nonNegativeInteger(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0)
+  if (value.trim() === '' || !Number.isInteger(n) || n < 0)
     throw new InvalidArgumentError(`expected an integer ≥ 0, got '${value}'`);
   return n;
 }
@@ -53,7 +78,8 @@ export function workerCount(value: string): number | 'auto' {
 /** A rate in [0, 1). */
 export function rate(value: string): number {
   const n = Number(value);
-  if (!(n >= 0 && n < 1)) throw new InvalidArgumentError(`expected a number in [0, 1), got '${value}'`);
+  if (value.trim() === '' || !(n >= 0 && n < 1))
+    throw new InvalidArgumentError(`expected a number in [0, 1), got '${value}'`);
   return n;
 }
 

@@ -12,7 +12,7 @@
  */
 import { ShapeError, ValueError } from '../errors.js';
 import { layerFromConfig } from '../layers/index.js';
-import type { ConfigValue } from '../layers/layer.js';
+import type { ConfigValue, Layer } from '../layers/layer.js';
 import { Sequential, type CompileOptions } from '../models/sequential.js';
 import { optimizerFromConfig } from '../training/optimizers.js';
 import { sha256Hex } from './digest.js';
@@ -37,6 +37,7 @@ export async function decodeModel(json: string, read: BinaryReader): Promise<Seq
   } catch (e) {
     throw new ValueError(SUBJECT, `${DESCRIPTION_FILE} is not valid JSON`, 'JSON', (e as Error).message);
   }
+  requireFiniteNumbers(d);
   const root = object(d, 'description');
   if (root.format !== FORMAT_NAME)
     throw new ValueError(SUBJECT, 'not a novolstm model (format)', FORMAT_NAME, String(root.format));
@@ -58,13 +59,9 @@ export async function decodeModel(json: string, read: BinaryReader): Promise<Seq
     if (i === 0) options.inputShape = m.inputShape;
     return layerFromConfig(l.className, options);
   });
-  // Every weight is read from the save below: drawing initial ones first would be wasted work.
-  const name = typeof m.name === 'string' ? m.name : 'sequential';
-  const model = new Sequential({ layers, name, seed, initialize: false });
-  if (!model.isBuilt)
-    throw new ValueError(SUBJECT, 'model.inputShape is missing', 'a shape', String(m.inputShape));
-
-  // Weights: names and shapes must be exactly those of the rebuilt model.
+  // Weights: sizes first, before anything is allocated. The layers' configs (units, inputDim, …) imply
+  // every weight's shape; a config that disagrees with the declared shapes or with the weights file's size
+  // is refused here, so a small file that declares a huge layer never allocates gigabytes.
   const w = object(root.weights, 'weights');
   if (w.dtype !== 'float32' || w.byteOrder !== 'little') {
     throw new ValueError(
@@ -75,6 +72,34 @@ export async function decodeModel(json: string, read: BinaryReader): Promise<Seq
     );
   }
   const entries = array(w.entries, 'weights.entries');
+  const planned = plannedWeights(layers, m.inputShape);
+  if (entries.length !== planned.length) {
+    throw new ShapeError(
+      SUBJECT,
+      'the number of weights does not match the layers',
+      planned.length,
+      entries.length,
+    );
+  }
+  entries.forEach((raw, i) => {
+    const shape = array(object(raw, `weights.entries[${i}]`).shape, `weights.entries[${i}].shape`);
+    if (shape.join() !== planned[i].shape.join()) {
+      throw new ShapeError(
+        SUBJECT,
+        `weight ${i} (${planned[i].name}) does not match its layer's config`,
+        `[${planned[i].shape.join(', ')}]`,
+        `[${shape.join(', ')}]`,
+      );
+    }
+  });
+  const weightCount = planned.reduce((sum, p) => sum + p.shape.reduce((a, b) => a * b, 1), 0);
+  const values = await readFloats(read, w, weightCount, 'weights');
+
+  // Every weight was read above: drawing initial ones would be wasted work.
+  const name = typeof m.name === 'string' ? m.name : 'sequential';
+  const model = new Sequential({ layers, name, seed, initialize: false });
+  if (!model.isBuilt)
+    throw new ValueError(SUBJECT, 'model.inputShape is missing', 'a shape', String(m.inputShape));
   if (entries.length !== model.entries.length) {
     throw new ShapeError(
       SUBJECT,
@@ -96,7 +121,6 @@ export async function decodeModel(json: string, read: BinaryReader): Promise<Seq
       );
     }
   });
-  const values = await readFloats(read, w, model.values.length, 'weights');
   model.values.set(values);
   model.markWeightsChanged();
 
@@ -207,6 +231,49 @@ async function readFloats(
       throw new ValueError(SUBJECT, `${what} value ${i} is not finite`, 'a finite number', values[i]);
   }
   return values;
+}
+
+/**
+ * The weights the layers will have, by name and shape, for an input row of `inputShape`: found by building
+ * the layers' shapes only (no weights are allocated; the model builds them again when it is made).
+ */
+function plannedWeights(
+  layers: readonly Layer[],
+  inputShape: unknown,
+): { readonly name: string; readonly shape: readonly number[] }[] {
+  const dims = array(inputShape, 'model.inputShape');
+  if (!dims.every((n) => n === null || (Number.isInteger(n) && (n as number) > 0)))
+    throw new ValueError(
+      SUBJECT,
+      'model.inputShape must hold positive integers or null',
+      'e.g. [null, 5]',
+      JSON.stringify(dims),
+    );
+  let shape = dims as Parameters<Layer['build']>[0];
+  return layers.flatMap((layer) => {
+    shape = layer.build(shape);
+    return layer.weightSpecs().map((spec) => ({ name: `${layer.name}/${spec.name}`, shape: spec.shape }));
+  });
+}
+
+/**
+ * JSON.parse reads `1e999` as Infinity: every number in the description must be finite, wherever it is
+ * (layer configs, metadata, the training record). Iterative, so a deeply nested file cannot overflow the
+ * stack.
+ */
+function requireFiniteNumbers(root: unknown): void {
+  const pending: [unknown, string][] = [[root, 'model.json']];
+  while (pending.length > 0) {
+    const [value, where] = pending.pop()!;
+    if (typeof value === 'number') {
+      if (!Number.isFinite(value))
+        throw new ValueError(SUBJECT, `${where} is not a finite number`, 'a finite number', value);
+    } else if (Array.isArray(value)) {
+      value.forEach((v, i) => pending.push([v, `${where}[${i}]`]));
+    } else if (typeof value === 'object' && value !== null) {
+      for (const [k, v] of Object.entries(value)) pending.push([v, `${where}.${k}`]);
+    }
+  }
 }
 
 function object(value: unknown, what: string): Record<string, unknown> {

@@ -6,21 +6,27 @@
  *
  * Node only (node:fs); imported lazily so the package entry stays importable in a browser.
  */
-import { mkdir, open, readdir, unlink } from 'node:fs/promises';
+import { open, readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ConfigError } from '../errors.js';
+import { ConfigError, ValueError } from '../errors.js';
 import { writeFileAtomic } from './atomicFile.js';
 import type { Sequential } from '../models/sequential.js';
 import { encodeModel } from './encode.js';
 import { BINARY_FILE_PATTERN, DESCRIPTION_FILE } from './format.js';
+import { makeOutputDirectory, reasonOf } from './outputDirectory.js';
 
 export async function saveModel(model: Sequential, dir: string): Promise<void> {
   if (typeof dir !== 'string' || dir.length === 0)
     throw new ConfigError('save', 'dir must be a directory path', 'a non-empty string', String(dir));
   const { json, binaries } = await encodeModel(model);
-  await mkdir(dir, { recursive: true });
-  for (const { file, bytes } of binaries) await writeFileAtomic(join(dir, file), bytes);
-  await writeFileAtomic(join(dir, DESCRIPTION_FILE), json);
+  makeOutputDirectory(dir, 'save');
+  try {
+    for (const { file, bytes } of binaries) await writeFileAtomic(join(dir, file), bytes);
+    await writeFileAtomic(join(dir, DESCRIPTION_FILE), json);
+  } catch (error) {
+    // E.g. a full disk: the temporaries are gone (atomicFile.ts) and the previous save is still complete.
+    throw new ValueError('save', `cannot write to '${dir}': ${reasonOf(error)}`, 'a writable directory', dir);
+  }
   await syncDirectory(dir);
   await removeUnreferenced(
     dir,

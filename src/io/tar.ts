@@ -104,6 +104,6 @@ function readOctal(header: Readonly<Uint8Array>, offset: number, width: number):
     .replace(/[\0 ]+$/, '')
     .trim();
   if (!/^[0-7]+$/.test(text))
-    throw new ValueError(SUBJECT, 'a header number is malformed', 'octal digits', text);
+    throw new ValueError(SUBJECT, 'a header number is malformed', 'octal digits', JSON.stringify(text));
   return parseInt(text, 8);
 }

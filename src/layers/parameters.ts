@@ -3,6 +3,7 @@
  * named views into them (`layer.params.kernel` is a subarray). The optimizer updates the flat array in one
  * loop, and a checkpoint writes it as one blob.
  */
+import { ShapeError } from '../errors.js';
 import type { Params } from '../kernels/contract.js';
 import type { Layer } from './layer.js';
 
@@ -23,6 +24,13 @@ export interface ParameterStore {
   readonly entries: readonly ParameterEntry[];
 }
 
+/**
+ * The most weights a model may have: 2²⁸ (1 GiB of float32 values, as much again for the gradients and
+ * twice that for Adam's moments). A size past it is a typo (`units: 1e9`) or a hostile file, not a model
+ * this CPU library could train; it is refused before the arrays are allocated, naming the largest weight.
+ */
+export const MAX_PARAMETERS = 2 ** 28;
+
 /** Allocates the flat arrays for built layers and binds each layer's views. Values start at zero. */
 export function allocateParameters(layers: readonly Layer[]): ParameterStore {
   const entries: ParameterEntry[] = [];
@@ -33,6 +41,15 @@ export function allocateParameters(layers: readonly Layer[]): ParameterStore {
       entries.push({ name: `${layer.name}/${spec.name}`, shape: [...spec.shape], offset, size });
       offset += size;
     }
+  }
+  if (offset > MAX_PARAMETERS) {
+    const largest = entries.reduce((a, b) => (b.size > a.size ? b : a));
+    throw new ShapeError(
+      'model',
+      `has too many weights (the largest is ${largest.name} [${largest.shape.join(', ')}])`,
+      `at most ${MAX_PARAMETERS}`,
+      offset,
+    );
   }
   const values = new Float32Array(offset);
   const grads = new Float32Array(offset);

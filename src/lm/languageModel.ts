@@ -14,6 +14,7 @@ import * as layers from '../layers/index.js';
 import type { Layer } from '../layers/layer.js';
 import { cloneModel } from '../models/clone.js';
 import { sequential, type Sequential } from '../models/sequential.js';
+import { checkTrainingRecord } from './trainingRecord.js';
 
 export const LM_FORMAT = 'novolstm-char-lm';
 export const LM_FORMAT_VERSION = 1;
@@ -101,8 +102,10 @@ export function languageModelConfig(model: Sequential): LanguageModelConfig {
     );
   }
   const lm = meta.lm as Record<string, unknown>;
-  const vocabulary = CharVocabulary.fromJSON(lm?.vocabulary).toJSON();
-  return {
+  if (typeof lm !== 'object' || lm === null || Array.isArray(lm))
+    throw new ValueError('model', 'metadata.lm is missing', 'an object', lm === null ? 'null' : typeof lm);
+  const vocabulary = CharVocabulary.fromJSON(lm.vocabulary).toJSON();
+  const config: LanguageModelConfig = {
     cell: lm.cell as LmCell,
     units: lm.units as number,
     layers: lm.layers as number,
@@ -110,4 +113,52 @@ export function languageModelConfig(model: Sequential): LanguageModelConfig {
     dropout: lm.dropout as number,
     vocabulary,
   };
+  checkAgainstLayers(config, model);
+  if (meta.training !== undefined)
+    checkTrainingRecord(
+      meta.training,
+      model.layers.filter((l) => l instanceof layers.Recurrent).map((l) => (l as layers.Recurrent).units),
+    );
+  return config;
+}
+
+/**
+ * The metadata must describe the layers the model has: a vocabulary longer than the embedding reads past
+ * its table, a shorter one makes generation sample from part of the output. Checked when a model is read,
+ * so a mismatched file is refused before it trains, scores or samples anything.
+ */
+function checkAgainstLayers(config: LanguageModelConfig, model: Sequential): void {
+  const V = config.vocabulary.length;
+  if (!LM_CELLS.includes(config.cell))
+    throw new ValueError('model', 'metadata.lm.cell is not a cell', LM_CELLS.join(', '), String(config.cell));
+  for (const key of ['units', 'layers', 'embeddingDim'] as const) {
+    if (!Number.isInteger(config[key]) || config[key] < 1)
+      throw new ValueError('model', `metadata.lm.${key} must be a positive integer`, '≥ 1', config[key]);
+  }
+  if (!(config.dropout >= 0 && config.dropout < 1))
+    throw new ValueError('model', 'metadata.lm.dropout must be in [0, 1)', '[0, 1)', config.dropout);
+  const [embedding, ...rest] = model.layers;
+  const output = rest.pop();
+  const mismatch = (what: string, expected: unknown, actual: unknown) =>
+    new ValueError('model', `metadata.lm disagrees with the layers: ${what}`, expected, actual);
+  if (!(embedding instanceof layers.Embedding) || !(output instanceof layers.Dense))
+    throw mismatch(
+      'the layers are not Embedding, recurrent layers, Dense',
+      'Embedding … Dense',
+      model.layers.map((l) => l.className).join(', '),
+    );
+  if (embedding.inputDim !== V)
+    throw mismatch(`the vocabulary has ${V} characters, the embedding's inputDim`, V, embedding.inputDim);
+  if (embedding.outputDim !== config.embeddingDim)
+    throw mismatch('embeddingDim, the embedding outputDim', config.embeddingDim, embedding.outputDim);
+  if (output.units !== V)
+    throw mismatch(`the vocabulary has ${V} characters, the output layer's units`, V, output.units);
+  if (rest.length !== config.layers || !rest.every((l) => l instanceof layers.Recurrent))
+    throw mismatch('layers, the recurrent layers', config.layers, rest.map((l) => l.className).join(', '));
+  for (const layer of rest as layers.Recurrent[]) {
+    if (layer.spec.kind !== config.cell)
+      throw mismatch(`cell, layer '${layer.name}'`, config.cell, layer.spec.kind);
+    if (layer.units !== config.units)
+      throw mismatch(`units, layer '${layer.name}'`, config.units, layer.units);
+  }
 }

@@ -16,10 +16,8 @@
  * a Trainer's (training/trainer.ts: this thread or a pool), the checkpoint and resume policy is
  * checkpoint.ts', and metrics.csv and the learning curve are records.ts'.
  */
-// Namespace import: this module is reachable from the package entry (nl.lm), which browsers load too;
-// bundlers stub node: modules there, and only a named import fails at load time.
-import * as fs from 'node:fs';
 import { holdOut, TextStreams } from '../data/text/streams.js';
+import { checkOutputDirectory, makeOutputDirectory } from '../io/outputDirectory.js';
 import type { Sequential } from '../models/sequential.js';
 import { Random } from '../random.js';
 import { Progress } from '../training/progress.js';
@@ -27,6 +25,7 @@ import { openTrainer, type Trainer } from '../training/trainer.js';
 import { saveCheckpoint, startOrResume, type TrainingState } from './checkpoint.js';
 import { explosionThreshold, TrainingDivergedError } from './divergence.js';
 import { scoreText } from './evaluate.js';
+import { checkResumePosition, checkValidationIds } from './runChecks.js';
 import { generateText } from './generate.js';
 import { writeRecords, type EpochRecord } from './records.js';
 import { TbpttLoop } from './tbptt.js';
@@ -45,6 +44,8 @@ export interface TrainResult {
 export { TrainingDivergedError };
 
 export async function trainLanguageModel(config: TrainConfig, hooks: TrainHooks): Promise<TrainResult> {
+  // Before the corpus is read: a bad --out is reported at once, and nothing is created yet.
+  checkOutputDirectory(config.out, 'out');
   const { model, state, vocabulary, text, validationText } = await startOrResume(config, hooks.log);
   // The last 5% of the corpus is held out, unless a validation file is given (its characters outside the
   // training vocabulary are skipped: the model cannot predict them).
@@ -54,9 +55,11 @@ export async function trainLanguageModel(config: TrainConfig, hooks: TrainHooks)
     : holdOut(ids);
   // On a resume these are the checkpoint's (the data position is counted in its windows).
   const streams = new TextStreams(trainIds, state.batch, state.seqLen);
+  checkValidationIds(validationIds, config.validationFile ?? null);
+  checkResumePosition(state.window, streams, config.out);
   const sampler = new Random(0);
   sampler.setState(state.samplerRng);
-  fs.mkdirSync(config.out, { recursive: true });
+  makeOutputDirectory(config.out, 'out');
   // With workers, each holds the carried states of its streams; the model here gets them back before a
   // checkpoint. A batch smaller than the worker count uses fewer workers.
   const trainer = await openTrainer(model, {
