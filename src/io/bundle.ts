@@ -25,7 +25,7 @@ export async function modelToBytes(model: Sequential): Promise<Uint8Array> {
 export async function modelFromBytes(bytes: Readonly<Uint8Array>): Promise<Sequential> {
   // Any other file (a program, an image, a text) is named as such, before its bytes are read as a header.
   const magic = new TextDecoder().decode(bytes.subarray(257, 262));
-  if (bytes.length < 1024 || magic !== 'ustar') {
+  if (bytes.length < 512 || magic !== 'ustar') {
     throw new ValueError(
       SUBJECT,
       'is not a model file (a tar archive of a save)',

@@ -86,8 +86,8 @@ export async function decodeModel(json: string, read: BinaryReader): Promise<Seq
     if (shape.join() !== planned[i].shape.join()) {
       throw new ShapeError(
         SUBJECT,
-        `weight ${i} (${planned[i].name}) does not match its layer's config`,
-        `[${planned[i].shape.join(', ')}]`,
+        `weight ${i} does not match the layers (their configs)`,
+        `${planned[i].name} [${planned[i].shape.join(', ')}]`,
         `[${shape.join(', ')}]`,
       );
     }

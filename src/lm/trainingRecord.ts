@@ -12,7 +12,8 @@ type Fields = Record<string, unknown>;
 
 function fail(field: string, expected: string, actual: unknown): never {
   const shown = typeof actual === 'object' ? JSON.stringify(actual)?.slice(0, 40) : String(actual);
-  throw new ValueError(SUBJECT, `metadata.training.${field} is malformed`, expected, shown);
+  const path = field ? `metadata.training.${field}` : 'metadata.training';
+  throw new ValueError(SUBJECT, `${path} is malformed`, expected, shown);
 }
 
 function integer(record: Fields, field: string, min: number): number {
