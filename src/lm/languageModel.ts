@@ -50,7 +50,8 @@ export function buildLanguageModel(
   if (!LM_CELLS.includes(config.cell)) {
     throw new ConfigError('language model', 'unknown cell', LM_CELLS.join(', '), config.cell);
   }
-  const V = config.vocabulary.length;
+  checkSizes(config, (field, expected, actual) => new ConfigError('language model', field, expected, actual));
+  const V = CharVocabulary.fromJSON(config.vocabulary).size;
   const model = sequential({
     seed,
     initialize: options.initialize ?? true,
@@ -122,6 +123,19 @@ export function languageModelConfig(model: Sequential): LanguageModelConfig {
   return config;
 }
 
+/** units, layers and embeddingDim are positive integers, dropout a rate; `error` names the field. */
+function checkSizes(
+  config: LanguageModelConfig,
+  error: (problem: string, expected: string, actual: unknown) => Error,
+): void {
+  for (const key of ['units', 'layers', 'embeddingDim'] as const) {
+    if (!Number.isInteger(config[key]) || config[key] < 1)
+      throw error(`${key} must be a positive integer`, '≥ 1', config[key]);
+  }
+  if (!(config.dropout >= 0 && config.dropout < 1))
+    throw error('dropout must be in [0, 1)', '[0, 1)', config.dropout);
+}
+
 /**
  * The metadata must describe the layers the model has: a vocabulary longer than the embedding reads past
  * its table, a shorter one makes generation sample from part of the output. Checked when a model is read,
@@ -131,12 +145,10 @@ function checkAgainstLayers(config: LanguageModelConfig, model: Sequential): voi
   const V = config.vocabulary.length;
   if (!LM_CELLS.includes(config.cell))
     throw new ValueError('model', 'metadata.lm.cell is not a cell', LM_CELLS.join(', '), String(config.cell));
-  for (const key of ['units', 'layers', 'embeddingDim'] as const) {
-    if (!Number.isInteger(config[key]) || config[key] < 1)
-      throw new ValueError('model', `metadata.lm.${key} must be a positive integer`, '≥ 1', config[key]);
-  }
-  if (!(config.dropout >= 0 && config.dropout < 1))
-    throw new ValueError('model', 'metadata.lm.dropout must be in [0, 1)', '[0, 1)', config.dropout);
+  checkSizes(
+    config,
+    (field, expected, actual) => new ValueError('model', `metadata.lm.${field}`, expected, actual),
+  );
   const [embedding, ...rest] = model.layers;
   const output = rest.pop();
   const mismatch = (what: string, expected: unknown, actual: unknown) =>
