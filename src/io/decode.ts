@@ -35,7 +35,9 @@ export async function decodeModel(json: string, read: BinaryReader): Promise<Seq
   try {
     d = JSON.parse(json);
   } catch (e) {
-    throw new ValueError(SUBJECT, `${DESCRIPTION_FILE} is not valid JSON`, 'JSON', (e as Error).message);
+    // V8 quotes the text around the error, newlines included: kept to one line, and short.
+    const reason = (e as Error).message.replace(/\s+/g, ' ').slice(0, 160);
+    throw new ValueError(SUBJECT, `${DESCRIPTION_FILE} is not valid JSON`, 'JSON', reason);
   }
   requireFiniteNumbers(d);
   const root = object(d, 'description');

@@ -1,0 +1,20 @@
+/**
+ * The loader fuzzer (loaderFuzzer.ts) in CI: a fixed seed and 2,000 mutations of a trained model's save —
+ * no crash, no hang, only typed errors or a model that loads and generates. `npm run fuzz -- --iterations
+ * 100000` runs the same for longer.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { fuzzLoader, trainedSave } from './loaderFuzzer.js';
+
+describe('the loader fuzzer', () => {
+  it('2,000 mutated saves: typed errors or valid models, none slow', async () => {
+    const report = await fuzzLoader(await trainedSave(), { seed: 15, iterations: 2000 });
+    assert.deepEqual(report.failures, []);
+    assert.equal(report.loaded + report.typedErrors, 2000);
+    // Neither outcome may be empty: a fuzzer whose every mutant fails to parse would test nothing.
+    assert.ok(report.loaded >= 20, `only ${report.loaded} mutants loaded`);
+    assert.ok(report.typedErrors >= 1000, `only ${report.typedErrors} mutants were refused`);
+    assert.ok(report.slowestMs < 5000, `a read took ${report.slowestMs.toFixed(0)} ms`);
+  });
+});
