@@ -202,7 +202,8 @@ async function mutate(rng: Random, m: Mutant): Promise<void> {
 async function readMutant(m: Mutant): Promise<'loaded'> {
   const model = m.tar ? await modelFromBytes(m.tar) : await modelFromFiles(m.files);
   languageModelConfig(model);
-  [...generateText(model, { length: 3, seed: 1, threads: 1 })];
+  const text = [...generateText(model, { length: 3, seed: 1, threads: 1 })].join('');
+  if ([...text].length !== 3) throw new Error(`generated ${JSON.stringify(text)}, not 3 characters`);
   return 'loaded';
 }
 

@@ -56,8 +56,8 @@ export async function main(argv: readonly string[]): Promise<number> {
  * file) are shown escaped, so the error stays one line and cannot drive the terminal.
  */
 export function printable(message: string): string {
-  // eslint-disable-next-line no-control-regex
   return message.replace(
+    // eslint-disable-next-line no-control-regex -- matching control characters is the point
     /[\u0000-\u001f\u007f-\u009f]/g,
     (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
   );
