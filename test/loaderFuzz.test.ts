@@ -8,8 +8,11 @@ import { describe, it } from 'node:test';
 import { fuzzLoader, trainedSave } from './loaderFuzzer.js';
 
 describe('the loader fuzzer', () => {
-  it('2,000 mutated saves: typed errors or valid models, none slow', async () => {
+  it('2,000 mutated saves: typed errors or valid models, none slow', async (t) => {
     const report = await fuzzLoader(await trainedSave(), { seed: 15, iterations: 2000 });
+    t.diagnostic(
+      `${report.typedErrors} typed errors, ${report.loaded} loaded, ${report.failures.length} failures; slowest read ${report.slowestMs.toFixed(1)} ms`,
+    );
     assert.deepEqual(report.failures, []);
     assert.equal(report.loaded + report.typedErrors, 2000);
     // Neither outcome may be empty: a fuzzer whose every mutant fails to parse would test nothing.
