@@ -9,7 +9,16 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -220,7 +229,31 @@ describe(`bad library calls: ${API_CASES.length} cases, each its typed error and
   }
 });
 
-after(async () => {
-  const { rmSync } = await import('node:fs');
+after(() => {
   if (fixture) rmSync(fixture.root, { recursive: true, force: true });
+});
+
+describe('eval --json: unknown characters are counted, not silently dropped', () => {
+  before(() => ready);
+  it('reports "skipped", the occurrences left out before scoring', async () => {
+    const text = readFileSync(fixture.corpus, 'utf8').slice(0, 400);
+    const file = join(fixture.root, 'with-unknown.txt');
+    // Three unknown characters, one outside the Basic Multilingual Plane (two UTF-16 units, one character).
+    writeFileSync(file, `Ж${text}Ж🐋`);
+    try {
+      const { code, stdout, stderr } = await runInProcess([
+        'eval',
+        '--model',
+        fixture.model,
+        '--corpus',
+        file,
+        '--json',
+      ]);
+      assert.equal(code, 0, stderr);
+      const result = JSON.parse(stdout) as { skipped: number; chars: number };
+      assert.equal(result.skipped, 3);
+    } finally {
+      rmSync(file);
+    }
+  });
 });
