@@ -214,13 +214,13 @@ export const MODEL_MUTANTS: readonly ModelMutant[] = [
     name: 'units-8000',
     json: (d) => (d.model.layers[1].config.units = 8000),
     error: ShapeError,
-    message: /weight 1 does not match the layers/,
+    message: /weight 1 does not match the layers: layer 'lstm' \(units 8000\) makes lstm\/kernel/,
   },
   {
     name: 'input-dim-1e9',
     json: (d) => (d.model.layers[0].config.inputDim = 1e9),
     error: ShapeError,
-    message: /weight 0 does not match the layers/,
+    message: /weight 0 does not match the layers: layer 'embedding' \(inputDim 1000000000, outputDim 3\)/,
   },
   {
     name: 'entries-shape',

@@ -86,10 +86,17 @@ export async function decodeModel(json: string, read: BinaryReader): Promise<Seq
   entries.forEach((raw, i) => {
     const shape = array(object(raw, `weights.entries[${i}]`).shape, `weights.entries[${i}].shape`);
     if (shape.join() !== planned[i].shape.join()) {
+      // Named by the config fields that size it, e.g. `units 8000`: the field to look at in the file.
+      const { layer } = planned[i];
+      const config = layer.getConfig() as Record<string, unknown>;
+      const sizes = ['units', 'inputDim', 'outputDim']
+        .filter((k) => k in config)
+        .map((k) => `${k} ${String(config[k])}`)
+        .join(', ');
       throw new ShapeError(
         SUBJECT,
-        `weight ${i} does not match the layers (their configs)`,
-        `${planned[i].name} [${planned[i].shape.join(', ')}]`,
+        `weight ${i} does not match the layers: layer '${layer.name}' (${sizes || layer.className}) makes ${planned[i].name}`,
+        `[${planned[i].shape.join(', ')}]`,
         `[${shape.join(', ')}]`,
       );
     }
@@ -242,7 +249,7 @@ async function readFloats(
 function plannedWeights(
   layers: readonly Layer[],
   inputShape: unknown,
-): { readonly name: string; readonly shape: readonly number[] }[] {
+): { readonly name: string; readonly shape: readonly number[]; readonly layer: Layer }[] {
   const dims = array(inputShape, 'model.inputShape');
   if (!dims.every((n) => n === null || (Number.isInteger(n) && (n as number) > 0)))
     throw new ValueError(
@@ -254,7 +261,9 @@ function plannedWeights(
   let shape = dims as Parameters<Layer['build']>[0];
   return layers.flatMap((layer) => {
     shape = layer.build(shape);
-    return layer.weightSpecs().map((spec) => ({ name: `${layer.name}/${spec.name}`, shape: spec.shape }));
+    return layer
+      .weightSpecs()
+      .map((spec) => ({ name: `${layer.name}/${spec.name}`, shape: spec.shape, layer }));
   });
 }
 
