@@ -38,7 +38,8 @@ function formatMessage(subject: string, problem: string, expected: unknown, actu
   if (expected !== undefined || actual !== undefined) {
     message += ` — expected ${show(expected)}, got ${show(actual)}`;
   }
-  return message;
+  // One line, whatever the parts quote (a parser's excerpt of a damaged file keeps its newlines).
+  return message.replace(/\s*[\r\n]+\s*/g, ' ');
 }
 
 function show(value: unknown): string {

@@ -5,7 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { fuzzLoader, trainedSave } from './loaderFuzzer.js';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as nl from '../src/index.js';
+import { fuzzImport, fuzzLoader, trainedSave } from './loaderFuzzer.js';
 
 describe('the loader fuzzer', () => {
   it('2,000 mutated saves: typed errors or valid models, none slow', async (t) => {
@@ -20,4 +24,25 @@ describe('the loader fuzzer', () => {
     assert.ok(report.typedErrors >= 1000, `only ${report.typedErrors} mutants were refused`);
     assert.ok(report.slowestMs < 5000, `a read took ${report.slowestMs.toFixed(0)} ms`);
   });
+
+  for (const format of ['safetensors', 'keras'] as const) {
+    it(`500 damaged .${format} exports: typed errors or models`, async (t) => {
+      const model = nl.sequential({
+        seed: 3,
+        layers: [nl.layers.lstm({ units: 3, inputShape: [null, 5] }), nl.layers.dense({ units: 7 })],
+      });
+      const dir = mkdtempSync(join(tmpdir(), 'novolstm-fuzz-export-'));
+      try {
+        await nl.exportModel(model, join(dir, `m.${format}`), { format });
+        const bytes = new Uint8Array(readFileSync(join(dir, `m.${format}`)));
+        const report = await fuzzImport(bytes, { seed: 15, iterations: 500 });
+        t.diagnostic(`${report.typedErrors} typed errors, ${report.loaded} loaded`);
+        assert.deepEqual(report.failures, []);
+        assert.ok(report.typedErrors >= 250, `only ${report.typedErrors} damaged files were refused`);
+        assert.ok(report.slowestMs < 5000, `a read took ${report.slowestMs.toFixed(0)} ms`);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  }
 });

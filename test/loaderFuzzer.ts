@@ -291,3 +291,57 @@ export async function trainedSave(): Promise<SaveFile[]> {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/**
+ * The same for another framework's one-file export (`.safetensors`, `.keras`), read by importModel from
+ * bytes: bytes flipped, cut or spliced. Typed errors or a model, nothing else.
+ */
+export async function fuzzImport(
+  bytes: Uint8Array,
+  options: { readonly seed: number; readonly iterations: number },
+): Promise<FuzzReport> {
+  const { importModel } = await import('../src/interop/index.js');
+  const rng = new Random(options.seed);
+  let loaded = 0;
+  let typedErrors = 0;
+  let slowestMs = 0;
+  const failures: FuzzFailure[] = [];
+  for (let iteration = 0; iteration < options.iterations; iteration++) {
+    const kind = rng.nextUint32() % 3;
+    // Mostly near the start, where the headers are: a flip deep in the weights only changes a value.
+    const near = (n: number) =>
+      rng.nextUint32() % Math.max(1, rng.nextUint32() % 2 === 0 ? Math.min(n, 512) : n);
+    const mutant =
+      kind === 0
+        ? (() => {
+            const out = bytes.slice();
+            for (let i = 0, n = 1 + (rng.nextUint32() % 8); i < n; i++)
+              out[near(out.length)] ^= 1 << (rng.nextUint32() % 8);
+            return out;
+          })()
+        : kind === 1
+          ? bytes.slice(0, near(bytes.length))
+          : (() => {
+              const at = near(bytes.length);
+              return new Uint8Array([
+                ...bytes.slice(0, at),
+                ...bytes.slice(at + 1 + (rng.nextUint32() % 16)),
+              ]);
+            })();
+    const started = performance.now();
+    try {
+      await importModel(mutant);
+      loaded++;
+    } catch (error) {
+      if (error instanceof NovoLstmError && !error.message.includes('\n')) typedErrors++;
+      else
+        failures.push({
+          iteration,
+          mutation: ['flip', 'cut', 'splice'][kind],
+          error: `${(error as Error)?.name}: ${(error as Error)?.message}`.slice(0, 300),
+        });
+    }
+    slowestMs = Math.max(slowestMs, performance.now() - started);
+  }
+  return { iterations: options.iterations, loaded, typedErrors, failures, slowestMs };
+}
