@@ -231,7 +231,8 @@ function nativeRecurrent(
       const y = g.op('Squeeze', [part, axis2]); // [B, T, u]
       outputs.push(mask ? zeroWhereMasked(g, frontPadded ? fromTrailing(y) : y, mask.value) : y);
     }
-  } else {
+  } else if (!starts) {
+    // (From a given state, the last output is the final h, below.)
     for (let d = 0; d < dirs; d++) {
       const index = g.int64s(`direction${d}`, [d], []);
       const h = g.op('Gather', [Yh, index], { axis: { int: 0 } }); // [B, u]
@@ -249,10 +250,12 @@ function nativeRecurrent(
     };
     return { h: at(Yh, starts[k].h), c: isLstm ? at(Yc, starts[k].c!) : null };
   });
-  // Back into the caller's order of directions.
+  // Back into the caller's order of directions. The last output of a layer that started from a given
+  // state is its final h: for a row with no real step, the state it started from (zeros when stateless).
   return directions.map((d) => {
     const k = ordered.indexOf(d);
-    return { y: outputs[k], final: finals[k] };
+    const final = finals[k];
+    return { y: final && !sequences ? final.h : outputs[k], final };
   });
 }
 
