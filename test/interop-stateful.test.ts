@@ -5,9 +5,19 @@
  * ONNX: the state becomes graph inputs and outputs. ONNX Runtime (onnxruntime-node) runs a sequence in
  * consecutive chunks, each chunk fed the state the previous one gave back, and every chunk's output and
  * state must equal our stateful predict over the same chunks.
+ *
+ * Keras and TensorFlow.js: a stateful layer needs a fixed batch size there, so the export refuses it and
+ * names the option `stateless` (`--stateless`), which writes the layers with `stateful: false`; the file
+ * read back (Keras: by our importer; TensorFlow.js: by TensorFlow.js itself) predicts as our model does
+ * from zero state, call after call. safetensors carries `stateful` as it is.
  */
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import * as tf from '@tensorflow/tfjs';
 import * as ort from 'onnxruntime-node';
 import * as nl from '../src/index.js';
 import { encodeOnnx, ONNX_FILE } from '../src/interop/onnx/index.js';
@@ -117,17 +127,40 @@ function randomized(model: nl.Sequential, seed: number): nl.Sequential {
   return model;
 }
 
+/** A language model of `cell` with random weights, as `novolstm train` makes it (2 layers, stateful). */
+function languageModel(cell: string, seed: number): nl.Sequential {
+  const vocabulary = [...'abcdefghij'].slice(0, VOCAB - 1).concat('\n');
+  return randomized(
+    nl.buildLanguageModel(
+      { cell: cell as nl.LmCell, units: 7, layers: 2, embeddingDim: 5, dropout: 0.1, vocabulary },
+      seed,
+    ),
+    seed + 1,
+  );
+}
+
+/** Our model's predictions on each chunk, each from zero state (the states reset before every chunk). */
+function fromZeroState(model: nl.Sequential, chunks: readonly nl.Tensor[]): Float32Array[] {
+  return chunks.map((chunk) => {
+    for (const layer of statefulLayers(model)) layer.resetStates();
+    return model.predict(chunk).data as Float32Array;
+  });
+}
+
+const directories: string[] = [];
+after(() => {
+  for (const dir of directories) rmSync(dir, { recursive: true, force: true });
+});
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'novolstm-stateful-'));
+  directories.push(dir);
+  return dir;
+}
+
 describe('ONNX: a stateful layer carries its state through graph inputs and outputs', () => {
   for (const [cell, make] of CELLS) {
     it(`${cell}: the character language model (buildLanguageModel, 2 layers) over chunks of 6, 1, 1 and 4 steps`, async () => {
-      const vocabulary = [...'abcdefghij'].slice(0, VOCAB - 1).concat('\n');
-      const model = randomized(
-        nl.buildLanguageModel(
-          { cell: cell as nl.LmCell, units: 7, layers: 2, embeddingDim: 5, dropout: 0.1, vocabulary },
-          2,
-        ),
-        3,
-      );
+      const model = languageModel(cell, 2);
       const rng = new Random(4);
       await checkChunks(
         `${cell} LM`,
@@ -163,4 +196,156 @@ describe('ONNX: a stateful layer carries its state through graph inputs and outp
       }
     });
   }
+});
+
+describe('Keras and TensorFlow.js: a stateful model goes out only with the stateless option', () => {
+  for (const format of ['keras', 'tfjs'] as const) {
+    it(`${format}: refused without it, with a ConfigError naming the layer and the option`, async () => {
+      const model = languageModel('lstm', 8);
+      const out = join(tempDir(), format === 'keras' ? 'lm.keras' : 'lm');
+      await assert.rejects(nl.exportModel(model, out, { format }), (e: Error) => {
+        assert.ok(e instanceof nl.ConfigError, `${e.name}: ${e.message}`);
+        assert.match(e.message, /LSTM '[^']+'.*stateful.*\{ stateless: true \}.*--stateless/);
+        return true;
+      });
+    });
+  }
+
+  it('the option must be a boolean', async () => {
+    const out = join(tempDir(), 'lm.keras');
+    await assert.rejects(
+      nl.exportModel(languageModel('gru', 8), out, { format: 'keras', stateless: 'yes' as never }),
+      (e: Error) => e instanceof nl.ConfigError && /stateless must be true or false/.test(e.message),
+    );
+  });
+
+  for (const [cell] of CELLS) {
+    it(`keras: the ${cell} language model, exported stateless and read back, predicts as ours from zero state`, async () => {
+      const model = languageModel(cell, 9);
+      const rng = new Random(10);
+      const chunks = [5, 1, 3].map((T) => idChunk(rng, 3, T));
+      const out = join(tempDir(), 'lm.keras');
+      await nl.exportModel(model, out, { format: 'keras', stateless: true });
+      const back = await nl.importModel(out);
+      assert.deepEqual(
+        back.layers.filter((l) => l instanceof Recurrent).map((l) => (l as Recurrent).stateful),
+        [false, false],
+      );
+      // The model exported is untouched: still stateful, still carrying its state.
+      assert.equal(statefulLayers(model).length, 2);
+      const expected = fromZeroState(model, chunks);
+      chunks.forEach((chunk, k) =>
+        compare(`${cell} keras, chunk ${k}`, expected[k], back.predict(chunk).data as Float32Array),
+      );
+    });
+  }
+
+  it('tfjs: the lstm language model, exported stateless, loads in TensorFlow.js and predicts as ours from zero state', async () => {
+    const model = languageModel('lstm', 11);
+    const rng = new Random(12);
+    const chunks = [4, 1, 6].map((T) => idChunk(rng, 2, T));
+    const dir = join(tempDir(), 'lm');
+    await nl.exportModel(model, dir, { format: 'tfjs', stateless: true });
+    const files = new Map(
+      readdirSync(dir).map((name) => [name, new Uint8Array(readFileSync(join(dir, name)))]),
+    );
+    const fetchFunc = async (url: unknown): Promise<Response> => {
+      const bytes = files.get(new URL(String(url)).pathname.replace(/^\/m\//, ''));
+      return bytes ? new Response(bytes.slice(), { status: 200 }) : new Response('missing', { status: 404 });
+    };
+    const theirs = await tf.loadLayersModel(tf.io.http('http://peer.test/m/model.json', { fetchFunc }));
+    const expected = fromZeroState(model, chunks);
+    for (const [k, chunk] of chunks.entries()) {
+      const x = tf.tensor(Array.from(chunk.data as Int32Array), [...chunk.shape], 'int32');
+      const y = theirs.predict(x) as tf.Tensor;
+      compare(`lstm tfjs, chunk ${k}`, expected[k], y.dataSync() as Float32Array);
+      tf.dispose([x, y]);
+    }
+    theirs.dispose();
+  });
+
+  it('onnx with the option: a stateless graph (no state inputs) that predicts as ours from zero state', async () => {
+    const model = languageModel('novolstm', 13);
+    const out = join(tempDir(), 'lm.onnx');
+    await nl.exportModel(model, out, { format: 'onnx', stateless: true });
+    const session = await ort.InferenceSession.create(readFileSync(out), { intraOpNumThreads: 1 });
+    assert.deepEqual([session.inputNames, session.outputNames], [['input'], ['output']]);
+    const rng = new Random(14);
+    const chunks = [3, 2].map((T) => idChunk(rng, 2, T));
+    const expected = fromZeroState(model, chunks);
+    for (const [k, chunk] of chunks.entries()) {
+      const input = new ort.Tensor('int32', chunk.data as Int32Array, [...chunk.shape]);
+      const result = await session.run({ input });
+      compare(`novolstm onnx stateless, chunk ${k}`, expected[k], result.output.data as Float32Array);
+    }
+    await session.release();
+  });
+});
+
+describe('safetensors carries stateful layers as they are', () => {
+  it('the gru language model read back is stateful and predicts as ours, chunk after chunk', async () => {
+    const model = languageModel('gru', 15);
+    const out = join(tempDir(), 'lm.safetensors');
+    await nl.exportModel(model, out, { format: 'safetensors' });
+    const back = await nl.importModel(out);
+    assert.deepEqual(
+      statefulLayers(back).map((l) => l.name),
+      statefulLayers(model).map((l) => l.name),
+    );
+    const rng = new Random(16);
+    for (const m of [model, back]) for (const layer of statefulLayers(m)) layer.resetStates();
+    for (const [k, T] of [4, 1, 2].entries()) {
+      const chunk = idChunk(rng, 3, T);
+      compare(
+        `gru safetensors, chunk ${k}`,
+        model.predict(chunk).data as Float32Array,
+        back.predict(chunk).data as Float32Array,
+      );
+    }
+  });
+});
+
+describe('novolstm export on the language model', () => {
+  const cli = (...args: string[]): { status: number | null; stdout: string; stderr: string } =>
+    spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', ...args], { encoding: 'utf8' });
+
+  it('--format keras is refused naming --stateless; with --stateless it writes a file that predicts as ours from zero state', async () => {
+    const dir = tempDir();
+    const model = languageModel('novolstm', 17);
+    await nl.saveModel(model, join(dir, 'lm'));
+    const refused = cli(
+      'export',
+      '--model',
+      join(dir, 'lm'),
+      '--format',
+      'keras',
+      '--out',
+      join(dir, 'lm.keras'),
+    );
+    assert.equal(refused.status, 1);
+    assert.match(refused.stderr, /^novolstm: NovoLSTM '[^']+'.*stateful.*--stateless.*\n$/);
+    assert.deepEqual(readdirSync(dir), ['lm'], 'nothing is written for a refused model');
+    const exported = cli(
+      'export',
+      '--model',
+      join(dir, 'lm'),
+      '--format',
+      'keras',
+      '--stateless',
+      '--out',
+      join(dir, 'lm.keras'),
+    );
+    assert.equal(exported.status, 0, exported.stderr);
+    assert.match(exported.stdout, /stateful layers written as stateless/);
+    const chunk = idChunk(new Random(18), 2, 5);
+    const [expected] = fromZeroState(model, [chunk]);
+    compare(
+      'CLI keras --stateless',
+      expected,
+      (await nl.importModel(join(dir, 'lm.keras'))).predict(chunk).data as Float32Array,
+    );
+    const help = cli('export', '--help');
+    assert.match(help.stdout, /--stateless/);
+    assert.match(help.stdout, /novolstm export --model runs\/lm --format onnx/);
+  });
 });
