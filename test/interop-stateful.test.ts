@@ -36,7 +36,10 @@ const CELLS: ReadonlyArray<readonly [string, CellFactory]> = [
   ['novolstm', (o) => nl.layers.novoLSTM(o)],
 ];
 
-/** The worst |a − b| and where, for the failure message. */
+let worst = { difference: 0, what: 'nothing yet' };
+after(() => console.log(`worst |novolstm − peer|: ${worst.difference.toExponential(2)} (${worst.what})`));
+
+/** Asserts |ours − theirs| ≤ PREDICTION_TOLERANCE everywhere, naming the worst index and both values. */
 function compare(what: string, ours: ArrayLike<number>, theirs: ArrayLike<number>): void {
   assert.equal(theirs.length, ours.length, `${what}: length`);
   let index = 0;
@@ -48,6 +51,7 @@ function compare(what: string, ours: ArrayLike<number>, theirs: ArrayLike<number
       index = i;
     }
   }
+  if (difference > worst.difference) worst = { difference, what };
   assert.ok(
     difference <= PREDICTION_TOLERANCE,
     `${what}: |difference| ${difference.toExponential(2)} > ${PREDICTION_TOLERANCE} at [${index}]: ${ours[index]} vs ${theirs[index]}`,
