@@ -13,7 +13,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -306,6 +306,71 @@ describe('safetensors carries stateful layers as they are', () => {
         back.predict(chunk).data as Float32Array,
       );
     }
+  });
+});
+
+/** The first python3 that imports torch (Debian's python3-torch), or null. */
+function pythonWithTorch(): string | null {
+  for (const python of [process.env.NOVOLSTM_PYTHON, 'python3', '/usr/bin/python3']) {
+    if (python && spawnSync(python, ['-c', 'import torch'], { stdio: 'pipe' }).status === 0) return python;
+  }
+  return null;
+}
+
+/** Loads each model with python/novolstm and runs its chunks in order, the stateful layers carrying the state. */
+const TORCH_CHUNKS_SCRIPT = `
+import json, sys, torch
+from novolstm.torch import load_model
+jobs = json.load(open(sys.argv[1]))
+out = []
+for job in jobs:
+    model = load_model(job["model"])
+    with torch.no_grad():
+        out.append([model(torch.tensor(chunk, dtype=torch.long)).flatten().tolist() for chunk in job["chunks"]])
+json.dump(out, sys.stdout)
+`;
+
+describe('safetensors: PyTorch (python/novolstm) carries the state as ours', () => {
+  it('the language model of every cell, chunk after chunk', async (t) => {
+    const python = pythonWithTorch();
+    if (!python) {
+      t.skip('no python3 imports torch (apt-get install python3-torch): PyTorch did not run');
+      return;
+    }
+    const dir = tempDir();
+    const rng = new Random(19);
+    const jobs = await Promise.all(
+      CELLS.map(async ([cell], k) => {
+        const model = languageModel(cell, 20 + k);
+        const path = join(dir, `${cell}.safetensors`);
+        await nl.exportModel(model, path, { format: 'safetensors' });
+        const chunks = [5, 1, 3].map((T) => idChunk(rng, 2, T));
+        for (const layer of statefulLayers(model)) layer.resetStates();
+        const ours = chunks.map((c) => model.predict(c).data as Float32Array);
+        const rows = chunks.map((c) => {
+          const [B, T] = c.shape;
+          return Array.from({ length: B }, (_, b) =>
+            Array.from((c.data as Int32Array).subarray(b * T, (b + 1) * T)),
+          );
+        });
+        return { cell, ours, job: { model: path, chunks: rows } };
+      }),
+    );
+    const jobsPath = join(dir, 'jobs.json');
+    writeFileSync(jobsPath, JSON.stringify(jobs.map((j) => j.job)));
+    const r = spawnSync(python, ['-c', TORCH_CHUNKS_SCRIPT, jobsPath], {
+      encoding: 'utf8',
+      env: {
+        ...process.env,
+        PYTHONPATH: new URL('../python/', import.meta.url).pathname,
+        OMP_NUM_THREADS: '1',
+      },
+    });
+    assert.equal(r.status, 0, r.stderr);
+    const theirs = JSON.parse(r.stdout) as number[][][];
+    jobs.forEach(({ cell, ours }, k) =>
+      ours.forEach((y, c) => compare(`${cell} LM in PyTorch, chunk ${c}`, y, theirs[k][c])),
+    );
   });
 });
 
