@@ -7,31 +7,14 @@
  * model runs 64 rows in training and one in generation). The deployer who accepts starting each call from
  * zeros says so once, and every encoder then sees an ordinary stateless model with the same weights.
  */
-import { ConfigError } from '../errors.js';
-import { layerFromConfig } from '../layers/index.js';
-import type { ConfigValue } from '../layers/layer.js';
-import { Sequential } from '../models/sequential.js';
+import type { ConfigValue, LayerConfig } from '../layers/layer.js';
+import { cloneModel } from '../models/clone.js';
+import type { Sequential } from '../models/sequential.js';
 
 /** The model's layers rebuilt from their configs with `stateful: false` (Bidirectional's inner layer too). */
 export function statelessCopy(model: Sequential): Sequential {
-  if (!model.isBuilt) {
-    throw new ConfigError('exportModel', `model '${model.name}' is not built`, 'a built model', 'no weights');
-  }
-  const layers = model.layers.map((layer, i) =>
-    layerFromConfig(layer.className, {
-      ...(withoutState(layer.getConfig()) as Record<string, ConfigValue>),
-      name: layer.name,
-      ...(i === 0 ? { inputShape: model.inputShape } : {}),
-    }),
-  );
-  // Every weight is copied below: drawing initial ones first would be wasted work.
-  const copy = new Sequential({ layers, name: model.name, seed: model.seed, initialize: false });
-  copy.values.set(model.values);
-  copy.markWeightsChanged();
-  copy.metadata = structuredClone(model.metadata);
-  return copy;
+  return cloneModel(model, (config) => withoutState(config) as LayerConfig, 'exportModel');
 }
-
 /** A config with every `stateful: true` inside it (a wrapped layer's config included) set to false. */
 function withoutState(config: ConfigValue): ConfigValue {
   if (Array.isArray(config)) return config.map(withoutState);
