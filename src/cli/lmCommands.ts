@@ -43,13 +43,20 @@ interface TrainFlags {
   workers: number | 'auto';
 }
 
-/** Ctrl-C / SIGTERM ask training to checkpoint and stop; a second Ctrl-C ends the process at once. */
+/**
+ * Ctrl-C / SIGTERM ask training to checkpoint and stop; the trainer sees it within one window. A second
+ * signal does not end the process: the checkpoint may be half-way through its files, and the process exits
+ * as soon as it is written.
+ */
 function stopSignals(): { requested: () => boolean; dispose: () => void } {
   let requested = false;
   const onSignal = (signal: NodeJS.Signals) => {
-    if (requested) process.exit(130);
+    if (requested) {
+      process.stderr.write(`\n${signal}: already stopping; exiting as soon as the checkpoint is written\n`);
+      return;
+    }
     requested = true;
-    process.stderr.write(`\n${signal}: saving a checkpoint, then stopping (again to quit at once)\n`);
+    process.stderr.write(`\n${signal}: saving a checkpoint, then stopping\n`);
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);

@@ -57,6 +57,8 @@ export interface Run {
   readonly text: string;
   /** The validation file's text; null: hold out the end of `text`. */
   readonly validationText: string | null;
+  /** Whether the run continues the checkpoint in `out`. */
+  readonly resumed: boolean;
 }
 
 const CHECKPOINT_FILE = 'model.json';
@@ -64,18 +66,18 @@ const CHECKPOINT_FILE = 'model.json';
 /** A new run, or with `config.resume` and a checkpoint in `config.out`, the checkpoint's. */
 export async function startOrResume(config: TrainConfig, log: (line: string) => void): Promise<Run> {
   const text = loadCorpus(config.corpus);
-  const resuming = config.resume && fs.existsSync(path.join(config.out, CHECKPOINT_FILE));
-  if (config.resume && !resuming) log(`no checkpoint in ${config.out}: starting a new run`);
+  const resumed = config.resume && fs.existsSync(path.join(config.out, CHECKPOINT_FILE));
+  if (config.resume && !resumed) log(`no checkpoint in ${config.out}: starting a new run`);
   const validationText = config.validationFile ? loadCorpus(config.validationFile) : null;
-  const started = resuming ? await resume(config, text, log) : newRun(config, text, validationText);
-  return { ...started, text, validationText };
+  const started = resumed ? await resume(config, text, log) : newRun(config, text, validationText);
+  return { ...started, text, validationText, resumed };
 }
 
 async function resume(
   config: TrainConfig,
   text: string,
   log: (line: string) => void,
-): Promise<Omit<Run, 'text' | 'validationText'>> {
+): Promise<Omit<Run, 'text' | 'validationText' | 'resumed'>> {
   const model = await loadModel(config.out);
   const lm = languageModelConfig(model);
   const vocabulary = CharVocabulary.fromJSON(lm.vocabulary);
@@ -110,7 +112,7 @@ function newRun(
   config: TrainConfig,
   text: string,
   validationText: string | null,
-): Omit<Run, 'text' | 'validationText'> {
+): Omit<Run, 'text' | 'validationText' | 'resumed'> {
   const vocabulary = CharVocabulary.fromText(text);
   const model = buildLanguageModel(
     {
