@@ -11,6 +11,7 @@ import { scoreText } from '../lm/evaluate.js';
 import { generateText } from '../lm/generate.js';
 import { LM_CELLS, languageModelConfig, type LmCell } from '../lm/languageModel.js';
 import { trainLanguageModel, type TrainConfig } from '../lm/trainer.js';
+import { CHECKPOINT_SETTINGS, type CheckpointSetting } from '../lm/trainConfig.js';
 import type { Sequential } from '../models/sequential.js';
 import { UsageError } from './errors.js';
 import {
@@ -124,6 +125,19 @@ function addTrainOptions(command: Command): Command {
     );
 }
 
+/** The flag (as commander names its value) of each setting a checkpoint fixes. */
+const SETTING_FLAGS: Record<CheckpointSetting, keyof TrainFlags> = {
+  cell: 'cell',
+  units: 'units',
+  layers: 'layers',
+  embeddingDim: 'embedding',
+  dropout: 'dropout',
+  clipNorm: 'clipNorm',
+  seed: 'seed',
+  seqLen: 'seqLen',
+  batch: 'batch',
+};
+
 function trainConfig(flags: TrainFlags, out: string): TrainConfig {
   if (flags.epochs === undefined && flags.timeLimit === undefined) {
     throw new UsageError('give --epochs N or --time-limit DURATION (or both)');
@@ -165,9 +179,15 @@ Examples:
   novolstm train --out runs/moby --time-limit 10m --resume`,
     )
     .action(async (flags: TrainFlags & { out: string }, command: Command) => {
-      // On --resume the checkpoint's settings stand; a learning rate typed on this command line replaces its.
+      // On --resume the checkpoint's settings stand, and one typed on this command line must agree with it;
+      // a learning rate typed here replaces the checkpoint's.
+      const typed = (flag: keyof TrainFlags) => command.getOptionValueSource(flag) === 'cli';
       const config = trainConfig(flags, flags.out);
-      await runTraining({ ...config, overrideLearningRate: command.getOptionValueSource('lr') === 'cli' });
+      await runTraining({
+        ...config,
+        overrideLearningRate: typed('lr'),
+        givenSettings: CHECKPOINT_SETTINGS.filter((setting) => typed(SETTING_FLAGS[setting])),
+      });
     });
 
   program
