@@ -113,10 +113,10 @@ describe('signals during `novolstm train`', () => {
         const { config, flags } = settings(corpus, out, workers);
         const run = spawnCli(['train', ...flags]);
         const exit = exited(run.child);
-        // The first epoch's line: past the start-up (the workers' threads take seconds on a busy machine),
-        // training the second epoch.
-        await waitFor(() => /Epoch 1\/2/.test(run.stdout()), 'the first epoch');
-        await new Promise((r) => setTimeout(r, 500));
+        // The first epoch's records, written after its checkpoint: past the start-up (the workers' threads
+        // take seconds on a busy machine) and the epoch's end, training the second epoch.
+        await waitFor(() => existsSync(join(out, 'learning-curve.svg')), "the first epoch's records");
+        await new Promise((r) => setTimeout(r, 400));
         const signalled = performance.now();
         run.child.kill(signal);
         // A second signal while the stop's checkpoint is being written must not end the process half-way.
