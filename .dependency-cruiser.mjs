@@ -11,7 +11,7 @@ const TRAINING_OBJECTIVES =
 
 const FLOORS = [
   // Typed errors, the seeded generator, tensors, the option checker: everything may use them.
-  { base: '^src/(errors|random|tensor|options)\\.ts$' },
+  { base: '^src/(errors|random|tensor|options|peers)\\.ts$' },
   // Leaves on the base: the reference kernels, the data sets, sampling from a distribution, charts.
   {
     kernels: '^src/kernels/',

