@@ -8,14 +8,24 @@
  */
 import { ConfigError } from './errors.js';
 
-/** The error for a feature whose optional package is missing: one line, naming what to install. */
-export function missingPeer(pkg: string, feature: string, cause?: unknown): ConfigError {
-  const error = new ConfigError(
-    feature,
-    `needs the optional package '${pkg}': npm install ${pkg}`,
-    `'${pkg}' installed`,
-    'not found',
-  );
+/** A feature's optional package is not installed: a ConfigError whose one line names what to install. */
+export class MissingPackageError extends ConfigError {
+  constructor(
+    /** The npm package to install. */
+    readonly pkg: string,
+    feature: string,
+  ) {
+    super(
+      feature,
+      `needs the optional package '${pkg}': npm install ${pkg}`,
+      `'${pkg}' installed`,
+      'not found',
+    );
+  }
+}
+
+export function missingPeer(pkg: string, feature: string, cause?: unknown): MissingPackageError {
+  const error = new MissingPackageError(pkg, feature);
   if (cause !== undefined) (error as { cause?: unknown }).cause = cause;
   return error;
 }
@@ -38,4 +48,13 @@ export async function importPeer<T>(pkg: string, feature: string): Promise<T> {
   } catch (error) {
     throw isMissingPackage(error, pkg) ? missingPeer(pkg, feature, error) : error;
   }
+}
+
+/**
+ * A Node built-in, imported where the code runs in Node only (behind a runtime check) but also sits in the
+ * browser bundle. The name is put together at run time: a minifier folds a constant string back into
+ * `import("node:…")`, which a browser bundle must not contain.
+ */
+export async function importNodeBuiltin<T>(name: string): Promise<T> {
+  return (await import(/* @vite-ignore */ ['node', name].join(':'))) as T;
 }

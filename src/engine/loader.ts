@@ -7,6 +7,7 @@
  * The .wasm files are built from src/kernels/wasm/ by `npm run build:wasm` into build/, which sits two
  * levels above this file both in the sources (src/engine/) and in the package (dist/engine/).
  */
+import { importNodeBuiltin } from '../peers.js';
 import { WasmArena } from './arena.js';
 import type { WasmExports } from './exports.js';
 
@@ -54,8 +55,7 @@ export async function loadEngine(options: LoadOptions = {}): Promise<Engine | nu
  */
 export async function enableRelaxedSimdInNode(): Promise<boolean> {
   if (typeof process === 'undefined' || !process.versions?.node) return false;
-  const v8Module = 'node:v8'; // a variable, so that browser bundlers leave it alone
-  const v8 = (await import(/* @vite-ignore */ v8Module)) as typeof import('node:v8');
+  const v8 = await importNodeBuiltin<typeof import('node:v8')>('v8');
   v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
   // A relaxed build rejected before the flag was set is validated again.
   const cached = modules.get('relaxed');
@@ -119,10 +119,9 @@ export function wasmUrl(build: WasmBuild): URL {
 async function wasmBytes(build: WasmBuild): Promise<Uint8Array<ArrayBuffer>> {
   const url = wasmUrl(build);
   if (url.protocol === 'file:') {
-    // Node (and other runtimes with a file system): no fetch of file: URLs there. The module name is a
-    // variable so that browser bundlers do not try to resolve a Node built-in they will never load.
-    const fsModule = 'node:fs/promises';
-    const { readFile } = (await import(/* @vite-ignore */ fsModule)) as typeof import('node:fs/promises');
+    // Node (and other runtimes with a file system): no fetch of file: URLs there. importNodeBuiltin keeps
+    // browser bundlers from resolving a Node built-in they will never load.
+    const { readFile } = await importNodeBuiltin<typeof import('node:fs/promises')>('fs/promises');
     try {
       return new Uint8Array(await readFile(url));
     } catch (e) {
