@@ -252,15 +252,22 @@ describe('the packed package, installed in an empty project', { timeout: 600_000
   });
 
   it('cold import time (printed; the goal is ≤ 100 ms on an idle machine)', (t) => {
-    const times = Array.from({ length: 5 }, () => {
+    // Wall time and the process's CPU time over the import: on a busy machine the CPU time is the steadier.
+    const runs = Array.from({ length: 7 }, () => {
       const { stdout } = runNode([
         '--input-type=module',
         '-e',
-        "const t = performance.now(); await import('novolstm'); console.log(performance.now() - t);",
+        'const t = performance.now(), cpu = process.cpuUsage(); await import("novolstm"); ' +
+          'const used = process.cpuUsage(cpu); console.log(performance.now() - t, (used.user + used.system) / 1000);',
       ]);
-      return Number(stdout.trim());
-    }).sort((a, b) => a - b);
-    assert.ok(times.every(Number.isFinite));
-    t.diagnostic(`cold import: fastest ${times[0].toFixed(0)} ms, median ${times[2].toFixed(0)} ms of 5`);
+      return stdout.trim().split(' ').map(Number);
+    });
+    assert.ok(runs.every((run) => run.length === 2 && run.every(Number.isFinite)));
+    const wall = runs.map((run) => run[0]).sort((a, b) => a - b);
+    const cpu = runs.map((run) => run[1]).sort((a, b) => a - b);
+    t.diagnostic(
+      `cold import: wall fastest ${wall[0].toFixed(0)} ms, median ${wall[3].toFixed(0)} ms; ` +
+        `CPU fastest ${cpu[0].toFixed(0)} ms, median ${cpu[3].toFixed(0)} ms (7 fresh processes)`,
+    );
   });
 });
