@@ -9,7 +9,7 @@
  *   - with no WebAssembly (`--jitless`), one warning says so and the reference kernels run;
  *   - a feature whose optional package is missing throws a ConfigError naming the package;
  *   - esbuild bundles the browser entry for `--platform=browser` with no unresolved import and no `node:`
- *     import in the output.
+ *     import in the output, and in Chromium that bundle loads the relaxed engine at import and trains.
  * It prints the figures the README quotes: installed size, cold import time, browser bundle size gzipped.
  * Slow (a build and an install): `npm run test:package`, run by `.ci/run`.
  */
@@ -30,6 +30,9 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import { build } from 'esbuild';
+import { createServer } from 'node:http';
+import { copyFileSync } from 'node:fs';
+import { launchChromium } from '../web/browser.js';
 
 const REPO = new URL('../..', import.meta.url).pathname;
 /** The issue's goal for the library and its dependencies, installed. */
@@ -116,6 +119,18 @@ const nl = require('novolstm');
 const model = nl.sequential([nl.layers.gru({ units: 5, inputShape: [3, 2] }), nl.layers.dense({ units: 1 })]);
 const y = model.predict([[[0.1, -0.2], [0.3, 0.4], [-0.5, 0.6]]]);
 console.log(JSON.stringify({ backend: nl.backend(), shape: y.shape, finite: Array.from(y.data).every(Number.isFinite) }));
+`;
+
+/** The page: the bundle (assets/main.js sets globalThis.nl), a few epochs of a small GRU, the outcome. */
+const BROWSER_PAGE = `
+import './assets/main.js';
+const nl = globalThis.nl;
+const x = Array.from({ length: 33 }, (_, i) => Array.from({ length: 7 }, (_, t) => [Math.sin(i + t), Math.cos(i * t)]));
+const y = x.map((steps) => (steps[6][0] > 0 ? 1 : 0));
+const model = nl.sequential({ layers: [nl.layers.gru({ units: 9 }), nl.layers.dense({ units: 2, activation: 'softmax' })], seed: 3 });
+model.compile({ optimizer: nl.optimizers.adam({ learningRate: 0.02 }), loss: 'sparseCategoricalCrossentropy' });
+const { history } = await model.fit(x, y, { epochs: 6, batchSize: 11, verbose: 0 });
+globalThis.outcome = { backend: nl.backend(), loss: history.loss };
 `;
 
 const MISSING_PEERS = `
@@ -244,11 +259,67 @@ describe('the packed package, installed in an empty project', { timeout: 600_000
       assert.ok(!inputs.includes(`node_modules/novolstm/dist/${nodeHalf}`), `${nodeHalf} is in the bundle`);
     }
     const code = result.outputFiles[0].text;
+    // The page: the bundle in assets/, and the engine where it looks for it, ../../build/ from the bundle.
+    mkdirSync(join(app, 'site', 'assets'), { recursive: true });
+    mkdirSync(join(app, 'site', 'build'));
+    writeFileSync(join(app, 'site', 'assets', 'main.js'), code);
+    for (const build of ['relaxed', 'simd']) {
+      const wasm = `novolstm-${build}.wasm`;
+      copyFileSync(join(app, 'node_modules', 'novolstm', 'build', wasm), join(app, 'site', 'build', wasm));
+    }
     assert.doesNotMatch(code, /(from|import\(|require\()\s*["']node:/, 'a node: import in the bundle');
     const gzipped = gzipSync(code).length;
     t.diagnostic(
       `browser bundle: ${(code.length / 1e3).toFixed(0)} kB minified, ${(gzipped / 1e3).toFixed(0)} kB gzipped`,
     );
+  });
+
+  it('in Chromium, the browser bundle loads the relaxed engine at import and trains on it', async () => {
+    writeFileSync(
+      join(app, 'site', 'index.html'),
+      '<!doctype html><script type="module" src="page.js"></script>',
+    );
+    writeFileSync(join(app, 'site', 'page.js'), BROWSER_PAGE);
+    const types: Record<string, string> = {
+      html: 'text/html',
+      js: 'text/javascript',
+      wasm: 'application/wasm',
+    };
+    const server = createServer((request, response) => {
+      const path = join(
+        app,
+        'site',
+        new URL(request.url ?? '/', 'http://x').pathname.replace(/\/$/, '/index.html'),
+      );
+      if (!existsSync(path)) return void response.writeHead(404).end();
+      response.writeHead(200, {
+        'content-type': types[path.split('.').at(-1)!] ?? 'application/octet-stream',
+      });
+      response.end(readFileSync(path));
+    });
+    await new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening));
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      const messages: string[] = [];
+      page.on('console', (message) => messages.push(message.text()));
+      page.on('pageerror', (error) => messages.push(`page error: ${error.message}`));
+      const { port } = server.address() as { port: number };
+      await page.goto(`http://127.0.0.1:${port}/`);
+      const outcome = await page.waitForFunction(() => (globalThis as { outcome?: unknown }).outcome, null, {
+        timeout: 120_000,
+      });
+      const { backend, loss } = (await outcome.jsonValue()) as { backend: string; loss: number[] };
+      assert.equal(backend, 'relaxed', messages.join('\n'));
+      assert.ok(loss.every(Number.isFinite) && loss[loss.length - 1] < loss[0], `loss ${loss}`);
+      assert.ok(
+        !messages.some((m) => m.includes('did not load') || m.startsWith('page error')),
+        messages.join('\n'),
+      );
+    } finally {
+      await browser.close();
+      server.close();
+    }
   });
 
   it('cold import time (printed; the goal is ≤ 100 ms on an idle machine)', (t) => {
