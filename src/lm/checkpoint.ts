@@ -13,8 +13,8 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CharVocabulary } from '../data/text/charVocabulary.js';
-import { loadCorpus } from '../data/text/corpus.js';
+import { CharVocabulary, unknownCharactersError, type TokenIds } from '../data/text/charVocabulary.js';
+import { corpusVocabulary, encodeCorpus, type EncodedCorpus } from '../data/text/encodeCorpus.js';
 import { ValueError } from '../errors.js';
 import { loadModel, saveModel } from '../io/index.js';
 import { Recurrent } from '../layers/recurrent.js';
@@ -54,33 +54,32 @@ export interface Run {
   readonly model: Sequential;
   readonly state: TrainingState;
   readonly vocabulary: CharVocabulary;
-  readonly text: string;
-  /** The validation file's text; null: hold out the end of `text`. */
-  readonly validationText: string | null;
+  /** The corpus' ids (read in chunks: data/text/encodeCorpus.ts). */
+  readonly ids: TokenIds;
+  /**
+   * The validation file's ids, its characters outside the vocabulary skipped (the model cannot predict
+   * them); null: hold out the end of `ids`.
+   */
+  readonly validationIds: TokenIds | null;
 }
 
 const CHECKPOINT_FILE = 'model.json';
 
 /** A new run, or with `config.resume` and a checkpoint in `config.out`, the checkpoint's. */
 export async function startOrResume(config: TrainConfig, log: (line: string) => void): Promise<Run> {
-  const text = loadCorpus(config.corpus);
   const resuming = config.resume && fs.existsSync(path.join(config.out, CHECKPOINT_FILE));
   if (config.resume && !resuming) log(`no checkpoint in ${config.out}: starting a new run`);
-  const validationText = config.validationFile ? loadCorpus(config.validationFile) : null;
-  const started = resuming ? await resume(config, text, log) : newRun(config, text, validationText);
-  return { ...started, text, validationText };
+  return resuming ? await resume(config, log) : newRun(config);
 }
 
-async function resume(
-  config: TrainConfig,
-  text: string,
-  log: (line: string) => void,
-): Promise<Omit<Run, 'text' | 'validationText'>> {
+async function resume(config: TrainConfig, log: (line: string) => void): Promise<Run> {
   const model = await loadModel(config.out);
   const lm = languageModelConfig(model);
   const vocabulary = CharVocabulary.fromJSON(lm.vocabulary);
   const state = (model.metadata as { training?: TrainingState }).training!;
-  if (!state || state.corpusSha256 !== sha256(text)) {
+  // Unknown characters are skipped here so that a different corpus is reported as one, below.
+  const corpus = encodeCorpus(config.corpus, vocabulary, 'skip');
+  if (!state || state.corpusSha256 !== corpus.sha256) {
     throw new ValueError(
       'resume',
       `the corpus differs from the one the checkpoint in ${config.out} was trained on`,
@@ -88,6 +87,7 @@ async function resume(
       config.corpus,
     );
   }
+  if (corpus.unknown.length > 0) throw unknownCharactersError(config.corpus, corpus.unknown);
   if (state.seqLen !== config.seqLen || state.batch !== config.batch) {
     log(`continuing with the checkpoint's batch ${state.batch} and sequence length ${state.seqLen}`);
   }
@@ -103,15 +103,14 @@ async function resume(
       layer.resetStates(saved.map((values) => tensor(Float32Array.from(values), [state.batch, layer.units])));
   });
   log(`resuming ${config.out} at epoch ${state.epoch + 1}, window ${state.window}`);
-  return { model, state, vocabulary };
+  const validation = encodeValidation(config, vocabulary);
+  return { model, state, vocabulary, ids: corpus.ids, validationIds: validation?.ids ?? null };
 }
 
-function newRun(
-  config: TrainConfig,
-  text: string,
-  validationText: string | null,
-): Omit<Run, 'text' | 'validationText'> {
-  const vocabulary = CharVocabulary.fromText(text);
+function newRun(config: TrainConfig): Run {
+  const vocabulary = corpusVocabulary(config.corpus);
+  const corpus = encodeCorpus(config.corpus, vocabulary);
+  const validation = encodeValidation(config, vocabulary);
   const model = buildLanguageModel(
     {
       cell: config.cell,
@@ -129,8 +128,8 @@ function newRun(
   });
   const state: TrainingState = {
     corpus: config.corpus,
-    corpusSha256: sha256(text),
-    validationSha256: sha256(validationText ?? ''),
+    corpusSha256: corpus.sha256,
+    validationSha256: validation?.sha256 ?? sha256(''),
     seqLen: config.seqLen,
     batch: config.batch,
     epoch: 0,
@@ -143,7 +142,12 @@ function newRun(
     epochNats: 0,
     epochChars: 0,
   };
-  return { model, state, vocabulary };
+  return { model, state, vocabulary, ids: corpus.ids, validationIds: validation?.ids ?? null };
+}
+
+/** The `--val` file's ids under the training vocabulary, its unknown characters skipped; null without one. */
+function encodeValidation(config: TrainConfig, vocabulary: CharVocabulary): EncodedCorpus | null {
+  return config.validationFile ? encodeCorpus(config.validationFile, vocabulary, 'skip') : null;
 }
 
 /**
