@@ -40,7 +40,7 @@ export interface EncodedCorpus {
 }
 
 // 4 MB: large enough that per-chunk costs vanish, small next to the ids of a corpus that needs streaming.
-const CHUNK_BYTES = 1 << 22;
+export const CHUNK_BYTES = 1 << 22;
 const BOM = [0xef, 0xbb, 0xbf];
 
 /** The vocabulary of a corpus (a file or a built-in): `CharVocabulary.fromText` of its whole text. */
