@@ -13,18 +13,21 @@ import {
   mkdtempSync,
   openSync,
   readFileSync,
+  rmSync,
   statSync,
   writeFileSync,
   writeSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { CharVocabulary, loadCorpus } from '../src/data/text/index.js';
 import { CHUNK_BYTES, corpusVocabulary, encodeCorpus } from '../src/data/text/encodeCorpus.js';
 import { ValueError } from '../src/errors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'novolstm-encode-corpus-'));
+// The 50 MB corpus and the runs are not left behind.
+after(() => rmSync(dir, { recursive: true, force: true }));
 
 /** What the whole decoded text gives, computed the plain way: spread into characters. */
 function reference(text: string): { chars: string[]; ids: number[]; sha256: string } {
