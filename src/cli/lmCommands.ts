@@ -5,7 +5,7 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { CharVocabulary } from '../data/text/charVocabulary.js';
-import { loadCorpus } from '../data/text/corpus.js';
+import { encodeCorpus } from '../data/text/encodeCorpus.js';
 import { loadModel } from '../io/index.js';
 import { scoreText } from '../lm/evaluate.js';
 import { generateText } from '../lm/generate.js';
@@ -277,9 +277,9 @@ Examples:
         const model = await loadLanguageModel(flags.model);
         const config = languageModelConfig(model);
         const vocabulary = CharVocabulary.fromJSON(config.vocabulary);
-        const text = loadCorpus(flags.corpus);
-        const unknown = vocabulary.unknownChars(text);
-        const score = scoreText(model, vocabulary.encode(text, 'skip'), flags.batch, flags.seqLen);
+        // Read in chunks into token ids: a corpus of any size that fits its ids in memory can be scored.
+        const { ids, unknown } = encodeCorpus(flags.corpus, vocabulary, 'skip');
+        const score = scoreText(model, ids, flags.batch, flags.seqLen);
         if (flags.json) {
           console.log(
             JSON.stringify({
