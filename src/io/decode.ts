@@ -56,7 +56,17 @@ export async function decodeModel(json: string, read: BinaryReader): Promise<Seq
     const config = object(l.config, `model.layers[${i}].config`);
     const options: Record<string, unknown> = { ...config, name: l.name };
     if (i === 0) options.inputShape = m.inputShape;
-    return layerFromConfig(l.className, options);
+    const layer = layerFromConfig(l.className, options);
+    if (l.trainable !== undefined && l.trainable !== false) {
+      throw new ValueError(
+        SUBJECT,
+        `model.layers[${i}].trainable must be false or absent`,
+        'false (a frozen layer) or no key',
+        JSON.stringify(l.trainable),
+      );
+    }
+    layer.trainable = l.trainable === undefined;
+    return layer;
   });
   // Every weight is read from the save below: drawing initial ones first would be wasted work.
   const name = typeof m.name === 'string' ? m.name : 'sequential';

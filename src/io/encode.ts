@@ -70,7 +70,12 @@ export async function encodeModel(model: Sequential, subject = 'save'): Promise<
       name: model.name,
       seed: model.seed,
       inputShape: [...model.inputShape],
-      layers: model.layers.map((l) => ({ className: l.className, name: l.name, config: l.getConfig() })),
+      layers: model.layers.map((l) => ({
+        className: l.className,
+        name: l.name,
+        config: l.getConfig(),
+        ...(l.trainable ? {} : { trainable: false as const }),
+      })),
     },
     metadata: model.metadata,
     weights: {

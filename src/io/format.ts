@@ -30,6 +30,8 @@ export interface SavedLayer {
   readonly className: string;
   readonly name: string;
   readonly config: Readonly<Record<string, ConfigValue>>;
+  /** false for a frozen layer (`layer.trainable`); absent means true, as in saves written before it. */
+  readonly trainable?: false;
 }
 
 export interface ModelDescription {

@@ -8,20 +8,22 @@ import { layerFromConfig } from '../layers/index.js';
 import { Sequential } from './sequential.js';
 
 /**
- * The copy has the model's name, seed, metadata (deep-copied) and weights. It is not compiled, its
+ * The copy has the model's name, seed, metadata (deep-copied), weights and frozen layers. It is not compiled, its
  * stateful layers carry no state yet, and its training random stream starts from the seed.
  */
 export function cloneModel(model: Sequential): Sequential {
   if (!model.isBuilt) {
     throw new ConfigError('cloneModel', `model '${model.name}' is not built`, 'a built model', 'no weights');
   }
-  const layers = model.layers.map((layer, i) =>
-    layerFromConfig(layer.className, {
+  const layers = model.layers.map((layer, i) => {
+    const copy = layerFromConfig(layer.className, {
       ...layer.getConfig(),
       name: layer.name,
       ...(i === 0 ? { inputShape: model.inputShape } : {}),
-    }),
-  );
+    });
+    copy.trainable = layer.trainable;
+    return copy;
+  });
   // Every weight is copied below: drawing initial ones first would be wasted work.
   const copy = new Sequential({ layers, name: model.name, seed: model.seed, initialize: false });
   copy.values.set(model.values);

@@ -395,8 +395,15 @@ export class Sequential {
    */
   applyGradients(): void {
     const { optimizer } = this.requireCompiled('trainOnBatch');
-    optimizer.applyGradients(this.values, this.grads, this.entries);
+    optimizer.applyGradients(this.values, this.grads, this.trainableEntries());
     this.markWeightsChanged();
+  }
+
+  /** The entries of the layers with `trainable` true: what the optimizer updates (all by default). */
+  trainableEntries(): readonly ParameterEntry[] {
+    const frozen = this.layers.filter((l) => !l.trainable).map((l) => `${l.name}/`);
+    if (frozen.length === 0) return this.entries;
+    return this.entries.filter((e) => !frozen.some((prefix) => e.name.startsWith(prefix)));
   }
 
   report(totals: BatchTotals): number | number[] {
