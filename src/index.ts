@@ -93,7 +93,8 @@ export type {
   TerminateOnNaN,
 } from './training/callbacks.js';
 export type { FitOptions, History } from './training/fit.js';
-export { LOSSES, type LossName } from './training/losses.js';
+export { LOSSES, type LossName, type LossConfig } from './training/losses.js';
+export * as losses from './training/lossFactories.js';
 export { METRICS, type MetricName } from './training/metrics.js';
 export { binaryScores, type BinaryScores } from './training/binaryScores.js';
 export {

@@ -135,8 +135,11 @@ export async function decodeModel(json: string, read: BinaryReader): Promise<Seq
     const optimizer = optimizerFromConfig(String(o.className), object(o.config, 'compile.optimizer.config'));
     model.compile({
       optimizer,
-      // Read from the file as it is: compile checks the name (and rejects an unknown one) as for a user's.
-      loss: c.loss as CompileOptions['loss'],
+      // Read from the file as it is: compile checks the name, and fromLogits (rejecting an unknown name or
+      // a non-boolean), as for a user's.
+      loss: (c.fromLogits === undefined
+        ? c.loss
+        : { name: c.loss, fromLogits: c.fromLogits }) as CompileOptions['loss'],
       metrics: array(c.metrics, 'compile.metrics') as string[],
     });
     const iterations = o.iterations;

@@ -47,11 +47,12 @@ export async function encodeModel(model: Sequential, subject = 'save'): Promise<
   const weights = await binary('weights', float32ToBytes(model.values));
   let compile: ModelDescription['compile'] = null;
   if (model.compiled) {
-    const { optimizer, loss, metrics } = model.compiled;
+    const { optimizer, loss, fromLogits, metrics } = model.compiled;
     optimizer.prepare(model.values.length);
     const slots = await binary('optimizer', float32ToBytes(optimizer.slots));
     compile = {
       loss,
+      ...(fromLogits ? { fromLogits: true as const } : {}),
       metrics: metrics.map((m) => m.name),
       optimizer: {
         className: optimizer.className,

@@ -56,6 +56,8 @@ export interface ModelDescription {
   /** null when the model was saved uncompiled. */
   readonly compile: {
     readonly loss: string;
+    /** true for a cross-entropy from logits (`nl.losses.*({ fromLogits: true })`); absent means false. */
+    readonly fromLogits?: true;
     readonly metrics: readonly string[];
     readonly optimizer: {
       readonly className: string;

@@ -7,7 +7,8 @@
  *
  * Cross-entropy losses are fused with the last layer's activation: the last Dense layer hands the loss
  * its pre-activation z (see training/losses.ts), so compile requires a final Dense layer with activation
- * 'softmax' (categorical losses) or 'sigmoid' (binary cross-entropy).
+ * 'softmax' (categorical losses) or 'sigmoid' (binary cross-entropy) — unless the loss is `fromLogits`,
+ * when the model's output is z itself (a linear head) and predict returns logits, as in Keras.
  */
 import { ConfigError, ShapeError, ValueError } from '../errors.js';
 import { activationForward } from '../kernels/reference/activations.js';
@@ -23,7 +24,14 @@ import { checkOptionKeys } from '../options.js';
 import { Random } from '../random.js';
 import { asTensor, Tensor } from '../tensor.js';
 import { checkBatchSize, inputBatch, range, takeRows } from './batches.js';
-import { fusedActivation, LOSS_ALIASES, LOSSES, type LossName } from '../training/losses.js';
+import {
+  fusedActivation,
+  LOSS_ALIASES,
+  lossConfig,
+  LOSSES,
+  type LossConfig,
+  type LossName,
+} from '../training/losses.js';
 import { accuracyCounts, resolveMetric, type MetricName } from '../training/metrics.js';
 import { lossAndGradient, prepareTargets, rowWeights, type Targets } from '../training/objective.js';
 import { optimizerFromConfig, Optimizer } from '../training/optimizers.js';
@@ -45,13 +53,16 @@ export interface SequentialOptions {
 
 export interface CompileOptions {
   readonly optimizer: Optimizer | 'sgd' | 'adam' | 'adamW' | 'rmsprop';
-  readonly loss: LossName | keyof typeof LOSS_ALIASES;
+  /** A name (or Keras' snake_case alias), or `nl.losses.*({ fromLogits })`. */
+  readonly loss: LossName | keyof typeof LOSS_ALIASES | LossConfig;
   readonly metrics?: readonly (MetricName | string)[];
 }
 
 export interface Compiled {
   readonly optimizer: Optimizer;
   readonly loss: LossName;
+  /** The output is the logits of a cross-entropy (no softmax / sigmoid fused into the last layer). */
+  readonly fromLogits: boolean;
   readonly metrics: readonly { readonly name: string; readonly kind: Exclude<MetricName, 'accuracy'> }[];
 }
 
@@ -260,26 +271,37 @@ export class Sequential {
         "nl.optimizers.*(...), or 'sgd', 'adam', 'adamW', 'rmsprop'",
         String(options.optimizer),
       );
-    const rawLoss = options.loss as string;
-    const loss = (Object.hasOwn(LOSS_ALIASES, rawLoss) ? LOSS_ALIASES[rawLoss] : rawLoss) as LossName;
-    if (!LOSSES.includes(loss))
-      throw new ConfigError(label, 'loss is not supported', LOSSES.join(', '), String(options.loss));
+    const { loss, fromLogits } = resolveLoss(options.loss);
     if (options.metrics !== undefined && !Array.isArray(options.metrics)) {
       throw new ConfigError(label, 'metrics must be an array', "e.g. ['accuracy']", String(options.metrics));
     }
     const metrics = (options.metrics ?? []).map((m) => resolveMetric(m, loss));
-    this.checkLossFits(loss);
-    this.compiled = { optimizer, loss, metrics };
+    this.checkLossFits(loss, fromLogits);
+    this.compiled = { optimizer, loss, fromLogits, metrics };
   }
 
-  /** A fused cross-entropy needs the matching activation on a final Dense layer. */
-  private checkLossFits(loss: LossName): void {
+  /**
+   * A fused cross-entropy needs the matching activation on a final Dense layer; one from logits needs an
+   * output without it (else softmax / sigmoid would be applied twice).
+   */
+  private checkLossFits(loss: LossName, fromLogits: boolean): void {
     if (this.layers.length === 0) {
       throw new ConfigError(`model '${this.name}'`, 'has no layers', 'at least one layer', 0);
     }
     const fused = fusedActivation(loss);
     if (!fused) return;
     const last = this.layers[this.layers.length - 1];
+    if (fromLogits) {
+      if (last instanceof Dense && (last.activation === 'softmax' || last.activation === 'sigmoid')) {
+        throw new ConfigError(
+          'compile',
+          `loss '${loss}' with fromLogits takes the last layer's output as logits; a ${last.activation} there would be applied twice`,
+          "a final layer without softmax / sigmoid (e.g. dense with activation 'linear')",
+          `Dense with activation '${last.activation}'`,
+        );
+      }
+      return;
+    }
     if (!(last instanceof Dense) || last.activation !== fused) {
       const actual = last instanceof Dense ? `Dense with activation '${last.activation}'` : last.className;
       throw new ConfigError(
@@ -333,7 +355,7 @@ export class Sequential {
     training: boolean,
     withGradient: boolean,
   ): BatchTotals {
-    const { loss, metrics } = this.requireCompiled('trainOnBatch');
+    const { loss, fromLogits, metrics } = this.requireCompiled('trainOnBatch');
     const fused = fusedActivation(loss);
     const ctx = { training, rng: this.trainingRng, weightsVersion: this.weightsVersion };
     const steps: LayerStep[] = [];
@@ -342,7 +364,7 @@ export class Sequential {
     for (let i = 0; i < this.layers.length; i++) {
       const layer = this.layers[i];
       const last = i === this.layers.length - 1;
-      const step = last && fused ? (layer as Dense).forwardLogits(a) : layer.forward(a, ctx);
+      const step = last && fused && !fromLogits ? (layer as Dense).forwardLogits(a) : layer.forward(a, ctx);
       steps.push(step);
       a = step.output;
     }
@@ -560,6 +582,24 @@ for (const name of DELEGATED_METHODS) {
       'not installed',
     );
   });
+}
+
+/** compile's `loss`: a name, an alias, or a LossConfig from `nl.losses.*`. */
+function resolveLoss(raw: unknown): { loss: LossName; fromLogits: boolean } {
+  if (typeof raw === 'object' && raw !== null && !Array.isArray(raw)) {
+    const o = checkOptionKeys('compile: loss', raw, ['name', 'fromLogits']);
+    const { loss: name } = resolveLoss(o.name);
+    const config = lossConfig(
+      name,
+      o.fromLogits === undefined ? {} : { fromLogits: o.fromLogits as boolean },
+    );
+    return { loss: config.name, fromLogits: config.fromLogits ?? false };
+  }
+  const text = String(raw);
+  const loss = (Object.hasOwn(LOSS_ALIASES, text) ? LOSS_ALIASES[text] : text) as LossName;
+  if (typeof raw !== 'string' || !LOSSES.includes(loss))
+    throw new ConfigError('compile', 'loss is not supported', LOSSES.join(', '), text);
+  return { loss, fromLogits: false };
 }
 
 export function sequential(layersOrOptions: readonly Layer[] | SequentialOptions = {}): Sequential {
