@@ -59,7 +59,7 @@ export { sampleToken, checkSamplingOptions, type SamplingOptions } from './gener
 export { lineChartSvg, type CurvePoint, type ChartOptions } from './report/charts.js';
 
 // Models and training: the Keras-style API (issue 4).
-export { Tensor, tensor, type DType, type NestedArray, type TensorData } from './tensor.js';
+export { Tensor, tensor, argMax, type DType, type NestedArray, type TensorData } from './tensor.js';
 export * as layers from './layers/index.js';
 export { Layer, type Batch, type Shape, type LayerConfig } from './layers/layer.js';
 export { sequential, Sequential, type SequentialOptions, type CompileOptions } from './models/sequential.js';

@@ -22,7 +22,7 @@ import { allocateParameters, type ParameterEntry } from '../layers/parameters.js
 import { standaloneLayers } from '../layers/standalone.js';
 import { checkOptionKeys } from '../options.js';
 import { Random } from '../random.js';
-import { asTensor, Tensor } from '../tensor.js';
+import { argMax, asTensor, Tensor } from '../tensor.js';
 import { checkBatchSize, inputBatch, range, takeRows } from './batches.js';
 import {
   fusedActivation,
@@ -456,6 +456,21 @@ export class Sequential {
       offset += p.length;
     }
     return new Tensor(data, [N, ...outShape]);
+  }
+
+  /**
+   * Class indices for x (Keras' `predict_classes`), int32 with the output's last axis removed: the argmax
+   * over classes, or for one output unit (binary) 1 where σ > 0.5 — z > 0 for a model trained from logits.
+   */
+  predictClasses(x: unknown, options: { batchSize?: number } = {}): Tensor {
+    const p = this.predict(x, options);
+    const C = p.shape[p.shape.length - 1];
+    if (C > 1) return argMax(p, -1);
+    const threshold = this.compiled?.fromLogits ? 0 : 0.5;
+    return new Tensor(
+      Int32Array.from(p.data, (v) => (v > threshold ? 1 : 0)),
+      p.shape.slice(0, -1),
+    );
   }
 
   /** Loss (and metrics) on (x, y), dropout off: the exact mean over all rows, in batches. */
