@@ -335,6 +335,18 @@ export class Sequential {
     return { x: xt, y: yt };
   }
 
+  /**
+   * Checks every target in y against the compiled loss and the output x gives (shape, class range, finite,
+   * binary in [0, 1]) before any step: `fit` calls it so that a bad label deep in y stops training before
+   * the first update, with an error naming its sample in y.
+   */
+  checkTargets(x: Tensor, y: Tensor, subject = 'y'): void {
+    const { loss } = this.requireCompiled('fit');
+    // The output's free axis (a sequence's time) has x's length.
+    const out = (this.outputShape ?? []).map((d, i) => d ?? x.shape[i + 1]);
+    prepareTargets(loss, y, [x.shape[0], ...out], null, subject);
+  }
+
   /** x as a tensor with a batch axis and at least one sample; builds the model from it if needed. */
   private checkX(x: unknown): Tensor {
     const xt = asTensor(x, 'x');
@@ -371,7 +383,7 @@ export class Sequential {
     const out = a.data as Float32Array; // z for fused losses, p otherwise; [R, C]
     const C = a.shape[a.shape.length - 1];
     const R = out.length / C;
-    const targets: Targets = prepareTargets(loss, yRows, a.shape);
+    const targets: Targets = prepareTargets(loss, yRows, a.shape, rows);
     const weights = rowWeights(a.shape, a.mask);
     const result = lossAndGradient(loss, out, targets, weights, R, C, withGradient);
 

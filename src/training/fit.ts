@@ -81,6 +81,7 @@ const YIELD_MS = 50;
 export function fit(model: Sequential, x: unknown, y: unknown, options: FitOptions = {}): Promise<History> {
   const xy = model.checkXY(x, y, 'fit');
   model.requireCompiled('fit');
+  model.checkTargets(xy.x, xy.y);
   return fitTensors(model, xy.x, xy.y, options);
 }
 
@@ -136,6 +137,7 @@ async function fitTensors(model: Sequential, x: Tensor, y: Tensor, options: FitO
         vx.shape[0],
         vy.shape[0],
       );
+    model.checkTargets(vx, vy, 'validationData[1]');
     validation = { x: vx, y: vy, rows: null };
   }
 

@@ -26,12 +26,26 @@ export type Targets = Float32Array | Int32Array;
  * Checks y against the model's output shape [N, …, C] and converts it: class indices (sparse; y is
  * [N, …] or [N, …, 1]) as Int32Array, anything else as Float32Array of the output's shape ([N] is
  * accepted for an [N, 1] output, as Keras does).
+ *
+ * `rows`: when y holds these rows of the caller's y (a mini-batch), so that an error names the value's
+ * place in the caller's y — its flat index and its sample — not its place in the batch.
  */
 export function prepareTargets(
   loss: LossName,
   y: { readonly data: Float32Array | Int32Array; readonly shape: readonly number[] },
   outputShape: readonly number[],
+  rows: readonly number[] | null = null,
+  /** Names y in errors, e.g. 'validationData[1]'. */
+  subject = 'y',
 ): Targets {
+  const perSample = y.shape[0] > 0 ? y.data.length / y.shape[0] : 1;
+  /** Where flat index i of y is in the caller's y: `7 (sample 2, element 1)`. */
+  const where = (i: number): string => {
+    const row = Math.floor(i / perSample);
+    const sample = rows ? rows[row] : row;
+    const element = i - row * perSample;
+    return `${sample * perSample + element} (sample ${sample}${perSample > 1 ? `, element ${element}` : ''})`;
+  };
   const C = outputShape[outputShape.length - 1];
   const lead = outputShape.slice(0, -1);
   const same = (a: readonly number[], b: readonly number[]): boolean =>
@@ -39,7 +53,7 @@ export function prepareTargets(
   if (loss === 'sparseCategoricalCrossentropy') {
     if (!same(y.shape, lead) && !same(y.shape, [...lead, 1])) {
       throw new ShapeError(
-        'y',
+        subject,
         'class indices have the wrong shape',
         `[${lead.join(', ')}]`,
         `[${y.shape.join(', ')}]`,
@@ -49,7 +63,12 @@ export function prepareTargets(
     for (let i = 0; i < labels.length; i++) {
       const k = y.data[i];
       if (!Number.isInteger(k) || k < 0 || k >= C) {
-        throw new ValueError('y', `class index ${i} is out of range`, `an integer in 0 … ${C - 1}`, k);
+        throw new ValueError(
+          subject,
+          `class index ${where(i)} is out of range`,
+          `an integer in 0 … ${C - 1}`,
+          k,
+        );
       }
       labels[i] = k;
     }
@@ -57,7 +76,7 @@ export function prepareTargets(
   }
   if (!same(y.shape, outputShape) && !(C === 1 && same(y.shape, lead))) {
     throw new ShapeError(
-      'y',
+      subject,
       `targets do not match the model's output`,
       `[${outputShape.join(', ')}]`,
       `[${y.shape.join(', ')}]`,
@@ -66,12 +85,12 @@ export function prepareTargets(
   const values = y.data instanceof Float32Array ? y.data : Float32Array.from(y.data);
   for (let i = 0; i < values.length; i++) {
     if (!Number.isFinite(values[i]))
-      throw new ValueError('y', `target ${i} is not finite`, 'a finite number', values[i]);
+      throw new ValueError(subject, `target ${where(i)} is not finite`, 'a finite number', values[i]);
   }
   if (loss === 'binaryCrossentropy') {
     for (let i = 0; i < values.length; i++) {
       if (!(values[i] >= 0 && values[i] <= 1)) {
-        throw new ValueError('y', `binary target ${i} is outside [0, 1]`, '0 ≤ y ≤ 1', values[i]);
+        throw new ValueError(subject, `binary target ${where(i)} is outside [0, 1]`, '0 ≤ y ≤ 1', values[i]);
       }
     }
   }
