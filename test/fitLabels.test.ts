@@ -57,7 +57,7 @@ describe('fit validates the labels up front', () => {
     refusedBeforeTraining(
       model,
       () => model.fit(x, nl.tensor(y, undefined, 'int32'), { batchSize: 6, verbose: 0 }),
-      /^y: class index 19 \(sample 19\) is out of range — expected an integer in 0 … 4, got 5/,
+      /^y: class index 19 is out of range \(sample 19\) — expected an integer in 0 … 4, got 5/,
     );
   });
 
@@ -68,7 +68,7 @@ describe('fit validates the labels up front', () => {
     refusedBeforeTraining(
       model,
       () => model.fit(x, nl.tensor(y, undefined, 'int32'), { verbose: 0 }),
-      /^y: class index 70 \(sample 17, element 2\) is out of range/,
+      /^y: class index 70 is out of range \(sample 17, element 2\)/,
     );
   });
 
@@ -79,14 +79,14 @@ describe('fit validates the labels up front', () => {
     refusedBeforeTraining(
       binary,
       () => binary.fit(x, nl.tensor(yb), { verbose: 0 }),
-      /binary target 21 \(sample 21\)/,
+      /binary target 21 is outside \[0, 1\] \(sample 21\)/,
     );
     const yn = new Float32Array(N);
     yn[8] = NaN;
     refusedBeforeTraining(
       binary,
       () => binary.fit(x, new nl.Tensor(yn, [N]), { verbose: 0 }),
-      /target 8 \(sample 8\) is not finite/,
+      /target 8 is not finite \(sample 8\)/,
     );
     const sparse = classifier();
     const yf = labels(N, 4);
@@ -94,7 +94,7 @@ describe('fit validates the labels up front', () => {
     refusedBeforeTraining(
       sparse,
       () => sparse.fit(x, nl.tensor(yf), { verbose: 0 }),
-      /class index 5 \(sample 5\)/,
+      /class index 5 is out of range \(sample 5\)/,
     );
   });
 
@@ -110,7 +110,8 @@ describe('fit validates the labels up front', () => {
         validationData: [vx, nl.tensor(vy, undefined, 'int32')],
       }),
       (e: Error) =>
-        e instanceof nl.ValueError && /^validationData\[1\]: class index 4 \(sample 4\)/.test(e.message),
+        e instanceof nl.ValueError &&
+        /^validationData\[1\]: class index 4 is out of range \(sample 4\)/.test(e.message),
     );
     assert.equal(model.compiled!.optimizer.iterations, 0, 'no step was taken');
   });
@@ -122,7 +123,8 @@ describe('fit validates the labels up front', () => {
     // evaluate runs batches of 5 rows: sample 14 is row 4 of the third batch.
     assert.throws(
       () => model.evaluate(x, nl.tensor(y, undefined, 'int32'), { batchSize: 5 }),
-      (e: Error) => e instanceof nl.ValueError && /^y: class index 14 \(sample 14\)/.test(e.message),
+      (e: Error) =>
+        e instanceof nl.ValueError && /^y: class index 14 is out of range \(sample 14\)/.test(e.message),
     );
   });
 

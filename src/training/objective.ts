@@ -39,12 +39,15 @@ export function prepareTargets(
   subject = 'y',
 ): Targets {
   const perSample = y.shape[0] > 0 ? y.data.length / y.shape[0] : 1;
-  /** Where flat index i of y is in the caller's y: `7 (sample 2, element 1)`. */
-  const where = (i: number): string => {
+  /** Flat index i of y as the caller knows it, and its sample: `70`, ` (sample 17, element 2)`. */
+  const flat = (i: number): number => {
     const row = Math.floor(i / perSample);
-    const sample = rows ? rows[row] : row;
-    const element = i - row * perSample;
-    return `${sample * perSample + element} (sample ${sample}${perSample > 1 ? `, element ${element}` : ''})`;
+    return (rows ? rows[row] : row) * perSample + (i - row * perSample);
+  };
+  const sampleOf = (i: number): string => {
+    const sample = Math.floor(flat(i) / perSample);
+    const element = flat(i) - sample * perSample;
+    return ` (sample ${sample}${perSample > 1 ? `, element ${element}` : ''})`;
   };
   const C = outputShape[outputShape.length - 1];
   const lead = outputShape.slice(0, -1);
@@ -65,7 +68,7 @@ export function prepareTargets(
       if (!Number.isInteger(k) || k < 0 || k >= C) {
         throw new ValueError(
           subject,
-          `class index ${where(i)} is out of range`,
+          `class index ${flat(i)} is out of range${sampleOf(i)}`,
           `an integer in 0 … ${C - 1}`,
           k,
         );
@@ -85,12 +88,22 @@ export function prepareTargets(
   const values = y.data instanceof Float32Array ? y.data : Float32Array.from(y.data);
   for (let i = 0; i < values.length; i++) {
     if (!Number.isFinite(values[i]))
-      throw new ValueError(subject, `target ${where(i)} is not finite`, 'a finite number', values[i]);
+      throw new ValueError(
+        subject,
+        `target ${flat(i)} is not finite${sampleOf(i)}`,
+        'a finite number',
+        values[i],
+      );
   }
   if (loss === 'binaryCrossentropy') {
     for (let i = 0; i < values.length; i++) {
       if (!(values[i] >= 0 && values[i] <= 1)) {
-        throw new ValueError(subject, `binary target ${where(i)} is outside [0, 1]`, '0 ≤ y ≤ 1', values[i]);
+        throw new ValueError(
+          subject,
+          `binary target ${flat(i)} is outside [0, 1]${sampleOf(i)}`,
+          '0 ≤ y ≤ 1',
+          values[i],
+        );
       }
     }
   }
