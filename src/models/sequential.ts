@@ -366,6 +366,8 @@ export class Sequential {
     rows: readonly number[] | null,
     training: boolean,
     withGradient: boolean,
+    /** [N] or, for a sequence output, [N, T]: fit's per-sample (per-step) loss weights, rows as y's. */
+    sampleWeight: Tensor | null = null,
   ): BatchTotals {
     const { loss, fromLogits, metrics } = this.requireCompiled('trainOnBatch');
     const fused = fusedActivation(loss);
@@ -385,7 +387,8 @@ export class Sequential {
     const R = out.length / C;
     const targets: Targets = prepareTargets(loss, yRows, a.shape, rows);
     const weights = rowWeights(a.shape, a.mask);
-    const result = lossAndGradient(loss, out, targets, weights, R, C, withGradient);
+    const scale = sampleWeight ? rowScales(rows ? takeRows(sampleWeight, rows) : sampleWeight, R) : null;
+    const result = lossAndGradient(loss, out, targets, weights, R, C, withGradient, scale);
 
     // Probabilities only for metrics: the fused loss works from the logits.
     const probabilities =
@@ -417,8 +420,13 @@ export class Sequential {
   }
 
   /** Forward, backward, update on the given rows (all when null): one step of the training loop. */
-  trainRows(x: Tensor, y: Tensor, rows: readonly number[] | null): BatchTotals {
-    const totals = this.runBatch(x, y, rows, true, true);
+  trainRows(
+    x: Tensor,
+    y: Tensor,
+    rows: readonly number[] | null,
+    sampleWeight: Tensor | null = null,
+  ): BatchTotals {
+    const totals = this.runBatch(x, y, rows, true, true, sampleWeight);
     this.applyGradients();
     return totals;
   }
@@ -497,11 +505,12 @@ export class Sequential {
     y: Tensor,
     batchSize: number,
     rowsOf: readonly number[] | null = null,
+    sampleWeight: Tensor | null = null,
   ): BatchTotals {
     const all = rowsOf ?? range(0, x.shape[0]);
     const totals: BatchTotals = { lossSum: 0, weight: 0, metrics: [] };
     for (let start = 0; start < all.length; start += batchSize) {
-      const part = this.runBatch(x, y, all.slice(start, start + batchSize), false, false);
+      const part = this.runBatch(x, y, all.slice(start, start + batchSize), false, false, sampleWeight);
       addTotals(totals, part);
     }
     return totals;
@@ -609,6 +618,17 @@ for (const name of DELEGATED_METHODS) {
       'not installed',
     );
   });
+}
+
+/**
+ * A batch's sample weights [B] or [B, T] as one scale per output row [R]: a per-sample weight repeats over
+ * the sample's T rows of a sequence output (R = B·T).
+ */
+function rowScales(sampleWeight: Tensor, R: number): Float32Array {
+  const w = sampleWeight.data;
+  if (w.length === R) return w instanceof Float32Array ? w : Float32Array.from(w);
+  const perSample = R / w.length;
+  return Float32Array.from({ length: R }, (_, r) => w[Math.floor(r / perSample)]);
 }
 
 /** compile's `loss`: a name, an alias, or a LossConfig from `nl.losses.*`. */

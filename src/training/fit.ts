@@ -11,13 +11,13 @@
  * ETA on a terminal, and prints one plain line per epoch elsewhere; verbose 2 always prints plain lines;
  * verbose 0 prints nothing.
  */
-import { ConfigError, ShapeError } from '../errors.js';
+import { ConfigError, ShapeError, ValueError } from '../errors.js';
 import { range } from '../models/batches.js';
 import type { Sequential } from '../models/sequential.js';
 import { addTotals, type BatchTotals } from '../models/totals.js';
 import type { SpawnWorker } from '../parallel/protocol.js';
 import { checkOptionKeys } from '../options.js';
-import { asTensor, type Tensor } from '../tensor.js';
+import { asTensor, Tensor } from '../tensor.js';
 import type { Callback, Logs } from './callbacks.js';
 import { defaultSink, Progress, type ProgressSink } from './progress.js';
 import { openTrainer, type Trainer } from './trainer.js';
@@ -41,6 +41,16 @@ export interface FitOptions {
   readonly workers?: number | 'auto';
   /** Starts one worker (needed in browsers, where the page's bundler decides the worker's URL). */
   readonly spawnWorker?: SpawnWorker;
+  /**
+   * Keras' sample_weight: a weight ≥ 0 per sample [N] (or per step [N, T] for a sequence output) that
+   * scales the sample's loss. With validationSplit the held-out samples keep theirs for val_loss.
+   */
+  readonly sampleWeight?: unknown;
+  /**
+   * Keras' class_weight: `{ [classIndex]: weight ≥ 0 }`, each sample's loss scaled by its class's weight
+   * (classes not listed: 1), on training samples only. Per-sample targets only (one class per sample).
+   */
+  readonly classWeight?: Readonly<Record<number, number>>;
 }
 
 /** What fit returns (TensorFlow.js' History): per-epoch values under each log name. */
@@ -69,10 +79,12 @@ const FIT_OPTIONS = [
   'progressSink',
   'workers',
   'spawnWorker',
+  'sampleWeight',
+  'classWeight',
 ];
 
 /** Keras' fit options that novolstm does not support yet: rejected as such, not as unknown. */
-const FIT_NOT_YET = ['initialEpoch', 'classWeight', 'sampleWeight', 'stepsPerEpoch', 'validationSteps'];
+const FIT_NOT_YET = ['initialEpoch', 'stepsPerEpoch', 'validationSteps'];
 
 /** fit hands control back to the event loop at least this often (timers, I/O, a browser's rendering). */
 const YIELD_MS = 50;
@@ -122,8 +134,10 @@ async function fitTensors(model: Sequential, x: Tensor, y: Tensor, options: FitO
       `${trainCount} train, ${N - trainCount} validation`,
     );
   }
-  let validation: { x: Tensor; y: Tensor; rows: number[] | null } | null = null;
-  if (split > 0) validation = { x, y, rows: range(trainCount, N) };
+  const sampleWeight = sampleWeightsOf(model, x, y, options.sampleWeight);
+  const weights = withClassWeights(model, y, sampleWeight, options.classWeight);
+  let validation: Validation | null = null;
+  if (split > 0) validation = { x, y, rows: range(trainCount, N), sampleWeight };
   else if (options.validationData) {
     if (!Array.isArray(options.validationData) || options.validationData.length !== 2) {
       throw new ConfigError(label, 'validationData must be [x, y]', '[x, y]', String(options.validationData));
@@ -138,7 +152,7 @@ async function fitTensors(model: Sequential, x: Tensor, y: Tensor, options: FitO
         vy.shape[0],
       );
     model.checkTargets(vx, vy, 'validationData[1]');
-    validation = { x: vx, y: vy, rows: null };
+    validation = { x: vx, y: vy, rows: null, sampleWeight: null };
   }
 
   const trainer = await openTrainer(model, {
@@ -156,6 +170,7 @@ async function fitTensors(model: Sequential, x: Tensor, y: Tensor, options: FitO
       callbacks,
       trainRows: range(0, trainCount),
       validation,
+      weights,
     });
     // Stateful layers continue from where the workers left them.
     await trainer.syncStates();
@@ -163,6 +178,14 @@ async function fitTensors(model: Sequential, x: Tensor, y: Tensor, options: FitO
   } finally {
     await trainer.close();
   }
+}
+
+/** What val_ values are computed on: rows of (x, y) (all when null), weighted by sampleWeight if any. */
+interface Validation {
+  readonly x: Tensor;
+  readonly y: Tensor;
+  readonly rows: number[] | null;
+  readonly sampleWeight: Tensor | null;
 }
 
 /** fit's options, checked, and the rows it trains and validates on. */
@@ -174,12 +197,14 @@ interface EpochPlan {
   readonly sink: ProgressSink;
   readonly callbacks: readonly Callback[];
   readonly trainRows: readonly number[];
-  readonly validation: { x: Tensor; y: Tensor; rows: number[] | null } | null;
+  readonly validation: Validation | null;
+  /** Each sample's loss weight (sampleWeight × classWeight), rows as y's; null: all 1. */
+  readonly weights: Tensor | null;
 }
 
 async function epochsOf(trainer: Trainer, x: Tensor, y: Tensor, plan: EpochPlan): Promise<History> {
   const { model } = trainer;
-  const { batchSize, epochs, shuffle, verbose, sink, callbacks, trainRows, validation } = plan;
+  const { batchSize, epochs, shuffle, verbose, sink, callbacks, trainRows, validation, weights } = plan;
   const history: History = { epoch: [], history: {} };
   model.stopTraining = false;
   for (const cb of callbacks) cb.setModel?.(model);
@@ -204,7 +229,7 @@ async function epochsOf(trainer: Trainer, x: Tensor, y: Tensor, plan: EpochPlan)
     for (let batch = 0, start = 0; start < order.length; batch++, start += batchSize) {
       const rows = order.slice(start, start + batchSize);
       for (const cb of callbacks) await cb.onBatchBegin?.(batch, { batch, size: rows.length });
-      const totals = await trainer.step(x, y, rows);
+      const totals = await trainer.step(x, y, rows, weights);
       addTotals(epochTotals, totals);
       const batchLogs: Logs = {
         batch,
@@ -222,7 +247,13 @@ async function epochsOf(trainer: Trainer, x: Tensor, y: Tensor, plan: EpochPlan)
     }
     const logs: Logs = namedLogs(model.report(epochTotals), metricNames, '');
     if (validation) {
-      const v = model.evaluateTotals(validation.x, validation.y, batchSize, validation.rows);
+      const v = model.evaluateTotals(
+        validation.x,
+        validation.y,
+        batchSize,
+        validation.rows,
+        validation.sampleWeight,
+      );
       Object.assign(logs, namedLogs(model.report(v), metricNames, 'val_'));
     }
     history.epoch.push(epoch);
@@ -232,6 +263,96 @@ async function epochsOf(trainer: Trainer, x: Tensor, y: Tensor, plan: EpochPlan)
   }
   for (const cb of callbacks) await cb.onTrainEnd?.({});
   return history;
+}
+
+/**
+ * fit's sampleWeight as a float32 tensor [N] (or [N, T] for a sequence output of T steps), every value
+ * finite and ≥ 0; null when absent.
+ */
+function sampleWeightsOf(model: Sequential, x: Tensor, y: Tensor, raw: unknown): Tensor | null {
+  if (raw === undefined || raw === null) return null;
+  const label = 'fit: sampleWeight';
+  const w = asTensor(raw, label);
+  const N = y.shape[0];
+  const out = model.outputShape ?? [];
+  const T = out.length === 2 ? (out[0] ?? x.shape[1]) : null;
+  const fits =
+    (w.rank === 1 && w.shape[0] === N) || (T !== null && w.rank === 2 && w.shape.join() === `${N},${T}`);
+  if (!fits) {
+    throw new ShapeError(
+      label,
+      'must hold one weight per sample (or per step of a sequence output)',
+      T === null ? `[${N}]` : `[${N}] or [${N}, ${T}]`,
+      `[${w.shape.join(', ')}]`,
+    );
+  }
+  const bad = w.data.findIndex((v) => !(Number.isFinite(v) && v >= 0));
+  if (bad >= 0) {
+    throw new ValueError(
+      label,
+      `weight ${bad} (sample ${Math.floor(bad / (w.size / N))}) is not a finite number ≥ 0`,
+      '≥ 0',
+      w.data[bad],
+    );
+  }
+  return w.dtype === 'float32' ? w : new Tensor(Float32Array.from(w.data), w.shape);
+}
+
+/**
+ * The sample weights times each sample's class weight (Keras' class_weight): the class of a sample is its
+ * index (sparse), its one-hot argmax (categorical), or its 0/1 target rounded (one binary output). Classes
+ * the map does not list weigh 1, as in Keras.
+ */
+function withClassWeights(
+  model: Sequential,
+  y: Tensor,
+  sampleWeight: Tensor | null,
+  raw: unknown,
+): Tensor | null {
+  if (raw === undefined || raw === null) return sampleWeight;
+  const label = 'fit: classWeight';
+  if (typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new ConfigError(label, 'must map class indices to weights', '{ 0: 1, 1: 5, … }', String(raw));
+  }
+  const table = new Map<number, number>();
+  for (const [key, value] of Object.entries(raw)) {
+    const k = Number(key);
+    if (!Number.isInteger(k) || k < 0 || String(k) !== key) {
+      throw new ConfigError(label, `key '${key}' is not a class index`, 'an integer ≥ 0', key);
+    }
+    if (typeof value !== 'number' || !(Number.isFinite(value) && value >= 0)) {
+      throw new ConfigError(
+        label,
+        `weight of class ${key} must be a finite number ≥ 0`,
+        '≥ 0',
+        String(value),
+      );
+    }
+    table.set(k, value);
+  }
+  const out = model.outputShape ?? [];
+  if (out.length !== 1) {
+    throw new ConfigError(
+      label,
+      'needs one class per sample; for per-step classes give sampleWeight [N, T]',
+      'an output [batch, classes]',
+      `[batch, ${out.map((d) => d ?? 'T').join(', ')}]`,
+    );
+  }
+  const N = y.shape[0];
+  const perSample = y.size / N;
+  const weights = new Float32Array(N);
+  for (let n = 0; n < N; n++) {
+    let cls: number;
+    if (perSample === 1) cls = Math.round(y.data[n]);
+    else {
+      cls = 0;
+      for (let c = 1; c < perSample; c++)
+        if (y.data[n * perSample + c] > y.data[n * perSample + cls]) cls = c;
+    }
+    weights[n] = (table.get(cls) ?? 1) * (sampleWeight ? sampleWeight.data[n] : 1);
+  }
+  return new Tensor(weights, [N]);
 }
 
 function namedLogs(values: number | number[], metricNames: readonly string[], prefix: string): Logs {

@@ -4,7 +4,9 @@
  *
  * Sizes: R = output rows (B, or B·T for a sequence output), C = output features (the last axis).
  * Row weights w [R] are 1, or the mask [B, T] for a sequence output that carries one (padding steps do not
- * count). L = Σ_r w_r ℓ_r / Σ_r w_r (0 when every row is masked).
+ * count). Sample weights s [R] (fit's sampleWeight × classWeight; 1 without them) scale each row's loss
+ * but not the count, as Keras' "sum over batch size": L = Σ_r w_r s_r ℓ_r / Σ_r w_r (0 when every row is
+ * masked).
  */
 import { ShapeError, ValueError } from '../errors.js';
 import {
@@ -134,6 +136,8 @@ export function lossAndGradient(
   R: number,
   C: number,
   withGradient: boolean,
+  /** s [R], ≥ 0; null: all 1. */
+  sampleWeights: Readonly<Float32Array> | null = null,
 ): LossResult {
   const rowLoss = new Float64Array(R); // [R]
   if (loss === 'sparseCategoricalCrossentropy')
@@ -148,14 +152,17 @@ export function lossAndGradient(
   let count = 0;
   for (let r = 0; r < R; r++) {
     const w = weights ? weights[r] : 1;
-    total += w * rowLoss[r];
+    total += w * (sampleWeights ? sampleWeights[r] : 1) * rowLoss[r];
     count += w;
   }
   const value = count > 0 ? total / count : 0;
   if (!withGradient) return { loss: value, gradient: null };
 
-  const rowScale = new Float32Array(R); // [R] w_r / Σ w
-  for (let r = 0; r < R; r++) rowScale[r] = count > 0 ? (weights ? weights[r] : 1) / count : 0;
+  const rowScale = new Float32Array(R); // [R] w_r s_r / Σ w
+  for (let r = 0; r < R; r++) {
+    const w = (weights ? weights[r] : 1) * (sampleWeights ? sampleWeights[r] : 1);
+    rowScale[r] = count > 0 ? w / count : 0;
+  }
   const gradient = new Float32Array(R * C); // [R, C]
   if (loss === 'sparseCategoricalCrossentropy') {
     sparseSoftmaxCrossEntropyBackward(gradient, input, targets as Int32Array, rowScale, R, C);
