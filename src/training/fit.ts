@@ -14,13 +14,14 @@
 import { ConfigError, ShapeError, ValueError } from '../errors.js';
 import { range } from '../models/batches.js';
 import type { Sequential } from '../models/sequential.js';
-import { addTotals, type BatchTotals } from '../models/totals.js';
 import type { SpawnWorker } from '../parallel/protocol.js';
 import { checkOptionKeys } from '../options.js';
 import { asTensor, Tensor } from '../tensor.js';
-import type { Callback, Logs } from './callbacks.js';
-import { defaultSink, Progress, type ProgressSink } from './progress.js';
-import { openTrainer, type Trainer } from './trainer.js';
+import type { Callback } from './callbacks.js';
+import { runEpochs, type TrainBatch } from './epochs.js';
+import type { History } from './epochs.js';
+import { defaultSink, type ProgressSink } from './progress.js';
+import { openTrainer } from './trainer.js';
 
 export interface FitOptions {
   readonly batchSize?: number;
@@ -53,11 +54,7 @@ export interface FitOptions {
   readonly classWeight?: Readonly<Record<number, number>>;
 }
 
-/** What fit returns (TensorFlow.js' History): per-epoch values under each log name. */
-export interface History {
-  readonly epoch: number[];
-  readonly history: Record<string, number[]>;
-}
+export type { History } from './epochs.js';
 
 // `model.fit` (installed by the package entry: see installModelMethods in models/sequential.ts) is typed
 // here, beside its options, because the model's floor cannot import them.
@@ -85,9 +82,6 @@ const FIT_OPTIONS = [
 
 /** Keras' fit options that novolstm does not support yet: rejected as such, not as unknown. */
 const FIT_NOT_YET = ['initialEpoch', 'stepsPerEpoch', 'validationSteps'];
-
-/** fit hands control back to the event loop at least this often (timers, I/O, a browser's rendering). */
-const YIELD_MS = 50;
 
 /** Trains `model` on (x, y); the model must be compiled. Data errors throw at once, option errors reject. */
 export function fit(model: Sequential, x: unknown, y: unknown, options: FitOptions = {}): Promise<History> {
@@ -161,16 +155,24 @@ async function fitTensors(model: Sequential, x: Tensor, y: Tensor, options: FitO
     subject: 'fit: workers',
   });
   try {
-    const history = await epochsOf(trainer, x, y, {
-      batchSize,
+    const trainRows = range(0, trainCount);
+    const history = await runEpochs(trainer, {
       epochs,
-      shuffle,
       verbose,
       sink,
       callbacks,
-      trainRows: range(0, trainCount),
-      validation,
-      weights,
+      batchesPerEpoch: Math.ceil(trainCount / batchSize),
+      batchesOf: () => shuffledBatches(model, x, y, weights, trainRows, batchSize, shuffle),
+      validate: validation
+        ? async () =>
+            model.evaluateTotals(
+              validation.x,
+              validation.y,
+              batchSize,
+              validation.rows,
+              validation.sampleWeight,
+            )
+        : null,
     });
     // Stateful layers continue from where the workers left them.
     await trainer.syncStates();
@@ -188,81 +190,31 @@ interface Validation {
   readonly sampleWeight: Tensor | null;
 }
 
-/** fit's options, checked, and the rows it trains and validates on. */
-interface EpochPlan {
-  readonly batchSize: number;
-  readonly epochs: number;
-  readonly shuffle: boolean;
-  readonly verbose: 1 | 2 | 0;
-  readonly sink: ProgressSink;
-  readonly callbacks: readonly Callback[];
-  readonly trainRows: readonly number[];
-  readonly validation: Validation | null;
-  /** Each sample's loss weight (sampleWeight × classWeight), rows as y's; null: all 1. */
-  readonly weights: Tensor | null;
-}
-
-async function epochsOf(trainer: Trainer, x: Tensor, y: Tensor, plan: EpochPlan): Promise<History> {
-  const { model } = trainer;
-  const { batchSize, epochs, shuffle, verbose, sink, callbacks, trainRows, validation, weights } = plan;
-  const history: History = { epoch: [], history: {} };
-  model.stopTraining = false;
-  for (const cb of callbacks) cb.setModel?.(model);
-  for (const cb of callbacks) await cb.onTrainBegin?.({});
-  const metricNames = model.compiled?.metrics.map((m) => m.name) ?? [];
-  const progress =
-    verbose === 0 ? null : new Progress(sink, epochs, Math.ceil(trainRows.length / batchSize), verbose);
-
-  let lastYield = Date.now();
-  for (let epoch = 0; epoch < epochs && !model.stopTraining; epoch++) {
-    progress?.startEpoch(epoch);
-    for (const cb of callbacks) await cb.onEpochBegin?.(epoch, {});
-    const order = trainRows.slice();
-    if (shuffle) {
-      // Fisher–Yates, from the model's training generator.
-      for (let i = order.length - 1; i > 0; i--) {
-        const j = model.trainingRng.int(i + 1);
-        [order[i], order[j]] = [order[j], order[i]];
-      }
+/**
+ * One epoch of mini-batches over `trainRows`: reordered first when `shuffle` (Fisher–Yates, from the
+ * model's training generator, so a seeded model repeats and a saved one resumes the same sequence).
+ */
+function shuffledBatches(
+  model: Sequential,
+  x: Tensor,
+  y: Tensor,
+  weights: Tensor | null,
+  trainRows: readonly number[],
+  batchSize: number,
+  shuffle: boolean,
+): TrainBatch[] {
+  const order = trainRows.slice();
+  if (shuffle) {
+    for (let i = order.length - 1; i > 0; i--) {
+      const j = model.trainingRng.int(i + 1);
+      [order[i], order[j]] = [order[j], order[i]];
     }
-    const epochTotals: BatchTotals = { lossSum: 0, weight: 0, metrics: [] };
-    for (let batch = 0, start = 0; start < order.length; batch++, start += batchSize) {
-      const rows = order.slice(start, start + batchSize);
-      for (const cb of callbacks) await cb.onBatchBegin?.(batch, { batch, size: rows.length });
-      const totals = await trainer.step(x, y, rows, weights);
-      addTotals(epochTotals, totals);
-      const batchLogs: Logs = {
-        batch,
-        size: rows.length,
-        ...namedLogs(model.report(totals), metricNames, ''),
-      };
-      progress?.batchDone(batch, rows.length, namedLogs(model.report(epochTotals), metricNames, ''));
-      for (const cb of callbacks) await cb.onBatchEnd?.(batch, batchLogs);
-      // As Keras: a callback can stop training mid-epoch (terminateOnNaN does).
-      if (model.stopTraining) break;
-      if (Date.now() - lastYield > YIELD_MS) {
-        await new Promise((resolve) => setTimeout(resolve, 0));
-        lastYield = Date.now();
-      }
-    }
-    const logs: Logs = namedLogs(model.report(epochTotals), metricNames, '');
-    if (validation) {
-      const v = model.evaluateTotals(
-        validation.x,
-        validation.y,
-        batchSize,
-        validation.rows,
-        validation.sampleWeight,
-      );
-      Object.assign(logs, namedLogs(model.report(v), metricNames, 'val_'));
-    }
-    history.epoch.push(epoch);
-    for (const [key, value] of Object.entries(logs)) (history.history[key] ??= []).push(value);
-    progress?.epochDone(logs);
-    for (const cb of callbacks) await cb.onEpochEnd?.(epoch, logs);
   }
-  for (const cb of callbacks) await cb.onTrainEnd?.({});
-  return history;
+  const batches: TrainBatch[] = [];
+  for (let start = 0; start < order.length; start += batchSize) {
+    batches.push({ x, y, rows: order.slice(start, start + batchSize), weights });
+  }
+  return batches;
 }
 
 /**
@@ -353,13 +305,6 @@ function withClassWeights(
     weights[n] = (table.get(cls) ?? 1) * (sampleWeight ? sampleWeight.data[n] : 1);
   }
   return new Tensor(weights, [N]);
-}
-
-function namedLogs(values: number | number[], metricNames: readonly string[], prefix: string): Logs {
-  const list = Array.isArray(values) ? values : [values];
-  const logs: Logs = { [`${prefix}loss`]: list[0] };
-  metricNames.forEach((name, i) => (logs[`${prefix}${name}`] = list[i + 1]));
-  return logs;
 }
 
 function integerOption(label: string, key: string, value: unknown, fallback: number, min: number): number {
