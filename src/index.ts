@@ -5,6 +5,8 @@ import { exportModel, type ExportOptions } from './interop/index.js';
 import { saveModel } from './io/index.js';
 import { installModelMethods, type Sequential } from './models/sequential.js';
 import { fit, type FitOptions } from './training/fit.js';
+import { fitDataset, type FitDatasetOptions } from './training/fitDataset.js';
+import type { Dataset } from './training/dataset.js';
 
 export { NovoLstmError, ShapeError, ValueError, ConfigError } from './errors.js';
 export { Random } from './random.js';
@@ -64,6 +66,14 @@ export * as layers from './layers/index.js';
 export { Layer, type Batch, type Shape, type LayerConfig } from './layers/layer.js';
 export { sequential, Sequential, type SequentialOptions, type CompileOptions } from './models/sequential.js';
 export { fit } from './training/fit.js';
+export { fitDataset, type FitDatasetOptions } from './training/fitDataset.js';
+export {
+  tensorBatches,
+  type Dataset,
+  type DatasetBatch,
+  type BatchStream,
+  type TensorBatchesOptions,
+} from './training/dataset.js';
 export {
   openTrainer,
   LocalTrainer,
@@ -149,6 +159,9 @@ export { traceGates, MAX_TRACE_CHARS, type GateTrace, type LayerGates, type Gate
 installModelMethods({
   fit(this: Sequential, x: unknown, y: unknown, options?: FitOptions) {
     return fit(this, x, y, options);
+  },
+  fitDataset(this: Sequential, dataset: Dataset, options?: FitDatasetOptions) {
+    return fitDataset(this, dataset, options);
   },
   save(this: Sequential, dir: string) {
     return saveModel(this, dir);

@@ -595,7 +595,7 @@ export class Sequential {
  * from. A new one (say `model.export` from interop/) is a name below, a `declare module` beside its free
  * function, and a line in src/index.ts.
  */
-export const DELEGATED_METHODS = ['fit', 'save', 'export'] as const;
+export const DELEGATED_METHODS = ['fit', 'fitDataset', 'save', 'export'] as const;
 export type DelegatedMethod = (typeof DELEGATED_METHODS)[number];
 
 type ModelMethod = (this: Sequential, ...args: never[]) => unknown;
@@ -614,7 +614,7 @@ for (const name of DELEGATED_METHODS) {
     throw new ConfigError(
       `model.${name}`,
       'is installed by the package entry',
-      "import from 'novolstm' (src/index.ts), or call the free function (fit in training/fit.ts, saveModel in io/index.ts, exportModel in interop/index.ts)",
+      "import from 'novolstm' (src/index.ts), or call the free function (fit in training/fit.ts, fitDataset in training/fitDataset.ts, saveModel in io/index.ts, exportModel in interop/index.ts)",
       'not installed',
     );
   });
