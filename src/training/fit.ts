@@ -72,13 +72,13 @@ const FIT_OPTIONS = [
   'shuffle',
   'validationSplit',
   'validationData',
+  'sampleWeight',
+  'classWeight',
   'callbacks',
   'verbose',
   'progressSink',
   'workers',
   'spawnWorker',
-  'sampleWeight',
-  'classWeight',
 ];
 
 /** Keras' fit options that novolstm does not support yet: rejected as such, not as unknown. */

@@ -76,6 +76,8 @@ export async function fitDataset(
   if (verbose !== 0 && verbose !== 1 && verbose !== 2)
     throw new ConfigError(label, 'verbose must be 0, 1 or 2', '0, 1 or 2', String(verbose));
   const sink = options.progressSink ?? defaultSink();
+  if (typeof sink !== 'object' || sink === null || typeof sink.write !== 'function')
+    throw new ConfigError(label, 'progressSink must have a write method', '{ write(text) }', String(sink));
   const callbacks = options.callbacks ?? [];
   if (!Array.isArray(callbacks))
     throw new ConfigError(label, 'callbacks must be an array', 'an array', typeof callbacks);
