@@ -1,10 +1,16 @@
 /**
- * novolstm: NovoLSTM, LSTM and GRU with exact gradients. The one public entry point.
+ * novolstm: NovoLSTM, LSTM and GRU with exact gradients — everything that runs in Node and in browsers
+ * alike, without loading the engine (the repository's tests, examples and web page choose their kernels).
+ * The package entries build on it: node.ts (adds the Node-only parts and loads the engine) and browser.ts
+ * (loads the engine). Nothing here imports a `node:` module statically; the Node halves reached lazily have
+ * browser twins (package.json `browser` field).
  */
 import { exportModel, type ExportOptions } from './interop/index.js';
 import { saveModel } from './io/index.js';
 import { installModelMethods, type Sequential } from './models/sequential.js';
 import { fit, type FitOptions } from './training/fit.js';
+import { fitDataset, type FitDatasetOptions } from './training/fitDataset.js';
+import type { Dataset } from './training/dataset.js';
 
 export { NovoLstmError, ShapeError, ValueError, ConfigError } from './errors.js';
 export { Random } from './random.js';
@@ -52,18 +58,23 @@ export {
 } from './kernels/reference/recurrence.js';
 export { layerNormForward, layerNormBackward, LAYER_NORM_EPSILON } from './kernels/reference/layerNorm.js';
 export * as tasks from './data/tasks/index.js';
-export * as text from './data/text/index.js';
-export * as datasets from './data/datasets/index.js';
-export * as lm from './lm/index.js';
+export * as text from './data/text/portable.js';
 export { sampleToken, checkSamplingOptions, type SamplingOptions } from './generation/sampling.js';
-export { lineChartSvg, type CurvePoint, type ChartOptions } from './report/charts.js';
 
 // Models and training: the Keras-style API (issue 4).
-export { Tensor, tensor, type DType, type NestedArray, type TensorData } from './tensor.js';
+export { Tensor, tensor, argMax, type DType, type NestedArray, type TensorData } from './tensor.js';
 export * as layers from './layers/index.js';
 export { Layer, type Batch, type Shape, type LayerConfig } from './layers/layer.js';
 export { sequential, Sequential, type SequentialOptions, type CompileOptions } from './models/sequential.js';
 export { fit } from './training/fit.js';
+export { fitDataset, type FitDatasetOptions } from './training/fitDataset.js';
+export {
+  tensorBatches,
+  type Dataset,
+  type DatasetBatch,
+  type BatchStream,
+  type TensorBatchesOptions,
+} from './training/dataset.js';
 export {
   openTrainer,
   LocalTrainer,
@@ -93,7 +104,8 @@ export type {
   TerminateOnNaN,
 } from './training/callbacks.js';
 export type { FitOptions, History } from './training/fit.js';
-export { LOSSES, type LossName } from './training/losses.js';
+export { LOSSES, type LossName, type LossConfig } from './training/losses.js';
+export * as losses from './training/lossFactories.js';
 export { METRICS, type MetricName } from './training/metrics.js';
 export { binaryScores, type BinaryScores } from './training/binaryScores.js';
 export {
@@ -101,6 +113,7 @@ export {
   useFastKernels as ready,
   useReferenceKernels,
   kernelBackend,
+  kernelBackend as backend,
 } from './layers/backend.js';
 export {
   loadEngine,
@@ -148,6 +161,9 @@ export { traceGates, MAX_TRACE_CHARS, type GateTrace, type LayerGates, type Gate
 installModelMethods({
   fit(this: Sequential, x: unknown, y: unknown, options?: FitOptions) {
     return fit(this, x, y, options);
+  },
+  fitDataset(this: Sequential, dataset: Dataset, options?: FitDatasetOptions) {
+    return fitDataset(this, dataset, options);
   },
   save(this: Sequential, dir: string) {
     return saveModel(this, dir);

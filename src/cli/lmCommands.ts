@@ -5,7 +5,7 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { CharVocabulary } from '../data/text/charVocabulary.js';
-import { loadCorpus } from '../data/text/corpus.js';
+import { encodeCorpus } from '../data/text/encodeCorpus.js';
 import { loadModel } from '../io/index.js';
 import { checkOutputDirectory } from '../io/outputDirectory.js';
 import { scoreText } from '../lm/evaluate.js';
@@ -115,22 +115,6 @@ async function loadLanguageModel(dir: string): Promise<Sequential> {
   const model = await loadModel(dir);
   languageModelConfig(model); // refuses other models and other format versions
   return model;
-}
-
-/** Characters of a text as the vocabulary counts them (code points), without copying the text. */
-function codePoints(text: string): number {
-  let n = 0;
-  for (let i = 0; i < text.length; i++) {
-    const unit = text.charCodeAt(i);
-    // A high surrogate followed by a low one is one character.
-    if (
-      unit < 0xd800 ||
-      unit > 0xdbff ||
-      !(text.charCodeAt(i + 1) >= 0xdc00 && text.charCodeAt(i + 1) <= 0xdfff)
-    )
-      n++;
-  }
-  return n;
 }
 
 function addTrainOptions(command: Command): Command {
@@ -320,9 +304,8 @@ Examples:
         const model = await loadLanguageModel(flags.model);
         const config = languageModelConfig(model);
         const vocabulary = CharVocabulary.fromJSON(config.vocabulary);
-        const text = loadCorpus(flags.corpus);
-        const unknown = vocabulary.unknownChars(text);
-        const ids = vocabulary.encode(text, 'skip');
+        // Read in chunks into token ids: a corpus of any size that fits its ids in memory can be scored.
+        const { ids, unknown, skipped } = encodeCorpus(flags.corpus, vocabulary, 'skip');
         const score = scoreText(model, ids, flags.batch, flags.seqLen);
         if (flags.json) {
           console.log(
@@ -330,7 +313,7 @@ Examples:
               bpc: score.bpc,
               chars: score.chars,
               // Occurrences of characters outside the vocabulary, dropped before scoring.
-              skipped: codePoints(text) - ids.length,
+              skipped,
               cell: config.cell,
               params: model.values.length,
             }),

@@ -6,7 +6,11 @@
 // bundlers stub node: modules there, and only a named import fails at load time.
 import * as path from 'node:path';
 import { writeFileAtomic } from '../io/atomicFile.js';
+import { MissingPackageError } from '../peers.js';
 import { lineChartSvg } from '../report/charts.js';
+
+/** The missing-Vega warning is given once per process, not once per epoch. */
+let chartSkipNoted = false;
 
 export interface EpochRecord {
   readonly epoch: number;
@@ -32,12 +36,21 @@ export async function writeRecords(dir: string, history: readonly EpochRecord[])
   ].join('\n');
   await writeFileAtomic(path.join(dir, 'metrics.csv'), `${csv}\n`);
   if (history.length === 0) return;
-  const svg = await lineChartSvg(
-    history.flatMap((r) => [
-      { x: r.epoch, series: 'training', y: r.trainBpc },
-      { x: r.epoch, series: 'validation', y: r.validationBpc },
-    ]),
-    { title: 'Learning curve', xTitle: 'epoch', yTitle: 'bits per character' },
-  );
+  let svg: string;
+  try {
+    svg = await lineChartSvg(
+      history.flatMap((r) => [
+        { x: r.epoch, series: 'training', y: r.trainBpc },
+        { x: r.epoch, series: 'validation', y: r.validationBpc },
+      ]),
+      { title: 'Learning curve', xTitle: 'epoch', yTitle: 'bits per character' },
+    );
+  } catch (error) {
+    // Charts need Vega, an optional peer: without it training goes on, metrics.csv holds the curve.
+    if (!(error instanceof MissingPackageError)) throw error;
+    if (!chartSkipNoted) process.emitWarning(`${error.message}; learning-curve.svg is not drawn`);
+    chartSkipNoted = true;
+    return;
+  }
   await writeFileAtomic(path.join(dir, 'learning-curve.svg'), svg);
 }

@@ -7,7 +7,7 @@ import type { TextStreams } from '../data/text/streams.js';
 import { ValueError } from '../errors.js';
 
 /** The validation text must leave something to predict: two characters the model knows. */
-export function checkValidationIds(ids: Readonly<Int32Array>, source: string | null): void {
+export function checkValidationIds(ids: { readonly length: number }, source: string | null): void {
   if (ids.length >= 2) return;
   throw new ValueError(
     source ? `--val ${source}` : 'validation text',

@@ -1,6 +1,5 @@
-/** Text for the language model: corpora, character vocabularies, TBPTT streams. */
-export { loadCorpus, checkText, BUILTIN_CORPORA } from './corpus.js';
-export { CharVocabulary } from './charVocabulary.js';
-export { TextStreams, holdOut, type TextWindow } from './streams.js';
-export { tokenizeWords, WordVocabulary, padSequences, PAD_ID, OOV_ID, type PadOptions } from './words.js';
-export { randomSplit, groupSplit, stratifiedGroupSplit, type Split } from './split.js';
+/** Text for the language model: corpora (Node: loadCorpus, the streamed encoder), and what browsers get too (portable.ts). */
+export * from './portable.js';
+export { loadCorpus, BUILTIN_CORPORA } from './corpus.js';
+export { corpusVocabulary, encodeCorpus, type EncodedCorpus } from './encodeCorpus.js';
+export { type TokenIds } from './charVocabulary.js';
