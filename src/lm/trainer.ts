@@ -25,6 +25,7 @@ import { Random } from '../random.js';
 import { Progress } from '../training/progress.js';
 import { openTrainer, type Trainer } from '../training/trainer.js';
 import { saveCheckpoint, startOrResume, type TrainingState } from './checkpoint.js';
+import { addWindow, curveEvery, emptyStepCurve } from './curve.js';
 import { explosionThreshold, TrainingDivergedError } from './divergence.js';
 import { scoreText } from './evaluate.js';
 import { generateText } from './generate.js';
@@ -45,6 +46,7 @@ export interface TrainResult {
 export { TrainingDivergedError };
 
 export async function trainLanguageModel(config: TrainConfig, hooks: TrainHooks): Promise<TrainResult> {
+  curveEvery(config.curveEvery); // refused before anything is read or written
   const { model, state, vocabulary, text, validationText } = await startOrResume(config, hooks.log);
   // The last 5% of the corpus is held out, unless a validation file is given (its characters outside the
   // training vocabulary are skipped: the model cannot predict them).
@@ -117,6 +119,9 @@ async function trainEpochs(run: RunContext): Promise<TrainResult> {
     state.window,
   );
   const checkpoint = () => saveCheckpoint(trainer, state, sampler, config.out);
+  const curve = (state.curve ??= emptyStepCurve());
+  const windowsPerPoint = curveEvery(config.curveEvery);
+  const records = () => writeRecords(config.out, state.history, curve.points);
 
   const started = performance.now();
   const secondsSoFar = state.seconds;
@@ -141,6 +146,8 @@ async function trainEpochs(run: RunContext): Promise<TrainResult> {
       state.epochNats += loss * chars;
       state.epochChars += chars;
       const epochBpc = state.epochNats / state.epochChars / Math.LN2;
+      const at = state.epoch + state.window / streams.windowsPerEpoch;
+      addWindow(curve, windowsPerPoint, loss, chars, at, state.chars);
       progress.batchDone(state.window - 1, chars, { loss, bpc: epochBpc });
       const outOfTime = config.timeLimitSeconds !== null && elapsed() >= config.timeLimitSeconds;
       if (hooks.stopRequested() || outOfTime) {
@@ -149,14 +156,16 @@ async function trainEpochs(run: RunContext): Promise<TrainResult> {
         if (outOfTime) {
           // The end of the run: a validation score for the partial epoch, recorded at its fractional epoch.
           const partial = scoreText(model, validationIds, batch, seqLen);
-          state.history.push({
+          const record: EpochRecord = {
             epoch: state.epoch + state.window / streams.windowsPerEpoch,
             chars: state.chars,
             trainBpc: epochBpc,
             validationBpc: partial.bpc,
             seconds: state.seconds,
-          });
-          await writeRecords(config.out, state.history);
+          };
+          state.history.push(record);
+          hooks.onRecord?.(record);
+          await records();
         }
         await checkpoint();
         stoppedBecause = outOfTime ? 'time-limit' : 'stop-requested';
@@ -179,6 +188,7 @@ async function trainEpochs(run: RunContext): Promise<TrainResult> {
       seconds: state.seconds,
     };
     state.history.push(record);
+    hooks.onRecord?.(record);
     progress.epochDone({ bpc: trainBpc, val_bpc: validation.bpc });
     const sample = [
       ...generateText(model, {
@@ -194,9 +204,9 @@ async function trainEpochs(run: RunContext): Promise<TrainResult> {
     state.epochNats = 0;
     state.epochChars = 0;
     await checkpoint();
-    await writeRecords(config.out, state.history);
+    await records();
   }
-  await writeRecords(config.out, state.history);
+  await records();
   const last = state.history[state.history.length - 1];
   return { model, stoppedBecause, history: state.history, validationBpc: last?.validationBpc ?? NaN };
 }
