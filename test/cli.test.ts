@@ -191,6 +191,20 @@ describe('novolstm train --json', () => {
   });
 });
 
+describe('TrainHooks.onRecord (what train --json prints)', () => {
+  it('hears every record as it joins the history, the time limit’s partial epoch too', async () => {
+    const dir = tempDir();
+    const heard: unknown[] = [];
+    const result = await trainLanguageModel(
+      tinyConfig(writeCorpus(dir), join(dir, 'model'), { epochs: null, timeLimitSeconds: 0.4 }),
+      { ...quiet, onRecord: (record) => heard.push(record) },
+    );
+    assert.equal(result.stoppedBecause, 'time-limit');
+    assert.deepEqual(heard, result.history);
+    assert.ok(heard.length >= 1);
+  });
+});
+
 describe('the learning curve: a point every N windows', () => {
   // Two epochs of TEXT with a point after every window: each window's own training mean (the windows are
   // 4 streams × 16 characters, the last of an epoch shorter). The runs below use the same seed, so they

@@ -121,7 +121,6 @@ async function trainEpochs(run: RunContext): Promise<TrainResult> {
   const checkpoint = () => saveCheckpoint(trainer, state, sampler, config.out);
   const curve = (state.curve ??= emptyStepCurve());
   const windowsPerPoint = curveEvery(config.curveEvery);
-  const records = () => writeRecords(config.out, state.history, curve.points);
 
   const started = performance.now();
   const secondsSoFar = state.seconds;
@@ -156,16 +155,15 @@ async function trainEpochs(run: RunContext): Promise<TrainResult> {
         if (outOfTime) {
           // The end of the run: a validation score for the partial epoch, recorded at its fractional epoch.
           const partial = scoreText(model, validationIds, batch, seqLen);
-          const record: EpochRecord = {
+          state.history.push({
             epoch: state.epoch + state.window / streams.windowsPerEpoch,
             chars: state.chars,
             trainBpc: epochBpc,
             validationBpc: partial.bpc,
             seconds: state.seconds,
-          };
-          state.history.push(record);
-          hooks.onRecord?.(record);
-          await records();
+          });
+          hooks.onRecord?.(state.history[state.history.length - 1]);
+          await writeRecords(config.out, state.history, curve.points);
         }
         await checkpoint();
         stoppedBecause = outOfTime ? 'time-limit' : 'stop-requested';
@@ -204,9 +202,9 @@ async function trainEpochs(run: RunContext): Promise<TrainResult> {
     state.epochNats = 0;
     state.epochChars = 0;
     await checkpoint();
-    await records();
+    await writeRecords(config.out, state.history, curve.points);
   }
-  await records();
+  await writeRecords(config.out, state.history, curve.points);
   const last = state.history[state.history.length - 1];
   return { model, stoppedBecause, history: state.history, validationBpc: last?.validationBpc ?? NaN };
 }
