@@ -399,13 +399,18 @@ describe("TensorFlow.js' hard sigmoid on the gates (recurrentActivation: 'hardSi
 });
 
 describe('what ONNX cannot carry gets a typed error naming the layer', () => {
-  it('a stateful layer', async () => {
+  it('a stateful layer inside Bidirectional (a stateful layer on its own exports: interop-stateful.test.ts)', async () => {
     const model = nl.sequential({
-      layers: [nl.layers.lstm({ units: 3, stateful: true, name: 'carry', inputShape: [4, 2] })],
+      layers: [
+        nl.layers.bidirectional({
+          layer: nl.layers.lstm({ units: 3, stateful: true, name: 'carry' }),
+          inputShape: [4, 2],
+        }),
+      ],
     });
     await assert.rejects(encodeOnnx(model), (e: Error) => {
       assert.ok(e instanceof nl.ConfigError);
-      assert.match(e.message, /LSTM 'carry'.*stateful/);
+      assert.match(e.message, /LSTM 'forward_[^']+'.*Bidirectional.*stateless: true/);
       return true;
     });
   });
@@ -467,6 +472,24 @@ describe('the ONNX file', () => {
             nl.layers.bidirectional({ layer: nl.layers.lstm({ units: 3 }), mergeMode: 'mul' }),
             nl.layers.layerNormalization(),
             nl.layers.dense({ units: 2, activation: 'sigmoid' }),
+          ],
+        }),
+        // Stateful layers: their state as graph inputs and outputs, with and without a mask.
+        nl.sequential({
+          layers: [
+            nl.layers.embedding({ inputDim: VOCAB, outputDim: 5, maskZero: true, inputShape: [null] }),
+            nl.layers.lstm({ units: 5, returnSequences: true, stateful: true }),
+            nl.layers.novoLSTM({ units: 3, returnSequences: true, stateful: true, goBackwards: true }),
+            nl.layers.gru({ units: 4, stateful: true }),
+            nl.layers.dense({ units: 2 }),
+          ],
+        }),
+        nl.sequential({
+          layers: [
+            nl.layers.embedding({ inputDim: VOCAB, outputDim: 5, inputShape: [null] }),
+            nl.layers.gru({ units: 5, returnSequences: true, stateful: true }),
+            nl.layers.lstm({ units: 3, returnSequences: true, stateful: true }),
+            nl.layers.dense({ units: VOCAB, activation: 'softmax' }),
           ],
         }),
       ];

@@ -1,9 +1,8 @@
 /**
- * The character language model: state carried across windows (TBPTT), exact resume, a checkpoint that
- * survives SIGKILL, the divergence stop, and every bad input the CLI promises a one-line error for.
+ * The character language model: state carried across windows (TBPTT), exact resume (SIGKILL and signals:
+ * signals.test.ts), the divergence stop, and every bad input the CLI promises a one-line error for.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -129,56 +128,6 @@ describe('language model', () => {
     const after = await loadModel(out);
     assert.deepEqual(after.values, before);
     assert.equal((after.metadata.training as { epoch: number }).epoch, 1);
-  });
-
-  it('a checkpoint survives SIGKILL at any moment: the directory always loads and resumes', async () => {
-    const dir = tempDir();
-    const corpus = writeCorpus(dir, SMALL_TEXT.slice(0, 1200));
-    const out = join(dir, 'model');
-    // Tiny epochs: a checkpoint every few milliseconds, so the kill lands in or near a save.
-    const args = ['--units', '4', '--layers', '1', '--embedding', '2', '--seq-len', '8', '--batch', '2'];
-    const killedLater = spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        'src/cli/bin.ts',
-        'train',
-        '--corpus',
-        corpus,
-        '--out',
-        out,
-        '--cell',
-        'gru',
-        ...args,
-        '--epochs',
-        '100000',
-      ],
-      { stdio: 'ignore' },
-    );
-    const deadline = Date.now() + 60_000;
-    while (!existsSync(join(out, 'metrics.csv')) && Date.now() < deadline)
-      await new Promise((r) => setTimeout(r, 50));
-    await new Promise((r) => setTimeout(r, 777));
-    killedLater.kill('SIGKILL');
-    await new Promise((resolve) => killedLater.on('exit', resolve));
-    const model = await loadModel(out);
-    assert.equal(languageModelConfig(model).cell, 'gru');
-    const epochs = (model.metadata.training as { epoch: number }).epoch;
-    assert.ok(epochs >= 1, `checkpointed epochs: ${epochs}`);
-    const resumed = await trainLanguageModel(
-      {
-        ...config(corpus, out, { resume: true, epochs: epochs + 1 }),
-        cell: 'gru',
-        units: 4,
-        embeddingDim: 2,
-        seqLen: 8,
-        batch: 2,
-        learningRate: 2e-3,
-      },
-      quiet(),
-    );
-    assert.equal(resumed.history.length, epochs + 1);
   });
 
   it('scoring and generation leave the model untouched and repeat with a seed', async () => {

@@ -18,6 +18,7 @@ interface ExportFlags {
   model: string;
   format: ExportFormat;
   out: string;
+  stateless?: boolean;
 }
 
 export function registerInteropCommands(program: Command): void {
@@ -51,18 +52,28 @@ Examples:
     .requiredOption('--model <dir>', 'a saved novolstm model (directory or bundle file)')
     .requiredOption('--format <format>', `one of ${EXPORT_FORMATS.join(', ')}`, choice(EXPORT_FORMATS))
     .requiredOption('--out <file>', 'the file to write (for tfjs: a directory)')
+    .option(
+      '--stateless',
+      "write stateful layers (the language model's) with stateful: false, every call starting from zero state; keras and tfjs need it for such a model",
+    )
     .addHelpText(
       'after',
       `
+The language model made by \`novolstm train\` carries its state from call to call. ONNX carries it as
+graph inputs and outputs (<layer>_h_in, <layer>_c_in → <layer>_h_out, <layer>_c_out; see docs/onnx.md);
+Keras and TensorFlow.js cannot without a fixed batch size, so --stateless writes it without the state.
+
 Examples:
-  novolstm export --model runs/classifier --format keras --out classifier.keras
   novolstm export --model runs/lm --format onnx --out lm.onnx
+  novolstm export --model runs/lm --format keras --stateless --out lm.keras
   novolstm export --model runs/lm --format safetensors --out lm.safetensors
+  novolstm export --model runs/classifier --format keras --out classifier.keras
   novolstm export --model runs/classifier --format tfjs --out web/model`,
     )
     .action(async (flags: ExportFlags) => {
       const model = await loadModel(flags.model);
-      await exportModel(model, flags.out, { format: flags.format });
-      console.log(`exported ${flags.model} as ${flags.format} → ${flags.out}`);
+      await exportModel(model, flags.out, { format: flags.format, stateless: flags.stateless === true });
+      const note = flags.stateless ? ' (stateful layers written as stateless)' : '';
+      console.log(`exported ${flags.model} as ${flags.format}${note} → ${flags.out}`);
     });
 }

@@ -9,6 +9,7 @@ import { generateText } from '../lm/generate.js';
 import { LM_CELLS, LM_FORMAT, languageModelConfig, type LmCell } from '../lm/languageModel.js';
 import { DEFAULT_CURVE_EVERY } from '../lm/curve.js';
 import { trainLanguageModel, type TrainConfig } from '../lm/trainer.js';
+import { CHECKPOINT_SETTINGS, type CheckpointSetting } from '../lm/trainConfig.js';
 import type { Sequential } from '../models/sequential.js';
 import { UsageError } from './errors.js';
 import {
@@ -45,13 +46,20 @@ interface TrainFlags {
   json: boolean;
 }
 
-/** Ctrl-C / SIGTERM ask training to checkpoint and stop; a second Ctrl-C ends the process at once. */
+/**
+ * Ctrl-C / SIGTERM ask training to checkpoint and stop; the trainer sees it within one window. A second
+ * signal does not end the process: the checkpoint may be half-way through its files, and the process exits
+ * as soon as it is written.
+ */
 function stopSignals(): { requested: () => boolean; dispose: () => void } {
   let requested = false;
   const onSignal = (signal: NodeJS.Signals) => {
-    if (requested) process.exit(130);
+    if (requested) {
+      process.stderr.write(`\n${signal}: already stopping; exiting as soon as the checkpoint is written\n`);
+      return;
+    }
     requested = true;
-    process.stderr.write(`\n${signal}: saving a checkpoint, then stopping (again to quit at once)\n`);
+    process.stderr.write(`\n${signal}: saving a checkpoint, then stopping\n`);
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
@@ -116,6 +124,19 @@ function addTrainOptions(command: Command): Command {
     );
 }
 
+/** The flag (as commander names its value) of each setting a checkpoint fixes. */
+const SETTING_FLAGS: Record<CheckpointSetting, keyof TrainFlags> = {
+  cell: 'cell',
+  units: 'units',
+  layers: 'layers',
+  embeddingDim: 'embedding',
+  dropout: 'dropout',
+  clipNorm: 'clipNorm',
+  seed: 'seed',
+  seqLen: 'seqLen',
+  batch: 'batch',
+};
+
 function trainConfig(flags: TrainFlags, out: string): TrainConfig {
   if (flags.epochs === undefined && flags.timeLimit === undefined) {
     throw new UsageError('give --epochs N or --time-limit DURATION (or both)');
@@ -165,10 +186,16 @@ Examples:
   novolstm train --out runs/moby --time-limit 10m --resume`,
     )
     .action(async (flags: TrainFlags & { out: string }, command: Command) => {
-      // On --resume the checkpoint's settings stand; a learning rate typed on this command line replaces its.
+      // On --resume the checkpoint's settings stand, and one typed on this command line must agree with it;
+      // a learning rate typed here replaces the checkpoint's.
+      const typed = (flag: keyof TrainFlags) => command.getOptionValueSource(flag) === 'cli';
       const config = trainConfig(flags, flags.out);
       await runTraining(
-        { ...config, overrideLearningRate: command.getOptionValueSource('lr') === 'cli' },
+        {
+          ...config,
+          overrideLearningRate: typed('lr'),
+          givenSettings: CHECKPOINT_SETTINGS.filter((setting) => typed(SETTING_FLAGS[setting])),
+        },
         flags.json,
       );
     });

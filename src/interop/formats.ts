@@ -12,6 +12,12 @@ export const EXPORT_FORMATS = ['keras', 'tfjs', 'safetensors', 'onnx'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 /**
+ * The export option that writes stateful layers as stateless (stateless.ts), as an encoder's error
+ * names it: the library's spelling and the command line's.
+ */
+export const STATELESS_OPTION = 'the export option { stateless: true } (novolstm export --stateless)';
+
+/**
  * A format's files, by name relative to the output: one entry for single-file formats (`.keras`,
  * `.safetensors`, `.onnx`), several for a TensorFlow.js directory (`model.json` and its shards).
  */

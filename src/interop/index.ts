@@ -12,6 +12,7 @@ import { checkOptionKeys } from '../options.js';
 import type { Sequential } from '../models/sequential.js';
 import { EXPORT_FORMATS, type Decoder, type Encoder, type ExportFormat, type ModelFiles } from './formats.js';
 import { nameFor, sniffBytes, sniffFiles, type ImportFormat } from './sniff.js';
+import { statelessCopy } from './stateless.js';
 
 const DECODERS: Partial<Record<ImportFormat, () => Promise<Decoder>>> = {
   keras: async () => (await import('./keras/index.js')).decodeKeras,
@@ -34,6 +35,13 @@ export interface ImportOptions {
 
 export interface ExportOptions {
   readonly format: ExportFormat;
+  /**
+   * Write stateful recurrent layers with `stateful: false`: every call of the exported model starts from
+   * zero state (stateless.ts). Keras and TensorFlow.js refuse a stateful layer without it (they need a
+   * fixed batch size for one); ONNX carries the state as graph inputs and outputs, and safetensors
+   * carries the flag, unless this is given. Default false.
+   */
+  readonly stateless?: boolean;
 }
 
 declare module '../models/sequential.js' {
@@ -82,7 +90,7 @@ export async function importModel(
 
 /** Writes the model in a format: one file at `path`, or (TensorFlow.js) a directory of files. */
 export async function exportModel(model: Sequential, path: string, options: ExportOptions): Promise<void> {
-  checkOptionKeys('exportModel', options, ['format']);
+  checkOptionKeys('exportModel', options, ['format', 'stateless']);
   const format = options.format;
   if (!EXPORT_FORMATS.includes(format)) {
     throw new ConfigError('exportModel', 'unknown format', EXPORT_FORMATS.join(', '), String(format));
@@ -98,7 +106,10 @@ export async function exportModel(model: Sequential, path: string, options: Expo
       format,
     );
   }
-  const files = await (await encoder())(model);
+  const stateless = options.stateless ?? false;
+  if (typeof stateless !== 'boolean')
+    throw new ConfigError('exportModel', 'stateless must be true or false', 'a boolean', String(stateless));
+  const files = await (await encoder())(stateless ? statelessCopy(model) : model);
   const { writeFiles } = await import('./nodeFiles.js');
   await writeFiles(path, files, format === 'tfjs');
 }

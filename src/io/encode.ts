@@ -4,6 +4,7 @@
  * the format is written in one place.
  */
 import { ConfigError, ValueError } from '../errors.js';
+import { firstNonFinite, type ParameterEntry } from '../layers/parameters.js';
 import type { Sequential } from '../models/sequential.js';
 import { sha256Hex } from './digest.js';
 import {
@@ -37,6 +38,14 @@ export async function encodeModel(model: Sequential, subject = 'save'): Promise<
     );
   }
   checkJson(model.metadata, 'metadata', subject);
+  // Before anything is made: a save the loader refuses must not replace (save.ts) the previous good one.
+  checkFinite(model.values, model.entries, 'weight', subject);
+  if (model.compiled) {
+    const { optimizer } = model.compiled;
+    optimizer.prepare(model.values.length);
+    for (const name of optimizer.slotNames)
+      checkFinite(optimizer.slot(name), model.entries, `optimizer slot '${name}' of weight`, subject);
+  }
   const binaries: NamedBytes[] = [];
   const binary = async (kind: 'weights' | 'optimizer', bytes: Uint8Array): Promise<BinaryFileRef> => {
     const sha256 = await sha256Hex(bytes);
@@ -84,6 +93,24 @@ export async function encodeModel(model: Sequential, subject = 'save'): Promise<
   };
   const json = new TextEncoder().encode(JSON.stringify(description, null, 2) + '\n');
   return { description, json, binaries };
+}
+
+/** Weights (or one optimizer moment, in the weights' layout) that are not finite would not load again. */
+function checkFinite(
+  values: Readonly<Float32Array>,
+  entries: readonly ParameterEntry[],
+  what: string,
+  subject: string,
+): void {
+  const bad = firstNonFinite(values, entries);
+  if (bad) {
+    throw new ValueError(
+      subject,
+      `${what} '${bad.entry.name}' [${bad.index}] is not finite, so nothing is written (the model diverged?)`,
+      'a finite number',
+      bad.value,
+    );
+  }
 }
 
 /** Metadata must survive JSON exactly: plain objects, arrays, strings, finite numbers, booleans, null. */

@@ -15,6 +15,30 @@ export interface ParameterEntry {
   readonly size: number;
 }
 
+/** A value that is not finite (NaN, ±Infinity) and the weight holding it. */
+export interface NonFiniteValue {
+  readonly entry: ParameterEntry;
+  /** Row-major index inside the weight. */
+  readonly index: number;
+  readonly value: number;
+}
+
+/**
+ * The first value of `values` that is not finite, or null when all are. `values` is laid out as `entries`
+ * say (the weights, or one optimizer moment view of the same layout).
+ */
+export function firstNonFinite(
+  values: Readonly<Float32Array>,
+  entries: readonly ParameterEntry[],
+): NonFiniteValue | null {
+  for (let i = 0; i < values.length; i++) {
+    if (Number.isFinite(values[i])) continue;
+    const entry = entries.find((e) => i >= e.offset && i < e.offset + e.size);
+    if (entry) return { entry, index: i - entry.offset, value: values[i] };
+  }
+  return null;
+}
+
 export interface ParameterStore {
   /** [N] every weight of every layer, in layer order, each weight row-major in its Keras shape. */
   readonly values: Float32Array;

@@ -2,11 +2,12 @@
  * The language model trainer's checkpoint and resume policy.
  *
  * A checkpoint is the model's save (weights, optimizer) in the run's directory, with a TrainingState in the
- * model's metadata: the corpus it trained on (by SHA-256), the data position, the carried states and every
- * generator's state — so that a resumed run continues exactly where the stopped one would have. A resume
- * refuses a different corpus; the model, batch and sequence length come from the checkpoint, and the
- * learning rate too unless `overrideLearningRate`. Checkpoints are written atomically (io/save.ts), so a
- * crash keeps the previous one.
+ * model's metadata: the corpus and validation text it trained on (by SHA-256), the data position, the
+ * carried states and every generator's state — so that a resumed run continues exactly where the stopped
+ * one would have. A resume refuses different texts, and a checkpoint setting (trainConfig.ts) asked for
+ * that differs from the checkpoint's, naming the flag and both values; the learning rate comes from the
+ * checkpoint unless `overrideLearningRate`. Epochs, time limit and workers are this run's. Checkpoints are
+ * written atomically (io/save.ts), so a crash keeps the previous one.
  */
 // Namespace imports: this module is reachable from the package entry (nl.lm), which browsers load too;
 // bundlers stub node: modules there, and only a named import fails at load time.
@@ -27,12 +28,14 @@ import type { Trainer } from '../training/trainer.js';
 import { buildLanguageModel, languageModelConfig } from './languageModel.js';
 import type { StepCurve } from './curve.js';
 import type { EpochRecord } from './records.js';
-import type { TrainConfig } from './trainConfig.js';
+import { CHECKPOINT_SETTINGS, type CheckpointSetting, type TrainConfig } from './trainConfig.js';
 
 /** What a checkpoint records besides the model and optimizer. */
 export interface TrainingState {
   corpus: string;
   corpusSha256: string;
+  /** The validation file (absent in checkpoints written before it was recorded); null: held out. */
+  validation?: string | null;
   validationSha256: string;
   seqLen: number;
   batch: number;
@@ -60,6 +63,8 @@ export interface Run {
   readonly text: string;
   /** The validation file's text; null: hold out the end of `text`. */
   readonly validationText: string | null;
+  /** Whether the run continues the checkpoint in `out`. */
+  readonly resumed: boolean;
 }
 
 const CHECKPOINT_FILE = 'model.json';
@@ -67,34 +72,56 @@ const CHECKPOINT_FILE = 'model.json';
 /** A new run, or with `config.resume` and a checkpoint in `config.out`, the checkpoint's. */
 export async function startOrResume(config: TrainConfig, log: (line: string) => void): Promise<Run> {
   const text = loadCorpus(config.corpus);
-  const resuming = config.resume && fs.existsSync(path.join(config.out, CHECKPOINT_FILE));
-  if (config.resume && !resuming) log(`no checkpoint in ${config.out}: starting a new run`);
+  const resumed = config.resume && fs.existsSync(path.join(config.out, CHECKPOINT_FILE));
+  if (config.resume && !resumed) log(`no checkpoint in ${config.out}: starting a new run`);
   const validationText = config.validationFile ? loadCorpus(config.validationFile) : null;
-  const started = resuming ? await resume(config, text, log) : newRun(config, text, validationText);
-  return { ...started, text, validationText };
+  const started = resumed
+    ? await resume(config, text, validationText, log)
+    : newRun(config, text, validationText);
+  return { ...started, text, validationText, resumed };
 }
 
 async function resume(
   config: TrainConfig,
   text: string,
+  validationText: string | null,
   log: (line: string) => void,
-): Promise<Omit<Run, 'text' | 'validationText'>> {
+): Promise<Omit<Run, 'text' | 'validationText' | 'resumed'>> {
   const model = await loadModel(config.out);
   const lm = languageModelConfig(model);
   const vocabulary = CharVocabulary.fromJSON(lm.vocabulary);
-  const state = (model.metadata as { training?: TrainingState }).training!;
-  if (!state || state.corpusSha256 !== sha256(text)) {
+  const state = (model.metadata as { training?: TrainingState }).training;
+  if (!state) {
     throw new ValueError(
-      'resume',
-      `the corpus differs from the one the checkpoint in ${config.out} was trained on`,
-      state?.corpus ?? 'a training record',
-      config.corpus,
+      '--resume',
+      `${config.out} holds a model but no training record`,
+      'a checkpoint',
+      'none',
     );
+  }
+  checkSameTexts(config, state, text, validationText);
+  const optimizer = model.compiled?.optimizer;
+  const saved: Record<CheckpointSetting, unknown> = {
+    ...lm,
+    clipNorm: optimizer?.getConfig().clipNorm,
+    seed: model.seed,
+    seqLen: state.seqLen,
+    batch: state.batch,
+  };
+  const given = config.givenSettings ?? CHECKPOINT_SETTINGS;
+  for (const setting of given) {
+    if (config[setting] !== saved[setting]) {
+      throw new ValueError(
+        FLAGS[setting],
+        `differs from the checkpoint in ${config.out}, which a resumed run continues with (leave the flag out)`,
+        saved[setting],
+        config[setting],
+      );
+    }
   }
   if (state.seqLen !== config.seqLen || state.batch !== config.batch) {
     log(`continuing with the checkpoint's batch ${state.batch} and sequence length ${state.seqLen}`);
   }
-  const optimizer = model.compiled?.optimizer;
   if (optimizer && config.overrideLearningRate && optimizer.learningRate !== config.learningRate) {
     log(`learning rate ${optimizer.learningRate} → ${config.learningRate}`);
     optimizer.learningRate = config.learningRate;
@@ -105,15 +132,73 @@ async function resume(
     else
       layer.resetStates(saved.map((values) => tensor(Float32Array.from(values), [state.batch, layer.units])));
   });
-  log(`resuming ${config.out} at epoch ${state.epoch + 1}, window ${state.window}`);
+  log(
+    `resuming ${config.out} at epoch ${state.epoch + 1}, window ${state.window} with ${changeable(config, model)}`,
+  );
   return { model, state, vocabulary };
+}
+
+/** The CLI's flag of each checkpoint setting: the errors name what the user typed. */
+const FLAGS: Record<CheckpointSetting, string> = {
+  cell: '--cell',
+  units: '--units',
+  layers: '--layers',
+  embeddingDim: '--embedding',
+  dropout: '--dropout',
+  clipNorm: '--clip-norm',
+  seed: '--seed',
+  seqLen: '--seq-len',
+  batch: '--batch',
+};
+
+/** A resumed run trains and validates on the texts of its checkpoint (known by their SHA-256). */
+function checkSameTexts(
+  config: TrainConfig,
+  state: TrainingState,
+  text: string,
+  validationText: string | null,
+): void {
+  const corpusSha256 = sha256(text);
+  if (state.corpusSha256 !== corpusSha256) {
+    throw new ValueError(
+      '--corpus',
+      `differs from the text the checkpoint in ${config.out} was trained on`,
+      `${state.corpus} (SHA-256 ${state.corpusSha256.slice(0, 12)}…)`,
+      `${config.corpus} (SHA-256 ${corpusSha256.slice(0, 12)}…)`,
+    );
+  }
+  const validationSha256 = sha256(validationText ?? '');
+  if (state.validationSha256 !== validationSha256) {
+    const heldOut = sha256('');
+    const describe = (file: string | null | undefined, digest: string) =>
+      digest === heldOut
+        ? 'no --val (the end of the corpus held out)'
+        : `${file ?? 'a validation file'} (SHA-256 ${digest.slice(0, 12)}…)`;
+    throw new ValueError(
+      '--val',
+      `differs from the validation text of the checkpoint in ${config.out}`,
+      describe(state.validation, state.validationSha256),
+      describe(config.validationFile, validationSha256),
+    );
+  }
+}
+
+/** What a resumed run may change, as it now stands. */
+function changeable(config: TrainConfig, model: Sequential): string {
+  const lr = model.compiled?.optimizer.learningRate;
+  return [
+    `--lr ${typeof lr === 'number' ? lr : 'its schedule'}`,
+    `--epochs ${config.epochs ?? 'no limit'}`,
+    `--time-limit ${config.timeLimitSeconds === null ? 'none' : `${config.timeLimitSeconds}s`}`,
+    `--workers ${config.workers ?? 1}`,
+  ].join(', ');
 }
 
 function newRun(
   config: TrainConfig,
   text: string,
   validationText: string | null,
-): Omit<Run, 'text' | 'validationText'> {
+): Omit<Run, 'text' | 'validationText' | 'resumed'> {
   const vocabulary = CharVocabulary.fromText(text);
   const model = buildLanguageModel(
     {
@@ -133,6 +218,7 @@ function newRun(
   const state: TrainingState = {
     corpus: config.corpus,
     corpusSha256: sha256(text),
+    validation: config.validationFile ?? null,
     validationSha256: sha256(validationText ?? ''),
     seqLen: config.seqLen,
     batch: config.batch,

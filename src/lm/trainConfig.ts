@@ -3,6 +3,24 @@ import type { ProgressSink } from '../training/progress.js';
 import type { LmCell } from './languageModel.js';
 import type { EpochRecord } from './records.js';
 
+/**
+ * The settings a checkpoint fixes: the model's shape and initialisation, its gradient clipping and the data
+ * layout of its carried states. A resumed run keeps the checkpoint's; a different value asked for is an
+ * error (checkpoint.ts). The learning rate, epochs, time limit and workers may change on a resume.
+ */
+export const CHECKPOINT_SETTINGS = [
+  'cell',
+  'units',
+  'layers',
+  'embeddingDim',
+  'dropout',
+  'clipNorm',
+  'seed',
+  'seqLen',
+  'batch',
+] as const;
+export type CheckpointSetting = (typeof CHECKPOINT_SETTINGS)[number];
+
 export interface TrainConfig {
   /** A file path or 'builtin:moby-dick'. */
   readonly corpus: string;
@@ -25,11 +43,17 @@ export interface TrainConfig {
   /** The model directory: the checkpoint, metrics.csv and learning-curve.svg. */
   readonly out: string;
   /**
-   * Continue the checkpoint in `out`. The model, batch and sequence length then come from the checkpoint;
-   * the learning rate too, unless `overrideLearningRate`.
+   * Continue the checkpoint in `out`. The checkpoint settings (CHECKPOINT_SETTINGS) then come from the
+   * checkpoint, and the corpus and validation text must be the ones it was trained on; the learning rate
+   * too, unless `overrideLearningRate`.
    */
   readonly resume: boolean;
   readonly overrideLearningRate?: boolean;
+  /**
+   * On a resume, the checkpoint settings the caller asked for (the CLI: the flags typed); each must equal
+   * the checkpoint's, and the others are taken from it. Absent: every one of them is the caller's.
+   */
+  readonly givenSettings?: readonly CheckpointSetting[];
   readonly sampleLength?: number;
   /**
    * Split each batch's streams over this many worker threads (parallel/pool.ts), or 'auto' for one per

@@ -9,8 +9,11 @@
  *
  * Checkpoints (model, optimizer, carried states, data position and every generator's state) are written
  * atomically at every epoch, when the time limit is reached and when a stop is requested (Ctrl-C,
- * SIGTERM); `resume` continues from one exactly where it stopped. A non-finite or exploding loss stops
- * training with an error and leaves the last good checkpoint in place.
+ * SIGTERM); `resume` continues from one exactly where it stopped. The loop lets pending events run after
+ * every window, so a stop requested by a signal is seen within one window on one thread too. A non-finite
+ * or exploding loss stops training with an error, and so do weights that are not finite or a validation
+ * loss that is not finite or exploded when a checkpoint is due: a checkpoint is written only from weights
+ * that pass, so the last good one stays in place.
  *
  * This file is the loop over epochs. The windows are tbptt.ts' (the page's worker runs the same), the steps
  * a Trainer's (training/trainer.ts: this thread or a pool), the checkpoint and resume policy is
@@ -26,7 +29,8 @@ import { Progress } from '../training/progress.js';
 import { openTrainer, type Trainer } from '../training/trainer.js';
 import { saveCheckpoint, startOrResume, type TrainingState } from './checkpoint.js';
 import { addWindow, curveEvery, emptyStepCurve } from './curve.js';
-import { explosionThreshold, TrainingDivergedError } from './divergence.js';
+import { firstNonFinite } from '../layers/parameters.js';
+import { explosionThreshold, hasDiverged, TrainingDivergedError } from './divergence.js';
 import { scoreText } from './evaluate.js';
 import { generateText } from './generate.js';
 import { writeRecords, type EpochRecord } from './records.js';
@@ -47,7 +51,7 @@ export { TrainingDivergedError };
 
 export async function trainLanguageModel(config: TrainConfig, hooks: TrainHooks): Promise<TrainResult> {
   curveEvery(config.curveEvery); // refused before anything is read or written
-  const { model, state, vocabulary, text, validationText } = await startOrResume(config, hooks.log);
+  const { model, state, vocabulary, text, validationText, resumed } = await startOrResume(config, hooks.log);
   // The last 5% of the corpus is held out, unless a validation file is given (its characters outside the
   // training vocabulary are skipped: the model cannot predict them).
   const ids = vocabulary.encode(text);
@@ -76,6 +80,7 @@ export async function trainLanguageModel(config: TrainConfig, hooks: TrainHooks)
       sampler,
       validationIds,
       vocabularySize: vocabulary.size,
+      resumed,
     });
   } finally {
     await trainer.close();
@@ -94,6 +99,18 @@ interface RunContext {
   readonly sampler: Random;
   readonly validationIds: Int32Array;
   readonly vocabularySize: number;
+  /** Whether the run continues a checkpoint (which is then a good one, kept until a new one passes). */
+  readonly resumed: boolean;
+}
+
+/**
+ * Lets pending events run: the Ctrl-C and SIGTERM handlers among them. On this thread a step is synchronous
+ * work behind an already-resolved promise, and awaiting it drains only microtasks, so without this a signal
+ * waited for the epoch's end (where the checkpoint's file writes yield). A setImmediate round costs
+ * microseconds; a window takes milliseconds.
+ */
+function yieldToEvents(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 /**
@@ -105,20 +122,71 @@ async function trainEpochs(run: RunContext): Promise<TrainResult> {
   const { model } = trainer;
   const { batch, seqLen } = state;
   const V = run.vocabularySize;
+  // Whether a good checkpoint is in config.out: the one resumed from, or one this run wrote.
+  let checkpointed = run.resumed;
+  const diverged = (what: string, expected: string, actual: number) =>
+    new TrainingDivergedError(
+      'training',
+      `${what}; ${
+        checkpointed
+          ? `the last good checkpoint in ${config.out} is kept`
+          : `no checkpoint was written to ${config.out}`
+      } (try a lower --lr or --clip-norm)`,
+      expected,
+      actual,
+    );
+  const lossLimit = `a loss below ${explosionThreshold(V).toFixed(2)} nats`;
   const loop = new TbpttLoop(
     trainer,
     streams,
     V,
     (loss, window) =>
-      new TrainingDivergedError(
-        'training',
-        `the loss ${Number.isFinite(loss) ? 'exploded' : 'is not finite'} at epoch ${state.epoch + 1}, window ${window}; the last good checkpoint in ${config.out} is kept (try a lower --lr or --clip-norm)`,
-        `a loss below ${explosionThreshold(V).toFixed(2)} nats`,
+      diverged(
+        `the loss ${Number.isFinite(loss) ? 'exploded' : 'is not finite'} at epoch ${state.epoch + 1}, window ${window}`,
+        lossLimit,
         loss,
       ),
     state.window,
   );
-  const checkpoint = () => saveCheckpoint(trainer, state, sampler, config.out);
+  /**
+   * The divergence guard, before every checkpoint: the last update is checked by no training loss, so the
+   * weights must be finite (checked before they are scored: a layer refuses non-finite weights) and their
+   * validation loss, in bits per character, finite and not exploded.
+   */
+  const checkFiniteWeights = () => {
+    const bad = firstNonFinite(model.values, model.entries);
+    if (bad) {
+      throw diverged(
+        `weight '${bad.entry.name}' [${bad.index}] is not finite at epoch ${state.epoch + 1}, window ${state.window}`,
+        'finite weights',
+        bad.value,
+      );
+    }
+  };
+  const checkValidation = (validationBpc: number) => {
+    const nats = validationBpc * Math.LN2;
+    if (hasDiverged(nats, V)) {
+      throw diverged(
+        `the validation loss ${Number.isFinite(nats) ? 'exploded' : 'is not finite'} at epoch ${state.epoch + 1}, window ${state.window}`,
+        lossLimit,
+        nats,
+      );
+    }
+  };
+  const validate = (ids: Int32Array) => {
+    checkFiniteWeights();
+    const bpc = scoreText(model, ids, batch, seqLen).bpc;
+    checkValidation(bpc);
+    return bpc;
+  };
+  // Every caller has validated the weights since the last update (`validate`).
+  const checkpoint = async () => {
+    await saveCheckpoint(trainer, state, sampler, config.out);
+    checkpointed = true;
+  };
+  // A stop's checkpoint is checked on one window's worth of validation text: the whole of it can take longer
+  // than the second a signal's stop is allowed.
+  const quickValidation = () => validate(validationIds.subarray(0, batch * seqLen + 1));
   const curve = (state.curve ??= emptyStepCurve());
   const windowsPerPoint = curveEvery(config.curveEvery);
 
@@ -144,6 +212,7 @@ async function trainEpochs(run: RunContext): Promise<TrainResult> {
       state.chars += chars;
       state.epochNats += loss * chars;
       state.epochChars += chars;
+      await yieldToEvents();
       const epochBpc = state.epochNats / state.epochChars / Math.LN2;
       const at = state.epoch + state.window / streams.windowsPerEpoch;
       addWindow(curve, windowsPerPoint, loss, chars, at, state.chars);
@@ -154,16 +223,18 @@ async function trainEpochs(run: RunContext): Promise<TrainResult> {
         hooks.progress.write('\n');
         if (outOfTime) {
           // The end of the run: a validation score for the partial epoch, recorded at its fractional epoch.
-          const partial = scoreText(model, validationIds, batch, seqLen);
+          const validationBpc = validate(validationIds);
           state.history.push({
             epoch: state.epoch + state.window / streams.windowsPerEpoch,
             chars: state.chars,
             trainBpc: epochBpc,
-            validationBpc: partial.bpc,
+            validationBpc,
             seconds: state.seconds,
           });
           hooks.onRecord?.(state.history[state.history.length - 1]);
           await writeRecords(config.out, state.history, curve.points);
+        } else {
+          quickValidation();
         }
         await checkpoint();
         stoppedBecause = outOfTime ? 'time-limit' : 'stop-requested';
@@ -176,18 +247,18 @@ async function trainEpochs(run: RunContext): Promise<TrainResult> {
 
     // End of an epoch: validate, sample, record, checkpoint.
     const trainBpc = state.epochNats / state.epochChars / Math.LN2;
-    const validation = scoreText(model, validationIds, batch, seqLen);
+    const validationBpc = validate(validationIds);
     state.seconds = elapsed();
     const record: EpochRecord = {
       epoch: state.epoch + 1,
       chars: state.chars,
       trainBpc,
-      validationBpc: validation.bpc,
+      validationBpc,
       seconds: state.seconds,
     };
     state.history.push(record);
     hooks.onRecord?.(record);
-    progress.epochDone({ bpc: trainBpc, val_bpc: validation.bpc });
+    progress.epochDone({ bpc: trainBpc, val_bpc: validationBpc });
     const sample = [
       ...generateText(model, {
         length: config.sampleLength ?? 160,
@@ -203,6 +274,12 @@ async function trainEpochs(run: RunContext): Promise<TrainResult> {
     state.epochChars = 0;
     await checkpoint();
     await writeRecords(config.out, state.history, curve.points);
+    if (state.epoch < totalEpochs && hooks.stopRequested()) {
+      // A signal during the epoch's end: this checkpoint is the stop's.
+      stoppedBecause = 'stop-requested';
+      hooks.log(`stopped: checkpoint saved in ${config.out} (continue with --resume)`);
+      break;
+    }
   }
   await writeRecords(config.out, state.history, curve.points);
   const last = state.history[state.history.length - 1];

@@ -5,19 +5,26 @@
  */
 import { ConfigError } from '../errors.js';
 import { layerFromConfig } from '../layers/index.js';
+import type { LayerConfig } from '../layers/layer.js';
 import { Sequential } from './sequential.js';
 
 /**
  * The copy has the model's name, seed, metadata (deep-copied) and weights. It is not compiled, its
- * stateful layers carry no state yet, and its training random stream starts from the seed.
+ * stateful layers carry no state yet, and its training random stream starts from the seed. `editConfig`
+ * may change each layer's config on the way (an export writing stateful layers as stateless does); it must
+ * leave the weights' shapes as they are.
  */
-export function cloneModel(model: Sequential): Sequential {
+export function cloneModel(
+  model: Sequential,
+  editConfig: (config: LayerConfig) => LayerConfig = (config) => config,
+  subject = 'cloneModel',
+): Sequential {
   if (!model.isBuilt) {
-    throw new ConfigError('cloneModel', `model '${model.name}' is not built`, 'a built model', 'no weights');
+    throw new ConfigError(subject, `model '${model.name}' is not built`, 'a built model', 'no weights');
   }
   const layers = model.layers.map((layer, i) =>
     layerFromConfig(layer.className, {
-      ...layer.getConfig(),
+      ...editConfig(layer.getConfig()),
       name: layer.name,
       ...(i === 0 ? { inputShape: model.inputShape } : {}),
     }),

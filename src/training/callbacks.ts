@@ -237,7 +237,11 @@ export interface ModelCheckpointOptions {
   readonly mode?: 'auto' | 'min' | 'max';
 }
 
-/** Saves the model (with optimizer state, so training can resume) at the end of epochs. Node only. */
+/**
+ * Saves the model (with optimizer state, so training can resume) at the end of epochs. Node only. A model
+ * whose weights are no longer finite is not saved: saveModel's ValueError stops `fit`, and the last good
+ * save stays as it was.
+ */
 export class ModelCheckpoint implements Callback {
   readonly filepath: string;
   readonly saveBestOnly: boolean;

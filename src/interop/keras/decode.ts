@@ -455,7 +455,7 @@ function translate(
     case 'GRU':
     case 'RNN': {
       const spec = recurrentSpec(entry, o, path, reader);
-      const layer = new Recurrent(spec.kind, { ...placed, ...spec.options } as never);
+      const layer = new Recurrent(spec.kind, { ...placed, ...spec.options });
       mask.recurrent(label, spec.returnSequences, spec.zeroOutputForMask);
       return { layer, weights: spec.weights };
     }
@@ -497,7 +497,7 @@ function translate(
       const layer = layers.bidirectional({
         ...placed,
         mergeMode: mergeMode as 'concat',
-        layer: new Recurrent(fs.kind, fs.options as never),
+        layer: new Recurrent(fs.kind, fs.options),
       });
       mask.recurrent(label, fs.returnSequences, fs.zeroOutputForMask && bs.zeroOutputForMask);
       return { layer, weights: [...fs.weights, ...bs.weights] };

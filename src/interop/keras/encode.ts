@@ -19,7 +19,7 @@ import { Masking } from '../../layers/masking.js';
 import { LayerNormalization } from '../../layers/normalization.js';
 import { Recurrent } from '../../layers/recurrent.js';
 import type { Sequential } from '../../models/sequential.js';
-import type { ModelFiles } from '../formats.js';
+import { STATELESS_OPTION, type ModelFiles } from '../formats.js';
 import { writeArchive } from './archive.js';
 import { writeH5, type H5Dataset, type H5Tree } from './h5.js';
 import { NOVO_CELL_CLASS, OWN_CELL_MODULE, SEED_CELL_MODULE } from './decode.js';
@@ -280,7 +280,7 @@ function recurrentOut(layer: Recurrent, name: string, inputShape: Shape): KerasL
     throw new ConfigError(
       layer.label,
       'a stateful layer cannot be exported to Keras: Keras needs a fixed batch size in the model input for it',
-      'stateful: false',
+      `stateful: false, or ${STATELESS_OPTION}, which writes it starting every call from zero state`,
       'stateful: true',
     );
   }

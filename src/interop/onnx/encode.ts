@@ -5,7 +5,7 @@
 import { ConfigError } from '../../errors.js';
 import type { Sequential } from '../../models/sequential.js';
 import { GraphBuilder, IR_VERSION, onnx, OPSET } from './graph.js';
-import { INPUT_NAME, modelGraph, OUTPUT_NAME } from './layers.js';
+import { modelGraph } from './layers.js';
 import { METADATA_KEYS, ONNX_FORMAT_NAME, ONNX_FORMAT_VERSION } from './metadata.js';
 
 const MASKS_NOTE =
@@ -36,7 +36,7 @@ export function onnxBytes(model: Sequential): Uint8Array {
     irVersion: IR_VERSION,
     opsetImport: [{ domain: '', version: OPSET }],
     producerName: 'novolstm',
-    docString: `A novolstm ${model.layers.map((l) => l.className).join(' → ')} model; input '${INPUT_NAME}', output '${OUTPUT_NAME}'.`,
+    docString: `A novolstm ${model.layers.map((l) => l.className).join(' → ')} model; ${valueNames('input', g.inputs)}, ${valueNames('output', g.outputs)}.`,
     graph: g.build(model.name),
     metadataProps: [
       { key: METADATA_KEYS.format, value: `${ONNX_FORMAT_NAME} ${ONNX_FORMAT_VERSION}` },
@@ -46,4 +46,9 @@ export function onnxBytes(model: Sequential): Uint8Array {
     ],
   });
   return onnx.ModelProto.encode(proto).finish();
+}
+
+/** "input 'input'", or with a stateful layer's state "inputs 'input', 'lstm_h_in', 'lstm_c_in'". */
+function valueNames(what: string, values: readonly { name?: string | null }[]): string {
+  return `${what}${values.length > 1 ? 's' : ''} ${values.map((v) => `'${v.name}'`).join(', ')}`;
 }

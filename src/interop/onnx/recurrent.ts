@@ -37,11 +37,19 @@ export interface GraphMask {
   readonly flipped: boolean;
 }
 
+/** A recurrent layer's state in the graph: h [B, u], and c [B, u] for the LSTM family (null for GRU). */
+export interface GraphState {
+  readonly h: string;
+  readonly c: string | null;
+}
+
 /** One recurrent layer to run over the input, in the direction it processes the sequence. */
 export interface Direction {
   readonly layer: Recurrent;
   /** Processes t = T−1 … 0. */
   readonly reverse: boolean;
+  /** The state to start from (a stateful layer's state inputs); zeros when absent. */
+  readonly initial?: GraphState;
 }
 
 /**
@@ -68,8 +76,16 @@ export function cellOptionsOf(layer: Recurrent): CellOptions {
   };
 }
 
-/** Per direction: [B, T, u] in input time order (sequences) or [B, u] (final states). */
-export type DirectionOutputs = string[];
+/** What one direction gives. */
+export interface DirectionOutput {
+  /** [B, T, u] in input time order (sequences) or [B, u] (the final h). */
+  readonly y: string;
+  /**
+   * The state after each row's last real step (carried unchanged through padding, as ours), for a
+   * direction given an initial state; null otherwise, so a stateless graph gains no nodes.
+   */
+  readonly final: GraphState | null;
+}
 
 // The largest int64: a Slice end that means "to the end" in either direction.
 const INT64_MAX = 9223372036854775807n;
@@ -81,20 +97,22 @@ export function recurrentDirections(
   x: string,
   mask: GraphMask | null,
   sequences: boolean,
-): DirectionOutputs {
+): DirectionOutput[] {
   const first = directions[0].layer;
-  for (const { layer } of directions) checkExportable(layer);
+  for (const d of directions) checkExportable(d);
   if (first.className === 'NovoLSTM') return directions.map((d) => novoLstmScan(g, d, x, mask, sequences));
   return nativeRecurrent(g, directions, x, mask, sequences);
 }
 
-/** Options that change what the layer computes at inference and that a stateless graph cannot carry. */
-function checkExportable(layer: Recurrent): void {
-  if (layer.stateful) {
+/** Options that change what the layer computes at inference and that the graph cannot carry. */
+function checkExportable({ layer, initial }: Direction): void {
+  // A stateful layer's state becomes graph inputs and outputs (layers.ts) — for a layer on its own; a
+  // Bidirectional's two carried states have no such interface.
+  if (layer.stateful && !initial) {
     throw new ConfigError(
       layer.label,
-      'a stateful layer carries its state from batch to batch; an ONNX graph starts every batch from zeros',
-      'stateful: false',
+      'the ONNX export carries the state of a stateful layer only outside Bidirectional',
+      "stateful: false (or exportModel's stateless: true, which writes it starting every call from zeros)",
       'stateful: true',
     );
   }
@@ -137,7 +155,7 @@ function nativeRecurrent(
   x: string,
   mask: GraphMask | null,
   sequences: boolean,
-): DirectionOutputs {
+): DirectionOutput[] {
   const layer = directions[0].layer;
   const isLstm = layer.className === 'LSTM';
   const u = layer.units;
@@ -186,8 +204,23 @@ function nativeRecurrent(
     ...(isLstm ? {} : { linear_before_reset: { int: resetAfter ? 1 : 0 } }),
     ...(recurrentActivation === 'hardSigmoid' ? hardSigmoidActivations(isLstm, dirs) : {}),
   };
+  // initial_h / initial_c [dirs, B, u] when every direction starts from a given state.
+  const starts = ordered.every((d) => d.initial) ? ordered.map((d) => d.initial!) : null;
+  const stacked = (values: string[]): string =>
+    g.op(
+      'Concat',
+      values.map((v) => g.op('Unsqueeze', [v, g.int64s('axis0', [0])])),
+      { axis: { int: 0 } },
+    );
   const inputs = [xTimeMajor, w, r, b, ...(counts ? [counts.sequenceLens] : [])];
-  const [Y, Yh] = g.node(isLstm ? 'LSTM' : 'GRU', inputs, attributes, 2); // [T, dirs, B, u], [dirs, B, u]
+  if (starts) {
+    // An optional input left out is written as ''.
+    if (!counts) inputs.push('');
+    inputs.push(stacked(starts.map((s) => s.h)));
+    if (isLstm) inputs.push(stacked(starts.map((s) => s.c!)));
+  }
+  // [T, dirs, B, u], [dirs, B, u] and, for a stateful LSTM, [dirs, B, u]
+  const [Y, Yh, Yc] = g.node(isLstm ? 'LSTM' : 'GRU', inputs, attributes, starts && isLstm ? 3 : 2);
 
   const outputs: string[] = [];
   if (sequences) {
@@ -198,15 +231,32 @@ function nativeRecurrent(
       const y = g.op('Squeeze', [part, axis2]); // [B, T, u]
       outputs.push(mask ? zeroWhereMasked(g, frontPadded ? fromTrailing(y) : y, mask.value) : y);
     }
-  } else {
+  } else if (!starts) {
+    // (From a given state, the last output is the final h, below.)
     for (let d = 0; d < dirs; d++) {
       const index = g.int64s(`direction${d}`, [d], []);
       const h = g.op('Gather', [Yh, index], { axis: { int: 0 } }); // [B, u]
       outputs.push(counts ? zeroWhereMasked(g, h, counts.anyReal) : h);
     }
   }
-  // Back into the caller's order of directions.
-  return directions.map((d) => outputs[ordered.indexOf(d)]);
+  // ONNX's Y_h / Y_c are the state at step sequence_lens − 1; a row with no real step ran one step, and
+  // keeps the state it started from instead, as ours carry it through padding.
+  const finals: (GraphState | null)[] = ordered.map((d, k) => {
+    if (!starts) return null;
+    const index = g.int64s(`direction${k}`, [k], []);
+    const at = (all: string, start: string): string => {
+      const v = g.op('Gather', [all, index], { axis: { int: 0 } }); // [B, u]
+      return counts ? g.op('Where', [counts.anyReal, v, start]) : v;
+    };
+    return { h: at(Yh, starts[k].h), c: isLstm ? at(Yc, starts[k].c!) : null };
+  });
+  // Back into the caller's order of directions. The last output of a layer that started from a given
+  // state is its final h: for a row with no real step, the state it started from (zeros when stateless).
+  return directions.map((d) => {
+    const k = ordered.indexOf(d);
+    const final = finals[k];
+    return { y: final && !sequences ? final.h : outputs[k], final };
+  });
 }
 
 /** ReverseSequence on batch-major [B, T, …] values. */
@@ -262,11 +312,11 @@ function zeroState(g: GraphBuilder, x: string, u: number): string {
  */
 function novoLstmScan(
   g: GraphBuilder,
-  { layer, reverse }: Direction,
+  { layer, reverse, initial }: Direction,
   x: string,
   mask: GraphMask | null,
   sequences: boolean,
-): string {
+): DirectionOutput {
   const u = layer.units;
   const { inputGate, layerNorm: normalised } = cellOptionsOf(layer);
   const normAll = normalised === 'all';
@@ -347,9 +397,9 @@ function novoLstmScan(
 
   const direction = reverse ? 1 : 0;
   const scanInputs = [zx, ...(mask ? [mask.value] : [])];
-  const [hT, , ySeq] = g.node(
+  const [hT, cT, ySeq] = g.node(
     'Scan',
-    [zeroState(g, x, u), zeroState(g, x, u), ...scanInputs],
+    [initial?.h ?? zeroState(g, x, u), initial?.c ?? zeroState(g, x, u), ...scanInputs],
     {
       body: { graph: body.build(`${base}_step`) },
       num_scan_inputs: { int: scanInputs.length },
@@ -360,5 +410,6 @@ function novoLstmScan(
     },
     3,
   );
-  return sequences ? ySeq : hT;
+  // The Scan carries the state through masked steps, so its final state is the one after the last real step.
+  return { y: sequences ? ySeq : hT, final: initial ? { h: hT, c: cT } : null };
 }

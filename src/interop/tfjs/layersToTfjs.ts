@@ -20,6 +20,7 @@ import {
   Recurrent,
 } from '../../layers/index.js';
 import type { Sequential } from '../../models/sequential.js';
+import { STATELESS_OPTION } from '../formats.js';
 import { tfjsRecurrentActivation } from './activations.js';
 import { ConfigReader } from './configReader.js';
 import type { ManifestWeight } from './weightsManifest.js';
@@ -160,7 +161,14 @@ function recurrentConfig(r: ConfigReader, layer: Recurrent): Record<string, Json
   r.only('returnState', [false], false);
   // A stateful model carries states across predict calls by batch row; TensorFlow.js fixes the batch
   // size for that, which a novolstm model does not record.
-  r.only('stateful', [false], false);
+  if (r.boolean('stateful', false)) {
+    throw new ConfigError(
+      r.subject,
+      'a stateful layer cannot be exported to TensorFlow.js: it needs a fixed batch size in the model input',
+      `stateful: false, or ${STATELESS_OPTION}, which writes it starting every call from zero state`,
+      'stateful: true',
+    );
+  }
   if (layer.className === 'GRU') {
     if (r.boolean('resetAfter', true)) {
       throw new ConfigError(

@@ -1,0 +1,179 @@
+/**
+ * Stopping `novolstm train` from outside, at one and two workers: Ctrl-C (SIGINT) and SIGTERM in the
+ * middle of an epoch checkpoint and exit within a second, a second signal waits for the checkpoint, and the
+ * checkpoint resumes bit for bit; SIGKILL at any moment leaves a checkpoint that loads and resumes.
+ */
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { loadModel } from '../src/io/load.js';
+import { useFastKernels, useReferenceKernels } from '../src/layers/backend.js';
+import { languageModelConfig } from '../src/lm/languageModel.js';
+import { trainLanguageModel, type TrainConfig, type TrainHooks } from '../src/lm/trainer.js';
+
+/** The promise: a checkpoint written and the process gone within this long of the first signal. */
+const STOP_WITHIN_MS = 1000;
+
+const quiet: TrainHooks = {
+  log: () => undefined,
+  progress: { isTTY: false, write: () => true },
+  stopRequested: () => false,
+};
+
+/** Words in a fixed but irregular order. */
+function corpusText(length: number): string {
+  const words = 'the whale and the sea call me ishmael some years ago never mind how long precisely'.split(
+    ' ',
+  );
+  let s = '';
+  for (let i = 0; s.length < length; i++)
+    s += words[(i * 7 + (i >> 3)) % words.length] + (i % 11 === 10 ? '.\n' : ' ');
+  return s;
+}
+
+/** One run's settings, as the CLI's flags and as the library's config. */
+function settings(corpus: string, out: string, workers: number) {
+  const config: TrainConfig = {
+    corpus,
+    cell: 'lstm',
+    units: 15,
+    layers: 1,
+    embeddingDim: 7,
+    dropout: 0.1,
+    seqLen: 31,
+    batch: 16,
+    learningRate: 2e-3,
+    clipNorm: 5,
+    epochs: 2,
+    timeLimitSeconds: null,
+    seed: 7,
+    out,
+    resume: false,
+    workers,
+  };
+  const flags = [
+    ...['--corpus', corpus, '--out', out, '--cell', 'lstm', '--units', '15', '--layers', '1'],
+    ...['--embedding', '7', '--dropout', '0.1', '--seq-len', '31', '--batch', '16', '--lr', '2e-3'],
+    ...['--clip-norm', '5', '--epochs', '2', '--seed', '7', '--workers', String(workers)],
+  ];
+  return { config, flags };
+}
+
+function spawnCli(args: readonly string[]): { child: ChildProcess; stdout: () => string } {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  return { child, stdout: () => out };
+}
+
+function exited(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  return new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+}
+
+async function waitFor(condition: () => boolean, what: string, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+interface TrainingRecord {
+  epoch: number;
+  window: number;
+}
+
+describe('signals during `novolstm train`', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'novolstm-signals-'));
+  const corpus = join(dir, 'corpus.txt');
+  // About two seconds an epoch on one idle thread: a signal half a second into the second lands mid-epoch.
+  writeFileSync(corpus, corpusText(300_000));
+  // Two epochs straight through at each worker count: what every stopped-and-resumed run must equal. The CLI
+  // trains on the WebAssembly kernels, so these do too.
+  const straight = new Map<number, Float32Array>();
+  before(async () => {
+    await useFastKernels();
+    for (const workers of [1, 2]) {
+      const { config } = settings(corpus, join(dir, `straight-${workers}`), workers);
+      straight.set(workers, (await trainLanguageModel(config, quiet)).model.values);
+    }
+  });
+  after(() => useReferenceKernels());
+
+  for (const workers of [1, 2]) {
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      it(`${signal} at ${workers} worker(s): a checkpoint and the exit within ${STOP_WITHIN_MS} ms, a second ${signal} waits for it, the resume is bit for bit`, async (t) => {
+        const out = join(dir, `${signal}-${workers}`);
+        const { config, flags } = settings(corpus, out, workers);
+        const run = spawnCli(['train', ...flags]);
+        const exit = exited(run.child);
+        // The first epoch's records, written after its checkpoint: past the start-up (the workers' threads
+        // take seconds on a busy machine) and the epoch's end, training the second epoch.
+        await waitFor(() => existsSync(join(out, 'learning-curve.svg')), "the first epoch's records");
+        await new Promise((r) => setTimeout(r, 400));
+        const signalled = performance.now();
+        run.child.kill(signal);
+        // A second signal while the stop's checkpoint is being written must not end the process half-way.
+        await new Promise((r) => setTimeout(r, 5));
+        if (run.child.exitCode === null && run.child.signalCode === null) run.child.kill(signal);
+        await exit;
+        const stopMs = performance.now() - signalled;
+        t.diagnostic(`exited ${stopMs.toFixed(0)} ms after ${signal}`);
+        assert.ok(stopMs < STOP_WITHIN_MS, `exited ${stopMs.toFixed(0)} ms after ${signal}`);
+        assert.match(run.stdout(), /stopped: checkpoint saved/);
+
+        const checkpoint = await loadModel(out);
+        const training = checkpoint.metadata.training as unknown as TrainingRecord;
+        // Stopped in the middle of the second epoch, not at its end.
+        assert.equal(training.epoch, 1, `checkpoint at epoch ${training.epoch}, window ${training.window}`);
+        assert.ok(training.window > 0, `checkpoint at epoch ${training.epoch}, window ${training.window}`);
+
+        const resumed = await trainLanguageModel({ ...config, resume: true }, quiet);
+        assert.equal(resumed.stoppedBecause, 'epochs');
+        assert.deepEqual(resumed.model.values, straight.get(workers));
+      });
+    }
+  }
+
+  for (const workers of [1, 2]) {
+    it(`SIGKILL at ${workers} worker(s) at any moment: the last good checkpoint loads and resumes`, async () => {
+      const out = join(dir, `SIGKILL-${workers}`);
+      const small = join(dir, 'small.txt');
+      writeFileSync(small, corpusText(1200));
+      // Tiny epochs: a checkpoint every few milliseconds, so the kill lands in or near a save.
+      const tiny = { cell: 'gru' as const, units: 4, layers: 1, embeddingDim: 2, seqLen: 8, batch: 2 };
+      const run = spawnCli([
+        ...['train', '--corpus', small, '--out', out, '--cell', 'gru', '--units', '4', '--layers', '1'],
+        ...['--embedding', '2', '--seq-len', '8', '--batch', '2', '--lr', '2e-3', '--dropout', '0'],
+        ...['--clip-norm', '5', '--seed', '3', '--workers', String(workers), '--epochs', '100000'],
+      ]);
+      const exit = exited(run.child);
+      await waitFor(() => existsSync(join(out, 'metrics.csv')), 'the first checkpoint');
+      await new Promise((r) => setTimeout(r, 777));
+      run.child.kill('SIGKILL');
+      assert.equal((await exit).signal, 'SIGKILL');
+      const model = await loadModel(out);
+      assert.equal(languageModelConfig(model).cell, 'gru');
+      const { epoch } = model.metadata.training as unknown as TrainingRecord;
+      assert.ok(epoch >= 1, `checkpointed epochs: ${epoch}`);
+      const resumed = await trainLanguageModel(
+        {
+          ...settings(small, out, workers).config,
+          ...tiny,
+          dropout: 0,
+          seed: 3,
+          resume: true,
+          epochs: epoch + 1,
+        },
+        quiet,
+      );
+      assert.equal(resumed.history.length, epoch + 1);
+    });
+  }
+});
