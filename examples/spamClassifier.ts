@@ -1,7 +1,7 @@
 /**
  * Seed 002: spam or ham? Embedding → Dropout(0.2) → LSTM(100, dropout 0.2, recurrentDropout 0.2) →
  * Dense(250, relu) → Dropout(0.2) → Dense(1, sigmoid), on the SpamAssassin corpus
- * (`nl.datasets.loadSpamAssassin`: subject and body, headers removed), scored by accuracy and F1 of the
+ * (`loadSpamAssassin` from `novolstm/datasets`: subject and body, headers removed), scored by accuracy and F1 of the
  * spam class on a held-out random split. The work is `spamClassifier` in src/applications (the comparison
  * report runs it for every cell).
  *

@@ -1,5 +1,9 @@
 /**
- * novolstm: NovoLSTM, LSTM and GRU with exact gradients. The one public entry point.
+ * novolstm: NovoLSTM, LSTM and GRU with exact gradients — everything that runs in Node and in browsers
+ * alike, without loading the engine (the repository's tests, examples and web page choose their kernels).
+ * The package entries build on it: node.ts (adds the Node-only parts and loads the engine) and browser.ts
+ * (loads the engine). Nothing here imports a `node:` module statically; the Node halves reached lazily have
+ * browser twins (package.json `browser` field).
  */
 import { exportModel, type ExportOptions } from './interop/index.js';
 import { saveModel } from './io/index.js';
@@ -52,11 +56,8 @@ export {
 } from './kernels/reference/recurrence.js';
 export { layerNormForward, layerNormBackward, LAYER_NORM_EPSILON } from './kernels/reference/layerNorm.js';
 export * as tasks from './data/tasks/index.js';
-export * as text from './data/text/index.js';
-export * as datasets from './data/datasets/index.js';
-export * as lm from './lm/index.js';
+export * as text from './data/text/portable.js';
 export { sampleToken, checkSamplingOptions, type SamplingOptions } from './generation/sampling.js';
-export { lineChartSvg, type CurvePoint, type ChartOptions } from './report/charts.js';
 
 // Models and training: the Keras-style API (issue 4).
 export { Tensor, tensor, type DType, type NestedArray, type TensorData } from './tensor.js';
@@ -101,6 +102,7 @@ export {
   useFastKernels as ready,
   useReferenceKernels,
   kernelBackend,
+  kernelBackend as backend,
 } from './layers/backend.js';
 export {
   loadEngine,

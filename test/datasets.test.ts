@@ -4,33 +4,35 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import * as datasets from '../src/datasets.js';
+import * as lm from '../src/lm/index.js';
 import * as nl from '../src/index.js';
 
 describe('State of the Union passages', () => {
   it('labels the 233 addresses Democratic 90 / Republican 92 / other 51 and keeps each passage with its address', () => {
-    const d = nl.datasets.loadSotuPassages({ passageWords: 60 });
+    const d = datasets.loadSotuPassages({ passageWords: 60 });
     assert.equal(d.addresses.length, 233);
     const perAddress = [0, 0, 0];
-    for (const a of d.addresses) perAddress[nl.datasets.sotuClass(a.party)]++;
+    for (const a of d.addresses) perAddress[datasets.sotuClass(a.party)]++;
     assert.deepEqual(perAddress, [90, 92, 51]);
     assert.equal(d.texts.length, d.labels.length);
     for (let i = 0; i < d.texts.length; i += 997) {
       const a = d.addresses[d.address[i]];
-      assert.equal(d.labels[i], nl.datasets.sotuClass(a.party));
+      assert.equal(d.labels[i], datasets.sotuClass(a.party));
       assert.ok(a.text.includes(d.texts[i].slice(0, 80)), `passage ${i} comes from its address`);
     }
   });
 
   it('cuts text into whole sentences of at least passageWords words; a short tail joins the last passage', () => {
     const text = 'One two three. Four five! Six seven eight? Nine.';
-    assert.deepEqual(nl.datasets.splitSentences(text), [
+    assert.deepEqual(datasets.splitSentences(text), [
       'One two three.',
       'Four five!',
       'Six seven eight?',
       'Nine.',
     ]);
-    assert.deepEqual(nl.datasets.passages(text, 4), ['One two three. Four five!', 'Six seven eight? Nine.']);
-    assert.throws(() => nl.datasets.loadSotuPassages({ passageWords: 0 }), nl.ConfigError);
+    assert.deepEqual(datasets.passages(text, 4), ['One two three. Four five!', 'Six seven eight? Nine.']);
+    assert.throws(() => datasets.loadSotuPassages({ passageWords: 0 }), nl.ConfigError);
   });
 });
 
@@ -40,10 +42,10 @@ describe('SpamAssassin emails', () => {
       'From x@y  Thu Aug 22 2002\nReceived: from relay.example.org\nSubject: Cheap\n  pills\n' +
       'Content-Type: multipart/alternative; boundary="b1"\n\n--b1\nContent-Type: text/html\n\n' +
       '<html><style>p{}</style><p>Buy&nbsp;now =\nplease</p></html>\n--b1--\n';
-    assert.equal(nl.datasets.emailText(raw), 'Cheap pills. Buy now please');
-    assert.equal(nl.datasets.isSpamGroup('spam-2'), true);
-    assert.equal(nl.datasets.isSpamGroup('hard-ham-1'), false);
-    assert.throws(() => nl.datasets.isSpamGroup('spam-3'), /not a SpamAssassin group/);
+    assert.equal(datasets.emailText(raw), 'Cheap pills. Buy now please');
+    assert.equal(datasets.isSpamGroup('spam-2'), true);
+    assert.equal(datasets.isSpamGroup('hard-ham-1'), false);
+    assert.throws(() => datasets.isSpamGroup('spam-3'), /not a SpamAssassin group/);
   });
 });
 
@@ -79,7 +81,7 @@ describe('binaryScores', () => {
 describe('unigramBpc', () => {
   it('is the entropy of the smoothed frequencies on text drawn from them', () => {
     // Counts 3 and 1 plus one each: p = 4/6, 2/6.
-    const bpc = nl.lm.unigramBpc([0, 0, 0, 1], [0, 0, 1], 2);
+    const bpc = lm.unigramBpc([0, 0, 0, 1], [0, 0, 1], 2);
     assert.ok(Math.abs(bpc - -(2 * Math.log2(4 / 6) + Math.log2(2 / 6)) / 3) < 1e-12);
   });
 });

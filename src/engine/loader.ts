@@ -7,6 +7,7 @@
  * The .wasm files are built from src/kernels/wasm/ by `npm run build:wasm` into build/, which sits two
  * levels above this file both in the sources (src/engine/) and in the package (dist/engine/).
  */
+import { importNodeBuiltin } from '../peers.js';
 import { WasmArena } from './arena.js';
 import type { WasmExports } from './exports.js';
 
@@ -48,19 +49,31 @@ export async function loadEngine(options: LoadOptions = {}): Promise<Engine | nu
 
 /**
  * Node 20 only: turns on V8's relaxed-SIMD support at run time, for programs started without
- * `--experimental-wasm-relaxed-simd` (the CLI and the workers call this, so users need no flag). It
- * changes a process-wide V8 setting, so the library never calls it by itself. Engines loaded before keep
- * their build. Returns whether the relaxed build now validates; false (and nothing changed) outside Node.
+ * `--experimental-wasm-relaxed-simd` (the package's Node entry does the same when it loads the engine, see
+ * nodeEngine.ts; the CLI and the workers call this). Engines loaded before keep their build. Returns whether
+ * the relaxed build now validates; false (and nothing changed) outside Node.
  */
 export async function enableRelaxedSimdInNode(): Promise<boolean> {
   if (typeof process === 'undefined' || !process.versions?.node) return false;
-  const v8Module = 'node:v8'; // a variable, so that browser bundlers leave it alone
-  const v8 = (await import(/* @vite-ignore */ v8Module)) as typeof import('node:v8');
+  const v8 = await importNodeBuiltin<typeof import('node:v8')>('v8');
   v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
   // A relaxed build rejected before the flag was set is validated again.
   const cached = modules.get('relaxed');
   if (cached && (await cached) === null) modules.delete('relaxed');
   return (await compiled('relaxed')) !== null;
+}
+
+/**
+ * A maker of fresh instances of a module compiled elsewhere (the Node entry compiles synchronously at
+ * import, nodeEngine.ts); the module is kept, so that later loadEngine calls reuse it.
+ */
+export function engineMakerFor(build: WasmBuild, module: WebAssembly.Module): () => Engine {
+  modules.set(build, Promise.resolve(module));
+  return () => {
+    const instance = new WebAssembly.Instance(module, {});
+    const wasm = instance.exports as unknown as WasmExports;
+    return { build, wasm, arena: new WasmArena(wasm.memory, wasm.heapBase()) };
+  };
 }
 
 /**
@@ -71,12 +84,7 @@ export async function enableRelaxedSimdInNode(): Promise<boolean> {
 export async function loadEngineMaker(options: LoadOptions = {}): Promise<(() => Engine) | null> {
   const first = await loadEngine(options);
   if (!first) return null;
-  const module = (await compiled(first.build))!;
-  return () => {
-    const instance = new WebAssembly.Instance(module, {});
-    const wasm = instance.exports as unknown as WasmExports;
-    return { build: first.build, wasm, arena: new WasmArena(wasm.memory, wasm.heapBase()) };
-  };
+  return engineMakerFor(first.build, (await compiled(first.build))!);
 }
 
 /** Which builds this runtime accepts, fastest first. */
@@ -103,13 +111,17 @@ async function instantiate(build: WasmBuild, module: WebAssembly.Module): Promis
   return { build, wasm, arena: new WasmArena(wasm.memory, wasm.heapBase()) };
 }
 
+/** Where a build's .wasm file is: a file: URL in Node, an http(s) URL (rewritten by bundlers) in a page. */
+export function wasmUrl(build: WasmBuild): URL {
+  return new URL(`../../build/novolstm-${build}.wasm`, import.meta.url);
+}
+
 async function wasmBytes(build: WasmBuild): Promise<Uint8Array<ArrayBuffer>> {
-  const url = new URL(`../../build/novolstm-${build}.wasm`, import.meta.url);
+  const url = wasmUrl(build);
   if (url.protocol === 'file:') {
-    // Node (and other runtimes with a file system): no fetch of file: URLs there. The module name is a
-    // variable so that browser bundlers do not try to resolve a Node built-in they will never load.
-    const fsModule = 'node:fs/promises';
-    const { readFile } = (await import(/* @vite-ignore */ fsModule)) as typeof import('node:fs/promises');
+    // Node (and other runtimes with a file system): no fetch of file: URLs there. importNodeBuiltin keeps
+    // browser bundlers from resolving a Node built-in they will never load.
+    const { readFile } = await importNodeBuiltin<typeof import('node:fs/promises')>('fs/promises');
     try {
       return new Uint8Array(await readFile(url));
     } catch (e) {

@@ -1,10 +1,16 @@
 /**
- * Which kernels the layers run on: the WebAssembly engine once `useFastKernels()` has loaded it (the CLI
- * does at start; library users `await nl.ready()`), else the plain float32 reference kernels — also
- * where the runtime lacks WebAssembly SIMD. One setting for the whole process, read by
- * `recurrentKernels.ts` and `denseKernels.ts`.
+ * Which kernels the layers run on: the WebAssembly engine once it is loaded (the package entries load it at
+ * import, see src/node.ts and src/browser.ts; the CLI at start; `useFastKernels()` on demand), else the plain
+ * float32 reference kernels — also where the runtime lacks WebAssembly SIMD. One setting for the whole
+ * process, read by `recurrentKernels.ts` and `denseKernels.ts`.
  */
-import { loadEngineMaker, type Engine, type LoadOptions } from '../engine/loader.js';
+import {
+  engineMakerFor,
+  loadEngineMaker,
+  type Engine,
+  type LoadOptions,
+  type WasmBuild,
+} from '../engine/loader.js';
 
 let makeEngine: (() => Engine) | null = null;
 /** One instance for the one-off multiplies of dense layers (they release what they allocate). */
@@ -19,6 +25,14 @@ export async function useFastKernels(options: LoadOptions = {}): Promise<string>
   makeEngine = await loadEngineMaker(options);
   shared = makeEngine ? makeEngine() : null;
   backend = shared ? shared.build : 'reference';
+  return backend;
+}
+
+/** The layers run on `module` from now on (compiled by the caller, e.g. synchronously in Node). */
+export function useEngineModule(build: WasmBuild, module: WebAssembly.Module): string {
+  makeEngine = engineMakerFor(build, module);
+  shared = makeEngine();
+  backend = build;
   return backend;
 }
 

@@ -8,8 +8,12 @@
 // bundlers stub node: modules there, and only a named import fails at load time.
 import * as path from 'node:path';
 import { writeFileAtomic } from '../io/atomicFile.js';
+import { MissingPackageError } from '../peers.js';
 import { lineChartSvg, type CurvePoint } from '../report/charts.js';
 import type { StepRecord } from './curve.js';
+
+/** The missing-Vega warning is given once per process, not once per epoch. */
+let chartSkipNoted = false;
 
 export interface EpochRecord {
   readonly epoch: number;
@@ -45,11 +49,20 @@ export async function writeRecords(
   await writeFileAtomic(path.join(dir, 'steps.csv'), `${stepsCsv}\n`);
   const points = learningCurvePoints(history, steps);
   if (points.length === 0) return;
-  const svg = await lineChartSvg(points, {
-    title: 'Learning curve',
-    xTitle: 'epoch',
-    yTitle: 'bits per character',
-  });
+  let svg: string;
+  try {
+    svg = await lineChartSvg(points, {
+      title: 'Learning curve',
+      xTitle: 'epoch',
+      yTitle: 'bits per character',
+    });
+  } catch (error) {
+    // Charts need Vega, an optional peer: without it training goes on, metrics.csv and steps.csv hold the curve.
+    if (!(error instanceof MissingPackageError)) throw error;
+    if (!chartSkipNoted) process.emitWarning(`${error.message}; learning-curve.svg is not drawn`);
+    chartSkipNoted = true;
+    return;
+  }
   await writeFileAtomic(path.join(dir, 'learning-curve.svg'), svg);
 }
 

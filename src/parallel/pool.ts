@@ -15,6 +15,7 @@
  */
 import { ConfigError, NovoLstmError, ShapeError, ValueError } from '../errors.js';
 import { kernelBackend } from '../layers/backend.js';
+import { importNodeBuiltin } from '../peers.js';
 import { Bidirectional } from '../layers/bidirectional.js';
 import { modelToBytes } from '../io/bundle.js';
 import { range, takeRows } from '../models/batches.js';
@@ -267,8 +268,7 @@ export async function resolveWorkers(workers: unknown, subject: string): Promise
 /** Cores this runtime can run threads on: Node's availableParallelism, a browser's hardwareConcurrency. */
 export async function availableCores(): Promise<number> {
   if (typeof process !== 'undefined' && process.versions?.node) {
-    const osModule = 'node:os'; // a variable, so that browser bundlers leave it alone
-    const os = (await import(/* @vite-ignore */ osModule)) as typeof import('node:os');
+    const os = await importNodeBuiltin<typeof import('node:os')>('os');
     return os.availableParallelism();
   }
   const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;

@@ -1,9 +1,16 @@
 /**
  * Charts as standalone SVG files, drawn by Vega-Lite (rendered headless by Vega: no browser, no canvas,
  * nothing fetched — the data is inline).
+ *
+ * Vega and Vega-Lite are optional peers, imported when the first chart is drawn: they take about 0.4 s to
+ * load and 12 MB to install, which a program that never draws should not pay.
  */
-import * as vega from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+import type * as Vega from 'vega';
+import type * as VegaLite from 'vega-lite';
+import type { TopLevelSpec } from 'vega-lite';
+import { importPeer } from '../peers.js';
+
+const FEATURE = 'lineChartSvg (charts)';
 
 export interface CurvePoint {
   /** The x value: epoch, step, or training sequences seen. */
@@ -61,6 +68,8 @@ export async function lineChartSvg(points: readonly CurvePoint[], options: Chart
       },
     ],
   } as TopLevelSpec;
+  const vega = await importPeer<typeof Vega>('vega', FEATURE);
+  const { compile } = await importPeer<typeof VegaLite>('vega-lite', FEATURE);
   const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
   try {
     return await view.toSVG();

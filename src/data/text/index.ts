@@ -1,6 +1,3 @@
-/** Text for the language model: corpora, character vocabularies, TBPTT streams. */
-export { loadCorpus, checkText, BUILTIN_CORPORA } from './corpus.js';
-export { CharVocabulary } from './charVocabulary.js';
-export { TextStreams, holdOut, type TextWindow } from './streams.js';
-export { tokenizeWords, WordVocabulary, padSequences, PAD_ID, OOV_ID, type PadOptions } from './words.js';
-export { randomSplit, groupSplit, stratifiedGroupSplit, type Split } from './split.js';
+/** Text for the language model: corpora (Node: loadCorpus), and what browsers get too (portable.ts). */
+export * from './portable.js';
+export { loadCorpus, BUILTIN_CORPORA } from './corpus.js';

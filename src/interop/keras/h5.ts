@@ -7,6 +7,7 @@
  * Only what Keras stores is carried: groups with string attributes (`name`) and float32 datasets.
  */
 import { ValueError } from '../../errors.js';
+import { importPeer } from '../../peers.js';
 
 /** A float32 array with its shape, as one HDF5 dataset. */
 export interface H5Dataset {
@@ -36,12 +37,15 @@ let scratchCounter = 0;
 
 /** h5wasm, compiled once on first use (so importing the package does not start its WebAssembly). */
 async function h5wasm(): Promise<{ h5: H5wasmModule; fs: ScratchFs }> {
-  loading ??= import('h5wasm').then(async ({ default: h5 }) => {
-    const module = await h5.ready;
-    // HDF5's errors become thrown exceptions instead of a diagnostic stack printed to stderr.
-    module.activate_throwing_error_handler();
-    return { h5, fs: module.FS as unknown as ScratchFs };
-  });
+  // An optional peer (15 MB installed): the error names the package when it is missing.
+  loading ??= importPeer<{ default: H5wasmModule }>('h5wasm', 'Keras HDF5 import and export').then(
+    async ({ default: h5 }) => {
+      const module = await h5.ready;
+      // HDF5's errors become thrown exceptions instead of a diagnostic stack printed to stderr.
+      module.activate_throwing_error_handler();
+      return { h5, fs: module.FS as unknown as ScratchFs };
+    },
+  );
   return loading;
 }
 

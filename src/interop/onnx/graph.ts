@@ -6,10 +6,15 @@
  * Tensors are written as `raw_data` (little-endian bytes), so int64 values never pass through protobufjs'
  * Long handling and float32 weights go in bit for bit.
  */
-import onnxProto, { type onnx as proto } from 'onnx-proto';
+import type OnnxProto from 'onnx-proto';
+import type { onnx as proto } from 'onnx-proto';
 import { ConfigError } from '../../errors.js';
+import { importPeer } from '../../peers.js';
 
-export const { onnx } = onnxProto;
+// onnx-proto (with protobufjs, 22 MB installed) is an optional peer; this module is imported only when an ONNX
+// model is read or written, and the error names the package when it is missing.
+const onnxProto = await importPeer<{ default: typeof OnnxProto }>('onnx-proto', 'ONNX import and export');
+export const { onnx } = onnxProto.default;
 
 /** The operator set the graphs are written for: 17 has LayerNormalization. */
 export const OPSET = 17;
