@@ -9,6 +9,8 @@ import { exportModel, type ExportOptions } from './interop/index.js';
 import { saveModel } from './io/index.js';
 import { installModelMethods, type Sequential } from './models/sequential.js';
 import { fit, type FitOptions } from './training/fit.js';
+import { fitDataset, type FitDatasetOptions } from './training/fitDataset.js';
+import type { Dataset } from './training/dataset.js';
 
 export { NovoLstmError, ShapeError, ValueError, ConfigError } from './errors.js';
 export { Random } from './random.js';
@@ -60,11 +62,19 @@ export * as text from './data/text/portable.js';
 export { sampleToken, checkSamplingOptions, type SamplingOptions } from './generation/sampling.js';
 
 // Models and training: the Keras-style API (issue 4).
-export { Tensor, tensor, type DType, type NestedArray, type TensorData } from './tensor.js';
+export { Tensor, tensor, argMax, type DType, type NestedArray, type TensorData } from './tensor.js';
 export * as layers from './layers/index.js';
 export { Layer, type Batch, type Shape, type LayerConfig } from './layers/layer.js';
 export { sequential, Sequential, type SequentialOptions, type CompileOptions } from './models/sequential.js';
 export { fit } from './training/fit.js';
+export { fitDataset, type FitDatasetOptions } from './training/fitDataset.js';
+export {
+  tensorBatches,
+  type Dataset,
+  type DatasetBatch,
+  type BatchStream,
+  type TensorBatchesOptions,
+} from './training/dataset.js';
 export {
   openTrainer,
   LocalTrainer,
@@ -94,7 +104,8 @@ export type {
   TerminateOnNaN,
 } from './training/callbacks.js';
 export type { FitOptions, History } from './training/fit.js';
-export { LOSSES, type LossName } from './training/losses.js';
+export { LOSSES, type LossName, type LossConfig } from './training/losses.js';
+export * as losses from './training/lossFactories.js';
 export { METRICS, type MetricName } from './training/metrics.js';
 export { binaryScores, type BinaryScores } from './training/binaryScores.js';
 export {
@@ -161,6 +172,9 @@ export type { StepShare, SharedRow } from './engine/share.js';
 installModelMethods({
   fit(this: Sequential, x: unknown, y: unknown, options?: FitOptions) {
     return fit(this, x, y, options);
+  },
+  fitDataset(this: Sequential, dataset: Dataset, options?: FitDatasetOptions) {
+    return fitDataset(this, dataset, options);
   },
   save(this: Sequential, dir: string) {
     return saveModel(this, dir);

@@ -165,3 +165,45 @@ export function asTensor(value: unknown, what: string, dtype: DType = 'float32')
   if (Array.isArray(value)) return tensor(value as NestedArray[], undefined, dtype);
   throw new ValueError(what, 'must be a Tensor (see nl.tensor) or nested arrays', 'a Tensor', typeof value);
 }
+
+/**
+ * The index of the largest value along `axis` (default −1, the last), as an int32 tensor without that
+ * axis (TensorFlow.js' `tf.argMax`): class indices from probabilities or logits. Ties go to the first
+ * index; a NaN is an error rather than an index.
+ */
+export function argMax(x: unknown, axis = -1): Tensor {
+  const t = asTensor(x, 'argMax: x');
+  if (t.rank < 1) throw new ShapeError('argMax: x', 'must have at least one axis', 'rank ≥ 1', 0);
+  if (!Number.isInteger(axis) || axis < -t.rank || axis >= t.rank) {
+    throw new ShapeError('argMax: axis', 'is out of range', `an integer in ${-t.rank} … ${t.rank - 1}`, axis);
+  }
+  const a = axis < 0 ? axis + t.rank : axis;
+  const n = t.shape[a];
+  if (n === 0) throw new ShapeError('argMax: x', `axis ${a} is empty`, '≥ 1', 0);
+  const outer = t.shape.slice(0, a).reduce((p, d) => p * d, 1);
+  const inner = t.shape.slice(a + 1).reduce((p, d) => p * d, 1);
+  const out = new Int32Array(outer * inner);
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      let best = 0;
+      let bestValue = -Infinity;
+      for (let k = 0; k < n; k++) {
+        const v = t.data[(o * n + k) * inner + i];
+        if (Number.isNaN(v)) {
+          throw new ValueError(
+            'argMax: x',
+            `value at flat index ${(o * n + k) * inner + i} is NaN`,
+            'a number',
+            v,
+          );
+        }
+        if (v > bestValue || k === 0) {
+          best = k;
+          bestValue = v;
+        }
+      }
+      out[o * inner + i] = best;
+    }
+  }
+  return new Tensor(out, [...t.shape.slice(0, a), ...t.shape.slice(a + 1)]);
+}

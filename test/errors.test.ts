@@ -308,9 +308,9 @@ const ASYNC_CASES: readonly [string, () => Promise<unknown>, ErrorClass, RegExp]
   ],
   [
     'fit not-yet options',
-    () => model().fit(ids, label, { classWeight: {} } as never),
+    () => model().fit(ids, label, { initialEpoch: 1 } as never),
     ConfigError,
-    /^fit: not supported yet 'classWeight'/,
+    /^fit: not supported yet 'initialEpoch'/,
   ],
   ['fit verbose', () => model().fit(ids, label, { verbose: 3 as never }), ConfigError, /^fit: verbose/],
   [

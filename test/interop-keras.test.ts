@@ -254,10 +254,10 @@ describe('Keras import: what novolstm cannot honour is refused, naming the layer
       /Dense 'dense'.*'dtype'/,
     ],
     [
-      'a frozen layer',
+      'trainable that is not a boolean',
       'lstm_seq',
-      (c) => (layerConfig(c, 'embedding').trainable = false),
-      /Embedding 'embedding'.*'trainable'/,
+      (c) => (layerConfig(c, 'embedding').trainable = 0),
+      /Embedding 'embedding'.*'trainable'.*boolean/,
     ],
     ['an unknown option', 'lstm_seq', (c) => (layerConfig(c, 'dense').flux = 3), /Dense 'dense'.*'flux'/],
     [
@@ -472,6 +472,65 @@ function readArchiveParts(files: ReadonlyMap<string, Uint8Array>): {
     metadata: text(zip['metadata.json']),
   };
 }
+
+describe('frozen layers (trainable: false) in and out of Keras', () => {
+  it('a Keras-saved config with frozen layers imports them frozen and predicts as Keras did', async () => {
+    // As Keras 3 saves `layer.trainable = False`: on the layer and on every layer inside it.
+    const frozenOuter = mutated('bidir', (c) => {
+      const b = layerConfig(c, 'bidirectional');
+      b.trainable = false;
+      b.layer.config.trainable = false;
+      b.backward_layer.config.trainable = false;
+      layerConfig(c, 'dense').trainable = false;
+    });
+    const model = await decodeKeras(frozenOuter);
+    assert.deepEqual(
+      model.layers.map((l) => l.trainable),
+      [false, true, false],
+    );
+    assertMatchesKeras(model, 'bidir', 'frozen layers');
+    // A layer frozen before it was wrapped (`Bidirectional(frozen_lstm)`): Keras saves the wrapper
+    // trainable and the copies frozen, and trains none of their weights.
+    const frozenInner = mutated('bidir', (c) => {
+      const b = layerConfig(c, 'bidirectional_1');
+      b.layer.config.trainable = false;
+      b.backward_layer.config.trainable = false;
+    });
+    assert.deepEqual(
+      (await decodeKeras(frozenInner)).layers.map((l) => l.trainable),
+      [true, false, true],
+    );
+  });
+
+  it('an exported frozen layer is written trainable: false on the layer and its inner layers, and reads back frozen', async () => {
+    const model = nl.sequential({
+      layers: [
+        nl.layers.embedding({ inputDim: 9, outputDim: 3, inputShape: [5] }),
+        nl.layers.bidirectional({ layer: nl.layers.lstm({ units: 3 }) }),
+        nl.layers.dense({ units: 2, activation: 'softmax' }),
+      ],
+      seed: 81,
+    });
+    model.layers[1].trainable = false;
+    const files = await encodeKeras(model);
+    const { config } = readArchiveParts(files);
+    const [, embedding, bidirectional, dense] = config.config.layers;
+    assert.deepEqual(
+      [
+        embedding.config.trainable,
+        bidirectional.config.trainable,
+        bidirectional.config.layer.config.trainable,
+        bidirectional.config.backward_layer.config.trainable,
+        dense.config.trainable,
+      ],
+      [true, false, false, false, true],
+    );
+    assert.deepEqual(
+      (await decodeKeras(files)).layers.map((l) => l.trainable),
+      [true, false, true],
+    );
+  });
+});
 
 describe('Keras export', () => {
   for (const [name, model, x] of models()) {

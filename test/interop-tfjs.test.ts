@@ -443,6 +443,79 @@ describe('round trip novolstm → TensorFlow.js files → novolstm', () => {
   });
 });
 
+describe('frozen layers (trainable: false) both ways, as TensorFlow.js reads and writes them', () => {
+  it('TensorFlow.js frozen layers (a Bidirectional, an RNN cell, a Dense) import frozen; the rest trainable', async () => {
+    const theirs = tf.sequential({
+      layers: [
+        tf.layers.bidirectional({
+          layer: tf.layers.lstm({ units: 5, returnSequences: true, ...SIGMOID }) as tf.RNN,
+          inputShape: [6, 3],
+        }),
+        tf.layers.rnn({ cell: tf.layers.gruCell({ units: 4, ...SIGMOID, resetAfter: false }) }),
+        tf.layers.dense({ units: 3 }),
+      ],
+    });
+    theirs.layers[0].trainable = false;
+    theirs.layers[1].trainable = false;
+    randomizeTfjs(theirs, 71);
+    const ours = await imported(theirs);
+    assert.deepEqual(
+      ours.layers.map((l) => l.trainable),
+      [false, false, true],
+    );
+    assertSamePredictions('frozen import', ours, theirs, { floats: randomFloats(new Random(72), [3, 6, 3]) });
+  });
+
+  it('an exported frozen layer loads in TensorFlow.js with its weights non-trainable; a round trip keeps the flags', async () => {
+    const ours = nl.sequential({
+      layers: [
+        nl.layers.bidirectional({
+          layer: nl.layers.gru({ units: 3, resetAfter: false }),
+          inputShape: [5, 2],
+        }),
+        nl.layers.dense({ units: 4, activation: 'tanh' }),
+        nl.layers.dense({ units: 1 }),
+      ],
+      seed: 73,
+    });
+    ours.layers[0].trainable = false;
+    ours.layers[2].trainable = false;
+    const files = await encodeTfjs(ours);
+    const theirs = await loadedByTfjs(files);
+    // TensorFlow.js' Bidirectional constructor resets its own flag to true after loading, but the wrapped
+    // copies keep ours, so its weights are frozen all the same: the weight lists are what training reads.
+    assert.deepEqual(
+      theirs.layers.map((l) => l.trainableWeights.length),
+      [0, 2, 0],
+    );
+    assert.deepEqual(
+      theirs.layers.map((l) => l.nonTrainableWeights.length),
+      [6, 0, 2],
+    );
+    const back = await decodeTfjs(files);
+    assert.deepEqual(
+      back.layers.map((l) => l.trainable),
+      [false, true, false],
+    );
+  });
+
+  it("an inner layer frozen inside a trainable wrapper freezes the layer, as TensorFlow.js' weight lists do", async () => {
+    const theirs = tf.sequential({
+      layers: [
+        tf.layers.bidirectional({
+          layer: tf.layers.lstm({ units: 3, ...SIGMOID }) as tf.RNN,
+          inputShape: [4, 2],
+        }),
+      ],
+    });
+    const files = editJson(await savedByTfjs(theirs), (j) => {
+      j.modelTopology.config.layers[0].config.layer.config.trainable = false;
+    });
+    assert.equal((await loadedByTfjs(files)).layers[0].trainableWeights.length, 0);
+    assert.equal((await decodeTfjs(files)).layers[0].trainable, false);
+  });
+});
+
 describe('the files TensorFlow.js writes', () => {
   it('model.json names its weights file as TensorFlow.js does, and tfjsWeightFiles lists it', async () => {
     const files = await savedByTfjs(
@@ -496,7 +569,7 @@ describe('bad TensorFlow.js files get typed errors naming what is wrong', () => 
       [/recurrent_constraint/],
     ],
     ['an implementation that does not exist', (j) => (lstm(j).implementation = 3), [/implementation/]],
-    ['a frozen layer', (j) => (lstm(j).trainable = false), [/trainable/]],
+    ['trainable that is not a boolean', (j) => (lstm(j).trainable = 'no'), [/trainable/, /boolean/]],
     ['an unknown option', (j) => (lstm(j).zoneout = 0.1), [/unknown option 'zoneout'/]],
     [
       "Keras 3's hard_sigmoid",

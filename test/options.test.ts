@@ -134,8 +134,8 @@ describe('every user of the checker gives its messages', () => {
       'evaluate: options must be an object — expected an object, got an array',
     );
     await rejectsExactly(
-      () => model().fit(x, y, { sampleWeight: [] } as never),
-      "fit: not supported yet 'sampleWeight' — expected the option left out, got sampleWeight",
+      () => model().fit(x, y, { initialEpoch: 1 } as never),
+      "fit: not supported yet 'initialEpoch' — expected the option left out, got initialEpoch",
     );
     await assert.rejects(
       () => model().fit(x, y, { batchsize: 4 } as never),

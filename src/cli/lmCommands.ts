@@ -3,7 +3,7 @@
  */
 import type { Command } from 'commander';
 import { CharVocabulary } from '../data/text/charVocabulary.js';
-import { loadCorpus } from '../data/text/corpus.js';
+import { encodeCorpus } from '../data/text/encodeCorpus.js';
 import { scoreText } from '../lm/evaluate.js';
 import { generateText } from '../lm/generate.js';
 import { LM_CELLS, LM_FORMAT, languageModelConfig, type LmCell } from '../lm/languageModel.js';
@@ -287,9 +287,9 @@ Examples:
         const model = await loadLanguageModel(flags.model, 'eval');
         const config = languageModelConfig(model);
         const vocabulary = CharVocabulary.fromJSON(config.vocabulary);
-        const text = loadCorpus(flags.corpus);
-        const unknown = vocabulary.unknownChars(text);
-        const score = scoreText(model, vocabulary.encode(text, 'skip'), flags.batch, flags.seqLen);
+        // Read in chunks into token ids: a corpus of any size that fits its ids in memory can be scored.
+        const { ids, unknown } = encodeCorpus(flags.corpus, vocabulary, 'skip');
+        const score = scoreText(model, ids, flags.batch, flags.seqLen);
         if (flags.json) {
           console.log(
             JSON.stringify({

@@ -56,7 +56,17 @@ export async function decodeModel(json: string, read: BinaryReader): Promise<Seq
     const config = object(l.config, `model.layers[${i}].config`);
     const options: Record<string, unknown> = { ...config, name: l.name };
     if (i === 0) options.inputShape = m.inputShape;
-    return layerFromConfig(l.className, options);
+    const layer = layerFromConfig(l.className, options);
+    if (l.trainable !== undefined && l.trainable !== false) {
+      throw new ValueError(
+        SUBJECT,
+        `model.layers[${i}].trainable must be false or absent`,
+        'false (a frozen layer) or no key',
+        JSON.stringify(l.trainable),
+      );
+    }
+    layer.trainable = l.trainable === undefined;
+    return layer;
   });
   // Every weight is read from the save below: drawing initial ones first would be wasted work.
   const name = typeof m.name === 'string' ? m.name : 'sequential';
@@ -125,8 +135,11 @@ export async function decodeModel(json: string, read: BinaryReader): Promise<Seq
     const optimizer = optimizerFromConfig(String(o.className), object(o.config, 'compile.optimizer.config'));
     model.compile({
       optimizer,
-      // Read from the file as it is: compile checks the name (and rejects an unknown one) as for a user's.
-      loss: c.loss as CompileOptions['loss'],
+      // Read from the file as it is: compile checks the name, and fromLogits (rejecting an unknown name or
+      // a non-boolean), as for a user's.
+      loss: (c.fromLogits === undefined
+        ? c.loss
+        : { name: c.loss, fromLogits: c.fromLogits }) as CompileOptions['loss'],
       metrics: array(c.metrics, 'compile.metrics') as string[],
     });
     const iterations = o.iterations;

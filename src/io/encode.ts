@@ -56,11 +56,12 @@ export async function encodeModel(model: Sequential, subject = 'save'): Promise<
   const weights = await binary('weights', float32ToBytes(model.values));
   let compile: ModelDescription['compile'] = null;
   if (model.compiled) {
-    const { optimizer, loss, metrics } = model.compiled;
+    const { optimizer, loss, fromLogits, metrics } = model.compiled;
     optimizer.prepare(model.values.length);
     const slots = await binary('optimizer', float32ToBytes(optimizer.slots));
     compile = {
       loss,
+      ...(fromLogits ? { fromLogits: true as const } : {}),
       metrics: metrics.map((m) => m.name),
       optimizer: {
         className: optimizer.className,
@@ -79,7 +80,12 @@ export async function encodeModel(model: Sequential, subject = 'save'): Promise<
       name: model.name,
       seed: model.seed,
       inputShape: [...model.inputShape],
-      layers: model.layers.map((l) => ({ className: l.className, name: l.name, config: l.getConfig() })),
+      layers: model.layers.map((l) => ({
+        className: l.className,
+        name: l.name,
+        config: l.getConfig(),
+        ...(l.trainable ? {} : { trainable: false as const }),
+      })),
     },
     metadata: model.metadata,
     weights: {

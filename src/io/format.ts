@@ -30,6 +30,8 @@ export interface SavedLayer {
   readonly className: string;
   readonly name: string;
   readonly config: Readonly<Record<string, ConfigValue>>;
+  /** false for a frozen layer (`layer.trainable`); absent means true, as in saves written before it. */
+  readonly trainable?: false;
 }
 
 export interface ModelDescription {
@@ -54,6 +56,8 @@ export interface ModelDescription {
   /** null when the model was saved uncompiled. */
   readonly compile: {
     readonly loss: string;
+    /** true for a cross-entropy from logits (`nl.losses.*({ fromLogits: true })`); absent means false. */
+    readonly fromLogits?: true;
     readonly metrics: readonly string[];
     readonly optimizer: {
       readonly className: string;

@@ -66,6 +66,8 @@ export class Bidirectional extends Layer {
       }
       kind = o.layer.spec.kind;
       config = { ...o.layer.getConfig() };
+      // Keras freezes a Bidirectional whose wrapped layer is frozen; its weights are the wrapper's here.
+      this.trainable = o.layer.trainable;
     } else if (
       typeof o.layer === 'object' &&
       o.layer !== null &&

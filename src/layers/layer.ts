@@ -61,6 +61,13 @@ export abstract class Layer {
   /** Views into the model's flat arrays, set by bind. */
   params: Params = {};
   grads: Params = {};
+  /**
+   * Keras' `layer.trainable`: false freezes the layer. Its weights still shape the output and pass the
+   * gradient on to the layers before it, but the optimizer leaves them (and their moments) as they are,
+   * `summary()` counts them as non-trainable, and a save keeps the flag. Read at every update, so it can
+   * change between `fit` calls (fine-tuning) without compiling again.
+   */
+  trainable = true;
 
   constructor(name: string | undefined, inputShape: Shape | null) {
     this.name = name ?? '';

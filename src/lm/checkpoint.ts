@@ -14,8 +14,8 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CharVocabulary } from '../data/text/charVocabulary.js';
-import { loadCorpus } from '../data/text/corpus.js';
+import { CharVocabulary, unknownCharactersError, type TokenIds } from '../data/text/charVocabulary.js';
+import { corpusVocabulary, encodeCorpus, type EncodedCorpus } from '../data/text/encodeCorpus.js';
 import { ValueError } from '../errors.js';
 import { loadModel, saveModel } from '../io/index.js';
 import { Recurrent } from '../layers/recurrent.js';
@@ -60,9 +60,13 @@ export interface Run {
   readonly model: Sequential;
   readonly state: TrainingState;
   readonly vocabulary: CharVocabulary;
-  readonly text: string;
-  /** The validation file's text; null: hold out the end of `text`. */
-  readonly validationText: string | null;
+  /** The corpus' ids (read in chunks: data/text/encodeCorpus.ts). */
+  readonly ids: TokenIds;
+  /**
+   * The validation file's ids, its characters outside the vocabulary skipped (the model cannot predict
+   * them); null: hold out the end of `ids`.
+   */
+  readonly validationIds: TokenIds | null;
   /** Whether the run continues the checkpoint in `out`. */
   readonly resumed: boolean;
 }
@@ -71,22 +75,13 @@ const CHECKPOINT_FILE = 'model.json';
 
 /** A new run, or with `config.resume` and a checkpoint in `config.out`, the checkpoint's. */
 export async function startOrResume(config: TrainConfig, log: (line: string) => void): Promise<Run> {
-  const text = loadCorpus(config.corpus);
   const resumed = config.resume && fs.existsSync(path.join(config.out, CHECKPOINT_FILE));
   if (config.resume && !resumed) log(`no checkpoint in ${config.out}: starting a new run`);
-  const validationText = config.validationFile ? loadCorpus(config.validationFile) : null;
-  const started = resumed
-    ? await resume(config, text, validationText, log)
-    : newRun(config, text, validationText);
-  return { ...started, text, validationText, resumed };
+  const started = resumed ? await resume(config, log) : newRun(config);
+  return { ...started, resumed };
 }
 
-async function resume(
-  config: TrainConfig,
-  text: string,
-  validationText: string | null,
-  log: (line: string) => void,
-): Promise<Omit<Run, 'text' | 'validationText' | 'resumed'>> {
+async function resume(config: TrainConfig, log: (line: string) => void): Promise<Omit<Run, 'resumed'>> {
   const model = await loadModel(config.out);
   const lm = languageModelConfig(model);
   const vocabulary = CharVocabulary.fromJSON(lm.vocabulary);
@@ -99,7 +94,11 @@ async function resume(
       'none',
     );
   }
-  checkSameTexts(config, state, text, validationText);
+  // Unknown characters are skipped here so that a different corpus is reported as one, by its SHA-256.
+  const corpus = encodeCorpus(config.corpus, vocabulary, 'skip');
+  const validation = encodeValidation(config, vocabulary);
+  checkSameTexts(config, state, corpus.sha256, validation?.sha256 ?? sha256(''));
+  if (corpus.unknown.length > 0) throw unknownCharactersError(config.corpus, corpus.unknown);
   const optimizer = model.compiled?.optimizer;
   const saved: Record<CheckpointSetting, unknown> = {
     ...lm,
@@ -135,7 +134,7 @@ async function resume(
   log(
     `resuming ${config.out} at epoch ${state.epoch + 1}, window ${state.window} with ${changeable(config, model)}`,
   );
-  return { model, state, vocabulary };
+  return { model, state, vocabulary, ids: corpus.ids, validationIds: validation?.ids ?? null };
 }
 
 /** The CLI's flag of each checkpoint setting: the errors name what the user typed. */
@@ -155,10 +154,9 @@ const FLAGS: Record<CheckpointSetting, string> = {
 function checkSameTexts(
   config: TrainConfig,
   state: TrainingState,
-  text: string,
-  validationText: string | null,
+  corpusSha256: string,
+  validationSha256: string,
 ): void {
-  const corpusSha256 = sha256(text);
   if (state.corpusSha256 !== corpusSha256) {
     throw new ValueError(
       '--corpus',
@@ -167,7 +165,6 @@ function checkSameTexts(
       `${config.corpus} (SHA-256 ${corpusSha256.slice(0, 12)}…)`,
     );
   }
-  const validationSha256 = sha256(validationText ?? '');
   if (state.validationSha256 !== validationSha256) {
     const heldOut = sha256('');
     const describe = (file: string | null | undefined, digest: string) =>
@@ -194,12 +191,10 @@ function changeable(config: TrainConfig, model: Sequential): string {
   ].join(', ');
 }
 
-function newRun(
-  config: TrainConfig,
-  text: string,
-  validationText: string | null,
-): Omit<Run, 'text' | 'validationText' | 'resumed'> {
-  const vocabulary = CharVocabulary.fromText(text);
+function newRun(config: TrainConfig): Omit<Run, 'resumed'> {
+  const vocabulary = corpusVocabulary(config.corpus);
+  const corpus = encodeCorpus(config.corpus, vocabulary);
+  const validation = encodeValidation(config, vocabulary);
   const model = buildLanguageModel(
     {
       cell: config.cell,
@@ -217,9 +212,9 @@ function newRun(
   });
   const state: TrainingState = {
     corpus: config.corpus,
-    corpusSha256: sha256(text),
+    corpusSha256: corpus.sha256,
     validation: config.validationFile ?? null,
-    validationSha256: sha256(validationText ?? ''),
+    validationSha256: validation?.sha256 ?? sha256(''),
     seqLen: config.seqLen,
     batch: config.batch,
     epoch: 0,
@@ -232,7 +227,12 @@ function newRun(
     epochNats: 0,
     epochChars: 0,
   };
-  return { model, state, vocabulary };
+  return { model, state, vocabulary, ids: corpus.ids, validationIds: validation?.ids ?? null };
+}
+
+/** The `--val` file's ids under the training vocabulary, its unknown characters skipped; null without one. */
+function encodeValidation(config: TrainConfig, vocabulary: CharVocabulary): EncodedCorpus | null {
+  return config.validationFile ? encodeCorpus(config.validationFile, vocabulary, 'skip') : null;
 }
 
 /**

@@ -3,6 +3,7 @@
  * scored character. The text is cut into `batch` streams read in windows with the state carried, exactly
  * as in training (each stream starts from a zero state, so its first characters are predicted cold).
  */
+import type { TokenIds } from '../data/text/charVocabulary.js';
 import { TextStreams } from '../data/text/streams.js';
 import { ValueError } from '../errors.js';
 import type { Sequential } from '../models/sequential.js';
@@ -16,7 +17,7 @@ export interface TextScore {
 }
 
 /** `model` is left untouched (its carried states too): a copy does the reading. */
-export function scoreText(model: Sequential, ids: Int32Array, batch: number, seqLen: number): TextScore {
+export function scoreText(model: Sequential, ids: TokenIds, batch: number, seqLen: number): TextScore {
   if (ids.length < 2) {
     throw new ValueError(
       'text to score',

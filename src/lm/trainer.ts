@@ -22,6 +22,7 @@
 // Namespace import: this module is reachable from the package entry (nl.lm), which browsers load too;
 // bundlers stub node: modules there, and only a named import fails at load time.
 import * as fs from 'node:fs';
+import type { TokenIds } from '../data/text/charVocabulary.js';
 import { holdOut, TextStreams } from '../data/text/streams.js';
 import type { Sequential } from '../models/sequential.js';
 import { Random } from '../random.js';
@@ -51,12 +52,11 @@ export { TrainingDivergedError };
 
 export async function trainLanguageModel(config: TrainConfig, hooks: TrainHooks): Promise<TrainResult> {
   curveEvery(config.curveEvery); // refused before anything is read or written
-  const { model, state, vocabulary, text, validationText, resumed } = await startOrResume(config, hooks.log);
-  // The last 5% of the corpus is held out, unless a validation file is given (its characters outside the
-  // training vocabulary are skipped: the model cannot predict them).
-  const ids = vocabulary.encode(text);
-  const { train: trainIds, validation: validationIds } = validationText
-    ? { train: ids, validation: vocabulary.encode(validationText, 'skip') }
+  const run = await startOrResume(config, hooks.log);
+  const { model, state, vocabulary, ids, resumed } = run;
+  // The last 5% of the corpus is held out, unless a validation file is given.
+  const { train: trainIds, validation: validationIds } = run.validationIds
+    ? { train: ids, validation: run.validationIds }
     : holdOut(ids);
   // On a resume these are the checkpoint's (the data position is counted in its windows).
   const streams = new TextStreams(trainIds, state.batch, state.seqLen);
@@ -97,7 +97,7 @@ interface RunContext {
   readonly streams: TextStreams;
   /** Draws the seeds of the samples printed after each epoch. */
   readonly sampler: Random;
-  readonly validationIds: Int32Array;
+  readonly validationIds: TokenIds;
   readonly vocabularySize: number;
   /** Whether the run continues a checkpoint (which is then a good one, kept until a new one passes). */
   readonly resumed: boolean;
@@ -173,7 +173,7 @@ async function trainEpochs(run: RunContext): Promise<TrainResult> {
       );
     }
   };
-  const validate = (ids: Int32Array) => {
+  const validate = (ids: TokenIds) => {
     checkFiniteWeights();
     const bpc = scoreText(model, ids, batch, seqLen).bpc;
     checkValidation(bpc);

@@ -7,7 +7,8 @@
  *
  * Cross-entropy losses are fused with the last layer's activation: the last Dense layer hands the loss
  * its pre-activation z (see training/losses.ts), so compile requires a final Dense layer with activation
- * 'softmax' (categorical losses) or 'sigmoid' (binary cross-entropy).
+ * 'softmax' (categorical losses) or 'sigmoid' (binary cross-entropy) — unless the loss is `fromLogits`,
+ * when the model's output is z itself (a linear head) and predict returns logits, as in Keras.
  */
 import { ConfigError, ShapeError, ValueError } from '../errors.js';
 import { activationForward } from '../kernels/reference/activations.js';
@@ -21,9 +22,16 @@ import { allocateParameters, type ParameterEntry } from '../layers/parameters.js
 import { standaloneLayers } from '../layers/standalone.js';
 import { checkOptionKeys } from '../options.js';
 import { Random } from '../random.js';
-import { asTensor, Tensor } from '../tensor.js';
+import { argMax, asTensor, Tensor } from '../tensor.js';
 import { checkBatchSize, inputBatch, range, takeRows } from './batches.js';
-import { fusedActivation, LOSS_ALIASES, LOSSES, type LossName } from '../training/losses.js';
+import {
+  fusedActivation,
+  LOSS_ALIASES,
+  lossConfig,
+  LOSSES,
+  type LossConfig,
+  type LossName,
+} from '../training/losses.js';
 import { accuracyCounts, resolveMetric, type MetricName } from '../training/metrics.js';
 import { lossAndGradient, prepareTargets, rowWeights, type Targets } from '../training/objective.js';
 import { optimizerFromConfig, Optimizer } from '../training/optimizers.js';
@@ -45,13 +53,16 @@ export interface SequentialOptions {
 
 export interface CompileOptions {
   readonly optimizer: Optimizer | 'sgd' | 'adam' | 'adamW' | 'rmsprop';
-  readonly loss: LossName | keyof typeof LOSS_ALIASES;
+  /** A name (or Keras' snake_case alias), or `nl.losses.*({ fromLogits })`. */
+  readonly loss: LossName | keyof typeof LOSS_ALIASES | LossConfig;
   readonly metrics?: readonly (MetricName | string)[];
 }
 
 export interface Compiled {
   readonly optimizer: Optimizer;
   readonly loss: LossName;
+  /** The output is the logits of a cross-entropy (no softmax / sigmoid fused into the last layer). */
+  readonly fromLogits: boolean;
   readonly metrics: readonly { readonly name: string; readonly kind: Exclude<MetricName, 'accuracy'> }[];
 }
 
@@ -260,26 +271,37 @@ export class Sequential {
         "nl.optimizers.*(...), or 'sgd', 'adam', 'adamW', 'rmsprop'",
         String(options.optimizer),
       );
-    const rawLoss = options.loss as string;
-    const loss = (Object.hasOwn(LOSS_ALIASES, rawLoss) ? LOSS_ALIASES[rawLoss] : rawLoss) as LossName;
-    if (!LOSSES.includes(loss))
-      throw new ConfigError(label, 'loss is not supported', LOSSES.join(', '), String(options.loss));
+    const { loss, fromLogits } = resolveLoss(options.loss);
     if (options.metrics !== undefined && !Array.isArray(options.metrics)) {
       throw new ConfigError(label, 'metrics must be an array', "e.g. ['accuracy']", String(options.metrics));
     }
     const metrics = (options.metrics ?? []).map((m) => resolveMetric(m, loss));
-    this.checkLossFits(loss);
-    this.compiled = { optimizer, loss, metrics };
+    this.checkLossFits(loss, fromLogits);
+    this.compiled = { optimizer, loss, fromLogits, metrics };
   }
 
-  /** A fused cross-entropy needs the matching activation on a final Dense layer. */
-  private checkLossFits(loss: LossName): void {
+  /**
+   * A fused cross-entropy needs the matching activation on a final Dense layer; one from logits needs an
+   * output without it (else softmax / sigmoid would be applied twice).
+   */
+  private checkLossFits(loss: LossName, fromLogits: boolean): void {
     if (this.layers.length === 0) {
       throw new ConfigError(`model '${this.name}'`, 'has no layers', 'at least one layer', 0);
     }
     const fused = fusedActivation(loss);
     if (!fused) return;
     const last = this.layers[this.layers.length - 1];
+    if (fromLogits) {
+      if (last instanceof Dense && (last.activation === 'softmax' || last.activation === 'sigmoid')) {
+        throw new ConfigError(
+          'compile',
+          `loss '${loss}' with fromLogits takes the last layer's output as logits; a ${last.activation} there would be applied twice`,
+          "a final layer without softmax / sigmoid (e.g. dense with activation 'linear')",
+          `Dense with activation '${last.activation}'`,
+        );
+      }
+      return;
+    }
     if (!(last instanceof Dense) || last.activation !== fused) {
       const actual = last instanceof Dense ? `Dense with activation '${last.activation}'` : last.className;
       throw new ConfigError(
@@ -313,6 +335,18 @@ export class Sequential {
     return { x: xt, y: yt };
   }
 
+  /**
+   * Checks every target in y against the compiled loss and the output x gives (shape, class range, finite,
+   * binary in [0, 1]) before any step: `fit` calls it so that a bad label deep in y stops training before
+   * the first update, with an error naming its sample in y.
+   */
+  checkTargets(x: Tensor, y: Tensor, subject = 'y'): void {
+    const { loss } = this.requireCompiled('fit');
+    // The output's free axis (a sequence's time) has x's length.
+    const out = (this.outputShape ?? []).map((d, i) => d ?? x.shape[i + 1]);
+    prepareTargets(loss, y, [x.shape[0], ...out], null, subject);
+  }
+
   /** x as a tensor with a batch axis and at least one sample; builds the model from it if needed. */
   private checkX(x: unknown): Tensor {
     const xt = asTensor(x, 'x');
@@ -332,8 +366,10 @@ export class Sequential {
     rows: readonly number[] | null,
     training: boolean,
     withGradient: boolean,
+    /** [N] or, for a sequence output, [N, T]: fit's per-sample (per-step) loss weights, rows as y's. */
+    sampleWeight: Tensor | null = null,
   ): BatchTotals {
-    const { loss, metrics } = this.requireCompiled('trainOnBatch');
+    const { loss, fromLogits, metrics } = this.requireCompiled('trainOnBatch');
     const fused = fusedActivation(loss);
     const ctx = { training, rng: this.trainingRng, weightsVersion: this.weightsVersion };
     const steps: LayerStep[] = [];
@@ -342,16 +378,17 @@ export class Sequential {
     for (let i = 0; i < this.layers.length; i++) {
       const layer = this.layers[i];
       const last = i === this.layers.length - 1;
-      const step = last && fused ? (layer as Dense).forwardLogits(a) : layer.forward(a, ctx);
+      const step = last && fused && !fromLogits ? (layer as Dense).forwardLogits(a) : layer.forward(a, ctx);
       steps.push(step);
       a = step.output;
     }
     const out = a.data as Float32Array; // z for fused losses, p otherwise; [R, C]
     const C = a.shape[a.shape.length - 1];
     const R = out.length / C;
-    const targets: Targets = prepareTargets(loss, yRows, a.shape);
+    const targets: Targets = prepareTargets(loss, yRows, a.shape, rows);
     const weights = rowWeights(a.shape, a.mask);
-    const result = lossAndGradient(loss, out, targets, weights, R, C, withGradient);
+    const scale = sampleWeight ? rowScales(rows ? takeRows(sampleWeight, rows) : sampleWeight, R) : null;
+    const result = lossAndGradient(loss, out, targets, weights, R, C, withGradient, scale);
 
     // Probabilities only for metrics: the fused loss works from the logits.
     const probabilities =
@@ -383,8 +420,13 @@ export class Sequential {
   }
 
   /** Forward, backward, update on the given rows (all when null): one step of the training loop. */
-  trainRows(x: Tensor, y: Tensor, rows: readonly number[] | null): BatchTotals {
-    const totals = this.runBatch(x, y, rows, true, true);
+  trainRows(
+    x: Tensor,
+    y: Tensor,
+    rows: readonly number[] | null,
+    sampleWeight: Tensor | null = null,
+  ): BatchTotals {
+    const totals = this.runBatch(x, y, rows, true, true, sampleWeight);
     this.applyGradients();
     return totals;
   }
@@ -395,8 +437,15 @@ export class Sequential {
    */
   applyGradients(): void {
     const { optimizer } = this.requireCompiled('trainOnBatch');
-    optimizer.applyGradients(this.values, this.grads, this.entries);
+    optimizer.applyGradients(this.values, this.grads, this.trainableEntries());
     this.markWeightsChanged();
+  }
+
+  /** The entries of the layers with `trainable` true: what the optimizer updates (all by default). */
+  trainableEntries(): readonly ParameterEntry[] {
+    const frozen = this.layers.filter((l) => !l.trainable).map((l) => `${l.name}/`);
+    if (frozen.length === 0) return this.entries;
+    return this.entries.filter((e) => !frozen.some((prefix) => e.name.startsWith(prefix)));
   }
 
   report(totals: BatchTotals): number | number[] {
@@ -429,6 +478,21 @@ export class Sequential {
     return new Tensor(data, [N, ...outShape]);
   }
 
+  /**
+   * Class indices for x (Keras' `predict_classes`), int32 with the output's last axis removed: the argmax
+   * over classes, or for one output unit (binary) 1 where σ > 0.5 — z > 0 for a model trained from logits.
+   */
+  predictClasses(x: unknown, options: { batchSize?: number } = {}): Tensor {
+    const p = this.predict(x, options);
+    const C = p.shape[p.shape.length - 1];
+    if (C > 1) return argMax(p, -1);
+    const threshold = this.compiled?.fromLogits ? 0 : 0.5;
+    return new Tensor(
+      Int32Array.from(p.data, (v) => (v > threshold ? 1 : 0)),
+      p.shape.slice(0, -1),
+    );
+  }
+
   /** Loss (and metrics) on (x, y), dropout off: the exact mean over all rows, in batches. */
   evaluate(x: unknown, y: unknown, options: { batchSize?: number } = {}): number | number[] {
     const batchSize = checkBatchSize('evaluate', options, ['batchSize']);
@@ -441,11 +505,12 @@ export class Sequential {
     y: Tensor,
     batchSize: number,
     rowsOf: readonly number[] | null = null,
+    sampleWeight: Tensor | null = null,
   ): BatchTotals {
     const all = rowsOf ?? range(0, x.shape[0]);
     const totals: BatchTotals = { lossSum: 0, weight: 0, metrics: [] };
     for (let start = 0; start < all.length; start += batchSize) {
-      const part = this.runBatch(x, y, all.slice(start, start + batchSize), false, false);
+      const part = this.runBatch(x, y, all.slice(start, start + batchSize), false, false, sampleWeight);
       addTotals(totals, part);
     }
     return totals;
@@ -530,7 +595,7 @@ export class Sequential {
  * from. A new one (say `model.export` from interop/) is a name below, a `declare module` beside its free
  * function, and a line in src/index.ts.
  */
-export const DELEGATED_METHODS = ['fit', 'save', 'export'] as const;
+export const DELEGATED_METHODS = ['fit', 'fitDataset', 'save', 'export'] as const;
 export type DelegatedMethod = (typeof DELEGATED_METHODS)[number];
 
 type ModelMethod = (this: Sequential, ...args: never[]) => unknown;
@@ -549,10 +614,39 @@ for (const name of DELEGATED_METHODS) {
     throw new ConfigError(
       `model.${name}`,
       'is installed by the package entry',
-      "import from 'novolstm' (src/index.ts), or call the free function (fit in training/fit.ts, saveModel in io/index.ts, exportModel in interop/index.ts)",
+      "import from 'novolstm' (src/index.ts), or call the free function (fit in training/fit.ts, fitDataset in training/fitDataset.ts, saveModel in io/index.ts, exportModel in interop/index.ts)",
       'not installed',
     );
   });
+}
+
+/**
+ * A batch's sample weights [B] or [B, T] as one scale per output row [R]: a per-sample weight repeats over
+ * the sample's T rows of a sequence output (R = B·T).
+ */
+function rowScales(sampleWeight: Tensor, R: number): Float32Array {
+  const w = sampleWeight.data;
+  if (w.length === R) return w instanceof Float32Array ? w : Float32Array.from(w);
+  const perSample = R / w.length;
+  return Float32Array.from({ length: R }, (_, r) => w[Math.floor(r / perSample)]);
+}
+
+/** compile's `loss`: a name, an alias, or a LossConfig from `nl.losses.*`. */
+function resolveLoss(raw: unknown): { loss: LossName; fromLogits: boolean } {
+  if (typeof raw === 'object' && raw !== null && !Array.isArray(raw)) {
+    const o = checkOptionKeys('compile: loss', raw, ['name', 'fromLogits']);
+    const { loss: name } = resolveLoss(o.name);
+    const config = lossConfig(
+      name,
+      o.fromLogits === undefined ? {} : { fromLogits: o.fromLogits as boolean },
+    );
+    return { loss: config.name, fromLogits: config.fromLogits ?? false };
+  }
+  const text = String(raw);
+  const loss = (Object.hasOwn(LOSS_ALIASES, text) ? LOSS_ALIASES[text] : text) as LossName;
+  if (typeof raw !== 'string' || !LOSSES.includes(loss))
+    throw new ConfigError('compile', 'loss is not supported', LOSSES.join(', '), text);
+  return { loss, fromLogits: false };
 }
 
 export function sequential(layersOrOptions: readonly Layer[] | SequentialOptions = {}): Sequential {

@@ -120,15 +120,21 @@ export class DataParallel {
    * One training step on the batch (x, y), split over the workers: forward, backward, the summed gradient
    * in `model.grads`, and the optimizer's update of `model.values`. Returns the batch's totals.
    */
-  async trainStep(x: Tensor, y: Tensor): Promise<BatchTotals> {
+  async trainStep(x: Tensor, y: Tensor, sampleWeight: Tensor | null = null): Promise<BatchTotals> {
     const { model } = this;
-    const replies = (await this.scatter(x, y, (values, xs, ys, k) => ({
-      kind: 'step',
-      values,
-      x: xs,
-      y: ys,
-      seed: stepSeed(model, k),
-    }))) as Extract<FromWorker, { kind: 'stepped' }>[];
+    const replies = (await this.scatter(
+      x,
+      y,
+      (values, xs, ys, k, ws) => ({
+        kind: 'step',
+        values,
+        x: xs,
+        y: ys,
+        sampleWeight: ws,
+        seed: stepSeed(model, k),
+      }),
+      sampleWeight,
+    )) as Extract<FromWorker, { kind: 'stepped' }>[];
     const totals: BatchTotals = { lossSum: 0, weight: 0, metrics: [] };
     for (const r of replies) addTotals(totals, r.totals);
     const grads = model.grads;
@@ -161,11 +167,21 @@ export class DataParallel {
     return totals;
   }
 
-  /** Sends each worker its rows of (x, y) (and the weights, if they changed), and collects the replies. */
+  /**
+   * Sends each worker its rows of (x, y) and of the sample weights, if any (and the model's weights, if
+   * they changed), and collects the replies.
+   */
   private async scatter(
     x: Tensor,
     y: Tensor,
-    message: (values: Float32Array | null, x: TensorData, y: TensorData, k: number) => ToWorker,
+    message: (
+      values: Float32Array | null,
+      x: TensorData,
+      y: TensorData,
+      k: number,
+      sampleWeight: TensorData | null,
+    ) => ToWorker,
+    sampleWeight: Tensor | null = null,
   ): Promise<FromWorker[]> {
     this.checkOpen();
     const B = x.shape[0];
@@ -177,8 +193,13 @@ export class DataParallel {
       splitRows(B, this.channels.length).map(([start, end], k) => {
         const xs = rowSlice(x, start, end);
         const ys = rowSlice(y, start, end);
+        const ws = sampleWeight ? rowSlice(sampleWeight, start, end) : null;
         const transfer = [xs.data.buffer as ArrayBuffer, ys.data.buffer as ArrayBuffer];
-        return this.channels[k].request(message(values, fromTensor(xs), fromTensor(ys), k), transfer);
+        if (ws) transfer.push(ws.data.buffer as ArrayBuffer);
+        return this.channels[k].request(
+          message(values, fromTensor(xs), fromTensor(ys), k, ws ? fromTensor(ws) : null),
+          transfer,
+        );
       }),
     );
     this.sentVersion = this.model.weightsVersion;

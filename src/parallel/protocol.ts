@@ -24,6 +24,8 @@ export type ToWorker =
       readonly values: Float32Array | null;
       readonly x: TensorData;
       readonly y: TensorData;
+      /** This worker's rows of the per-sample loss weights; null: all 1. */
+      readonly sampleWeight: TensorData | null;
       readonly seed: number;
     }
   /** Forward only, dropout off (inference mode): the loss and metric totals of this worker's rows. */

@@ -38,7 +38,8 @@ export function serveReplica(port: ReplicaPort): void {
         case 'step': {
           const replica = withValues(required(model), message.values);
           replica.trainingRng.setState(new Random(message.seed).getState());
-          const totals = replica.runBatch(toTensor(message.x), toTensor(message.y), null, true, true);
+          const w = message.sampleWeight ? toTensor(message.sampleWeight) : null;
+          const totals = replica.runBatch(toTensor(message.x), toTensor(message.y), null, true, true, w);
           const grads = replica.grads.slice();
           port.postMessage({ kind: 'stepped', grads, totals }, [grads.buffer]);
           return;

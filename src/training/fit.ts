@@ -14,13 +14,15 @@
 import { ConfigError, ShapeError } from '../errors.js';
 import { range } from '../models/batches.js';
 import type { Sequential } from '../models/sequential.js';
-import { addTotals, type BatchTotals } from '../models/totals.js';
 import type { SpawnWorker } from '../parallel/protocol.js';
 import { checkOptionKeys } from '../options.js';
 import { asTensor, type Tensor } from '../tensor.js';
-import type { Callback, Logs } from './callbacks.js';
-import { defaultSink, Progress, type ProgressSink } from './progress.js';
-import { openTrainer, type Trainer } from './trainer.js';
+import type { Callback } from './callbacks.js';
+import { runEpochs, type TrainBatch } from './epochs.js';
+import type { History } from './epochs.js';
+import { defaultSink, type ProgressSink } from './progress.js';
+import { sampleWeightsOf, withClassWeights } from './sampleWeights.js';
+import { openTrainer } from './trainer.js';
 
 export interface FitOptions {
   readonly batchSize?: number;
@@ -41,13 +43,19 @@ export interface FitOptions {
   readonly workers?: number | 'auto';
   /** Starts one worker (needed in browsers, where the page's bundler decides the worker's URL). */
   readonly spawnWorker?: SpawnWorker;
+  /**
+   * Keras' sample_weight: a weight ≥ 0 per sample [N] (or per step [N, T] for a sequence output) that
+   * scales the sample's loss. With validationSplit the held-out samples keep theirs for val_loss.
+   */
+  readonly sampleWeight?: unknown;
+  /**
+   * Keras' class_weight: `{ [classIndex]: weight ≥ 0 }`, each sample's loss scaled by its class's weight
+   * (classes not listed: 1), on training samples only. Per-sample targets only (one class per sample).
+   */
+  readonly classWeight?: Readonly<Record<number, number>>;
 }
 
-/** What fit returns (TensorFlow.js' History): per-epoch values under each log name. */
-export interface History {
-  readonly epoch: number[];
-  readonly history: Record<string, number[]>;
-}
+export type { History } from './epochs.js';
 
 // `model.fit` (installed by the package entry: see installModelMethods in models/sequential.ts) is typed
 // here, beside its options, because the model's floor cannot import them.
@@ -64,6 +72,8 @@ const FIT_OPTIONS = [
   'shuffle',
   'validationSplit',
   'validationData',
+  'sampleWeight',
+  'classWeight',
   'callbacks',
   'verbose',
   'progressSink',
@@ -72,15 +82,13 @@ const FIT_OPTIONS = [
 ];
 
 /** Keras' fit options that novolstm does not support yet: rejected as such, not as unknown. */
-const FIT_NOT_YET = ['initialEpoch', 'classWeight', 'sampleWeight', 'stepsPerEpoch', 'validationSteps'];
-
-/** fit hands control back to the event loop at least this often (timers, I/O, a browser's rendering). */
-const YIELD_MS = 50;
+const FIT_NOT_YET = ['initialEpoch', 'stepsPerEpoch', 'validationSteps'];
 
 /** Trains `model` on (x, y); the model must be compiled. Data errors throw at once, option errors reject. */
 export function fit(model: Sequential, x: unknown, y: unknown, options: FitOptions = {}): Promise<History> {
   const xy = model.checkXY(x, y, 'fit');
   model.requireCompiled('fit');
+  model.checkTargets(xy.x, xy.y);
   return fitTensors(model, xy.x, xy.y, options);
 }
 
@@ -121,8 +129,10 @@ async function fitTensors(model: Sequential, x: Tensor, y: Tensor, options: FitO
       `${trainCount} train, ${N - trainCount} validation`,
     );
   }
-  let validation: { x: Tensor; y: Tensor; rows: number[] | null } | null = null;
-  if (split > 0) validation = { x, y, rows: range(trainCount, N) };
+  const sampleWeight = sampleWeightsOf(model, x, y, options.sampleWeight);
+  const weights = withClassWeights(model, y, sampleWeight, options.classWeight);
+  let validation: Validation | null = null;
+  if (split > 0) validation = { x, y, rows: range(trainCount, N), sampleWeight };
   else if (options.validationData) {
     if (!Array.isArray(options.validationData) || options.validationData.length !== 2) {
       throw new ConfigError(label, 'validationData must be [x, y]', '[x, y]', String(options.validationData));
@@ -136,7 +146,8 @@ async function fitTensors(model: Sequential, x: Tensor, y: Tensor, options: FitO
         vx.shape[0],
         vy.shape[0],
       );
-    validation = { x: vx, y: vy, rows: null };
+    model.checkTargets(vx, vy, 'validationData[1]');
+    validation = { x: vx, y: vy, rows: null, sampleWeight: null };
   }
 
   const trainer = await openTrainer(model, {
@@ -145,15 +156,24 @@ async function fitTensors(model: Sequential, x: Tensor, y: Tensor, options: FitO
     subject: 'fit: workers',
   });
   try {
-    const history = await epochsOf(trainer, x, y, {
-      batchSize,
+    const trainRows = range(0, trainCount);
+    const history = await runEpochs(trainer, {
       epochs,
-      shuffle,
       verbose,
       sink,
       callbacks,
-      trainRows: range(0, trainCount),
-      validation,
+      batchesPerEpoch: Math.ceil(trainCount / batchSize),
+      batchesOf: () => shuffledBatches(model, x, y, weights, trainRows, batchSize, shuffle),
+      validate: validation
+        ? async () =>
+            model.evaluateTotals(
+              validation.x,
+              validation.y,
+              batchSize,
+              validation.rows,
+              validation.sampleWeight,
+            )
+        : null,
     });
     // Stateful layers continue from where the workers left them.
     await trainer.syncStates();
@@ -163,83 +183,48 @@ async function fitTensors(model: Sequential, x: Tensor, y: Tensor, options: FitO
   }
 }
 
-/** fit's options, checked, and the rows it trains and validates on. */
-interface EpochPlan {
-  readonly batchSize: number;
-  readonly epochs: number;
-  readonly shuffle: boolean;
-  readonly verbose: 1 | 2 | 0;
-  readonly sink: ProgressSink;
-  readonly callbacks: readonly Callback[];
-  readonly trainRows: readonly number[];
-  readonly validation: { x: Tensor; y: Tensor; rows: number[] | null } | null;
+/** What val_ values are computed on: rows of (x, y) (all when null), weighted by sampleWeight if any. */
+interface Validation {
+  readonly x: Tensor;
+  readonly y: Tensor;
+  readonly rows: number[] | null;
+  readonly sampleWeight: Tensor | null;
 }
 
-async function epochsOf(trainer: Trainer, x: Tensor, y: Tensor, plan: EpochPlan): Promise<History> {
-  const { model } = trainer;
-  const { batchSize, epochs, shuffle, verbose, sink, callbacks, trainRows, validation } = plan;
-  const history: History = { epoch: [], history: {} };
-  model.stopTraining = false;
-  for (const cb of callbacks) cb.setModel?.(model);
-  for (const cb of callbacks) await cb.onTrainBegin?.({});
-  const metricNames = model.compiled?.metrics.map((m) => m.name) ?? [];
-  const progress =
-    verbose === 0 ? null : new Progress(sink, epochs, Math.ceil(trainRows.length / batchSize), verbose);
-
-  let lastYield = Date.now();
-  for (let epoch = 0; epoch < epochs && !model.stopTraining; epoch++) {
-    progress?.startEpoch(epoch);
-    for (const cb of callbacks) await cb.onEpochBegin?.(epoch, {});
-    const order = trainRows.slice();
-    if (shuffle) {
-      // Fisher–Yates, from the model's training generator.
-      for (let i = order.length - 1; i > 0; i--) {
-        const j = model.trainingRng.int(i + 1);
-        [order[i], order[j]] = [order[j], order[i]];
-      }
+/**
+ * One epoch of mini-batches over `trainRows`: reordered first when `shuffle` (Fisher–Yates, from the
+ * model's training generator, so a seeded model repeats and a saved one resumes the same sequence).
+ */
+function shuffledBatches(
+  model: Sequential,
+  x: Tensor,
+  y: Tensor,
+  weights: Tensor | null,
+  trainRows: readonly number[],
+  batchSize: number,
+  shuffle: boolean,
+): TrainBatch[] {
+  const order = trainRows.slice();
+  if (shuffle) {
+    for (let i = order.length - 1; i > 0; i--) {
+      const j = model.trainingRng.int(i + 1);
+      [order[i], order[j]] = [order[j], order[i]];
     }
-    const epochTotals: BatchTotals = { lossSum: 0, weight: 0, metrics: [] };
-    for (let batch = 0, start = 0; start < order.length; batch++, start += batchSize) {
-      const rows = order.slice(start, start + batchSize);
-      for (const cb of callbacks) await cb.onBatchBegin?.(batch, { batch, size: rows.length });
-      const totals = await trainer.step(x, y, rows);
-      addTotals(epochTotals, totals);
-      const batchLogs: Logs = {
-        batch,
-        size: rows.length,
-        ...namedLogs(model.report(totals), metricNames, ''),
-      };
-      progress?.batchDone(batch, rows.length, namedLogs(model.report(epochTotals), metricNames, ''));
-      for (const cb of callbacks) await cb.onBatchEnd?.(batch, batchLogs);
-      // As Keras: a callback can stop training mid-epoch (terminateOnNaN does).
-      if (model.stopTraining) break;
-      if (Date.now() - lastYield > YIELD_MS) {
-        await new Promise((resolve) => setTimeout(resolve, 0));
-        lastYield = Date.now();
-      }
-    }
-    const logs: Logs = namedLogs(model.report(epochTotals), metricNames, '');
-    if (validation) {
-      const v = model.evaluateTotals(validation.x, validation.y, batchSize, validation.rows);
-      Object.assign(logs, namedLogs(model.report(v), metricNames, 'val_'));
-    }
-    history.epoch.push(epoch);
-    for (const [key, value] of Object.entries(logs)) (history.history[key] ??= []).push(value);
-    progress?.epochDone(logs);
-    for (const cb of callbacks) await cb.onEpochEnd?.(epoch, logs);
   }
-  for (const cb of callbacks) await cb.onTrainEnd?.({});
-  return history;
+  const batches: TrainBatch[] = [];
+  for (let start = 0; start < order.length; start += batchSize) {
+    batches.push({ x, y, rows: order.slice(start, start + batchSize), weights });
+  }
+  return batches;
 }
 
-function namedLogs(values: number | number[], metricNames: readonly string[], prefix: string): Logs {
-  const list = Array.isArray(values) ? values : [values];
-  const logs: Logs = { [`${prefix}loss`]: list[0] };
-  metricNames.forEach((name, i) => (logs[`${prefix}${name}`] = list[i + 1]));
-  return logs;
-}
-
-function integerOption(label: string, key: string, value: unknown, fallback: number, min: number): number {
+export function integerOption(
+  label: string,
+  key: string,
+  value: unknown,
+  fallback: number,
+  min: number,
+): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
     throw new ConfigError(label, `${key} must be an integer ≥ ${min}`, `≥ ${min}`, String(value));

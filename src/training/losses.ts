@@ -10,12 +10,18 @@
  *   binary        ℓ = mean_c [max(z,0) − z·y + log(1 + e^{−|z|})]                  dz = (σ(z) − y) / C
  *   mean squared  ℓ = mean_c (p − y)²   (on the layer's output p)                    dp = 2 (p − y) / C
  *
+ * With `fromLogits` (Keras' `from_logits=True`) the model's output itself is z: a linear head, no activation
+ * on the last layer, and the same kernels. Without it, the last Dense layer's softmax / sigmoid is skipped
+ * in training and the layer hands over its pre-activation instead (models/sequential.ts).
+ *
  * Forward writes one loss per row; the model reduces rows with weights w (1, or 0 at masked time steps):
  * L = Σ_r w_r ℓ_r / Σ_r w_r. Backward takes those factors as `rowScale` [R] = w_r / Σ w and writes the
  * gradient of L. Backward recomputes softmax / σ from z rather than saving it: it is cheap, and it keeps
  * each pair's interface to its inputs.
  */
+import { ConfigError } from '../errors.js';
 import { sigmoid, type Float } from '../kernels/reference/floats.js';
+import { checkOptionKeys } from '../options.js';
 import { softmaxRow } from '../kernels/reference/activations.js';
 
 export const LOSSES = [
@@ -34,6 +40,43 @@ export const LOSS_ALIASES: Readonly<Record<string, LossName>> = {
   mean_squared_error: 'meanSquaredError',
   mse: 'meanSquaredError',
 };
+
+/** A loss with its options, as `nl.losses.*` make it (Keras' loss objects): compile takes it or a name. */
+export interface LossConfig {
+  readonly name: LossName;
+  /** The model's output is the logits z (a linear head) rather than softmax(z) / σ(z). Default false. */
+  readonly fromLogits?: boolean;
+}
+
+/** The cross-entropies take `fromLogits`; mean squared error works on the output as it is. */
+export function lossConfig(name: LossName, options: { readonly fromLogits?: boolean } = {}): LossConfig {
+  const label = `losses.${name}`;
+  checkOptionKeys(label, options, fusedActivation(name) ? ['fromLogits'] : [], [
+    'labelSmoothing',
+    'axis',
+    'reduction',
+  ]);
+  const fromLogits = options.fromLogits ?? false;
+  if (typeof fromLogits !== 'boolean')
+    throw new ConfigError(label, 'fromLogits must be true or false', 'a boolean', String(fromLogits));
+  return Object.freeze({ name, fromLogits });
+}
+
+export function categoricalCrossentropy(options: { readonly fromLogits?: boolean } = {}): LossConfig {
+  return lossConfig('categoricalCrossentropy', options);
+}
+
+export function sparseCategoricalCrossentropy(options: { readonly fromLogits?: boolean } = {}): LossConfig {
+  return lossConfig('sparseCategoricalCrossentropy', options);
+}
+
+export function binaryCrossentropy(options: { readonly fromLogits?: boolean } = {}): LossConfig {
+  return lossConfig('binaryCrossentropy', options);
+}
+
+export function meanSquaredError(): LossConfig {
+  return lossConfig('meanSquaredError');
+}
 
 /** The activation a loss is fused with, if any. */
 export function fusedActivation(loss: LossName): 'softmax' | 'sigmoid' | null {

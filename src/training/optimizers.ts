@@ -18,6 +18,10 @@
  *                   Δ = η g / √(s + ε);  θ ← θ − Δ   (momentum μ: v ← μ v + Δ; θ ← θ − v)
  * η may be a schedule (schedules.ts), evaluated at the step count before the update. Each update is
  * computed in float64 and rounded once to float32.
+ *
+ * Frozen weights (`layer.trainable = false`): the model passes only the trainable weights' entries. Clipping
+ * and the update run over those entries' spans of the flat arrays alone, so a frozen weight, its moments
+ * and the joint clipping norm are exactly as if the weight were not there (AdamW's decay skips it too).
  */
 import { ConfigError } from '../errors.js';
 import { checkOptionKeys } from '../layers/options.js';
@@ -82,16 +86,26 @@ export abstract class Optimizer {
     return this.slots.subarray(k * N, (k + 1) * N);
   }
 
-  /** Clips `grads` in place, then updates `params`. Both are the model's flat arrays [N]. */
+  /**
+   * Clips `grads` in place, then updates `params`, both the model's flat arrays [N], over the weights in
+   * `entries` only (the trainable ones): values, gradients and moments outside them are left untouched.
+   */
   applyGradients(params: Float32Array, grads: Float32Array, entries: readonly ParameterEntry[]): void {
     this.prepare(params.length);
-    clipGradients(grads, entries, this.clip);
+    const spans = contiguousSpans(entries);
+    clipGradients(grads, entries, this.clip, spans);
     this.rate = this.currentLearningRate();
     this.iterations += 1;
-    this.update(params, grads);
+    for (const [from, to] of spans) this.update(params, grads, from, to);
   }
 
-  protected abstract update(params: Float32Array, grads: Readonly<Float32Array>): void;
+  /** The update of params[from … to − 1] (and the moments' same elements). */
+  protected abstract update(
+    params: Float32Array,
+    grads: Readonly<Float32Array>,
+    from: number,
+    to: number,
+  ): void;
 
   /** The rate the next update will use. */
   currentLearningRate(): number {
@@ -108,28 +122,49 @@ export abstract class Optimizer {
   protected abstract ownConfig(): OptimizerConfig;
 }
 
+/** [from, to) ranges of the flat arrays covered by `entries` (in offset order), adjacent ones merged. */
+export function contiguousSpans(entries: readonly ParameterEntry[]): [number, number][] {
+  const spans: [number, number][] = [];
+  for (const e of [...entries].sort((a, b) => a.offset - b.offset)) {
+    const last = spans[spans.length - 1];
+    if (last && last[1] === e.offset) last[1] = e.offset + e.size;
+    else spans.push([e.offset, e.offset + e.size]);
+  }
+  return spans;
+}
+
+/** Clips the gradients of `entries` (spans: theirs, from contiguousSpans; default: computed here). */
 export function clipGradients(
   grads: Float32Array,
   entries: readonly ParameterEntry[],
   clip: ClipOptions,
+  spans: readonly (readonly [number, number])[] = contiguousSpans(entries),
 ): void {
   if (clip.clipNorm !== undefined) {
-    for (const e of entries) scaleToNorm(grads.subarray(e.offset, e.offset + e.size), clip.clipNorm);
+    for (const e of entries) scaleToNorm([grads.subarray(e.offset, e.offset + e.size)], clip.clipNorm);
   }
-  if (clip.globalClipNorm !== undefined) scaleToNorm(grads, clip.globalClipNorm);
+  if (clip.globalClipNorm !== undefined) {
+    scaleToNorm(
+      spans.map(([from, to]) => grads.subarray(from, to)),
+      clip.globalClipNorm,
+    );
+  }
   if (clip.clipValue !== undefined) {
     const c = clip.clipValue;
-    for (let i = 0; i < grads.length; i++) grads[i] = Math.min(c, Math.max(-c, grads[i]));
+    for (const [from, to] of spans) {
+      for (let i = from; i < to; i++) grads[i] = Math.min(c, Math.max(-c, grads[i]));
+    }
   }
 }
 
-function scaleToNorm(g: Float32Array, maxNorm: number): void {
+/** Scales the parts together so that their joint norm is at most maxNorm. */
+function scaleToNorm(parts: readonly Float32Array[], maxNorm: number): void {
   let sq = 0;
-  for (let i = 0; i < g.length; i++) sq += g[i] * g[i];
+  for (const g of parts) for (let i = 0; i < g.length; i++) sq += g[i] * g[i];
   const norm = Math.sqrt(sq);
   if (norm <= maxNorm) return;
   const scale = maxNorm / norm;
-  for (let i = 0; i < g.length; i++) g[i] *= scale;
+  for (const g of parts) for (let i = 0; i < g.length; i++) g[i] *= scale;
 }
 
 export interface SgdOptions extends ClipOptions {
@@ -162,15 +197,15 @@ export class SGD extends Optimizer {
     this.slotNames = this.momentum > 0 ? ['velocity'] : [];
   }
 
-  protected update(params: Float32Array, grads: Readonly<Float32Array>): void {
+  protected update(params: Float32Array, grads: Readonly<Float32Array>, from: number, to: number): void {
     const lr = this.rate;
     const mu = this.momentum;
     if (mu === 0) {
-      for (let i = 0; i < params.length; i++) params[i] = params[i] - lr * grads[i];
+      for (let i = from; i < to; i++) params[i] = params[i] - lr * grads[i];
       return;
     }
     const v = this.slot('velocity');
-    for (let i = 0; i < params.length; i++) {
+    for (let i = from; i < to; i++) {
       const vi = mu * v[i] - lr * grads[i];
       v[i] = vi;
       params[i] = this.nesterov ? params[i] + mu * vi - lr * grads[i] : params[i] + vi;
@@ -218,13 +253,13 @@ export class Adam extends Optimizer {
     this.epsilon = positiveNumber(label, 'epsilon', o.epsilon ?? 1e-7);
   }
 
-  protected update(params: Float32Array, grads: Readonly<Float32Array>): void {
+  protected update(params: Float32Array, grads: Readonly<Float32Array>, from: number, to: number): void {
     const t = this.iterations;
-    this.decayWeights(params);
+    this.decayWeights(params, from, to);
     const lrT = (this.rate * Math.sqrt(1 - this.beta2 ** t)) / (1 - this.beta1 ** t);
     const m = this.slot('m');
     const v = this.slot('v');
-    for (let i = 0; i < params.length; i++) {
+    for (let i = from; i < to; i++) {
       const g = grads[i];
       const mi = m[i] + (1 - this.beta1) * (g - m[i]);
       const vi = v[i] + (1 - this.beta2) * (g * g - v[i]);
@@ -235,7 +270,7 @@ export class Adam extends Optimizer {
   }
 
   /** Adam has no weight decay; AdamW overrides this. */
-  protected decayWeights(_params: Float32Array): void {}
+  protected decayWeights(_params: Float32Array, _from: number, _to: number): void {}
 
   protected ownConfig(): OptimizerConfig {
     return { beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon };
@@ -266,9 +301,9 @@ export class AdamW extends Adam {
   }
 
   /** θ ← θ − η λ θ, before the Adam step (decoupled: not part of the gradient or its moments). */
-  protected override decayWeights(params: Float32Array): void {
+  protected override decayWeights(params: Float32Array, from: number, to: number): void {
     const factor = this.rate * this.weightDecay;
-    for (let i = 0; i < params.length; i++) params[i] = params[i] - factor * params[i];
+    for (let i = from; i < to; i++) params[i] = params[i] - factor * params[i];
   }
 
   protected override ownConfig(): OptimizerConfig {
@@ -317,12 +352,12 @@ export class RMSprop extends Optimizer {
     ];
   }
 
-  protected update(params: Float32Array, grads: Readonly<Float32Array>): void {
+  protected update(params: Float32Array, grads: Readonly<Float32Array>, from: number, to: number): void {
     const { rho, epsilon } = this;
     const s = this.slot('velocity');
     const a = this.centered ? this.slot('average') : null;
     const m = this.momentum > 0 ? this.slot('momentum') : null;
-    for (let i = 0; i < params.length; i++) {
+    for (let i = from; i < to; i++) {
       const g = grads[i];
       const si = rho * s[i] + (1 - rho) * g * g;
       s[i] = si;

@@ -19,6 +19,8 @@ export class Progress {
   private started = 0;
   private lastDraw = -Infinity;
   private samples = 0;
+  /** Batches done this epoch. */
+  private batches = 0;
   /** When the last training batch finished: throughput excludes validation. */
   private trainedUntil = 0;
   private readonly live: boolean;
@@ -26,7 +28,8 @@ export class Progress {
   constructor(
     private readonly sink: ProgressSink,
     private readonly epochs: number,
-    private readonly batchesPerEpoch: number,
+    /** null: unknown (a stream); the line then shows the batches done, without a bar or ETA. */
+    private readonly batchesPerEpoch: number | null,
     /** Live redrawing only on a terminal and only at verbose 1. */
     verbose: 1 | 2,
     private readonly now: () => number = () => Date.now(),
@@ -38,6 +41,7 @@ export class Progress {
 
   startEpoch(epoch: number): void {
     this.epoch = epoch;
+    this.batches = 0;
     this.started = this.now();
     this.lastDraw = -Infinity;
     this.samples = 0;
@@ -46,22 +50,34 @@ export class Progress {
   /** After batch `batch` (0-based) of `size` samples; `logs` holds the running epoch values. */
   batchDone(batch: number, size: number, logs: Readonly<Record<string, number>>): void {
     this.samples += size;
+    this.batches = batch + 1;
     const t = this.now();
     this.trainedUntil = t;
     if (!this.live) return;
-    const last = batch === this.batchesPerEpoch - 1;
+    const total = this.batchesPerEpoch;
+    const last = batch === (total ?? 0) - 1;
     if (!last && t - this.lastDraw < REDRAW_MS) return;
     this.lastDraw = t;
     const done = batch + 1;
     const elapsed = (t - this.started) / 1000;
-    const eta = (elapsed / done) * (this.batchesPerEpoch - done);
-    const filled = Math.round((BAR_WIDTH * done) / this.batchesPerEpoch);
+    if (total === null) {
+      const parts = [
+        `${this.header()} ${done}`,
+        seconds(elapsed),
+        this.throughput(elapsed),
+        ...formatLogs(logs),
+      ];
+      this.sink.write(`\r${parts.join(' - ')}\x1b[K`);
+      return;
+    }
+    const eta = (elapsed / done) * (total - done);
+    const filled = Math.round((BAR_WIDTH * done) / total);
     const bar =
       '='.repeat(Math.max(0, filled - 1)) +
       (filled > 0 ? (last ? '=' : '>') : '') +
       ' '.repeat(BAR_WIDTH - filled);
     const parts = [
-      `${this.header()} [${bar}] ${done}/${this.batchesPerEpoch}`,
+      `${this.header()} [${bar}] ${done}/${total}`,
       seconds(elapsed),
       this.throughput(elapsed),
       `ETA ${seconds(eta)}`,
@@ -76,7 +92,7 @@ export class Progress {
     const elapsed = (this.now() - this.started) / 1000;
     const training = (this.trainedUntil - this.started) / 1000;
     const parts = [
-      `${this.header()} - ${this.batchesPerEpoch}/${this.batchesPerEpoch}`,
+      `${this.header()} - ${this.batchesPerEpoch === null ? `${this.batches} batches` : `${this.batchesPerEpoch}/${this.batchesPerEpoch}`}`,
       seconds(elapsed),
       this.throughput(training),
       ...formatLogs(logs),

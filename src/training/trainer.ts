@@ -23,7 +23,13 @@ export interface Trainer {
    * One update on the given rows of (x, y) (all when null or absent): forward, backward, the optimizer's
    * step on `model.values`. Returns the batch's totals (`model.report` turns them into the loss).
    */
-  step(x: Tensor, y: Tensor, rows?: readonly number[] | null): Promise<BatchTotals>;
+  step(
+    x: Tensor,
+    y: Tensor,
+    rows?: readonly number[] | null,
+    /** Per-sample loss weights, rows as y's (fit's sampleWeight × classWeight); absent: all 1. */
+    sampleWeight?: Tensor | null,
+  ): Promise<BatchTotals>;
   /** Forgets every carried state: the model's, and the workers'. */
   resetStates(): Promise<void>;
   /** Copies the carried states to the model's own layers (a pool's workers hold them while training). */
@@ -38,8 +44,13 @@ export class LocalTrainer implements Trainer {
 
   constructor(readonly model: Sequential) {}
 
-  async step(x: Tensor, y: Tensor, rows: readonly number[] | null = null): Promise<BatchTotals> {
-    return this.model.trainRows(x, y, rows);
+  async step(
+    x: Tensor,
+    y: Tensor,
+    rows: readonly number[] | null = null,
+    sampleWeight: Tensor | null = null,
+  ): Promise<BatchTotals> {
+    return this.model.trainRows(x, y, rows, sampleWeight);
   }
 
   async resetStates(): Promise<void> {
@@ -67,9 +78,16 @@ export class PooledTrainer implements Trainer {
     return this.pool.workers;
   }
 
-  step(x: Tensor, y: Tensor, rows: readonly number[] | null = null): Promise<BatchTotals> {
+  step(
+    x: Tensor,
+    y: Tensor,
+    rows: readonly number[] | null = null,
+    sampleWeight: Tensor | null = null,
+  ): Promise<BatchTotals> {
     // The rows are copied out: they travel to the workers.
-    return rows ? this.pool.trainStep(takeRows(x, rows), takeRows(y, rows)) : this.pool.trainStep(x, y);
+    if (!rows) return this.pool.trainStep(x, y, sampleWeight);
+    const w = sampleWeight ? takeRows(sampleWeight, rows) : null;
+    return this.pool.trainStep(takeRows(x, rows), takeRows(y, rows), w);
   }
 
   async resetStates(): Promise<void> {

@@ -8,6 +8,7 @@
  * and one epoch — all ⌈L / S⌉ windows — shows every character once (except the last (N − 1) mod B).
  */
 import { ShapeError } from '../../errors.js';
+import type { TokenIds } from './charVocabulary.js';
 
 export interface TextWindow {
   /** [B, S] batch-major ids. */
@@ -25,7 +26,7 @@ export class TextStreams {
   readonly windowsPerEpoch: number;
 
   constructor(
-    private readonly ids: Int32Array,
+    private readonly ids: TokenIds,
     readonly B: number,
     readonly seqLen: number,
   ) {
@@ -56,8 +57,8 @@ export class TextStreams {
   }
 }
 
-/** Splits ids into training text and the held-out last fraction (5% by default). */
-export function holdOut(ids: Int32Array, fraction = 0.05): { train: Int32Array; validation: Int32Array } {
+/** Splits ids into training text and the held-out last fraction (5% by default); views, not copies. */
+export function holdOut<Ids extends TokenIds>(ids: Ids, fraction = 0.05): { train: Ids; validation: Ids } {
   const cut = Math.floor(ids.length * (1 - fraction));
-  return { train: ids.subarray(0, cut), validation: ids.subarray(cut) };
+  return { train: ids.subarray(0, cut) as Ids, validation: ids.subarray(cut) as Ids };
 }

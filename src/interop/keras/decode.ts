@@ -79,6 +79,7 @@ export async function decodeKeras(files: ModelFiles): Promise<Sequential> {
       mask,
       i === 0 ? chain.inputShape : undefined,
     );
+    layer.trainable = trainableOf(entry.config);
     built.push(layer);
     values.push(...w);
   });
@@ -337,6 +338,19 @@ class MaskTracker {
 interface Translated {
   readonly layer: Layer;
   readonly weights: Tensor[];
+}
+
+/**
+ * Whether a layer trains, from its `trainable` and those of the layers inside it (a Bidirectional's
+ * copies, an RNN's cell), each checked to be a boolean by translate: Keras trains a weight only when its
+ * layer and every layer around it are trainable, and novolstm freezes a layer as a whole.
+ */
+function trainableOf(config: JsonObject): boolean {
+  if (config.trainable === false) return false;
+  return ['layer', 'backward_layer', 'cell'].every((key) => {
+    const inner = config[key];
+    return !(isObject(inner) && isObject(inner.config)) || trainableOf(inner.config);
+  });
 }
 
 function tensor(d: H5Dataset): Tensor {

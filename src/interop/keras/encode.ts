@@ -24,7 +24,7 @@ import { writeArchive } from './archive.js';
 import { writeH5, type H5Dataset, type H5Tree } from './h5.js';
 import { NOVO_CELL_CLASS, OWN_CELL_MODULE, SEED_CELL_MODULE } from './decode.js';
 import { splitSeedCell } from './novoLstmWeights.js';
-import type { JsonObject } from './options.js';
+import { isObject, type JsonObject } from './options.js';
 import { layerPaths, snakeCase } from './paths.js';
 
 /** The Keras version whose layout this writes (the fixtures'). */
@@ -70,7 +70,9 @@ export async function encodeKeras(model: Sequential): Promise<ModelFiles> {
   let shape: Shape = inputShape;
   const outs: KerasLayerOut[] = [];
   for (const layer of model.layers) {
-    outs.push(layerOut(layer, shape));
+    const out = layerOut(layer, shape);
+    if (!layer.trainable) freeze(out.entry);
+    outs.push(out);
     shape = layer.outputShape ?? shape;
   }
   const batchShape = [null, ...inputShape];
@@ -144,6 +146,19 @@ function entry(className: string, config: JsonObject, inputShape: Shape | null):
   const e: JsonObject = { module: 'keras.layers', class_name: className, config, registered_name: null };
   if (inputShape) e.build_config = { input_shape: [null, ...inputShape] };
   return e;
+}
+
+/**
+ * `trainable: false` on a layer entry and on the layers and cell inside it: Keras' `layer.trainable = False`
+ * sets it on every sublayer, and its loader reads each one's own flag.
+ */
+function freeze(layerEntry: JsonObject): void {
+  const config = layerEntry.config as JsonObject;
+  config.trainable = false;
+  for (const key of ['layer', 'backward_layer', 'cell']) {
+    const inner = config[key];
+    if (isObject(inner)) freeze(inner);
+  }
 }
 
 function header(name: string): JsonObject {

@@ -78,8 +78,20 @@ export class KerasOptions {
     }
   }
 
-  /** `trainable: false` freezes a layer in Keras; novolstm would train it, so it is refused. */
-  trainable(): void {
-    this.expect('trainable', true, 'novolstm cannot freeze a layer, training would change its weights');
+  /**
+   * Keras' `trainable` (absent: true), checked here; decode.ts sets novolstm's `layer.trainable` from it and
+   * the flags of the layers inside (trainableOf).
+   */
+  trainable(): boolean {
+    const value = this.take('trainable');
+    if (value !== undefined && typeof value !== 'boolean') {
+      throw new ConfigError(
+        this.label,
+        "option 'trainable' must be true or false",
+        'a boolean',
+        JSON.stringify(value),
+      );
+    }
+    return value !== false;
   }
 }

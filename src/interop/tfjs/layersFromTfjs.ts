@@ -194,12 +194,18 @@ function batchShape(r: ConfigReader): Shape | null {
   return v.slice(1) as Shape;
 }
 
-/** The keys every layer config has: name, trainable, dtype and (first layer) its input shape. */
-function base(r: ConfigReader, first: boolean): { name: string; inputShape: Shape | null } {
+/**
+ * The keys every layer config has: name, trainable (novolstm's `layer.trainable`), dtype and (first layer)
+ * its input shape.
+ */
+function base(
+  r: ConfigReader,
+  first: boolean,
+): { name: string; trainable: boolean; inputShape: Shape | null } {
   const name = r.take('name');
   if (typeof name !== 'string')
     throw new ConfigError(r.subject, 'name must be a string', 'a string', String(name));
-  r.only('trainable', [true], true);
+  const trainable = r.boolean('trainable', true);
   const dtype = r.take('dtype');
   const policy =
     typeof dtype === 'object' && dtype !== null
@@ -215,7 +221,18 @@ function base(r: ConfigReader, first: boolean): { name: string; inputShape: Shap
       'no batch_input_shape',
       JSON.stringify(inputShape),
     );
-  return { name, inputShape };
+  return { name, trainable, inputShape };
+}
+
+/**
+ * The common keys of a layer or cell inside another (a Bidirectional's layer, an RNN's cell,
+ * TimeDistributed's Dense); returns whether the pair trains. TensorFlow.js trains a weight only when the
+ * inner and the outer layer are both trainable, and novolstm freezes a layer as a whole. (A Bidirectional
+ * keeps its wrapped layer's config as it was when wrapped, so a frozen one is saved with an inner
+ * `trainable: true`: the outer flag decides.)
+ */
+function innerBase(r: ConfigReader, outer: boolean): boolean {
+  return base(r, false).trainable && outer;
 }
 
 function subjectOf(className: string, config: Record<string, unknown>): string {
@@ -230,7 +247,8 @@ function decodeLayer(
 ): DecodedLayer {
   const { className, config } = entry;
   const r = new ConfigReader(subjectOf(className, config), config);
-  const { name, inputShape: declared } = base(r, first);
+  const { name, trainable: own, inputShape: declared } = base(r, first);
+  let trainable = own;
   if (declared && inputLayerShape)
     throw new ConfigError(
       r.subject,
@@ -275,7 +293,8 @@ function decodeLayer(
     case 'LSTM':
     case 'GRU':
     case 'RNN': {
-      const [kind, options] = recurrentOptions(r, className, kerasVersion);
+      const [kind, options, cellTrainable] = recurrentOptions(r, className, kerasVersion);
+      trainable &&= cellTrainable;
       decoded = { layer: new Recurrent(kind, { ...options, name, ...shape }) };
       break;
     }
@@ -295,7 +314,7 @@ function decodeLayer(
         `${subjectOf(inner.className, inner.config)} in ${r.subject}`,
         inner.config,
       );
-      base(ir, false);
+      trainable = innerBase(ir, trainable);
       if (!['LSTM', 'GRU', 'RNN'].includes(inner.className))
         throw new ConfigError(
           ir.subject,
@@ -303,7 +322,8 @@ function decodeLayer(
           'LSTM, GRU or RNN',
           inner.className,
         );
-      const [kind, options] = recurrentOptions(ir, inner.className, kerasVersion);
+      const [kind, options, cellTrainable] = recurrentOptions(ir, inner.className, kerasVersion);
+      trainable &&= cellTrainable;
       const layer = new Recurrent(kind, options);
       ir.finish();
       decoded = { layer: new Bidirectional({ layer, mergeMode: mergeMode as 'concat', name, ...shape }) };
@@ -317,7 +337,7 @@ function decodeLayer(
       if (inner.className !== 'Dense')
         throw new ConfigError(r.subject, 'TimeDistributed wraps only Dense here', 'Dense', inner.className);
       const ir = new ConfigReader(`${subjectOf('Dense', inner.config)} in ${r.subject}`, inner.config);
-      base(ir, false);
+      trainable = innerBase(ir, trainable);
       const options = denseOptions(ir);
       ir.finish();
       decoded = { layer: new Dense({ ...options, name, ...shape }) };
@@ -370,6 +390,7 @@ function decodeLayer(
       );
   }
   r.finish();
+  decoded.layer.trainable = trainable;
   return decoded;
 }
 
@@ -433,20 +454,20 @@ function sequenceOptions(r: ConfigReader): { returnSequences: boolean; goBackwar
 
 /**
  * The options of an LSTM, a GRU, or an RNN(cell) — TensorFlow.js' `tf.layers.rnn({ cell: lstmCell(…) })`,
- * the same layer as LSTM — with the cell's options on its `cell`.
+ * the same layer as LSTM — with the cell's options on its `cell`, and whether the cell is trainable.
  */
 function recurrentOptions(
   r: ConfigReader,
   className: string,
   kerasVersion: string,
-): ['LSTM' | 'GRU', GruLayerOptions] {
+): ['LSTM' | 'GRU', GruLayerOptions, cellTrainable: boolean] {
   if (className === 'LSTM' || className === 'GRU')
-    return [className, { ...cellOptions(r, className, kerasVersion), ...sequenceOptions(r) }];
+    return [className, { ...cellOptions(r, className, kerasVersion), ...sequenceOptions(r) }, true];
   const cell = layerEntry(r.take('cell'), 0);
   const kind = cell.className === 'LSTMCell' ? 'LSTM' : cell.className === 'GRUCell' ? 'GRU' : null;
   if (!kind) throw new ConfigError(r.subject, 'cell is not supported', 'LSTMCell or GRUCell', cell.className);
   const cr = new ConfigReader(`${subjectOf(cell.className, cell.config)} in ${r.subject}`, cell.config);
-  base(cr, false);
+  const cellTrainable = innerBase(cr, true);
   const options = cellOptions(cr, kind, kerasVersion);
   cr.finish();
   // TensorFlow.js' RNN.getConfig also copies the cell's options onto the layer, and its fromConfig
@@ -463,5 +484,5 @@ function recurrentOptions(
       );
   }
   r.nullOnly('num_constants');
-  return [kind, { ...options, ...sequenceOptions(r) }];
+  return [kind, { ...options, ...sequenceOptions(r) }, cellTrainable];
 }

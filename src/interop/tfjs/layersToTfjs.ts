@@ -70,7 +70,7 @@ export function topologyOf(model: Sequential): EncodedTopology {
 
 function layerConfig(layer: Layer): { class_name: string; config: Record<string, Json[string]> } {
   const r = new ConfigReader(`TensorFlow.js export: ${layer.label}`, layer.getConfig());
-  const common = { name: layer.name, trainable: true, dtype: 'float32' };
+  const common = { name: layer.name, trainable: layer.trainable, dtype: 'float32' };
   let out: { class_name: string; config: Record<string, Json[string]> };
   if (layer instanceof Embedding) {
     out = {
@@ -97,7 +97,7 @@ function layerConfig(layer: Layer): { class_name: string; config: Record<string,
           class_name: inner.className,
           config: {
             name: innerName(layer),
-            trainable: true,
+            trainable: layer.trainable,
             dtype: 'float32',
             ...recurrentConfig(ir, inner),
           },
