@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   // src/kernels/wasm/ is AssemblyScript (v128, load<f32>, @inline): compiled by asc, not by tsc.
-  { ignores: ['dist/', 'node_modules/', 'build/', 'runs/', 'src/kernels/wasm/', 'scratch/'] },
+  { ignores: ['dist/', 'node_modules/', 'build/', 'runs/', 'src/kernels/wasm/', 'scratch/', 'docs/api/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

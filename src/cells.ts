@@ -56,7 +56,7 @@ export function isGruCell(cell: RecurrentCell): cell is GruKernel {
   return cell.spec.kind === 'gru';
 }
 
-interface CellSizes {
+export interface CellSizes {
   readonly units: number;
   readonly inputDim: number;
   readonly name?: string;

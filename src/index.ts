@@ -155,6 +155,17 @@ export { scoreText, type TextScore } from './lm/evaluate.js';
 export { TrainingDivergedError, hasDiverged, explosionThreshold } from './lm/divergence.js';
 export { traceGates, MAX_TRACE_CHARS, type GateTrace, type LayerGates, type GateMap } from './lm/gates.js';
 
+// Types the API above takes or returns, so that the API reference (`npm run docs`) can show them.
+export type { ConfigValue, ForwardContext, LayerStep } from './layers/layer.js';
+export type { Compiled } from './models/sequential.js';
+export type { BatchTotals } from './models/totals.js';
+export type { ProgressSink } from './training/progress.js';
+export type { CellSizes } from './cells.js';
+export type { Rows } from './kernels/reference/layerNorm.js';
+export type { WorkerError } from './parallel/protocol.js';
+export type { SequenceLayout } from './engine/steps.js';
+export type { StepShare, SharedRow } from './engine/share.js';
+
 // `model.fit`, `model.save` and `model.export`: thin delegates to the free functions above, which live on floors above the
 // model (see installModelMethods in models/sequential.ts). Installed here, once, for every model; package.json
 // lists this file under sideEffects so that bundlers keep this call.

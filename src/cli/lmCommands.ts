@@ -1,16 +1,14 @@
 /**
- * The language-model commands: `train`, `generate`, `eval`, `info` and `demo`.
+ * The language-model commands: `train`, `generate`, `eval` and `demo` (`info` is infoCommand.ts').
  */
-import { existsSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Command } from 'commander';
 import { CharVocabulary } from '../data/text/charVocabulary.js';
 import { encodeCorpus } from '../data/text/encodeCorpus.js';
-import { loadModel } from '../io/index.js';
 import { checkOutputDirectory } from '../io/outputDirectory.js';
 import { scoreText } from '../lm/evaluate.js';
 import { generateText } from '../lm/generate.js';
-import { LM_CELLS, languageModelConfig, type LmCell } from '../lm/languageModel.js';
+import { LM_CELLS, LM_FORMAT, languageModelConfig, type LmCell } from '../lm/languageModel.js';
+import { DEFAULT_CURVE_EVERY } from '../lm/curve.js';
 import { trainLanguageModel, type TrainConfig } from '../lm/trainer.js';
 import { CHECKPOINT_SETTINGS, type CheckpointSetting } from '../lm/trainConfig.js';
 import type { Sequential } from '../models/sequential.js';
@@ -26,6 +24,8 @@ import {
   seed,
   workerCount,
 } from './parse.js';
+import { loadSavedModel } from './savedModel.js';
+import { trainOutput } from './trainOutput.js';
 
 /**
  * Upper bounds of the sizes a flag sets. Each allocates memory (weights grow with units², states and
@@ -59,6 +59,8 @@ interface TrainFlags {
   out: string;
   resume: boolean;
   workers: number | 'auto';
+  curveEvery: number;
+  json: boolean;
 }
 
 /**
@@ -87,33 +89,30 @@ function stopSignals(): { requested: () => boolean; dispose: () => void } {
   };
 }
 
-export async function runTraining(config: TrainConfig): Promise<Sequential> {
+export async function runTraining(config: TrainConfig, json = false): Promise<Sequential> {
   const signals = stopSignals();
+  const output = trainOutput(json);
   try {
     const result = await trainLanguageModel(config, {
-      log: (line) => console.log(line),
-      progress: process.stdout,
+      ...output.hooks,
       stopRequested: signals.requested,
     });
-    if (Number.isFinite(result.validationBpc)) {
-      console.log(`validation: ${result.validationBpc.toFixed(3)} bits per character`);
-    }
+    output.finish(result, config.out);
     return result.model;
   } finally {
     signals.dispose();
   }
 }
 
-async function loadLanguageModel(dir: string): Promise<Sequential> {
-  // A directory from `novolstm train`, or the one-file model the web page saves (io/bundle.ts).
-  const isFile = statSync(dir, { throwIfNoEntry: false })?.isFile() ?? false;
-  if (!isFile && !existsSync(join(dir, 'model.json'))) {
+/** A directory from `novolstm train`, or the one-file model the web page saves (io/bundle.ts). */
+async function loadLanguageModel(dir: string, command: string): Promise<Sequential> {
+  const model = await loadSavedModel(dir);
+  if ((model.metadata as { format?: unknown }).format !== LM_FORMAT) {
     throw new UsageError(
-      `--model ${dir}: no model there (expected ${join(dir, 'model.json')}, or a model file)`,
+      `--model ${dir}: \`${command}\` needs a character language model (one \`novolstm train\` wrote, with its vocabulary); this is a model of ${model.layers.length} layers without one — \`novolstm info\` shows it, \`novolstm predict\` runs it`,
     );
   }
-  const model = await loadModel(dir);
-  languageModelConfig(model); // refuses other models and other format versions
+  languageModelConfig(model); // refuses other format versions
   return model;
 }
 
@@ -182,6 +181,7 @@ function trainConfig(flags: TrainFlags, out: string): TrainConfig {
     out,
     resume: flags.resume,
     workers: flags.workers,
+    curveEvery: flags.curveEvery,
   };
 }
 
@@ -191,7 +191,14 @@ export function registerLanguageModelCommands(program: Command): void {
       .command('train')
       .description('Train a character-level language model on a text (truncated BPTT over contiguous text).'),
   )
-    .requiredOption('--out <dir>', 'model directory (checkpoint, metrics.csv, learning-curve.svg)')
+    .requiredOption('--out <dir>', 'model directory (checkpoint, metrics.csv, steps.csv, learning-curve.svg)')
+    .option(
+      '--curve-every <windows>',
+      'a learning-curve point (steps.csv) every this many windows',
+      positiveInteger,
+      DEFAULT_CURVE_EVERY,
+    )
+    .option('--json', 'stdout: one JSON line per epoch and one at the end (progress goes to stderr)', false)
     .addHelpText(
       'after',
       `
@@ -206,11 +213,14 @@ Examples:
       const typed = (flag: keyof TrainFlags) => command.getOptionValueSource(flag) === 'cli';
       const config = trainConfig(flags, flags.out);
       checkOutputDirectory(flags.out, '--out');
-      await runTraining({
-        ...config,
-        overrideLearningRate: typed('lr'),
-        givenSettings: CHECKPOINT_SETTINGS.filter((setting) => typed(SETTING_FLAGS[setting])),
-      });
+      await runTraining(
+        {
+          ...config,
+          overrideLearningRate: typed('lr'),
+          givenSettings: CHECKPOINT_SETTINGS.filter((setting) => typed(SETTING_FLAGS[setting])),
+        },
+        flags.json,
+      );
     });
 
   program
@@ -266,7 +276,7 @@ Examples:
         seed: number;
         threads: 'auto' | '1' | '2';
       }) => {
-        const model = await loadLanguageModel(flags.model);
+        const model = await loadLanguageModel(flags.model, 'generate');
         const pieces = generateText(model, {
           prime: flags.prime,
           length: flags.length,
@@ -301,7 +311,7 @@ Examples:
     .addHelpText('after', '\nExample:\n  novolstm eval --model runs/moby --corpus held-out.txt --json')
     .action(
       async (flags: { model: string; corpus: string; seqLen: number; batch: number; json: boolean }) => {
-        const model = await loadLanguageModel(flags.model);
+        const model = await loadLanguageModel(flags.model, 'eval');
         const config = languageModelConfig(model);
         const vocabulary = CharVocabulary.fromJSON(config.vocabulary);
         // Read in chunks into token ids: a corpus of any size that fits its ids in memory can be scored.
@@ -325,43 +335,6 @@ Examples:
         }
       },
     );
-
-  program
-    .command('info')
-    .description('Show a model: its layers, parameters and training record.')
-    .requiredOption(
-      '--model <dir>',
-      'a model directory from `novolstm train`, or a .tar model file from the web page',
-    )
-    .addHelpText('after', '\nExample:\n  novolstm info --model runs/moby')
-    .action(async (flags: { model: string }) => {
-      const model = await loadLanguageModel(flags.model);
-      const config = languageModelConfig(model);
-      model.summary();
-      console.log(
-        `cell ${config.cell}, ${config.layers} × ${config.units} units, vocabulary of ${config.vocabulary.length} characters`,
-      );
-      const training = (
-        model.metadata as {
-          training?: {
-            corpus: string;
-            epoch: number;
-            chars: number;
-            seconds: number;
-            history: { validationBpc: number | null }[];
-          };
-        }
-      ).training;
-      if (training) {
-        const last = training.history[training.history.length - 1];
-        console.log(
-          `trained on ${training.corpus}: ${training.epoch} epochs, ${training.chars} characters, ${(training.seconds / 60).toFixed(1)} minutes` +
-            (typeof last?.validationBpc === 'number'
-              ? `; validation ${last.validationBpc.toFixed(3)} bits per character`
-              : ''),
-        );
-      }
-    });
 }
 
 interface DemoFlags {

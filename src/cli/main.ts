@@ -6,13 +6,17 @@ import { Command, CommanderError } from 'commander';
 import { NovoLstmError } from '../errors.js';
 import { UsageError } from './errors.js';
 import { registerInteropCommands } from './interopCommands.js';
+import { registerInfoCommand } from './infoCommand.js';
 import { registerDemoCommand, registerLanguageModelCommands } from './lmCommands.js';
+import { registerPredictCommand } from './predictCommand.js';
 import { registerReportCommand } from './reportCommand.js';
 import { registerTaskCommand } from './taskCommand.js';
+import { packageVersion } from './version.js';
 
 export function buildProgram(): Command {
   const program = new Command('novolstm')
     .description('Train and compare NovoLSTM, LSTM and GRU networks on the CPU.')
+    .version(packageVersion(), '-V, --version', 'print the version of novolstm')
     .exitOverride()
     // One line, in the same form as every other error: `novolstm: <what is wrong>`.
     .configureOutput({
@@ -28,6 +32,8 @@ export function buildProgram(): Command {
     });
   registerDemoCommand(program);
   registerLanguageModelCommands(program);
+  registerInfoCommand(program);
+  registerPredictCommand(program);
   registerTaskCommand(program);
   registerReportCommand(program);
   registerInteropCommands(program);

@@ -4,6 +4,8 @@
  * the whole setting up front (`--quick` is `--preset quick`, the reduced grid the tests use); the flags
  * below narrow it, and the report prints what ran.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { COMPARED_CELLS } from '../experiments/comparedCells.js';
 import { PRESETS, reportPreset, type PresetName } from '../experiments/presets.js';
@@ -15,7 +17,7 @@ interface ReportFlags {
   quick: boolean;
   preset?: PresetName;
   seeds?: number;
-  out: string;
+  out?: string;
   cell?: string[];
   tasks?: string[];
   applications: boolean;
@@ -24,6 +26,24 @@ interface ReportFlags {
   timeLimit?: number;
   estimate?: boolean;
   trials?: string;
+}
+
+/**
+ * Where the report goes without --out: docs/ in the novolstm repository (the checked-in results), and
+ * nowhere elsewhere — a user of the installed package names the folder, so no run writes into their
+ * project unasked.
+ */
+function defaultOut(cwd: string): string {
+  let name: unknown;
+  try {
+    name = (JSON.parse(readFileSync(join(cwd, 'package.json'), 'utf8')) as { name?: unknown }).name;
+  } catch {
+    name = undefined;
+  }
+  if (name === 'novolstm') return 'docs';
+  throw new UsageError(
+    `report: give --out DIR, the folder results.md and figures/ go to (only in the novolstm repository does it default to docs/; here is ${cwd})`,
+  );
 }
 
 /** The command as the user would type it again: `npm run report -- <flags>`. */
@@ -66,7 +86,10 @@ export function registerReportCommand(program: Command): void {
       "measure the full grid's cost at the start (a few minutes; default: medium and full)",
     )
     .option('--no-estimate', "do not measure the full grid's cost")
-    .option('--out <dir>', 'where results.md and figures/ go', 'docs')
+    .option(
+      '--out <dir>',
+      'where results.md and figures/ go (required outside the novolstm repository, where it is docs)',
+    )
     .option(
       '--trials <dir>',
       'keep every finished trial in DIR and take those already there: a long grid then runs in pieces (several sittings, or processes given different --tasks)',
@@ -86,6 +109,7 @@ Examples:
           `--quick is --preset quick; it cannot be combined with --preset ${flags.preset}`,
         );
       }
+      const out = flags.out ?? defaultOut(process.cwd());
       const preset = reportPreset(flags.quick ? 'quick' : (flags.preset ?? 'full'));
       let tasks: string[] | null = null;
       if (flags.tasks && !(flags.tasks.length === 1 && flags.tasks[0] === 'all')) {
@@ -109,12 +133,12 @@ Examples:
           lmEpochs: flags.lmEpochs ?? null,
           timeLimitSeconds: flags.timeLimit ?? null,
           estimate: flags.estimate ?? null,
-          out: flags.out,
+          out,
           trials: flags.trials ?? null,
           command: commandLine(process.argv),
         },
         (line) => void process.stderr.write(`${line}\n`),
       );
-      console.log(`wrote ${flags.out}/results.md`);
+      console.log(`wrote ${join(out, 'results.md')}`);
     });
 }

@@ -111,4 +111,14 @@ export type {
   GruLayerOptions,
   LstmLayerOptions,
   NovoLstmLayerOptions,
+  LayerNormalizationOptions,
+  MaskingOptions,
+  UncheckedOptions,
 };
+export type { CellOptions, RecurrentOptions } from './recurrent.js';
+export type {
+  CommonCellLayerOptions,
+  GruCellLayerOptions,
+  LstmCellLayerOptions,
+  NovoLstmCellLayerOptions,
+} from './rnn.js';

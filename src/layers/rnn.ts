@@ -24,7 +24,7 @@ export interface RnnCellSpec {
   readonly options: Readonly<Record<string, unknown>>;
 }
 
-interface CommonCellLayerOptions {
+export interface CommonCellLayerOptions {
   readonly units: number;
   /** As Keras' cells; may instead be given to rnn (not both). */
   readonly recurrentDropout?: number;

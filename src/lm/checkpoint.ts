@@ -26,6 +26,7 @@ import { tensor } from '../tensor.js';
 import { adam } from '../training/optimizers.js';
 import type { Trainer } from '../training/trainer.js';
 import { buildLanguageModel, languageModelConfig } from './languageModel.js';
+import type { StepCurve } from './curve.js';
 import type { EpochRecord } from './records.js';
 import { CHECKPOINT_SETTINGS, type CheckpointSetting, type TrainConfig } from './trainConfig.js';
 
@@ -50,6 +51,8 @@ export interface TrainingState {
   /** Sum of the training loss (nats) and characters in the current epoch so far. */
   epochNats: number;
   epochChars: number;
+  /** The learning curve's step points and running sums (curve.ts); absent in older checkpoints. */
+  curve?: StepCurve;
 }
 
 /** A run about to train: a new model, or the checkpoint's, with the texts it trains and validates on. */

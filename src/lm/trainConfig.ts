@@ -1,6 +1,7 @@
 /** What the language model trainer (trainer.ts) is asked to do, and the hooks it reports through. */
 import type { ProgressSink } from '../training/progress.js';
 import type { LmCell } from './languageModel.js';
+import type { EpochRecord } from './records.js';
 
 /**
  * The settings a checkpoint fixes: the model's shape and initialisation, its gradient clipping and the data
@@ -59,6 +60,8 @@ export interface TrainConfig {
    * core; 1 trains on this thread. Default 1.
    */
   readonly workers?: number | 'auto';
+  /** A learning-curve point (steps.csv) every this many windows; default DEFAULT_CURVE_EVERY (curve.ts). */
+  readonly curveEvery?: number;
 }
 
 export interface TrainHooks {
@@ -68,4 +71,6 @@ export interface TrainHooks {
   readonly progress: ProgressSink;
   /** Polled after every step: true asks training to checkpoint and stop (Ctrl-C, SIGTERM). */
   readonly stopRequested: () => boolean;
+  /** Each record as it joins the history: every epoch, and a partial one cut short by the time limit. */
+  readonly onRecord?: (record: EpochRecord) => void;
 }

@@ -27,6 +27,7 @@ import { Random } from '../random.js';
 import { Progress } from '../training/progress.js';
 import { openTrainer, type Trainer } from '../training/trainer.js';
 import { saveCheckpoint, startOrResume, type TrainingState } from './checkpoint.js';
+import { addWindow, curveEvery, emptyStepCurve } from './curve.js';
 import { firstNonFinite } from '../layers/parameters.js';
 import { explosionThreshold, hasDiverged, TrainingDivergedError } from './divergence.js';
 import { scoreText } from './evaluate.js';
@@ -51,6 +52,7 @@ export { TrainingDivergedError };
 export async function trainLanguageModel(config: TrainConfig, hooks: TrainHooks): Promise<TrainResult> {
   // Before the corpus is read: a bad --out is reported at once, and nothing is created yet.
   checkOutputDirectory(config.out, 'out');
+  curveEvery(config.curveEvery); // refused before anything is read or written
   const run = await startOrResume(config, hooks.log);
   const { model, state, vocabulary, ids, resumed } = run;
   // The last 5% of the corpus is held out, unless a validation file is given.
@@ -188,6 +190,8 @@ async function trainEpochs(run: RunContext): Promise<TrainResult> {
   // A stop's checkpoint is checked on one window's worth of validation text: the whole of it can take longer
   // than the second a signal's stop is allowed.
   const quickValidation = () => validate(validationIds.subarray(0, batch * seqLen + 1));
+  const curve = (state.curve ??= emptyStepCurve());
+  const windowsPerPoint = curveEvery(config.curveEvery);
 
   const started = performance.now();
   const secondsSoFar = state.seconds;
@@ -213,6 +217,8 @@ async function trainEpochs(run: RunContext): Promise<TrainResult> {
       state.epochChars += chars;
       await yieldToEvents();
       const epochBpc = state.epochNats / state.epochChars / Math.LN2;
+      const at = state.epoch + state.window / streams.windowsPerEpoch;
+      addWindow(curve, windowsPerPoint, loss, chars, at, state.chars);
       progress.batchDone(state.window - 1, chars, { loss, bpc: epochBpc });
       const outOfTime = config.timeLimitSeconds !== null && elapsed() >= config.timeLimitSeconds;
       if (hooks.stopRequested() || outOfTime) {
@@ -228,7 +234,8 @@ async function trainEpochs(run: RunContext): Promise<TrainResult> {
             validationBpc,
             seconds: state.seconds,
           });
-          await writeRecords(config.out, state.history);
+          hooks.onRecord?.(state.history[state.history.length - 1]);
+          await writeRecords(config.out, state.history, curve.points);
         } else {
           quickValidation();
         }
@@ -253,6 +260,7 @@ async function trainEpochs(run: RunContext): Promise<TrainResult> {
       seconds: state.seconds,
     };
     state.history.push(record);
+    hooks.onRecord?.(record);
     progress.epochDone({ bpc: trainBpc, val_bpc: validationBpc });
     const sample = [
       ...generateText(model, {
@@ -268,7 +276,7 @@ async function trainEpochs(run: RunContext): Promise<TrainResult> {
     state.epochNats = 0;
     state.epochChars = 0;
     await checkpoint();
-    await writeRecords(config.out, state.history);
+    await writeRecords(config.out, state.history, curve.points);
     if (state.epoch < totalEpochs && hooks.stopRequested()) {
       // A signal during the epoch's end: this checkpoint is the stop's.
       stoppedBecause = 'stop-requested';
@@ -276,7 +284,7 @@ async function trainEpochs(run: RunContext): Promise<TrainResult> {
       break;
     }
   }
-  await writeRecords(config.out, state.history);
+  await writeRecords(config.out, state.history, curve.points);
   const last = state.history[state.history.length - 1];
   return { model, stoppedBecause, history: state.history, validationBpc: last?.validationBpc ?? NaN };
 }

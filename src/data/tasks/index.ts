@@ -12,11 +12,19 @@ export {
   ADDING_TOLERANCE,
   MODERN_ADDING_BASELINE_MSE,
 } from './adding.js';
-export { embeddedReber, embeddedReberString, reberSolved, REBER_GRAMMAR, REBER_SYMBOLS } from './reber.js';
+export {
+  embeddedReber,
+  embeddedReberString,
+  reberSolved,
+  REBER_GRAMMAR,
+  REBER_SYMBOLS,
+  type ReberSymbol,
+} from './reber.js';
 export {
   temporalOrder,
   temporalOrderSolved,
   TEMPORAL_SYMBOLS,
+  POSITIONS as TEMPORAL_ORDER_POSITIONS,
   type TemporalOrderVariant,
 } from './temporalOrder.js';
 export { copyTask, copyBaselineNats, COPY_LENGTH, COPY_SYMBOLS } from './copy.js';

@@ -14,7 +14,8 @@ import { allocTaskData, type TaskData } from './taskData.js';
 export const TEMPORAL_SYMBOLS = ['a', 'b', 'c', 'd', 'X', 'Y', 'B', 'E'] as const;
 export const TEMPORAL_ORDER_TOLERANCE = 0.3;
 
-const POSITIONS = {
+/** Where each variant puts its two (6a) or three (6b) relevant symbols: [first, last] time steps. */
+export const POSITIONS = {
   '6a': [
     [10, 20],
     [50, 60],
