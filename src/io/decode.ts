@@ -23,6 +23,7 @@ import {
   FORMAT_NAME,
   FORMAT_VERSION,
 } from './format.js';
+import { jsonArray, jsonObject } from './jsonShapes.js';
 
 const SUBJECT = 'loadModel';
 
@@ -300,20 +301,5 @@ function requireFiniteNumbers(root: unknown): void {
   }
 }
 
-function object(value: unknown, what: string): Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new ValueError(
-      SUBJECT,
-      `${what} must be an object`,
-      'an object',
-      value === null ? 'null' : typeof value,
-    );
-  }
-  return value as Record<string, unknown>;
-}
-
-function array(value: unknown, what: string): unknown[] {
-  if (!Array.isArray(value))
-    throw new ValueError(SUBJECT, `${what} must be an array`, 'an array', typeof value);
-  return value;
-}
+const object = (value: unknown, what: string): Record<string, unknown> => jsonObject(SUBJECT, value, what);
+const array = (value: unknown, what: string): unknown[] => jsonArray(SUBJECT, value, what);

@@ -29,6 +29,7 @@ import {
 } from './layout.js';
 import { cellOptionsOf } from './recurrent.js';
 import { METADATA_KEYS, ONNX_FORMAT_NAME, ONNX_FORMAT_VERSION } from './metadata.js';
+import { jsonArray, jsonObject } from '../../io/jsonShapes.js';
 
 const SUBJECT = 'decodeOnnx';
 
@@ -189,19 +190,5 @@ function parseJson(text: string | undefined, what: string): unknown {
   }
 }
 
-function object(value: unknown, what: string): Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value))
-    throw new ValueError(
-      SUBJECT,
-      `${what} must be an object`,
-      'an object',
-      value === null ? 'null' : typeof value,
-    );
-  return value as Record<string, unknown>;
-}
-
-function array(value: unknown, what: string): unknown[] {
-  if (!Array.isArray(value))
-    throw new ValueError(SUBJECT, `${what} must be an array`, 'an array', typeof value);
-  return value;
-}
+const object = (value: unknown, what: string): Record<string, unknown> => jsonObject(SUBJECT, value, what);
+const array = (value: unknown, what: string): unknown[] => jsonArray(SUBJECT, value, what);
