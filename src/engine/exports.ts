@@ -98,6 +98,8 @@ export interface WasmExports {
   embeddingScatter(dTable: number, dy: number, ids: number, N: number, E: number): void;
   /** Index of the first NaN or ±∞ among n floats at p, or −1. */
   firstNonFinite(p: number, n: number): number;
+  /** Sets the subnormal floats among n (a multiple of 4) at p to zero of the same sign. */
+  flushSubnormals(p: number, n: number): void;
   /** Every NovoLSTM variant: readme = inputGate 'readme' (else 'reference'), normAll = layerNorm 'all'. */
   novoGatesForward(
     readme: boolean,

@@ -299,15 +299,23 @@ export class FastGru extends FastRecurrent {
           U,
           this.hard,
         );
+        // Before dz_k is multiplied (here and in the weight gradients).
+        this.flushSubnormals([
+          [dzxk, B * G],
+          [dzhk, B * G],
+        ]);
         wasm.gemmPacked(dhNew, U, dzhk, G, 1, buf.packedUt, B, G, U, true, buf.scratch);
       } else {
         wasm.gruResetBeforeBackward1(dzxk, dhNew, gates, hPrev, buf.dhCarry, dhOut, maskK, B, U, this.hard);
+        this.flushSubnormals([[dzxk, B * G]]); // its h block is multiplied next
         // d(r ⊙ h_{k−1}) = dz_h·U_hᵀ, then block r and its share of dh_{k−1}, then dz_zr·U_zrᵀ.
         wasm.gemmPacked(buf.dResetH, U, dzxk + 4 * 2 * U, G, 1, buf.packedUhT, B, U, U, false, buf.scratch);
         wasm.gruResetBeforeBackward2(dzxk, dhNew, buf.dResetH, gates, hPrev, B, U, this.hard);
+        this.flushSubnormals([[dzxk, B * G]]);
         wasm.gemmPacked(dhNew, U, dzxk, G, 1, buf.packedUzrT, B, 2 * U, U, true, buf.scratch);
       }
       if (maskK) wasm.copyRealRows(buf.dhCarry, buf.dhNew, maskK, B, U);
+      this.flushSubnormals([[buf.dhCarry, stateSize]]);
     }
 
     // One multiply each over all T·B rows. A(m, k) = x[k, m]: x read transposed, strides (1, D).

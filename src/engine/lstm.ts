@@ -400,6 +400,11 @@ export class FastLstm extends FastRecurrent {
           u,
         );
       }
+      // Before dz_k is multiplied (here and in the weight gradients).
+      this.flushSubnormals([
+        [dzk, B * G],
+        [buf.dcCarry, stateSize],
+      ]);
       // dh_{k−1} = dz_k[:, :RG]·Uᵀ; padded rows keep their carried gradient.
       if (maskK) {
         wasm.gemmPacked(buf.dhNew, U, dzk, G, 1, buf.packedUt, B, RG, U, false, buf.scratch);
@@ -407,6 +412,7 @@ export class FastLstm extends FastRecurrent {
       } else {
         wasm.gemmPacked(buf.dhCarry, U, dzk, G, 1, buf.packedUt, B, RG, U, false, buf.scratch);
       }
+      this.flushSubnormals([[buf.dhCarry, stateSize]]);
     }
 
     // One multiply each over all T·B rows. A(m, k) = xh[k, m] is xh read transposed: strides (1, D+U).

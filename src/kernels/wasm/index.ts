@@ -4,7 +4,7 @@
  */
 export { gemm, gemmPacked, packB, gemmScratchFloats, packedBFloats } from './gemm';
 export { lstmGatesForward, lstmGatesBackward } from './lstm';
-export { copyRows, copyRealRows, columnSums, batchToSteps, stepsToBatch, firstNonFinite } from './rows';
+export { copyRows, copyRealRows, columnSums, batchToSteps, stepsToBatch, firstNonFinite, flushSubnormals } from './rows';
 export {
   gruGatesForward,
   gruGatesBackward,

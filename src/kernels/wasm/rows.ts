@@ -34,6 +34,23 @@ export function columnSums(out: usize, a: usize, R: i32, N: i32): void {
 }
 
 /**
+ * Sets every subnormal float of p[0, n) to zero of the same sign (n a multiple of 4), by its bits alone:
+ * integer operations, which the CPU runs at full speed whatever the value (x86 takes a slow microcode
+ * path for float arithmetic on subnormal operands; WebAssembly has no flush-to-zero mode).
+ */
+export function flushSubnormals(p: usize, n: i32): void {
+  const exponent = i32x4.splat(0x7f800000);
+  const sign = i32x4.splat(0x80000000);
+  for (let i = 0; i < n; i += 4) {
+    const at = p + (<usize>i << 2);
+    const v = v128.load(at);
+    // Lanes whose exponent field is 0 (zero or subnormal) keep only their sign bit.
+    const tiny = i32x4.eq(v128.and(v, exponent), i32x4.splat(0));
+    v128.store(at, v128.bitselect(v128.and(v, sign), v, tiny));
+  }
+}
+
+/**
  * Sequences between the caller's batch-major layout [B, T, N] and the engine's processing order
  * [T, B, ·], where step k is time t = k, or t = T−1−k with `reverse`:
  *   batchToSteps  dst row k·B + b (stride dstStride) ← src row b·T + t (stride srcStride)
