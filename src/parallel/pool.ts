@@ -324,7 +324,7 @@ function concatRows(parts: Tensor[]): Tensor {
   return new Tensor(data, [rows, ...parts[0].shape.slice(1)]);
 }
 
-function rebuildError(e: WorkerError): Error {
+export function rebuildError(e: WorkerError): Error {
   const classes: Record<string, typeof NovoLstmError> = {
     ShapeError,
     ValueError,

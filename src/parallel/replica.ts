@@ -110,7 +110,7 @@ function getStates(layer: Recurrent): TensorData[] | null {
 }
 
 /** A thrown value as plain data; typed errors keep their parts so the pool can throw the same class. */
-function describeError(e: unknown): WorkerError {
+export function describeError(e: unknown): WorkerError {
   if (e instanceof NovoLstmError) {
     const { name, message, subject, problem } = e;
     return { name, message, subject, problem, expected: plain(e.expected), actual: plain(e.actual) };
