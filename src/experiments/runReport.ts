@@ -8,11 +8,12 @@ import { loadavg } from 'node:os';
 import { kernelBackend } from '../layers/backend.js';
 import { runApplications, type ApplicationResults, type ApplicationSettings } from './applications.js';
 import { estimateGrid } from './estimate.js';
-import { runCell, TimeLimitReached, type CellSummary } from './grid.js';
+import { runGrid, TimeLimitReached } from './grid.js';
 import { reportPreset, type PresetName } from './presets.js';
 import { gitCommit, writeReport, type TaskResults } from './report.js';
 import { TASKS } from './taskSuite.js';
 import { TrialCache } from './trialCache.js';
+import { TrialPool } from './trialPool.js';
 
 export interface ReportConfig {
   readonly preset: PresetName;
@@ -33,6 +34,8 @@ export interface ReportConfig {
   readonly out: string;
   /** A directory of finished trials to take and add to (TrialCache); null: none. */
   readonly trials?: string | null;
+  /** Trials run side by side (worker threads); null: one per core. */
+  readonly workers?: number | null;
   /** The command as typed, printed in the report. */
   readonly command: string;
 }
@@ -81,34 +84,23 @@ export async function runReport(config: ReportConfig, log: (line: string) => voi
   };
   const applications = config.applications ? await runApplications(appSettings, { deadline, log }) : null;
 
-  const results: TaskResults[] = [];
-  for (const task of tasks) {
-    const done: CellSummary[] = [];
-    const notRun: string[] = [];
-    for (const cell of cells) {
-      // Whole cells only: a cell cut after some of its seeds would be compared on fewer seeds.
-      try {
-        done.push(
-          runCell(task, cell, {
-            seeds,
-            search: preset.search,
-            deadline,
-            ...(cache ? { cache } : {}),
-            onTrial: (t, phase, cached) => {
-              if (!cached) ran++;
-              log(
-                `${task.name} ${phase} ${t.cell} seed ${t.seed} lr ${t.learningRate}: ${t.solved ? `solved after ${t.sequencesToSuccess}` : 'not solved'}${t.diverged ? ' (diverged)' : ''} (${t.seconds.toFixed(1)} s${cached ? ', from the trial cache' : ''})`,
-              );
-            },
-          }),
-        );
-      } catch (error) {
-        if (!(error instanceof TimeLimitReached)) throw error;
-        log(error.message);
-        notRun.push(cell);
-      }
-    }
-    results.push({ task, cells: done, notRun });
+  // The grid's trials side by side, one per worker thread (trialPool.ts); their results do not depend on it.
+  const pool = new TrialPool(config.workers ?? undefined);
+  const results: TaskResults[] = await runGrid(tasks, cells, pool, {
+    seeds,
+    search: preset.search,
+    deadline,
+    ...(cache ? { cache } : {}),
+    onTrial: (t, phase, cached) => {
+      if (!cached) ran++;
+      log(
+        `${t.task} ${phase} ${t.cell} seed ${t.seed} lr ${t.learningRate}: ${t.solved ? `solved after ${t.sequencesToSuccess}` : 'not solved'}${t.diverged ? ' (diverged)' : ''} (${t.seconds.toFixed(1)} s${cached ? ', from the trial cache' : ''})`,
+      );
+    },
+  }).finally(() => pool.close());
+  // Whole cells only: a cell cut after some of its seeds would be compared on fewer seeds.
+  for (const { task, notRun } of results) {
+    for (const cell of notRun ?? []) log(new TimeLimitReached(task.name, cell).message);
   }
   const markdown = await writeReport(
     results,
