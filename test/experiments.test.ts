@@ -76,9 +76,9 @@ describe('equal parameter budgets', () => {
 });
 
 describe('the cost estimate', () => {
-  it('scales measured per-batch and per-evaluation seconds to the trials of a grid', () => {
+  it('scales measured per-batch and per-evaluation seconds to the trials of a grid', async () => {
     const task = { ...QUICK_TASKS[1], maxSequences: 64_000, evalEvery: 8_000 };
-    const e = estimateGrid([task], ['lstm', 'gru'], { seeds: 2, search: true, batches: 3 });
+    const e = await estimateGrid([task], ['lstm', 'gru'], { seeds: 2, search: true, batches: 3 });
     assert.equal(e.measurements.length, 2);
     for (const m of e.measurements) {
       assert.ok(m.secondsPerBatch > 0 && m.secondsPerEvaluation > 0, JSON.stringify(m));
@@ -87,8 +87,11 @@ describe('the cost estimate', () => {
       // One declared rate: no search trials, only the seeds.
       assert.equal(m.secondsWorstCase, 2 * m.secondsPerFullTrial);
     }
-    assert.equal(e.totalSeconds, e.measurements[0].secondsWorstCase + e.measurements[1].secondsWorstCase);
-    const searched = estimateGrid([{ ...task, learningRates: [0.01, 0.03] }], ['lstm'], {
+    assert.equal(e.trialSeconds, e.measurements[0].secondsWorstCase + e.measurements[1].secondsWorstCase);
+    // On this thread: one worker, the trials one after another.
+    assert.equal(e.workers, 1);
+    assert.equal(e.totalSeconds, e.trialSeconds);
+    const searched = await estimateGrid([{ ...task, learningRates: [0.01, 0.03] }], ['lstm'], {
       seeds: 2,
       search: true,
       batches: 2,

@@ -11,6 +11,7 @@ import { after, describe, it } from 'node:test';
 import '../src/node.js';
 import { ConfigError } from '../src/errors.js';
 import { comparedCell } from '../src/experiments/comparedCells.js';
+import { estimateGrid } from '../src/experiments/estimate.js';
 import { runCell, runGrid, SEARCH_SEED } from '../src/experiments/grid.js';
 import { taskByName, type TaskSpec } from '../src/experiments/taskSuite.js';
 import { runTrial, type TrialResult } from '../src/experiments/trial.js';
@@ -132,6 +133,21 @@ describe('the grid on a pool of trial workers', () => {
       runGrid([other], ['lstm'], pool, { seeds: [1], search: false }),
       (e: unknown) => e instanceof ConfigError && /cannot be run by the trial pool/.test(e.message),
     );
+  });
+
+  it('the cost estimate measures on the pool and spreads the trials over its workers', async () => {
+    const task = { ...reber, maxSequences: 64_000, evalEvery: 8_000 };
+    const e = await estimateGrid([task], ['lstm', 'gru'], {
+      seeds: 2,
+      search: true,
+      batches: 2,
+      runner: pool,
+    });
+    assert.equal(e.workers, 2);
+    assert.equal(e.trialSeconds, e.measurements[0].secondsWorstCase + e.measurements[1].secondsWorstCase);
+    const longestCell = 2 * Math.max(...e.measurements.map((m) => m.secondsPerFullTrial));
+    assert.equal(e.totalSeconds, Math.max(e.trialSeconds / 2, longestCell));
+    assert.ok(e.totalSeconds < e.trialSeconds);
   });
 
   it('runs on this thread with localTrialRunner to the same results', async () => {

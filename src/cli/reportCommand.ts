@@ -8,8 +8,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { COMPARED_CELLS } from '../experiments/comparedCells.js';
+import { estimateFullGrid } from '../experiments/estimate.js';
 import { PRESETS, reportPreset, type PresetName } from '../experiments/presets.js';
+import { estimateSection } from '../experiments/renderReport.js';
 import { runReport } from '../experiments/runReport.js';
+import { TrialPool } from '../experiments/trialPool.js';
 import { UsageError } from './errors.js';
 import { choice, choiceList, duration, positiveInteger } from './parse.js';
 
@@ -26,6 +29,8 @@ interface ReportFlags {
   timeLimit?: number;
   estimate?: boolean;
   trials?: string;
+  workers?: number;
+  estimateOnly: boolean;
 }
 
 /**
@@ -94,6 +99,16 @@ export function registerReportCommand(program: Command): void {
       '--trials <dir>',
       'keep every finished trial in DIR and take those already there: a long grid then runs in pieces (several sittings, or processes given different --tasks)',
     )
+    .option(
+      '--workers <n>',
+      'trials run side by side, one per worker thread (default: the cores)',
+      positiveInteger,
+    )
+    .option(
+      '--estimate-only',
+      "measure the full grid's cost on the trial workers, print it, and stop (trains nothing else, writes nothing)",
+      false,
+    )
     .addHelpText(
       'after',
       `
@@ -101,6 +116,7 @@ Examples:
   novolstm report                           # the full comparison (many hours on 2 cores: see the estimate)
   novolstm report --preset medium --time-limit 75m
   novolstm report --quick --out /tmp/quick
+  novolstm report --estimate-only           # the full grid's cost on this machine, in a minute or two
   novolstm report --preset full --trials runs/full-trials --time-limit 2h   # again and again until done`,
     )
     .action(async (flags: ReportFlags) => {
@@ -108,6 +124,14 @@ Examples:
         throw new UsageError(
           `--quick is --preset quick; it cannot be combined with --preset ${flags.preset}`,
         );
+      }
+      if (flags.estimateOnly) {
+        if (flags.estimate === false)
+          throw new UsageError('--estimate-only cannot be combined with --no-estimate');
+        const pool = new TrialPool(flags.workers);
+        const estimate = await estimateFullGrid(pool).finally(() => pool.close());
+        console.log(estimateSection(estimate).join('\n'));
+        return;
       }
       const out = flags.out ?? defaultOut(process.cwd());
       const preset = reportPreset(flags.quick ? 'quick' : (flags.preset ?? 'full'));
@@ -135,6 +159,7 @@ Examples:
           estimate: flags.estimate ?? null,
           out,
           trials: flags.trials ?? null,
+          workers: flags.workers ?? null,
           command: commandLine(process.argv),
         },
         (line) => void process.stderr.write(`${line}\n`),

@@ -58,7 +58,7 @@ export interface ReportRun {
 }
 
 /** The full grid's measured cost, as a short table: per task, all cells together. */
-function estimateSection(estimate: GridEstimate): string[] {
+export function estimateSection(estimate: GridEstimate): string[] {
   const tasks = [...new Set(estimate.measurements.map((m) => m.task))];
   const lines = [
     `Measured at the start of this run (${ESTIMATE_NOTE}; ${estimate.measuredInSeconds.toFixed(0)} s of measuring): every task × cell trained for a few batches and evaluated once on its test set, scaled to ${estimate.search ? 'the learning-rate search plus ' : ''}${estimate.seeds} seeds, each trial run to its full budget.`,
@@ -74,7 +74,10 @@ function estimateSection(estimate: GridEstimate): string[] {
       `| ${task} | ${hours(Math.min(...perTrial))}–${hours(Math.max(...perTrial))} | ${trials} | ${hours(ms.reduce((s, m) => s + m.secondsWorstCase, 0))} |`,
     );
   }
-  lines.push(`| **total** | | | **${hours(estimate.totalSeconds)}** |`);
+  lines.push(`| **total** | | | **${hours(estimate.trialSeconds)}** of trials |`);
+  lines.push(
+    `| **wall time, ${estimate.workers} trials at a time** | | | **${hours(estimate.totalSeconds)}** |`,
+  );
   return lines;
 }
 

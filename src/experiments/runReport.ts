@@ -7,11 +7,10 @@
 import { loadavg } from 'node:os';
 import { kernelBackend } from '../layers/backend.js';
 import { runApplications, type ApplicationResults, type ApplicationSettings } from './applications.js';
-import { estimateGrid } from './estimate.js';
+import { estimateFullGrid } from './estimate.js';
 import { runGrid, TimeLimitReached } from './grid.js';
 import { reportPreset, type PresetName } from './presets.js';
 import { gitCommit, writeReport, type TaskResults } from './report.js';
-import { TASKS } from './taskSuite.js';
 import { TrialCache } from './trialCache.js';
 import { TrialPool } from './trialPool.js';
 
@@ -66,13 +65,15 @@ export async function runReport(config: ReportConfig, log: (line: string) => voi
   const cache = config.trials ? new TrialCache(config.trials, commit) : null;
   let ran = 0;
 
+  // Trials side by side, one per worker thread (trialPool.ts): the estimate's and the grid's. Their results
+  // do not depend on it. Idle threads do not keep the process alive, so an error before close() is no hang.
+  const pool = new TrialPool(config.workers ?? undefined);
   const fullGrid = reportPreset('full');
-  const estimate =
-    (config.estimate ?? preset.estimate)
-      ? estimateGrid(TASKS, fullGrid.cells, { seeds: fullGrid.seeds, search: fullGrid.search })
-      : null;
+  const estimate = (config.estimate ?? preset.estimate) ? await estimateFullGrid(pool) : null;
   if (estimate) {
-    log(`full grid: at most about ${(estimate.totalSeconds / 3600).toFixed(1)} h on this machine`);
+    log(
+      `full grid: at most about ${(estimate.totalSeconds / 3600).toFixed(1)} h on this machine (${estimate.workers} trials at a time)`,
+    );
   }
 
   const a = preset.applications;
@@ -84,8 +85,6 @@ export async function runReport(config: ReportConfig, log: (line: string) => voi
   };
   const applications = config.applications ? await runApplications(appSettings, { deadline, log }) : null;
 
-  // The grid's trials side by side, one per worker thread (trialPool.ts); their results do not depend on it.
-  const pool = new TrialPool(config.workers ?? undefined);
   const results: TaskResults[] = await runGrid(tasks, cells, pool, {
     seeds,
     search: preset.search,

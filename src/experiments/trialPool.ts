@@ -168,12 +168,13 @@ class TrialThread {
 }
 
 /**
- * `workers` threads (default: the cores of this machine), each running one trial at a time; a trial given
- * while all are busy waits for the first that frees, in the order given.
+ * `workers` threads (default: the cores of this machine), started as trials need them, each running one
+ * trial at a time; a trial given while all are busy waits for the first that frees, in the order given.
  */
 export class TrialPool implements TrialRunner {
   readonly workers: number;
-  private readonly threads: TrialThread[];
+  /** Started when first needed, up to `workers`. */
+  private readonly threads: TrialThread[] = [];
   private readonly queue: (() => void)[] = [];
 
   constructor(workers = availableParallelism()) {
@@ -181,15 +182,14 @@ export class TrialPool implements TrialRunner {
       throw new ConfigError('trial pool', 'needs a whole number of workers', '1…256', workers);
     }
     this.workers = workers;
-    this.threads = Array.from({ length: workers }, () => new TrialThread());
   }
 
   async run(job: TrialJob): Promise<TrialResult> {
     const task = taskReference(job.task); // refused here, before it waits for a thread
-    let thread = this.threads.find((t) => !t.busy);
+    let thread = this.freeThread();
     while (!thread) {
       await new Promise<void>((wake) => this.queue.push(wake));
-      thread = this.threads.find((t) => !t.busy);
+      thread = this.freeThread();
     }
     try {
       return await thread.run(task, job);
@@ -200,5 +200,13 @@ export class TrialPool implements TrialRunner {
 
   async close(): Promise<void> {
     await Promise.all(this.threads.map((t) => t.terminate()));
+  }
+
+  private freeThread(): TrialThread | undefined {
+    const idle = this.threads.find((t) => !t.busy);
+    if (idle || this.threads.length === this.workers) return idle;
+    const started = new TrialThread();
+    this.threads.push(started);
+    return started;
   }
 }
