@@ -5,6 +5,7 @@
  *
  * Run as a program, it prints their results as the fixture test/fixtures/trialIdentity.json:
  *   node --experimental-wasm-relaxed-simd --import tsx test/trialIdentityCases.ts > test/fixtures/trialIdentity.json
+ *   npx prettier --write test/fixtures/trialIdentity.json
  * The checked-in fixture was recorded from the code before the speed-ups (commit 6c16e22), so the test
  * says that they left every result as it was.
  */
