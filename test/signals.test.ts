@@ -17,8 +17,11 @@ import { TextStreams } from '../src/data/text/streams.js';
 import { loadModel } from '../src/io/load.js';
 import { useFastKernels, useReferenceKernels } from '../src/layers/backend.js';
 import { scoreText } from '../src/lm/evaluate.js';
-import { languageModelConfig } from '../src/lm/languageModel.js';
+import { buildLanguageModel, languageModelConfig } from '../src/lm/languageModel.js';
 import { trainLanguageModel, type TrainConfig, type TrainHooks } from '../src/lm/trainer.js';
+import { DataParallel } from '../src/parallel/pool.js';
+import type { WorkerEndpoint } from '../src/parallel/protocol.js';
+import { adam } from '../src/training/optimizers.js';
 
 /** The promise: a checkpoint written and the process gone within this long of the first signal. */
 const STOP_WITHIN_MS = 1000;
@@ -274,6 +277,39 @@ describe('signals during a validation pass and during the start-up', () => {
       assert.equal(resumed.history[0].validationBpc, full.bpc);
     });
   }
+
+  it(
+    'DataParallel.create: aborting its signal while the workers start rejects at once with its reason and terminates them, also when a terminated worker answers nothing (a Web Worker)',
+    { timeout: 10_000 },
+    async () => {
+      const model = buildLanguageModel(
+        { cell: 'gru', units: 3, layers: 1, embeddingDim: 2, dropout: 0, vocabulary: ['a', 'b', 'c'] },
+        1,
+      );
+      model.compile({ optimizer: adam({ learningRate: 0.01 }), loss: 'sparseCategoricalCrossentropy' });
+      let terminated = 0;
+      // Workers that never finish starting: only the abort can end `create`.
+      const neverReady = (): WorkerEndpoint => ({
+        post: () => undefined,
+        listen: () => undefined,
+        terminate: () => void terminated++,
+      });
+      const stop = new AbortController();
+      const created = DataParallel.create(model, { workers: 3, spawn: neverReady, signal: stop.signal });
+      setTimeout(() => stop.abort(), 50);
+      await assert.rejects(created, (e) => e === stop.signal.reason);
+      assert.equal(terminated, 3);
+      // Aborted before it is called: no worker is started.
+      await assert.rejects(
+        DataParallel.create(model, {
+          workers: 2,
+          spawn: () => assert.fail('a worker was started'),
+          signal: stop.signal,
+        }),
+        (e) => e === stop.signal.reason,
+      );
+    },
+  );
 
   it(`SIGINT while the workers start: they are terminated and the process exits within ${STOP_WITHIN_MS} ms, nothing written`, async (t) => {
     const out = join(dir, 'start-up');
