@@ -83,6 +83,9 @@ function stopSignals(): { stop: AbortController; dispose: () => void } {
   return {
     stop,
     dispose: () => {
+      // Once stopping, the handlers stay until the process exits: a signal after the checkpoint is written
+      // would otherwise end a saved run by the signal's default, reporting it as killed (exit code 130).
+      if (stop.signal.aborted) return;
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
     },
