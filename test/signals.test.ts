@@ -294,6 +294,29 @@ describe('signals during a validation pass and during the start-up', () => {
     });
   }
 
+  it("a stop during the time limit's validation pass: no partial record, the checkpoint at the window reached", async () => {
+    const out = join(dir, 'time-limit');
+    const stop = new AbortController();
+    const result = await trainLanguageModel(
+      { ...settings(corpus, out, 1, short).config, timeLimitSeconds: 1e-6 },
+      {
+        ...quiet,
+        // The stop arrives as the pass begins, as a signal would (the CLI aborts this controller).
+        progress: { isTTY: false, write: (text) => void (/validating on/.test(text) && stop.abort()) },
+        stopRequested: () => stop.signal.aborted,
+        stopSignal: stop.signal,
+      },
+    );
+    assert.equal(result.stoppedBecause, 'stop-requested');
+    assert.deepEqual(result.history, []);
+    const training = (await loadModel(out)).metadata.training as unknown as TrainingRecord;
+    assert.deepEqual(
+      { epoch: training.epoch, window: training.window, records: training.history.length },
+      { epoch: 0, window: 1, records: 0 },
+    );
+    assert.equal(existsSync(join(out, 'metrics.csv')), false, 'records of a stopped run were written');
+  });
+
   it(
     'DataParallel.create: aborting its signal while the workers start rejects at once with its reason and terminates them, also when a terminated worker answers nothing (a Web Worker)',
     { timeout: 10_000 },
