@@ -294,6 +294,22 @@ describe('signals during a validation pass and during the start-up', () => {
     });
   }
 
+  it('a stop requested before training starts (a signal while the texts are read, which does not yield, is seen then): nothing trained, nothing written', async () => {
+    const out = join(dir, 'while-reading');
+    const stop = new AbortController();
+    stop.abort();
+    const lines: string[] = [];
+    const result = await trainLanguageModel(settings(corpus, out, 1, short).config, {
+      ...quiet,
+      log: (line) => void lines.push(line),
+      stopRequested: () => stop.signal.aborted,
+      stopSignal: stop.signal,
+    });
+    assert.equal(result.stoppedBecause, 'stop-requested');
+    assert.deepEqual(lines, [`stopped before training: nothing was trained, and nothing written to ${out}`]);
+    assert.equal(existsSync(out), false, 'the output directory was made');
+  });
+
   it("a stop during the time limit's validation pass: no partial record, the checkpoint at the window reached", async () => {
     const out = join(dir, 'time-limit');
     const stop = new AbortController();
