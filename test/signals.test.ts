@@ -294,19 +294,38 @@ describe('signals during a validation pass and during the start-up', () => {
     });
   }
 
-  it('a stop requested before training starts (a signal while the texts are read, which does not yield, is seen then): nothing trained, nothing written', async () => {
+  it('a stop requested before training starts rejects with its reason while the texts are read: nothing trained, nothing written', async () => {
     const out = join(dir, 'while-reading');
     const stop = new AbortController();
     stop.abort();
-    const lines: string[] = [];
-    const result = await trainLanguageModel(settings(corpus, out, 1, short).config, {
-      ...quiet,
-      log: (line) => void lines.push(line),
-      stopRequested: () => stop.signal.aborted,
-      stopSignal: stop.signal,
-    });
-    assert.equal(result.stoppedBecause, 'stop-requested');
-    assert.deepEqual(lines, [`stopped before training: nothing was trained, and nothing written to ${out}`]);
+    await assert.rejects(
+      trainLanguageModel(settings(corpus, out, 1, short).config, {
+        ...quiet,
+        stopRequested: () => stop.signal.aborted,
+        stopSignal: stop.signal,
+      }),
+      (e) => e === stop.signal.reason,
+    );
+    assert.equal(existsSync(out), false, 'the output directory was made');
+  });
+
+  it(`SIGINT while an 80 MB corpus is read: the exit (code 130) within ${STOP_WITHIN_MS} ms, nothing written`, async (t) => {
+    // Reading it takes about 2.5 s on a free core (two passes: its characters, then their ids).
+    const big = join(dir, 'big-corpus.txt');
+    writeFileSync(big, corpusText(100_000).repeat(800));
+    const out = join(dir, 'reading');
+    const { flags } = settings(big, out, 1);
+    const run = spawnCli(['train', ...flags]);
+    const exit = exited(run.child);
+    await waitFor(() => /reading 80 MB of text/.test(run.stdout()), 'the reading');
+    const stopMs = await stopTwice(run.child, exit, 'SIGINT');
+    t.diagnostic(`exited ${stopMs.toFixed(0)} ms after SIGINT`);
+    assert.ok(stopMs < STOP_WITHIN_MS, `exited ${stopMs.toFixed(0)} ms after SIGINT`);
+    assert.equal(run.child.exitCode, 130, run.stdout());
+    assert.match(
+      run.stdout(),
+      /stopped while reading the texts: nothing was trained, and nothing written to /,
+    );
     assert.equal(existsSync(out), false, 'the output directory was made');
   });
 

@@ -12,7 +12,7 @@ import { DEFAULT_CURVE_EVERY } from '../lm/curve.js';
 import { trainLanguageModel, type TrainConfig } from '../lm/trainer.js';
 import { CHECKPOINT_SETTINGS, type CheckpointSetting } from '../lm/trainConfig.js';
 import type { Sequential } from '../models/sequential.js';
-import { UsageError } from './errors.js';
+import { Interrupted, UsageError } from './errors.js';
 import {
   choice,
   duration,
@@ -103,6 +103,13 @@ export async function runTraining(config: TrainConfig, json = false): Promise<Se
     });
     output.finish(result, config.out);
     return result.model;
+  } catch (e) {
+    if (signals.stop.signal.aborted && e === signals.stop.signal.reason) {
+      throw new Interrupted(
+        `stopped while reading the texts: nothing was trained, and nothing written to ${config.out}`,
+      );
+    }
+    throw e;
   } finally {
     signals.dispose();
   }

@@ -57,7 +57,9 @@ export async function trainLanguageModel(config: TrainConfig, hooks: TrainHooks)
   // Before the corpus is read: a bad --out is reported at once, and nothing is created yet.
   checkOutputDirectory(config.out, 'out');
   curveEvery(config.curveEvery); // refused before anything is read or written
-  const run = await startOrResume(config, hooks.log);
+  // A stop while the texts are read (nothing is written by then) rejects with the signal's reason, as an
+  // aborted fetch does: there is no model yet to return.
+  const run = await startOrResume(config, hooks.log, hooks.stopSignal);
   const { model, state, vocabulary, ids, resumed } = run;
   // The last 5% of the corpus is held out, unless a validation file is given.
   const { train: trainIds, validation: validationIds } = run.validationIds
@@ -83,7 +85,7 @@ export async function trainLanguageModel(config: TrainConfig, hooks: TrainHooks)
       validationBpc: last?.validationBpc ?? NaN,
     };
   };
-  // A signal while the texts were read (which does not yield) is seen here.
+  // A signal after the last chunk of the texts was read is seen here.
   if (hooks.stopSignal?.aborted) return stoppedBeforeTraining();
   // With workers, each holds the carried states of its streams; the model here gets them back before a
   // checkpoint. A batch smaller than the worker count uses fewer workers.
