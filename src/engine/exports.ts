@@ -38,6 +38,8 @@ export interface WasmExports {
   packB(dst: number, b: number, bRow: number, bCol: number, k0: number, kc: number, N: number): void;
   gemmScratchFloats(N: number): number;
   packedBFloats(K: number, N: number): number;
+  /** The multiply's K block (KC): a product with K ≤ it is one sum from zero per output. */
+  gemmDepthBlock(): number;
   lstmGatesForward(
     z: number,
     bias: number,

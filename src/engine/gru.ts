@@ -223,6 +223,43 @@ export class FastGru extends FastRecurrent {
     wasm.gruResetBeforeCandidateForward(zxk, buf.zh, buf.biasX, hPrev, hNext, mask, B, U);
   }
 
+  /** The GRU keeps x·W (zx) and h·U (zh) apart until the gate pass: the order changes no sum. */
+  readonly recurrentFirstExact = true;
+
+  /** zh = h·U (resetAfter), or its blocks z r = h·U_zr (without): the products reading only the state. */
+  protected recurrentProduct(from: number): void {
+    const { B, U, G, buf } = this;
+    const [packed, N] = this.resetAfter ? [buf.packedU, G] : [buf.packedUzr, 2 * U];
+    this.engine.wasm.gemmPacked(buf.zh, G, buf.hs + from, U, 1, packed, B, U, N, false, buf.scratch);
+  }
+
+  /** zx = x·W, then the rest of `recurrentStep` on the zh in place. */
+  protected stepAfterRecurrent(x: number, xStride: number, from: number, to: number): void {
+    const { B, U, G, buf } = this;
+    const { wasm } = this.engine;
+    const [hPrev, hNext] = [buf.hs + from, buf.hs + to];
+    wasm.gemmPacked(buf.z, G, x, xStride, 1, buf.packedW, B, this.inputDim, G, false, buf.scratch);
+    if (this.resetAfter) {
+      wasm.gruGatesForward(
+        buf.z,
+        buf.zh,
+        buf.biasX,
+        buf.biasH,
+        hPrev,
+        hNext,
+        buf.recurrentH,
+        0,
+        B,
+        U,
+        this.hard,
+      );
+      return;
+    }
+    wasm.gruResetBeforeGatesForward(buf.z, buf.zh, buf.biasX, hPrev, buf.resetH, B, U, this.hard);
+    wasm.gemmPacked(buf.zh + 4 * 2 * U, G, buf.resetH, U, 1, buf.packedUh, B, U, U, false, buf.scratch);
+    wasm.gruResetBeforeCandidateForward(buf.z, buf.zh, buf.biasX, hPrev, hNext, 0, B, U);
+  }
+
   /**
    * The shared step (`stepShared`): this thread's columns of each multiply, swapped for the other
    * thread's, and the whole gate passes. resetAfter: false needs r ⊙ h_{k−1} of every unit before the

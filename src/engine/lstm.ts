@@ -271,6 +271,36 @@ export class FastLstm extends FastRecurrent {
     this.gatePass(k, hPrev, buf.cs + from, buf.hs + to, buf.cs + to, mask);
   }
 
+  get recurrentFirstExact(): boolean {
+    const KC = this.engine.wasm.gemmDepthBlock();
+    return this.inputDim <= KC && this.U <= KC;
+  }
+
+  /** z_0[:, :RG] = h·U from the state at `from`: the product `recurrentStep` adds after x·W. */
+  protected recurrentProduct(from: number): void {
+    const { B, U, G, buf } = this;
+    const RG = this.recurrentBlocks * U;
+    this.engine.wasm.gemmPacked(buf.z, G, buf.hs + from, U, 1, buf.packedU, B, U, RG, false, buf.scratch);
+  }
+
+  /**
+   * z_0 = x·W + h·U with h·U already in its first RG columns, then the gate pass: x·W added there, and
+   * written alone into the columns past RG (the 'reference' input gate's block, which has no h·U).
+   */
+  protected stepAfterRecurrent(x: number, xStride: number, from: number, to: number): void {
+    const { B, U, G, buf } = this;
+    const { wasm } = this.engine;
+    const D = this.inputDim;
+    const RG = this.recurrentBlocks * U;
+    wasm.gemmPacked(buf.z, G, x, xStride, 1, buf.packedW, B, D, RG, true, buf.scratch);
+    if (RG < G) {
+      // Panels of the packed W are [D, 8] columns: column RG (a multiple of 8) starts at RG·D floats.
+      const rest = buf.packedW + 4 * RG * D;
+      wasm.gemmPacked(buf.z + 4 * RG, G, x, xStride, 1, rest, B, D, G - RG, false, buf.scratch);
+    }
+    this.gatePass(0, buf.hs + from, buf.cs + from, buf.hs + to, buf.cs + to, 0);
+  }
+
   /** The fused gate pass of step k on z_k (in place, the tape saved at step k). */
   private gatePass(k: number, hPrev: number, cPrev: number, hNext: number, cNext: number, mask: number) {
     const { B, U, G, buf } = this;

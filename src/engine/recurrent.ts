@@ -68,6 +68,8 @@ export abstract class FastRecurrent {
   protected last: LastForward | null = null;
   /** Stepping: which of the two state slots (k = 0 and 1) holds the state; null when not stepping. */
   protected slot: 0 | 1 | null = null;
+  /** Set by `stepRecurrentFirst`: the next step's state-only product is in place. */
+  private recurrentReady = false;
 
   /** `blocks`: gate blocks of G (4 LSTM, 5 NovoLSTM, 3 GRU). */
   constructor(
@@ -90,6 +92,23 @@ export abstract class FastRecurrent {
    * the [B, U] state read and the one written.
    */
   protected abstract recurrentStep(k: number, from: number, to: number, mask: number): void;
+
+  /**
+   * The part of step 0's recurrent multiply that needs only the state (at byte offset `from` of the state
+   * buffers), written now rather than added after x·W (`stepRecurrentFirst`).
+   */
+  protected abstract recurrentProduct(from: number): void;
+
+  /** The rest of step 0 once `recurrentProduct` ran: x·W added (or put beside it), then the gate pass. */
+  protected abstract stepAfterRecurrent(x: number, xStride: number, from: number, to: number): void;
+
+  /**
+   * Whether `stepRecurrentFirst` leaves the step bit for bit the same. In the LSTM family the two products
+   * meet in one sum: z = fl(x·W + h·U) either way round (addition commutes) as long as each product is one
+   * sum from zero — one K block of the multiply (KC in src/kernels/wasm/gemm.ts); deeper, the blocks would
+   * associate differently. The GRU keeps the two products apart, so for it the order is always free.
+   */
+  abstract readonly recurrentFirstExact: boolean;
 
   /**
    * `recurrentStep` at batch 1 on the stepping slots, its multiplies shared through `share` (see
@@ -257,6 +276,13 @@ export abstract class FastRecurrent {
   step(x: number, xStride: number): number {
     const { B, G, buf } = this;
     this.startStep();
+    if (this.recurrentReady) {
+      this.recurrentReady = false;
+      const stateBytes = 4 * B * this.U;
+      const to = (1 - this.slot!) * stateBytes;
+      this.stepAfterRecurrent(x, xStride, this.slot! * stateBytes, to);
+      return this.stepped(to);
+    }
     this.engine.wasm.gemmPacked(
       buf.z,
       G,
@@ -281,6 +307,7 @@ export abstract class FastRecurrent {
   stepProjected(z: number): number {
     const { B, G, buf } = this;
     this.startStep();
+    this.notAfterRecurrentFirst('stepProjected');
     this.engine.wasm.copyRows(buf.z, G, z, G, B, G);
     return this.advance();
   }
@@ -297,6 +324,37 @@ export abstract class FastRecurrent {
     this.engine.wasm.gemmPacked(out, G, x, xStride, 1, buf.packedW, R, this.inputDim, G, false, buf.scratch);
   }
 
+  /**
+   * The first half of the next `step`, run early: the recurrent multiply that reads only the state
+   * h_{k−1} (all of it for the LSTM family and the GRU with resetAfter; h·U_zr without it). The next call
+   * must be `step`, which adds x·W and runs the gate pass. The same step bit for bit where
+   * `recurrentFirstExact` (an error otherwise).
+   *
+   * Why: generation at batch 1 reads every weight once per character, more than L2 holds at 2 × 256
+   * units; a caller that alternates the order of the multiplies from one character to the next (see
+   * src/lm/stepLayers.ts) starts a character on the weights the last one ended with, still in L2.
+   */
+  stepRecurrentFirst(): void {
+    if (!this.recurrentFirstExact) {
+      throw new ConfigError(
+        this.cell.label,
+        'the recurrent product first changes the sums at these sizes',
+        `inputDim and units ≤ ${this.engine.wasm.gemmDepthBlock()}`,
+        `${this.inputDim} and ${this.units}`,
+      );
+    }
+    this.startStep();
+    this.notAfterRecurrentFirst('stepRecurrentFirst');
+    this.recurrentProduct(this.slot! * 4 * this.B * this.U);
+    this.recurrentReady = true;
+  }
+
+  private notAfterRecurrentFirst(call: string): void {
+    if (this.recurrentReady) {
+      throw new ConfigError(this.cell.label, `${call} after stepRecurrentFirst`, 'step(x)', call);
+    }
+  }
+
   private startStep(): void {
     if (!this.weightsSet) {
       throw new ConfigError(this.cell.label, 'step before setWeights', 'setWeights(p)', 'none');
@@ -309,6 +367,11 @@ export abstract class FastRecurrent {
     const stateBytes = 4 * this.B * this.U;
     const to = (1 - this.slot!) * stateBytes;
     this.recurrentStep(0, this.slot! * stateBytes, to, 0);
+    return this.stepped(to);
+  }
+
+  /** The slots swapped once a step wrote its state at byte offset `to`; returns the address of the new h. */
+  private stepped(to: number): number {
     this.slot = this.slot === 0 ? 1 : 0;
     this.last = null;
     return this.buf.hs + to;
@@ -323,6 +386,7 @@ export abstract class FastRecurrent {
   stepShared(x: number | null, xStride: number, z: number | null, share: StepShare): number {
     if (this.B !== 1) throw new ConfigError(this.cell.label, 'stepShared runs batch 1 only', 1, this.B);
     this.startStep();
+    this.notAfterRecurrentFirst('stepShared');
     const to = (1 - this.slot!) * 4 * this.U;
     this.sharedStep(this.sharedInput(x, xStride, z, share), share, this.slot! * 4 * this.U, to);
     this.slot = this.slot === 0 ? 1 : 0;
@@ -396,6 +460,7 @@ export abstract class FastRecurrent {
       this.engine.arena.f32(ptr, size).set(state.subarray(i * size, (i + 1) * size)),
     );
     this.slot = 0;
+    this.recurrentReady = false;
   }
 
   /** The next `step` starts from zero states. */
@@ -403,5 +468,6 @@ export abstract class FastRecurrent {
     const size = this.B * this.U;
     for (const ptr of this.states) this.engine.arena.f32(ptr, size).fill(0);
     this.slot = 0;
+    this.recurrentReady = false;
   }
 }

@@ -23,6 +23,11 @@ export const KC: i32 = 512;
 /** Row block of A. */
 export const MC: i32 = 64;
 
+/** KC, for the callers whose exactness depends on a product being one K block (src/engine/recurrent.ts). */
+export function gemmDepthBlock(): i32 {
+  return KC;
+}
+
 /** Floats of scratch `gemm` needs for N columns: packed B block, packed A block, one edge tile. */
 export function gemmScratchFloats(N: i32): i32 {
   return KC * panels(N) * NR + MC * KC + MR * NR;
