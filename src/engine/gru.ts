@@ -227,19 +227,32 @@ export class FastGru extends FastRecurrent {
   readonly recurrentFirstExact = true;
 
   /** zh = h·U (resetAfter), or its blocks z r = h·U_zr (without): the products reading only the state. */
-  protected recurrentProduct(from: number): void {
-    const { B, U, G, buf } = this;
+  protected recurrentProduct(from: number, share: StepShare | null): void {
+    const { U, G, buf } = this;
     const [packed, N] = this.resetAfter ? [buf.packedU, G] : [buf.packedUzr, 2 * U];
-    this.engine.wasm.gemmPacked(buf.zh, G, buf.hs + from, U, 1, packed, B, U, N, false, buf.scratch);
+    const [n0, n1] = share ? share.columns(N) : [0, N];
+    this.columnsOf(buf.zh, n0, n1, buf.hs + from, U, packed, U, false);
   }
 
-  /** zx = x·W, then the rest of `recurrentStep` on the zh in place. */
-  protected stepAfterRecurrent(x: number, xStride: number, from: number, to: number): void {
+  /** zx = x·W, then the rest of `recurrentStep` (or `sharedStep`) on the zh in place. */
+  protected stepAfterRecurrent(
+    x: number,
+    xStride: number,
+    from: number,
+    to: number,
+    share: StepShare | null,
+  ) {
     const { B, U, G, buf } = this;
     const { wasm } = this.engine;
     const [hPrev, hNext] = [buf.hs + from, buf.hs + to];
-    wasm.gemmPacked(buf.z, G, x, xStride, 1, buf.packedW, B, this.inputDim, G, false, buf.scratch);
+    const columns = (N: number) => (share ? share.columns(N) : ([0, N] as const));
+    const [n0, n1] = columns(G);
+    this.columnsOf(buf.z, n0, n1, x, xStride, buf.packedW, this.inputDim, false);
     if (this.resetAfter) {
+      share?.exchange([
+        { at: buf.z, width: G },
+        { at: buf.zh, width: G },
+      ]);
       wasm.gruGatesForward(
         buf.z,
         buf.zh,
@@ -255,8 +268,15 @@ export class FastGru extends FastRecurrent {
       );
       return;
     }
+    share?.exchange([
+      { at: buf.z, width: G },
+      { at: buf.zh, width: 2 * U },
+    ]);
     wasm.gruResetBeforeGatesForward(buf.z, buf.zh, buf.biasX, hPrev, buf.resetH, B, U, this.hard);
-    wasm.gemmPacked(buf.zh + 4 * 2 * U, G, buf.resetH, U, 1, buf.packedUh, B, U, U, false, buf.scratch);
+    const blockH = buf.zh + 4 * 2 * U;
+    const [m0, m1] = columns(U);
+    this.columnsOf(blockH, m0, m1, buf.resetH, U, buf.packedUh, U, false);
+    share?.exchange([{ at: blockH, width: U }]);
     wasm.gruResetBeforeCandidateForward(buf.z, buf.zh, buf.biasX, hPrev, hNext, 0, B, U);
   }
 

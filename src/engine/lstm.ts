@@ -276,28 +276,31 @@ export class FastLstm extends FastRecurrent {
     return this.inputDim <= KC && this.U <= KC;
   }
 
-  /** z_0[:, :RG] = h·U from the state at `from`: the product `recurrentStep` adds after x·W. */
-  protected recurrentProduct(from: number): void {
-    const { B, U, G, buf } = this;
+  /** z_0[:, :RG] = h·U from the state at `from` (this thread's columns): what `recurrentStep` adds. */
+  protected recurrentProduct(from: number, share: StepShare | null): void {
+    const { U, G, buf } = this;
+    const [n0, n1] = share ? share.columns(G) : [0, G];
     const RG = this.recurrentBlocks * U;
-    this.engine.wasm.gemmPacked(buf.z, G, buf.hs + from, U, 1, buf.packedU, B, U, RG, false, buf.scratch);
+    this.columnsOf(buf.z, n0, Math.min(n1, RG), buf.hs + from, U, buf.packedU, U, false);
   }
 
   /**
    * z_0 = x·W + h·U with h·U already in its first RG columns, then the gate pass: x·W added there, and
    * written alone into the columns past RG (the 'reference' input gate's block, which has no h·U).
    */
-  protected stepAfterRecurrent(x: number, xStride: number, from: number, to: number): void {
-    const { B, U, G, buf } = this;
-    const { wasm } = this.engine;
-    const D = this.inputDim;
+  protected stepAfterRecurrent(
+    x: number,
+    xStride: number,
+    from: number,
+    to: number,
+    share: StepShare | null,
+  ) {
+    const { U, G, buf } = this;
+    const [n0, n1] = share ? share.columns(G) : [0, G];
     const RG = this.recurrentBlocks * U;
-    wasm.gemmPacked(buf.z, G, x, xStride, 1, buf.packedW, B, D, RG, true, buf.scratch);
-    if (RG < G) {
-      // Panels of the packed W are [D, 8] columns: column RG (a multiple of 8) starts at RG·D floats.
-      const rest = buf.packedW + 4 * RG * D;
-      wasm.gemmPacked(buf.z + 4 * RG, G, x, xStride, 1, rest, B, D, G - RG, false, buf.scratch);
-    }
+    this.columnsOf(buf.z, n0, Math.min(n1, RG), x, xStride, buf.packedW, this.inputDim, true);
+    this.columnsOf(buf.z, Math.max(n0, RG), n1, x, xStride, buf.packedW, this.inputDim, false);
+    share?.exchange([{ at: buf.z, width: G }]);
     this.gatePass(0, buf.hs + from, buf.cs + from, buf.hs + to, buf.cs + to, 0);
   }
 

@@ -95,12 +95,22 @@ export abstract class FastRecurrent {
 
   /**
    * The part of step 0's recurrent multiply that needs only the state (at byte offset `from` of the state
-   * buffers), written now rather than added after x·W (`stepRecurrentFirst`).
+   * buffers), written now rather than added after x·W (`stepRecurrentFirst`); with `share`, this thread's
+   * columns of it.
    */
-  protected abstract recurrentProduct(from: number): void;
+  protected abstract recurrentProduct(from: number, share: StepShare | null): void;
 
-  /** The rest of step 0 once `recurrentProduct` ran: x·W added (or put beside it), then the gate pass. */
-  protected abstract stepAfterRecurrent(x: number, xStride: number, from: number, to: number): void;
+  /**
+   * The rest of step 0 once `recurrentProduct` ran: x·W added (or put beside it), then the gate pass; with
+   * `share`, this thread's columns, swapped for the other's before each gate pass.
+   */
+  protected abstract stepAfterRecurrent(
+    x: number,
+    xStride: number,
+    from: number,
+    to: number,
+    share: StepShare | null,
+  ): void;
 
   /**
    * Whether `stepRecurrentFirst` leaves the step bit for bit the same. In the LSTM family the two products
@@ -280,7 +290,7 @@ export abstract class FastRecurrent {
       this.recurrentReady = false;
       const stateBytes = 4 * B * this.U;
       const to = (1 - this.slot!) * stateBytes;
-      this.stepAfterRecurrent(x, xStride, this.slot! * stateBytes, to);
+      this.stepAfterRecurrent(x, xStride, this.slot! * stateBytes, to, null);
       return this.stepped(to);
     }
     this.engine.wasm.gemmPacked(
@@ -330,11 +340,13 @@ export abstract class FastRecurrent {
    * must be `step`, which adds x·W and runs the gate pass. The same step bit for bit where
    * `recurrentFirstExact` (an error otherwise).
    *
+   * With `share` (batch 1), this thread's columns of it, and the next call must be `stepShared` with x.
+   *
    * Why: generation at batch 1 reads every weight once per character, more than L2 holds at 2 × 256
    * units; a caller that alternates the order of the multiplies from one character to the next (see
    * src/lm/stepLayers.ts) starts a character on the weights the last one ended with, still in L2.
    */
-  stepRecurrentFirst(): void {
+  stepRecurrentFirst(share: StepShare | null = null): void {
     if (!this.recurrentFirstExact) {
       throw new ConfigError(
         this.cell.label,
@@ -345,7 +357,7 @@ export abstract class FastRecurrent {
     }
     this.startStep();
     this.notAfterRecurrentFirst('stepRecurrentFirst');
-    this.recurrentProduct(this.slot! * 4 * this.B * this.U);
+    this.recurrentProduct(this.slot! * 4 * this.B * this.U, share);
     this.recurrentReady = true;
   }
 
@@ -386,12 +398,15 @@ export abstract class FastRecurrent {
   stepShared(x: number | null, xStride: number, z: number | null, share: StepShare): number {
     if (this.B !== 1) throw new ConfigError(this.cell.label, 'stepShared runs batch 1 only', 1, this.B);
     this.startStep();
-    this.notAfterRecurrentFirst('stepShared');
-    const to = (1 - this.slot!) * 4 * this.U;
-    this.sharedStep(this.sharedInput(x, xStride, z, share), share, this.slot! * 4 * this.U, to);
-    this.slot = this.slot === 0 ? 1 : 0;
-    this.last = null;
-    return this.buf.hs + to;
+    const [from, to] = [this.slot! * 4 * this.U, (1 - this.slot!) * 4 * this.U];
+    if (this.recurrentReady) {
+      if (x === null) this.notAfterRecurrentFirst('stepShared with projected z');
+      this.recurrentReady = false;
+      this.stepAfterRecurrent(x!, xStride, from, to, share);
+    } else {
+      this.sharedStep(this.sharedInput(x, xStride, z, share), share, from, to);
+    }
+    return this.stepped(to);
   }
 
   /**
@@ -410,7 +425,7 @@ export abstract class FastRecurrent {
   }
 
   /**
-   * Columns [n0, n1) of the one-row product c (row stride G) = a·B, B packed with K rows, added to c with
+   * Columns [n0, n1) of the product c (B rows, row stride G) = a·B, B packed with K rows, added to c with
    * `accumulate`. Packed operands are panels of [K, 8] columns: column n0 (a multiple of 8) starts at
    * n0·K floats.
    */
@@ -433,7 +448,7 @@ export abstract class FastRecurrent {
       aStride,
       1,
       packed + 4 * n0 * K,
-      1,
+      this.B,
       K,
       n1 - n0,
       accumulate,

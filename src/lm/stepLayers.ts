@@ -106,9 +106,10 @@ export function stepLayers(
   const [first, ...above] = built.layers;
   const projected = built.projections + 4 * id * first.G;
   const { order } = built;
-  if (!share && order.recurrentFirst) {
-    for (let i = above.length - 1; i >= 0; i--)
-      if (above[i].recurrentFirstExact) above[i].stepRecurrentFirst();
+  if (order.recurrentFirst) {
+    for (let i = above.length - 1; i >= 0; i--) {
+      if (above[i].recurrentFirstExact) above[i].stepRecurrentFirst(share);
+    }
   }
   order.recurrentFirst = !order.recurrentFirst;
   let h = share ? first.stepShared(null, 0, projected, share) : first.stepProjected(projected);
