@@ -198,7 +198,7 @@ export class FastGru extends FastRecurrent {
     const [hPrev, hNext] = [buf.hs + from, buf.hs + to];
     const zxk = buf.z + 4 * k * B * G;
     if (this.resetAfter) {
-      wasm.gemmPacked(buf.zh, G, hPrev, U, 1, buf.packedU, B, U, G, false, buf.scratch);
+      this.product(buf.zh, G, hPrev, U, buf.packedU, U, G, false);
       const recurrentH = buf.recurrentH + k * stateBytes;
       wasm.gruGatesForward(
         zxk,
@@ -217,9 +217,9 @@ export class FastGru extends FastRecurrent {
     }
     const blockH = 4 * 2 * U; // byte offset of block h in a row
     const resetH = buf.resetH + k * stateBytes;
-    wasm.gemmPacked(buf.zh, G, hPrev, U, 1, buf.packedUzr, B, U, 2 * U, false, buf.scratch);
+    this.product(buf.zh, G, hPrev, U, buf.packedUzr, U, 2 * U, false);
     wasm.gruResetBeforeGatesForward(zxk, buf.zh, buf.biasX, hPrev, resetH, B, U, this.hard);
-    wasm.gemmPacked(buf.zh + blockH, G, resetH, U, 1, buf.packedUh, B, U, U, false, buf.scratch);
+    this.product(buf.zh + blockH, G, resetH, U, buf.packedUh, U, U, false);
     wasm.gruResetBeforeCandidateForward(zxk, buf.zh, buf.biasX, hPrev, hNext, mask, B, U);
   }
 

@@ -267,7 +267,7 @@ export class FastLstm extends FastRecurrent {
     const zk = buf.z + 4 * k * B * G;
     const hPrev = buf.hs + from;
     // Only the first RG columns of z have a recurrent part.
-    wasm.gemmPacked(zk, G, hPrev, U, 1, buf.packedU, B, U, this.recurrentBlocks * U, true, buf.scratch);
+    this.product(zk, G, hPrev, U, buf.packedU, U, this.recurrentBlocks * U, true);
     this.gatePass(k, hPrev, buf.cs + from, buf.hs + to, buf.cs + to, mask);
   }
 

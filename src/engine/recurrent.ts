@@ -70,6 +70,11 @@ export abstract class FastRecurrent {
   protected slot: 0 | 1 | null = null;
   /** Set by `stepRecurrentFirst`: the next step's state-only product is in place. */
   private recurrentReady = false;
+  /**
+   * Whether the steps' multiplies at batch 1 read their weights from the last columns to the first: the
+   * same sums; generation alternates it with the order of the multiplies (src/lm/stepLayers.ts).
+   */
+  descending = false;
 
   /** `blocks`: gate blocks of G (4 LSTM, 5 NovoLSTM, 3 GRU). */
   constructor(
@@ -293,19 +298,7 @@ export abstract class FastRecurrent {
       this.stepAfterRecurrent(x, xStride, this.slot! * stateBytes, to, null);
       return this.stepped(to);
     }
-    this.engine.wasm.gemmPacked(
-      buf.z,
-      G,
-      x,
-      xStride,
-      1,
-      buf.packedW,
-      B,
-      this.inputDim,
-      G,
-      false,
-      buf.scratch,
-    );
+    this.product(buf.z, G, x, xStride, buf.packedW, this.inputDim, G, false);
     return this.advance();
   }
 
@@ -440,20 +433,27 @@ export abstract class FastRecurrent {
     accumulate: boolean,
   ): void {
     if (n1 <= n0) return;
-    const { G, buf } = this;
-    this.engine.wasm.gemmPacked(
-      c + 4 * n0,
-      G,
-      a,
-      aStride,
-      1,
-      packed + 4 * n0 * K,
-      this.B,
-      K,
-      n1 - n0,
-      accumulate,
-      buf.scratch,
-    );
+    this.product(c + 4 * n0, this.G, a, aStride, packed + 4 * n0 * K, K, n1 - n0, accumulate);
+  }
+
+  /**
+   * c [B, N] (row stride ldc) (+)= a [B, K] (row stride aStride) · B, B packed once: the multiplies of a
+   * step. At batch 1 the panels of B are read in the order `descending` asks, the same sums either way.
+   */
+  protected product(
+    c: number,
+    ldc: number,
+    a: number,
+    aStride: number,
+    packed: number,
+    K: number,
+    N: number,
+    accumulate: boolean,
+  ): void {
+    const { wasm } = this.engine;
+    const { B, buf } = this;
+    if (B === 1) wasm.rowTimesPacked(c, a, 1, packed, K, N, accumulate, this.descending, buf.scratch);
+    else wasm.gemmPacked(c, ldc, a, aStride, 1, packed, B, K, N, accumulate, buf.scratch);
   }
 
   /** The state the next `step` continues from: each state buffer's [B, U] (padded) in turn, copied out. */

@@ -106,6 +106,7 @@ export function stepLayers(
   const [first, ...above] = built.layers;
   const projected = built.projections + 4 * id * first.G;
   const { order } = built;
+  for (const layer of built.layers) layer.descending = order.recurrentFirst;
   if (order.recurrentFirst) {
     for (let i = above.length - 1; i >= 0; i--) {
       if (above[i].recurrentFirstExact) above[i].stepRecurrentFirst(share);
