@@ -139,6 +139,7 @@ export function engineHead(engine: Engine, dense: Dense, D: number): Head {
   const bias = dense.useBias ? dense.params.bias.slice() : null; // [C]
   const activation: Activation = dense.activation;
   const out = new Float32Array(C);
+  const exps = new Float64Array(C);
   // A view of the logits; remade only if the memory grew (nothing allocates in this instance after here).
   let logitsView = arena.f32(logits, C);
   return (h, stride) => {
@@ -147,8 +148,27 @@ export function engineHead(engine: Engine, dense: Dense, D: number): Head {
     out.set(logitsView);
     // As Dense.forward: the bias added in float32, then the activation in place.
     if (bias) for (let j = 0; j < C; j++) out[j] += bias[j];
+    if (activation === 'softmax') return softmaxOnce(out, exps);
     return activationForward(out, out, activation, 1, C);
   };
+}
+
+/**
+ * y = softmax(y) in place, bit for bit `softmaxRow` (kernels/reference/activations.ts, what Dense runs),
+ * each e^{y_j − max} computed once and kept in `exps` (float64, as there) rather than twice: the softmax
+ * is generation's only per-character work in JavaScript besides sampling.
+ */
+function softmaxOnce(y: Float32Array, exps: Float64Array): Float32Array {
+  const C = y.length;
+  let max = -Infinity;
+  for (let j = 0; j < C; j++) max = Math.max(max, y[j]);
+  let sum = 0;
+  for (let j = 0; j < C; j++) {
+    exps[j] = Math.exp(y[j] - max);
+    sum += exps[j];
+  }
+  for (let j = 0; j < C; j++) y[j] = exps[j] / sum;
+  return y;
 }
 
 /** A built model's architecture and weights as plain data: what a worker thread needs to rebuild it. */
