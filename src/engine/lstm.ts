@@ -263,7 +263,6 @@ export class FastLstm extends FastRecurrent {
    */
   protected recurrentStep(k: number, from: number, to: number, mask: number): void {
     const { B, U, G, buf } = this;
-    const { wasm } = this.engine;
     const zk = buf.z + 4 * k * B * G;
     const hPrev = buf.hs + from;
     // Only the first RG columns of z have a recurrent part.
