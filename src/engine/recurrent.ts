@@ -2,7 +2,8 @@
  * What the fused recurrent sequences (FastLstm in ./lstm.ts, FastGru in ./gru.ts) have in common, so that
  * it lives once: the sizes and the buffers both keep, moving inputs, states and gradients between the
  * caller's arrays and the processing-order, padded layout in WebAssembly memory, and stepping — `step`,
- * `stepProjected`, `project`, `stepShared`'s frame and the state `saveSteps` / `restoreSteps` keep.
+ * `stepProjected`, `project`, `stepRecurrentFirst`, `stepShared`'s frame and the state `saveSteps` /
+ * `restoreSteps` keep.
  *
  * A subclass supplies what differs: its weights, its own buffers (allocated after the shared ones, see
  * `allocate`), which of them hold the state (the LSTM h and c, the GRU h only), its step — the recurrent
@@ -122,6 +123,8 @@ export abstract class FastRecurrent {
    * meet in one sum: z = fl(x·W + h·U) either way round (addition commutes) as long as each product is one
    * sum from zero — one K block of the multiply (KC in src/kernels/wasm/gemm.ts); deeper, the blocks would
    * associate differently. The GRU keeps the two products apart, so for it the order is always free.
+   * This is the switch for what comes later: a cell option whose step is more than x·W and h·U meeting
+   * in the gate pass says false here, and generation keeps the fixed order for it (src/lm/stepLayers.ts).
    */
   abstract readonly recurrentFirstExact: boolean;
 
