@@ -36,8 +36,25 @@ export interface WasmExports {
     scratch: number,
   ): void;
   packB(dst: number, b: number, bRow: number, bCol: number, k0: number, kc: number, N: number): void;
+  /**
+   * gemmPacked for one row, A(0, k) = a[k·aCol], its panels read from the last with `descending`: the same
+   * C bit for bit either way.
+   */
+  rowTimesPacked(
+    c: number,
+    a: number,
+    aCol: number,
+    packedB: number,
+    K: number,
+    N: number,
+    accumulate: boolean,
+    descending: boolean,
+    scratch: number,
+  ): void;
   gemmScratchFloats(N: number): number;
   packedBFloats(K: number, N: number): number;
+  /** The multiply's K block (KC): a product with K ≤ it is one sum from zero per output. */
+  gemmDepthBlock(): number;
   lstmGatesForward(
     z: number,
     bias: number,

@@ -275,12 +275,44 @@ export class FastLstm extends FastRecurrent {
    */
   protected recurrentStep(k: number, from: number, to: number, mask: number): void {
     const { B, U, G, buf } = this;
-    const { wasm } = this.engine;
     const zk = buf.z + 4 * k * B * G;
     const hPrev = buf.hs + from;
     // Only the first RG columns of z have a recurrent part.
-    wasm.gemmPacked(zk, G, hPrev, U, 1, buf.packedU, B, U, this.recurrentBlocks * U, true, buf.scratch);
+    this.product(zk, G, hPrev, U, buf.packedU, U, this.recurrentBlocks * U, true);
     this.gatePass(k, hPrev, buf.cs + from, buf.hs + to, buf.cs + to, mask);
+  }
+
+  get recurrentFirstExact(): boolean {
+    const KC = this.engine.wasm.gemmDepthBlock();
+    return this.inputDim <= KC && this.U <= KC;
+  }
+
+  /** z_0[:, :RG] = h·U from the state at `from` (this thread's columns): what `recurrentStep` adds. */
+  protected recurrentProduct(from: number, share: StepShare | null): void {
+    const { U, G, buf } = this;
+    const [n0, n1] = share ? share.columns(G) : [0, G];
+    const RG = this.recurrentBlocks * U;
+    this.columnsOf(buf.z, n0, Math.min(n1, RG), buf.hs + from, U, buf.packedU, U, false);
+  }
+
+  /**
+   * z_0 = x·W + h·U with h·U already in its first RG columns, then the gate pass: x·W added there, and
+   * written alone into the columns past RG (the 'reference' input gate's block, which has no h·U).
+   */
+  protected stepAfterRecurrent(
+    x: number,
+    xStride: number,
+    from: number,
+    to: number,
+    share: StepShare | null,
+  ) {
+    const { U, G, buf } = this;
+    const [n0, n1] = share ? share.columns(G) : [0, G];
+    const RG = this.recurrentBlocks * U;
+    this.columnsOf(buf.z, n0, Math.min(n1, RG), x, xStride, buf.packedW, this.inputDim, true);
+    this.columnsOf(buf.z, Math.max(n0, RG), n1, x, xStride, buf.packedW, this.inputDim, false);
+    share?.exchange([{ at: buf.z, width: G }]);
+    this.gatePass(0, buf.hs + from, buf.cs + from, buf.hs + to, buf.cs + to, 0);
   }
 
   /** The fused gate pass of step k on z_k (in place, the tape saved at step k). */
