@@ -26,6 +26,7 @@ interface ReportFlags {
   timeLimit?: number;
   estimate?: boolean;
   trials?: string;
+  train: boolean;
 }
 
 /**
@@ -92,7 +93,11 @@ export function registerReportCommand(program: Command): void {
     )
     .option(
       '--trials <dir>',
-      'keep every finished trial in DIR and take those already there: a long grid then runs in pieces (several sittings, or processes given different --tasks)',
+      'the trial store: every finished trial is appended to DIR/<task>.jsonl and those already there are not run again, so a long grid runs in pieces (several sittings, or processes given different --tasks); the report is built from it',
+    )
+    .option(
+      '--no-train',
+      'run nothing: rebuild the report from --trials in seconds, listing the trials still missing',
     )
     .addHelpText(
       'after',
@@ -101,13 +106,28 @@ Examples:
   novolstm report                           # the full comparison (many hours on 2 cores: see the estimate)
   novolstm report --preset medium --time-limit 75m
   novolstm report --quick --out /tmp/quick
-  novolstm report --preset full --trials runs/full-trials --time-limit 2h   # again and again until done`,
+  novolstm report --preset full --trials docs/results/trials --out /tmp/grid   # extend the grid; resumable
+  novolstm report --preset full --trials docs/results/trials --no-train       # rebuild docs/results.md`,
     )
     .action(async (flags: ReportFlags) => {
       if (flags.quick && flags.preset && flags.preset !== 'quick') {
         throw new UsageError(
           `--quick is --preset quick; it cannot be combined with --preset ${flags.preset}`,
         );
+      }
+      if (!flags.train) {
+        // Each of these would run something, or limit a run that does not happen.
+        if (!flags.trials)
+          throw new UsageError('--no-train rebuilds the report from a trial store: give --trials DIR');
+        const running = [
+          flags.estimate === true && '--estimate',
+          flags.timeLimit !== undefined && '--time-limit',
+          flags.appEpochs !== undefined && '--app-epochs',
+          flags.lmEpochs !== undefined && '--lm-epochs',
+        ].filter((f): f is string => f !== false);
+        if (running.length > 0) {
+          throw new UsageError(`--no-train runs nothing: ${running.join(', ')} cannot be combined with it`);
+        }
       }
       const out = flags.out ?? defaultOut(process.cwd());
       const preset = reportPreset(flags.quick ? 'quick' : (flags.preset ?? 'full'));
@@ -135,6 +155,7 @@ Examples:
           estimate: flags.estimate ?? null,
           out,
           trials: flags.trials ?? null,
+          train: flags.train,
           command: commandLine(process.argv),
         },
         (line) => void process.stderr.write(`${line}\n`),

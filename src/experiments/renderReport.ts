@@ -16,6 +16,7 @@ import type { CellSummary } from './grid.js';
 import type { PresetName } from './presets.js';
 import { machineDescription } from './provenance.js';
 import { curvePoints, spread, type Spread } from './statistics.js';
+import type { CellProgress } from './storedGrid.js';
 import type { TaskSpec } from './taskSuite.js';
 import { GLOBAL_CLIP_NORM } from './trial.js';
 import { cellName, compareSpreads, compareWithLstm, tally, type Comparison } from './verdicts.js';
@@ -25,6 +26,8 @@ export interface TaskResults {
   readonly cells: readonly CellSummary[];
   /** Cells not started because the report's time limit had passed. */
   readonly notRun?: readonly string[];
+  /** With a trial store: the cells whose trials are not all stored (listed, not compared). */
+  readonly incomplete?: readonly CellProgress[];
 }
 
 /** How the report was produced: printed at its top, so a reader knows what the numbers stand for. */
@@ -48,12 +51,17 @@ export interface ReportRun {
   readonly scope?: string;
   /** The full grid's shape, for the "not run" statement: tasks × cells, seeds, search. */
   readonly fullGrid: { readonly tasks: number; readonly cells: number; readonly seeds: number };
-  /** With a trial cache (`--trials DIR`): how many trials came from it, and the commits they ran on. */
+  /**
+   * With a trial store (`--trials DIR`): how many trials came from it, the commits and machines they ran
+   * on, and whether this run trained the missing ones (false: a rebuild, `--no-train`).
+   */
   readonly trialCache?: {
     readonly dir: string;
     readonly reused: number;
     readonly ran: number;
     readonly commits: readonly string[];
+    readonly machines?: readonly string[];
+    readonly trained?: boolean;
   } | null;
 }
 
@@ -223,6 +231,44 @@ function applicationSections(
   return { lines, comparisons };
 }
 
+/** What a cell still lacks, e.g. "learning-rate search 1 of 3 rates stored" or "3 of 5 seeds stored". */
+function progressText(c: CellProgress): string {
+  if (c.learningRate === null) {
+    return `learning-rate search ${c.searchStored} of ${c.searchTrials} rates stored, seeds not started`;
+  }
+  return `${c.seedsStored} of ${c.seeds} seeds stored`;
+}
+
+/** Under "What this run is": how many trials of this setting the store lacks, or that it lacks none. */
+function missingSummary(results: readonly TaskResults[], dir: string, missing: number): string[] {
+  const cells = results.reduce((n, r) => n + r.cells.length + (r.incomplete?.length ?? 0), 0);
+  const complete = results.reduce((n, r) => n + r.cells.length, 0);
+  if (missing === 0) {
+    return [`**Missing trials: 0.** Every trial of the ${cells} task × cell pairs below is in \`${dir}\`.`];
+  }
+  return [
+    `**Missing trials: ${missing}.** ${complete} of the ${cells} task × cell pairs have all their trials in \`${dir}\` and are compared below; the other ${cells - complete} are listed as incomplete, with no verdict (a cell is compared only on all its seeds). See "Trials still missing".`,
+  ];
+}
+
+/** The trials the store lacks, per task × cell, and the command that adds them. */
+function missingSection(incomplete: readonly CellProgress[], dir: string, preset: PresetName): string[] {
+  return [
+    '## Trials still missing',
+    '',
+    `To extend the grid, run \`npm run report -- --preset ${preset} --trials ${dir} --out /tmp/grid\` (in the background, as long as it may: each trial is appended to \`${dir}/<task>.jsonl\` as it finishes, and a later run starts where this one stopped); commit \`${dir}\`, then rebuild this page with \`npm run report -- --preset ${preset} --trials ${dir} --no-train\`.`,
+    '',
+    '| task | cell | learning-rate search stored | evaluation seeds stored | missing trials |',
+    '| --- | --- | ---: | ---: | ---: |',
+    ...incomplete.map(
+      (c) =>
+        `| ${c.task} | ${c.cell} | ${c.searchTrials === 0 ? 'no search' : `${c.searchStored}/${c.searchTrials}`} | ${c.learningRate === null ? '—' : `${c.seedsStored}/${c.seeds}`} | ${c.missing} |`,
+    ),
+    `| **total** | | | | **${incomplete.reduce((sum, c) => sum + c.missing, 0)}** |`,
+    '',
+  ];
+}
+
 export async function writeReport(
   results: readonly TaskResults[],
   apps: ApplicationResults | null,
@@ -230,11 +276,14 @@ export async function writeReport(
   dir: string,
 ): Promise<string> {
   mkdirSync(join(dir, 'figures'), { recursive: true });
+  const incomplete = results.flatMap((r) => r.incomplete ?? []);
+  const missing = incomplete.reduce((sum, c) => sum + c.missing, 0);
   // The full grid: every task of it, every cell of every task, the search, and at least its seeds.
   const ranFullGrid =
     run.preset === 'full' &&
     run.search &&
     run.seeds.length >= run.fullGrid.seeds &&
+    missing === 0 &&
     results.length === run.fullGrid.tasks &&
     results.every((r) => r.cells.length === run.fullGrid.cells);
   const lines: string[] = [
@@ -246,9 +295,10 @@ export async function writeReport(
     `- load average (1 min) ${run.loadAverage[0].toFixed(1)} at the start, ${run.loadAverage[1].toFixed(1)} at the end, on ${cpus().length} cores${run.loadAverage[0] > 1 || run.loadAverage[1] > 1 ? ': the CPU was shared with other work, so the wall times below are inflated and noisy — compare cells by sequences and metrics, not by seconds' : ''}`,
   ];
   if (run.trialCache) {
-    const { dir, reused, ran, commits } = run.trialCache;
+    const { dir, reused, ran, commits, machines = [] } = run.trialCache;
+    const where = machines.length > 0 ? `, on ${machines.join('; ')}` : '';
     lines.push(
-      `- trials: ${ran} run now, ${reused} taken from \`${dir}\`${reused > 0 ? ` (run on commit${commits.length === 1 ? '' : 's'} ${commits.join(', ')}; wall times are those of their own runs)` : ''}`,
+      `- trials: ${ran} run now, ${reused} taken from \`${dir}\`${reused > 0 ? ` (run on commit${commits.length === 1 ? '' : 's'} ${commits.join(', ')}${where}; wall times are those of their own runs)` : ''}`,
     );
   }
   lines.push('', '## What this run is', '');
@@ -258,7 +308,7 @@ export async function writeReport(
     );
   } else {
     lines.push(
-      `**The full grid has not been run.** This report is the \`${run.preset}\` setting: ${results.length} task${results.length === 1 ? '' : 's'} × ${new Set(results.flatMap((r) => r.cells.map((c) => c.cell))).size} cells, ${run.search ? 'the learning-rate search' : 'one learning rate per task (no search)'}, ${run.seeds.length} seeds, with the budgets printed under each task; the full grid is ${run.fullGrid.tasks} tasks × ${run.fullGrid.cells} cells with the search and ${run.fullGrid.seeds} seeds at the full budgets.`,
+      `**The full grid has not been run.** This report is the \`${run.preset}\` setting: ${results.length} task${results.length === 1 ? '' : 's'} × ${new Set(results.flatMap((r) => [...r.cells, ...(r.incomplete ?? [])].map((c) => c.cell))).size} cells, ${run.search ? 'the learning-rate search' : 'one learning rate per task (no search)'}, ${run.seeds.length} seeds, with the budgets printed under each task; the full grid is ${run.fullGrid.tasks} tasks × ${run.fullGrid.cells} cells with the search and ${run.fullGrid.seeds} seeds at the full budgets.`,
     );
     lines.push('');
     if (run.estimate) {
@@ -273,6 +323,7 @@ export async function writeReport(
       );
     }
   }
+  if (run.trialCache) lines.push('', ...missingSummary(results, run.trialCache.dir, missing));
   if (run.scope) lines.push('', run.scope);
   if (!apps) lines.push('', 'The classifiers and the language model were not run in this report.');
   lines.push('');
@@ -280,7 +331,7 @@ export async function writeReport(
   // The task sections are written first (they also decide the verdicts), the summary goes above them.
   const body: string[] = [];
   const comparisons: { subject: string; cell: string; comparison: Comparison }[] = [];
-  for (const { task, cells, notRun = [] } of results) {
+  for (const { task, cells, notRun = [], incomplete: unfinished = [] } of results) {
     body.push(`## ${task.name}`, '', `${task.description}.`, '');
     body.push(`- Solved when: ${task.criterion}.`);
     body.push(
@@ -302,6 +353,11 @@ export async function writeReport(
       );
     }
     for (const id of notRun) body.push(`| ${id} | | | | not run (time limit) | | | |`);
+    for (const c of unfinished) {
+      body.push(
+        `| ${c.cell} | | | ${c.learningRate ?? '—'} | incomplete: ${progressText(c)} (no verdict) | | | |`,
+      );
+    }
     const lstm = cells.find((c) => c.cell === 'lstm');
     if (lstm) {
       body.push('');
@@ -311,6 +367,10 @@ export async function writeReport(
         comparisons.push({ subject: task.name, cell: s.cell, comparison });
         body.push(`- ${comparison.text}`);
       }
+    }
+    if (cells.length === 0) {
+      body.push(''); // no cell with all its trials: nothing to draw
+      continue;
     }
     const figure = `figures/${task.name}.svg`;
     const svg = await lineChartSvg(cells.flatMap(curvePoints), {
@@ -346,6 +406,7 @@ export async function writeReport(
     '',
     ...comparisons.map((c) => `- ${c.subject}: ${c.comparison.text}`),
     '',
+    ...(missing > 0 && run.trialCache ? missingSection(incomplete, run.trialCache.dir, run.preset) : []),
     '## Method',
     '',
     `- Cells: ${COMPARED_CELLS.map((c) => `\`${c.id}\` (${c.description})`).join(', ')}. The classifiers and the language model run \`lstm\`, \`novolstm\` and \`gru\` (the language model builds only these).`,

@@ -3,14 +3,22 @@
  * config and the tests run exactly what `npm run report` runs. Order: the full grid's cost (measured, so
  * the report can say what it did not run), then the applications (bounded by epochs), then the task grid,
  * which a time limit may cut: no trial starts after it, and a cell it cuts is reported as not run.
+ *
+ * With a trial store (`trials`), every finished trial is appended to it as it finishes, and the report is
+ * then built from the store alone (storedGrid.ts): the same report whether the trials ran now or in
+ * earlier sittings, with the trials still missing counted per task × cell. Without training (`train:
+ * false`) nothing runs at all — no estimate, no application, no trial: the report is rebuilt from the
+ * store in seconds.
  */
 import { loadavg } from 'node:os';
+import { ConfigError } from '../errors.js';
 import { kernelBackend } from '../layers/backend.js';
 import { runApplications, type ApplicationResults, type ApplicationSettings } from './applications.js';
 import { estimateGrid } from './estimate.js';
 import { runCell, TimeLimitReached, type CellSummary } from './grid.js';
 import { reportPreset, type PresetName } from './presets.js';
 import { gitCommit, writeReport, type TaskResults } from './report.js';
+import { storedCell } from './storedGrid.js';
 import { TASKS } from './taskSuite.js';
 import { TrialCache } from './trialCache.js';
 
@@ -31,8 +39,13 @@ export interface ReportConfig {
   readonly estimate: boolean | null;
   /** Where results.md and figures/ go. */
   readonly out: string;
-  /** A directory of finished trials to take and add to (TrialCache); null: none. */
+  /** The trial store: a directory of finished trials to take and add to (TrialCache); null: none. */
   readonly trials?: string | null;
+  /**
+   * Run what is missing (default true). False: run nothing — the report is rebuilt from `trials` (which
+   * it then needs), and the trials missing from it are listed, not run.
+   */
+  readonly train?: boolean;
   /** The command as typed, printed in the report. */
   readonly command: string;
 }
@@ -60,12 +73,32 @@ export async function runReport(config: ReportConfig, log: (line: string) => voi
     return task;
   });
   const deadline = config.timeLimitSeconds === null ? null : started + config.timeLimitSeconds * 1000;
-  const cache = config.trials ? new TrialCache(config.trials, commit) : null;
+  const train = config.train ?? true;
+  if (!train && !config.trials) {
+    throw new ConfigError(
+      'report',
+      'rebuilds from a trial store without training',
+      'a trials directory',
+      'none',
+    );
+  }
+  if (!train && config.estimate === true) {
+    // The estimate trains every task × cell for a few batches.
+    throw new ConfigError(
+      'report without training',
+      'cannot measure the estimate',
+      'no estimate',
+      'estimate',
+    );
+  }
+  const cache = config.trials
+    ? new TrialCache(config.trials, commit, { kernels: kernelBackend(), warn: log })
+    : null;
   let ran = 0;
 
   const fullGrid = reportPreset('full');
   const estimate =
-    (config.estimate ?? preset.estimate)
+    train && (config.estimate ?? preset.estimate)
       ? estimateGrid(TASKS, fullGrid.cells, { seeds: fullGrid.seeds, search: fullGrid.search })
       : null;
   if (estimate) {
@@ -79,10 +112,11 @@ export async function runReport(config: ReportConfig, log: (line: string) => voi
     spam: { ...a.spam, epochs: config.appEpochs ?? a.spam.epochs },
     lm: { ...a.lm, epochs: config.lmEpochs ?? a.lm.epochs },
   };
-  const applications = config.applications ? await runApplications(appSettings, { deadline, log }) : null;
+  const applications =
+    train && config.applications ? await runApplications(appSettings, { deadline, log }) : null;
 
   const results: TaskResults[] = [];
-  for (const task of tasks) {
+  for (const task of train ? tasks : []) {
     const done: CellSummary[] = [];
     const notRun: string[] = [];
     for (const cell of cells) {
@@ -110,6 +144,18 @@ export async function runReport(config: ReportConfig, log: (line: string) => voi
     }
     results.push({ task, cells: done, notRun });
   }
+  if (cache) {
+    // The report of what the store holds: the trials just run are in it, with those of earlier sittings.
+    results.length = 0;
+    for (const task of tasks) {
+      const stored = cells.map((cell) => storedCell(task, cell, cache, { seeds, search: preset.search }));
+      results.push({
+        task,
+        cells: stored.flatMap((c) => (c.summary ? [c.summary] : [])),
+        incomplete: stored.flatMap((c) => (c.summary ? [] : [c.progress])),
+      });
+    }
+  }
   const markdown = await writeReport(
     results,
     applications,
@@ -131,6 +177,8 @@ export async function runReport(config: ReportConfig, log: (line: string) => voi
         reused: cache.reused.length,
         ran,
         commits: [...new Set(cache.reused.map((c) => c.commit))],
+        machines: [...new Set(cache.reused.map((c) => c.machine))],
+        trained: train,
       },
     },
     config.out,
