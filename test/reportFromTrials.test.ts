@@ -160,6 +160,18 @@ describe('the report rebuilt from a trial store, without training', () => {
     assert.equal(report.applications, null);
     assert.match(
       report.markdown,
+      /^Rebuilt from the trial store by `npm run report -- --preset full --trials DIR --no-train` \(setting `full`\) in \d+\.\d s, training nothing, on:/m,
+    );
+    assert.match(
+      report.markdown,
+      /Its cost was not measured \(a rebuild from the trial store runs nothing\)\./,
+    );
+    assert.match(
+      report.markdown,
+      /1-min load average [\d.]+–[\d.]+ as they finished; wall times are those of their own runs\)/,
+    );
+    assert.match(
+      report.markdown,
       new RegExp(`^- trials: 0 run now, 24 taken from \`${dir}\` \\(run on commit abc1234, on \\d+ × `, 'm'),
     );
   });

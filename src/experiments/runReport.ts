@@ -131,7 +131,7 @@ export async function runReport(config: ReportConfig, log: (line: string) => voi
             onTrial: (t, phase, cached) => {
               if (!cached) ran++;
               log(
-                `${task.name} ${phase} ${t.cell} seed ${t.seed} lr ${t.learningRate}: ${t.solved ? `solved after ${t.sequencesToSuccess}` : 'not solved'}${t.diverged ? ' (diverged)' : ''} (${t.seconds.toFixed(1)} s${cached ? ', from the trial cache' : ''})`,
+                `${task.name} ${phase} ${t.cell} seed ${t.seed} lr ${t.learningRate}: ${t.solved ? `solved after ${t.sequencesToSuccess}` : 'not solved'}${t.diverged ? ' (diverged)' : ''} (${t.seconds.toFixed(1)} s${cached ? ', from the trial store' : ''})`,
               );
             },
           }),
@@ -178,6 +178,7 @@ export async function runReport(config: ReportConfig, log: (line: string) => voi
         ran,
         commits: [...new Set(cache.reused.map((c) => c.commit))],
         machines: [...new Set(cache.reused.map((c) => c.machine))],
+        loads: cache.reused.flatMap((c) => (c.load === null ? [] : [c.load])),
         trained: train,
       },
     },

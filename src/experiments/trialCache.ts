@@ -9,7 +9,8 @@
  *
  * A trial is found by what decides its result: the task spec (its hash, see `taskSpecHash`), the cell, the
  * seed, the learning rate and the forget-bias control. Each line also records the commit it ran on, the
- * machine (CPU model and cores), the kernels and, inside the trial, its seconds; results from older code
+ * machine (CPU model, cores, and the load average as it finished), the kernels and, inside the trial, its
+ * seconds; results from older code
  * are kept, not re-run, and the report lists the commits they ran on.
  *
  * Reading is forgiving where a run can leave a file, and loud about it: a last line cut short (a kill
@@ -19,7 +20,7 @@
  */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import * as path from 'node:path';
 import type { TaskSpec } from './taskSuite.js';
 import { GLOBAL_CLIP_NORM, type TrialResult } from './trial.js';
@@ -38,6 +39,8 @@ export interface CachedTrial {
   readonly commit: string;
   /** Where it ran, e.g. "2 × Intel(R) Xeon(R) Processor". */
   readonly machine: string;
+  /** The machine's 1-minute load average when it finished (its wall time depends on it); null: unknown. */
+  readonly load: number | null;
 }
 
 /** One line of a task's file. */
@@ -50,7 +53,7 @@ interface TrialRecord {
   readonly learningRate: number;
   readonly forgetBias: number | null;
   readonly commit: string;
-  readonly machine: { readonly cpu: string; readonly cores: number };
+  readonly machine: { readonly cpu: string; readonly cores: number; readonly load?: number };
   readonly kernels: string | null;
   readonly trial: TrialResult;
 }
@@ -195,7 +198,8 @@ export class TrialCache {
     const id = `${taskFile.file}|${taskSpecHash(task)}|${k}`;
     if (!this.written.has(id)) {
       const { cpu, cores } = record.machine;
-      this.taken.set(id, { trial: record.trial, commit: record.commit, machine: `${cores} × ${cpu}` });
+      const load = typeof record.machine.load === 'number' ? record.machine.load : null;
+      this.taken.set(id, { trial: record.trial, commit: record.commit, machine: `${cores} × ${cpu}`, load });
     }
     return record.trial;
   }
@@ -219,7 +223,7 @@ export class TrialCache {
       learningRate: key.learningRate,
       forgetBias,
       commit: this.commit,
-      machine: this.machine,
+      machine: { ...this.machine, load: Math.round(loadavg()[0] * 100) / 100 },
       kernels: this.options.kernels ?? null,
       trial,
     };
