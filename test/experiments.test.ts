@@ -270,7 +270,7 @@ describe('trials and the report', () => {
     const warnings: string[] = [];
     const third = new TrialCache(dir, 'def5678', { warn: (w) => warnings.push(w) });
     assert.deepEqual(cachedFlags(reber, third).flags, [false, true]);
-    assert.match(warnings[0], /line \d+ is not a trial record: skipped/);
+    assert.match(warnings[0], /line \d+ is not a record of this store: skipped/);
     assert.equal(JSON.parse(readFileSync(file, 'utf8').trim().split('\n').at(-1)!).commit, 'def5678');
   });
   it('a full-preset run on a subset of the tasks does not call itself the full grid', async () => {

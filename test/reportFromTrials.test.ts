@@ -310,7 +310,7 @@ describe('the trial store, read where a run can leave it damaged', () => {
       ['abc1234'],
     );
     assert.equal(warnings.length, 1);
-    assert.match(warnings[0], /1 trial is stored twice: the first record of each is used/);
+    assert.match(warnings[0], /1 record is stored twice: the first of each is used/);
     // And the store never writes a key it holds.
     const length = readFileSync(file).length;
     store.put(ADDING, 'lstm', key, trial(ADDING, 'lstm', 1, FAST, 5));
@@ -333,7 +333,7 @@ describe('the trial store, read where a run can leave it damaged', () => {
     assert.equal(warnings.length, 1);
     assert.match(
       warnings[0],
-      /23 records of another version of the task \(spec [0-9a-f]{12}; this run's is [0-9a-f]{12}.*kept, not used/,
+      /23 records of another version of the spec \([0-9a-f]{12}; this run's is [0-9a-f]{12}: another budget.*kept, not used/,
     );
     store.put(shorter, 'lstm', key, trial(shorter, 'lstm', 1, FAST, 20_000));
     const reread = new TrialCache(dir, 'def5678', { warn: () => {} });
@@ -373,7 +373,7 @@ describe('the trial store, read where a run can leave it damaged', () => {
     );
     assert.deepEqual(
       warnings.map((w) => w.replace(/^.*\.jsonl: /, '')),
-      ['line 1 is not a trial record: skipped', 'line 3 is not a trial record: skipped'],
+      ['line 1 is not a record of this store: skipped', 'line 3 is not a record of this store: skipped'],
     );
   });
 });
