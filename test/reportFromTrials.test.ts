@@ -11,9 +11,12 @@ import { appendFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import type { CharModelResult } from '../src/applications/charModel.js';
 import { main } from '../src/cli/main.js';
+import { ApplicationStore } from '../src/experiments/applicationStore.js';
 import { comparedCell, parameterCount } from '../src/experiments/comparedCells.js';
 import { SEARCH_SEED } from '../src/experiments/grid.js';
+import { reportPreset } from '../src/experiments/presets.js';
 import { runReport, type ReportOutput } from '../src/experiments/runReport.js';
 import { taskByName, type TaskSpec } from '../src/experiments/taskSuite.js';
 import { unitsFor, type TrialResult } from '../src/experiments/trial.js';
@@ -138,7 +141,7 @@ describe('the report rebuilt from a trial store, without training', () => {
         seeds: null,
         cells: ['lstm', 'novolstm', 'gru'],
         tasks: ['adding-modern-400', 'temporal-order-6a'],
-        applications: true,
+        applications: false,
         appEpochs: null,
         lmEpochs: null,
         timeLimitSeconds: null,
@@ -257,7 +260,7 @@ describe('the report rebuilt from a trial store, without training', () => {
       '--trials',
       dir,
     ];
-    assert.equal(await main([...args, '--no-train', '--out', cliOut]), 0);
+    assert.equal(await main([...args, '--no-train', '--no-applications', '--out', cliOut]), 0);
     const md = readFileSync(join(cliOut, 'results.md'), 'utf8');
     assert.match(md, /\*\*Missing trials: 0\.\*\* Every trial of the 2 task × cell pairs below is in/);
     assert.equal(await main([...args, '--no-train', '--out', cliOut, '--time-limit', '1h']), 1);
@@ -375,5 +378,117 @@ describe('the trial store, read where a run can leave it damaged', () => {
       warnings.map((w) => w.replace(/^.*\.jsonl: /, '')),
       ['line 1 is not a record of this store: skipped', 'line 3 is not a record of this store: skipped'],
     );
+  });
+});
+
+describe("the applications' runs in the trial store", () => {
+  const settings = reportPreset('full').applications;
+
+  /** A made-up language-model run whose held-out bits per character end at `bpc`. */
+  function lmRun(cell: 'lstm' | 'novolstm' | 'gru', bpc: number): CharModelResult {
+    return {
+      cell,
+      units: 61,
+      parameters: 54_321,
+      validationChars: 5_000,
+      trainedChars: 250_000,
+      trainBpc: [3.9, bpc + 0.1],
+      validationBpc: [3.8, bpc],
+      unigramBpc: 4.1,
+      sample: '',
+      seconds: 888,
+    };
+  }
+
+  it('a rebuild shows the language-model cells with all their seeds stored, and lists what is missing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'novolstm-trial-store-'));
+    const out = mkdtempSync(join(tmpdir(), 'novolstm-rebuilt-report-'));
+    const trials = new TrialCache(dir, 'abc1234', { warn: () => {} });
+    for (const cell of ['lstm', 'novolstm']) {
+      for (const rate of ADDING.learningRates) put(trials, ADDING, cell, SEARCH_SEED, rate, 100_000);
+      for (const seed of [1, 2, 3, 4, 5]) put(trials, ADDING, cell, seed, SLOW, 100_000 + seed);
+    }
+    const apps = new ApplicationStore(dir, 'abc1234', { warn: () => {} });
+    const bpc = { lstm: [2.5, 2.55, 2.6], novolstm: [2.3, 2.32, 2.35], gru: [2.0, 2.1] } as const;
+    for (const [cell, values] of Object.entries(bpc)) {
+      values.forEach((v, i) => {
+        apps.put('lm', settings, i + 1, cell, { result: lmRun(cell as 'lstm', v), failure: null });
+      });
+    }
+    const log: string[] = [];
+    const report = await runReport(
+      {
+        preset: 'full',
+        seeds: null,
+        cells: ['lstm', 'novolstm'],
+        tasks: ['adding-modern-400'],
+        applications: true,
+        appEpochs: null,
+        lmEpochs: null,
+        timeLimitSeconds: null,
+        estimate: null,
+        out,
+        trials: dir,
+        train: false,
+        command: 'npm run report -- --preset full --trials DIR --no-train',
+      },
+      (line) => log.push(line),
+    );
+    const md = report.markdown;
+    const lm = report.applications!.lm;
+    assert.deepEqual(
+      lm.map((r) => [r.result.cell, r.seed]),
+      [
+        ['lstm', 1],
+        ['novolstm', 1],
+        ['lstm', 2],
+        ['novolstm', 2],
+        ['lstm', 3],
+        ['novolstm', 3],
+      ],
+    );
+    assert.match(
+      row(md, 'Seed 004: character language model (bits per character)', 'lstm'),
+      /\| 2\.550 \(2\.500–2\.600\) \|/,
+    );
+    assert.match(
+      md,
+      /- language model: NovoLSTM \(inputGate 'readme'\): lower held-out bits per character than the LSTM on every seed \(median 2\.320 vs 2\.550; the ranges over 3 seeds do not overlap\)\./,
+    );
+    assert.doesNotMatch(md, /\| gru \| 61 \|/, 'the GRU, with 2 of 3 seeds, is not shown');
+    assert.match(
+      md,
+      /Not shown, since some of their seeds are not in the trial store yet .*: language model, gru: 2 of 3 seeds stored\./,
+    );
+    assert.match(md, /\*\*Missing trials: 7 \(of them 7 runs of the applications\)\.\*\*/);
+    assert.match(
+      md,
+      /Applications, 7 runs: sotu seed 1, sotu seed 2, sotu seed 3, spam seed 1, spam seed 2, spam seed 3, language model gru seed 3\./,
+    );
+    assert.match(md, /^- trials: 0 run now, 24 taken from/m, '16 trials and 8 language-model runs');
+    assert.ok(existsSync(join(out, 'figures', 'language-model.svg')));
+    assert.ok(
+      log.every((l) => l.includes('from the trial store')),
+      log.join('\n'),
+    );
+  });
+
+  it('a run is found by the settings it ran with: other epochs are another spec', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'novolstm-trial-store-'));
+    const apps = new ApplicationStore(dir, 'abc1234', { warn: () => {} });
+    apps.put('lm', settings, 1, 'lstm', { result: lmRun('lstm', 2.5), failure: null });
+    apps.put('lm', settings, 2, 'gru', { result: null, failure: 'the loss became NaN at step 7' });
+    const warnings: string[] = [];
+    const again = new ApplicationStore(dir, 'def5678', { warn: (w) => warnings.push(w) });
+    assert.equal(again.get('lm', settings, 1, 'lstm')!.result!.validationBpc.at(-1), 2.5);
+    assert.deepEqual(again.get('lm', settings, 2, 'gru'), {
+      result: null,
+      failure: 'the loss became NaN at step 7',
+    });
+    assert.equal(again.get('lm', settings, 1, 'novolstm'), null);
+    const longer = { ...settings, lm: { ...settings.lm, epochs: settings.lm.epochs! + 1 } };
+    assert.equal(again.get('lm', longer, 1, 'lstm'), null);
+    assert.match(warnings.join('\n'), /2 records of another version of the spec/);
+    assert.ok(existsSync(join(dir, 'lm-moby-dick.jsonl')));
   });
 });

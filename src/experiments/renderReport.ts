@@ -230,6 +230,15 @@ function applicationSections(
   if (apps.skipped.length > 0) {
     lines.push(`Not run (the report's time limit had passed): ${apps.skipped.join(', ')}.`, '');
   }
+  if (apps.notShown && apps.notShown.length > 0) {
+    lines.push(
+      `Not shown, since some of their seeds are not in the trial store yet (no spread and no verdict from fewer seeds than declared): ${apps.notShown.join('; ')}.`,
+      '',
+    );
+  }
+  if (apps.missing && apps.missing.length > 0) {
+    lines.push(`Not in the trial store yet: ${apps.missing.join(', ')}.`, '');
+  }
   return { lines, comparisons };
 }
 
@@ -242,32 +251,57 @@ function progressText(c: CellProgress): string {
 }
 
 /** Under "What this run is": how many trials of this setting the store lacks, or that it lacks none. */
-function missingSummary(results: readonly TaskResults[], dir: string, missing: number): string[] {
+function missingSummary(
+  results: readonly TaskResults[],
+  dir: string,
+  missing: number,
+  appsMissing: number,
+  withApps: boolean,
+): string[] {
   const cells = results.reduce((n, r) => n + r.cells.length + (r.incomplete?.length ?? 0), 0);
   const complete = results.reduce((n, r) => n + r.cells.length, 0);
   if (missing === 0) {
-    return [`**Missing trials: 0.** Every trial of the ${cells} task × cell pairs below is in \`${dir}\`.`];
+    return [
+      `**Missing trials: 0.** Every trial of the ${cells} task × cell pairs below${withApps ? ', and every run of the applications,' : ''} is in \`${dir}\`.`,
+    ];
   }
+  const apps =
+    appsMissing > 0 ? ` (of them ${appsMissing} run${appsMissing === 1 ? '' : 's'} of the applications)` : '';
   return [
-    `**Missing trials: ${missing}.** ${complete} of the ${cells} task × cell pairs have all their trials in \`${dir}\` and are compared below; the other ${cells - complete} are listed as incomplete, with no verdict (a cell is compared only on all its seeds). See "Trials still missing".`,
+    `**Missing trials: ${missing}${apps}.** ${complete} of the ${cells} task × cell pairs have all their trials in \`${dir}\` and are compared below; the other ${cells - complete} are listed as incomplete, with no verdict (a cell is compared only on all its seeds). See "Trials still missing".`,
   ];
 }
 
 /** The trials the store lacks, per task × cell, and the command that adds them. */
-function missingSection(incomplete: readonly CellProgress[], dir: string, preset: PresetName): string[] {
+function missingSection(
+  incomplete: readonly CellProgress[],
+  appsMissing: readonly string[],
+  dir: string,
+  preset: PresetName,
+): string[] {
   return [
     '## Trials still missing',
     '',
     `To extend the grid, run \`npm run report -- --preset ${preset} --trials ${dir} --out /tmp/grid\` (in the background, as long as it may: each trial is appended to \`${dir}/<task>.jsonl\` as it finishes, and a later run starts where this one stopped); commit \`${dir}\`, then rebuild this page with \`npm run report -- --preset ${preset} --trials ${dir} --no-train\`.`,
     '',
-    '| task | cell | learning-rate search stored | evaluation seeds stored | missing trials |',
-    '| --- | --- | ---: | ---: | ---: |',
-    ...incomplete.map(
-      (c) =>
-        `| ${c.task} | ${c.cell} | ${c.searchTrials === 0 ? 'no search' : `${c.searchStored}/${c.searchTrials}`} | ${c.learningRate === null ? '—' : `${c.seedsStored}/${c.seeds}`} | ${c.missing} |`,
-    ),
-    `| **total** | | | | **${incomplete.reduce((sum, c) => sum + c.missing, 0)}** |`,
-    '',
+    ...(incomplete.length === 0
+      ? []
+      : [
+          '| task | cell | learning-rate search stored | evaluation seeds stored | missing trials |',
+          '| --- | --- | ---: | ---: | ---: |',
+          ...incomplete.map(
+            (c) =>
+              `| ${c.task} | ${c.cell} | ${c.searchTrials === 0 ? 'no search' : `${c.searchStored}/${c.searchTrials}`} | ${c.learningRate === null ? '—' : `${c.seedsStored}/${c.seeds}`} | ${c.missing} |`,
+          ),
+          `| **total** | | | | **${incomplete.reduce((sum, c) => sum + c.missing, 0)}** |`,
+          '',
+        ]),
+    ...(appsMissing.length > 0
+      ? [
+          `Applications, ${appsMissing.length} run${appsMissing.length === 1 ? '' : 's'}: ${appsMissing.join(', ')}.`,
+          '',
+        ]
+      : []),
   ];
 }
 
@@ -280,7 +314,8 @@ export async function writeReport(
   mkdirSync(join(dir, 'figures'), { recursive: true });
   const rebuilt = run.trialCache?.trained === false;
   const incomplete = results.flatMap((r) => r.incomplete ?? []);
-  const missing = incomplete.reduce((sum, c) => sum + c.missing, 0);
+  const appsMissing = apps?.missing?.length ?? 0;
+  const missing = incomplete.reduce((sum, c) => sum + c.missing, 0) + appsMissing;
   // The full grid: every task of it, every cell of every task, the search, and at least its seeds.
   const ranFullGrid =
     run.preset === 'full' &&
@@ -334,7 +369,9 @@ export async function writeReport(
       );
     }
   }
-  if (run.trialCache) lines.push('', ...missingSummary(results, run.trialCache.dir, missing));
+  if (run.trialCache) {
+    lines.push('', ...missingSummary(results, run.trialCache.dir, missing, appsMissing, apps !== null));
+  }
   if (run.scope) lines.push('', run.scope);
   if (!apps) lines.push('', 'The classifiers and the language model were not run in this report.');
   lines.push('');
@@ -417,7 +454,9 @@ export async function writeReport(
     '',
     ...comparisons.map((c) => `- ${c.subject}: ${c.comparison.text}`),
     '',
-    ...(missing > 0 && run.trialCache ? missingSection(incomplete, run.trialCache.dir, run.preset) : []),
+    ...(missing > 0 && run.trialCache
+      ? missingSection(incomplete, apps?.missing ?? [], run.trialCache.dir, run.preset)
+      : []),
     '## Method',
     '',
     `- Cells: ${COMPARED_CELLS.map((c) => `\`${c.id}\` (${c.description})`).join(', ')}. The classifiers and the language model run \`lstm\`, \`novolstm\` and \`gru\` (the language model builds only these).`,

@@ -13,6 +13,7 @@
 import { loadavg } from 'node:os';
 import { ConfigError } from '../errors.js';
 import { kernelBackend } from '../layers/backend.js';
+import { ApplicationStore } from './applicationStore.js';
 import { runApplications, type ApplicationResults, type ApplicationSettings } from './applications.js';
 import { estimateGrid } from './estimate.js';
 import { runCell, TimeLimitReached, type CellSummary } from './grid.js';
@@ -112,8 +113,12 @@ export async function runReport(config: ReportConfig, log: (line: string) => voi
     spam: { ...a.spam, epochs: config.appEpochs ?? a.spam.epochs },
     lm: { ...a.lm, epochs: config.lmEpochs ?? a.lm.epochs },
   };
-  const applications =
-    train && config.applications ? await runApplications(appSettings, { deadline, log }) : null;
+  const appStore = cache
+    ? new ApplicationStore(cache.dir, commit, { kernels: kernelBackend(), warn: log })
+    : null;
+  const applications = config.applications
+    ? await runApplications(appSettings, { deadline, log, store: appStore, train })
+    : null;
 
   const results: TaskResults[] = [];
   for (const task of train ? tasks : []) {
@@ -156,6 +161,8 @@ export async function runReport(config: ReportConfig, log: (line: string) => voi
       });
     }
   }
+  // Trials and application runs alike.
+  const reused = [...(cache?.reused ?? []), ...(appStore?.reused ?? [])];
   const markdown = await writeReport(
     results,
     applications,
@@ -174,11 +181,11 @@ export async function runReport(config: ReportConfig, log: (line: string) => voi
       fullGrid: { tasks: fullGrid.tasks.length, cells: fullGrid.cells.length, seeds: fullGrid.seeds },
       trialCache: cache && {
         dir: cache.dir,
-        reused: cache.reused.length,
+        reused: reused.length,
         ran,
-        commits: [...new Set(cache.reused.map((c) => c.commit))],
-        machines: [...new Set(cache.reused.map((c) => c.machine))],
-        loads: cache.reused.flatMap((c) => (c.load === null ? [] : [c.load])),
+        commits: [...new Set(reused.map((c) => c.commit))],
+        machines: [...new Set(reused.map((c) => c.machine))],
+        loads: reused.flatMap((c) => (c.load === null ? [] : [c.load])),
         trained: train,
       },
     },
