@@ -14,7 +14,6 @@ import * as path from 'node:path';
 import type { CharModelResult } from '../applications/charModel.js';
 import type { SotuResult } from '../applications/sotuClassifier.js';
 import type { SpamResult } from '../applications/spamClassifier.js';
-import type { ApplicationSettings } from './applications.js';
 import {
   hasProvenance,
   JsonLinesFile,
@@ -41,6 +40,17 @@ interface Results {
 export type StoredRun<A extends ApplicationName> =
   | { readonly result: Results[A]; readonly failure: null }
   | { readonly result: null; readonly failure: string };
+
+/**
+ * What of ApplicationSettings (applications.ts) a run's spec is made of — named by its shape, since
+ * applications.ts uses this store.
+ */
+export interface ApplicationSettings {
+  readonly cells: readonly string[];
+  readonly lm: object;
+  readonly sotu: object;
+  readonly spam: object;
+}
 
 interface ApplicationRecord extends RunProvenance {
   readonly v: number;
