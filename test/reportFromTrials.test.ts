@@ -266,6 +266,16 @@ describe('the report rebuilt from a trial store, without training', () => {
     assert.equal(await main([...args, '--no-train', '--out', cliOut, '--time-limit', '1h']), 1);
     assert.equal(await main([...args, '--no-train', '--out', cliOut, '--estimate']), 1);
     assert.equal(await main(['report', '--preset', 'full', '--no-train', '--out', cliOut]), 1);
+    const nowhere = join(cliOut, 'no-such-store');
+    assert.equal(
+      await main(['report', '--preset', 'full', '--trials', nowhere, '--no-train', '--out', cliOut]),
+      1,
+    );
+    const file = join(cliOut, 'results.md');
+    assert.equal(
+      await main(['report', '--preset', 'full', '--trials', file, '--no-train', '--out', cliOut]),
+      1,
+    );
   });
 });
 

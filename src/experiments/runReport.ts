@@ -10,6 +10,7 @@
  * false`) nothing runs at all — no estimate, no application, no trial: the report is rebuilt from the
  * store in seconds.
  */
+import { existsSync, statSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { ConfigError } from '../errors.js';
 import { kernelBackend } from '../layers/backend.js';
@@ -57,6 +58,27 @@ export interface ReportOutput {
   readonly markdown: string;
 }
 
+/** A store that is a file, or (when only reading) one that does not exist, is a mistake to name. */
+function checkTrialsDir(dir: string, train: boolean): void {
+  if (!existsSync(dir)) {
+    if (train) return; // created with the first trial
+    throw new ConfigError(
+      'report --trials',
+      'there is no trial store here to rebuild from',
+      'a directory',
+      dir,
+    );
+  }
+  if (!statSync(dir).isDirectory()) {
+    throw new ConfigError(
+      'report --trials',
+      'the trial store must be a directory',
+      'a directory',
+      `the file ${dir}`,
+    );
+  }
+}
+
 export async function runReport(config: ReportConfig, log: (line: string) => void): Promise<ReportOutput> {
   const started = performance.now();
   const loadAtStart = loadavg()[0];
@@ -92,6 +114,7 @@ export async function runReport(config: ReportConfig, log: (line: string) => voi
       'estimate',
     );
   }
+  if (config.trials) checkTrialsDir(config.trials, train);
   const cache = config.trials
     ? new TrialCache(config.trials, commit, { kernels: kernelBackend(), warn: log })
     : null;
