@@ -135,6 +135,13 @@ export class ApplicationStore {
     private readonly options: { readonly kernels?: string; readonly warn: (line: string) => void },
   ) {}
 
+  private appended = 0;
+
+  /** Runs added to the store in this run. */
+  get added(): number {
+    return this.appended;
+  }
+
   /** Runs taken from the store in this run, with the commits, machines and loads they ran on. */
   get reused(): Omit<CachedTrial, 'trial'>[] {
     return [...this.taken.values()];
@@ -177,6 +184,7 @@ export class ApplicationStore {
       result: run.result,
       failure: run.failure,
     });
+    this.appended++;
     // As a rebuild will read it.
     return record.failure === null
       ? { result: record.result as Results[A], failure: null }

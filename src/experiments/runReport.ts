@@ -143,7 +143,7 @@ export async function runReport(config: ReportConfig, log: (line: string) => voi
     ? await runApplications(appSettings, { deadline, log, store: appStore, train })
     : null;
 
-  const results: TaskResults[] = [];
+  const ranResults: TaskResults[] = [];
   for (const task of train ? tasks : []) {
     const done: CellSummary[] = [];
     const notRun: string[] = [];
@@ -170,20 +170,19 @@ export async function runReport(config: ReportConfig, log: (line: string) => voi
         notRun.push(cell);
       }
     }
-    results.push({ task, cells: done, notRun });
+    ranResults.push({ task, cells: done, notRun });
   }
-  if (cache) {
-    // The report of what the store holds: the trials just run are in it, with those of earlier sittings.
-    results.length = 0;
-    for (const task of tasks) {
-      const stored = cells.map((cell) => storedCell(task, cell, cache, { seeds, search: preset.search }));
-      results.push({
-        task,
-        cells: stored.flatMap((c) => (c.summary ? [c.summary] : [])),
-        incomplete: stored.flatMap((c) => (c.summary ? [] : [c.progress])),
-      });
-    }
-  }
+  // With a store, the report of what it holds: the trials just run are in it, with earlier sittings'.
+  const results: TaskResults[] = cache
+    ? tasks.map((task) => {
+        const stored = cells.map((cell) => storedCell(task, cell, cache, { seeds, search: preset.search }));
+        return {
+          task,
+          cells: stored.flatMap((c) => (c.summary ? [c.summary] : [])),
+          incomplete: stored.flatMap((c) => (c.summary ? [] : [c.progress])),
+        };
+      })
+    : ranResults;
   // Trials and application runs alike.
   const reused = [...(cache?.reused ?? []), ...(appStore?.reused ?? [])];
   const markdown = await writeReport(
@@ -205,7 +204,7 @@ export async function runReport(config: ReportConfig, log: (line: string) => voi
       trialCache: cache && {
         dir: cache.dir,
         reused: reused.length,
-        ran,
+        ran: ran + (appStore?.added ?? 0),
         commits: [...new Set(reused.map((c) => c.commit))],
         machines: [...new Set(reused.map((c) => c.machine))],
         loads: reused.flatMap((c) => (c.load === null ? [] : [c.load])),
