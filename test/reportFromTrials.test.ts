@@ -10,9 +10,11 @@ import assert from 'node:assert/strict';
 import { appendFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import type { CharModelResult } from '../src/applications/charModel.js';
 import { main } from '../src/cli/main.js';
+import { enableRelaxedSimdInNode } from '../src/engine/loader.js';
+import { useFastKernels, useReferenceKernels } from '../src/layers/backend.js';
 import { ApplicationStore } from '../src/experiments/applicationStore.js';
 import { comparedCell, parameterCount } from '../src/experiments/comparedCells.js';
 import { SEARCH_SEED } from '../src/experiments/grid.js';
@@ -500,5 +502,62 @@ describe("the applications' runs in the trial store", () => {
     assert.equal(again.get('lm', longer, 1, 'lstm'), null);
     assert.match(warnings.join('\n'), /2 records of another version of the spec/);
     assert.ok(existsSync(join(dir, 'lm-moby-dick.jsonl')));
+  });
+});
+
+describe('a report run with a trial store, resumed, then rebuilt', () => {
+  before(async () => {
+    await enableRelaxedSimdInNode();
+    await useFastKernels();
+  });
+  after(() => useReferenceKernels());
+
+  /** The quick setting's embedded Reber grammar, the LSTM only: a few seconds a trial. */
+  const quickReber = (dir: string, out: string, seeds: number, train: boolean, log: string[]) =>
+    runReport(
+      {
+        preset: 'quick',
+        seeds,
+        cells: null,
+        tasks: ['embedded-reber'],
+        applications: false,
+        appEpochs: null,
+        lmEpochs: null,
+        timeLimitSeconds: null,
+        estimate: null,
+        out,
+        trials: dir,
+        train,
+        command: 'npm run report -- --quick',
+      },
+      (line) => log.push(line),
+    );
+  const section = (md: string) => md.slice(md.indexOf('\n## embedded-reber'));
+
+  it('a second run takes the trials the first stored and runs only the rest; a rebuild gives the same section', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'novolstm-trial-store-'));
+    const out = mkdtempSync(join(tmpdir(), 'novolstm-report-'));
+    const first: string[] = [];
+    await quickReber(dir, out, 2, true, first);
+    assert.equal(first.filter((l) => /^embedded-reber evaluation lstm seed \d/.test(l)).length, 2);
+    assert.ok(
+      first.every((l) => !l.includes('from the trial store')),
+      first.join('\n'),
+    );
+    const second: string[] = [];
+    const resumed = await quickReber(dir, out, 3, true, second);
+    assert.deepEqual(
+      second.map((l) => l.replace(/: solved.*?(, from the trial store)?\)$/, '$1')),
+      [
+        'embedded-reber evaluation lstm seed 1 lr 0.03, from the trial store',
+        'embedded-reber evaluation lstm seed 2 lr 0.03, from the trial store',
+        'embedded-reber evaluation lstm seed 3 lr 0.03',
+      ],
+    );
+    assert.match(resumed.markdown, /^- trials: 1 run now, 2 taken from/m);
+    assert.equal(readFileSync(join(dir, 'embedded-reber.jsonl'), 'utf8').trim().split('\n').length, 3);
+    const rebuilt = await quickReber(dir, mkdtempSync(join(tmpdir(), 'novolstm-report-')), 3, false, []);
+    assert.equal(section(rebuilt.markdown), section(resumed.markdown));
+    assert.deepEqual(rebuilt.results[0].cells[0].trials, resumed.results[0].cells[0].trials);
   });
 });
