@@ -360,6 +360,23 @@ describe('the trial store, read where a run can leave it damaged', () => {
     );
   });
 
+  it('a trial whose model is not the one the cell builds now (the cell changed) is not used', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'novolstm-trial-store-'));
+    const old = new TrialCache(dir, 'abc1234', { warn: () => {} });
+    old.put(ADDING, 'lstm', key, { ...trial(ADDING, 'lstm', 1, FAST, 50_000), parameters: 12_345 });
+    const warnings: string[] = [];
+    const store = new TrialCache(dir, 'def5678', { warn: (w) => warnings.push(w) });
+    assert.equal(store.get(ADDING, 'lstm', key), null);
+    assert.match(
+      warnings[0],
+      /adding-modern-400\.jsonl: 1 trial of lstm for another model of it \(\d+ units, 12345 parameters; it now builds \d+ and \d+\): kept, not used/,
+    );
+    // Run again, it is stored beside the old one and found.
+    store.put(ADDING, 'lstm', key, trial(ADDING, 'lstm', 1, FAST, 60_000));
+    const reread = new TrialCache(dir, 'def5678', { warn: () => {} });
+    assert.equal(reread.get(ADDING, 'lstm', key)!.sequencesToSuccess, 60_000);
+  });
+
   it('a line that is not a record is skipped with a warning naming it; one line per trial, in the documented fields', () => {
     const dir = mkdtempSync(join(tmpdir(), 'novolstm-trial-store-'));
     const file = join(dir, 'adding-modern-400.jsonl');

@@ -145,6 +145,11 @@ export class JsonLinesFile<R extends { readonly spec: string }> {
     return this.records.get(`${spec}|${key}`);
   }
 
+  /** Every record of `spec`, in file order. */
+  all(spec: string): R[] {
+    return [...this.records.values()].filter((r) => r.spec === spec);
+  }
+
   /**
    * Appends the record as one line, flushed to disk before it returns, and gives it back as a reader of the
    * file will see it (so that a report from this run and one rebuilt from the file are the same). A spec

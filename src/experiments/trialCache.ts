@@ -6,7 +6,9 @@
  * Committed under docs/results/trials/, it is the grid's evidence.
  *
  * A trial is found by what decides its result: the task spec (its hash, see `taskSpecHash`), the cell, the
- * seed, the learning rate and the forget-bias control. Each line also records the commit it ran on, the
+ * seed, the learning rate and the forget-bias control — and a stored trial is used only if its model is
+ * the one the cell builds now (the same units and parameter count), so a cell whose definition changed is
+ * run again rather than mixed with its old self. Each line also records the commit it ran on, the
  * machine (CPU model, cores, and the load average as it finished), the kernels and, inside the trial, its
  * seconds; results from older code are kept, not re-run, and the report lists the commits they ran on.
  */
@@ -19,8 +21,9 @@ import {
   provenanceNow,
   type RunProvenance,
 } from './jsonLinesFile.js';
+import { comparedCell, parameterCount } from './comparedCells.js';
 import type { TaskSpec } from './taskSuite.js';
-import { GLOBAL_CLIP_NORM, type TrialResult } from './trial.js';
+import { GLOBAL_CLIP_NORM, unitsFor, type TrialResult } from './trial.js';
 
 /** Bumped when a change of the trial code makes every stored trial invalid (none so far). */
 export const TRIAL_FORMAT_VERSION = 1;
@@ -78,8 +81,20 @@ export function taskSpecHash(task: TaskSpec): string {
   return createHash('sha256').update(JSON.stringify(decides)).digest('hex').slice(0, 12);
 }
 
-function keyString(cell: string, seed: number, learningRate: number, forgetBias: number | null): string {
-  return `${cell}|${seed}|${learningRate}|${forgetBias ?? ''}`;
+/** The model a cell builds for a task: part of a trial's key, so a changed cell is a new trial. */
+interface CellModel {
+  readonly units: number;
+  readonly parameters: number;
+}
+
+function keyString(
+  cell: string,
+  model: CellModel,
+  seed: number,
+  learningRate: number,
+  forgetBias: number | null,
+): string {
+  return `${cell}|u${model.units}|p${model.parameters}|${seed}|${learningRate}|${forgetBias ?? ''}`;
 }
 
 /** A record as parsed, or null when the value is not one (checked field by field: nothing is executed). */
@@ -126,8 +141,8 @@ export interface TrialCacheOptions {
   readonly warn?: (line: string) => void;
 }
 
-const recordKey = (r: Pick<TrialRecord, 'cell' | 'seed' | 'learningRate' | 'forgetBias'>): string =>
-  keyString(r.cell, r.seed, r.learningRate, r.forgetBias);
+const recordKey = (r: TrialRecord): string =>
+  keyString(r.cell, r.trial, r.seed, r.learningRate, r.forgetBias);
 
 export class TrialCache {
   private readonly files = new Map<string, JsonLinesFile<TrialRecord>>();
@@ -135,6 +150,8 @@ export class TrialCache {
   private readonly taken = new Map<string, CachedTrial>();
   private readonly written = new Set<string>();
   private readonly warn: (line: string) => void;
+  /** Per task spec and cell: the model the cell builds now. */
+  private readonly models = new Map<string, CellModel>();
 
   constructor(
     readonly dir: string,
@@ -149,11 +166,17 @@ export class TrialCache {
     return [...this.taken.values()];
   }
 
-  /** The stored trial, or null when there is none for this task spec and key. */
+  /** The stored trial, or null when there is none for this task spec, key and cell model. */
   get(task: TaskSpec, cell: string, key: TrialKey): TrialResult | null {
     const file = this.file(task);
     const spec = taskSpecHash(task);
-    const k = keyString(cell, key.seed, key.learningRate, key.forgetBias ?? null);
+    const k = keyString(
+      cell,
+      this.model(task, cell, file),
+      key.seed,
+      key.learningRate,
+      key.forgetBias ?? null,
+    );
     const record = file.get(spec, k);
     if (!record) return null;
     const id = `${file.file}|${spec}|${k}`;
@@ -182,6 +205,35 @@ export class TrialCache {
       trial,
     });
     this.written.add(`${file.file}|${record.spec}|${recordKey(record)}`);
+  }
+
+  /**
+   * The model the cell builds for the task now. The first time per task spec and cell, trials stored for
+   * another model of it (the cell's definition changed since) are counted in a warning: they are not used.
+   */
+  private model(task: TaskSpec, cellId: string, file: JsonLinesFile<TrialRecord>): CellModel {
+    const spec = taskSpecHash(task);
+    const id = `${spec}|${cellId}`;
+    let model = this.models.get(id);
+    if (!model) {
+      const cell = comparedCell(cellId);
+      const units = unitsFor(task, cell);
+      model = { units, parameters: parameterCount(cell, units, task.inputDim, task.outputDim) };
+      this.models.set(id, model);
+      const now = model;
+      const others = file
+        .all(spec)
+        .filter(
+          (r) => r.cell === cellId && (r.trial.units !== now.units || r.trial.parameters !== now.parameters),
+        );
+      if (others.length > 0) {
+        const { units: u, parameters: p } = others[0].trial;
+        this.warn(
+          `${file.file}: ${others.length} trial${others.length === 1 ? '' : 's'} of ${cellId} for another model of it (${u} units, ${p} parameters; it now builds ${now.units} and ${now.parameters}): kept, not used`,
+        );
+      }
+    }
+    return model;
   }
 
   /** The task's file, read once per run. */
