@@ -24,6 +24,15 @@ const CELLS: readonly [string, (units: number, inputDim: number) => CellKernel][
     (units, inputDim) => novoLstmCell({ units, inputDim, inputGate: 'reference' }),
   ],
   ["NovoLSTM layerNorm 'all'", (units, inputDim) => novoLstmCell({ units, inputDim, layerNorm: 'all' })],
+  [
+    "NovoLSTM inputGate 'softmax'",
+    (units, inputDim) => novoLstmCell({ units, inputDim, inputGate: 'softmax' }),
+  ],
+  [
+    "NovoLSTM inputGate 'lnSigmoid'",
+    (units, inputDim) => novoLstmCell({ units, inputDim, inputGate: 'lnSigmoid' }),
+  ],
+  ["LSTM layerNorm 'all'", (units, inputDim) => lstmCell({ units, inputDim, layerNorm: 'all' })],
   ['GRU', (units, inputDim) => gruCell({ units, inputDim })],
   ['GRU resetAfter: false', (units, inputDim) => gruCell({ units, inputDim, resetAfter: false })],
 ];

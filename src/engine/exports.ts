@@ -98,9 +98,12 @@ export interface WasmExports {
   embeddingScatter(dTable: number, dy: number, ids: number, N: number, E: number): void;
   /** Index of the first NaN or ±∞ among n floats at p, or −1. */
   firstNonFinite(p: number, n: number): number;
-  /** Every NovoLSTM variant: readme = inputGate 'readme' (else 'reference'), normAll = layerNorm 'all'. */
+  /**
+   * Every NovoLSTM variant and the LSTM with layerNorm 'all': gate = the input gate's code (GATE_CODES in
+   * lstm.ts), normAll = layerNorm 'all'.
+   */
   novoGatesForward(
-    readme: boolean,
+    gate: number,
     normAll: boolean,
     z: number,
     bias: number,
@@ -124,7 +127,7 @@ export interface WasmExports {
     u: number,
   ): void;
   novoGatesBackward(
-    readme: boolean,
+    gate: number,
     normAll: boolean,
     dz: number,
     gates: number,
