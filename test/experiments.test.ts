@@ -20,7 +20,7 @@ import { quantile, runCell, summarize, TimeLimitReached } from '../src/experimen
 import { verdict, writeReport, type ReportRun } from '../src/experiments/report.js';
 import { QUICK_TASKS, taskByName } from '../src/experiments/taskSuite.js';
 import { runTrial, unitsFor, type TrialResult } from '../src/experiments/trial.js';
-import { TrialCache } from '../src/experiments/trialCache.js';
+import { TrialCache, taskSpecHash } from '../src/experiments/trialCache.js';
 import { main } from '../src/cli/main.js';
 import { ConfigError } from '../src/errors.js';
 import { Random } from '../src/random.js';
@@ -251,7 +251,7 @@ describe('trials and the report', () => {
     };
     const first = cachedFlags(reber, new TrialCache(dir, 'abc1234'));
     assert.deepEqual(first.flags, [false, false]);
-    const again = new TrialCache(dir, 'def5678');
+    const again = new TrialCache(dir, 'def5678', { warn: () => {} });
     const second = cachedFlags(reber, again);
     assert.deepEqual(second.flags, [true, true]);
     assert.deepEqual(second.s, first.s);
@@ -262,11 +262,19 @@ describe('trials and the report', () => {
     // Another budget is another trial, kept beside the first.
     assert.deepEqual(cachedFlags({ ...reber, maxSequences: 1000 }, again).flags, [false, false]);
     assert.deepEqual(cachedFlags(reber, again).flags, [true, true]);
-    const budget = `b${reber.batchSize}-n${reber.maxSequences}-e${reber.evalEvery}-u${reber.lstmUnits}`;
-    const file = join(dir, reber.name, budget, 'lstm', `seed1-lr${reber.learningRates[0]}.json`);
-    writeFileSync(file, '{ not json');
-    assert.deepEqual(cachedFlags(reber, again).flags, [false, true]);
-    assert.equal(JSON.parse(readFileSync(file, 'utf8')).commit, 'def5678');
+    // A record damaged on disk is skipped (with a warning) and its trial run again.
+    const file = join(dir, `${reber.name}.jsonl`);
+    const lines = readFileSync(file, 'utf8').split('\n');
+    const seed1 = lines.findIndex((l) =>
+      l.includes(`"spec":"${taskSpecHash(reber)}","cell":"lstm","seed":1,`),
+    );
+    lines[seed1] = '{ not json';
+    writeFileSync(file, lines.join('\n'));
+    const warnings: string[] = [];
+    const third = new TrialCache(dir, 'def5678', { warn: (w) => warnings.push(w) });
+    assert.deepEqual(cachedFlags(reber, third).flags, [false, true]);
+    assert.match(warnings[0], /line \d+ is not a record of this store: skipped/);
+    assert.equal(JSON.parse(readFileSync(file, 'utf8').trim().split('\n').at(-1)!).commit, 'def5678');
   });
   it('a full-preset run on a subset of the tasks does not call itself the full grid', async () => {
     const trials = [1, 2].map((seed) => runTrial(reber, comparedCell('lstm'), { seed, learningRate: 0.03 }));

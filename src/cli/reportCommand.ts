@@ -31,6 +31,7 @@ interface ReportFlags {
   trials?: string;
   workers?: number;
   estimateOnly: boolean;
+  train: boolean;
 }
 
 /**
@@ -97,7 +98,11 @@ export function registerReportCommand(program: Command): void {
     )
     .option(
       '--trials <dir>',
-      'keep every finished trial in DIR and take those already there: a long grid then runs in pieces (several sittings, or processes given different --tasks)',
+      'the trial store: every finished trial is appended to DIR/<task>.jsonl and those already there are not run again, so a long grid runs in pieces (several sittings, or processes given different --tasks); the report is built from it',
+    )
+    .option(
+      '--no-train',
+      'run nothing: rebuild the report from --trials in seconds, listing the trials still missing',
     )
     .option(
       '--workers <n>',
@@ -117,13 +122,30 @@ Examples:
   novolstm report --preset medium --time-limit 75m
   novolstm report --quick --out /tmp/quick
   novolstm report --estimate-only           # the full grid's cost on this machine, in a minute or two
-  novolstm report --preset full --trials runs/full-trials --time-limit 2h   # again and again until done`,
+  novolstm report --preset full --trials docs/results/trials --out /tmp/grid   # extend the grid; resumable
+  novolstm report --preset full --trials docs/results/trials --no-train       # rebuild docs/results.md`,
     )
     .action(async (flags: ReportFlags) => {
       if (flags.quick && flags.preset && flags.preset !== 'quick') {
         throw new UsageError(
           `--quick is --preset quick; it cannot be combined with --preset ${flags.preset}`,
         );
+      }
+      if (!flags.train) {
+        // Each of these would run something, or limit a run that does not happen.
+        if (!flags.trials)
+          throw new UsageError('--no-train rebuilds the report from a trial store: give --trials DIR');
+        const running = [
+          flags.estimate === true && '--estimate',
+          flags.estimateOnly && '--estimate-only',
+          flags.workers !== undefined && '--workers',
+          flags.timeLimit !== undefined && '--time-limit',
+          flags.appEpochs !== undefined && '--app-epochs',
+          flags.lmEpochs !== undefined && '--lm-epochs',
+        ].filter((f): f is string => f !== false);
+        if (running.length > 0) {
+          throw new UsageError(`--no-train runs nothing: ${running.join(', ')} cannot be combined with it`);
+        }
       }
       if (flags.estimateOnly) {
         if (flags.estimate === false)
@@ -160,6 +182,7 @@ Examples:
           out,
           trials: flags.trials ?? null,
           workers: flags.workers ?? null,
+          train: flags.train,
           command: commandLine(process.argv),
         },
         (line) => void process.stderr.write(`${line}\n`),

@@ -70,7 +70,8 @@ export function higherIsBetter(task: TaskSpec): boolean {
   return /accuracy|recalled/.test(task.metricName);
 }
 
-function better(task: TaskSpec, a: TrialResult, b: TrialResult): boolean {
+/** The learning-rate search's rule: solved beats unsolved, then fewer sequences, then the final metric. */
+export function better(task: TaskSpec, a: TrialResult, b: TrialResult): boolean {
   if (a.solved !== b.solved) return a.solved;
   if (a.solved && b.solved) return a.sequencesToSuccess! < b.sequencesToSuccess!;
   return higherIsBetter(task) ? a.finalMetric > b.finalMetric : a.finalMetric < b.finalMetric;

@@ -16,6 +16,7 @@ import type { CellSummary } from './grid.js';
 import type { PresetName } from './presets.js';
 import { machineDescription } from './provenance.js';
 import { curvePoints, spread, type Spread } from './statistics.js';
+import type { CellProgress } from './storedGrid.js';
 import type { TaskSpec } from './taskSuite.js';
 import { GLOBAL_CLIP_NORM } from './trial.js';
 import { cellName, compareSpreads, compareWithLstm, tally, type Comparison } from './verdicts.js';
@@ -25,6 +26,8 @@ export interface TaskResults {
   readonly cells: readonly CellSummary[];
   /** Cells not started because the report's time limit had passed. */
   readonly notRun?: readonly string[];
+  /** With a trial store: the cells whose trials are not all stored (listed, not compared). */
+  readonly incomplete?: readonly CellProgress[];
 }
 
 /** How the report was produced: printed at its top, so a reader knows what the numbers stand for. */
@@ -48,12 +51,19 @@ export interface ReportRun {
   readonly scope?: string;
   /** The full grid's shape, for the "not run" statement: tasks × cells, seeds, search. */
   readonly fullGrid: { readonly tasks: number; readonly cells: number; readonly seeds: number };
-  /** With a trial cache (`--trials DIR`): how many trials came from it, and the commits they ran on. */
+  /**
+   * With a trial store (`--trials DIR`): how many trials came from it, the commits and machines they ran
+   * on, and whether this run trained the missing ones (false: a rebuild, `--no-train`).
+   */
   readonly trialCache?: {
     readonly dir: string;
     readonly reused: number;
     readonly ran: number;
     readonly commits: readonly string[];
+    readonly machines?: readonly string[];
+    /** The 1-minute load averages recorded as the stored trials finished (their wall times depend on it). */
+    readonly loads?: readonly number[];
+    readonly trained?: boolean;
   } | null;
 }
 
@@ -223,7 +233,79 @@ function applicationSections(
   if (apps.skipped.length > 0) {
     lines.push(`Not run (the report's time limit had passed): ${apps.skipped.join(', ')}.`, '');
   }
+  if (apps.notShown && apps.notShown.length > 0) {
+    lines.push(
+      `Not shown, since some of their seeds are not in the trial store yet (no spread and no verdict from fewer seeds than declared): ${apps.notShown.join('; ')}.`,
+      '',
+    );
+  }
+  if (apps.missing && apps.missing.length > 0) {
+    lines.push(`Not in the trial store yet: ${apps.missing.join(', ')}.`, '');
+  }
   return { lines, comparisons };
+}
+
+/** What a cell still lacks, e.g. "learning-rate search 1 of 3 rates stored" or "3 of 5 seeds stored". */
+function progressText(c: CellProgress): string {
+  if (c.learningRate === null) {
+    return `learning-rate search ${c.searchStored} of ${c.searchTrials} rates stored, seeds not started`;
+  }
+  return `${c.seedsStored} of ${c.seeds} seeds stored`;
+}
+
+/** Under "What this run is": how many trials of this setting the store lacks, or that it lacks none. */
+function missingSummary(
+  results: readonly TaskResults[],
+  dir: string,
+  missing: number,
+  appsMissing: number,
+  withApps: boolean,
+): string[] {
+  const cells = results.reduce((n, r) => n + r.cells.length + (r.incomplete?.length ?? 0), 0);
+  const complete = results.reduce((n, r) => n + r.cells.length, 0);
+  if (missing === 0) {
+    return [
+      `**Missing trials: 0.** Every trial of the ${cells} task × cell pairs below${withApps ? ', and every run of the applications,' : ''} is in \`${dir}\`.`,
+    ];
+  }
+  const apps =
+    appsMissing > 0 ? ` (of them ${appsMissing} run${appsMissing === 1 ? '' : 's'} of the applications)` : '';
+  return [
+    `**Missing trials: ${missing}${apps}.** ${complete} of the ${cells} task × cell pairs have all their trials in \`${dir}\` and are compared below; the other ${cells - complete} are listed as incomplete, with no verdict (a cell is compared only on all its seeds). See "Trials still missing".`,
+  ];
+}
+
+/** The trials the store lacks, per task × cell, and the command that adds them. */
+function missingSection(
+  incomplete: readonly CellProgress[],
+  appsMissing: readonly string[],
+  dir: string,
+  preset: PresetName,
+): string[] {
+  return [
+    '## Trials still missing',
+    '',
+    `To extend the grid, run \`npm run report -- --preset ${preset} --trials ${dir} --out /tmp/grid\` (in the background, as long as it may: each trial is appended to \`${dir}/<task>.jsonl\` as it finishes, and a later run starts where this one stopped); commit \`${dir}\`, then rebuild this page with \`npm run report -- --preset ${preset} --trials ${dir} --no-train\`.`,
+    '',
+    ...(incomplete.length === 0
+      ? []
+      : [
+          '| task | cell | learning-rate search stored | evaluation seeds stored | missing trials |',
+          '| --- | --- | ---: | ---: | ---: |',
+          ...incomplete.map(
+            (c) =>
+              `| ${c.task} | ${c.cell} | ${c.searchTrials === 0 ? 'no search' : `${c.searchStored}/${c.searchTrials}`} | ${c.learningRate === null ? '—' : `${c.seedsStored}/${c.seeds}`} | ${c.missing} |`,
+          ),
+          `| **total** | | | | **${incomplete.reduce((sum, c) => sum + c.missing, 0)}** |`,
+          '',
+        ]),
+    ...(appsMissing.length > 0
+      ? [
+          `Applications, ${appsMissing.length} run${appsMissing.length === 1 ? '' : 's'}: ${appsMissing.join(', ')}.`,
+          '',
+        ]
+      : []),
+  ];
 }
 
 export async function writeReport(
@@ -233,25 +315,45 @@ export async function writeReport(
   dir: string,
 ): Promise<string> {
   mkdirSync(join(dir, 'figures'), { recursive: true });
+  const rebuilt = run.trialCache?.trained === false;
+  const incomplete = results.flatMap((r) => r.incomplete ?? []);
+  const appsMissing = apps?.missing?.length ?? 0;
+  const missing = incomplete.reduce((sum, c) => sum + c.missing, 0) + appsMissing;
   // The full grid: every task of it, every cell of every task, the search, and at least its seeds.
   const ranFullGrid =
     run.preset === 'full' &&
     run.search &&
     run.seeds.length >= run.fullGrid.seeds &&
+    missing === 0 &&
     results.length === run.fullGrid.tasks &&
     results.every((r) => r.cells.length === run.fullGrid.cells);
   const lines: string[] = [
     '# Does NovoLSTM help? Results',
     '',
-    `Generated by \`${run.command}\` (setting \`${run.preset}\`) in ${(run.seconds / 60).toFixed(1)} minutes${run.timeLimitSeconds === null ? '' : ` (time limit ${hours(run.timeLimitSeconds)})`} on:`,
+    rebuilt
+      ? `Rebuilt from the trial store by \`${run.command}\` (setting \`${run.preset}\`) in ${run.seconds.toFixed(1)} s, training nothing, on:`
+      : `Generated by \`${run.command}\` (setting \`${run.preset}\`) in ${(run.seconds / 60).toFixed(1)} minutes${run.timeLimitSeconds === null ? '' : ` (time limit ${hours(run.timeLimitSeconds)})`} on:`,
     '',
     machineDescription(run.backend, run.commit),
-    `- load average (1 min) ${run.loadAverage[0].toFixed(1)} at the start, ${run.loadAverage[1].toFixed(1)} at the end, on ${cpus().length} cores${run.loadAverage[0] > 1 || run.loadAverage[1] > 1 ? ': the CPU was shared with other work, so the wall times below are inflated and noisy — compare cells by sequences and metrics, not by seconds' : ''}`,
   ];
-  if (run.trialCache) {
-    const { dir, reused, ran, commits } = run.trialCache;
+  // A rebuild's own load says nothing about the trials' wall times: theirs is on the trials line.
+  if (!rebuilt) {
     lines.push(
-      `- trials: ${ran} run now, ${reused} taken from \`${dir}\`${reused > 0 ? ` (run on commit${commits.length === 1 ? '' : 's'} ${commits.join(', ')}; wall times are those of their own runs)` : ''}`,
+      `- load average (1 min) ${run.loadAverage[0].toFixed(1)} at the start, ${run.loadAverage[1].toFixed(1)} at the end, on ${cpus().length} cores${run.loadAverage[0] > 1 || run.loadAverage[1] > 1 ? ': the CPU was shared with other work, so the wall times below are inflated and noisy — compare cells by sequences and metrics, not by seconds' : ''}`,
+    );
+  }
+  if (run.trialCache) {
+    const { dir, reused, ran, commits, machines = [], loads = [] } = run.trialCache;
+    const where = machines.length > 0 ? `, on ${machines.join('; ')}` : '';
+    const shared = loads.some((l) => l > 1)
+      ? ': the CPU was shared, so compare cells by sequences and metrics, not by seconds'
+      : '';
+    const load =
+      loads.length > 0
+        ? `, 1-min load average ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)} as they finished${shared}`
+        : '';
+    lines.push(
+      `- trials: ${ran} run now, ${reused} taken from \`${dir}\`${reused > 0 ? ` (run on commit${commits.length === 1 ? '' : 's'} ${commits.join(', ')}${where}${load}; wall times are those of their own runs)` : ''}`,
     );
   }
   lines.push('', '## What this run is', '');
@@ -261,7 +363,7 @@ export async function writeReport(
     );
   } else {
     lines.push(
-      `**The full grid has not been run.** This report is the \`${run.preset}\` setting: ${results.length} task${results.length === 1 ? '' : 's'} × ${new Set(results.flatMap((r) => r.cells.map((c) => c.cell))).size} cells, ${run.search ? 'the learning-rate search' : 'one learning rate per task (no search)'}, ${run.seeds.length} seeds, with the budgets printed under each task; the full grid is ${run.fullGrid.tasks} tasks × ${run.fullGrid.cells} cells with the search and ${run.fullGrid.seeds} seeds at the full budgets.`,
+      `**The full grid has not been run.** This report is the \`${run.preset}\` setting: ${results.length} task${results.length === 1 ? '' : 's'} × ${new Set(results.flatMap((r) => [...r.cells, ...(r.incomplete ?? [])].map((c) => c.cell))).size} cells, ${run.search ? 'the learning-rate search' : 'one learning rate per task (no search)'}, ${run.seeds.length} seeds, with the budgets printed under each task; the full grid is ${run.fullGrid.tasks} tasks × ${run.fullGrid.cells} cells with the search and ${run.fullGrid.seeds} seeds at the full budgets.`,
     );
     lines.push('');
     if (run.estimate) {
@@ -272,9 +374,14 @@ export async function writeReport(
       );
     } else {
       lines.push(
-        'Its cost was not measured in this setting (the `medium` and `full` settings measure it at the start).',
+        rebuilt
+          ? 'Its cost was not measured (a rebuild from the trial store runs nothing).'
+          : 'Its cost was not measured in this setting (the `medium` and `full` settings measure it at the start).',
       );
     }
+  }
+  if (run.trialCache) {
+    lines.push('', ...missingSummary(results, run.trialCache.dir, missing, appsMissing, apps !== null));
   }
   if (run.scope) lines.push('', run.scope);
   if (!apps) lines.push('', 'The classifiers and the language model were not run in this report.');
@@ -283,7 +390,7 @@ export async function writeReport(
   // The task sections are written first (they also decide the verdicts), the summary goes above them.
   const body: string[] = [];
   const comparisons: { subject: string; cell: string; comparison: Comparison }[] = [];
-  for (const { task, cells, notRun = [] } of results) {
+  for (const { task, cells, notRun = [], incomplete: unfinished = [] } of results) {
     body.push(`## ${task.name}`, '', `${task.description}.`, '');
     body.push(`- Solved when: ${task.criterion}.`);
     body.push(
@@ -305,6 +412,11 @@ export async function writeReport(
       );
     }
     for (const id of notRun) body.push(`| ${id} | | | | not run (time limit) | | | |`);
+    for (const c of unfinished) {
+      body.push(
+        `| ${c.cell} | | | ${c.learningRate ?? '—'} | incomplete: ${progressText(c)} (no verdict) | | | |`,
+      );
+    }
     const lstm = cells.find((c) => c.cell === 'lstm');
     if (lstm) {
       body.push('');
@@ -314,6 +426,10 @@ export async function writeReport(
         comparisons.push({ subject: task.name, cell: s.cell, comparison });
         body.push(`- ${comparison.text}`);
       }
+    }
+    if (cells.length === 0) {
+      body.push(''); // no cell with all its trials: nothing to draw
+      continue;
     }
     const figure = `figures/${task.name}.svg`;
     const svg = await lineChartSvg(cells.flatMap(curvePoints), {
@@ -349,6 +465,9 @@ export async function writeReport(
     '',
     ...comparisons.map((c) => `- ${c.subject}: ${c.comparison.text}`),
     '',
+    ...(missing > 0 && run.trialCache
+      ? missingSection(incomplete, apps?.missing ?? [], run.trialCache.dir, run.preset)
+      : []),
     '## Method',
     '',
     `- Cells: ${COMPARED_CELLS.map((c) => `\`${c.id}\` (${c.description})`).join(', ')}. The classifiers and the language model run \`lstm\`, \`novolstm\` and \`gru\` (the language model builds only these).`,

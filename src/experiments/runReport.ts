@@ -3,14 +3,24 @@
  * config and the tests run exactly what `npm run report` runs. Order: the full grid's cost (measured, so
  * the report can say what it did not run), then the applications (bounded by epochs), then the task grid,
  * which a time limit may cut: no trial starts after it, and a cell it cuts is reported as not run.
+ *
+ * With a trial store (`trials`), every finished trial is appended to it as it finishes, and the report is
+ * then built from the store alone (storedGrid.ts): the same report whether the trials ran now or in
+ * earlier sittings, with the trials still missing counted per task × cell. Without training (`train:
+ * false`) nothing runs at all — no estimate, no application, no trial: the report is rebuilt from the
+ * store in seconds.
  */
+import { existsSync, statSync } from 'node:fs';
 import { loadavg } from 'node:os';
+import { ConfigError } from '../errors.js';
 import { kernelBackend } from '../layers/backend.js';
+import { ApplicationStore } from './applicationStore.js';
 import { runApplications, type ApplicationResults, type ApplicationSettings } from './applications.js';
 import { estimateFullGrid } from './estimate.js';
 import { runGrid, TimeLimitReached } from './grid.js';
 import { reportPreset, type PresetName } from './presets.js';
 import { gitCommit, writeReport, type TaskResults } from './report.js';
+import { storedCell } from './storedGrid.js';
 import { TrialCache } from './trialCache.js';
 import { TrialPool } from './trialPool.js';
 
@@ -31,10 +41,15 @@ export interface ReportConfig {
   readonly estimate: boolean | null;
   /** Where results.md and figures/ go. */
   readonly out: string;
-  /** A directory of finished trials to take and add to (TrialCache); null: none. */
+  /** The trial store: a directory of finished trials to take and add to (TrialCache); null: none. */
   readonly trials?: string | null;
   /** Trials run side by side (worker threads); null: one per core. */
   readonly workers?: number | null;
+  /**
+   * Run what is missing (default true). False: run nothing — the report is rebuilt from `trials` (which
+   * it then needs), and the trials missing from it are listed, not run.
+   */
+  readonly train?: boolean;
   /** The command as typed, printed in the report. */
   readonly command: string;
 }
@@ -43,6 +58,27 @@ export interface ReportOutput {
   readonly results: readonly TaskResults[];
   readonly applications: ApplicationResults | null;
   readonly markdown: string;
+}
+
+/** A store that is a file, or (when only reading) one that does not exist, is a mistake to name. */
+function checkTrialsDir(dir: string, train: boolean): void {
+  if (!existsSync(dir)) {
+    if (train) return; // created with the first trial
+    throw new ConfigError(
+      'report --trials',
+      'there is no trial store here to rebuild from',
+      'a directory',
+      dir,
+    );
+  }
+  if (!statSync(dir).isDirectory()) {
+    throw new ConfigError(
+      'report --trials',
+      'the trial store must be a directory',
+      'a directory',
+      `the file ${dir}`,
+    );
+  }
 }
 
 export async function runReport(config: ReportConfig, log: (line: string) => void): Promise<ReportOutput> {
@@ -62,14 +98,35 @@ export async function runReport(config: ReportConfig, log: (line: string) => voi
     return task;
   });
   const deadline = config.timeLimitSeconds === null ? null : started + config.timeLimitSeconds * 1000;
-  const cache = config.trials ? new TrialCache(config.trials, commit) : null;
+  const train = config.train ?? true;
+  if (!train && !config.trials) {
+    throw new ConfigError(
+      'report',
+      'rebuilds from a trial store without training',
+      'a trials directory',
+      'none',
+    );
+  }
+  if (!train && config.estimate === true) {
+    // The estimate trains every task × cell for a few batches.
+    throw new ConfigError(
+      'report without training',
+      'cannot measure the estimate',
+      'no estimate',
+      'estimate',
+    );
+  }
+  if (config.trials) checkTrialsDir(config.trials, train);
+  const cache = config.trials
+    ? new TrialCache(config.trials, commit, { kernels: kernelBackend(), warn: log })
+    : null;
   let ran = 0;
 
   // Trials side by side, one per worker thread (trialPool.ts): the estimate's and the grid's. Their results
   // do not depend on it. Idle threads do not keep the process alive, so an error before close() is no hang.
   const pool = new TrialPool(config.workers ?? undefined);
   const fullGrid = reportPreset('full');
-  const estimate = (config.estimate ?? preset.estimate) ? await estimateFullGrid(pool) : null;
+  const estimate = train && (config.estimate ?? preset.estimate) ? await estimateFullGrid(pool) : null;
   if (estimate) {
     log(
       `full grid: at most about ${(estimate.totalSeconds / 3600).toFixed(1)} h on this machine (${estimate.workers} trials at a time)`,
@@ -83,24 +140,45 @@ export async function runReport(config: ReportConfig, log: (line: string) => voi
     spam: { ...a.spam, epochs: config.appEpochs ?? a.spam.epochs },
     lm: { ...a.lm, epochs: config.lmEpochs ?? a.lm.epochs },
   };
-  const applications = config.applications ? await runApplications(appSettings, { deadline, log }) : null;
+  const appStore = cache
+    ? new ApplicationStore(cache.dir, commit, { kernels: kernelBackend(), warn: log })
+    : null;
+  const applications = config.applications
+    ? await runApplications(appSettings, { deadline, log, store: appStore, train })
+    : null;
 
-  const results: TaskResults[] = await runGrid(tasks, cells, pool, {
-    seeds,
-    search: preset.search,
-    deadline,
-    ...(cache ? { cache } : {}),
-    onTrial: (t, phase, cached) => {
-      if (!cached) ran++;
-      log(
-        `${t.task} ${phase} ${t.cell} seed ${t.seed} lr ${t.learningRate}: ${t.solved ? `solved after ${t.sequencesToSuccess}` : 'not solved'}${t.diverged ? ' (diverged)' : ''} (${t.seconds.toFixed(1)} s${cached ? ', from the trial cache' : ''})`,
-      );
-    },
-  }).finally(() => pool.close());
+  // Without training the pool stays unused (it starts its threads with the first trial).
+  const ranResults: TaskResults[] = !train
+    ? []
+    : await runGrid(tasks, cells, pool, {
+        seeds,
+        search: preset.search,
+        deadline,
+        ...(cache ? { cache } : {}),
+        onTrial: (t, phase, cached) => {
+          if (!cached) ran++;
+          log(
+            `${t.task} ${phase} ${t.cell} seed ${t.seed} lr ${t.learningRate}: ${t.solved ? `solved after ${t.sequencesToSuccess}` : 'not solved'}${t.diverged ? ' (diverged)' : ''} (${t.seconds.toFixed(1)} s${cached ? ', from the trial store' : ''})`,
+          );
+        },
+      }).finally(() => pool.close());
   // Whole cells only: a cell cut after some of its seeds would be compared on fewer seeds.
-  for (const { task, notRun } of results) {
+  for (const { task, notRun } of ranResults) {
     for (const cell of notRun ?? []) log(new TimeLimitReached(task.name, cell).message);
   }
+  // With a store, the report of what it holds: the trials just run are in it, with earlier sittings'.
+  const results: TaskResults[] = cache
+    ? tasks.map((task) => {
+        const stored = cells.map((cell) => storedCell(task, cell, cache, { seeds, search: preset.search }));
+        return {
+          task,
+          cells: stored.flatMap((c) => (c.summary ? [c.summary] : [])),
+          incomplete: stored.flatMap((c) => (c.summary ? [] : [c.progress])),
+        };
+      })
+    : ranResults;
+  // Trials and application runs alike.
+  const reused = [...(cache?.reused ?? []), ...(appStore?.reused ?? [])];
   const markdown = await writeReport(
     results,
     applications,
@@ -119,9 +197,12 @@ export async function runReport(config: ReportConfig, log: (line: string) => voi
       fullGrid: { tasks: fullGrid.tasks.length, cells: fullGrid.cells.length, seeds: fullGrid.seeds },
       trialCache: cache && {
         dir: cache.dir,
-        reused: cache.reused.length,
-        ran,
-        commits: [...new Set(cache.reused.map((c) => c.commit))],
+        reused: reused.length,
+        ran: ran + (appStore?.added ?? 0),
+        commits: [...new Set(reused.map((c) => c.commit))],
+        machines: [...new Set(reused.map((c) => c.machine))],
+        loads: reused.flatMap((c) => (c.load === null ? [] : [c.load])),
+        trained: train,
       },
     },
     config.out,
