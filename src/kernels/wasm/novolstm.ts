@@ -520,7 +520,8 @@ function gatesBackward(
     // Pass 3.
     const meanG = f32x4.splat(sumLanes(sumG) * invU);
     const meanGX = f32x4.splat(sumLanes(sumGX) * invU);
-    const r = v128.load32_splat(rstd + (<usize>b << 2));
+    // GATE_SOFTMAX has no input gate norm and no rstd buffer: nothing may be read from it.
+    const r = gate != GATE_SOFTMAX ? v128.load32_splat(rstd + (<usize>b << 2)) : one;
     const meanGF = f32x4.splat(sumLanes(sumGF) * invU);
     const meanGXF = f32x4.splat(sumLanes(sumGXF) * invU);
     const meanGC = f32x4.splat(sumLanes(sumGC) * invU);
