@@ -81,7 +81,6 @@ interface Buffers extends RecurrentBuffers {
   readonly dcCarry: number; // [B, U]
   readonly dWU: number; // [D+U, G] dW rows, then dU rows
   readonly db: number; // [G]
-  readonly work: number; // [2U] scratch of the NovoLSTM backward gate pass (NovoLSTM's kernel only)
   // The input gate's layer norm only (NovoLSTM except 'softmax', the LSTM with 'all'):
   readonly gamma: number; // [U]
   readonly beta: number; // [U]
@@ -97,6 +96,7 @@ interface Buffers extends RecurrentBuffers {
   readonly gateRstd: number; // [T, B, 4]
   readonly dGateGamma: number; // [4, U]
   readonly dGateBeta: number; // [4, U]
+  readonly work: number; // [2U] scratch of the NovoLSTM backward gate pass
 }
 
 /** The input gate codes of novoGatesForward / novoGatesBackward (the GATE_ constants of wasm/novolstm.ts). */
@@ -171,8 +171,6 @@ export class FastLstm extends FastRecurrent {
       dcCarry: f(B * U),
       dWU: f((D + U) * G),
       db: f(G),
-      work: f(fused ? 2 * U : 0),
-      // Last, the buffers a variant may lack: one it lacks is empty, at the end of the plan.
       gamma: f(norm ? U : 0),
       beta: f(norm ? U : 0),
       sig: f(norm ? TB * U : 0),
@@ -186,6 +184,7 @@ export class FastLstm extends FastRecurrent {
       gateRstd: f(normAll ? TB * 4 : 0),
       dGateGamma: f(normAll ? 4 * U : 0),
       dGateBeta: f(normAll ? 4 * U : 0),
+      work: f(fused ? 2 * U : 0),
     }));
     this.states = [this.buf.hs, this.buf.cs];
   }

@@ -153,13 +153,18 @@ export abstract class FastRecurrent {
 
   /**
    * Allocates the plan's buffers for its sizes: the ones every plan has, then a subclass's own, which
-   * `own` lists with `f(n)` allocating n floats.
+   * `own` lists with `f(n)` allocating n floats. A buffer of no floats (one the cell's variant has not)
+   * is placed at the plan's end, after every real one: a kernel that reads it anyway reads past the plan,
+   * which a plan ending at the end of memory turns into a trap (test/engine-bounds.test.ts).
    */
-  protected allocate<Own>(own: (f: (n: number) => number) => Own): RecurrentBuffers & Own {
+  protected allocate<Own extends Record<string, number>>(
+    own: (f: (n: number) => number) => Own,
+  ): RecurrentBuffers & Own {
     const { T, B, U, G } = this;
     const D = this.inputDim;
     const { wasm, arena } = this.engine;
-    const f = (n: number) => arena.allocFloats(n);
+    const EMPTY = -1;
+    const f = (n: number) => (n > 0 ? arena.allocFloats(n) : EMPTY);
     const shared: RecurrentBuffers = {
       W: f(D * G),
       packedW: f(wasm.packedBFloats(D, G)),
@@ -173,7 +178,11 @@ export abstract class FastRecurrent {
       stage: f(T * B * Math.max(D, this.units)),
       scratch: f(wasm.gemmScratchFloats(Math.max(G, U, D))),
     };
-    return { ...shared, ...own(f) };
+    const buffers: RecurrentBuffers & Own = { ...shared, ...own(f) };
+    const end = arena.mark();
+    const addresses: Record<string, number> = buffers;
+    for (const key of Object.keys(addresses)) if (addresses[key] === EMPTY) addresses[key] = end;
+    return buffers;
   }
 
   /**
