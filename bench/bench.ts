@@ -6,7 +6,7 @@
  *
  *   npm run -s bench -- [--json] [--rounds N] [--runs N] [--warmup N] [--peer-runs N] [--no-peers]
  *                       [--peers-all] [--build relaxed|simd] [--workers n] [--B n --T n --E n --V n]
- *                       [--H n[,n…]] [--no-generation]
+ *                       [--H n[,n…]] [--no-generation] [--forward-ab]
  *
  * The machine is shared and its load drifts from minute to minute, so the configurations take turns:
  * each of `--rounds` rounds runs every configuration once (a fresh model, warm-up, `--runs` forward passes,
@@ -21,6 +21,9 @@
  * generation speed at batch 1 for a 2 × 256 character model (bench/generation.ts; --no-generation skips
  * it). Last, the machine's ceiling: one core's 128-bit fused multiply-adds per second with no memory
  * traffic (bench/fmaPeak.ts), times the cores — no kernel can exceed it.
+ *
+ * --forward-ab also times, on one thread, the forward through the training path with its tape, run by run
+ * alternating with the tape-free forward: the before and after of the tape-free path in one sitting.
  *
  * --json prints only JSON on stdout: { machine, torch, training: one result per configuration, onnx,
  * generation: its result or null }; progress goes to stderr. (`npm run -s` keeps npm's own two-line
@@ -37,7 +40,7 @@ import { useFastKernels } from '../src/layers/backend.js';
 import { availableCores } from '../src/parallel/pool.js';
 import { LSTM_FLOP_FORMULA, lstmFlops, SEED_CONFIG, type BenchConfig } from './config.js';
 import { formatLoad, loadAverage, machine, type LoadAverage } from './machine.js';
-import { acrossRounds, peakRssMb, timeRuns, warmUp, type RoundTiming } from './measure.js';
+import { acrossRounds, peakRssMb, timeRunsWithCpu, warmUp, type RoundTiming } from './measure.js';
 import { fmaPeakGflops } from './fmaPeak.js';
 import { GENERATION_DEFAULTS, printGeneration, runGenerationBench } from './generation.js';
 import { novolstmSeedModel, type RecurrentKind, type SeedModel } from './novolstmStep.js';
@@ -60,6 +63,11 @@ export interface BenchOptions {
   readonly build: WasmBuild | 'auto';
   /** Worker threads for the "all workers" rows; 0: one per core. */
   readonly workers: number;
+  /**
+   * Also time the forward pass through the training path with its tape (SeedModel.forwardTaped), run by
+   * run alternating with the tape-free one, where a model has it (novolstm on one thread).
+   */
+  readonly forwardAb?: boolean;
   /** Progress lines (stderr in the CLI); default none. */
   readonly log?: (line: string) => void;
 }
@@ -74,6 +82,16 @@ export interface ImplementationResult {
   readonly gateBlocks: number;
   readonly train: RoundTiming;
   readonly forward: RoundTiming;
+  /**
+   * CPU ms per step and per forward of the process doing the work, all its threads (novolstm's workers
+   * run in this process; PyTorch's in its own): what the machine's load does not change, beside the wall
+   * clock that it does.
+   */
+  readonly trainCpu: RoundTiming;
+  readonly forwardCpu: RoundTiming;
+  /** With `forwardAb`: the forward through the training path, keeping its tape (wall and CPU); else null. */
+  readonly forwardTaped: RoundTiming | null;
+  readonly forwardTapedCpu: RoundTiming | null;
   readonly trainGflops: number;
   readonly forwardGflops: number;
   /**
@@ -116,7 +134,12 @@ export const DEFAULT_OPTIONS: BenchOptions = {
 /** One round's turn of a configuration: forward and training-step ms, and the losses of the steps. */
 interface Turn {
   readonly forwardMs: number[];
+  readonly forwardTapedMs?: number[];
   readonly trainMs: number[];
+  /** CPU ms of the process doing the work (all its threads), per run, in the same order. */
+  readonly forwardCpuMs: number[];
+  readonly forwardTapedCpuMs?: number[];
+  readonly trainCpuMs: number[];
   readonly firstLoss: number;
   readonly lastLoss: number;
 }
@@ -131,15 +154,41 @@ interface Contender {
 }
 
 /** A turn of a SeedModel made by `make`: warm-up training steps, then forward passes, then steps. */
-async function seedModelTurn(make: () => Promise<SeedModel>, warmup: number, runs: number): Promise<Turn> {
+async function seedModelTurn(
+  make: () => Promise<SeedModel>,
+  warmup: number,
+  runs: number,
+  forwardAb = false,
+): Promise<Turn> {
   const model = await make();
   try {
     // Warm-up training steps run every kernel (forward ones too), so both timings see optimised code.
     await warmUp(() => model.trainStep(), warmup);
-    const forwardMs = await timeRuns(() => model.forward(), 0, runs);
+    const taped = forwardAb && model.forwardTaped ? model.forwardTaped.bind(model) : null;
+    const forward = { wall: [] as number[], cpu: [] as number[] };
+    const withTape = { wall: [] as number[], cpu: [] as number[] };
+    if (taped) await warmUp(taped, 1);
+    for (let i = 0; i < runs; i++) {
+      // With --forward-ab, A then B run by run, so that both see the same load.
+      const a = await timeRunsWithCpu(() => model.forward(), 0, 1);
+      forward.wall.push(...a.wall);
+      forward.cpu.push(...a.cpu);
+      if (!taped) continue;
+      const b = await timeRunsWithCpu(taped, 0, 1);
+      withTape.wall.push(...b.wall);
+      withTape.cpu.push(...b.cpu);
+    }
     const losses: number[] = [];
-    const trainMs = await timeRuns(async () => losses.push(await model.trainStep()), 0, runs);
-    return { forwardMs, trainMs, firstLoss: losses[0], lastLoss: losses[losses.length - 1] };
+    const train = await timeRunsWithCpu(async () => losses.push(await model.trainStep()), 0, runs);
+    return {
+      forwardMs: forward.wall,
+      forwardCpuMs: forward.cpu,
+      ...(taped ? { forwardTapedMs: withTape.wall, forwardTapedCpuMs: withTape.cpu } : {}),
+      trainMs: train.wall,
+      trainCpuMs: train.cpu,
+      firstLoss: losses[0],
+      lastLoss: losses[losses.length - 1],
+    };
   } finally {
     await model.dispose();
   }
@@ -173,7 +222,8 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
         kind,
         threads: workers,
         gateBlocks: blocks,
-        turn: (warmup, runs) => seedModelTurn(() => novolstmSeedModel(config, kind, workers), warmup, runs),
+        turn: (warmup, runs) =>
+          seedModelTurn(() => novolstmSeedModel(config, kind, workers), warmup, runs, options.forwardAb),
       });
     }
   }
@@ -236,6 +286,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
   contenders.forEach((c, i) => {
     const train = acrossRounds(turns[i].map((t) => t.trainMs));
     const forward = acrossRounds(turns[i].map((t) => t.forwardMs));
+    const taped = turns[i].every((t) => t.forwardTapedMs && t.forwardTapedCpuMs);
     const base = results[0] ?? { train, forward };
     results.push({
       name: c.name,
@@ -244,6 +295,10 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
       gateBlocks: c.gateBlocks,
       train,
       forward,
+      trainCpu: acrossRounds(turns[i].map((t) => t.trainCpuMs)),
+      forwardCpu: acrossRounds(turns[i].map((t) => t.forwardCpuMs)),
+      forwardTaped: taped ? acrossRounds(turns[i].map((t) => t.forwardTapedMs!)) : null,
+      forwardTapedCpu: taped ? acrossRounds(turns[i].map((t) => t.forwardTapedCpuMs!)) : null,
       trainGflops: lstmFlops(config, true, c.gateBlocks) / train.medianMs / 1e6,
       forwardGflops: lstmFlops(config, false, c.gateBlocks) / forward.medianMs / 1e6,
       peakRssMb: rss[i],
@@ -272,7 +327,8 @@ function printTable(r: BenchResult): void {
     `  LSTM: ${(r.trainFlops / 1e9).toFixed(2)} GFLOP per training step, ${(r.forwardFlops / 1e9).toFixed(2)} per forward (NovoLSTM × 5/4, GRU × 3/4)`,
   );
   console.log(
-    `ms: the median of ${r.rounds} rounds' medians (min–max over all runs); each round's median in brackets`,
+    `ms: the median of ${r.rounds} rounds' medians (min–max over all runs); each round's median in brackets; ` +
+      'CPU ms: the CPU time of the process doing the work, all its threads (median of the rounds)',
   );
   const ms = (t: RoundTiming) =>
     `${t.medianMs.toFixed(1)} (${t.minMs.toFixed(0)}–${t.maxMs.toFixed(0)}) [${t.roundMedians.map((x) => x.toFixed(0)).join(' ')}]`;
@@ -280,8 +336,10 @@ function printTable(r: BenchResult): void {
     'implementation',
     'train ms',
     'GFLOP/s',
+    'CPU ms',
     'forward ms',
     'GFLOP/s',
+    'CPU ms',
     'peak RSS MB',
     'loss first→last',
     '× novolstm LSTM train, forward',
@@ -290,13 +348,41 @@ function printTable(r: BenchResult): void {
     x.name,
     ms(x.train),
     x.trainGflops.toFixed(1),
+    x.trainCpu.medianMs.toFixed(1),
     ms(x.forward),
     x.forwardGflops.toFixed(1),
+    x.forwardCpu.medianMs.toFixed(1),
     x.name.startsWith('PyTorch') ? '—' : x.peakRssMb.toFixed(0),
     `${x.firstLoss.toFixed(4)}→${x.lastLoss.toFixed(4)}`,
     `${x.ratioToNovolstm.toFixed(2)}, ${x.forwardRatioToNovolstm.toFixed(2)}`,
   ]);
   printColumns(header, rows);
+  const ab = r.results.filter((x) => x.forwardTaped);
+  if (ab.length > 0) {
+    console.log(
+      'forward A/B, run by run in the same turns: tape-free (evaluate) against the training path with its tape:',
+    );
+    printColumns(
+      [
+        'implementation',
+        'tape-free ms',
+        'with tape ms',
+        'ratio',
+        'tape-free CPU ms',
+        'with tape CPU ms',
+        'ratio',
+      ],
+      ab.map((x) => [
+        x.name,
+        ms(x.forward),
+        ms(x.forwardTaped!),
+        (x.forward.medianMs / x.forwardTaped!.medianMs).toFixed(2),
+        x.forwardCpu.medianMs.toFixed(1),
+        x.forwardTapedCpu!.medianMs.toFixed(1),
+        (x.forwardCpu.medianMs / x.forwardTapedCpu!.medianMs).toFixed(2),
+      ]),
+    );
+  }
   const torchRows = r.results.filter((x) => x.name.startsWith('PyTorch'));
   if (torchRows.length > 0) {
     console.log('novolstm ÷ PyTorch, same cell, same threads (below 1: novolstm is faster):');
@@ -345,14 +431,20 @@ function printCeiling(perCore: number | null, cores: number, results: readonly B
     `\nceiling: ${perCore.toFixed(1)} GFLOP/s per core (128-bit FMA, no memory traffic), ${all.toFixed(1)} on ${cores} cores; ` +
       `a 90 ms seed step is ${target.toFixed(1)} GFLOP/s, ${((100 * target) / all).toFixed(0)}% of that`,
   );
+  console.log(
+    "forward on all cores against the time its products take at that ceiling (the issue's target: ≤ 1.3×); " +
+      'the CPU time ÷ cores is what the wall clock approaches on a quiet machine:',
+  );
   for (const r of results) {
-    const limitMs = r.forwardFlops / all / 1e6;
-    const lstm = r.results.find((x) => x.name.startsWith('novolstm LSTM') && x.threads === cores);
-    if (!lstm) continue;
-    console.log(
-      `  H=${r.config.H}: the LSTM forward's products at the ceiling take ${limitMs.toFixed(1)} ms on ${cores} cores; ` +
-        `novolstm's forward ${lstm.forward.medianMs.toFixed(1)} ms is ${(lstm.forward.medianMs / limitMs).toFixed(2)}× that`,
-    );
+    for (const x of r.results) {
+      if (!x.name.startsWith('novolstm') || x.threads !== cores) continue;
+      const limitMs = lstmFlops(r.config, false, x.gateBlocks) / all / 1e6;
+      const cpuPerCore = x.forwardCpu.medianMs / cores;
+      console.log(
+        `  H=${r.config.H} ${x.kind}: ${limitMs.toFixed(1)} ms at the ceiling; forward ${x.forward.medianMs.toFixed(1)} ms wall ` +
+          `(${(x.forward.medianMs / limitMs).toFixed(2)}×), CPU ÷ ${cores} ${cpuPerCore.toFixed(1)} ms (${(cpuPerCore / limitMs).toFixed(2)}×)`,
+      );
+    }
   }
 }
 
@@ -386,6 +478,7 @@ function parseArgs(argv: readonly string[]): {
       return v;
     };
     if (arg === '--json') json = true;
+    else if (arg === '--forward-ab') o.forwardAb = true;
     else if (arg === '--no-peers') o.peers = false;
     else if (arg === '--peers-all') peersAll = true;
     else if (arg === '--no-generation') generation = false;

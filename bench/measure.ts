@@ -32,6 +32,30 @@ export async function timeRuns(run: () => unknown, warmup: number, runs: number)
   return ms;
 }
 
+/**
+ * Wall-clock and CPU ms of each of `runs` calls of `run` (after `warmup` untimed ones). CPU time is this
+ * process's, every thread's (worker threads included): the work done, whatever the machine's load
+ * left of the wall clock.
+ */
+export async function timeRunsWithCpu(
+  run: () => unknown,
+  warmup: number,
+  runs: number,
+): Promise<{ wall: number[]; cpu: number[] }> {
+  await warmUp(run, warmup);
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const cpuStart = process.cpuUsage();
+    const start = performance.now();
+    await run();
+    wall.push(performance.now() - start);
+    const used = process.cpuUsage(cpuStart);
+    cpu.push((used.user + used.system) / 1000);
+  }
+  return { wall, cpu };
+}
+
 export async function time(run: () => unknown, warmup: number, runs: number): Promise<Timing> {
   return summarize(await timeRuns(run, warmup, runs));
 }

@@ -25,6 +25,9 @@ export interface TorchFound {
 export interface TorchRound {
   readonly forwardMs: number[];
   readonly trainMs: number[];
+  /** CPU ms of the Python process (all its threads), per run. */
+  readonly forwardCpuMs: number[];
+  readonly trainCpuMs: number[];
   readonly firstLoss: number;
   readonly lastLoss: number;
 }

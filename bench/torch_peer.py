@@ -7,7 +7,8 @@ row here.
 
 Protocol: one JSON request per line on stdin, one JSON reply per line on stdout.
   {"kind": "lstm" | "gru", "B", "T", "E", "H", "V", "threads", "warmup", "runs"}
-  -> {"forwardMs": [...], "trainMs": [...], "firstLoss", "lastLoss"}
+  -> {"forwardMs": [...], "trainMs": [...], "forwardCpuMs": [...], "trainCpuMs": [...], "firstLoss", "lastLoss"}
+CPU ms are this process's, all its threads' (time.process_time), as bench/measure.ts counts ours.
 The first line written is {"torch": version, "python": version, "threads": default thread count}.
 Timings are taken here, around the step alone, so the pipe to Node costs nothing in them.
 """
@@ -53,20 +54,29 @@ def measure(request):
             return loss_of(model(ids), targets).item()
 
     def timed(run, runs):
-        ms = []
+        ms, cpu = [], []
         for _ in range(runs):
+            cpu_start = time.process_time()
             start = time.perf_counter()
             run()
             ms.append((time.perf_counter() - start) * 1e3)
-        return ms
+            cpu.append((time.process_time() - cpu_start) * 1e3)
+        return ms, cpu
 
     for _ in range(request["warmup"]):
         train_step()
         forward()
-    forward_ms = timed(forward, request["runs"])
+    forward_ms, forward_cpu = timed(forward, request["runs"])
     losses = []
-    train_ms = timed(lambda: losses.append(train_step()), request["runs"])
-    return {"forwardMs": forward_ms, "trainMs": train_ms, "firstLoss": losses[0], "lastLoss": losses[-1]}
+    train_ms, train_cpu = timed(lambda: losses.append(train_step()), request["runs"])
+    return {
+        "forwardMs": forward_ms,
+        "trainMs": train_ms,
+        "forwardCpuMs": forward_cpu,
+        "trainCpuMs": train_cpu,
+        "firstLoss": losses[0],
+        "lastLoss": losses[-1],
+    }
 
 
 def main():
