@@ -245,7 +245,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
       }
     }
     notes.push(
-      `PyTorch ${torch.found.torchVersion} (Python ${torch.found.pythonVersion}, ${torch.found.python}): torch.nn.Embedding → LSTM/GRU → Linear, cross-entropy on the last step, Adam; torch.set_num_threads = the row's threads; forward under torch.no_grad(). Timed inside Python around the step alone (bench/torch_peer.py). NovoLSTM has no PyTorch module.`,
+      `PyTorch ${torch.found.torchVersion} (Python ${torch.found.pythonVersion}, ${torch.found.python}, BLAS ${torch.found.blas}): torch.nn.Embedding → LSTM/GRU → Linear, cross-entropy on the last step, Adam; torch.set_num_threads = the row's threads; forward under torch.no_grad(). Timed inside Python around the step alone (bench/torch_peer.py). NovoLSTM has no PyTorch module.`,
     );
   }
   if (options.peers) {
@@ -524,7 +524,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     const found =
       'skipped' in torchFound
         ? `PyTorch: not run — ${torchFound.skipped}`
-        : `PyTorch: found torch ${torchFound.torchVersion} (Python ${torchFound.pythonVersion}, ${torchFound.python})`;
+        : `PyTorch: found torch ${torchFound.torchVersion} (Python ${torchFound.pythonVersion}, ${torchFound.python}), BLAS: ${torchFound.blas}`;
     if (json) log(found);
     else console.log(`${found}\n`);
   }

@@ -20,6 +20,8 @@ export interface TorchFound {
   readonly python: string;
   readonly pythonVersion: string;
   readonly torchVersion: string;
+  /** The BLAS library torch loaded (its speed depends on it), as the script reports it. */
+  readonly blas?: string;
 }
 
 export interface TorchRound {
@@ -81,9 +83,9 @@ export async function startTorchPeer(): Promise<TorchPeer | { skipped: string }>
     if (done) throw new Error(`bench: the PyTorch peer exited: ${stderr.trim() || 'no message'}`);
     return JSON.parse(value as string) as Record<string, unknown>;
   };
-  await next(); // its greeting: torch is imported and it is ready
+  const greeting = await next(); // torch is imported and it is ready
   const peer: TorchPeer = {
-    found,
+    found: { ...found, blas: String(greeting.blas) },
     async measure(kind, config, threads, warmup, runs) {
       child.stdin.write(`${JSON.stringify({ kind, ...config, threads, warmup, runs })}\n`);
       const reply = await next();

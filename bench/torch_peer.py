@@ -13,6 +13,7 @@ The first line written is {"torch": version, "python": version, "threads": defau
 Timings are taken here, around the step alone, so the pipe to Node costs nothing in them.
 """
 import json
+import os
 import sys
 import time
 
@@ -79,8 +80,23 @@ def measure(request):
     }
 
 
+def blas_library():
+    """The BLAS library this process has loaded, resolved through symlinks (Debian's alternatives): torch's
+    speed depends on it, and Debian's python3-torch takes whichever libblas.so.3 the system points at —
+    the slow reference BLAS unless OpenBLAS (libopenblas0-pthread) is installed."""
+    torch.ones(8, 8) @ torch.ones(8, 8)
+    with open("/proc/self/maps") as maps:
+        paths = {line.split()[-1] for line in maps if "blas" in line.lower() and "/" in line}
+    return ", ".join(sorted(os.path.realpath(p) for p in paths)) or "built in"
+
+
 def main():
-    hello = {"torch": torch.__version__, "python": sys.version.split()[0], "threads": torch.get_num_threads()}
+    hello = {
+        "torch": torch.__version__,
+        "python": sys.version.split()[0],
+        "threads": torch.get_num_threads(),
+        "blas": blas_library(),
+    }
     print(json.dumps(hello), flush=True)
     for line in sys.stdin:
         if not line.strip():
