@@ -8,17 +8,21 @@
  * built-in Moby-Dick (89 characters), with its initial weights: the work per character does not depend on
  * the values. Each run generates `length` characters after a one-word prime at temperature 0.8 (the CLI's
  * default) and is timed twice: from the call (making the stepper included) to the first character, and
- * the characters after it — the steady rate. Median, min and max over the runs after one warm-up run.
+ * the characters after it — the steady rate. Median, min and max over the runs after one warm-up run; the
+ * rows take turns run by run (every cell and thread count once per round), so that a change in the
+ * machine's load falls on all of them alike.
  * On a shared machine the wall-clock rate falls with the load; characters per CPU-second of this process
  * (user + system time over the same characters) shows what the code does when it has the core; the load
  * average at the start is printed with the table. Two threads step in lockstep, so they suffer most from
  * other work on the machine.
  *
  * Alone: node --experimental-wasm-relaxed-simd --import tsx bench/generation.ts [--units 256[,n…]]
- *          [--layers 2] [--cells lstm,novolstm,gru] [--threads 1,2] [--runs 5] [--length 2000]
+ *          [--layers 2] [--cells lstm,novolstm,gru] [--threads 1,2] [--runs 5] [--length 2000] [--no-fma]
  * Several units measure where two threads start to gain (TWO_THREADS_FROM_BYTES in src/lm/stepper.ts).
+ * Alone it also prints one core's multiply-add ceiling (bench/fmaPeak.ts), so that figures from other
+ * machines compare; bench/generationSteps.ts splits a character's time into its parts.
  */
-import { loadavg } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { CharVocabulary } from '../src/data/text/charVocabulary.js';
 import { loadCorpus } from '../src/data/text/corpus.js';
@@ -27,6 +31,7 @@ import { generateTextOn } from '../src/lm/generate.js';
 import { languageModelStepper } from '../src/lm/stepper.js';
 import { buildLanguageModel, LM_CELLS, type LmCell } from '../src/lm/languageModel.js';
 import type { WasmBuild } from '../src/engine/loader.js';
+import { fmaPeakGflops } from './fmaPeak.js';
 import type { Timing } from './measure.js';
 
 export interface GenerationBenchOptions {
@@ -77,8 +82,11 @@ export interface GenerationResult {
   readonly embeddingDim: number;
   readonly vocabulary: number;
   readonly length: number;
-  /** The 1-minute load average when the bench started (os.loadavg). */
+  /** The CPU's model name (os.cpus). */
+  readonly cpu: string;
+  /** The 1-minute load average when the bench started and when it ended (os.loadavg). */
   readonly load: number;
+  readonly loadAtEnd: number;
   readonly rows: GenerationRow[];
 }
 
@@ -89,44 +97,60 @@ export async function runGenerationBench(options: GenerationBenchOptions): Promi
   if (!(Number.isInteger(length) && length >= 2)) throw new Error(`bench: length must be ≥ 2, got ${length}`);
   const runsOn = await useFastKernels({ build: options.build });
   const vocabulary = CharVocabulary.fromText(loadCorpus('builtin:moby-dick')).toJSON();
-  const rows: GenerationRow[] = [];
   const load = loadavg()[0];
-  for (const cell of options.cells) {
-    const model = buildLanguageModel({ cell, units, layers, embeddingDim, dropout: 0, vocabulary }, 1);
-    for (const threads of options.threads) {
-      const firstMs: number[] = [];
-      const restMs: number[] = [];
-      const restCpuMs: number[] = [];
-      const generate = async () => {
-        const start = performance.now();
-        const stepper = languageModelStepper(model, { threads });
-        if ((await stepper.whenReady()) !== threads)
-          throw new Error(`bench: ${threads} threads did not start`);
-        const pieces = generateTextOn(stepper, model, { prime: 'The ', length, temperature: 0.8, seed: 1 });
-        pieces.next();
-        const first = performance.now();
-        const cpu = process.cpuUsage();
-        for (const piece of pieces) void piece;
-        const used = process.cpuUsage(cpu);
-        firstMs.push(first - start);
-        restMs.push(performance.now() - first);
-        restCpuMs.push((used.user + used.system) / 1000);
-      };
-      await generate(); // warm-up: the JIT and the instance's memory
-      firstMs.length = restMs.length = restCpuMs.length = 0;
-      for (let run = 0; run < runs; run++) await generate();
-      const rates = restMs.map((ms) => ((length - 1) / ms) * 1000).sort((a, b) => a - b);
-      const firsts = [...firstMs].sort((a, b) => a - b);
-      const cpuRates = restCpuMs.map((ms) => ((length - 1) / ms) * 1000).sort((a, b) => a - b);
-      rows.push({
-        cell,
-        threads,
-        charsPerSecond: { median: median(rates), min: rates[0], max: rates[rates.length - 1] },
-        charsPerCpuSecond: median(cpuRates),
-        firstCharMs: { medianMs: median(firsts), minMs: firsts[0], maxMs: firsts[firsts.length - 1], runs },
-      });
+  const models = new Map(
+    options.cells.map((cell) => [
+      cell,
+      buildLanguageModel({ cell, units, layers, embeddingDim, dropout: 0, vocabulary }, 1),
+    ]),
+  );
+  interface Samples {
+    readonly firstMs: number[];
+    readonly restMs: number[];
+    readonly restCpuMs: number[];
+  }
+  const samples = new Map<string, Samples>();
+  const generate = async (cell: LmCell, threads: 1 | 2, into: Samples | null) => {
+    const model = models.get(cell)!;
+    const start = performance.now();
+    const stepper = languageModelStepper(model, { threads });
+    if ((await stepper.whenReady()) !== threads) throw new Error(`bench: ${threads} threads did not start`);
+    const pieces = generateTextOn(stepper, model, { prime: 'The ', length, temperature: 0.8, seed: 1 });
+    pieces.next();
+    const first = performance.now();
+    const cpu = process.cpuUsage();
+    for (const piece of pieces) void piece;
+    const used = process.cpuUsage(cpu);
+    if (!into) return;
+    into.firstMs.push(first - start);
+    into.restMs.push(performance.now() - first);
+    into.restCpuMs.push((used.user + used.system) / 1000);
+  };
+  const configurations = options.cells.flatMap((cell) =>
+    options.threads.map((threads) => ({ cell, threads })),
+  );
+  // A warm-up run each (the JIT and the instance's memory), then the rounds.
+  for (const { cell, threads } of configurations) await generate(cell, threads, null);
+  for (let run = 0; run < runs; run++) {
+    for (const { cell, threads } of configurations) {
+      const key = `${cell} ${threads}`;
+      if (!samples.has(key)) samples.set(key, { firstMs: [], restMs: [], restCpuMs: [] });
+      await generate(cell, threads, samples.get(key)!);
     }
   }
+  const rows: GenerationRow[] = configurations.map(({ cell, threads }) => {
+    const { firstMs, restMs, restCpuMs } = samples.get(`${cell} ${threads}`)!;
+    const rates = restMs.map((ms) => ((length - 1) / ms) * 1000).sort((a, b) => a - b);
+    const firsts = [...firstMs].sort((a, b) => a - b);
+    const cpuRates = restCpuMs.map((ms) => ((length - 1) / ms) * 1000).sort((a, b) => a - b);
+    return {
+      cell,
+      threads,
+      charsPerSecond: { median: median(rates), min: rates[0], max: rates[rates.length - 1] },
+      charsPerCpuSecond: median(cpuRates),
+      firstCharMs: { medianMs: median(firsts), minMs: firsts[0], maxMs: firsts[firsts.length - 1], runs },
+    };
+  });
   return {
     title: `generation speed at batch 1 (characters per second, ${layers} × ${units} model)`,
     runsOn,
@@ -135,7 +159,9 @@ export async function runGenerationBench(options: GenerationBenchOptions): Promi
     embeddingDim,
     vocabulary: vocabulary.length,
     length,
+    cpu: cpus()[0]?.model ?? 'unknown',
     load,
+    loadAtEnd: loadavg()[0],
     rows,
   };
 }
@@ -147,7 +173,7 @@ function median(sorted: readonly number[]): number {
 
 export function printGeneration(r: GenerationResult): void {
   console.log(
-    `${r.title}: embedding ${r.embeddingDim}, vocabulary ${r.vocabulary}, ${r.length} characters per run, on ${r.runsOn}, load average ${r.load.toFixed(2)}`,
+    `${r.title}: embedding ${r.embeddingDim}, vocabulary ${r.vocabulary}, ${r.length} characters per run, on ${r.runsOn}; ${r.cpu}, ${cpus().length} cores, load average ${r.load.toFixed(2)} at the start, ${r.loadAtEnd.toFixed(2)} at the end`,
   );
   const header = [
     'cell',
@@ -191,5 +217,13 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   };
   for (const units of list('units')?.map(Number) ?? [GENERATION_DEFAULTS.units]) {
     printGeneration(await runGenerationBench({ ...options, units }));
+  }
+  if (!args.includes('--no-fma')) {
+    const ceiling = await fmaPeakGflops();
+    console.log(
+      ceiling === null
+        ? 'multiply-add ceiling: no relaxed SIMD here'
+        : `multiply-add ceiling (bench/fmaPeak.ts): ${ceiling.toFixed(1)} GFLOP/s per core`,
+    );
   }
 }

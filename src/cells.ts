@@ -12,10 +12,14 @@
 import { ConfigError } from './errors.js';
 import {
   CELL_KINDS,
+  INPUT_GATES,
   RECURRENT_ACTIVATIONS,
   type CellKernel,
   type CellKind,
   type CellSpec,
+  type InputGate,
+  type LstmSpec,
+  type NovoLstmSpec,
   type Params,
   type RecurrentActivation,
 } from './kernels/contract.js';
@@ -72,16 +76,27 @@ export function cellKernel(spec: CellSpec, options: CellSizes): RecurrentCell {
 export interface LstmCellOptions extends CellSizes {
   /** σ of the gates: 'sigmoid' (default, as Keras 2) or TensorFlow.js' 'hardSigmoid'. */
   readonly recurrentActivation?: RecurrentActivation;
+  /**
+   * 'none' (default): the plain LSTM. 'all': the LN-LSTM of Ba et al. 2016, as NovoLSTM's 'all':
+   * i = σ(LN_i(a_i)), f = σ(LN_f(a_f)), g = tanh(LN_c(a_c)), o = σ(LN_o(a_o)), h_t = o ⊙ tanh(LN_cell(c_t)),
+   * with weights gamma, beta [u] (LN_i) and gateGamma, gateBeta [4, u] (f, c, o, cell). Sigmoid gates only.
+   */
+  readonly layerNorm?: 'none' | 'all';
 }
 
 export interface NovoLstmCellOptions extends CellSizes {
-  /** 'readme' (default): LN(σ(a_i)) ⊙ softmax(a_i'). 'reference': LN(σ(a_i) ⊙ softmax(x·W_i' + b_i')). */
-  readonly inputGate?: 'readme' | 'reference';
+  /**
+   * 'readme' (default): LN(σ(a_i)) ⊙ softmax(a_i'). 'reference': LN(σ(a_i) ⊙ softmax(x·W_i' + b_i')).
+   * Two ablations keep one factor of 'readme' each, on the LSTM's four blocks: 'softmax',
+   * i = u · softmax(a_i) (no layer norm, no gamma and beta), and 'lnSigmoid', i = LN(σ(a_i)).
+   */
+  readonly inputGate?: InputGate;
   /** 'inputGate' (default): LN only in the input gate. 'all': also on f, c̃, o and the output's c_t. */
   readonly layerNorm?: 'inputGate' | 'all';
   /**
    * The initial gain γ of the input gate's layer norm: 'units' (the default with inputGate 'readme') or
-   * 'ones' (Keras' LayerNormalization default; the default with 'reference'). See `defaultInputGateGain`.
+   * 'ones' (Keras' LayerNormalization default; the default otherwise, and the only value with 'softmax',
+   * which has no norm). See `defaultInputGateGain`.
    */
   readonly inputGateGain?: 'units' | 'ones';
 }
@@ -95,10 +110,43 @@ export interface GruCellOptions extends CellSizes {
 
 export function lstmCell(options: LstmCellOptions): LstmFamilyKernel {
   const label = `LSTM '${options.name ?? 'lstm'}'`;
-  checkOptions(label, options, ['units', 'inputDim', 'name', 'recurrentActivation']);
+  checkOptions(label, options, ['units', 'inputDim', 'name', 'recurrentActivation', 'layerNorm']);
   const recurrentActivation = options.recurrentActivation ?? 'sigmoid';
+  const layerNorm = options.layerNorm ?? 'none';
   checkChoice(label, 'recurrentActivation', recurrentActivation, RECURRENT_ACTIVATIONS);
-  return lstmFamilyCell({ kind: 'lstm', recurrentActivation }, { label, ...sizes(label, options) });
+  checkChoice(label, 'layerNorm', layerNorm, ['none', 'all']);
+  checkLstmSpec(label, { kind: 'lstm', recurrentActivation, layerNorm });
+  return lstmFamilyCell(
+    { kind: 'lstm', recurrentActivation, layerNorm },
+    { label, ...sizes(label, options) },
+  );
+}
+
+/**
+ * The combinations of LSTM options the kernels do not have: the LN-LSTM's gates are the sigmoid only
+ * (TensorFlow.js' hard sigmoid exists for its plain LSTM; a normalised hard-sigmoid LSTM has no peer).
+ */
+export function checkLstmSpec(label: string, spec: LstmSpec): void {
+  if (spec.layerNorm === 'all' && spec.recurrentActivation !== 'sigmoid') {
+    throw new ConfigError(
+      label,
+      "layerNorm 'all' takes sigmoid gates only",
+      "recurrentActivation 'sigmoid'",
+      JSON.stringify(spec.recurrentActivation),
+    );
+  }
+}
+
+/** The softmax input gate has no layer norm, so no gain to start: only 'ones' (the default) is taken. */
+export function checkNovoLstmSpec(label: string, spec: NovoLstmSpec): void {
+  if (spec.inputGate === 'softmax' && spec.inputGateGain !== 'ones') {
+    throw new ConfigError(
+      label,
+      "inputGateGain has no effect with inputGate 'softmax' (it has no layer norm)",
+      "'ones' or no inputGateGain",
+      JSON.stringify(spec.inputGateGain),
+    );
+  }
 }
 
 export function novoLstmCell(options: NovoLstmCellOptions): LstmFamilyKernel {
@@ -107,13 +155,12 @@ export function novoLstmCell(options: NovoLstmCellOptions): LstmFamilyKernel {
   const inputGate = options.inputGate ?? 'readme';
   const layerNorm = options.layerNorm ?? 'inputGate';
   const inputGateGain = options.inputGateGain ?? defaultInputGateGain(inputGate);
-  checkChoice(label, 'inputGate', inputGate, ['readme', 'reference']);
+  checkChoice(label, 'inputGate', inputGate, INPUT_GATES);
   checkChoice(label, 'layerNorm', layerNorm, ['inputGate', 'all']);
   checkChoice(label, 'inputGateGain', inputGateGain, ['units', 'ones']);
-  return lstmFamilyCell(
-    { kind: 'novolstm', inputGate, layerNorm, inputGateGain },
-    { label, ...sizes(label, options) },
-  );
+  const spec: NovoLstmSpec = { kind: 'novolstm', inputGate, layerNorm, inputGateGain };
+  checkNovoLstmSpec(label, spec);
+  return lstmFamilyCell(spec, { label, ...sizes(label, options) });
 }
 
 /**
@@ -124,9 +171,10 @@ export function novoLstmCell(options: NovoLstmCellOptions): LstmFamilyKernel {
  * Moby-Dick (2 × 114 units) validation was 5.24 bits per character after one epoch with gain 1 and 2.76
  * with gain u (the LSTM at the same budget: 3.17). A gain of u starts u·softmax at a mean of 1: the same
  * formula, at the scale the rest of the cell expects. In the 'reference' gate the norm comes after the
- * softmax and already gives unit scale, so its gain starts at 1.
+ * softmax and already gives unit scale, so its gain starts at 1; so does 'lnSigmoid' (LN(σ(a_i)) is the
+ * gate itself), and 'softmax' has no norm.
  */
-export function defaultInputGateGain(inputGate: 'readme' | 'reference'): 'units' | 'ones' {
+export function defaultInputGateGain(inputGate: InputGate): 'units' | 'ones' {
   return inputGate === 'readme' ? 'units' : 'ones';
 }
 

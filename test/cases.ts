@@ -1,5 +1,6 @@
 /**
- * Every cell configuration the tests sweep: the LSTM, each NovoLSTM variant, and GRU in both conventions.
+ * Every cell configuration the tests sweep: the LSTM (plain and LN-LSTM), each NovoLSTM variant (with the
+ * ablations' input gates), and GRU in both conventions.
  */
 import { gruCell, lstmCell, novoLstmCell } from '../src/cells.js';
 import type { CellKernel } from '../src/kernels/contract.js';
@@ -23,6 +24,26 @@ export const CELL_CASES: readonly CellCase[] = [
   {
     name: 'novolstm reference, LN all',
     make: (units, inputDim) => novoLstmCell({ units, inputDim, inputGate: 'reference', layerNorm: 'all' }),
+  },
+  {
+    name: 'novolstm softmax only (ablation)',
+    make: (units, inputDim) => novoLstmCell({ units, inputDim, inputGate: 'softmax' }),
+  },
+  {
+    name: 'novolstm LN-sigmoid only (ablation)',
+    make: (units, inputDim) => novoLstmCell({ units, inputDim, inputGate: 'lnSigmoid' }),
+  },
+  {
+    name: 'novolstm softmax only, LN all',
+    make: (units, inputDim) => novoLstmCell({ units, inputDim, inputGate: 'softmax', layerNorm: 'all' }),
+  },
+  {
+    name: 'novolstm LN-sigmoid only, LN all',
+    make: (units, inputDim) => novoLstmCell({ units, inputDim, inputGate: 'lnSigmoid', layerNorm: 'all' }),
+  },
+  {
+    name: 'lstm LN all (LN-LSTM)',
+    make: (units, inputDim) => lstmCell({ units, inputDim, layerNorm: 'all' }),
   },
   { name: 'gru resetAfter', make: (units, inputDim) => gruCell({ units, inputDim }) },
   { name: 'gru resetBefore', make: (units, inputDim) => gruCell({ units, inputDim, resetAfter: false }) },

@@ -16,6 +16,7 @@ describe('the tagged cell spec', () => {
     assert.deepEqual(nl.lstmCell({ units: 3, inputDim: 2 }).spec, {
       kind: 'lstm',
       recurrentActivation: 'sigmoid',
+      layerNorm: 'none',
     });
     assert.deepEqual(nl.novoLstmCell({ units: 3, inputDim: 2, inputGate: 'reference' }).spec, {
       kind: 'novolstm',

@@ -267,5 +267,42 @@ for (const build of WASM_BUILDS) {
       );
       checkProduct(`${build} packed ${M}×${K}×${N}`, out, ref, scale, GEMM_TOLERANCE);
     });
+
+    it(
+      'rowTimesPacked = the one-row gemmPacked bit for bit, panels read either way',
+      { skip: !available },
+      () => {
+        // Generation reads every other character's weights from the last panel (src/lm/stepLayers.ts): the
+        // sums must not change. N = 43 leaves one whole group of four panels and two tail panels, 77 two and
+        // two; K = 1100 runs over three K blocks.
+        const { wasm, arena } = engine!;
+        const rng = new Random(13);
+        for (const [K, N] of [
+          [7, 43],
+          [1100, 77],
+          [64, 32],
+        ]) {
+          const mark = arena.mark();
+          const pa = arena.copyIn(float32Random(rng, K));
+          const packed = arena.allocFloats(wasm.packedBFloats(K, N));
+          wasm.packB(packed, arena.copyIn(float32Random(rng, K * N)), N, 1, 0, K, N);
+          const scratch = arena.allocFloats(wasm.gemmScratchFloats(N));
+          const start = float32Random(rng, N);
+          const pc = arena.allocFloats(N);
+          for (const accumulate of [false, true]) {
+            arena.f32(pc, N).set(start);
+            wasm.gemmPacked(pc, N, pa, K, 1, packed, 1, K, N, accumulate, scratch);
+            const expected = arena.f32(pc, N).slice();
+            for (const descending of [false, true]) {
+              arena.f32(pc, N).set(start);
+              wasm.rowTimesPacked(pc, pa, 1, packed, K, N, accumulate, descending, scratch);
+              const what = `K=${K} N=${N} accumulate=${accumulate} descending=${descending}`;
+              assert.deepEqual(arena.f32(pc, N).slice(), expected, what);
+            }
+          }
+          arena.release(mark);
+        }
+      },
+    );
   });
 }

@@ -1,7 +1,8 @@
 /**
  * Stepping the fused sequences one time step at a time (FastLstm.step, FastGru.step — what generation
- * runs): T calls of `step` (or of `stepProjected` with the input projections made by `project`) give
- * bit for bit the outputs of one `forward` over the T steps, for every cell
+ * runs): T calls of `step` (or of `stepProjected` with the input projections made by `project`, or of
+ * `step` with the recurrent product run first by `stepRecurrentFirst` every other step) give bit for bit
+ * the outputs of one `forward` over the T steps, for every cell
  * the engine runs, on sizes that divide neither the tile nor the vector width (B=2, D=13, u=19) and at
  * batch 1; and a backward after stepping is an error, not a gradient of the wrong pass.
  */
@@ -24,6 +25,15 @@ const CELLS: readonly [string, (units: number, inputDim: number) => CellKernel][
     (units, inputDim) => novoLstmCell({ units, inputDim, inputGate: 'reference' }),
   ],
   ["NovoLSTM layerNorm 'all'", (units, inputDim) => novoLstmCell({ units, inputDim, layerNorm: 'all' })],
+  [
+    "NovoLSTM inputGate 'softmax'",
+    (units, inputDim) => novoLstmCell({ units, inputDim, inputGate: 'softmax' }),
+  ],
+  [
+    "NovoLSTM inputGate 'lnSigmoid'",
+    (units, inputDim) => novoLstmCell({ units, inputDim, inputGate: 'lnSigmoid' }),
+  ],
+  ["LSTM layerNorm 'all'", (units, inputDim) => lstmCell({ units, inputDim, layerNorm: 'all' })],
   ['GRU', (units, inputDim) => gruCell({ units, inputDim })],
   ['GRU resetAfter: false', (units, inputDim) => gruCell({ units, inputDim, resetAfter: false })],
 ];
@@ -64,14 +74,18 @@ describe('engine: stepping = one forward over the same steps', async () => {
         // Every step's input projection at once, for stepProjected: [T·B, G].
         const projections = arena.allocFloats(T * B * stepper.G);
         stepper.project(projections, arena.copyIn(x), D, T * B);
-        for (let round = 0; round < 3; round++) {
-          // The second and third rounds repeat the first after resetSteps: the state starts from zero again. The third
-          // steps from the projections.
+        assert.equal(stepper.recurrentFirstExact, true);
+        for (let round = 0; round < 4; round++) {
+          // The later rounds repeat the first after resetSteps: the state starts from zero again. The third
+          // steps from the projections; the fourth runs the recurrent product first at even steps.
           if (round > 0) stepper.resetSteps();
           for (let t = 0; t < T; t++) {
             arena.f32(xPtr, B * D).set(x.subarray(t * B * D, (t + 1) * B * D));
+            if (round === 3 && t % 2 === 0) stepper.stepRecurrentFirst();
             const hPtr =
-              round < 2 ? stepper.step(xPtr, D) : stepper.stepProjected(projections + 4 * t * B * stepper.G);
+              round !== 2
+                ? stepper.step(xPtr, D)
+                : stepper.stepProjected(projections + 4 * t * B * stepper.G);
             const h = arena.f32(hPtr, B * U);
             for (let b = 0; b < B; b++) {
               assert.deepEqual(
@@ -107,6 +121,33 @@ describe('engine: stepping = one forward over the same steps', async () => {
         () => fast.backward(zeroGradients(cell, new Float32Array(0)), {}),
         /backward before forward/,
       );
+    },
+  );
+
+  it(
+    'stepRecurrentFirst: only step may follow; where the sums would change it is an error',
+    { skip: !engine },
+    () => {
+      const cell = lstmCell({ units: 3, inputDim: 2 });
+      const fast = new FastLstm(engine!, cell, 1, 1);
+      fast.setWeights(randomParams(cell, new Random(4)));
+      fast.stepRecurrentFirst();
+      assert.throws(() => fast.stepProjected(0), /stepProjected after stepRecurrentFirst/);
+      assert.throws(() => fast.stepRecurrentFirst(), /stepRecurrentFirst after stepRecurrentFirst/);
+      // More inputs than one K block of the multiply: x·W is summed in two blocks, which h·U first would
+      // associate differently.
+      const KC = engine!.wasm.gemmDepthBlock();
+      const deep = lstmCell({ units: 3, inputDim: KC + 3 });
+      const wide = new FastLstm(engine!, deep, 1, 1);
+      wide.setWeights(randomParams(deep, new Random(5)));
+      assert.equal(wide.recurrentFirstExact, false);
+      assert.throws(
+        () => wide.stepRecurrentFirst(),
+        new RegExp(`inputDim and units ≤ ${KC}.*${KC + 3} and 3`),
+      );
+      // The GRU keeps the two products apart: any size.
+      const gru = new FastGru(engine!, gruCell({ units: 3, inputDim: KC + 3 }), 1, 1);
+      assert.equal(gru.recurrentFirstExact, true);
     },
   );
 });

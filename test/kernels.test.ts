@@ -245,10 +245,26 @@ describe('bad input gives a typed error naming the cell, the expected and the ac
   it('bad options', () => {
     assert.throws(() => lstmCell({ units: 0, inputDim: D }), /units must be a positive integer/);
     assert.throws(
-      () => novoLstmCell({ units: U, inputDim: D, inputGate: 'softmax' as 'readme' }),
+      () => novoLstmCell({ units: U, inputDim: D, inputGate: 'sigmoid' as 'readme' }),
       (e: unknown) =>
         e instanceof ConfigError &&
-        /inputGate.*expected "readme" or "reference", got "softmax"/.test(e.message),
+        /inputGate.*expected "readme" or "reference" or "softmax" or "lnSigmoid", got "sigmoid"/.test(
+          e.message,
+        ),
+    );
+    assert.throws(
+      () => novoLstmCell({ units: U, inputDim: D, inputGate: 'softmax', inputGateGain: 'units' }),
+      (e: unknown) =>
+        e instanceof ConfigError &&
+        /inputGateGain has no effect.*expected 'ones'.*got "units"/.test(e.message),
+    );
+    assert.throws(
+      () => lstmCell({ units: U, inputDim: D, layerNorm: 'inputGate' as 'all' }),
+      (e: unknown) => e instanceof ConfigError && /layerNorm.*expected "none" or "all"/.test(e.message),
+    );
+    assert.throws(
+      () => lstmCell({ units: U, inputDim: D, layerNorm: 'all', recurrentActivation: 'hardSigmoid' }),
+      (e: unknown) => e instanceof ConfigError && /layerNorm 'all' takes sigmoid gates only/.test(e.message),
     );
     assert.throws(
       () => lstmCell({ units: U, inputDim: D, unroll: true } as never),

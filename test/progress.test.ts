@@ -42,6 +42,24 @@ describe('progress', () => {
     );
   });
 
+  it('a validation pass is announced: after the live line on a terminal, which the epoch line replaces', () => {
+    const live = sink(true);
+    const p = new Progress(live, 2, 1, 1, () => 0, 'chars');
+    p.startEpoch(0);
+    p.batchDone(0, 10, { bpc: 2 });
+    p.validating(1234);
+    assert.match(live.text, /\] 1\/1 - .* - bpc: 2\.0000\x1b\[K - validating…$/);
+    p.epochDone({ bpc: 2, val_bpc: 3 });
+    assert.match(live.text, / - validating…\rEpoch 1\/2 - 1\/1 - .* - val_bpc: 3\.0000\x1b\[K\n$/);
+
+    const plain = sink(false);
+    const q = new Progress(plain, 2, 1, 1, () => 0, 'chars');
+    q.startEpoch(1);
+    q.batchDone(0, 10, { bpc: 2 });
+    q.validating(1234);
+    assert.equal(plain.text, 'Epoch 2/2 - validating on 1234 characters…\n');
+  });
+
   it('elsewhere: one plain line per epoch, no control characters', async () => {
     const out = sink(false);
     const model = nl.sequential([nl.layers.dense({ units: 1, inputShape: [2] })]);

@@ -12,7 +12,7 @@ import { DEFAULT_CURVE_EVERY } from '../lm/curve.js';
 import { trainLanguageModel, type TrainConfig } from '../lm/trainer.js';
 import { CHECKPOINT_SETTINGS, type CheckpointSetting } from '../lm/trainConfig.js';
 import type { Sequential } from '../models/sequential.js';
-import { UsageError } from './errors.js';
+import { Interrupted, UsageError } from './errors.js';
 import {
   choice,
   duration,
@@ -64,25 +64,28 @@ interface TrainFlags {
 }
 
 /**
- * Ctrl-C / SIGTERM ask training to checkpoint and stop; the trainer sees it within one window. A second
- * signal does not end the process: the checkpoint may be half-way through its files, and the process exits
- * as soon as it is written.
+ * Ctrl-C / SIGTERM ask training to checkpoint and stop; the trainer sees it within one window, and it cuts
+ * the workers' start-up and a validation pass short. A second signal does not end the process: the
+ * checkpoint may be half-way through its files, and the process exits as soon as it is written.
  */
-function stopSignals(): { requested: () => boolean; dispose: () => void } {
-  let requested = false;
+function stopSignals(): { stop: AbortController; dispose: () => void } {
+  const stop = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
-    if (requested) {
+    if (stop.signal.aborted) {
       process.stderr.write(`\n${signal}: already stopping; exiting as soon as the checkpoint is written\n`);
       return;
     }
-    requested = true;
-    process.stderr.write(`\n${signal}: saving a checkpoint, then stopping\n`);
+    stop.abort();
+    process.stderr.write(`\n${signal}: stopping (with a checkpoint of what was trained)\n`);
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   return {
-    requested: () => requested,
+    stop,
     dispose: () => {
+      // Once stopping, the handlers stay until the process exits: a signal after the checkpoint is written
+      // would otherwise end a saved run by the signal's default, reporting it as killed (exit code 130).
+      if (stop.signal.aborted) return;
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
     },
@@ -95,10 +98,18 @@ export async function runTraining(config: TrainConfig, json = false): Promise<Se
   try {
     const result = await trainLanguageModel(config, {
       ...output.hooks,
-      stopRequested: signals.requested,
+      stopRequested: () => signals.stop.signal.aborted,
+      stopSignal: signals.stop.signal,
     });
     output.finish(result, config.out);
     return result.model;
+  } catch (e) {
+    if (signals.stop.signal.aborted && e === signals.stop.signal.reason) {
+      throw new Interrupted(
+        `stopped while reading the texts: nothing was trained, and nothing written to ${config.out}`,
+      );
+    }
+    throw e;
   } finally {
     signals.dispose();
   }

@@ -4,7 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { NovoLstmError } from '../errors.js';
-import { UsageError } from './errors.js';
+import { Interrupted, UsageError } from './errors.js';
 import { registerInteropCommands } from './interopCommands.js';
 import { registerInfoCommand } from './infoCommand.js';
 import { registerDemoCommand, registerLanguageModelCommands } from './lmCommands.js';
@@ -48,6 +48,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (error instanceof CommanderError) {
       // Commander has already printed the message (or the help, with exit code 0).
       return error.exitCode;
+    }
+    if (error instanceof Interrupted) {
+      process.stderr.write(`${error.message}\n`);
+      return 130;
     }
     if (error instanceof NovoLstmError || error instanceof UsageError || error instanceof RangeError) {
       process.stderr.write(`novolstm: ${printable(error.message)}\n`);

@@ -36,8 +36,25 @@ export interface WasmExports {
     scratch: number,
   ): void;
   packB(dst: number, b: number, bRow: number, bCol: number, k0: number, kc: number, N: number): void;
+  /**
+   * gemmPacked for one row, A(0, k) = a[k·aCol], its panels read from the last with `descending`: the same
+   * C bit for bit either way.
+   */
+  rowTimesPacked(
+    c: number,
+    a: number,
+    aCol: number,
+    packedB: number,
+    K: number,
+    N: number,
+    accumulate: boolean,
+    descending: boolean,
+    scratch: number,
+  ): void;
   gemmScratchFloats(N: number): number;
   packedBFloats(K: number, N: number): number;
+  /** The multiply's K block (KC): a product with K ≤ it is one sum from zero per output. */
+  gemmDepthBlock(): number;
   lstmGatesForward(
     z: number,
     bias: number,
@@ -98,9 +115,12 @@ export interface WasmExports {
   embeddingScatter(dTable: number, dy: number, ids: number, N: number, E: number): void;
   /** Index of the first NaN or ±∞ among n floats at p, or −1. */
   firstNonFinite(p: number, n: number): number;
-  /** Every NovoLSTM variant: readme = inputGate 'readme' (else 'reference'), normAll = layerNorm 'all'. */
+  /**
+   * Every NovoLSTM variant and the LSTM with layerNorm 'all': gate = the input gate's code (GATE_CODES in
+   * lstm.ts), normAll = layerNorm 'all'.
+   */
   novoGatesForward(
-    readme: boolean,
+    gate: number,
     normAll: boolean,
     z: number,
     bias: number,
@@ -124,7 +144,7 @@ export interface WasmExports {
     u: number,
   ): void;
   novoGatesBackward(
-    readme: boolean,
+    gate: number,
     normAll: boolean,
     dz: number,
     gates: number,

@@ -216,7 +216,7 @@ export class FastGru extends FastRecurrent {
     const [hPrev, hNext] = [buf.hs + from, buf.hs + to];
     const zxk = buf.z + 4 * k * B * G;
     if (this.resetAfter) {
-      wasm.gemmPacked(buf.zh, G, hPrev, U, 1, buf.packedU, B, U, G, false, buf.scratch);
+      this.product(buf.zh, G, hPrev, U, buf.packedU, U, G, false);
       const recurrentH = buf.recurrentH + k * stateBytes;
       wasm.gruGatesForward(
         zxk,
@@ -235,10 +235,67 @@ export class FastGru extends FastRecurrent {
     }
     const blockH = 4 * 2 * U; // byte offset of block h in a row
     const resetH = buf.resetH + k * stateBytes;
-    wasm.gemmPacked(buf.zh, G, hPrev, U, 1, buf.packedUzr, B, U, 2 * U, false, buf.scratch);
+    this.product(buf.zh, G, hPrev, U, buf.packedUzr, U, 2 * U, false);
     wasm.gruResetBeforeGatesForward(zxk, buf.zh, buf.biasX, hPrev, resetH, B, U, this.hard);
-    wasm.gemmPacked(buf.zh + blockH, G, resetH, U, 1, buf.packedUh, B, U, U, false, buf.scratch);
+    this.product(buf.zh + blockH, G, resetH, U, buf.packedUh, U, U, false);
     wasm.gruResetBeforeCandidateForward(zxk, buf.zh, buf.biasX, hPrev, hNext, mask, B, U);
+  }
+
+  /** The GRU keeps x·W (zx) and h·U (zh) apart until the gate pass: the order changes no sum. */
+  readonly recurrentFirstExact = true;
+
+  /** zh = h·U (resetAfter), or its blocks z r = h·U_zr (without): the products reading only the state. */
+  protected recurrentProduct(from: number, share: StepShare | null): void {
+    const { U, G, buf } = this;
+    const [packed, N] = this.resetAfter ? [buf.packedU, G] : [buf.packedUzr, 2 * U];
+    const [n0, n1] = share ? share.columns(N) : [0, N];
+    this.columnsOf(buf.zh, n0, n1, buf.hs + from, U, packed, U, false);
+  }
+
+  /** zx = x·W, then the rest of `recurrentStep` (or `sharedStep`) on the zh in place. */
+  protected stepAfterRecurrent(
+    x: number,
+    xStride: number,
+    from: number,
+    to: number,
+    share: StepShare | null,
+  ) {
+    const { B, U, G, buf } = this;
+    const { wasm } = this.engine;
+    const [hPrev, hNext] = [buf.hs + from, buf.hs + to];
+    const columns = (N: number) => (share ? share.columns(N) : ([0, N] as const));
+    const [n0, n1] = columns(G);
+    this.columnsOf(buf.z, n0, n1, x, xStride, buf.packedW, this.inputDim, false);
+    if (this.resetAfter) {
+      share?.exchange([
+        { at: buf.z, width: G },
+        { at: buf.zh, width: G },
+      ]);
+      wasm.gruGatesForward(
+        buf.z,
+        buf.zh,
+        buf.biasX,
+        buf.biasH,
+        hPrev,
+        hNext,
+        buf.recurrentH,
+        0,
+        B,
+        U,
+        this.hard,
+      );
+      return;
+    }
+    share?.exchange([
+      { at: buf.z, width: G },
+      { at: buf.zh, width: 2 * U },
+    ]);
+    wasm.gruResetBeforeGatesForward(buf.z, buf.zh, buf.biasX, hPrev, buf.resetH, B, U, this.hard);
+    const blockH = buf.zh + 4 * 2 * U;
+    const [m0, m1] = columns(U);
+    this.columnsOf(blockH, m0, m1, buf.resetH, U, buf.packedUh, U, false);
+    share?.exchange([{ at: blockH, width: U }]);
+    wasm.gruResetBeforeCandidateForward(buf.z, buf.zh, buf.biasX, hPrev, hNext, 0, B, U);
   }
 
   /**

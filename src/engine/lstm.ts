@@ -2,12 +2,14 @@
  * The fused LSTM-family sequence in WebAssembly: forward over T steps and backward through time, with the
  * same contract as the reference driver (`recurrentForward` / `recurrentBackward`), in float32, for
  *   - the LSTM (`lstmCell`), gate blocks `ifco`;
- *   - NovoLSTM (`novoLstmCell`), every variant: input gate 'readme' or 'reference', layer norm in the
- *     input gate or 'all'; blocks `ifcoi'`, plus the norms' gains and shifts.
+ *   - NovoLSTM (`novoLstmCell`), every variant: input gate 'readme' or 'reference' (blocks `ifcoi'`) or
+ *     the ablations 'softmax' and 'lnSigmoid' (blocks `ifco`), layer norm in the input gate or 'all',
+ *     plus the norms' gains and shifts;
+ *   - the LSTM with `layerNorm: 'all'` (the LN-LSTM), on NovoLSTM's kernel with its own input gate code.
  * GRU cells are rejected here: FastGru (./gru.ts) runs them.
  *
  * Sizes: T = time steps, B = batch rows, D = input features, u = units, U = u rounded up to a multiple
- * of 4 (the vector width), G = blocks·U gate columns (4 LSTM, 5 NovoLSTM), RG = the recurrent kernel's
+ * of 4 (the vector width), G = blocks·U gate columns (5 with an i' block, else 4), RG = the recurrent kernel's
  * columns (= G, except 4U for the 'reference' input gate, whose a_i' has no recurrent part).
  *
  * Where the work goes:
@@ -79,7 +81,7 @@ interface Buffers extends RecurrentBuffers {
   readonly dcCarry: number; // [B, U]
   readonly dWU: number; // [D+U, G] dW rows, then dU rows
   readonly db: number; // [G]
-  // NovoLSTM's input gate only (empty for the LSTM):
+  // The input gate's layer norm only (NovoLSTM except 'softmax', the LSTM with 'all'):
   readonly gamma: number; // [U]
   readonly beta: number; // [U]
   readonly sig: number; // [T, B, U] σ(a_i)
@@ -87,7 +89,7 @@ interface Buffers extends RecurrentBuffers {
   readonly rstd: number; // [T, B] 1/σ of the normalisation
   readonly dgamma: number; // [U]
   readonly dbeta: number; // [U]
-  // NovoLSTM with layerNorm 'all' only (norms of a_f, a_c, a_o and of c_t for the output, rows f c o cell):
+  // layerNorm 'all' only (norms of a_f, a_c, a_o and of c_t for the output, rows f c o cell):
   readonly gateGamma: number; // [4, U]
   readonly gateBeta: number; // [4, U]
   readonly gateXhat: number; // [T, B, 4U] normalised values
@@ -97,29 +99,31 @@ interface Buffers extends RecurrentBuffers {
   readonly work: number; // [2U] scratch of the NovoLSTM backward gate pass
 }
 
-/** Which fused kernel runs a cell: the LSTM, or NovoLSTM with its input gate and norm placement. */
+/** The input gate codes of novoGatesForward / novoGatesBackward (the GATE_ constants of wasm/novolstm.ts). */
+const GATE_CODES = Object.freeze({ readme: 0, reference: 1, softmax: 2, lnSigmoid: 3, lnLstm: 4 } as const);
+type GateName = keyof typeof GATE_CODES;
+
+/**
+ * Which fused kernel runs a cell: the plain LSTM's (`gate` null), or NovoLSTM's with the input gate and
+ * the norm placement (NovoLSTM, and the LSTM with layerNorm 'all' as its 'lnLstm' gate).
+ */
 interface Variant {
-  readonly novo: boolean;
-  /** inputGate 'readme' (else 'reference'); NovoLSTM only. */
-  readonly readme: boolean;
-  /** layerNorm 'all' (else 'inputGate'); NovoLSTM only. */
+  /** The input gate on NovoLSTM's kernel, or null for the plain LSTM's kernel. */
+  readonly gate: GateName | null;
+  /** layerNorm 'all'. */
   readonly normAll: boolean;
-  /** The gates' recurrent activation is the hard sigmoid (else σ); the LSTM only. */
+  /** The gates' recurrent activation is the hard sigmoid (else σ); the plain LSTM only. */
   readonly hard: boolean;
 }
 
 /** The fused kernel for a cell's spec, or null when it has none here (the GRU: FastGru runs it). */
 function fusedVariant(spec: CellSpec): Variant | null {
   if (spec.kind === 'lstm') {
-    return { novo: false, readme: false, normAll: false, hard: spec.recurrentActivation === 'hardSigmoid' };
+    const normAll = spec.layerNorm === 'all';
+    return { gate: normAll ? 'lnLstm' : null, normAll, hard: spec.recurrentActivation === 'hardSigmoid' };
   }
   if (spec.kind === 'novolstm') {
-    return {
-      novo: true,
-      readme: spec.inputGate === 'readme',
-      normAll: spec.layerNorm === 'all',
-      hard: false,
-    };
+    return { gate: spec.inputGate, normAll: spec.layerNorm === 'all', hard: false };
   }
   return null;
 }
@@ -143,14 +147,16 @@ export class FastLstm extends FastRecurrent {
         `a '${cell.spec.kind}' cell`,
       );
     }
-    const blocks = variant.novo ? 5 : 4;
+    const { gate, normAll } = variant;
+    const blocks = gate === 'readme' || gate === 'reference' ? 5 : 4;
     super(engine, cell, T, B, blocks);
     this.variant = variant;
     this.blocks = blocks;
-    this.recurrentBlocks = variant.novo && variant.readme ? 5 : 4;
+    this.recurrentBlocks = gate === 'readme' ? 5 : 4;
     const { U, G } = this;
     const RG = this.recurrentBlocks * U;
-    const { novo, normAll } = variant;
+    const fused = gate !== null; // on NovoLSTM's kernel
+    const norm = fused && gate !== 'softmax'; // has the input gate's layer norm
     const D = cell.inputDim;
     const { wasm } = engine;
     const TB = T * B;
@@ -165,22 +171,27 @@ export class FastLstm extends FastRecurrent {
       dcCarry: f(B * U),
       dWU: f((D + U) * G),
       db: f(G),
-      gamma: f(novo ? U : 0),
-      beta: f(novo ? U : 0),
-      sig: f(novo ? TB * U : 0),
-      xhat: f(novo ? TB * U : 0),
-      rstd: f(novo ? TB : 0),
-      dgamma: f(novo ? U : 0),
-      dbeta: f(novo ? U : 0),
+      gamma: f(norm ? U : 0),
+      beta: f(norm ? U : 0),
+      sig: f(norm ? TB * U : 0),
+      xhat: f(norm ? TB * U : 0),
+      rstd: f(norm ? TB : 0),
+      dgamma: f(norm ? U : 0),
+      dbeta: f(norm ? U : 0),
       gateGamma: f(normAll ? 4 * U : 0),
       gateBeta: f(normAll ? 4 * U : 0),
       gateXhat: f(normAll ? TB * 4 * U : 0),
       gateRstd: f(normAll ? TB * 4 : 0),
       dGateGamma: f(normAll ? 4 * U : 0),
       dGateBeta: f(normAll ? 4 * U : 0),
-      work: f(novo ? 2 * U : 0),
+      work: f(fused ? 2 * U : 0),
     }));
     this.states = [this.buf.hs, this.buf.cs];
+  }
+
+  /** The cell has the input gate's layer norm (gamma, beta): NovoLSTM except 'softmax', the LN-LSTM. */
+  private get hasInputNorm(): boolean {
+    return this.variant.gate !== null && this.variant.gate !== 'softmax';
   }
 
   /** Copies the weights in (padded) and packs the recurrent kernel both ways. */
@@ -196,7 +207,8 @@ export class FastLstm extends FastRecurrent {
     // Packed once here rather than per forward: at one row per step, packing W costs more than x·W.
     wasm.packB(buf.packedW, buf.W, G, 1, 0, D, G); // B(k, n) = W[k, n]
     copyGateRow(arena.f32(buf.bias, G).fill(0), 0, p.bias, 0, u, U, blocks);
-    if (this.variant.novo) {
+    const norm = this.hasInputNorm;
+    if (norm) {
       arena.f32(buf.gamma, U).fill(0).set(p.gamma);
       arena.f32(buf.beta, U).fill(0).set(p.beta);
     }
@@ -213,8 +225,8 @@ export class FastLstm extends FastRecurrent {
       [buf.W, D * G],
       [buf.bias, G],
       [buf.dWU, U * RG],
-      [buf.gamma, this.variant.novo ? U : 0],
-      [buf.beta, this.variant.novo ? U : 0],
+      [buf.gamma, norm ? U : 0],
+      [buf.beta, norm ? U : 0],
       [buf.gateGamma, this.variant.normAll ? 4 * U : 0],
       [buf.gateBeta, this.variant.normAll ? 4 * U : 0],
     ];
@@ -287,12 +299,44 @@ export class FastLstm extends FastRecurrent {
    */
   protected recurrentStep(k: number, from: number, to: number, mask: number): void {
     const { B, U, G, buf } = this;
-    const { wasm } = this.engine;
     const zk = buf.z + 4 * k * B * G;
     const hPrev = buf.hs + from;
     // Only the first RG columns of z have a recurrent part.
-    wasm.gemmPacked(zk, G, hPrev, U, 1, buf.packedU, B, U, this.recurrentBlocks * U, true, buf.scratch);
+    this.product(zk, G, hPrev, U, buf.packedU, U, this.recurrentBlocks * U, true);
     this.gatePass(k, hPrev, buf.cs + from, buf.hs + to, buf.cs + to, mask);
+  }
+
+  get recurrentFirstExact(): boolean {
+    const KC = this.engine.wasm.gemmDepthBlock();
+    return this.inputDim <= KC && this.U <= KC;
+  }
+
+  /** z_0[:, :RG] = h·U from the state at `from` (this thread's columns): what `recurrentStep` adds. */
+  protected recurrentProduct(from: number, share: StepShare | null): void {
+    const { U, G, buf } = this;
+    const [n0, n1] = share ? share.columns(G) : [0, G];
+    const RG = this.recurrentBlocks * U;
+    this.columnsOf(buf.z, n0, Math.min(n1, RG), buf.hs + from, U, buf.packedU, U, false);
+  }
+
+  /**
+   * z_0 = x·W + h·U with h·U already in its first RG columns, then the gate pass: x·W added there, and
+   * written alone into the columns past RG (the 'reference' input gate's block, which has no h·U).
+   */
+  protected stepAfterRecurrent(
+    x: number,
+    xStride: number,
+    from: number,
+    to: number,
+    share: StepShare | null,
+  ) {
+    const { U, G, buf } = this;
+    const [n0, n1] = share ? share.columns(G) : [0, G];
+    const RG = this.recurrentBlocks * U;
+    this.columnsOf(buf.z, n0, Math.min(n1, RG), x, xStride, buf.packedW, this.inputDim, true);
+    this.columnsOf(buf.z, Math.max(n0, RG), n1, x, xStride, buf.packedW, this.inputDim, false);
+    share?.exchange([{ at: buf.z, width: G }]);
+    this.gatePass(0, buf.hs + from, buf.cs + from, buf.hs + to, buf.cs + to, 0);
   }
 
   /** The fused gate pass of step k on z_k (in place, the tape saved at step k). */
@@ -302,12 +346,13 @@ export class FastLstm extends FastRecurrent {
     const stateBytes = 4 * B * U;
     const zk = buf.z + 4 * k * B * G;
     const tanhC = buf.tanhC + k * stateBytes;
-    if (!this.variant.novo) {
+    const { gate } = this.variant;
+    if (gate === null) {
       wasm.lstmGatesForward(zk, buf.bias, cPrev, hPrev, cNext, hNext, tanhC, mask, B, U, this.variant.hard);
       return;
     }
     wasm.novoGatesForward(
-      this.variant.readme,
+      GATE_CODES[gate],
       this.variant.normAll,
       zk,
       buf.bias,
@@ -352,7 +397,8 @@ export class FastLstm extends FastRecurrent {
     const { wasm, arena } = this.engine;
     const u = this.units;
     const D = this.inputDim;
-    const { novo, normAll } = this.variant;
+    const { gate, normAll } = this.variant;
+    const norm = this.hasInputNorm;
     const RG = this.recurrentBlocks * U;
     const { last, dhOut: dhOutPtr } = this.upstreamIn(g, upstream);
     this.statesIn(
@@ -365,7 +411,7 @@ export class FastLstm extends FastRecurrent {
     const stateSize = B * U;
 
     const stateBytes = 4 * stateSize;
-    if (novo) {
+    if (norm) {
       arena.f32(buf.dgamma, U).fill(0);
       arena.f32(buf.dbeta, U).fill(0);
     }
@@ -379,7 +425,7 @@ export class FastLstm extends FastRecurrent {
       const gates = buf.z + 4 * k * B * G;
       const [tanhC, cPrev] = [buf.tanhC + k * stateBytes, buf.cs + k * stateBytes];
       const dhOut = dhOutPtr ? dhOutPtr + k * stateBytes : 0;
-      if (!novo) {
+      if (gate === null) {
         wasm.lstmGatesBackward(
           dzk,
           gates,
@@ -395,7 +441,7 @@ export class FastLstm extends FastRecurrent {
         );
       } else {
         wasm.novoGatesBackward(
-          this.variant.readme,
+          GATE_CODES[gate],
           normAll,
           dzk,
           gates,
@@ -446,7 +492,7 @@ export class FastLstm extends FastRecurrent {
     const rb = this.recurrentBlocks;
     for (let r = 0; r < u; r++) addGateRow(g.recurrentKernel, r * rb * u, dWU, (D + r) * G, u, U, rb);
     addGateRow(g.bias, 0, arena.f32(buf.db, G), 0, u, U, blocks);
-    if (novo) {
+    if (norm) {
       addGateRow(g.gamma, 0, arena.f32(buf.dgamma, U), 0, u, U, 1);
       addGateRow(g.beta, 0, arena.f32(buf.dbeta, U), 0, u, U, 1);
     }

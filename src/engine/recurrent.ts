@@ -2,7 +2,8 @@
  * What the fused recurrent sequences (FastLstm in ./lstm.ts, FastGru in ./gru.ts) have in common, so that
  * it lives once: the sizes and the buffers both keep, moving inputs, states and gradients between the
  * caller's arrays and the processing-order, padded layout in WebAssembly memory, and stepping — `step`,
- * `stepProjected`, `project`, `stepShared`'s frame and the state `saveSteps` / `restoreSteps` keep.
+ * `stepProjected`, `project`, `stepRecurrentFirst`, `stepShared`'s frame and the state `saveSteps` /
+ * `restoreSteps` keep.
  *
  * A subclass supplies what differs: its weights, its own buffers (allocated after the shared ones, see
  * `allocate`), which of them hold the state (the LSTM h and c, the GRU h only), its step — the recurrent
@@ -83,6 +84,13 @@ export abstract class FastRecurrent {
   protected last: LastForward | null = null;
   /** Stepping: which of the two state slots (k = 0 and 1) holds the state; null when not stepping. */
   protected slot: 0 | 1 | null = null;
+  /** Set by `stepRecurrentFirst`: the next step's state-only product is in place. */
+  private recurrentReady = false;
+  /**
+   * Whether the steps' multiplies at batch 1 read their weights from the last columns to the first: the
+   * same sums; generation alternates it with the order of the multiplies (src/lm/stepLayers.ts).
+   */
+  descending = false;
 
   /** `blocks`: gate blocks of G (4 LSTM, 5 NovoLSTM, 3 GRU). */
   constructor(
@@ -105,6 +113,35 @@ export abstract class FastRecurrent {
    * the [B, U] state read and the one written.
    */
   protected abstract recurrentStep(k: number, from: number, to: number, mask: number): void;
+
+  /**
+   * The part of step 0's recurrent multiply that needs only the state (at byte offset `from` of the state
+   * buffers), written now rather than added after x·W (`stepRecurrentFirst`); with `share`, this thread's
+   * columns of it.
+   */
+  protected abstract recurrentProduct(from: number, share: StepShare | null): void;
+
+  /**
+   * The rest of step 0 once `recurrentProduct` ran: x·W added (or put beside it), then the gate pass; with
+   * `share`, this thread's columns, swapped for the other's before each gate pass.
+   */
+  protected abstract stepAfterRecurrent(
+    x: number,
+    xStride: number,
+    from: number,
+    to: number,
+    share: StepShare | null,
+  ): void;
+
+  /**
+   * Whether `stepRecurrentFirst` leaves the step bit for bit the same. In the LSTM family the two products
+   * meet in one sum: z = fl(x·W + h·U) either way round (addition commutes) as long as each product is one
+   * sum from zero — one K block of the multiply (KC in src/kernels/wasm/gemm.ts); deeper, the blocks would
+   * associate differently. The GRU keeps the two products apart, so for it the order is always free.
+   * This is the switch for what comes later: a cell option whose step is more than x·W and h·U meeting
+   * in the gate pass says false here, and generation keeps the fixed order for it (src/lm/stepLayers.ts).
+   */
+  abstract readonly recurrentFirstExact: boolean;
 
   /**
    * `recurrentStep` at batch 1 on the stepping slots, its multiplies shared through `share` (see
@@ -307,19 +344,14 @@ export abstract class FastRecurrent {
   step(x: number, xStride: number): number {
     const { B, G, buf } = this;
     this.startStep();
-    this.engine.wasm.gemmPacked(
-      buf.z,
-      G,
-      x,
-      xStride,
-      1,
-      buf.packedW,
-      B,
-      this.inputDim,
-      G,
-      false,
-      buf.scratch,
-    );
+    if (this.recurrentReady) {
+      this.recurrentReady = false;
+      const stateBytes = 4 * B * this.U;
+      const to = (1 - this.slot!) * stateBytes;
+      this.stepAfterRecurrent(x, xStride, this.slot! * stateBytes, to, null);
+      return this.stepped(to);
+    }
+    this.product(buf.z, G, x, xStride, buf.packedW, this.inputDim, G, false);
     return this.advance();
   }
 
@@ -331,6 +363,7 @@ export abstract class FastRecurrent {
   stepProjected(z: number): number {
     const { B, G, buf } = this;
     this.startStep();
+    this.notAfterRecurrentFirst('stepProjected');
     this.engine.wasm.copyRows(buf.z, G, z, G, B, G);
     return this.advance();
   }
@@ -347,6 +380,39 @@ export abstract class FastRecurrent {
     this.engine.wasm.gemmPacked(out, G, x, xStride, 1, buf.packedW, R, this.inputDim, G, false, buf.scratch);
   }
 
+  /**
+   * The first half of the next `step`, run early: the recurrent multiply that reads only the state
+   * h_{k−1} (all of it for the LSTM family and the GRU with resetAfter; h·U_zr without it). The next call
+   * must be `step`, which adds x·W and runs the gate pass. The same step bit for bit where
+   * `recurrentFirstExact` (an error otherwise).
+   *
+   * With `share` (batch 1), this thread's columns of it, and the next call must be `stepShared` with x.
+   *
+   * Why: generation at batch 1 reads every weight once per character, more than L2 holds at 2 × 256
+   * units; a caller that alternates the order of the multiplies from one character to the next (see
+   * src/lm/stepLayers.ts) starts a character on the weights the last one ended with, still in L2.
+   */
+  stepRecurrentFirst(share: StepShare | null = null): void {
+    if (!this.recurrentFirstExact) {
+      throw new ConfigError(
+        this.cell.label,
+        'the recurrent product first changes the sums at these sizes',
+        `inputDim and units ≤ ${this.engine.wasm.gemmDepthBlock()}`,
+        `${this.inputDim} and ${this.units}`,
+      );
+    }
+    this.startStep();
+    this.notAfterRecurrentFirst('stepRecurrentFirst');
+    this.recurrentProduct(this.slot! * 4 * this.B * this.U, share);
+    this.recurrentReady = true;
+  }
+
+  private notAfterRecurrentFirst(call: string): void {
+    if (this.recurrentReady) {
+      throw new ConfigError(this.cell.label, `${call} after stepRecurrentFirst`, 'step(x)', call);
+    }
+  }
+
   private startStep(): void {
     if (!this.weightsSet) {
       throw new ConfigError(this.cell.label, 'step before setWeights', 'setWeights(p)', 'none');
@@ -359,6 +425,11 @@ export abstract class FastRecurrent {
     const stateBytes = 4 * this.B * this.U;
     const to = (1 - this.slot!) * stateBytes;
     this.recurrentStep(0, this.slot! * stateBytes, to, 0);
+    return this.stepped(to);
+  }
+
+  /** The slots swapped once a step wrote its state at byte offset `to`; returns the address of the new h. */
+  private stepped(to: number): number {
     this.slot = this.slot === 0 ? 1 : 0;
     this.last = null;
     return this.buf.hs + to;
@@ -373,11 +444,15 @@ export abstract class FastRecurrent {
   stepShared(x: number | null, xStride: number, z: number | null, share: StepShare): number {
     if (this.B !== 1) throw new ConfigError(this.cell.label, 'stepShared runs batch 1 only', 1, this.B);
     this.startStep();
-    const to = (1 - this.slot!) * 4 * this.U;
-    this.sharedStep(this.sharedInput(x, xStride, z, share), share, this.slot! * 4 * this.U, to);
-    this.slot = this.slot === 0 ? 1 : 0;
-    this.last = null;
-    return this.buf.hs + to;
+    const [from, to] = [this.slot! * 4 * this.U, (1 - this.slot!) * 4 * this.U];
+    if (this.recurrentReady) {
+      if (x === null) this.notAfterRecurrentFirst('stepShared with projected z');
+      this.recurrentReady = false;
+      this.stepAfterRecurrent(x!, xStride, from, to, share);
+    } else {
+      this.sharedStep(this.sharedInput(x, xStride, z, share), share, from, to);
+    }
+    return this.stepped(to);
   }
 
   /**
@@ -396,7 +471,7 @@ export abstract class FastRecurrent {
   }
 
   /**
-   * Columns [n0, n1) of the one-row product c (row stride G) = a·B, B packed with K rows, added to c with
+   * Columns [n0, n1) of the product c (B rows, row stride G) = a·B, B packed with K rows, added to c with
    * `accumulate`. Packed operands are panels of [K, 8] columns: column n0 (a multiple of 8) starts at
    * n0·K floats.
    */
@@ -411,20 +486,27 @@ export abstract class FastRecurrent {
     accumulate: boolean,
   ): void {
     if (n1 <= n0) return;
-    const { G, buf } = this;
-    this.engine.wasm.gemmPacked(
-      c + 4 * n0,
-      G,
-      a,
-      aStride,
-      1,
-      packed + 4 * n0 * K,
-      1,
-      K,
-      n1 - n0,
-      accumulate,
-      buf.scratch,
-    );
+    this.product(c + 4 * n0, this.G, a, aStride, packed + 4 * n0 * K, K, n1 - n0, accumulate);
+  }
+
+  /**
+   * c [B, N] (row stride ldc) (+)= a [B, K] (row stride aStride) · B, B packed once: the multiplies of a
+   * step. At batch 1 the panels of B are read in the order `descending` asks, the same sums either way.
+   */
+  protected product(
+    c: number,
+    ldc: number,
+    a: number,
+    aStride: number,
+    packed: number,
+    K: number,
+    N: number,
+    accumulate: boolean,
+  ): void {
+    const { wasm } = this.engine;
+    const { B, buf } = this;
+    if (B === 1) wasm.rowTimesPacked(c, a, 1, packed, K, N, accumulate, this.descending, buf.scratch);
+    else wasm.gemmPacked(c, ldc, a, aStride, 1, packed, B, K, N, accumulate, buf.scratch);
   }
 
   /** The state the next `step` continues from: each state buffer's [B, U] (padded) in turn, copied out. */
@@ -446,6 +528,7 @@ export abstract class FastRecurrent {
       this.engine.arena.f32(ptr, size).set(state.subarray(i * size, (i + 1) * size)),
     );
     this.slot = 0;
+    this.recurrentReady = false;
   }
 
   /** The next `step` starts from zero states. */
@@ -453,5 +536,6 @@ export abstract class FastRecurrent {
     const size = this.B * this.U;
     for (const ptr of this.states) this.engine.arena.f32(ptr, size).fill(0);
     this.slot = 0;
+    this.recurrentReady = false;
   }
 }

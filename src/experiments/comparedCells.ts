@@ -2,6 +2,12 @@
  * The cells the comparison runs, and how each gets its number of units: the largest that keeps the
  * whole model's parameter count (recurrent layer + read-out) within the LSTM's at the task's LSTM size,
  * so that no cell wins by being bigger.
+ *
+ * Besides the grid's cells, the ablations of issue #18 ("which part of the new gate does what"): each
+ * keeps one piece of NovoLSTM's difference from the LSTM — its softmax branch, its layer-normalised
+ * sigmoid, the layer norm itself (on the plain LSTM), or a long-lag initialisation (forget bias 5) — with
+ * the same search, seeds and parameter rule as the others. They run on the tasks of the `ablation`
+ * preset only (presets.ts), not on the whole grid.
  */
 import { gruCell, lstmCell, novoLstmCell } from '../cells.js';
 import type { CellKernel } from '../kernels/contract.js';
@@ -23,6 +29,10 @@ export interface ComparedCell {
   readonly kernel: (units: number, inputDim: number) => CellKernel;
   /** The Keras-style layer for the model. */
   readonly layer: (units: number, options: ComparedLayerOptions) => Layer;
+  /** An ablation cell (issue #18): run by the `ablation` preset, not the grid's. */
+  readonly ablation?: true;
+  /** The initial forget-gate bias instead of Keras' 1 (trial.ts writes it after the model is built). */
+  readonly forgetBias?: number;
 }
 
 export const COMPARED_CELLS: readonly ComparedCell[] = [
@@ -64,7 +74,47 @@ export const COMPARED_CELLS: readonly ComparedCell[] = [
     kernel: (units, inputDim) => gruCell({ units, inputDim }),
     layer: (units, options) => layers.gru({ units, ...options }),
   },
+  {
+    // The README gate's softmax factor alone: each unit's share of u, at a mean of 1 (no LN, no σ).
+    id: 'novolstm-softmax',
+    description: "NovoLSTM (inputGate 'softmax': i = units · softmax(a_i))",
+    kernel: (units, inputDim) => novoLstmCell({ units, inputDim, inputGate: 'softmax' }),
+    layer: (units, options) => layers.novoLSTM({ units, ...options, inputGate: 'softmax' }),
+    ablation: true,
+  },
+  {
+    // Its other factor alone: the layer-normalised sigmoid, which may be negative and whose shift β acts
+    // as an input-independent gate.
+    id: 'novolstm-ln-sigmoid',
+    description: "NovoLSTM (inputGate 'lnSigmoid': i = LN(σ(a_i)))",
+    kernel: (units, inputDim) => novoLstmCell({ units, inputDim, inputGate: 'lnSigmoid' }),
+    layer: (units, options) => layers.novoLSTM({ units, ...options, inputGate: 'lnSigmoid' }),
+    ablation: true,
+  },
+  {
+    // Layer norm without the new gate: the LN-LSTM of Ba et al. (2016).
+    id: 'lstm-ln-all',
+    description: "LSTM (layerNorm 'all')",
+    kernel: (units, inputDim) => lstmCell({ units, inputDim, layerNorm: 'all' }),
+    layer: (units, options) => layers.lstm({ units, ...options, layerNorm: 'all' }),
+    ablation: true,
+  },
+  {
+    // The control for the long lags: an LSTM that starts remembering (f = σ(5) ≈ 0.993 per step).
+    id: 'lstm-forget5',
+    description: 'LSTM (forget-gate bias 5)',
+    kernel: (units, inputDim) => lstmCell({ units, inputDim }),
+    layer: (units, options) => layers.lstm({ units, ...options }),
+    ablation: true,
+    forgetBias: 5,
+  },
 ];
+
+/** The cells of the comparison grid (every preset but `ablation`), in the table's order. */
+export const GRID_CELLS: readonly string[] = COMPARED_CELLS.filter((c) => !c.ablation).map((c) => c.id);
+
+/** The ablation cells, in the table's order. */
+export const ABLATION_CELLS: readonly string[] = COMPARED_CELLS.filter((c) => c.ablation).map((c) => c.id);
 
 export function comparedCell(id: string): ComparedCell {
   const cell = COMPARED_CELLS.find((c) => c.id === id);

@@ -117,7 +117,8 @@ export function runTrial(task: TaskSpec, cell: ComparedCell, options: TrialOptio
   const units = unitsFor(task, cell);
   const rng = streams(options.seed);
   const model = buildTaskModel(task, cell, units, rng.weights);
-  if (options.forgetBias !== undefined) setForgetBias(model, cell, options.forgetBias);
+  const forgetBias = options.forgetBias ?? cell.forgetBias; // the option, else the cell's own (lstm-forget5)
+  if (forgetBias !== undefined) setForgetBias(model, cell, forgetBias);
   model.compile({
     optimizer: adam({ learningRate: options.learningRate, globalClipNorm: GLOBAL_CLIP_NORM }),
     loss: task.head.loss,

@@ -56,16 +56,29 @@ export type CellKind = (typeof CELL_KINDS)[number];
 export interface LstmSpec {
   readonly kind: 'lstm';
   readonly recurrentActivation: RecurrentActivation;
+  /** 'none': the plain LSTM. 'all': the LN-LSTM of Ba et al., LN on a_i, a_f, a_c, a_o and the output's c_t. */
+  readonly layerNorm: 'none' | 'all';
 }
+
+/**
+ * NovoLSTM's input gate (equations: reference/lstm.ts). 'readme' and 'reference' are the two published
+ * formulas; 'softmax' and 'lnSigmoid' are ablations, each keeping one of the README gate's two factors:
+ *   'readme'     i = LN_i(σ(a_i)) ⊙ softmax(a_i')      blocks ifcoi', recurrent a_i'
+ *   'reference'  i = LN_i(σ(a_i) ⊙ softmax(a_i'))      blocks ifcoi', a_i' from the input only
+ *   'softmax'    i = u · softmax(a_i)                   blocks ifco, no LN_i
+ *   'lnSigmoid'  i = LN_i(σ(a_i))                       blocks ifco
+ */
+export const INPUT_GATES = ['readme', 'reference', 'softmax', 'lnSigmoid'] as const;
+export type InputGate = (typeof INPUT_GATES)[number];
 
 /** NovoLSTM and its variants (equations: reference/lstm.ts); its gates keep the sigmoid. */
 export interface NovoLstmSpec {
   readonly kind: 'novolstm';
-  /** 'readme': LN(σ(a_i)) ⊙ softmax(a_i'). 'reference': LN(σ(a_i) ⊙ softmax(x·W_i' + b_i')). */
-  readonly inputGate: 'readme' | 'reference';
-  /** 'inputGate': LN only in the input gate. 'all': also on f, c̃, o and the output's c_t. */
+  /** 'readme': LN(σ(a_i)) ⊙ softmax(a_i'), and the others of INPUT_GATES. */
+  readonly inputGate: InputGate;
+  /** 'inputGate': LN only in the input gate (none with 'softmax'). 'all': also on f, c̃, o and c_t. */
   readonly layerNorm: 'inputGate' | 'all';
-  /** The initial gain γ of the input gate's layer norm: u ('units') or 1 ('ones'); see cells.ts. */
+  /** The initial gain γ of the input gate's layer norm: u ('units') or 1 ('ones'); see cells.ts. 'ones' with 'softmax' (no norm). */
   readonly inputGateGain: 'units' | 'ones';
 }
 

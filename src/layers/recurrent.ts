@@ -28,6 +28,8 @@ import {
   asCellKind,
   CELL_CLASS_NAMES,
   cellKernel,
+  checkLstmSpec,
+  checkNovoLstmSpec,
   defaultInputGateGain,
   initialWeights,
   type CellClassName,
@@ -35,10 +37,12 @@ import {
 } from '../cells.js';
 import { ConfigError, ShapeError, ValueError } from '../errors.js';
 import {
+  INPUT_GATES,
   RECURRENT_ACTIVATIONS,
   type CellKind,
   type CellSpec,
   type GruSpec,
+  type InputGate,
   type LstmSpec,
   type NovoLstmSpec,
   type RecurrentActivation,
@@ -79,7 +83,9 @@ export type UncheckedOptions = Readonly<Record<string, unknown>>;
 
 /** A spec's options without its kind: each key is there only for the kinds that have it. */
 export type CellOptions = Partial<
-  Omit<LstmSpec, 'kind'> & Omit<NovoLstmSpec, 'kind'> & Omit<GruSpec, 'kind'>
+  Omit<LstmSpec, 'kind' | 'layerNorm'> &
+    Omit<NovoLstmSpec, 'kind' | 'layerNorm'> &
+    Omit<GruSpec, 'kind'> & { layerNorm: LstmSpec['layerNorm'] | NovoLstmSpec['layerNorm'] }
 >;
 
 export interface RecurrentOptions {
@@ -109,12 +115,24 @@ export interface LstmLayerOptions extends RecurrentOptions {
    * max(0, min(1, 0.2·x + 0.5)) (its layers' default; not Keras 3's hard_sigmoid, whose slope is 1/6).
    */
   readonly recurrentActivation?: RecurrentActivation;
+  /**
+   * 'none' (default): the plain LSTM. 'all': the LN-LSTM of Ba et al. 2016, layer norm on a_i, a_f, a_c,
+   * a_o and on c_t before the output's tanh, as NovoLSTM's 'all' (equations: cells.ts, LstmCellOptions).
+   * Sigmoid gates only. Saved only when 'all'; no Keras, TensorFlow.js or ONNX LSTM computes it, so
+   * those exports refuse it.
+   */
+  readonly layerNorm?: 'none' | 'all';
 }
 
 export interface NovoLstmLayerOptions extends RecurrentOptions {
   /** NovoLSTM's gates use the sigmoid only: 'sigmoid' is accepted, anything else is an error. */
   readonly recurrentActivation?: 'sigmoid';
-  readonly inputGate?: 'readme' | 'reference';
+  /**
+   * 'readme' (default) i = LN(σ(a_i)) ⊙ softmax(a_i'); 'reference' i = LN(σ(a_i) ⊙ softmax(x·W_i' + b_i'));
+   * the ablations 'softmax' i = units · softmax(a_i) and 'lnSigmoid' i = LN(σ(a_i)) (cells.ts). The
+   * ablations export to our own format and safetensors only.
+   */
+  readonly inputGate?: InputGate;
   readonly layerNorm?: 'inputGate' | 'all';
   /** The input gate's layer-norm gain at the start: 'units' (default with 'readme') or 'ones' (cells.ts). */
   readonly inputGateGain?: 'units' | 'ones';
@@ -138,7 +156,7 @@ const COMMON = [
   'inputShape',
 ];
 const CELL_OPTIONS: Record<CellKind, readonly string[]> = {
-  lstm: ['recurrentActivation'],
+  lstm: ['recurrentActivation', 'layerNorm'],
   novolstm: ['inputGate', 'layerNorm', 'inputGateGain', 'recurrentActivation'],
   gru: ['resetAfter', 'recurrentActivation'],
 };
@@ -491,12 +509,17 @@ export class Recurrent extends Layer {
 function cellSpecOf(kind: CellKind, label: string, o: Readonly<Record<string, unknown>>): CellSpec {
   const recurrentActivation = (): RecurrentActivation =>
     optionalChoice(label, 'recurrentActivation', o.recurrentActivation, RECURRENT_ACTIVATIONS, 'sigmoid');
-  if (kind === 'lstm') return { kind, recurrentActivation: recurrentActivation() };
+  if (kind === 'lstm') {
+    const layerNorm = optionalChoice(label, 'layerNorm', o.layerNorm, ['none', 'all'], 'none');
+    const spec: LstmSpec = { kind, recurrentActivation: recurrentActivation(), layerNorm };
+    checkLstmSpec(label, spec);
+    return spec;
+  }
   if (kind === 'gru') {
     const resetAfter = optionalBoolean(label, 'resetAfter', o.resetAfter, true);
     return { kind, resetAfter, recurrentActivation: recurrentActivation() };
   }
-  const inputGate = optionalChoice(label, 'inputGate', o.inputGate, ['readme', 'reference'], 'readme');
+  const inputGate = optionalChoice(label, 'inputGate', o.inputGate, INPUT_GATES, 'readme');
   const layerNorm = optionalChoice(label, 'layerNorm', o.layerNorm, ['inputGate', 'all'], 'inputGate');
   const inputGateGain = optionalChoice(
     label,
@@ -507,14 +530,21 @@ function cellSpecOf(kind: CellKind, label: string, o: Readonly<Record<string, un
   );
   // Accepted only as 'sigmoid' (the one NovoLSTM has), and not saved: the config stays as it was.
   optionalChoice(label, 'recurrentActivation', o.recurrentActivation, ['sigmoid'], 'sigmoid');
-  return { kind, inputGate, layerNorm, inputGateGain };
+  const spec: NovoLstmSpec = { kind, inputGate, layerNorm, inputGateGain };
+  checkNovoLstmSpec(label, spec);
+  return spec;
 }
 
 /** The spec's options as the layer's config saves them (without the kind, which the class name gives). */
 function specOptions(spec: CellSpec): CellOptions {
   switch (spec.kind) {
     case 'lstm':
-      return { recurrentActivation: spec.recurrentActivation };
+      // layerNorm only when 'all': a plain LSTM's config stays the one every LSTM reader knows (TensorFlow.js,
+      // the Python package), and a reader that does not know the LN-LSTM meets the key and refuses it.
+      return {
+        recurrentActivation: spec.recurrentActivation,
+        ...(spec.layerNorm === 'all' ? { layerNorm: spec.layerNorm } : {}),
+      };
     case 'novolstm':
       return { inputGate: spec.inputGate, layerNorm: spec.layerNorm, inputGateGain: spec.inputGateGain };
     case 'gru':

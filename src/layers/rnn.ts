@@ -30,7 +30,8 @@ export interface CommonCellLayerOptions {
   readonly recurrentDropout?: number;
 }
 
-export type LstmCellLayerOptions = CommonCellLayerOptions & Pick<LstmLayerOptions, 'recurrentActivation'>;
+export type LstmCellLayerOptions = CommonCellLayerOptions &
+  Pick<LstmLayerOptions, 'recurrentActivation' | 'layerNorm'>;
 export type NovoLstmCellLayerOptions = CommonCellLayerOptions &
   Pick<NovoLstmLayerOptions, 'inputGate' | 'layerNorm' | 'inputGateGain' | 'recurrentActivation'>;
 export type GruCellLayerOptions = CommonCellLayerOptions &
@@ -43,7 +44,7 @@ function cellSpec(kind: CellKind, label: string, options: object, allowed: reado
 }
 
 export function lstmCell(options: LstmCellLayerOptions): RnnCellSpec {
-  return cellSpec('lstm', 'lstmCell', options, ['recurrentActivation']);
+  return cellSpec('lstm', 'lstmCell', options, ['recurrentActivation', 'layerNorm']);
 }
 
 export function novoLSTMCell(options: NovoLstmCellLayerOptions): RnnCellSpec {

@@ -15,7 +15,11 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CharVocabulary, unknownCharactersError, type TokenIds } from '../data/text/charVocabulary.js';
-import { corpusVocabulary, encodeCorpus, type EncodedCorpus } from '../data/text/encodeCorpus.js';
+import {
+  corpusVocabularyInterruptibly,
+  encodeCorpusInterruptibly,
+  type EncodedCorpus,
+} from '../data/text/encodeCorpus.js';
 import { ValueError } from '../errors.js';
 import { loadModel, saveModel } from '../io/index.js';
 import { Recurrent } from '../layers/recurrent.js';
@@ -73,15 +77,42 @@ export interface Run {
 
 const CHECKPOINT_FILE = 'model.json';
 
-/** A new run, or with `config.resume` and a checkpoint in `config.out`, the checkpoint's. */
-export async function startOrResume(config: TrainConfig, log: (line: string) => void): Promise<Run> {
+/**
+ * A new run, or with `config.resume` and a checkpoint in `config.out`, the checkpoint's. The texts are read
+ * a chunk at a time, and `signal` stops the reading between chunks (rejecting with its reason); nothing is
+ * written here, so a stop leaves everything as it was.
+ */
+export async function startOrResume(
+  config: TrainConfig,
+  log: (line: string) => void,
+  signal?: AbortSignal,
+): Promise<Run> {
   const resumed = config.resume && fs.existsSync(path.join(config.out, CHECKPOINT_FILE));
   if (config.resume && !resumed) log(`no checkpoint in ${config.out}: starting a new run`);
-  const started = resumed ? await resume(config, log) : newRun(config);
+  announceLongRead([config.corpus, config.validationFile], log);
+  const started = resumed ? await resume(config, log, signal) : await newRun(config, signal);
   return { ...started, resumed };
 }
 
-async function resume(config: TrainConfig, log: (line: string) => void): Promise<Omit<Run, 'resumed'>> {
+/** Reading takes about a second per 30 MB: a run over large texts says why it has not started yet. */
+function announceLongRead(sources: readonly (string | null | undefined)[], log: (line: string) => void): void {
+  const megabytes = (source: string | null | undefined): number => {
+    if (!source || source.startsWith('builtin:')) return 0;
+    try {
+      return fs.statSync(source).size / 1e6;
+    } catch {
+      return 0; // the reader names the unreadable file
+    }
+  };
+  const total = sources.reduce((sum, source) => sum + megabytes(source), 0);
+  if (total >= 16) log(`reading ${total.toFixed(0)} MB of text…`);
+}
+
+async function resume(
+  config: TrainConfig,
+  log: (line: string) => void,
+  signal?: AbortSignal,
+): Promise<Omit<Run, 'resumed'>> {
   const model = await loadModel(config.out);
   const lm = languageModelConfig(model);
   const vocabulary = CharVocabulary.fromJSON(lm.vocabulary);
@@ -95,8 +126,8 @@ async function resume(config: TrainConfig, log: (line: string) => void): Promise
     );
   }
   // Unknown characters are skipped here so that a different corpus is reported as one, by its SHA-256.
-  const corpus = encodeCorpus(config.corpus, vocabulary, 'skip');
-  const validation = encodeValidation(config, vocabulary);
+  const corpus = await encodeCorpusInterruptibly(config.corpus, vocabulary, 'skip', signal);
+  const validation = await encodeValidation(config, vocabulary, signal);
   checkSameTexts(config, state, corpus.sha256, validation?.sha256 ?? sha256(''));
   if (corpus.unknown.length > 0) throw unknownCharactersError(config.corpus, corpus.unknown);
   const optimizer = model.compiled?.optimizer;
@@ -191,10 +222,10 @@ function changeable(config: TrainConfig, model: Sequential): string {
   ].join(', ');
 }
 
-function newRun(config: TrainConfig): Omit<Run, 'resumed'> {
-  const vocabulary = corpusVocabulary(config.corpus);
-  const corpus = encodeCorpus(config.corpus, vocabulary);
-  const validation = encodeValidation(config, vocabulary);
+async function newRun(config: TrainConfig, signal?: AbortSignal): Promise<Omit<Run, 'resumed'>> {
+  const vocabulary = await corpusVocabularyInterruptibly(config.corpus, signal);
+  const corpus = await encodeCorpusInterruptibly(config.corpus, vocabulary, 'error', signal);
+  const validation = await encodeValidation(config, vocabulary, signal);
   const model = buildLanguageModel(
     {
       cell: config.cell,
@@ -231,8 +262,13 @@ function newRun(config: TrainConfig): Omit<Run, 'resumed'> {
 }
 
 /** The `--val` file's ids under the training vocabulary, its unknown characters skipped; null without one. */
-function encodeValidation(config: TrainConfig, vocabulary: CharVocabulary): EncodedCorpus | null {
-  return config.validationFile ? encodeCorpus(config.validationFile, vocabulary, 'skip') : null;
+async function encodeValidation(
+  config: TrainConfig,
+  vocabulary: CharVocabulary,
+  signal?: AbortSignal,
+): Promise<EncodedCorpus | null> {
+  if (!config.validationFile) return null;
+  return encodeCorpusInterruptibly(config.validationFile, vocabulary, 'skip', signal);
 }
 
 /**

@@ -2,6 +2,10 @@
  * Bits per character of a text under a language model: the mean of −log₂ p(next character) over every
  * scored character. The text is cut into `batch` streams read in windows with the state carried, exactly
  * as in training (each stream starts from a zero state, so its first characters are predicted cold).
+ *
+ * `scoreText` reads the whole text at once; `scoreWindows` is the same reading a window at a time, for a
+ * caller that lets other work run between windows or drops the pass half-way (the trainer's validation
+ * pass, which a Ctrl-C interrupts).
  */
 import type { TokenIds } from '../data/text/charVocabulary.js';
 import { TextStreams } from '../data/text/streams.js';
@@ -18,6 +22,23 @@ export interface TextScore {
 
 /** `model` is left untouched (its carried states too): a copy does the reading. */
 export function scoreText(model: Sequential, ids: TokenIds, batch: number, seqLen: number): TextScore {
+  const windows = scoreWindows(model, ids, batch, seqLen);
+  for (;;) {
+    const next = windows.next();
+    if (next.done) return next.value;
+  }
+}
+
+/**
+ * `scoreText`, pausing after each window; the score is the generator's return value. The text is checked
+ * at the first `next()`.
+ */
+export function* scoreWindows(
+  model: Sequential,
+  ids: TokenIds,
+  batch: number,
+  seqLen: number,
+): Generator<void, TextScore, void> {
   if (ids.length < 2) {
     throw new ValueError(
       'text to score',
@@ -44,6 +65,7 @@ export function scoreText(model: Sequential, ids: TokenIds, batch: number, seqLe
     ) as number;
     nats += loss * B * win.S;
     chars += B * win.S;
+    yield;
   }
   return { bpc: nats / chars / Math.LN2, chars };
 }

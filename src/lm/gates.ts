@@ -122,15 +122,20 @@ function lstmMaps(novo: boolean, tape: LstmTape, cStates: Float, T: number, u: n
   const gates: GateMap[] = [
     { name: 'inputGate', title: 'input gate i', values: block(tape.ifco, T, u, 4, I) },
   ];
-  if (novo) {
-    gates.push(
-      {
-        name: 'sigmoidBranch',
-        title: 'sigmoid branch σ(aᵢ), layer-normalised (before gain and bias)',
-        values: block(tape.inXhat, T, u, 1, 0),
-      },
-      { name: 'softmaxBranch', title: "softmax branch softmax(aᵢ')", values: block(tape.soft, T, u, 1, 0) },
-    );
+  // The branches a NovoLSTM gate has: the ablation gates ('softmax', 'lnSigmoid') each lack one (empty tape).
+  if (novo && tape.sig.length > 0) {
+    gates.push({
+      name: 'sigmoidBranch',
+      title: 'sigmoid branch σ(aᵢ), layer-normalised (before gain and bias)',
+      values: block(tape.inXhat, T, u, 1, 0),
+    });
+  }
+  if (novo && tape.soft.length > 0) {
+    gates.push({
+      name: 'softmaxBranch',
+      title: "softmax branch softmax(aᵢ')",
+      values: block(tape.soft, T, u, 1, 0),
+    });
   }
   gates.push(
     { name: 'forgetGate', title: 'forget gate f', values: block(tape.ifco, T, u, 4, F) },

@@ -71,6 +71,12 @@ export interface TrainHooks {
   readonly progress: ProgressSink;
   /** Polled after every step: true asks training to checkpoint and stop (Ctrl-C, SIGTERM). */
   readonly stopRequested: () => boolean;
+  /**
+   * Aborted by the same request, for what is not a step and takes longer: the workers' start-up and the
+   * validation pass are cut short by it (trainer.ts says what is then written). Absent: they run to their
+   * end, and the stop is seen at the next poll of `stopRequested`.
+   */
+  readonly stopSignal?: AbortSignal;
   /** Each record as it joins the history: every epoch, and a partial one cut short by the time limit. */
   readonly onRecord?: (record: EpochRecord) => void;
 }

@@ -10,7 +10,11 @@
  * Checkpoints (model, optimizer, carried states, data position and every generator's state) are written
  * atomically at every epoch, when the time limit is reached and when a stop is requested (Ctrl-C,
  * SIGTERM); `resume` continues from one exactly where it stopped. The loop lets pending events run after
- * every window, so a stop requested by a signal is seen within one window on one thread too. A non-finite
+ * every window, so a stop requested by a signal is seen within one window on one thread too. What takes
+ * longer than a window is cut short by the hooks' stop signal: the workers' start-up (terminated; nothing
+ * trained, so nothing is written and a resumed checkpoint stays as it was) and the validation pass (its
+ * score dropped, never recorded: the checkpoint is then the epoch's weights before validation, and a
+ * resume validates them again and continues as a run that never stopped would). A non-finite
  * or exploding loss stops training with an error, and so do weights that are not finite or a validation
  * loss that is not finite or exploded when a checkpoint is due: a checkpoint is written only from weights
  * that pass, so the last good one stays in place.
@@ -25,12 +29,12 @@ import { checkOutputDirectory, makeOutputDirectory } from '../io/outputDirectory
 import type { Sequential } from '../models/sequential.js';
 import { Random } from '../random.js';
 import { Progress } from '../training/progress.js';
-import { openTrainer, type Trainer } from '../training/trainer.js';
+import { openTrainer, trainerThreads, type Trainer } from '../training/trainer.js';
 import { saveCheckpoint, startOrResume, type TrainingState } from './checkpoint.js';
 import { addWindow, curveEvery, emptyStepCurve } from './curve.js';
 import { firstNonFinite } from '../layers/parameters.js';
 import { explosionThreshold, hasDiverged, TrainingDivergedError } from './divergence.js';
-import { scoreText } from './evaluate.js';
+import { scoreText, scoreWindows } from './evaluate.js';
 import { checkResumePosition, checkValidationIds } from './runChecks.js';
 import { generateText } from './generate.js';
 import { writeRecords, type EpochRecord } from './records.js';
@@ -53,7 +57,9 @@ export async function trainLanguageModel(config: TrainConfig, hooks: TrainHooks)
   // Before the corpus is read: a bad --out is reported at once, and nothing is created yet.
   checkOutputDirectory(config.out, 'out');
   curveEvery(config.curveEvery); // refused before anything is read or written
-  const run = await startOrResume(config, hooks.log);
+  // A stop while the texts are read (nothing is written by then) rejects with the signal's reason, as an
+  // aborted fetch does: there is no model yet to return.
+  const run = await startOrResume(config, hooks.log, hooks.stopSignal);
   const { model, state, vocabulary, ids, resumed } = run;
   // The last 5% of the corpus is held out, unless a validation file is given.
   const { train: trainIds, validation: validationIds } = run.validationIds
@@ -65,15 +71,41 @@ export async function trainLanguageModel(config: TrainConfig, hooks: TrainHooks)
   checkResumePosition(state.window, streams, config.out);
   const sampler = new Random(0);
   sampler.setState(state.samplerRng);
-  makeOutputDirectory(config.out, 'out');
+  const stoppedBeforeTraining = (): TrainResult => {
+    hooks.log(
+      resumed
+        ? `stopped before training: the checkpoint in ${config.out} is as it was (continue with --resume)`
+        : `stopped before training: nothing was trained, and nothing written to ${config.out}`,
+    );
+    const last = state.history[state.history.length - 1];
+    return {
+      model,
+      stoppedBecause: 'stop-requested',
+      history: state.history,
+      validationBpc: last?.validationBpc ?? NaN,
+    };
+  };
+  // A signal after the last chunk of the texts was read is seen here.
+  if (hooks.stopSignal?.aborted) return stoppedBeforeTraining();
   // With workers, each holds the carried states of its streams; the model here gets them back before a
   // checkpoint. A batch smaller than the worker count uses fewer workers.
-  const trainer = await openTrainer(model, {
+  const workers = await trainerThreads({
     workers: config.workers ?? 1,
     subject: 'workers',
     maxWorkers: state.batch,
   });
+  // Their start-up takes a while (seconds on a busy machine), and a stop cuts it short.
+  if (workers > 1) hooks.log(`starting ${workers} worker threads…`);
+  let trainer: Trainer;
   try {
+    trainer = await openTrainer(model, { workers, subject: 'workers', signal: hooks.stopSignal });
+  } catch (e) {
+    if (hooks.stopSignal?.aborted && e === hooks.stopSignal.reason) return stoppedBeforeTraining();
+    throw e;
+  }
+  try {
+    // Made once training can start: a run stopped before it leaves no empty directory behind.
+    makeOutputDirectory(config.out, 'out');
     return await trainEpochs({
       config,
       hooks,
@@ -114,6 +146,26 @@ interface RunContext {
  */
 function yieldToEvents(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
+}
+
+/**
+ * The bits per character of `ids`, scored a window at a time with pending events run in between (a
+ * validation pass takes seconds on a large text); null when `stop` is aborted before the end.
+ */
+async function scoreUnlessStopped(
+  model: Sequential,
+  ids: TokenIds,
+  batch: number,
+  seqLen: number,
+  stop: AbortSignal | undefined,
+): Promise<number | null> {
+  const windows = scoreWindows(model, ids, batch, seqLen);
+  for (;;) {
+    const next = windows.next();
+    if (next.done) return next.value.bpc;
+    await yieldToEvents();
+    if (stop?.aborted) return null;
+  }
 }
 
 /**
@@ -176,20 +228,30 @@ async function trainEpochs(run: RunContext): Promise<TrainResult> {
       );
     }
   };
-  const validate = (ids: TokenIds) => {
+  /** The validation pass over the whole text; null: a stop cut it short, and its score is dropped. */
+  const validate = async (): Promise<number | null> => {
     checkFiniteWeights();
-    const bpc = scoreText(model, ids, batch, seqLen).bpc;
-    checkValidation(bpc);
+    const bpc = await scoreUnlessStopped(model, validationIds, batch, seqLen, hooks.stopSignal);
+    if (bpc !== null) checkValidation(bpc);
     return bpc;
   };
-  // Every caller has validated the weights since the last update (`validate`).
+  // Every caller has validated the weights since the last update (`validate`, `quickValidation`).
   const checkpoint = async () => {
     await saveCheckpoint(trainer, state, sampler, config.out);
     checkpointed = true;
   };
   // A stop's checkpoint is checked on one window's worth of validation text: the whole of it can take longer
   // than the second a signal's stop is allowed.
-  const quickValidation = () => validate(validationIds.subarray(0, batch * seqLen + 1));
+  const quickValidation = () => {
+    checkFiniteWeights();
+    checkValidation(scoreText(model, validationIds.subarray(0, batch * seqLen + 1), batch, seqLen).bpc);
+  };
+  /** A stop's checkpoint, at the position reached (`why` follows "stopped" in the log). */
+  const stopHere = async (why = '') => {
+    quickValidation();
+    await checkpoint();
+    hooks.log(`stopped${why}: checkpoint saved in ${config.out} (continue with --resume)`);
+  };
   const curve = (state.curve ??= emptyStepCurve());
   const windowsPerPoint = curveEvery(config.curveEvery);
 
@@ -223,35 +285,51 @@ async function trainEpochs(run: RunContext): Promise<TrainResult> {
       const outOfTime = config.timeLimitSeconds !== null && elapsed() >= config.timeLimitSeconds;
       if (hooks.stopRequested() || outOfTime) {
         state.seconds = elapsed();
-        hooks.progress.write('\n');
-        if (outOfTime) {
-          // The end of the run: a validation score for the partial epoch, recorded at its fractional epoch.
-          const validationBpc = validate(validationIds);
-          state.history.push({
-            epoch: state.epoch + state.window / streams.windowsPerEpoch,
-            chars: state.chars,
-            trainBpc: epochBpc,
-            validationBpc,
-            seconds: state.seconds,
-          });
-          hooks.onRecord?.(state.history[state.history.length - 1]);
-          await writeRecords(config.out, state.history, curve.points);
-        } else {
-          quickValidation();
+        stoppedBecause = 'stop-requested';
+        if (!outOfTime) {
+          hooks.progress.write('\n');
+          await stopHere();
+          break training;
         }
+        // The end of the run: a validation score for the partial epoch, recorded at its fractional epoch.
+        progress.validating(validationIds.length);
+        const validationBpc = await validate();
+        hooks.progress.write('\n');
+        if (validationBpc === null) {
+          // A signal during it: the run stops as it would have without the time limit.
+          await stopHere(' (the validation pass was interrupted)');
+          break training;
+        }
+        state.history.push({
+          epoch: state.epoch + state.window / streams.windowsPerEpoch,
+          chars: state.chars,
+          trainBpc: epochBpc,
+          validationBpc,
+          seconds: state.seconds,
+        });
+        hooks.onRecord?.(state.history[state.history.length - 1]);
+        await writeRecords(config.out, state.history, curve.points);
         await checkpoint();
-        stoppedBecause = outOfTime ? 'time-limit' : 'stop-requested';
-        hooks.log(
-          `${outOfTime ? 'time limit reached' : 'stopped'}: checkpoint saved in ${config.out} (continue with --resume)`,
-        );
+        stoppedBecause = 'time-limit';
+        hooks.log(`time limit reached: checkpoint saved in ${config.out} (continue with --resume)`);
         break training;
       }
     }
 
     // End of an epoch: validate, sample, record, checkpoint.
     const trainBpc = state.epochNats / state.epochChars / Math.LN2;
-    const validationBpc = validate(validationIds);
+    progress.validating(validationIds.length);
+    const validationBpc = await validate();
     state.seconds = elapsed();
+    if (validationBpc === null) {
+      // A signal during the validation pass: the checkpoint is the epoch's trained weights at its last
+      // window, without a record; a resume starts at the epoch's end, validates them from the start (the
+      // score does not depend on when it is taken) and goes on as this run would have.
+      stoppedBecause = 'stop-requested';
+      hooks.progress.write('\n');
+      await stopHere(' during validation (a resume repeats it)');
+      break;
+    }
     const record: EpochRecord = {
       epoch: state.epoch + 1,
       chars: state.chars,
@@ -284,7 +362,10 @@ async function trainEpochs(run: RunContext): Promise<TrainResult> {
       break;
     }
   }
-  await writeRecords(config.out, state.history, curve.points);
+  // Not after a stop, which must be quick (the chart's first drawing alone loads Vega, near a second on a
+  // busy machine): the records stay those of the last epoch's end or time limit, and the step points since
+  // are in the checkpoint, from which the resumed run writes them.
+  if (stoppedBecause !== 'stop-requested') await writeRecords(config.out, state.history, curve.points);
   const last = state.history[state.history.length - 1];
   return { model, stoppedBecause, history: state.history, validationBpc: last?.validationBpc ?? NaN };
 }

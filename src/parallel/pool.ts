@@ -37,6 +37,11 @@ export interface DataParallelOptions {
   readonly workers?: number | 'auto';
   /** Starts a worker; default: a Node worker thread (nodeWorkers.ts). Browsers pass a Web Worker maker. */
   readonly spawn?: SpawnWorker;
+  /**
+   * Aborting it while the workers start (seconds on a busy machine: each thread loads the library and
+   * builds its replica) terminates them at once, and `create` rejects with the signal's reason.
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** One worker and the replies it owes, answered in the order asked. */
@@ -93,18 +98,23 @@ export class DataParallel {
         count,
       );
     }
+    const { signal } = options;
     const spawn = options.spawn ?? (await import('./nodeWorkers.js')).spawnNodeWorker;
     const bytes = await modelToBytes(model);
+    signal?.throwIfAborted();
     const endpoints = await Promise.all(Array.from({ length: count }, () => spawn()));
     const pool = new DataParallel(
       model,
       endpoints.map((e) => new Channel(e)),
     );
-    try {
+    const start = async () => {
       const backend = kernelBackend();
       await Promise.all(pool.channels.map((c) => c.request({ kind: 'init', model: bytes.slice(), backend })));
       // The model's carried states (e.g. restored from a checkpoint) continue in the workers.
       await pool.setStates(statefulLayers(model).map((layer) => layer.getStates()));
+    };
+    try {
+      await (signal ? untilAborted(start(), signal) : start());
     } catch (e) {
       await pool.close();
       throw e;
@@ -286,6 +296,23 @@ function stepSeed(model: Sequential, k: number): number {
   return (
     (Math.imul(model.seed, 0x9e3779b1) ^ Math.imul(step + 1, 0x85ebca6b) ^ Math.imul(k + 1, 0xc2b2ae35)) >>> 0
   );
+}
+
+/**
+ * `work`, or the signal's reason as soon as it is aborted. The work is left to settle by itself (a Web
+ * Worker's terminate answers no pending request), its failure then unobserved.
+ */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  work.catch(() => undefined);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    if (signal.aborted) {
+      onAbort();
+      return;
+    }
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 /** 'auto' → the number of cores; else a positive integer, checked. */

@@ -87,6 +87,16 @@ export class Progress {
     this.sink.write(`\r${parts.join(' - ')}\x1b[K`);
   }
 
+  /**
+   * A validation pass over `chars` characters begins: said after the epoch's live line on a terminal (the
+   * final line replaces it), on a line of its own elsewhere — a pass over a large text takes a while, and
+   * the epoch's line comes only after it.
+   */
+  validating(chars: number): void {
+    if (this.live) this.sink.write(' - validating…');
+    else this.sink.write(`${this.header()} - validating on ${chars} characters…\n`);
+  }
+
   /** The epoch's final line, with validation values. */
   epochDone(logs: Readonly<Record<string, number>>): void {
     const elapsed = (this.now() - this.started) / 1000;

@@ -113,12 +113,23 @@ export interface TrainerOptions {
   readonly subject: string;
   /** At most this many workers (a TBPTT batch has one stream per row, and each worker needs a row). */
   readonly maxWorkers?: number;
+  /** Aborting it while a pool's workers start terminates them; `openTrainer` rejects with its reason. */
+  readonly signal?: AbortSignal;
+}
+
+/** How many threads `openTrainer` trains on with these options (1: this one). */
+export async function trainerThreads(
+  options: Pick<TrainerOptions, 'workers' | 'subject' | 'maxWorkers'>,
+): Promise<number> {
+  const wanted = await resolveWorkers(options.workers, options.subject);
+  return Math.min(wanted, options.maxWorkers ?? wanted);
 }
 
 /** A local trainer for one worker, else a pool of `workers` replicas of `model` (built and compiled). */
 export async function openTrainer(model: Sequential, options: TrainerOptions): Promise<Trainer> {
-  const wanted = await resolveWorkers(options.workers, options.subject);
-  const workers = Math.min(wanted, options.maxWorkers ?? wanted);
+  const workers = await trainerThreads(options);
   if (workers <= 1) return new LocalTrainer(model);
-  return new PooledTrainer(await DataParallel.create(model, { workers, spawn: options.spawn }));
+  return new PooledTrainer(
+    await DataParallel.create(model, { workers, spawn: options.spawn, signal: options.signal }),
+  );
 }

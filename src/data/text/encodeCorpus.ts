@@ -5,6 +5,10 @@
  * vocabulary — once for its characters, once for their ids — and once when the vocabulary is known (a
  * resume, a validation file, `eval`).
  *
+ * Reading yields after every chunk (the functions here are generators underneath): `encodeCorpus` runs one
+ * through, `encodeCorpusInterruptibly` lets the event loop in between chunks, so a Ctrl-C while a large
+ * corpus is read is seen within a chunk (tens of milliseconds) rather than after the whole file.
+ *
  * Memory: the ids (one byte per character for a vocabulary of up to 256 characters, two up to 65,536) and
  * one chunk. No string is made: no JavaScript string could hold a 1 GB corpus anyway (V8's limit is about
  * 512 M characters), and decoding chunks into strings left about 100 MB of freed buffers in the process.
@@ -46,8 +50,17 @@ const BOM = [0xef, 0xbb, 0xbf];
 
 /** The vocabulary of a corpus (a file or a built-in): `CharVocabulary.fromText` of its whole text. */
 export function corpusVocabulary(source: string): CharVocabulary {
+  return runThrough(vocabularySteps(source));
+}
+
+/** `corpusVocabulary`, letting the event loop in after each chunk; rejects with `signal.reason` once aborted. */
+export function corpusVocabularyInterruptibly(source: string, signal?: AbortSignal): Promise<CharVocabulary> {
+  return runYielding(vocabularySteps(source), signal);
+}
+
+function* vocabularySteps(source: string): Steps<CharVocabulary> {
   const seen = new CodePointSet();
-  readText(source, (text) => seen.add(text));
+  yield* readText(source, (text) => seen.add(text));
   return CharVocabulary.fromCodePoints(seen);
 }
 
@@ -60,11 +73,51 @@ export function encodeCorpus(
   vocabulary: CharVocabulary,
   unknown: 'error' | 'skip' = 'error',
 ): EncodedCorpus {
+  return runThrough(encodingSteps(source, vocabulary, unknown));
+}
+
+/** `encodeCorpus`, letting the event loop in after each chunk; rejects with `signal.reason` once aborted. */
+export function encodeCorpusInterruptibly(
+  source: string,
+  vocabulary: CharVocabulary,
+  unknown: 'error' | 'skip' = 'error',
+  signal?: AbortSignal,
+): Promise<EncodedCorpus> {
+  return runYielding(encodingSteps(source, vocabulary, unknown), signal);
+}
+
+/** Work done a chunk at a time: it yields after each chunk, and returns its result. */
+type Steps<T> = Generator<void, T, void>;
+
+function runThrough<T>(steps: Steps<T>): T {
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+async function runYielding<T>(steps: Steps<T>, signal?: AbortSignal): Promise<T> {
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    await new Promise((resolve) => setImmediate(resolve));
+    if (signal?.aborted) {
+      steps.return(undefined as T); // runs the reader's `finally`: the file is closed
+      throw signal.reason;
+    }
+  }
+}
+
+function* encodingSteps(
+  source: string,
+  vocabulary: CharVocabulary,
+  unknown: 'error' | 'skip',
+): Steps<EncodedCorpus> {
   const missing = new Set<number>();
   let skipped = 0;
   let ids: TokenIds = new Uint8Array(0);
   let end = 0;
-  const sha256 = readText(
+  const sha256 = yield* readText(
     source,
     (text) => {
       end = vocabulary.encodeInto(text, ids, end, (cp) => {
@@ -86,11 +139,11 @@ export function encodeCorpus(
  * returns its SHA-256. `sized` first learns an upper bound of its characters. Empty, binary (NUL bytes)
  * and invalid UTF-8 input is refused.
  */
-function readText(
+function* readText(
   source: string,
   visit: (text: Uint8Array) => void,
   sized?: (maxChars: number) => void,
-): string {
+): Steps<string> {
   const hash = crypto.createHash('sha256');
   if (source.startsWith('builtin:')) {
     const text = loadCorpus(source);
@@ -108,7 +161,7 @@ function readText(
     hash.update(text);
     visit(text);
   };
-  const size = readPieces(source, onPiece, sized);
+  const size = yield* readPieces(source, onPiece, sized);
   if (size === 0) throw new ValueError('corpus', `'${source}' is empty`, 'some text', '0 bytes');
   return hash.digest('hex');
 }
@@ -118,11 +171,11 @@ function readText(
  * from disk a chunk at a time (only as far as the size it had when opened, so a file that grows meanwhile
  * cannot overflow the ids); anything else (a pipe, /dev/stdin) is read whole, since it cannot be read twice.
  */
-function readPieces(
+function* readPieces(
   source: string,
   onPiece: (piece: Uint8Array) => void,
   sized?: (maxChars: number) => void,
-): number {
+): Steps<number> {
   let fd: number;
   let stat: fs.Stats;
   try {
@@ -153,6 +206,7 @@ function readPieces(
       onPiece(buffer.subarray(0, end));
       buffer.copyWithin(0, end, filled);
       carried = filled - end;
+      yield;
     }
     if (carried > 0) onPiece(buffer.subarray(0, carried)); // a cut character: refused as invalid UTF-8
     return at;

@@ -289,6 +289,31 @@ function layerOut(layer: Layer, inputShape: Shape): KerasLayerOut {
   );
 }
 
+/**
+ * The cells Keras computes: its LSTM has no layer norm, and our Keras NovoLSTMCell (python/novolstm/keras.py)
+ * has the 'readme' and 'reference' input gates only, not the ablations (issue #18). Read from the config
+ * so a layer that gains an option cannot be written as the cell without it.
+ */
+function checkKerasCell(layer: Recurrent): void {
+  const config = layer.getConfig() as Record<string, unknown>;
+  if (layer.className === 'LSTM' && config.layerNorm !== undefined && config.layerNorm !== 'none') {
+    throw new ConfigError(
+      layer.label,
+      'an LSTM with layer norm (the LN-LSTM) is not a Keras LSTM and cannot be exported to Keras',
+      "layerNorm 'none' (or our own format, or safetensors)",
+      `layerNorm ${JSON.stringify(config.layerNorm)}`,
+    );
+  }
+  if (layer.className === 'NovoLSTM' && config.inputGate !== 'readme' && config.inputGate !== 'reference') {
+    throw new ConfigError(
+      layer.label,
+      "the Keras NovoLSTMCell has the 'readme' and 'reference' input gates only",
+      "inputGate 'readme' or 'reference' (or our own format, or safetensors)",
+      `inputGate ${JSON.stringify(config.inputGate)}`,
+    );
+  }
+}
+
 /** LSTM / GRU as Keras' own layers; NovoLSTM as RNN(NovoLSTMCell). Variables live on the cell. */
 function recurrentOut(layer: Recurrent, name: string, inputShape: Shape): KerasLayerOut {
   if (layer.stateful) {
@@ -310,6 +335,7 @@ function recurrentOut(layer: Recurrent, name: string, inputShape: Shape): KerasL
       String(recurrentActivation),
     );
   }
+  checkKerasCell(layer);
   const sequence: JsonObject = {
     ...header(name),
     return_sequences: layer.returnSequences,

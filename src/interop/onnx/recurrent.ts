@@ -116,6 +116,25 @@ function checkExportable({ layer, initial }: Direction): void {
       'stateful: true',
     );
   }
+  // ONNX's LSTM operator has no layer norm, and the NovoLSTM scan below writes the two published input
+  // gates only (cellOptionsOf reads any other as 'readme'): the ablations of issue #18 stop here.
+  const config = layer.getConfig() as Record<string, unknown>;
+  if (layer.className === 'LSTM' && config.layerNorm !== undefined && config.layerNorm !== 'none') {
+    throw new ConfigError(
+      layer.label,
+      "the ONNX export has no LSTM with layer norm (the LN-LSTM): ONNX's LSTM operator has none",
+      "layerNorm 'none'",
+      `layerNorm ${JSON.stringify(config.layerNorm)}`,
+    );
+  }
+  if (layer.className === 'NovoLSTM' && config.inputGate !== 'readme' && config.inputGate !== 'reference') {
+    throw new ConfigError(
+      layer.label,
+      "the ONNX export writes NovoLSTM's 'readme' and 'reference' input gates only",
+      "inputGate 'readme' or 'reference'",
+      `inputGate ${JSON.stringify(config.inputGate)}`,
+    );
+  }
   // The gates' σ: the sigmoid, or for LSTM/GRU TensorFlow.js' hard sigmoid, which ONNX's operators take
   // as their HardSigmoid activation. Anything else must not export as if it were one of those.
   const { recurrentActivation } = cellOptionsOf(layer);

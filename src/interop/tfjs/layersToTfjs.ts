@@ -159,6 +159,8 @@ function recurrentConfig(r: ConfigReader, layer: Recurrent): Record<string, Json
     unroll: false,
   };
   r.only('returnState', [false], false);
+  // TensorFlow.js' LSTM has no layer norm: the LN-LSTM is refused by name, not as an unknown key.
+  if (layer.className === 'LSTM') r.only('layerNorm', ['none'], 'none');
   // A stateful model carries states across predict calls by batch row; TensorFlow.js fixes the batch
   // size for that, which a novolstm model does not record.
   if (r.boolean('stateful', false)) {

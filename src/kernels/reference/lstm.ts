@@ -17,18 +17,24 @@
  * LN normalises over the units (population variance, ε = 1e-3) with gain γ and shift β. i may be
  * negative; that is the formula.
  *
- * NovoLSTM, `layerNorm: 'all'` (the LN-LSTM of Ba, Kiros & Hinton 2016 on top of either input gate):
- *   f = σ(LN_f(a_f)),  g = tanh(LN_c(a_c)),  o = σ(LN_o(a_o)),  h_t = o ⊙ tanh(LN_cell(c_t))
- * while the carried c_t stays unnormalised.
+ * The ablations of the README gate (issue #18), each keeping one of its two factors, blocks `ifco`:
+ *   `inputGate: 'softmax'`     i = u · softmax(a_i)      (no LN_i: the softmax's share, at mean 1)
+ *   `inputGate: 'lnSigmoid'`   i = LN_i(σ(a_i))
  *
- * Weights (Keras layout): kernel [D, P], recurrentKernel [u, R], bias [P], where P = 4u (LSTM) or 5u
- * (NovoLSTM) and R = P, except R = 4u for the reference input gate; NovoLSTM adds gamma [u], beta [u]
- * (LN_i); `layerNorm: 'all'` adds gateGamma [4, u], gateBeta [4, u], rows in the order f, c, o, cell.
+ * `layerNorm: 'all'` (the LN-LSTM of Ba, Kiros & Hinton 2016; on NovoLSTM on top of any input gate):
+ *   f = σ(LN_f(a_f)),  g = tanh(LN_c(a_c)),  o = σ(LN_o(a_o)),  h_t = o ⊙ tanh(LN_cell(c_t))
+ * while the carried c_t stays unnormalised; the LSTM's input gate is normalised the same way,
+ * i = σ(LN_i(a_i)). (Ba et al. normalise x·W and h·U apart; like NovoLSTM's, these norms take their sum.)
+ *
+ * Weights (Keras layout): kernel [D, P], recurrentKernel [u, R], bias [P], where P = 5u for the input
+ * gates with an i' block ('readme', 'reference'), else 4u, and R = P, except R = 4u for the reference
+ * input gate; LN_i's gamma [u], beta [u] (NovoLSTM except 'softmax'; the LSTM with 'all');
+ * `layerNorm: 'all'` adds gateGamma [4, u], gateBeta [4, u], rows in the order f, c, o, cell.
  *
  * Recurrent dropout: with a recurrentMask m [B, u], every h_{t−1}·U above is (h_{t−1} ⊙ m)·U (one mask on
  * the whole recurrent multiply, as Keras' LSTM), and dh_{t−1} = (da·Uᵀ) ⊙ m.
  */
-import type { CellKernel, LstmSpec, NovoLstmSpec, WeightSpec } from '../contract.js';
+import type { CellKernel, InputGate, LstmSpec, NovoLstmSpec, WeightSpec } from '../contract.js';
 import { gateActivation, softmaxRow } from './activations.js';
 import { allocLike, gemm, masked, rowMajor, sigmoid, transposed, type Float } from './floats.js';
 import { layerNormBackward, layerNormForward, rows } from './layerNorm.js';
@@ -49,13 +55,13 @@ export interface LstmTape {
   readonly ifco: Float;
   /** [T, B, u] tanh(c_t), or tanh(LN_cell(c_t)) with layerNorm 'all' */
   readonly tanhCell: Float;
-  /** [T, B, u] σ(a_i) (NovoLSTM) */
+  /** [T, B, u] σ(a_i) (NovoLSTM except 'softmax') */
   readonly sig: Float;
-  /** [T, B, u] softmax(a_i') (NovoLSTM) */
+  /** [T, B, u] softmax(a_i') or, with 'softmax', softmax(a_i) (NovoLSTM except 'lnSigmoid') */
   readonly soft: Float;
-  /** [T, B, u] the normalised input of LN_i (NovoLSTM) */
+  /** [T, B, u] the normalised input of LN_i (NovoLSTM except 'softmax'; a_i of the LSTM with 'all') */
   readonly inXhat: Float;
-  /** [T, B] 1/σ of LN_i's input (NovoLSTM) */
+  /** [T, B] 1/σ of LN_i's input */
   readonly inRstd: Float;
   /** [T, B, 4u] normalised a_f, a_c, a_o, c_t (layerNorm 'all') */
   readonly gateXhat: Float;
@@ -75,12 +81,18 @@ const NORM_CELL = 3;
 export function lstmFamilyCell(spec: LstmSpec | NovoLstmSpec, sizes: CellSizes): LstmFamilyKernel {
   const { label, units: u, inputDim: D } = sizes;
   const novo = spec.kind === 'novolstm';
-  // The input gate: σ (LSTM), or NovoLSTM's 'readme' or 'reference' formula.
-  const inputGate = novo ? spec.inputGate : 'sigmoid';
+  // The input gate: σ (LSTM), or one of NovoLSTM's.
+  const inputGate: InputGate | 'sigmoid' = novo ? spec.inputGate : 'sigmoid';
   // σ of i, f, o. NovoLSTM's gates (and the σ(a_i) inside its input gate) are the logistic sigmoid.
   const gate = gateActivation(novo ? 'sigmoid' : spec.recurrentActivation);
-  const normAll = novo && spec.layerNorm === 'all';
-  const P = novo ? 5 * u : 4 * u; // kernel columns: blocks i f c o [i']
+  const normAll = spec.layerNorm === 'all';
+  const softmaxBranch = inputGate === 'readme' || inputGate === 'reference'; // has the i' block
+  // NovoLSTM's gate products read σ(a_i) and a softmax; LN_i normalises a NovoLSTM gate's σ(a_i)
+  // (or σ ⊙ softmax), or the LSTM's a_i under 'all'.
+  const hasSig = novo && inputGate !== 'softmax';
+  const hasSoft = novo && inputGate !== 'lnSigmoid';
+  const hasInputNorm = hasSig || (!novo && normAll);
+  const P = softmaxBranch ? 5 * u : 4 * u; // kernel columns: blocks i f c o [i']
   const R = inputGate === 'readme' ? 5 * u : 4 * u; // recurrent kernel columns
   // Block offsets inside a row of pre-activations.
   const I = 0;
@@ -94,9 +106,9 @@ export function lstmFamilyCell(spec: LstmSpec | NovoLstmSpec, sizes: CellSizes):
     { name: 'recurrentKernel', shape: [u, R] },
     { name: 'bias', shape: [P] },
   ];
-  if (novo) {
+  if (hasInputNorm) {
     weights.push(
-      { name: 'gamma', shape: [u], initialValue: spec.inputGateGain === 'units' ? u : 1 },
+      { name: 'gamma', shape: [u], initialValue: novo && spec.inputGateGain === 'units' ? u : 1 },
       { name: 'beta', shape: [u], initialValue: 0 },
     );
   }
@@ -122,10 +134,10 @@ export function lstmFamilyCell(spec: LstmSpec | NovoLstmSpec, sizes: CellSizes):
       return {
         ifco: allocLike(like, 4 * n), // [T, B, 4u] gate values after their activations
         tanhCell: allocLike(like, n), // [T, B, u] tanh(c_t), or tanh(LN_cell(c_t)) with 'all'
-        sig: allocLike(like, novo ? n : 0), // [T, B, u] σ(a_i)
-        soft: allocLike(like, novo ? n : 0), // [T, B, u] softmax(a_i')
-        inXhat: allocLike(like, novo ? n : 0), // [T, B, u] normalised input of LN_i
-        inRstd: allocLike(like, novo ? T * B : 0), // [T, B]    1/σ of LN_i's input
+        sig: allocLike(like, hasSig ? n : 0), // [T, B, u] σ(a_i)
+        soft: allocLike(like, hasSoft ? n : 0), // [T, B, u] softmax(a_i') (or of a_i)
+        inXhat: allocLike(like, hasInputNorm ? n : 0), // [T, B, u] normalised input of LN_i
+        inRstd: allocLike(like, hasInputNorm ? T * B : 0), // [T, B]    1/σ of LN_i's input
         gateXhat: allocLike(like, normAll ? 4 * n : 0), // [T, B, 4u] normalised a_f, a_c, a_o, c_t
         gateRstd: allocLike(like, normAll ? 4 * T * B : 0), // [T, B, 4]
       };
@@ -140,6 +152,19 @@ export function lstmFamilyCell(spec: LstmSpec | NovoLstmSpec, sizes: CellSizes):
       const ifco = tape.ifco.subarray(k * B * 4 * u, (k + 1) * B * 4 * u);
 
       if (normAll) {
+        // The LSTM's a_i under LN_i, in place like the others below.
+        if (!novo) {
+          layerNormForward(
+            rows(a, I, P),
+            rows(tape.inXhat, k * B * u, u),
+            rows(tape.inRstd, k * B, 1),
+            rows(a, I, P),
+            rows(p.gamma, 0, 0),
+            rows(p.beta, 0, 0),
+            B,
+            u,
+          );
+        }
         // Normalise a_f, a_c, a_o in place (their raw values are not needed again).
         for (const [block, norm] of [
           [F, NORM_F],
@@ -173,16 +198,22 @@ export function lstmFamilyCell(spec: LstmSpec | NovoLstmSpec, sizes: CellSizes):
         for (let b = 0; b < B; b++) {
           for (let j = 0; j < u; j++) ifco[b * 4 * u + I + j] = gate.forward(a[b * P + I + j]);
         }
+      } else if (inputGate === 'softmax') {
+        const soft = tape.soft.subarray(k * B * u, (k + 1) * B * u);
+        for (let b = 0; b < B; b++) {
+          softmaxRow(soft, a, b * u, u, b * P + I);
+          for (let j = 0; j < u; j++) ifco[b * 4 * u + I + j] = u * soft[b * u + j];
+        }
       } else {
         const sig = tape.sig.subarray(k * B * u, (k + 1) * B * u);
         const soft = tape.soft.subarray(k * B * u, (k + 1) * B * u);
         for (let b = 0; b < B; b++) {
           for (let j = 0; j < u; j++) sig[b * u + j] = sigmoid(a[b * P + I + j]);
-          softmaxRow(soft, a, b * u, u, b * P + I2);
+          if (softmaxBranch) softmaxRow(soft, a, b * u, u, b * P + I2);
         }
-        // LN_i's input: σ(a_i) ('readme') or σ(a_i) ⊙ softmax(a_i') ('reference').
+        // LN_i's input: σ(a_i) ('readme', 'lnSigmoid') or σ(a_i) ⊙ softmax(a_i') ('reference').
         const lnIn = allocLike(hOut, B * u);
-        for (let n = 0; n < B * u; n++) lnIn[n] = inputGate === 'readme' ? sig[n] : sig[n] * soft[n];
+        for (let n = 0; n < B * u; n++) lnIn[n] = inputGate === 'reference' ? sig[n] * soft[n] : sig[n];
         const lnOut = allocLike(hOut, B * u);
         layerNormForward(
           rows(lnOut, 0, u),
@@ -307,6 +338,30 @@ export function lstmFamilyCell(spec: LstmSpec | NovoLstmSpec, sizes: CellSizes):
             da[b * P + I + j] = gate.backward(di[b * u + j], i);
           }
         }
+        if (normAll) {
+          layerNormBackward(
+            rows(da, I, P),
+            rows(g.gamma, 0, 0),
+            rows(g.beta, 0, 0),
+            rows(da, I, P),
+            rows(tape.inXhat, k * B * u, u),
+            rows(tape.inRstd, k * B, 1),
+            rows(p.gamma, 0, 0),
+            B,
+            u,
+          );
+        }
+      } else if (inputGate === 'softmax') {
+        // i = u · p: dp = u · di, then the softmax's Jacobian da_i = p ⊙ (dp − Σ dp ⊙ p).
+        const soft = tape.soft.subarray(k * B * u, (k + 1) * B * u);
+        for (let b = 0; b < B; b++) {
+          let dot = 0;
+          for (let j = 0; j < u; j++) dot += u * di[b * u + j] * soft[b * u + j];
+          for (let j = 0; j < u; j++) {
+            const n = b * u + j;
+            da[b * P + I + j] = soft[n] * (u * di[n] - dot);
+          }
+        }
       } else {
         const sig = tape.sig.subarray(k * B * u, (k + 1) * B * u);
         const soft = tape.soft.subarray(k * B * u, (k + 1) * B * u);
@@ -339,11 +394,12 @@ export function lstmFamilyCell(spec: LstmSpec | NovoLstmSpec, sizes: CellSizes):
           for (let j = 0; j < u; j++) {
             const n = b * u + j;
             const s = sig[n];
-            const dSig = inputGate === 'readme' ? dLnIn[n] : dLnIn[n] * soft[n];
+            const dSig = inputGate === 'reference' ? dLnIn[n] * soft[n] : dLnIn[n];
             if (inputGate === 'reference') dSoft[n] = dLnIn[n] * s;
             da[b * P + I + j] = dSig * s * (1 - s);
-            dot += dSoft[n] * soft[n];
+            if (softmaxBranch) dot += dSoft[n] * soft[n];
           }
+          if (!softmaxBranch) continue; // 'lnSigmoid': no softmax
           for (let j = 0; j < u; j++) {
             const n = b * u + j;
             da[b * P + I2 + j] = soft[n] * (dSoft[n] - dot);

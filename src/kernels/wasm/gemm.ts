@@ -23,6 +23,11 @@ export const KC: i32 = 512;
 /** Row block of A. */
 export const MC: i32 = 64;
 
+/** KC, for the callers whose exactness depends on a product being one K block (src/engine/recurrent.ts). */
+export function gemmDepthBlock(): i32 {
+  return KC;
+}
+
 /** Floats of scratch `gemm` needs for N columns: packed B block, packed A block, one edge tile. */
 export function gemmScratchFloats(N: i32): i32 {
   return KC * panels(N) * NR + MC * KC + MR * NR;
@@ -224,7 +229,7 @@ function multiplyBlock(
   tile: usize,
 ): void {
   const np = panels(N);
-  if (M == 1) return rowTimesBlock(c, a, aCol, packedB, panelStride, k0, kc, N, addToC, tile);
+  if (M == 1) return rowTimesBlock(c, a, aCol, packedB, panelStride, k0, kc, N, addToC, tile, false);
   const ldcBytes = <usize>ldc << 2;
   for (let m0 = 0; m0 < M; m0 += MC) {
     const mc = min(MC, M - m0);
@@ -255,7 +260,8 @@ function multiplyBlock(
  * quarters of its work on zero rows, and packing A costs as much as the product; here row 0 of A is read
  * in place and each panel of B is streamed once. Every output sums k = k0 … k0 + kc − 1 in the same order
  * with the same multiply-add as `micro`, from zero, and adds C afterwards, so the result is bit for bit the
- * tile's. Four panels per pass:
+ * tile's. `descending` runs the panels from the last to the first, the same sums (each column's own) in
+ * another order of reading B (src/lm/stepLayers.ts says why). Four panels per pass:
  * one splat of a(k) feeds eight independent accumulators (with two, the multiply-add latency limited it
  * to ~20 GB/s of B from L2; with eight, 30–37).
  */
@@ -270,13 +276,15 @@ function rowTimesBlock(
   N: i32,
   addToC: bool,
   tile: usize,
+  descending: bool,
 ): void {
-  const np = panels(N);
   const aStep = <usize>aCol << 2;
   const a0 = a + (<usize>(k0 * aCol) << 2);
   const stride = <usize>panelStride << 2;
-  let j = 0;
-  for (; (j + 4) * NR <= N; j += 4) {
+  const groups = N / (4 * NR); // whole groups of four panels; the panels after them go through the tile
+  if (descending) rowTimesTail(c, a0, aStep, packedB, stride, groups * 4, kc, N, addToC, tile);
+  for (let g = 0; g < groups; g++) {
+    const j = (descending ? groups - 1 - g : g) * 4;
     const cj = c + (<usize>(j * NR) << 2);
     let c0 = f32x4.splat(0);
     let c1 = c0;
@@ -328,8 +336,27 @@ function rowTimesBlock(
     v128.store(cj, c6, 96);
     v128.store(cj, c7, 112);
   }
-  // The last panels (fewer than four), possibly past N: through the tile, copying only the valid columns.
-  for (; j < np; j++) {
+  if (!descending) rowTimesTail(c, a0, aStep, packedB, stride, groups * 4, kc, N, addToC, tile);
+}
+
+/**
+ * rowTimesBlock's last panels from panel j0 (fewer than four), possibly past N: through the tile, copying
+ * only the valid columns.
+ */
+function rowTimesTail(
+  c: usize,
+  a0: usize,
+  aStep: usize,
+  packedB: usize,
+  stride: usize,
+  j0: i32,
+  kc: i32,
+  N: i32,
+  addToC: bool,
+  tile: usize,
+): void {
+  const np = panels(N);
+  for (let j = j0; j < np; j++) {
     const n0 = j * NR;
     const cols = min(NR, N - n0);
     const cj = c + (<usize>n0 << 2);
@@ -414,5 +441,29 @@ export function gemmPacked(
     const kc = min(KC, K - k0);
     const block = packedB + (<usize>(k0 * NR) << 2);
     multiplyBlock(c, ldc, a, aRow, aCol, block, K * NR, k0, kc, M, N, accumulate || k0 > 0, packedA, tile);
+  }
+}
+
+/**
+ * gemmPacked for one row (M = 1), its panels of B read from the first or, `descending`, from the last: bit
+ * for bit the same C either way. scratch: gemmScratchFloats(N) floats (only the tile is used).
+ */
+export function rowTimesPacked(
+  c: usize,
+  a: usize,
+  aCol: i32,
+  packedB: usize,
+  K: i32,
+  N: i32,
+  accumulate: bool,
+  descending: bool,
+  scratch: usize,
+): void {
+  if (K == 0) return clearIfEmpty(c, 0, 1, N, accumulate);
+  const tile = scratch + (<usize>(KC * panels(N) * NR + MC * KC) << 2);
+  for (let k0 = 0; k0 < K; k0 += KC) {
+    const kc = min(KC, K - k0);
+    const block = packedB + (<usize>(k0 * NR) << 2);
+    rowTimesBlock(c, a, aCol, block, K * NR, k0, kc, N, accumulate || k0 > 0, tile, descending);
   }
 }

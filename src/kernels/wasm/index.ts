@@ -2,7 +2,15 @@
  * The WebAssembly engine's entry: everything the JavaScript side (src/engine/) calls.
  * Memory is managed from JavaScript: it lays out buffers above heapBase() and grows the memory itself.
  */
-export { gemm, gemmPacked, packB, gemmScratchFloats, packedBFloats } from './gemm';
+export {
+  gemm,
+  gemmPacked,
+  packB,
+  gemmScratchFloats,
+  packedBFloats,
+  gemmDepthBlock,
+  rowTimesPacked,
+} from './gemm';
 export { lstmGatesForward, lstmGatesBackward } from './lstm';
 export { copyRows, copyRealRows, columnSums, batchToSteps, stepsToBatch, firstNonFinite } from './rows';
 export {

@@ -1,26 +1,38 @@
 /**
- * NovoLSTM's per-step gate math, every variant, forward and backward: a few passes over each row (the
- * softmax and the layer norms need row reductions), everything else fused. The multiplies around it are
- * the same `gemm` calls as the LSTM's (src/engine/lstm.ts).
+ * NovoLSTM's per-step gate math, every variant, forward and backward, and the LSTM's with layer norm
+ * ('all'): a few passes over each row (the softmax and the layer norms need row reductions), everything
+ * else fused. The multiplies around it are the same `gemm` calls as the LSTM's (src/engine/lstm.ts).
  *
  * Sizes: B = batch rows, u = units, U = u rounded up to a multiple of 4, gate blocks of U columns in the
- * order `ifcoi'`. The reductions (softmax, mean, variance) run over the u real units only: lanes ≥ u
- * are masked out, so the zero-padded units stay exactly zero.
+ * order `ifcoi'` (NB = 5 blocks) for the input gates with an i' block, else `ifco` (NB = 4). The
+ * reductions (softmax, mean, variance) run over the u real units only: lanes ≥ u are masked out, so the
+ * zero-padded units stay exactly zero.
  *
  *   s = σ(a_i),  p = softmax(a_i') over the units,  LN(q) = γ ⊙ q̂ + β,
  *   q̂ = (q − mean(q)) · r,  r = 1/√(var(q) + ε)  (population variance, ε = 1e-3)
- *   inputGate 'readme':     i = LN_i(s) ⊙ p          (q = s)
- *   inputGate 'reference':  i = LN_i(s ⊙ p)          (q = s ⊙ p; a_i' has no recurrent part: the driver's)
+ *   GATE_README      i = LN_i(s) ⊙ p          (q = s)
+ *   GATE_REFERENCE   i = LN_i(s ⊙ p)          (q = s ⊙ p; a_i' has no recurrent part: the driver's)
+ *   GATE_SOFTMAX     i = u · softmax(a_i)     (NB = 4, no LN_i; the tape keeps i, and p = i / u)
+ *   GATE_LN_SIGMOID  i = LN_i(s)              (NB = 4)
+ *   GATE_LN_LSTM     i = σ(LN_i(a_i))         (NB = 4, the LSTM with layerNorm 'all'; q = a_i, no s)
  *   layerNorm 'inputGate':  f = σ(a_f),  g = tanh(a_c),  o = σ(a_o),  h_t = o ⊙ tanh(c_t)
  *   layerNorm 'all':        f = σ(LN_f(a_f)),  g = tanh(LN_c(a_c)),  o = σ(LN_o(a_o)),
  *                           h_t = o ⊙ tanh(LN_cell(c_t))   (the carried c_t stays unnormalised)
  *   c_t = f ⊙ c_{t−1} + i ⊙ g
  * The gate norms' gains and shifts are gateGamma, gateBeta [4, U], rows f, c, o, cell.
  *
- * Each kernel is written once with the flags `readme` and `normAll`; the exported entry points call
- * it with constant flags, so @inline gives four specialised copies without the other variants' branches.
+ * Each kernel is written once with the input gate `gate` and the flag `normAll`; the exported entry points
+ * call it with constant arguments, so @inline gives specialised copies without the other variants'
+ * branches (GATE_LN_LSTM only with normAll: the plain LSTM is lstm.ts).
  */
 import { madd, expv, sigmoidv, tanhv } from './simd';
+
+// The input gates (the engine's codes for them: src/engine/lstm.ts).
+const GATE_README = 0;
+const GATE_REFERENCE = 1;
+const GATE_SOFTMAX = 2;
+const GATE_LN_SIGMOID = 3;
+const GATE_LN_LSTM = 4;
 
 /** Keras' layer-norm ε (LAYER_NORM_EPSILON in the reference). */
 const EPSILON: f32 = 1e-3;
@@ -84,15 +96,16 @@ function normActivate(
 }
 
 /**
- * One forward step. z [B, 5U]: pre-activations without bias on entry; on return blocks i f c o hold the
- * gate values i f g o and block i' holds p = softmax(a_i') — the tape. bias [5U], gamma, beta [U].
- * Saves sig = s, xhat = q̂ [B, U], rstd = r [B]; with normAll also gateXhat [B, 4U] (â_f, â_c, â_o, ĉ)
- * and gateRstd [B, 4]. tanhC [B, U] = tanh(c_t), or tanh(LN_cell(c_t)). States as in lstmGatesForward.
+ * One forward step. z [B, NB·U]: pre-activations without bias on entry; on return blocks i f c o hold
+ * the gate values i f g o and block i' (if any) holds p = softmax(a_i') — the tape. bias [NB·U], gamma,
+ * beta [U]. Saves sig = s, xhat = q̂ [B, U], rstd = r [B] (those its gate has); with normAll also
+ * gateXhat [B, 4U] (â_f, â_c, â_o, ĉ) and gateRstd [B, 4]. tanhC [B, U] = tanh(c_t), or
+ * tanh(LN_cell(c_t)). States as in lstmGatesForward.
  */
 // @ts-ignore: decorator
 @inline
 function gatesForward(
-  readme: bool,
+  gate: i32,
   normAll: bool,
   z: usize,
   bias: usize,
@@ -117,13 +130,19 @@ function gatesForward(
 ): void {
   const blockBytes = <usize>U << 2;
   const invU: f32 = 1.0 / <f32>u;
+  const NB = gate == GATE_README || gate == GATE_REFERENCE ? 5 : 4;
+  const hasSig = gate == GATE_README || gate == GATE_REFERENCE || gate == GATE_LN_SIGMOID;
+  const hasSoftmax = gate == GATE_README || gate == GATE_REFERENCE || gate == GATE_SOFTMAX;
+  // The block the softmax runs over: a_i' (block 4), or a_i itself for GATE_SOFTMAX.
+  const softBlock: usize = gate == GATE_SOFTMAX ? 0 : 4 * blockBytes;
   for (let b = 0; b < B; b++) {
-    const zr = z + (<usize>(b * 5 * U) << 2);
+    const zr = z + (<usize>(b * NB * U) << 2);
     const sr = <usize>(b * U) << 2;
     const gx = gateXhat + (<usize>(b * 4 * U) << 2); // this row's [4U] of gateXhat
     const gr = gateRstd + (<usize>(b * 4) << 2); // this row's [4] of gateRstd
-    // Pass 1: s = σ(a_i) (saved), Σ s, max a_i' (kept in block i' with its bias added); with normAll
-    // the biased a_f, a_c, a_o (kept in their blocks) and their sums.
+    // Pass 1: s = σ(a_i) (saved), Σ s, max of the softmax's input (kept in its block with its bias
+    // added); GATE_LN_LSTM: the biased a_i (kept in block i) and its sum; with normAll the biased a_f,
+    // a_c, a_o (kept in their blocks) and their sums.
     let sumS = f32x4.splat(0);
     let maxA = f32x4.splat(-Infinity);
     let sumF = f32x4.splat(0);
@@ -132,13 +151,22 @@ function gatesForward(
     for (let j = 0; j < U; j += 4) {
       const jb = <usize>j << 2;
       const real = realLanes(j, u);
-      const s = v128.and(sigmoidv(f32x4.add(v128.load(zr + jb), v128.load(bias + jb))), real);
-      v128.store(sig + sr + jb, s);
-      sumS = f32x4.add(sumS, s);
-      const pa = zr + 4 * blockBytes + jb;
-      const a = f32x4.add(v128.load(pa), v128.load(bias + 4 * blockBytes + jb));
-      v128.store(pa, a);
-      maxA = f32x4.pmax(maxA, v128.bitselect(a, f32x4.splat(-Infinity), real));
+      if (hasSig) {
+        const s = v128.and(sigmoidv(f32x4.add(v128.load(zr + jb), v128.load(bias + jb))), real);
+        v128.store(sig + sr + jb, s);
+        sumS = f32x4.add(sumS, s);
+      }
+      if (gate == GATE_LN_LSTM) {
+        const ai = f32x4.add(v128.load(zr + jb), v128.load(bias + jb)); // padded: 0
+        v128.store(zr + jb, ai);
+        sumS = f32x4.add(sumS, ai);
+      }
+      if (hasSoftmax) {
+        const pa = zr + softBlock + jb;
+        const a = f32x4.add(v128.load(pa), v128.load(bias + softBlock + jb));
+        v128.store(pa, a);
+        maxA = f32x4.pmax(maxA, v128.bitselect(a, f32x4.splat(-Infinity), real));
+      }
       if (normAll) {
         // Padded units have zero weights and bias, so their a is 0 and adds nothing to the sums.
         const af = f32x4.add(v128.load(zr + blockBytes + jb), v128.load(bias + blockBytes + jb));
@@ -156,7 +184,7 @@ function gatesForward(
     const meanF = f32x4.splat(sumLanes(sumF) * invU);
     const meanC = f32x4.splat(sumLanes(sumC) * invU);
     const meanO = f32x4.splat(sumLanes(sumO) * invU);
-    // Pass 2: e = exp(a_i' − max) (into block i'), Σ e; with normAll the gate norms' variances.
+    // Pass 2: e = exp(a − max) (into the softmax's block), Σ e; with normAll the gate norms' variances.
     let sumE = f32x4.splat(0);
     let d2F = f32x4.splat(0);
     let d2C = f32x4.splat(0);
@@ -164,10 +192,12 @@ function gatesForward(
     for (let j = 0; j < U; j += 4) {
       const jb = <usize>j << 2;
       const real = realLanes(j, u);
-      const pa = zr + 4 * blockBytes + jb;
-      const e = v128.and(expv(f32x4.sub(v128.load(pa), maxV)), real);
-      v128.store(pa, e);
-      sumE = f32x4.add(sumE, e);
+      if (hasSoftmax) {
+        const pa = zr + softBlock + jb;
+        const e = v128.and(expv(f32x4.sub(v128.load(pa), maxV)), real);
+        v128.store(pa, e);
+        sumE = f32x4.add(sumE, e);
+      }
       if (normAll) {
         const df = v128.and(f32x4.sub(v128.load(zr + blockBytes + jb), meanF), real);
         const dc = v128.and(f32x4.sub(v128.load(zr + 2 * blockBytes + jb), meanC), real);
@@ -177,7 +207,7 @@ function gatesForward(
         d2O = madd(dO, dO, d2O);
       }
     }
-    const invSum = f32x4.splat(1.0 / sumLanes(sumE));
+    const invSum = f32x4.splat(hasSoftmax ? 1.0 / sumLanes(sumE) : 0);
     let rF = f32x4.splat(0);
     let rC = f32x4.splat(0);
     let rO = f32x4.splat(0);
@@ -192,10 +222,11 @@ function gatesForward(
       rC = f32x4.splat(c);
       rO = f32x4.splat(o);
     }
-    // The input gate norm's input q: s ('readme'), or s ⊙ p ('reference', parked in xhat until pass 4).
+    // The input gate norm's input q: s (README, LN_SIGMOID), a_i (LN_LSTM: read from block i in pass
+    // 3, normalised there in pass 4) or s ⊙ p (REFERENCE, parked in xhat until pass 5). SOFTMAX: none.
     let mean = f32x4.splat(sumLanes(sumS) * invU);
-    const q = readme ? sig : xhat;
-    if (!readme) {
+    const q = gate == GATE_REFERENCE ? xhat : sig;
+    if (gate == GATE_REFERENCE) {
       let sumQ = f32x4.splat(0);
       for (let j = 0; j < U; j += 4) {
         const jb = <usize>j << 2;
@@ -207,14 +238,20 @@ function gatesForward(
       mean = f32x4.splat(sumLanes(sumQ) * invU);
     }
     // Pass 3: Σ (q − mean)², two-pass so the variance does not cancel.
-    let sumD2 = f32x4.splat(0);
-    for (let j = 0; j < U; j += 4) {
-      const d = v128.and(f32x4.sub(v128.load(q + sr + (<usize>j << 2)), mean), realLanes(j, u));
-      sumD2 = madd(d, d, sumD2);
+    let rV = f32x4.splat(0);
+    if (gate != GATE_SOFTMAX) {
+      const qRow = gate == GATE_LN_LSTM ? zr : q + sr;
+      let sumD2 = f32x4.splat(0);
+      for (let j = 0; j < U; j += 4) {
+        const d = v128.and(f32x4.sub(v128.load(qRow + (<usize>j << 2)), mean), realLanes(j, u));
+        sumD2 = madd(d, d, sumD2);
+      }
+      const r: f32 = rstdOf(sumD2, invU);
+      store<f32>(rstd + (<usize>b << 2), r);
+      rV = f32x4.splat(r);
     }
-    const r: f32 = rstdOf(sumD2, invU);
-    store<f32>(rstd + (<usize>b << 2), r);
-    const rV = f32x4.splat(r);
+    // GATE_LN_LSTM: i = σ(LN_i(a_i)) in place in block i, q̂ saved to xhat.
+    if (gate == GATE_LN_LSTM) normActivate(zr, xhat + sr, gamma, beta, mean, rV, false, U, u);
     // Pass 4: f, g, o in place in their blocks, one activation per loop: with all of them (and tanh c)
     // in one loop body V8 ran out of vector registers and spilled every iteration (as in
     // lstmGatesForward). With normAll the normalised â_f, â_c, â_o are saved first.
@@ -234,6 +271,7 @@ function gatesForward(
       }
     }
     // Pass 5: p, q̂, i, c (and without normAll, h).
+    const uV = f32x4.splat(<f32>u);
     let sumCell = f32x4.splat(0);
     for (let j = 0; j < U; j += 4) {
       const jb = <usize>j << 2;
@@ -242,17 +280,27 @@ function gatesForward(
       const pf = pi + blockBytes;
       const pc = pf + blockBytes;
       const po = pc + blockBytes;
-      const pp = po + blockBytes;
-      const p = f32x4.mul(v128.load(pp), invSum);
-      const xh = v128.and(f32x4.mul(f32x4.sub(v128.load(q + sr + jb), mean), rV), real);
-      v128.store(xhat + sr + jb, xh);
-      const ln = madd(v128.load(gamma + jb), xh, v128.load(beta + jb));
-      const i = readme ? f32x4.mul(ln, p) : v128.and(ln, real);
+      const pp = po + blockBytes; // block i' (NB = 5 only)
+      let i = v128.load(pi); // GATE_LN_LSTM: already σ(LN_i(a_i))
+      if (gate == GATE_SOFTMAX) {
+        i = f32x4.mul(f32x4.mul(i, invSum), uV); // e, padded 0, to u · p
+      } else if (gate != GATE_LN_LSTM) {
+        const xh = v128.and(f32x4.mul(f32x4.sub(v128.load(q + sr + jb), mean), rV), real);
+        v128.store(xhat + sr + jb, xh);
+        const ln = madd(v128.load(gamma + jb), xh, v128.load(beta + jb));
+        if (gate == GATE_README) {
+          const p = f32x4.mul(v128.load(pp), invSum);
+          v128.store(pp, p);
+          i = f32x4.mul(ln, p);
+        } else {
+          if (gate == GATE_REFERENCE) v128.store(pp, f32x4.mul(v128.load(pp), invSum));
+          i = v128.and(ln, real);
+        }
+      }
       const f = v128.load(pf);
       const g = v128.load(pc);
       const c = f32x4.add(f32x4.mul(f, v128.load(cPrev + sr + jb)), f32x4.mul(i, g));
       v128.store(pi, i);
-      v128.store(pp, p);
       v128.store(cNext + sr + jb, c);
       if (normAll) {
         sumCell = f32x4.add(sumCell, c); // padded c is 0
@@ -291,9 +339,9 @@ function gatesForward(
 }
 
 /**
- * One backward step, up to the recurrent multiply. Reads the tape (gates [B, 5U], tanhC, sig, xhat
+ * One backward step, up to the recurrent multiply. Reads the tape (gates [B, NB·U], tanhC, sig, xhat
  * [B, U], rstd [B]; with normAll gateXhat [B, 4U], gateRstd [B, 4]) and the norms' gains and shifts;
- * dhCarry, dhOut, dcCarry as in lstmGatesBackward. Writes dz [B, 5U] (zero on padded rows), adds into
+ * dhCarry, dhOut, dcCarry as in lstmGatesBackward. Writes dz [B, NB·U] (zero on padded rows), adds into
  * dgamma, dbeta [U] (and dGateGamma, dGateBeta [4, U]). work: 2U floats of scratch.
  *
  * The passes, per row (dz's blocks hold intermediate values until their last pass):
@@ -301,14 +349,14 @@ function gatesForward(
  *      else dc_t = dcCarry + dy ⊙ tanh' (work 1)
  *   2  dc_t (normAll: finishing LN_cell); through c_t: dI, df, dg, dc_{t−1}; the gate
  *      activations' derivatives (final, or into the gate norms' sums with normAll); the input gate's
- *      norm sums (its gv into block i; 'readme': dp into block i')
- *   3  the gate norms (normAll) and the input gate's norm to da_i ('reference': dp into block i')
- *   4  the softmax: da_i' = p ⊙ (dp − Σ dp ⊙ p)
+ *      norm sums (its gv into block i; README: dp into block i'; SOFTMAX: dp into block i)
+ *   3  the gate norms (normAll) and the input gate's norm to da_i (REFERENCE: dp into block i')
+ *   4  the softmax: da = p ⊙ (dp − Σ dp ⊙ p), into block i' (block i for SOFTMAX, with p = i / u)
  */
 // @ts-ignore: decorator
 @inline
 function gatesBackward(
-  readme: bool,
+  gate: i32,
   normAll: bool,
   dz: usize,
   gates: usize,
@@ -341,13 +389,16 @@ function gatesBackward(
   const invU: f32 = 1.0 / <f32>u;
   const w0 = work; // dO
   const w1 = work + blockBytes; // normAll: LN_cell's gv, then dc_t; else dc_t
+  const NB = gate == GATE_README || gate == GATE_REFERENCE ? 5 : 4;
+  const uV = f32x4.splat(<f32>u);
+  const invUV = f32x4.splat(invU);
   for (let b = 0; b < B; b++) {
-    const zr = <usize>(b * 5 * U) << 2;
+    const zr = <usize>(b * NB * U) << 2;
     const sr = <usize>(b * U) << 2;
     const gx = gateXhat + (<usize>(b * 4 * U) << 2);
     const gr = gateRstd + (<usize>(b * 4) << 2);
     if (mask != 0 && load<u8>(mask + b) == 0) {
-      memory.fill(dz + zr, 0, 5 * blockBytes);
+      memory.fill(dz + zr, 0, <usize>NB * blockBytes);
       continue;
     }
     // Pass 1.
@@ -439,16 +490,25 @@ function gatesBackward(
         v128.store(pd + 2 * blockBytes, dG);
         v128.store(pd + 3 * blockBytes, dO);
       }
-      // Into the input gate's norm: its output gets dI ⊙ p ('readme', i = LN ⊙ p) or dI ('reference').
+      if (gate == GATE_SOFTMAX) {
+        // i = u · p: dp = u · dI (block i), and Σ dp ⊙ p = Σ dI ⊙ i.
+        v128.store(pd, f32x4.mul(dI, uV));
+        dot = madd(dI, i, dot);
+        continue;
+      }
+      // Into the input gate's norm: its output gets dI ⊙ p (README, i = LN ⊙ p), dI (REFERENCE,
+      // LN_SIGMOID) or dI ⊙ σ'(LN output) (LN_LSTM, i = σ(LN)).
       const xh = v128.load(xhat + sr + jb);
       const gam = v128.load(gamma + jb);
       let dLn = dI;
-      if (readme) {
+      if (gate == GATE_README) {
         const p = v128.load(pg + 4 * blockBytes);
         dLn = f32x4.mul(dI, p);
         const dP = f32x4.mul(dI, madd(gam, xh, v128.load(beta + jb)));
         dot = madd(dP, p, dot);
         v128.store(pd + 4 * blockBytes, dP);
+      } else if (gate == GATE_LN_LSTM) {
+        dLn = f32x4.mul(dI, f32x4.mul(i, f32x4.sub(one, i)));
       }
       v128.store(dgamma + jb, madd(dLn, xh, v128.load(dgamma + jb)));
       v128.store(dbeta + jb, f32x4.add(v128.load(dbeta + jb), dLn));
@@ -486,11 +546,16 @@ function gatesBackward(
         v128.store(pc, v128.and(f32x4.mul(rC, f32x4.sub(f32x4.sub(v128.load(pc), meanGC), f32x4.mul(xc, meanGXC))), real));
         v128.store(po, v128.and(f32x4.mul(rO, f32x4.sub(f32x4.sub(v128.load(po), meanGO), f32x4.mul(xo, meanGXO))), real));
       }
+      if (gate == GATE_SOFTMAX) continue; // dp stays in block i for pass 4
       const xh = v128.load(xhat + sr + jb);
       const dQ = v128.and(f32x4.mul(r, f32x4.sub(f32x4.sub(v128.load(pd), meanG), f32x4.mul(xh, meanGX))), real);
+      if (gate == GATE_LN_LSTM) {
+        v128.store(pd, dQ); // q = a_i
+        continue;
+      }
       const s = v128.load(sig + sr + jb);
       let dS = dQ;
-      if (!readme) {
+      if (gate == GATE_REFERENCE) {
         const p = v128.load(gates + zr + 4 * blockBytes + jb);
         dS = f32x4.mul(dQ, p);
         const dP = f32x4.mul(dQ, s);
@@ -499,50 +564,77 @@ function gatesBackward(
       }
       v128.store(pd, f32x4.mul(dS, f32x4.mul(s, f32x4.sub(one, s))));
     }
-    // Pass 4: the softmax's Jacobian, da_i' = p ⊙ (dp − Σ dp ⊙ p).
-    const dotV = f32x4.splat(sumLanes(dot));
-    for (let j = 0; j < U; j += 4) {
-      const jb = <usize>j << 2;
-      const pd = dz + zr + 4 * blockBytes + jb;
-      const p = v128.load(gates + zr + 4 * blockBytes + jb);
-      v128.store(pd, f32x4.mul(p, f32x4.sub(v128.load(pd), dotV)));
+    // Pass 4: the softmax's Jacobian, da = p ⊙ (dp − Σ dp ⊙ p).
+    if (gate == GATE_README || gate == GATE_REFERENCE) {
+      const dotV = f32x4.splat(sumLanes(dot));
+      for (let j = 0; j < U; j += 4) {
+        const jb = <usize>j << 2;
+        const pd = dz + zr + 4 * blockBytes + jb;
+        const p = v128.load(gates + zr + 4 * blockBytes + jb);
+        v128.store(pd, f32x4.mul(p, f32x4.sub(v128.load(pd), dotV)));
+      }
+    } else if (gate == GATE_SOFTMAX) {
+      const dotV = f32x4.splat(sumLanes(dot));
+      for (let j = 0; j < U; j += 4) {
+        const jb = <usize>j << 2;
+        const pd = dz + zr + jb;
+        const p = f32x4.mul(v128.load(gates + zr + jb), invUV); // padded i = 0
+        v128.store(pd, f32x4.mul(p, f32x4.sub(v128.load(pd), dotV)));
+      }
     }
   }
 }
 
 /**
- * Forward step of every NovoLSTM variant (see gatesForward): `readme` picks the input gate ('readme' or
- * 'reference'), `normAll` the layer-norm placement ('all' or 'inputGate'). Unused pointers may be 0.
+ * Forward step of every NovoLSTM variant and of the LSTM with layerNorm 'all' (see gatesForward): `gate`
+ * is one of the GATE_ codes above, `normAll` the layer-norm placement ('all' or 'inputGate'; always
+ * true with GATE_LN_LSTM). Unused pointers may be 0.
  */
 export function novoGatesForward(
-  readme: bool, normAll: bool,
+  gate: i32, normAll: bool,
   z: usize, bias: usize, gamma: usize, beta: usize, gateGamma: usize, gateBeta: usize,
   cPrev: usize, hPrev: usize, cNext: usize, hNext: usize, tanhC: usize,
   sig: usize, xhat: usize, rstd: usize, gateXhat: usize, gateRstd: usize,
   mask: usize, B: i32, U: i32, u: i32,
 ): void {
-  if (readme) {
-    if (normAll) gatesForward(true, true, z, bias, gamma, beta, gateGamma, gateBeta, cPrev, hPrev, cNext, hNext, tanhC, sig, xhat, rstd, gateXhat, gateRstd, mask, B, U, u);
-    else gatesForward(true, false, z, bias, gamma, beta, gateGamma, gateBeta, cPrev, hPrev, cNext, hNext, tanhC, sig, xhat, rstd, gateXhat, gateRstd, mask, B, U, u);
+  if (gate == GATE_README) {
+    if (normAll) gatesForward(GATE_README, true, z, bias, gamma, beta, gateGamma, gateBeta, cPrev, hPrev, cNext, hNext, tanhC, sig, xhat, rstd, gateXhat, gateRstd, mask, B, U, u);
+    else gatesForward(GATE_README, false, z, bias, gamma, beta, gateGamma, gateBeta, cPrev, hPrev, cNext, hNext, tanhC, sig, xhat, rstd, gateXhat, gateRstd, mask, B, U, u);
+  } else if (gate == GATE_REFERENCE) {
+    if (normAll) gatesForward(GATE_REFERENCE, true, z, bias, gamma, beta, gateGamma, gateBeta, cPrev, hPrev, cNext, hNext, tanhC, sig, xhat, rstd, gateXhat, gateRstd, mask, B, U, u);
+    else gatesForward(GATE_REFERENCE, false, z, bias, gamma, beta, gateGamma, gateBeta, cPrev, hPrev, cNext, hNext, tanhC, sig, xhat, rstd, gateXhat, gateRstd, mask, B, U, u);
+  } else if (gate == GATE_SOFTMAX) {
+    if (normAll) gatesForward(GATE_SOFTMAX, true, z, bias, gamma, beta, gateGamma, gateBeta, cPrev, hPrev, cNext, hNext, tanhC, sig, xhat, rstd, gateXhat, gateRstd, mask, B, U, u);
+    else gatesForward(GATE_SOFTMAX, false, z, bias, gamma, beta, gateGamma, gateBeta, cPrev, hPrev, cNext, hNext, tanhC, sig, xhat, rstd, gateXhat, gateRstd, mask, B, U, u);
+  } else if (gate == GATE_LN_SIGMOID) {
+    if (normAll) gatesForward(GATE_LN_SIGMOID, true, z, bias, gamma, beta, gateGamma, gateBeta, cPrev, hPrev, cNext, hNext, tanhC, sig, xhat, rstd, gateXhat, gateRstd, mask, B, U, u);
+    else gatesForward(GATE_LN_SIGMOID, false, z, bias, gamma, beta, gateGamma, gateBeta, cPrev, hPrev, cNext, hNext, tanhC, sig, xhat, rstd, gateXhat, gateRstd, mask, B, U, u);
   } else {
-    if (normAll) gatesForward(false, true, z, bias, gamma, beta, gateGamma, gateBeta, cPrev, hPrev, cNext, hNext, tanhC, sig, xhat, rstd, gateXhat, gateRstd, mask, B, U, u);
-    else gatesForward(false, false, z, bias, gamma, beta, gateGamma, gateBeta, cPrev, hPrev, cNext, hNext, tanhC, sig, xhat, rstd, gateXhat, gateRstd, mask, B, U, u);
+    gatesForward(GATE_LN_LSTM, true, z, bias, gamma, beta, gateGamma, gateBeta, cPrev, hPrev, cNext, hNext, tanhC, sig, xhat, rstd, gateXhat, gateRstd, mask, B, U, u);
   }
 }
 
-/** Backward step of every NovoLSTM variant (see gatesBackward and novoGatesForward). */
+/** Backward step of every variant (see gatesBackward and novoGatesForward). */
 export function novoGatesBackward(
-  readme: bool, normAll: bool,
+  gate: i32, normAll: bool,
   dz: usize, gates: usize, tanhC: usize, cPrev: usize, sig: usize, xhat: usize, rstd: usize,
   gamma: usize, beta: usize, dgamma: usize, dbeta: usize,
   gateXhat: usize, gateRstd: usize, gateGamma: usize, gateBeta: usize, dGateGamma: usize, dGateBeta: usize,
   work: usize, dhCarry: usize, dhOut: usize, dcCarry: usize, mask: usize, B: i32, U: i32, u: i32,
 ): void {
-  if (readme) {
-    if (normAll) gatesBackward(true, true, dz, gates, tanhC, cPrev, sig, xhat, rstd, gamma, beta, dgamma, dbeta, gateXhat, gateRstd, gateGamma, gateBeta, dGateGamma, dGateBeta, work, dhCarry, dhOut, dcCarry, mask, B, U, u);
-    else gatesBackward(true, false, dz, gates, tanhC, cPrev, sig, xhat, rstd, gamma, beta, dgamma, dbeta, gateXhat, gateRstd, gateGamma, gateBeta, dGateGamma, dGateBeta, work, dhCarry, dhOut, dcCarry, mask, B, U, u);
+  if (gate == GATE_README) {
+    if (normAll) gatesBackward(GATE_README, true, dz, gates, tanhC, cPrev, sig, xhat, rstd, gamma, beta, dgamma, dbeta, gateXhat, gateRstd, gateGamma, gateBeta, dGateGamma, dGateBeta, work, dhCarry, dhOut, dcCarry, mask, B, U, u);
+    else gatesBackward(GATE_README, false, dz, gates, tanhC, cPrev, sig, xhat, rstd, gamma, beta, dgamma, dbeta, gateXhat, gateRstd, gateGamma, gateBeta, dGateGamma, dGateBeta, work, dhCarry, dhOut, dcCarry, mask, B, U, u);
+  } else if (gate == GATE_REFERENCE) {
+    if (normAll) gatesBackward(GATE_REFERENCE, true, dz, gates, tanhC, cPrev, sig, xhat, rstd, gamma, beta, dgamma, dbeta, gateXhat, gateRstd, gateGamma, gateBeta, dGateGamma, dGateBeta, work, dhCarry, dhOut, dcCarry, mask, B, U, u);
+    else gatesBackward(GATE_REFERENCE, false, dz, gates, tanhC, cPrev, sig, xhat, rstd, gamma, beta, dgamma, dbeta, gateXhat, gateRstd, gateGamma, gateBeta, dGateGamma, dGateBeta, work, dhCarry, dhOut, dcCarry, mask, B, U, u);
+  } else if (gate == GATE_SOFTMAX) {
+    if (normAll) gatesBackward(GATE_SOFTMAX, true, dz, gates, tanhC, cPrev, sig, xhat, rstd, gamma, beta, dgamma, dbeta, gateXhat, gateRstd, gateGamma, gateBeta, dGateGamma, dGateBeta, work, dhCarry, dhOut, dcCarry, mask, B, U, u);
+    else gatesBackward(GATE_SOFTMAX, false, dz, gates, tanhC, cPrev, sig, xhat, rstd, gamma, beta, dgamma, dbeta, gateXhat, gateRstd, gateGamma, gateBeta, dGateGamma, dGateBeta, work, dhCarry, dhOut, dcCarry, mask, B, U, u);
+  } else if (gate == GATE_LN_SIGMOID) {
+    if (normAll) gatesBackward(GATE_LN_SIGMOID, true, dz, gates, tanhC, cPrev, sig, xhat, rstd, gamma, beta, dgamma, dbeta, gateXhat, gateRstd, gateGamma, gateBeta, dGateGamma, dGateBeta, work, dhCarry, dhOut, dcCarry, mask, B, U, u);
+    else gatesBackward(GATE_LN_SIGMOID, false, dz, gates, tanhC, cPrev, sig, xhat, rstd, gamma, beta, dgamma, dbeta, gateXhat, gateRstd, gateGamma, gateBeta, dGateGamma, dGateBeta, work, dhCarry, dhOut, dcCarry, mask, B, U, u);
   } else {
-    if (normAll) gatesBackward(false, true, dz, gates, tanhC, cPrev, sig, xhat, rstd, gamma, beta, dgamma, dbeta, gateXhat, gateRstd, gateGamma, gateBeta, dGateGamma, dGateBeta, work, dhCarry, dhOut, dcCarry, mask, B, U, u);
-    else gatesBackward(false, false, dz, gates, tanhC, cPrev, sig, xhat, rstd, gamma, beta, dgamma, dbeta, gateXhat, gateRstd, gateGamma, gateBeta, dGateGamma, dGateBeta, work, dhCarry, dhOut, dcCarry, mask, B, U, u);
+    gatesBackward(GATE_LN_LSTM, true, dz, gates, tanhC, cPrev, sig, xhat, rstd, gamma, beta, dgamma, dbeta, gateXhat, gateRstd, gateGamma, gateBeta, dGateGamma, dGateBeta, work, dhCarry, dhOut, dcCarry, mask, B, U, u);
   }
 }
