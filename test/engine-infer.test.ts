@@ -1,7 +1,7 @@
 /**
  * The tape-free forward (`plan.infer`, FastRecurrent's `inferSteps`): bit for bit the training forward's
- * outputs and final states, for the LSTM (both recurrent activations), every NovoLSTM variant (input gate
- * 'readme' / 'reference' × layer norm 'inputGate' / 'all') and the GRU (resetAfter true and false, hard
+ * outputs and final states, for the LSTM (both recurrent activations, and layer norm 'all'), every NovoLSTM
+ * variant (every input gate × layer norm 'inputGate' / 'all') and the GRU (resetAfter true and false, hard
  * sigmoid), on each WebAssembly build and on the reference fallback; with masks, reverse, initial states,
  * batch-major or time-major, with and without the output sequence; on sizes where the blocks of time
  * steps do not divide T and the units divide neither the tile nor the vector width. Then against the
@@ -14,7 +14,7 @@ import { ConfigError } from '../src/errors.js';
 import { availableBuilds, loadEngine, type Engine } from '../src/engine/loader.js';
 import { recurrentPlan, type PlanOutput } from '../src/engine/plan.js';
 import { INFER_BLOCK_BYTES } from '../src/engine/recurrent.js';
-import type { CellKernel, Params } from '../src/kernels/contract.js';
+import { INPUT_GATES, type CellKernel, type Params } from '../src/kernels/contract.js';
 import { recurrentForward, zeroGradients } from '../src/kernels/reference/recurrence.js';
 import { Random } from '../src/random.js';
 import { assertClose, randomArray } from './helpers.js';
@@ -27,8 +27,13 @@ const [T, B, D, H] = [7, 37, 13, 203];
 
 /** Float32 engine against float64 reference, as in engine-lstm.test.ts and engine-gru.test.ts. */
 const MAX_RELATIVE_ERROR = 1e-5;
-/** NovoLSTM's layerNorm 'all' amplifies float32 rounding (engine-lstm.test.ts: LN_ALL_ERROR). */
-const LN_ALL_ERROR = 3e-5;
+/**
+ * layerNorm 'all' amplifies float32 rounding (engine-lstm.test.ts: LN_ALL_ERROR, 3e-5 at H=19). At these
+ * sizes (H=203) the LN-LSTM measured 3.14e-5 on the plain SIMD build, seed 9.
+ */
+const LN_ALL_ERROR = 6e-5;
+/** The ablations' input gates ('softmax', 'lnSigmoid') lose the README gate's damping (engine-lstm.test.ts). */
+const ABLATION_GATE_ERROR = 1.5e-4;
 const FLOOR_FRACTION = 0.1;
 
 interface Case {
@@ -47,12 +52,23 @@ const CASES: readonly Case[] = [
     blocks: 4,
     tolerance: MAX_RELATIVE_ERROR,
   },
-  ...(['readme', 'reference'] as const).flatMap((inputGate) =>
+  {
+    name: "LSTM layerNorm 'all' (LN-LSTM)",
+    make: () => lstmCell({ units: H, inputDim: D, layerNorm: 'all' }),
+    blocks: 4,
+    tolerance: LN_ALL_ERROR,
+  },
+  ...INPUT_GATES.flatMap((inputGate) =>
     (['inputGate', 'all'] as const).map((layerNorm) => ({
       name: `NovoLSTM inputGate '${inputGate}', layerNorm '${layerNorm}'`,
       make: () => novoLstmCell({ units: H, inputDim: D, inputGate, layerNorm }),
       blocks: 5,
-      tolerance: layerNorm === 'all' ? LN_ALL_ERROR : MAX_RELATIVE_ERROR,
+      tolerance:
+        inputGate === 'softmax' || inputGate === 'lnSigmoid'
+          ? ABLATION_GATE_ERROR
+          : layerNorm === 'all'
+            ? LN_ALL_ERROR
+            : MAX_RELATIVE_ERROR,
     })),
   ),
   { name: 'GRU', make: () => gruCell({ units: H, inputDim: D }), blocks: 3, tolerance: MAX_RELATIVE_ERROR },
@@ -115,8 +131,13 @@ function data(cell: CellKernel, seed: number) {
 }
 
 describe('tape-free forward (plan.infer)', async () => {
-  const engines: (Engine | null)[] = [null];
-  for (const build of await availableBuilds()) engines.push(await loadEngine({ build }));
+  const builds = await availableBuilds();
+  // A fresh instance per case (its own memory), so that a kernel fault in one case cannot leak into the next.
+  const engines: (() => Promise<Engine | null>)[] = [
+    async () => null,
+    ...builds.map((build) => async () => loadEngine({ build })),
+  ];
+  const names = ['reference', ...builds];
 
   it('the blocks of time steps do not divide T at these sizes (so the last block is a partial one)', () => {
     for (const c of CASES) {
@@ -126,10 +147,11 @@ describe('tape-free forward (plan.infer)', async () => {
     }
   });
 
-  for (const engine of engines) {
-    const on = engine?.build ?? 'reference';
+  for (const [e, makeEngine] of engines.entries()) {
+    const on = names[e];
     for (const c of CASES) {
-      it(`${on} ${c.name}: bit for bit forward's outputs, masked, reversed, with initial states, both layouts`, () => {
+      it(`${on} ${c.name}: bit for bit forward's outputs, masked, reversed, with initial states, both layouts`, async () => {
+        const engine = await makeEngine();
         const cell = c.make();
         const { p, x, mask, h0, c0 } = data(cell, 5);
         const plan = recurrentPlan(engine, cell, T, B);
@@ -153,9 +175,11 @@ describe('tape-free forward (plan.infer)', async () => {
     }
   }
 
-  for (const engine of engines.slice(1)) {
+  for (const [e, makeEngine] of engines.entries()) {
+    if (e === 0) continue; // the reference itself
     for (const c of CASES) {
-      it(`${engine!.build} ${c.name}: against the float64 reference kernels, masked and reversed`, () => {
+      it(`${names[e]} ${c.name}: against the float64 reference kernels, masked and reversed`, async () => {
+        const engine = await makeEngine();
         const cell = c.make();
         const { p, x, mask, h0, c0 } = data(cell, 9);
         const p64: Params = {};
@@ -189,9 +213,10 @@ describe('tape-free forward (plan.infer)', async () => {
     }
   }
 
-  for (const engine of engines) {
-    it(`${engine?.build ?? 'reference'}: a backward after infer refuses (nothing was kept), after forward it runs`, () => {
-      const cell = CASES[2].make();
+  for (const [e, makeEngine] of engines.entries()) {
+    it(`${names[e]}: a backward after infer refuses (nothing was kept), after forward it runs`, async () => {
+      const engine = await makeEngine();
+      const cell = CASES[3].make();
       const { p, x } = data(cell, 3);
       const plan = recurrentPlan(engine, cell, T, B);
       plan.setWeights(p);
