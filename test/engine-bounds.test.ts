@@ -9,7 +9,8 @@
  * close to the end of its memory — at units 16, 7 inputs and batch 16, of T = 1 … 60 only T = 37 did. Two
  * ways to see it without that luck:
  *   - a plan placed so that its last byte is the last byte of memory: a read of any buffer the cell does
- *     not have (all empty, at the plan's end: FastRecurrent.allocate) traps, from T = 1, B = 1;
+ *     not have (all empty, at the plan's end: FastRecurrent.allocate) traps, from T = 1, B = 1 (forward,
+ *     backward and the tape-free `infer`);
  *   - through the layers' kept plans, a batch with (T − 1)·B > 16,384 after shorter ones: the read at
  *     4·(T − 1)·B bytes past the plan's end then passes the end of memory however much of its last page
  *     is free.
@@ -191,6 +192,11 @@ describe('engine: a plan ending at the last byte of memory, every cell option = 
             if (gradExpected.dc0) close(`${what} dc0`, grad.dc0!, gradExpected.dc0, tolerance);
             for (const w of cell.weights)
               close(`${what} d${w.name}`, g[w.name], gExpected[w.name], tolerance);
+            // The tape-free forward writes its step intermediates into the tape's first slots.
+            const inferred = plan.infer(x, options);
+            close(`${what} infer h`, inferred.h, expected.h, tolerance);
+            close(`${what} infer hT`, inferred.hT, expected.hT, tolerance);
+            if (expected.cT) close(`${what} infer cT`, inferred.cT!, expected.cT, tolerance);
           }
         },
       );
