@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomicFile.js';
-import { lineChartSvg, type CurvePoint as ChartPoint } from '../report/charts.js';
+import { lineChartSvg } from '../report/charts.js';
 import type { CharModelResult } from '../applications/charModel.js';
 import type { ApplicationResults } from './applications.js';
 import { COMPARED_CELLS } from './comparedCells.js';
