@@ -21,7 +21,17 @@ import { curvePoints, spread, type Spread } from './statistics.js';
 import type { CellProgress } from './storedGrid.js';
 import type { TaskSpec } from './taskSuite.js';
 import { GLOBAL_CLIP_NORM } from './trial.js';
-import { cellName, compareSpreads, compareWithLstm, tally, type Comparison } from './verdicts.js';
+import {
+  ablationReading,
+  cellName,
+  compareCells,
+  compareSpreads,
+  compareWithLstm,
+  isAblation,
+  tally,
+  type Comparison,
+  type Outcome,
+} from './verdicts.js';
 
 export interface TaskResults {
   readonly task: TaskSpec;
@@ -400,6 +410,8 @@ export async function writeReport(
   // The task sections are written first (they also decide the verdicts), the summary goes above them.
   const body: string[] = [];
   const comparisons: { subject: string; cell: string; comparison: Comparison }[] = [];
+  const ablationComparisons: { subject: string; cell: string; comparison: Comparison }[] = [];
+  const readings: string[] = [];
   for (const { task, cells, notRun = [], incomplete: unfinished = [] } of results) {
     body.push(`## ${task.name}`, '', `${task.description}.`, '');
     body.push(`- Solved when: ${task.criterion}.`);
@@ -428,13 +440,33 @@ export async function writeReport(
       );
     }
     const lstm = cells.find((c) => c.cell === 'lstm');
+    const againstLstm = new Map<string, Outcome>();
     if (lstm) {
       body.push('');
       for (const s of cells) {
         if (s === lstm) continue;
         const comparison = compareWithLstm(task, s, lstm);
+        againstLstm.set(s.cell, comparison.outcome);
         comparisons.push({ subject: task.name, cell: s.cell, comparison });
         body.push(`- ${comparison.text}`);
+      }
+    }
+    // The ablations, also against NovoLSTM: which of them carries its difference from the LSTM.
+    const novolstm = cells.find((c) => c.cell === 'novolstm');
+    const ablations = cells.filter((c) => isAblation(c.cell));
+    if (novolstm && ablations.length > 0) {
+      body.push('', 'The ablations against NovoLSTM:', '');
+      for (const s of ablations) {
+        const comparison = compareCells(task, s, novolstm);
+        ablationComparisons.push({ subject: task.name, cell: s.cell, comparison });
+        body.push(`- ${comparison.text}`);
+        const novolstmVsLstm = againstLstm.get('novolstm');
+        const vsLstm = againstLstm.get(s.cell);
+        if (novolstmVsLstm && vsLstm) {
+          const reading = ablationReading(s.cell, novolstmVsLstm, vsLstm, comparison.outcome);
+          readings.push(`- ${task.name}: ${reading}`);
+          body.push(`- ${reading}`);
+        }
       }
     }
     if (cells.length === 0) {
@@ -469,12 +501,27 @@ export async function writeReport(
   lines.push(
     '## What the evidence shows',
     '',
-    `Every comparison below is against the LSTM, by the fixed rules of the Method section; "no clear difference" means the spread over seeds does not separate the two — not that they are equal. Tasks that no cell solved within this setting's budget say nothing about the cells.`,
+    `Every comparison below is against the LSTM (the ablations are also compared with NovoLSTM, in their own list after it), by the fixed rules of the Method section; "no clear difference" means the spread over seeds does not separate the two — not that they are equal. Tasks that no cell solved within this setting's budget say nothing about the cells.`,
     '',
     ...tally(comparisons),
     '',
     ...comparisons.map((c) => `- ${c.subject}: ${c.comparison.text}`),
     '',
+    ...(ablationComparisons.length === 0
+      ? []
+      : [
+          '### The ablations against NovoLSTM',
+          '',
+          "Each ablation of NovoLSTM's input gate compared with NovoLSTM by the same rules, and what its two verdicts say: a variant with no clear difference from NovoLSTM, and NovoLSTM's difference from the LSTM, carries that difference; on a task where NovoLSTM and the LSTM do not differ there is nothing for a variant to carry.",
+          '',
+          ...tally(ablationComparisons, 'novolstm'),
+          '',
+          ...ablationComparisons.map((c) => `- ${c.subject}: ${c.comparison.text}`),
+          '',
+          ...(readings.length === 0
+            ? []
+            : ["Which variant carries NovoLSTM's difference from the LSTM, per task:", '', ...readings, '']),
+        ]),
     ...(missing > 0 && run.trialCache
       ? missingSection(incomplete, apps?.missing ?? [], run.trialCache.dir, run.preset)
       : []),
@@ -487,7 +534,7 @@ export async function writeReport(
       ? "- Learning rate: the same search for every cell — each rate of the task's list tried once on a separate search seed; the one that solved in the fewest sequences (or had the best final metric) is kept. The applications have one declared rate each, the same for every cell (no search)."
       : '- One learning rate per task, no search; the applications have one declared rate each, the same for every cell.',
     `- Seeds: ${run.seeds.join(', ')}. Sequences to success: median over the solved seeds, with the interquartile range.`,
-    '- Verdicts on tasks: a different number of solved seeds is reported as such; with the same number, interquartile ranges of sequences-to-success that overlap are "no clear difference". On the applications: ranges over seeds (lowest to highest) that overlap are "no clear difference"; one seed gives no verdict.',
+    '- Verdicts on tasks: a different number of solved seeds is reported as such; with the same number, interquartile ranges of sequences-to-success that overlap are "no clear difference". The ablation cells are compared with NovoLSTM as well, by the same rule. On the applications: ranges over seeds (lowest to highest) that overlap are "no clear difference"; one seed gives no verdict.',
     '- Curves: median test metric over seeds at each evaluation, shaded from the lowest to the highest seed; a run that stopped keeps its last value.',
     '',
     ...body,
