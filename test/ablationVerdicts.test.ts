@@ -165,6 +165,13 @@ describe('the ablation cells against NovoLSTM, rebuilt from stored trials', () =
     );
   });
 
+  it('a variant within the spread of both NovoLSTM and the LSTM carries nothing clearly', () => {
+    assert.match(
+      ablationReading('lstm-ln-all', 'better', 'no clear difference', 'no clear difference'),
+      /: mixed — against the LSTM no clear difference, against NovoLSTM no clear difference; it neither clearly carries nor clearly lacks NovoLSTM's advantage\.$/,
+    );
+  });
+
   it('the reading of a disadvantage is named as one', () => {
     assert.match(
       ablationReading('novolstm-softmax', 'worse', 'worse', 'no clear difference'),
