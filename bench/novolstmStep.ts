@@ -7,6 +7,7 @@
  * Sizes as in config.ts.
  */
 import * as layers from '../src/layers/index.js';
+import type { Batch } from '../src/layers/layer.js';
 import { sequential, type Sequential } from '../src/models/sequential.js';
 import { DataParallel } from '../src/parallel/pool.js';
 import type { SpawnWorker } from '../src/parallel/protocol.js';
@@ -14,6 +15,7 @@ import { Random } from '../src/random.js';
 import { tensor } from '../src/tensor.js';
 import { adam } from '../src/training/optimizers.js';
 import { LocalTrainer, PooledTrainer } from '../src/training/trainer.js';
+import type { Tensor } from '../src/tensor.js';
 import type { BenchConfig } from './config.js';
 
 export interface SeedModel {
@@ -21,6 +23,11 @@ export interface SeedModel {
   trainStep(): number | Promise<number>;
   /** The forward pass only (no dropout, no gradient); returns the loss. */
   forward(): number | Promise<number>;
+  /**
+   * The same forward through the training path, keeping the tape a backward would read (the forward
+   * before the tape-free path; bench --forward-ab): on this thread only.
+   */
+  forwardTaped?(): number;
   dispose(): void | Promise<void>;
 }
 
@@ -73,6 +80,7 @@ export async function novolstmSeedModel(
     return {
       trainStep: async () => model.report(await trainer.step(x, y)) as number,
       forward: () => model.evaluate(x, y, { batchSize: c.B }) as number,
+      forwardTaped: () => tapedLoss(model, x, y),
       dispose: () => trainer.close(),
     };
   }
@@ -83,4 +91,25 @@ export async function novolstmSeedModel(
     forward: async () => model.report(await pool.evaluate(x, y)) as number,
     dispose: () => trainer.close(),
   };
+}
+
+/**
+ * The loss of (x, y) with the layers run as for training (ForwardContext.gradient true: the recurrent
+ * layers keep their tape) but dropout off and no backward: what evaluate ran before the tape-free path.
+ */
+function tapedLoss(model: Sequential, x: Tensor, y: Tensor): number {
+  const ctx = {
+    training: false,
+    rng: model.trainingRng,
+    weightsVersion: model.weightsVersion,
+    gradient: true,
+  };
+  let a: Batch = { data: x.data as Int32Array, shape: x.shape, mask: null };
+  for (const layer of model.layers) a = layer.forward(a, ctx).output;
+  // Softmax outputs [B, V]: the mean cross-entropy of the targets.
+  const p = a.data as Float32Array;
+  const V = a.shape[1];
+  let nats = 0;
+  for (let b = 0; b < y.shape[0]; b++) nats -= Math.log(p[b * V + y.data[b]]);
+  return nats / y.shape[0];
 }

@@ -27,5 +27,6 @@ for (const { name, features } of builds) {
     console.error(`build-wasm: ${outFile} failed: ${error.message}\n${stderr.toString()}`);
     process.exit(1);
   }
-  console.log(`build-wasm: ${outFile}`);
+  // stderr: `npm run -s bench -- --json` keeps stdout for its JSON alone.
+  console.error(`build-wasm: ${outFile}`);
 }

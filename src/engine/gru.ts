@@ -188,6 +188,24 @@ export class FastGru extends FastRecurrent {
   }
 
   /**
+   * `forward` with nothing kept for backward (FastRecurrent's `inferSteps`): the same outputs bit for bit,
+   * without the tape's memory traffic; a `backward` after it refuses, as before any forward.
+   */
+  infer(
+    x: Float32Array,
+    options: Omit<SequenceOptions, 'T' | 'B' | 'c0'> & SequenceLayout = {},
+  ): FastGruOutput {
+    const { buf } = this;
+    const D = this.inputDim;
+    const seen = this.inputIn(x, options, buf.x, D);
+    this.statesIn([['h0', options.h0, buf.hs]], true);
+    const sequence = options.sequence !== false;
+    const finalAt = this.inferSteps(buf.x, D, seen.mask !== null, sequence);
+    const { h, finals } = this.outputsOut(seen, sequence, finalAt, false);
+    return { h, hT: finals[0] };
+  }
+
+  /**
    * Step k of the sequence once zx_k = x_k·W is in place: the recurrent multiply and the fused gate pass
    * (which saves its tape at step k). The states read and written are at byte offsets from and to of hs.
    */

@@ -269,6 +269,30 @@ export class FastLstm extends FastRecurrent {
   }
 
   /**
+   * `forward` with nothing kept for backward (FastRecurrent's `inferSteps`): the same outputs bit for bit,
+   * without the tape's memory traffic; a `backward` after it refuses, as before any forward.
+   */
+  infer(
+    x: Float32Array,
+    options: Omit<SequenceOptions, 'T' | 'B'> & SequenceLayout = {},
+  ): FastSequenceOutput {
+    const { U, buf } = this;
+    const XH = this.inputDim + U; // row stride of xh, as in forward (the h half stays unused)
+    const seen = this.inputIn(x, options, buf.xh, XH);
+    this.statesIn(
+      [
+        ['h0', options.h0, buf.hs],
+        ['c0', options.c0, buf.cs],
+      ],
+      true,
+    );
+    const sequence = options.sequence !== false;
+    const finalAt = this.inferSteps(buf.xh, XH, seen.mask !== null, sequence);
+    const { h, finals } = this.outputsOut(seen, sequence, finalAt, false);
+    return { h, hT: finals[0], cT: finals[1] };
+  }
+
+  /**
    * Step k of the sequence once z_k = x_k·W is in place: z_k += h_{k−1}·U, then the fused gate pass
    * (which saves its tape at step k). The states read and written are at byte offsets from and to of hs
    * and cs.

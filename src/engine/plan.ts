@@ -39,6 +39,11 @@ export interface RecurrentPlan {
   setWeights(p: Params): void;
   /** x [T, B, D], or [B, T, D] with `batchMajor` (then the upstream dh and dx are batch-major too). */
   forward(x: Float32Array, options?: Omit<SequenceOptions, 'T' | 'B'> & SequenceLayout): PlanOutput;
+  /**
+   * The same outputs as `forward` with nothing kept for backward (predict, evaluate, scoring): bit for
+   * bit forward's on the engine and on the reference. A `backward` after it refuses, as before any forward.
+   */
+  infer(x: Float32Array, options?: Omit<SequenceOptions, 'T' | 'B'> & SequenceLayout): PlanOutput;
   /** Adds the weight gradients into g. */
   backward(g: Params, upstream: SequenceUpstream): PlanGradients;
 }
@@ -55,6 +60,7 @@ export function recurrentPlan(engine: Engine | null, cell: CellKernel, T: number
       runsOn: engine.build,
       setWeights: (p) => gru.setWeights(p),
       forward: (x, options = {}) => ({ ...gru.forward(x, options), cT: null }),
+      infer: (x, options = {}) => ({ ...gru.infer(x, options), cT: null }),
       backward: (g, upstream) => ({ ...gru.backward(g, upstream), dc0: null }),
     };
   }
@@ -63,6 +69,7 @@ export function recurrentPlan(engine: Engine | null, cell: CellKernel, T: number
     runsOn: engine.build,
     setWeights: (p) => lstm.setWeights(p),
     forward: (x, options = {}) => lstm.forward(x, options),
+    infer: (x, options = {}) => lstm.infer(x, options),
     backward: (g, upstream) => lstm.backward(g, upstream),
   };
 }
@@ -73,11 +80,17 @@ function referencePlan(cell: CellKernel, T: number, B: number): RecurrentPlan {
   let saved: SavedSequence | null = null;
   let batchMajor = false;
   const f32 = (a: ArrayLike<number> | null) => (a ? Float32Array.from(a) : null);
-  return {
+  const plan: RecurrentPlan = {
     runsOn: 'reference',
     setWeights(p) {
       weights = p;
       saved = null;
+    },
+    // The reference driver always records its tape; inference drops it at once.
+    infer(x, options = {}) {
+      const out = plan.forward(x, options);
+      saved = null;
+      return out;
     },
     forward(x, options = {}) {
       if (!weights) throw new ConfigError(cell.label, 'forward before setWeights', 'setWeights(p)', 'none');
@@ -106,4 +119,5 @@ function referencePlan(cell: CellKernel, T: number, B: number): RecurrentPlan {
       return { dx, dh0: f32(grad.dh0)!, dc0: f32(grad.dc0) };
     },
   };
+  return plan;
 }

@@ -12,6 +12,14 @@
  *
  * State buffers are [T+1, B, U], the state before step k at k. Stepping uses their first two [B, U]
  * slots in turn: a step reads one and writes the other.
+ *
+ * `infer` in a subclass is forward with nothing kept for backward (predict, evaluate, scoring), through
+ * `inferSteps`: the input projection x·W is made for a block of time steps at a time into the first
+ * steps of z, and each step's gate pass writes its intermediates into the tape slots of its index in the
+ * block — rewritten every block, so they stay in cache and are never read. The states ping-pong between
+ * two slots unless the output sequence is asked for. Every value is computed by the same kernel calls in
+ * the same order as in forward (the projection's rows are independent of how many are multiplied at
+ * once), so the outputs are bit for bit forward's.
  */
 import { ConfigError } from '../errors.js';
 import {
@@ -43,6 +51,13 @@ export interface RecurrentBuffers {
   readonly stage: number; // [B, T, max(D, u)] batch-major x, h, dh, dx on their way in or out
   readonly scratch: number; // gemm scratch
 }
+
+/**
+ * Bytes of z one block of the tape-free forward's time steps fills (`inferSteps`): its x·W is written and
+ * then read step by step while still in the core's L2 cache (≥ 1 MB on the machines measured), rather
+ * than all T steps' written to memory first and read back.
+ */
+export const INFER_BLOCK_BYTES = 512 * 1024;
 
 /** What the last forward saw, for backward. */
 export interface LastForward {
@@ -235,12 +250,16 @@ export abstract class FastRecurrent {
   protected outputsOut(
     seen: LastForward & { readonly mask: Uint8Array | null },
     sequence: boolean,
+    /** Byte offset of the final states in the state buffers: step T's, or `inferSteps`' slot. */
+    finalAt = this.T * 4 * this.B * this.U,
+    /** false after `infer`: a backward must refuse (nothing was kept). */
+    forBackward = true,
   ): { h: Float32Array; finals: Float32Array[] } {
     const { T, B, U, buf } = this;
     const { wasm, arena } = this.engine;
     const u = this.units;
     const { reverse, mask, batchMajor } = seen;
-    this.last = { reverse, masked: mask !== null, batchMajor };
+    this.last = forBackward ? { reverse, masked: mask !== null, batchMajor } : null;
     this.slot = null;
     let h: Float32Array;
     if (!sequence) h = new Float32Array(0);
@@ -251,8 +270,39 @@ export abstract class FastRecurrent {
       h = new Float32Array(T * B * u); // padding steps' outputs stay zero
       rowsOut(h, arena.f32(buf.hs, (T + 1) * B * U), B * U, T, B, u, U, reverse, mask);
     }
-    const finals = this.states.map((at) => unpadRows(arena.f32(at, (T + 1) * B * U), T * B * U, B, u, U));
+    const finals = this.states.map((at) => unpadRows(arena.f32(at + finalAt, B * U), 0, B, u, U));
     return { h, finals };
+  }
+
+  /** Time steps per block of `inferSteps`: as many as fill INFER_BLOCK_BYTES of z, at least 1. */
+  protected inferBlockSteps(): number {
+    const perStep = 4 * this.B * this.G;
+    return Math.max(1, Math.min(this.T, Math.floor(INFER_BLOCK_BYTES / perStep)));
+  }
+
+  /**
+   * The tape-free forward's loop over the steps, once x is at address `xAt` (processing order, rows of
+   * `xStride` floats), the mask and the initial states in place: per block of time steps one multiply
+   * x·W into z's first steps, then each step's `recurrentStep` at its index in the block. With `sequence`
+   * the states go to slot k+1 as in forward (the outputs are read from there), else they ping-pong
+   * between slots 0 and 1. Returns the byte offset of the final states.
+   */
+  protected inferSteps(xAt: number, xStride: number, masked: boolean, sequence: boolean): number {
+    const { T, B, U, G, buf } = this;
+    const { wasm } = this.engine;
+    const stateBytes = 4 * B * U;
+    const slot = (k: number) => (sequence ? k : k & 1) * stateBytes;
+    const blockSteps = this.inferBlockSteps();
+    for (let k0 = 0; k0 < T; k0 += blockSteps) {
+      const n = Math.min(blockSteps, T - k0);
+      const x = xAt + 4 * k0 * B * xStride;
+      wasm.gemmPacked(buf.z, G, x, xStride, 1, buf.packedW, n * B, this.inputDim, G, false, buf.scratch);
+      for (let j = 0; j < n; j++) {
+        const k = k0 + j;
+        this.recurrentStep(j, slot(k), slot(k + 1), masked ? buf.mask + k * B : 0);
+      }
+    }
+    return slot(T);
   }
 
   /**

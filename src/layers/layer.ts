@@ -38,6 +38,12 @@ export interface ForwardContext {
    * weights only when it differs from the last batch's. Absent: read them every time.
    */
   readonly weightsVersion?: number;
+  /**
+   * false: no backward follows (predict, evaluate, scoring), so a layer may keep nothing for it — the
+   * recurrent layers then run the engine's tape-free forward, and the step's `backward` throws. Default
+   * true.
+   */
+  readonly gradient?: boolean;
 }
 
 export interface LayerStep {

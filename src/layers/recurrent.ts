@@ -359,6 +359,7 @@ export class Recurrent extends Layer {
         c0: initial?.c,
         recurrentMask,
         sequence: this.returnSequences,
+        gradient: ctx.gradient !== false,
       },
       ctx.weightsVersion,
     );

@@ -64,16 +64,20 @@ function planFor(cell: CellKernel, T: number, B: number): KeptPlan {
   return fresh;
 }
 
-/** x [B, T, D]; `sequence`: return the output sequence h (else only the final states). */
+/**
+ * x [B, T, D]; `sequence`: return the output sequence h (else only the final states); `gradient: false`:
+ * no backward follows, so the plan's tape-free `infer` runs (the same outputs) and `saved` cannot be
+ * taken backward.
+ */
 export function sequenceForward(
   cell: CellKernel,
   params: Params,
   x: Float32Array,
-  options: SequenceOptions & { readonly sequence: boolean },
+  options: SequenceOptions & { readonly sequence: boolean; readonly gradient?: boolean },
   /** The model's weightsVersion; when it and the arrays are those of the last call, the copy held is kept. */
   weightsVersion?: number,
 ): RunOutput {
-  const { T, B, ...rest } = options;
+  const { T, B, gradient = true, ...rest } = options;
   let plan: RecurrentPlan;
   if (sharedEngine() && !options.recurrentMask) {
     const kept = planFor(cell, T, B);
@@ -91,7 +95,9 @@ export function sequenceForward(
     plan = recurrentPlan(null, cell, T, B);
     plan.setWeights(params);
   }
-  const out = plan.forward(x, { ...rest, batchMajor: true });
+  const out = gradient
+    ? plan.forward(x, { ...rest, batchMajor: true })
+    : plan.infer(x, { ...rest, batchMajor: true });
   return { h: out.h, hT: out.hT, cT: out.cT, saved: { plan } };
 }
 

@@ -95,7 +95,10 @@ export async function startOrResume(
 }
 
 /** Reading takes about a second per 30 MB: a run over large texts says why it has not started yet. */
-function announceLongRead(sources: readonly (string | null | undefined)[], log: (line: string) => void): void {
+function announceLongRead(
+  sources: readonly (string | null | undefined)[],
+  log: (line: string) => void,
+): void {
   const megabytes = (source: string | null | undefined): number => {
     if (!source || source.startsWith('builtin:')) return 0;
     try {

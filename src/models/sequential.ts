@@ -371,7 +371,13 @@ export class Sequential {
   ): BatchTotals {
     const { loss, fromLogits, metrics } = this.requireCompiled('trainOnBatch');
     const fused = fusedActivation(loss);
-    const ctx = { training, rng: this.trainingRng, weightsVersion: this.weightsVersion };
+    // Without a gradient no backward follows: the layers keep nothing for one (tape-free forward).
+    const ctx = {
+      training,
+      rng: this.trainingRng,
+      weightsVersion: this.weightsVersion,
+      gradient: withGradient,
+    };
     const steps: LayerStep[] = [];
     let a = this.toBatch(x, rows);
     const yRows = rows ? takeRows(y, rows) : y;
@@ -459,7 +465,12 @@ export class Sequential {
     const batchSize = checkBatchSize('predict', options, ['batchSize']);
     const xt = this.checkX(x);
     const N = xt.shape[0];
-    const ctx = { training: false, rng: this.trainingRng, weightsVersion: this.weightsVersion };
+    const ctx = {
+      training: false,
+      rng: this.trainingRng,
+      weightsVersion: this.weightsVersion,
+      gradient: false,
+    };
     const parts: Float32Array[] = [];
     let outShape: readonly number[] = [];
     for (let start = 0; start < N; start += batchSize) {

@@ -139,7 +139,7 @@ export class DataParallel {
         kind: 'step',
         values,
         x: xs,
-        y: ys,
+        y: ys!,
         sampleWeight: ws,
         seed: stepSeed(model, k),
       }),
@@ -170,7 +170,7 @@ export class DataParallel {
       kind: 'evaluate',
       values,
       x: xs,
-      y: ys,
+      y: ys!,
     }))) as Extract<FromWorker, { kind: 'evaluated' }>[];
     const totals: BatchTotals = { lossSum: 0, weight: 0, metrics: [] };
     for (const r of replies) addTotals(totals, r.totals);
@@ -178,16 +178,31 @@ export class DataParallel {
   }
 
   /**
-   * Sends each worker its rows of (x, y) and of the sample weights, if any (and the model's weights, if
-   * they changed), and collects the replies.
+   * `model.predict(x)` with the rows split over the workers, in row order. Each row's outputs are
+   * computed by the same kernel calls whatever the split (rows are independent), so they are bit for bit
+   * those of any other worker count. Stateful layers carry their states on from it, as predict does.
+   */
+  async predict(x: Tensor): Promise<Tensor> {
+    const replies = (await this.scatter(x, null, (values, xs) => ({
+      kind: 'predict',
+      values,
+      x: xs,
+    }))) as Extract<FromWorker, { kind: 'predicted' }>[];
+    return concatRows(replies.map((r) => toTensor(r.output)));
+  }
+
+  /**
+   * Sends each worker its rows of x, of y (when given) and of the sample weights, if any (and the
+   * model's weights, if they changed), and collects the replies.
    */
   private async scatter(
     x: Tensor,
-    y: Tensor,
+    y: Tensor | null,
     message: (
       values: Float32Array | null,
       x: TensorData,
-      y: TensorData,
+      /** null when scatter got no y (predict). */
+      y: TensorData | null,
       k: number,
       sampleWeight: TensorData | null,
     ) => ToWorker,
@@ -195,19 +210,20 @@ export class DataParallel {
   ): Promise<FromWorker[]> {
     this.checkOpen();
     const B = x.shape[0];
-    if (y.shape[0] !== B) {
+    if (y && y.shape[0] !== B) {
       throw new ShapeError('DataParallel', 'x and y have different numbers of rows', B, y.shape[0]);
     }
     const values = this.sentVersion === this.model.weightsVersion ? null : this.model.values;
     const replies = await Promise.all(
       splitRows(B, this.channels.length).map(([start, end], k) => {
         const xs = rowSlice(x, start, end);
-        const ys = rowSlice(y, start, end);
+        const ys = y ? rowSlice(y, start, end) : null;
         const ws = sampleWeight ? rowSlice(sampleWeight, start, end) : null;
-        const transfer = [xs.data.buffer as ArrayBuffer, ys.data.buffer as ArrayBuffer];
+        const transfer = [xs.data.buffer as ArrayBuffer];
+        if (ys) transfer.push(ys.data.buffer as ArrayBuffer);
         if (ws) transfer.push(ws.data.buffer as ArrayBuffer);
         return this.channels[k].request(
-          message(values, fromTensor(xs), fromTensor(ys), k, ws ? fromTensor(ws) : null),
+          message(values, fromTensor(xs), ys && fromTensor(ys), k, ws && fromTensor(ws)),
           transfer,
         );
       }),

@@ -35,6 +35,8 @@ export type ToWorker =
       readonly x: TensorData;
       readonly y: TensorData;
     }
+  /** Outputs of this worker's rows (`model.predict`, dropout off, nothing kept for backward). */
+  | { readonly kind: 'predict'; readonly values: Float32Array | null; readonly x: TensorData }
   | { readonly kind: 'getStates' }
   /** Per recurrent layer: its states for this worker's rows ([h] or [h, c]), or null to reset them. */
   | { readonly kind: 'setStates'; readonly states: readonly (readonly TensorData[] | null)[] }
@@ -44,6 +46,7 @@ export type FromWorker =
   | { readonly kind: 'ready' }
   | { readonly kind: 'stepped'; readonly grads: Float32Array; readonly totals: BatchTotals }
   | { readonly kind: 'evaluated'; readonly totals: BatchTotals }
+  | { readonly kind: 'predicted'; readonly output: TensorData }
   | { readonly kind: 'states'; readonly states: (TensorData[] | null)[] }
   | { readonly kind: 'done' }
   | { readonly kind: 'error'; readonly error: WorkerError };

@@ -50,6 +50,13 @@ export function serveReplica(port: ReplicaPort): void {
           port.postMessage({ kind: 'evaluated', totals });
           return;
         }
+        case 'predict': {
+          const replica = withValues(required(model), message.values);
+          const x = toTensor(message.x);
+          const output = fromTensor(replica.predict(x, { batchSize: x.shape[0] }));
+          port.postMessage({ kind: 'predicted', output }, [output.data.buffer as ArrayBuffer]);
+          return;
+        }
         case 'getStates':
           port.postMessage({ kind: 'states', states: statefulLayers(required(model)).map(getStates) });
           return;
