@@ -93,7 +93,16 @@ const RESULT_SHAPES: Record<ApplicationName, (r: Record<string, unknown>) => boo
     ) &&
     numbers(r.trainBpc) &&
     numbers(r.validationBpc) &&
-    (r.validationBpc as number[]).length > 0,
+    (r.validationBpc as number[]).length > 0 &&
+    // Absent in the runs stored before the curve was (their points are the epochs').
+    (r.curve === undefined ||
+      (Array.isArray(r.curve) &&
+        r.curve.length === (r.validationBpc as number[]).length &&
+        r.curve.every(
+          (p) =>
+            isObject(p) &&
+            ['epoch', 'chars', 'seconds', 'trainBpc', 'validationBpc'].every((f) => typeof p[f] === 'number'),
+        ))),
   sotu: (r) =>
     typeof r.majorityBaseline === 'number' &&
     typeof r.testPassages === 'number' &&

@@ -7,19 +7,31 @@ import { mkdirSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomicFile.js';
-import { lineChartSvg, type CurvePoint as ChartPoint } from '../report/charts.js';
+import { lineChartSvg } from '../report/charts.js';
+import type { CharModelResult } from '../applications/charModel.js';
 import type { ApplicationResults } from './applications.js';
 import { COMPARED_CELLS } from './comparedCells.js';
 import type { GridEstimate } from './estimate.js';
 import { bits, formatCount, formatMetric, formatSpread, hours, percent } from './formatting.js';
 import type { CellSummary } from './grid.js';
 import type { PresetName } from './presets.js';
+import { languageModelCurve, type LanguageModelCurve } from './languageModelCurve.js';
 import { machineDescription } from './provenance.js';
 import { curvePoints, spread, type Spread } from './statistics.js';
 import type { CellProgress } from './storedGrid.js';
 import type { TaskSpec } from './taskSuite.js';
 import { GLOBAL_CLIP_NORM } from './trial.js';
-import { cellName, compareSpreads, compareWithLstm, tally, type Comparison } from './verdicts.js';
+import {
+  ablationReading,
+  cellName,
+  compareCells,
+  compareSpreads,
+  compareWithLstm,
+  isAblation,
+  tally,
+  type Comparison,
+  type Outcome,
+} from './verdicts.js';
 
 export interface TaskResults {
   readonly task: TaskSpec;
@@ -93,9 +105,25 @@ export function estimateSection(estimate: GridEstimate): string[] {
 
 const ESTIMATE_NOTE = 'an upper bound: a trial that solves its task stops early';
 
+/** How long each language-model run trained: its epochs, or its time limit and where it was scored. */
+function lmBudget(o: ApplicationResults['settings']['lm']): string {
+  const workers =
+    o.workers === undefined || o.workers === 1
+      ? 'one thread'
+      : `${o.workers === 'auto' ? 'one worker per core' : `${o.workers} data-parallel workers`}`;
+  if (o.timeLimitSeconds == null)
+    return `${o.epochs} epochs (the same characters for every cell), on ${workers}`;
+  const every =
+    o.validateEverySeconds == null ? '' : `, scored every ${minutes(o.validateEverySeconds)} of training`;
+  return `${minutes(o.timeLimitSeconds)} of training per run${o.epochs == null ? '' : ` (at most ${o.epochs} epochs)`} on ${workers}, one run at a time (the same training time for every cell: a cell slower per character sees fewer characters)${every}`;
+}
+
+const minutes = (seconds: number): string =>
+  seconds % 60 === 0 ? `${seconds / 60} minute${seconds === 60 ? '' : 's'}` : `${seconds} s`;
+
 function applicationSections(
   apps: ApplicationResults,
-  figures: Map<string, ChartPoint[]>,
+  figures: Map<string, LanguageModelCurve>,
 ): { lines: string[]; comparisons: { subject: string; cell: string; comparison: Comparison }[] } {
   const lines: string[] = [];
   const comparisons: { subject: string; cell: string; comparison: Comparison }[] = [];
@@ -191,27 +219,21 @@ function applicationSections(
     lines.push(
       '## Seed 004: character language model (bits per character)',
       '',
-      `Embedding(${o.embeddingDim}) → ${o.layers} stacked recurrent layers → Dense(V, softmax), trained with truncated backpropagation through time (windows of ${o.seqLen} × ${o.batch} streams, state carried) on the first ${formatCount(o.trainChars ?? 0)} characters of Moby-Dick from "Call me Ishmael.", scored on the ${formatCount(apps.lm[0].result.validationChars)} characters after them; Adam ${o.learningRate}, clip norm 5, ${o.epochs} epochs (the same characters for every cell); LSTM ${o.units} units per layer, the other cells matched in parameters (recurrent stack + read-out). Seeds: ${[...new Set(apps.lm.map((r) => r.seed))].join(', ')}. Unigram baseline (character frequencies of the training text): ${bits(unigram)} bits per character.`,
+      `Embedding(${o.embeddingDim}) → ${o.layers} stacked recurrent layers → Dense(V, softmax), trained with truncated backpropagation through time (windows of ${o.seqLen} × ${o.batch} streams, state carried) on the first ${formatCount(o.trainChars ?? 0)} characters of Moby-Dick from "Call me Ishmael.", scored on the ${formatCount(apps.lm[0].result.validationChars)} characters after them; Adam ${o.learningRate}, clip norm 5, ${lmBudget(o)}; LSTM ${o.units} units per layer, the other cells matched in parameters (recurrent stack + read-out). Seeds: ${[...new Set(apps.lm.map((r) => r.seed))].join(', ')}. Unigram baseline (character frequencies of the training text): ${bits(unigram)} bits per character.`,
       '',
-      '| cell | units per layer | parameters (all) | held-out bits per character, median (range) | training bits per character, last epoch | characters trained | wall time, median |',
+      '| cell | units per layer | parameters (all) | held-out bits per character, median (range) | training bits per character, at the end, median | characters trained, median (range) | wall time, median |',
       '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
     );
     const bpc = new Map<string, Spread>();
+    const runsByCell = new Map<string, CharModelResult[]>();
     for (const cell of settings.cells) {
       const runs = apps.lm.filter((r) => r.result.cell === cell).map((r) => r.result);
       if (runs.length === 0) continue;
       bpc.set(cell, spread(runs.map((r) => r.validationBpc.at(-1)!)));
       lines.push(
-        `| ${cell} | ${runs[0].units} | ${formatCount(runs[0].parameters)} | ${formatSpread(bpc.get(cell)!, bits)} | ${bits(spread(runs.map((r) => r.trainBpc.at(-1)!)).median)} | ${formatCount(runs[0].trainedChars)} | ${spread(runs.map((r) => r.seconds)).median.toFixed(1)} s |`,
+        `| ${cell} | ${runs[0].units} | ${formatCount(runs[0].parameters)} | ${formatSpread(bpc.get(cell)!, bits)} | ${bits(spread(runs.map((r) => r.trainBpc.at(-1)!)).median)} | ${formatSpread(spread(runs.map((r) => r.trainedChars)), formatCount)} | ${spread(runs.map((r) => r.seconds)).median.toFixed(1)} s |`,
       );
-      const epochs = Math.max(...runs.map((r) => r.validationBpc.length));
-      const points: ChartPoint[] = [];
-      for (let e = 0; e < epochs; e++) {
-        const values = runs.flatMap((r) => (e < r.validationBpc.length ? [r.validationBpc[e]] : []));
-        const s = spread(values);
-        points.push({ x: e + 1, series: cell, y: s.median, low: s.min, high: s.max });
-      }
-      figures.set('language-model', [...(figures.get('language-model') ?? []), ...points]);
+      runsByCell.set(cell, runs);
     }
     lines.push('');
     for (const [cell, s] of bpc) {
@@ -221,11 +243,9 @@ function applicationSections(
       );
     }
     compare('language model', 'held-out bits per character', bpc, false, bits);
-    lines.push(
-      '',
-      '![language model: held-out bits per character after each epoch](figures/language-model.svg)',
-      '',
-    );
+    const curve = languageModelCurve(runsByCell, o);
+    figures.set('language-model', curve);
+    lines.push('', `![language model: ${curve.caption}](figures/language-model.svg)`, '');
   }
   if (apps.failed.length > 0) {
     lines.push('Diverged (no score):', '', ...apps.failed.map((f) => `- ${f}`), '');
@@ -390,6 +410,8 @@ export async function writeReport(
   // The task sections are written first (they also decide the verdicts), the summary goes above them.
   const body: string[] = [];
   const comparisons: { subject: string; cell: string; comparison: Comparison }[] = [];
+  const ablationComparisons: { subject: string; cell: string; comparison: Comparison }[] = [];
+  const readings: string[] = [];
   for (const { task, cells, notRun = [], incomplete: unfinished = [] } of results) {
     body.push(`## ${task.name}`, '', `${task.description}.`, '');
     body.push(`- Solved when: ${task.criterion}.`);
@@ -418,13 +440,33 @@ export async function writeReport(
       );
     }
     const lstm = cells.find((c) => c.cell === 'lstm');
+    const againstLstm = new Map<string, Outcome>();
     if (lstm) {
       body.push('');
       for (const s of cells) {
         if (s === lstm) continue;
         const comparison = compareWithLstm(task, s, lstm);
+        againstLstm.set(s.cell, comparison.outcome);
         comparisons.push({ subject: task.name, cell: s.cell, comparison });
         body.push(`- ${comparison.text}`);
+      }
+    }
+    // The ablations, also against NovoLSTM: which of them carries its difference from the LSTM.
+    const novolstm = cells.find((c) => c.cell === 'novolstm');
+    const ablations = cells.filter((c) => isAblation(c.cell));
+    if (novolstm && ablations.length > 0) {
+      body.push('', 'The ablations against NovoLSTM:', '');
+      for (const s of ablations) {
+        const comparison = compareCells(task, s, novolstm);
+        ablationComparisons.push({ subject: task.name, cell: s.cell, comparison });
+        body.push(`- ${comparison.text}`);
+        const novolstmVsLstm = againstLstm.get('novolstm');
+        const vsLstm = againstLstm.get(s.cell);
+        if (novolstmVsLstm && vsLstm) {
+          const reading = ablationReading(s.cell, novolstmVsLstm, vsLstm, comparison.outcome);
+          readings.push(`- ${task.name}: ${reading}`);
+          body.push(`- ${reading}`);
+        }
       }
     }
     if (cells.length === 0) {
@@ -440,7 +482,7 @@ export async function writeReport(
     await writeFileAtomic(join(dir, figure), svg);
     body.push('', `![${task.name}: ${task.metricName} against training sequences](${figure})`, '');
   }
-  const figures = new Map<string, ChartPoint[]>();
+  const figures = new Map<string, LanguageModelCurve>();
   if (apps) {
     const sections = applicationSections(apps, figures);
     body.push(...sections.lines);
@@ -448,9 +490,9 @@ export async function writeReport(
   }
   const lm = figures.get('language-model');
   if (lm) {
-    const svg = await lineChartSvg(lm, {
+    const svg = await lineChartSvg(lm.points, {
       title: 'Character language model: held-out bits per character',
-      xTitle: 'epoch',
+      xTitle: lm.xTitle,
       yTitle: 'bits per character',
     });
     await writeFileAtomic(join(dir, 'figures', 'language-model.svg'), svg);
@@ -459,12 +501,27 @@ export async function writeReport(
   lines.push(
     '## What the evidence shows',
     '',
-    `Every comparison below is against the LSTM, by the fixed rules of the Method section; "no clear difference" means the spread over seeds does not separate the two — not that they are equal. Tasks that no cell solved within this setting's budget say nothing about the cells.`,
+    `Every comparison below is against the LSTM (the ablations are also compared with NovoLSTM, in their own list after it), by the fixed rules of the Method section; "no clear difference" means the spread over seeds does not separate the two — not that they are equal. Tasks that no cell solved within this setting's budget say nothing about the cells.`,
     '',
     ...tally(comparisons),
     '',
     ...comparisons.map((c) => `- ${c.subject}: ${c.comparison.text}`),
     '',
+    ...(ablationComparisons.length === 0
+      ? []
+      : [
+          '### The ablations against NovoLSTM',
+          '',
+          "Each ablation of NovoLSTM's input gate compared with NovoLSTM by the same rules, and what its two verdicts say: a variant with no clear difference from NovoLSTM, and NovoLSTM's difference from the LSTM, carries that difference; on a task where NovoLSTM and the LSTM do not differ there is nothing for a variant to carry.",
+          '',
+          ...tally(ablationComparisons, 'novolstm'),
+          '',
+          ...ablationComparisons.map((c) => `- ${c.subject}: ${c.comparison.text}`),
+          '',
+          ...(readings.length === 0
+            ? []
+            : ["Which variant carries NovoLSTM's difference from the LSTM, per task:", '', ...readings, '']),
+        ]),
     ...(missing > 0 && run.trialCache
       ? missingSection(incomplete, apps?.missing ?? [], run.trialCache.dir, run.preset)
       : []),
@@ -477,7 +534,7 @@ export async function writeReport(
       ? "- Learning rate: the same search for every cell — each rate of the task's list tried once on a separate search seed; the one that solved in the fewest sequences (or had the best final metric) is kept. The applications have one declared rate each, the same for every cell (no search)."
       : '- One learning rate per task, no search; the applications have one declared rate each, the same for every cell.',
     `- Seeds: ${run.seeds.join(', ')}. Sequences to success: median over the solved seeds, with the interquartile range.`,
-    '- Verdicts on tasks: a different number of solved seeds is reported as such; with the same number, interquartile ranges of sequences-to-success that overlap are "no clear difference". On the applications: ranges over seeds (lowest to highest) that overlap are "no clear difference"; one seed gives no verdict.',
+    '- Verdicts on tasks: a different number of solved seeds is reported as such; with the same number, interquartile ranges of sequences-to-success that overlap are "no clear difference". The ablation cells are compared with NovoLSTM as well, by the same rule. On the applications: ranges over seeds (lowest to highest) that overlap are "no clear difference"; one seed gives no verdict.',
     '- Curves: median test metric over seeds at each evaluation, shaded from the lowest to the highest seed; a run that stopped keeps its last value.',
     '',
     ...body,
