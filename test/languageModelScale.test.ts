@@ -51,13 +51,14 @@ describe('charModel with a time limit', () => {
     });
     const curve = r.curve!;
     assert.equal(curve.length, r.validationBpc.length);
-    // Each segment ends with a score at or just past its end (the trainer stops at the first step past
-    // it); an epoch's end between two ends adds a point there.
-    for (const end of [0.8, 1.6]) {
-      const at = curve.find((p) => p.seconds >= end);
-      assert.ok(at, `a score at ${end} s: ${JSON.stringify(curve)}`);
-      assert.ok(at.seconds < end + 0.5, `${at.seconds} s for the end at ${end} s`);
-    }
+    // Each segment (to 0.8 s, then to 1.6 s of training) ends with a score at or past its end: a record
+    // part-way through an epoch (an epoch's end adds a record at a whole epoch). How far past depends on
+    // the machine's load (a step, and the time counted around an epoch's validation), so only the order is
+    // checked, not a margin in seconds.
+    const segmentScores = curve.filter((p) => !Number.isInteger(p.epoch));
+    assert.equal(segmentScores.length, 2, JSON.stringify(curve));
+    assert.ok(segmentScores[0].seconds >= 0.8, JSON.stringify(curve));
+    assert.ok(segmentScores[1].seconds >= 1.6, JSON.stringify(curve));
     assert.ok(curve.at(-1)!.seconds >= 1.6);
     assert.equal(r.validationBpc.at(-1), curve.at(-1)!.validationBpc);
     assert.equal(r.trainedChars, curve.at(-1)!.chars);
