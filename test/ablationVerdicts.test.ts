@@ -14,6 +14,7 @@ import { comparedCell, parameterCount } from '../src/experiments/comparedCells.j
 import { SEARCH_SEED } from '../src/experiments/grid.js';
 import { reportPreset } from '../src/experiments/presets.js';
 import { runReport, type ReportOutput } from '../src/experiments/runReport.js';
+import { rebuildConfig } from './reportRebuild.js';
 import type { TaskSpec } from '../src/experiments/taskSuite.js';
 import { unitsFor } from '../src/experiments/trial.js';
 import { TrialCache } from '../src/experiments/trialCache.js';
@@ -88,21 +89,7 @@ describe('the ablation cells against NovoLSTM, rebuilt from stored trials', () =
     store(cache, ADDING, 'novolstm', steps(10_500, 1000));
     store(cache, ADDING, 'novolstm-softmax', steps(30_000, 1000));
     report = await runReport(
-      {
-        preset: 'ablation',
-        seeds: null,
-        cells: null,
-        tasks: ['embedded-reber', 'adding-modern-50'],
-        applications: false,
-        appEpochs: null,
-        lmEpochs: null,
-        timeLimitSeconds: null,
-        estimate: null,
-        out,
-        trials: dir,
-        train: false,
-        command: 'npm run report -- --preset ablation --trials DIR --no-train',
-      },
+      rebuildConfig('ablation', dir, out, { tasks: ['embedded-reber', 'adding-modern-50'] }),
       () => {},
     );
     evidence = report.markdown.split('\n## What the evidence shows')[1].split('\n## Method')[0];

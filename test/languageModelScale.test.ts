@@ -16,6 +16,7 @@ import { runApplications, type ApplicationSettings } from '../src/experiments/ap
 import { languageModelCurve } from '../src/experiments/languageModelCurve.js';
 import { reportPreset } from '../src/experiments/presets.js';
 import { runReport } from '../src/experiments/runReport.js';
+import { rebuildConfig } from './reportRebuild.js';
 
 /** A tiny model, trained 1.6 s per run and scored every 0.8 s: two segments. */
 const TINY: ApplicationSettings['lm'] = {
@@ -187,24 +188,7 @@ describe('the language model runs in the trial store, and the report rebuilt fro
         store.put('lm', settings, i + 1, cell, { result, failure: null });
       });
     }
-    const report = await runReport(
-      {
-        preset: 'lm',
-        seeds: null,
-        cells: null,
-        tasks: null,
-        applications: true,
-        appEpochs: null,
-        lmEpochs: null,
-        timeLimitSeconds: null,
-        estimate: null,
-        out,
-        trials: dir,
-        train: false,
-        command: 'npm run report -- --preset lm --trials DIR --no-train',
-      },
-      () => {},
-    );
+    const report = await runReport(rebuildConfig('lm', dir, out, { applications: true }), () => {});
     const md = report.markdown;
     assert.match(md, /\*\*Missing trials: 0\.\*\*/);
     assert.match(

@@ -20,6 +20,7 @@ import { comparedCell, parameterCount } from '../src/experiments/comparedCells.j
 import { SEARCH_SEED } from '../src/experiments/grid.js';
 import { reportPreset } from '../src/experiments/presets.js';
 import { runReport, type ReportOutput } from '../src/experiments/runReport.js';
+import { rebuildConfig } from './reportRebuild.js';
 import { taskByName, type TaskSpec } from '../src/experiments/taskSuite.js';
 import { unitsFor, type TrialResult } from '../src/experiments/trial.js';
 import { TrialCache, taskSpecHash } from '../src/experiments/trialCache.js';
@@ -138,21 +139,10 @@ describe('the report rebuilt from a trial store, without training', () => {
   it('runs nothing: the store is unchanged, and it takes seconds (one real trial of these tasks takes minutes)', async () => {
     const started = performance.now();
     report = await runReport(
-      {
-        preset: 'full',
-        seeds: null,
+      rebuildConfig('full', dir, out, {
         cells: ['lstm', 'novolstm', 'gru'],
         tasks: ['adding-modern-400', 'temporal-order-6a'],
-        applications: false,
-        appEpochs: null,
-        lmEpochs: null,
-        timeLimitSeconds: null,
-        estimate: null,
-        out,
-        trials: dir,
-        train: false,
-        command: 'npm run report -- --preset full --trials DIR --no-train',
-      },
+      }),
       (line) => log.push(line),
     );
     seconds = (performance.now() - started) / 1000;
@@ -446,21 +436,11 @@ describe("the applications' runs in the trial store", () => {
     }
     const log: string[] = [];
     const report = await runReport(
-      {
-        preset: 'full',
-        seeds: null,
+      rebuildConfig('full', dir, out, {
         cells: ['lstm', 'novolstm'],
         tasks: ['adding-modern-400'],
         applications: true,
-        appEpochs: null,
-        lmEpochs: null,
-        timeLimitSeconds: null,
-        estimate: null,
-        out,
-        trials: dir,
-        train: false,
-        command: 'npm run report -- --preset full --trials DIR --no-train',
-      },
+      }),
       (line) => log.push(line),
     );
     const md = report.markdown;
