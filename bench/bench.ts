@@ -245,7 +245,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
       }
     }
     notes.push(
-      `PyTorch ${torch.found.torchVersion} (Python ${torch.found.pythonVersion}, ${torch.found.python}, BLAS ${torch.found.blas}): torch.nn.Embedding → LSTM/GRU → Linear, cross-entropy on the last step, Adam; torch.set_num_threads = the row's threads; forward under torch.no_grad(). Timed inside Python around the step alone (bench/torch_peer.py). NovoLSTM has no PyTorch module.`,
+      `PyTorch ${torch.found.torchVersion} (Python ${torch.found.pythonVersion}, ${torch.found.python}, BLAS ${torch.found.blas}): torch.nn.Embedding → LSTM/GRU → Linear, cross-entropy on the last step, Adam; ${torch.found.blasThreadsSet ? "OpenBLAS runs the products on the row's threads (openblas_set_num_threads) and torch's intra-op pool stays at 1, the fastest of the combinations measured (bench/torch_peer.py)" : "torch.set_num_threads = the row's threads"}; forward under torch.no_grad(). Timed inside Python around the step alone (bench/torch_peer.py). NovoLSTM has no PyTorch module.`,
     );
   }
   if (options.peers) {

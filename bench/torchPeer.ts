@@ -22,6 +22,8 @@ export interface TorchFound {
   readonly torchVersion: string;
   /** The BLAS library torch loaded (its speed depends on it), as the script reports it. */
   readonly blas?: string;
+  /** Whether the script sets OpenBLAS's own thread count to the row's threads (an OpenBLAS was loaded). */
+  readonly blasThreadsSet?: boolean;
 }
 
 export interface TorchRound {
@@ -85,7 +87,7 @@ export async function startTorchPeer(): Promise<TorchPeer | { skipped: string }>
   };
   const greeting = await next(); // torch is imported and it is ready
   const peer: TorchPeer = {
-    found: { ...found, blas: String(greeting.blas) },
+    found: { ...found, blas: String(greeting.blas), blasThreadsSet: greeting.blasThreadsSet === true },
     async measure(kind, config, threads, warmup, runs) {
       child.stdin.write(`${JSON.stringify({ kind, ...config, threads, warmup, runs })}\n`);
       const reply = await next();
