@@ -30,6 +30,7 @@ import type {
   WorkerEndpoint,
   WorkerError,
 } from './protocol.js';
+import type { ThreadMemory } from './memory.js';
 import { fromTensor, statefulLayers, toTensor } from './replica.js';
 
 export interface DataParallelOptions {
@@ -261,6 +262,13 @@ export class DataParallel {
         return c.request({ kind: 'setStates', states: mine });
       }),
     );
+  }
+
+  /** What each worker's thread holds in memory, in worker order (bench/memory.ts). */
+  async memory(): Promise<ThreadMemory[]> {
+    this.checkOpen();
+    const replies = await Promise.all(this.channels.map((c) => c.request({ kind: 'memory' })));
+    return replies.map((r) => (r as Extract<FromWorker, { kind: 'memory' }>).memory);
   }
 
   /** Hands the workers' carried states back to the model's own stateful layers (before a save, after fit). */

@@ -4,6 +4,7 @@
  * SharedArrayBuffer: pages without cross-origin isolation must work).
  */
 import type { BatchTotals } from '../models/totals.js';
+import type { ThreadMemory } from './memory.js';
 
 export interface TensorData {
   readonly data: Float32Array | Int32Array;
@@ -38,6 +39,8 @@ export type ToWorker =
   /** Outputs of this worker's rows (`model.predict`, dropout off, nothing kept for backward). */
   | { readonly kind: 'predict'; readonly values: Float32Array | null; readonly x: TensorData }
   | { readonly kind: 'getStates' }
+  /** What the worker's thread holds in memory (memory.ts). */
+  | { readonly kind: 'memory' }
   /** Per recurrent layer: its states for this worker's rows ([h] or [h, c]), or null to reset them. */
   | { readonly kind: 'setStates'; readonly states: readonly (readonly TensorData[] | null)[] }
   | { readonly kind: 'close' };
@@ -48,6 +51,7 @@ export type FromWorker =
   | { readonly kind: 'evaluated'; readonly totals: BatchTotals }
   | { readonly kind: 'predicted'; readonly output: TensorData }
   | { readonly kind: 'states'; readonly states: (TensorData[] | null)[] }
+  | { readonly kind: 'memory'; readonly memory: ThreadMemory }
   | { readonly kind: 'done' }
   | { readonly kind: 'error'; readonly error: WorkerError };
 

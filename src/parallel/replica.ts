@@ -15,6 +15,7 @@ import type { Sequential } from '../models/sequential.js';
 import { NovoLstmError } from '../errors.js';
 import { Random } from '../random.js';
 import { Tensor } from '../tensor.js';
+import { threadMemory } from './memory.js';
 import type { FromWorker, TensorData, ToWorker, WorkerError } from './protocol.js';
 
 /** How a worker talks to its pool: Node's parentPort or a Web Worker's global scope, adapted. */
@@ -57,6 +58,9 @@ export function serveReplica(port: ReplicaPort): void {
           port.postMessage({ kind: 'predicted', output }, [output.data.buffer as ArrayBuffer]);
           return;
         }
+        case 'memory':
+          port.postMessage({ kind: 'memory', memory: threadMemory() });
+          return;
         case 'getStates':
           port.postMessage({ kind: 'states', states: statefulLayers(required(model)).map(getStates) });
           return;
