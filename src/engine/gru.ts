@@ -72,7 +72,7 @@ interface Buffers extends RecurrentBuffers {
   readonly x: number; // [T, B, D] processing order
   readonly zh: number; // [B, G] the current step's recurrent projection
   readonly recurrentH: number; // [T, B, U] zh_h + b_h (resetAfter: true)
-  readonly dzx: number; // [T, B, G] gradient w.r.t. the input projection
+  readonly dzx: number; // [T, B, G] gradient w.r.t. the input projection: z's buffer, step by step
   readonly dzh: number; // [T, B, G] gradient w.r.t. the recurrent projection (resetAfter: true)
   readonly dW: number; // [D, G]
   readonly dU: number; // [U, G]
@@ -106,7 +106,7 @@ export class FastGru extends FastRecurrent {
     const D = cell.inputDim;
     const { wasm } = engine;
     const TB = T * B;
-    this.buf = this.allocate((f) => ({
+    const own = this.allocate((f) => ({
       biasX: f(G),
       biasH: f(G),
       packedU: f(after ? wasm.packedBFloats(U, G) : 0),
@@ -120,13 +120,15 @@ export class FastGru extends FastRecurrent {
       x: f(TB * D),
       zh: f(B * G),
       recurrentH: f(after ? TB * U : 0),
-      dzx: f(TB * G),
       dzh: f(after ? TB * G : 0),
       dW: f(D * G),
       dU: f(U * G),
       dbX: f(G),
       dbH: f(G),
     }));
+    // dzx_k is written over the gate values z_k it is computed from (the kernels read each column's gates
+    // before they write its gradients), so the tape and its gradient share one [T, B, G] buffer.
+    this.buf = { ...own, dzx: own.z };
     this.states = [this.buf.hs];
   }
 
@@ -382,7 +384,9 @@ export class FastGru extends FastRecurrent {
         wasm.gemmPacked(dhNew, U, dzhk, G, 1, buf.packedUt, B, G, U, true, buf.scratch);
       } else {
         wasm.gruResetBeforeBackward1(dzxk, dhNew, gates, hPrev, buf.dhCarry, dhOut, maskK, B, U, this.hard);
-        this.flushSubnormals([[dzxk, B * G]]); // its h block is multiplied next
+        // Its h block is multiplied next. Block r still holds the gate r (dzx is z's buffer) until the
+        // second part reads it, so only the h blocks are flushed here; block z is with the whole row below.
+        this.flushSubnormals(Array.from({ length: B }, (_, b) => [dzxk + 4 * (b * G + 2 * U), U] as const));
         // d(r ⊙ h_{k−1}) = dz_h·U_hᵀ, then block r and its share of dh_{k−1}, then dz_zr·U_zrᵀ.
         wasm.gemmPacked(buf.dResetH, U, dzxk + 4 * 2 * U, G, 1, buf.packedUhT, B, U, U, false, buf.scratch);
         wasm.gruResetBeforeBackward2(dzxk, dhNew, buf.dResetH, gates, hPrev, B, U, this.hard);

@@ -77,7 +77,7 @@ interface Buffers extends RecurrentBuffers {
   readonly xh: number; // [T, B, D+U] processing order: x_k | h_{k−1} (h filled at the end of forward)
   readonly cs: number; // [T+1, B, U] same for c
   readonly tanhC: number; // [T, B, U] tanh(c) after step k
-  readonly dz: number; // [T, B, G] gradient w.r.t. the pre-activations
+  readonly dz: number; // [T, B, G] gradient w.r.t. the pre-activations: z's buffer, step by step
   readonly dcCarry: number; // [B, U]
   readonly dWU: number; // [D+U, G] dW rows, then dU rows
   readonly db: number; // [G]
@@ -96,7 +96,7 @@ interface Buffers extends RecurrentBuffers {
   readonly gateRstd: number; // [T, B, 4]
   readonly dGateGamma: number; // [4, U]
   readonly dGateBeta: number; // [4, U]
-  readonly work: number; // [2U] scratch of the NovoLSTM backward gate pass
+  readonly work: number; // [3U] scratch of the NovoLSTM backward gate pass
 }
 
 /** The input gate codes of novoGatesForward / novoGatesBackward (the GATE_ constants of wasm/novolstm.ts). */
@@ -160,14 +160,13 @@ export class FastLstm extends FastRecurrent {
     const D = cell.inputDim;
     const { wasm } = engine;
     const TB = T * B;
-    this.buf = this.allocate((f) => ({
+    const own = this.allocate((f) => ({
       bias: f(G),
       packedU: f(wasm.packedBFloats(U, RG)),
       packedUt: f(wasm.packedBFloats(RG, U)),
       xh: f(TB * (D + U)),
       cs: f((T + 1) * B * U),
       tanhC: f(TB * U),
-      dz: f(TB * G),
       dcCarry: f(B * U),
       dWU: f((D + U) * G),
       db: f(G),
@@ -184,8 +183,12 @@ export class FastLstm extends FastRecurrent {
       gateRstd: f(normAll ? TB * 4 : 0),
       dGateGamma: f(normAll ? 4 * U : 0),
       dGateBeta: f(normAll ? 4 * U : 0),
-      work: f(fused ? 2 * U : 0),
+      work: f(fused ? 3 * U : 0),
     }));
+    // dz_k is written over the gate values z_k it is computed from (the gate passes read each column's
+    // gates before they write its gradients), so the tape and its gradient share one [T, B, G] buffer:
+    // at H = 512, B = 128 that is 131 MB (NovoLSTM) not held twice. Backward consumes the tape.
+    this.buf = { ...own, dz: own.z };
     this.states = [this.buf.hs, this.buf.cs];
   }
 

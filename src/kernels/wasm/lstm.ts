@@ -78,7 +78,8 @@ export function lstmGatesForward(
  * cPrev [B, U] the cell state before the step. dhCarry [B, U]: gradient w.r.t. h_t from later steps;
  * dhOut [B, U] (or 0): gradient w.r.t. this step's output; dcCarry [B, U]: gradient w.r.t. c_t on entry,
  * w.r.t. c_{t−1} on return (unchanged on padded rows). Writes dz [B, 4U], the gradient w.r.t. the
- * pre-activations (zero on padded rows); the driver then computes dh_{t−1} = dz·Uᵀ.
+ * pre-activations (zero on padded rows); the driver then computes dh_{t−1} = dz·Uᵀ. dz may be gates itself
+ * (each column's four gates are read before its four gradients are written).
  */
 export function lstmGatesBackward(
   dz: usize,
