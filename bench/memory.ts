@@ -10,7 +10,8 @@
  * model trains on the main thread, as `fit` does), runs `--steps` training steps (or forward passes
  * through `evaluate`, the tape-free path predict runs too), and reports:
  *   - peak RSS: /proc/self/status VmHWM, the process's high-water mark (every thread's: the workers are
- *     threads of it), and the resident size at the end (VmRSS);
+ *     threads of it), the same once the workers started (before the first step), and the resident size
+ *     at the end (VmRSS);
  *   - per thread (the main one, then each worker): its V8 heap (used, reserved), the memory outside the
  *     heap its objects hold (ArrayBuffers and WebAssembly memories), and each WebAssembly engine
  *     instance's memory with what its arena has handed out (the plan's buffers: the tape and its kin).
@@ -48,6 +49,8 @@ export interface MemoryRow extends MemoryConfig {
   /** VmHWM and VmRSS at the end (bytes). */
   readonly peakRss: number;
   readonly rss: number;
+  /** VmHWM once the model was built and the workers started, before the first step (bytes). */
+  readonly startPeakRss: number;
   /** The main thread, then each worker. */
   readonly threads: ThreadMemory[];
   /** The load average when the configuration ended. */
@@ -83,6 +86,7 @@ export async function measureHere(c: MemoryConfig): Promise<MemoryRow> {
   );
   const pool = c.workers > 1 ? await DataParallel.create(model, { workers: c.workers }) : null;
   const trainer = pool ? new PooledTrainer(pool) : new LocalTrainer(model);
+  const startPeakRss = procStatusBytes('VmHWM');
   try {
     for (let i = 0; i < c.steps; i++) {
       if (c.mode === 'train') await trainer.step(x, y);
@@ -94,6 +98,7 @@ export async function measureHere(c: MemoryConfig): Promise<MemoryRow> {
       ...c,
       peakRss: procStatusBytes('VmHWM'),
       rss: procStatusBytes('VmRSS'),
+      startPeakRss,
       threads,
       load: loadAverage(),
     };
@@ -117,7 +122,8 @@ const mb = (bytes: number) => (bytes / MB).toFixed(0);
 export function formatRow(r: MemoryRow): string[] {
   const lines = [
     `${r.cell.padEnd(8)} H=${String(r.H).padEnd(4)} ${r.workers} worker${r.workers > 1 ? 's' : ' '} ` +
-      `${r.mode.padEnd(7)}  peak RSS ${mb(r.peakRss).padStart(4)} MB  (at the end ${mb(r.rss)})  ` +
+      `${r.mode.padEnd(7)}  peak RSS ${mb(r.peakRss).padStart(4)} MB  (before the first step ` +
+      `${mb(r.startPeakRss)}, at the end ${mb(r.rss)})  ` +
       `load ${formatLoad(r.load)}`,
   ];
   r.threads.forEach((t, i) => {

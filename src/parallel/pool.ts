@@ -110,7 +110,15 @@ export class DataParallel {
     );
     const start = async () => {
       const backend = kernelBackend();
-      await Promise.all(pool.channels.map((c) => c.request({ kind: 'init', model: bytes.slice(), backend })));
+      // Each worker's copy is transferred, not cloned: a clone left the copies here as garbage, 35 MB at
+      // H = 512 on 2 workers, still held at the training step's peak (bench/memory.ts); the last worker
+      // takes the original.
+      await Promise.all(
+        pool.channels.map((c, k) => {
+          const model = k === pool.channels.length - 1 ? bytes : bytes.slice();
+          return c.request({ kind: 'init', model, backend }, [model.buffer as ArrayBuffer]);
+        }),
+      );
       // The model's carried states (e.g. restored from a checkpoint) continue in the workers.
       await pool.setStates(statefulLayers(model).map((layer) => layer.getStates()));
     };
