@@ -73,7 +73,12 @@ interface Buffers extends RecurrentBuffers {
   readonly zh: number; // [B, G] the current step's recurrent projection
   readonly recurrentH: number; // [T, B, U] zh_h + b_h (resetAfter: true)
   readonly dzx: number; // [T, B, G] gradient w.r.t. the input projection: z's buffer, step by step
-  readonly dzh: number; // [T, B, G] gradient w.r.t. the recurrent projection (resetAfter: true)
+  // The gradient w.r.t. the recurrent projection, dzh (resetAfter: true), equals dzx in blocks z and r and
+  // differs in block h by the factor r: only its block h is kept for the weight gradients, [T, B, U]
+  // instead of [T, B, G] (26 MB less per worker at H = 512, B = 64), and each step's whole row block
+  // lives in dzhStep while the step's multiply reads it.
+  readonly dzhH: number; // [T, B, U] block h of dzh
+  readonly dzhStep: number; // [B, G] dzh_k, the current step's
   readonly dW: number; // [D, G]
   readonly dU: number; // [U, G]
   readonly dbX: number; // [G]
@@ -120,7 +125,8 @@ export class FastGru extends FastRecurrent {
       x: f(TB * D),
       zh: f(B * G),
       recurrentH: f(after ? TB * U : 0),
-      dzh: f(after ? TB * G : 0),
+      dzhH: f(after ? TB * U : 0),
+      dzhStep: f(after ? B * G : 0),
       dW: f(D * G),
       dU: f(U * G),
       dbX: f(G),
@@ -354,7 +360,7 @@ export class FastGru extends FastRecurrent {
     for (let k = T - 1; k >= 0; k--) {
       const maskK = last.masked ? buf.mask + k * B : 0;
       const dzxk = buf.dzx + 4 * k * B * G;
-      const dzhk = buf.dzh + 4 * k * B * G;
+      const dzhk = buf.dzhStep;
       // dh_{k−1} = dh ⊙ z + dzh_k·Uᵀ; padded rows keep their carried gradient.
       const dhNew = maskK ? buf.dhNew : buf.dhCarry;
       const gates = buf.z + 4 * k * B * G;
@@ -382,6 +388,7 @@ export class FastGru extends FastRecurrent {
           [dzhk, B * G],
         ]);
         wasm.gemmPacked(dhNew, U, dzhk, G, 1, buf.packedUt, B, G, U, true, buf.scratch);
+        wasm.copyRows(buf.dzhH + 4 * k * B * U, U, dzhk + 4 * 2 * U, G, B, U);
       } else {
         wasm.gruResetBeforeBackward1(dzxk, dhNew, gates, hPrev, buf.dhCarry, dhOut, maskK, B, U, this.hard);
         // Its h block is multiplied next. Block r still holds the gate r (dzx is z's buffer) until the
@@ -400,16 +407,24 @@ export class FastGru extends FastRecurrent {
     // One multiply each over all T·B rows. A(m, k) = x[k, m]: x read transposed, strides (1, D).
     const TB = T * B;
     wasm.gemm(buf.dW, G, buf.x, 1, D, buf.dzx, G, 1, D, TB, G, false, buf.scratch);
+    const blockH = 4 * 2 * U;
     if (this.resetAfter) {
-      wasm.gemm(buf.dU, G, buf.hs, 1, U, buf.dzh, G, 1, U, TB, G, false, buf.scratch);
-      wasm.columnSums(buf.dbH, buf.dzh, TB, G);
+      // dU = Hᵀ·dzh, its blocks z and r from dzx's (the same values) and block h from dzhH: split at
+      // column 2U, a panel boundary of the packed operand, each column sums the same terms in the same
+      // order as one multiply over the whole of dzh would.
+      wasm.gemm(buf.dU, G, buf.hs, 1, U, buf.dzx, G, 1, U, TB, 2 * U, false, buf.scratch);
+      wasm.gemm(buf.dU + blockH, G, buf.hs, 1, U, buf.dzhH, U, 1, U, TB, U, false, buf.scratch);
     } else {
       // dU_zr = Hᵀ·dz_zr and dU_h = (r ⊙ H)ᵀ·dz_h, side by side in dU's rows.
-      const blockH = 4 * 2 * U;
       wasm.gemm(buf.dU, G, buf.hs, 1, U, buf.dzx, G, 1, U, TB, 2 * U, false, buf.scratch);
       wasm.gemm(buf.dU + blockH, G, buf.resetH, 1, U, buf.dzx + blockH, G, 1, U, TB, U, false, buf.scratch);
     }
     wasm.columnSums(buf.dbX, buf.dzx, TB, G);
+    if (this.resetAfter) {
+      // dbH = Σ dzh: blocks z and r are dbX's, summed over the same values in the same order.
+      wasm.copyRows(buf.dbH, G, buf.dbX, G, 1, 2 * U);
+      wasm.columnSums(buf.dbH + blockH, buf.dzhH, TB, U);
+    }
     wasm.gemm(buf.dx, D, buf.dzx, G, 1, buf.W, 1, G, TB, G, D, false, buf.scratch);
 
     const dW = arena.f32(buf.dW, D * G);
