@@ -69,6 +69,17 @@ export interface WasmExports {
     /** The recurrent activation is the hard sigmoid (else σ). */
     hard: boolean,
   ): void;
+  /** out [n] = tanh(c [n]) with forward's tanh (n a multiple of 4). */
+  tanhRows(out: number, c: number, n: number): void;
+  /** out [B, U] = tanh(γ_cell ⊙ ĉ + β_cell) from gateXhat [B, 4U] and the norms' gains and shifts [4U]. */
+  tanhNormedCells(
+    out: number,
+    gateXhat: number,
+    gateGamma: number,
+    gateBeta: number,
+    B: number,
+    U: number,
+  ): void;
   lstmGatesBackward(
     dz: number,
     gates: number,

@@ -16,9 +16,8 @@
  *   forward   z = x·W for all T·B rows (one multiply); per step z_k += h_{k−1}·U with U packed once, then
  *             the fused gate pass (bias, activations, c and h).
  *   backward  per step the fused gate pass gives dz_k, then dh_{k−1} = dz_k·Uᵀ with Uᵀ packed once;
- *             after the loop one multiply each over all T·B rows: [dW; dU] = [x | H]ᵀ·dz (x and the
- *             previous states side by side in one buffer, so dz is read and packed once), dx = dz·Wᵀ,
- *             and db = Σ dz.
+ *             after the loop over all T·B rows: dW = xᵀ·dz and dU = Hᵀ·dz (H the states before each
+ *             step, read where forward wrote them), dx = dz·Wᵀ, and db = Σ dz.
  *
  * Inside WebAssembly memory everything is in processing order k (k = t, or T−1−t with `reverse`), so the
  * kernels never see the direction; this wrapper reorders x, dh and the outputs. Units are padded to U
@@ -74,9 +73,9 @@ interface Buffers extends RecurrentBuffers {
   readonly bias: number; // [G]
   readonly packedU: number; // recurrent kernel [U, RG] packed as the B operand of h·U
   readonly packedUt: number; // its transpose [RG, U] packed as the B operand of dz·Uᵀ
-  readonly xh: number; // [T, B, D+U] processing order: x_k | h_{k−1} (h filled at the end of forward)
+  readonly x: number; // [T, B, D] processing order (the states before each step are hs's first T)
   readonly cs: number; // [T+1, B, U] same for c
-  readonly tanhC: number; // [T, B, U] tanh(c) after step k
+  readonly tanhC: number; // [B, U] tanh(c) after a step: forward's, then backward's step k recomputed
   readonly dz: number; // [T, B, G] gradient w.r.t. the pre-activations: z's buffer, step by step
   readonly dcCarry: number; // [B, U]
   readonly dWU: number; // [D+U, G] dW rows, then dU rows
@@ -164,9 +163,9 @@ export class FastLstm extends FastRecurrent {
       bias: f(G),
       packedU: f(wasm.packedBFloats(U, RG)),
       packedUt: f(wasm.packedBFloats(RG, U)),
-      xh: f(TB * (D + U)),
+      x: f(TB * D),
       cs: f((T + 1) * B * U),
-      tanhC: f(TB * U),
+      tanhC: f(B * U),
       dcCarry: f(B * U),
       dWU: f((D + U) * G),
       db: f(G),
@@ -250,8 +249,7 @@ export class FastLstm extends FastRecurrent {
     const { T, B, U, G, buf } = this;
     const { wasm } = this.engine;
     const D = this.inputDim;
-    const XH = D + U; // row stride of xh
-    const seen = this.inputIn(x, options, buf.xh, XH);
+    const seen = this.inputIn(x, options, buf.x, D);
     this.statesIn(
       [
         ['h0', options.h0, buf.hs],
@@ -260,13 +258,11 @@ export class FastLstm extends FastRecurrent {
       true,
     );
 
-    wasm.gemmPacked(buf.z, G, buf.xh, XH, 1, buf.packedW, T * B, D, G, false, buf.scratch);
+    wasm.gemmPacked(buf.z, G, buf.x, D, 1, buf.packedW, T * B, D, G, false, buf.scratch);
     const stateBytes = 4 * B * U;
     for (let k = 0; k < T; k++) {
       this.recurrentStep(k, k * stateBytes, (k + 1) * stateBytes, seen.mask ? buf.mask + k * B : 0);
     }
-    // The states before each step next to the inputs, for the weight gradient's one multiply.
-    wasm.copyRows(buf.xh + 4 * D, XH, buf.hs, U, T * B, U);
     const { h, finals } = this.outputsOut(seen, options.sequence !== false);
     return { h, hT: finals[0], cT: finals[1] };
   }
@@ -280,8 +276,8 @@ export class FastLstm extends FastRecurrent {
     options: Omit<SequenceOptions, 'T' | 'B'> & SequenceLayout = {},
   ): FastSequenceOutput {
     const { U, buf } = this;
-    const XH = this.inputDim + U; // row stride of xh, as in forward (the h half stays unused)
-    const seen = this.inputIn(x, options, buf.xh, XH);
+    const D = this.inputDim;
+    const seen = this.inputIn(x, options, buf.x, D);
     this.statesIn(
       [
         ['h0', options.h0, buf.hs],
@@ -290,7 +286,7 @@ export class FastLstm extends FastRecurrent {
       true,
     );
     const sequence = options.sequence !== false;
-    const finalAt = this.inferSteps(buf.xh, XH, seen.mask !== null, sequence);
+    const finalAt = this.inferSteps(buf.x, D, seen.mask !== null, sequence);
     const { h, finals } = this.outputsOut(seen, sequence, finalAt, false);
     return { h, hT: finals[0], cT: finals[1] };
   }
@@ -348,7 +344,8 @@ export class FastLstm extends FastRecurrent {
     const { wasm } = this.engine;
     const stateBytes = 4 * B * U;
     const zk = buf.z + 4 * k * B * G;
-    const tanhC = buf.tanhC + k * stateBytes;
+    // tanh(c_t) is not kept per step: backward recomputes it from c_t (or ĉ_t) with the same function.
+    const tanhC = buf.tanhC;
     const { gate } = this.variant;
     if (gate === null) {
       wasm.lstmGatesForward(zk, buf.bias, cPrev, hPrev, cNext, hNext, tanhC, mask, B, U, this.variant.hard);
@@ -426,7 +423,13 @@ export class FastLstm extends FastRecurrent {
       const maskK = last.masked ? buf.mask + k * B : 0;
       const dzk = buf.dz + 4 * k * B * G;
       const gates = buf.z + 4 * k * B * G;
-      const [tanhC, cPrev] = [buf.tanhC + k * stateBytes, buf.cs + k * stateBytes];
+      const [tanhC, cPrev] = [buf.tanhC, buf.cs + k * stateBytes];
+      // tanh(c_k) again, bit for bit forward's (from the step's saved c, or ĉ with layerNorm 'all'):
+      // one tanh a unit beside the gate pass's, for a [T, B, U] buffer not kept (13 MB per worker at
+      // H = 512, B = 64).
+      if (normAll) {
+        wasm.tanhNormedCells(tanhC, buf.gateXhat + 4 * k * stateBytes, buf.gateGamma, buf.gateBeta, B, U);
+      } else wasm.tanhRows(tanhC, buf.cs + (k + 1) * stateBytes, B * U);
       const dhOut = dhOutPtr ? dhOutPtr + k * stateBytes : 0;
       if (gate === null) {
         wasm.lstmGatesBackward(
@@ -488,10 +491,14 @@ export class FastLstm extends FastRecurrent {
       this.flushSubnormals([[buf.dhCarry, stateSize]]);
     }
 
-    // One multiply each over all T·B rows. A(m, k) = xh[k, m] is xh read transposed: strides (1, D+U).
+    // One multiply each over all T·B rows: [dW; dU] = [x | H]ᵀ·dz, its rows in two products, x and the
+    // states before each step (hs's first T) read transposed, strides (1, D) and (1, U). Each row of
+    // the result sums the same terms in the same order as one product over [x | H] side by side would
+    // (rows are independent in the multiply), and no copy of H (13 MB per worker at H = 512) is kept.
     const TB = T * B;
     const XH = D + U;
-    wasm.gemm(buf.dWU, G, buf.xh, 1, XH, buf.dz, G, 1, XH, TB, G, false, buf.scratch);
+    wasm.gemm(buf.dWU, G, buf.x, 1, D, buf.dz, G, 1, D, TB, G, false, buf.scratch);
+    wasm.gemm(buf.dWU + 4 * D * G, G, buf.hs, 1, U, buf.dz, G, 1, U, TB, G, false, buf.scratch);
     wasm.columnSums(buf.db, buf.dz, TB, G);
     wasm.gemm(buf.dx, D, buf.dz, G, 1, buf.W, 1, G, TB, G, D, false, buf.scratch);
 

@@ -11,7 +11,7 @@ export {
   gemmDepthBlock,
   rowTimesPacked,
 } from './gemm';
-export { lstmGatesForward, lstmGatesBackward } from './lstm';
+export { lstmGatesForward, lstmGatesBackward, tanhRows } from './lstm';
 export { copyRows, copyRealRows, columnSums, batchToSteps, stepsToBatch, firstNonFinite, flushSubnormals } from './rows';
 export {
   gruGatesForward,
@@ -21,7 +21,7 @@ export {
   gruResetBeforeBackward1,
   gruResetBeforeBackward2,
 } from './gru';
-export { novoGatesForward, novoGatesBackward } from './novolstm';
+export { novoGatesForward, novoGatesBackward, tanhNormedCells } from './novolstm';
 export { embeddingGather, embeddingScatter } from './embedding';
 
 /** First free byte after static data; JavaScript allocates from here. */

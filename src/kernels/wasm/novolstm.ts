@@ -339,6 +339,23 @@ function gatesForward(
 }
 
 /**
+ * out [B, U] = tanh(γ_cell ⊙ ĉ + β_cell) for layerNorm 'all', ĉ the cell norm's saved values (gateXhat
+ * [B, 4U], block NORM_CELL), γ, β its gain and shift ([4U] each): bit for bit the tanh(LN_cell(c_t)) the
+ * forward gate pass computed, recomputed for a backward step rather than kept for every step.
+ */
+export function tanhNormedCells(out: usize, gateXhat: usize, gateGamma: usize, gateBeta: usize, B: i32, U: i32): void {
+  for (let b = 0; b < B; b++) {
+    const gx = gateXhat + (<usize>(b * 4 * U) << 2);
+    const sr = <usize>(b * U) << 2;
+    for (let j = 0; j < U; j += 4) {
+      const jb = <usize>j << 2;
+      const off = <usize>(NORM_CELL * U + j) << 2;
+      v128.store(out + sr + jb, tanhv(madd(v128.load(gateGamma + off), v128.load(gx + off), v128.load(gateBeta + off))));
+    }
+  }
+}
+
+/**
  * One backward step, up to the recurrent multiply. Reads the tape (gates [B, NB·U], tanhC, sig, xhat
  * [B, U], rstd [B]; with normAll gateXhat [B, 4U], gateRstd [B, 4]) and the norms' gains and shifts;
  * dhCarry, dhOut, dcCarry as in lstmGatesBackward. Writes dz [B, NB·U] (zero on padded rows), adds into
