@@ -17,7 +17,6 @@ import { ConfigError, NovoLstmError, ShapeError, ValueError } from '../errors.js
 import { kernelBackend } from '../layers/backend.js';
 import { importNodeBuiltin } from '../peers.js';
 import { Bidirectional } from '../layers/bidirectional.js';
-import { modelToBytes } from '../io/bundle.js';
 import { range, takeRows } from '../models/batches.js';
 import type { Sequential } from '../models/sequential.js';
 import { addTotals, type BatchTotals } from '../models/totals.js';
@@ -32,6 +31,7 @@ import type {
 } from './protocol.js';
 import type { ThreadMemory } from './memory.js';
 import { fromTensor, statefulLayers, toTensor } from './replica.js';
+import { replicaBundle, replicaCompile } from './replicaBundle.js';
 
 export interface DataParallelOptions {
   /** How many workers: a positive integer, or 'auto' (default) for one per core. */
@@ -101,7 +101,8 @@ export class DataParallel {
     }
     const { signal } = options;
     const spawn = options.spawn ?? (await import('./nodeWorkers.js')).spawnNodeWorker;
-    const bytes = await modelToBytes(model);
+    const bytes = await replicaBundle(model);
+    const compile = replicaCompile(model);
     signal?.throwIfAborted();
     const endpoints = await Promise.all(Array.from({ length: count }, () => spawn()));
     const pool = new DataParallel(
@@ -116,7 +117,7 @@ export class DataParallel {
       await Promise.all(
         pool.channels.map((c, k) => {
           const model = k === pool.channels.length - 1 ? bytes : bytes.slice();
-          return c.request({ kind: 'init', model, backend }, [model.buffer as ArrayBuffer]);
+          return c.request({ kind: 'init', model, compile, backend }, [model.buffer as ArrayBuffer]);
         }),
       );
       // The model's carried states (e.g. restored from a checkpoint) continue in the workers.

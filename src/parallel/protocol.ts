@@ -5,6 +5,7 @@
  */
 import type { BatchTotals } from '../models/totals.js';
 import type { ThreadMemory } from './memory.js';
+import type { ReplicaCompile } from './replicaBundle.js';
 
 export interface TensorData {
   readonly data: Float32Array | Int32Array;
@@ -13,8 +14,16 @@ export interface TensorData {
 }
 
 export type ToWorker =
-  /** The model as a save bundle (io/bundle.ts), and which kernels to run it on. */
-  | { readonly kind: 'init'; readonly model: Uint8Array; readonly backend: string }
+  /**
+   * The model as a save bundle without the optimizer's state (replicaBundle.ts), the loss and metrics to
+   * compile it with, and which kernels to run it on.
+   */
+  | {
+      readonly kind: 'init';
+      readonly model: Uint8Array;
+      readonly compile: ReplicaCompile;
+      readonly backend: string;
+    }
   /**
    * Forward and backward on this worker's rows. `values`: the model's weights when they changed since the
    * last step (null: unchanged). `seed` re-seeds the replica's generator (dropout masks) from the model's
