@@ -22,13 +22,10 @@ export interface ReplicaCompile {
 
 /** The model's save bundle, saved as if uncompiled: its description and its weights file only. */
 export async function replicaBundle(model: Sequential): Promise<Uint8Array> {
-  const { description, binaries } = await encodeModel(model, 'DataParallel');
-  const weights = binaries.find((b) => b.file === description.weights.file);
-  if (!weights) throw new Error(`replicaBundle: the save has no weights file ${description.weights.file}`);
-  const json = new TextEncoder().encode(JSON.stringify({ ...description, compile: null }));
+  const { json, binaries } = await encodeModel(model, 'DataParallel', { compiled: false });
   return packTar([
     { name: DESCRIPTION_FILE, bytes: json },
-    { name: weights.file, bytes: weights.bytes },
+    ...binaries.map((b) => ({ name: b.file, bytes: b.bytes })),
   ]);
 }
 
