@@ -275,7 +275,7 @@ export class FastLstm extends FastRecurrent {
     x: Float32Array,
     options: Omit<SequenceOptions, 'T' | 'B'> & SequenceLayout = {},
   ): FastSequenceOutput {
-    const { U, buf } = this;
+    const { buf } = this;
     const D = this.inputDim;
     const seen = this.inputIn(x, options, buf.x, D);
     this.statesIn(
