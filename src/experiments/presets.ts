@@ -137,10 +137,14 @@ const QUICK_APPLICATIONS: ApplicationSettings = {
  * ranges overlapping); and the long-lag tasks the README's question is about, where the full grid will say
  * whether they differ: the modern adding problem at T = 100, 200 and 400 and temporal order 6a and 6b.
  * When the full grid has run, drop the tasks where NovoLSTM and the LSTM show no difference.
+ * Added after the grid's first tasks: the 1997 adding problem at T = 100, which the 1997 LSTM solved and
+ * every LSTM and NovoLSTM of the grid failed on all 5 seeds (at chance for 200,000 sequences; the GRU
+ * solved it on 5): the forget-bias control says whether Keras' forget gate at initialisation is why.
  * The tasks are the grid's own (the same budgets and learning-rate lists, so the grid's LSTM and NovoLSTM
  * trials are the same trials), except adding at T = 50, which is medium's.
  */
 export const ABLATION_TASKS: readonly TaskSpec[] = [
+  TASKS.find((t) => t.name === 'adding-100')!,
   TASKS.find((t) => t.name === 'embedded-reber')!,
   MEDIUM_TASKS.find((t) => t.name === 'adding-modern-50')!,
   ...TASKS.filter((t) => /^adding-modern-\d+$/.test(t.name)),
@@ -198,7 +202,7 @@ export function reportPreset(name: PresetName): ReportPreset {
         // add nothing here (run with --no-applications).
         applications: MEDIUM_APPLICATIONS,
         scope:
-          "The ablations of NovoLSTM's input gate, LN(σ(a_i)) ⊙ softmax(a_i'), each beside the LSTM and NovoLSTM with the same search, seeds and parameter rule: its softmax factor alone (novolstm-softmax), its layer-normalised sigmoid alone (novolstm-ln-sigmoid), layer norm on the plain LSTM (lstm-ln-all, the LN-LSTM of Ba et al.), and the LSTM with its forget-gate bias at 5 (lstm-forget5, the control for the long lags). Run on a declared starting set of tasks (embedded Reber, the modern adding problem at T = 50–400, temporal order 6a and 6b), not the whole grid: a variant that matches NovoLSTM where NovoLSTM differs from the LSTM carries that difference; on a task where they do not differ the ablations say nothing.",
+          "The ablations of NovoLSTM's input gate, LN(σ(a_i)) ⊙ softmax(a_i'), each beside the LSTM and NovoLSTM with the same search, seeds and parameter rule: its softmax factor alone (novolstm-softmax), its layer-normalised sigmoid alone (novolstm-ln-sigmoid), layer norm on the plain LSTM (lstm-ln-all, the LN-LSTM of Ba et al.), and the LSTM with its forget-gate bias at 5 (lstm-forget5, the control for the long lags). Run on a declared set of tasks (the 1997 adding problem at T = 100, embedded Reber, the modern adding problem at T = 50–400, temporal order 6a and 6b), not the whole grid: a variant that matches NovoLSTM where NovoLSTM differs from the LSTM carries that difference; on a task where they do not differ the ablations say nothing.",
       };
     case 'lm':
       return {
