@@ -39,6 +39,13 @@ export interface TrainConfig {
   readonly epochs: number | null;
   /** Stop (with a checkpoint) after this many seconds of this run; null: no limit. */
   readonly timeLimitSeconds: number | null;
+  /**
+   * Stop as the time limit does (a validation score for the partial epoch, a checkpoint) at the first
+   * window that brings the characters trained in all (counting those before a resume) to this many or more;
+   * absent or null: no limit. Unlike the time limit it ends at the same window on any machine and under any
+   * load, so a seeded run is reproduced exactly. A positive integer.
+   */
+  readonly charLimit?: number | null;
   readonly seed: number;
   /** The model directory: the checkpoint, metrics.csv and learning-curve.svg. */
   readonly out: string;

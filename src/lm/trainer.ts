@@ -34,6 +34,7 @@ import { saveCheckpoint, startOrResume, type TrainingState } from './checkpoint.
 import { addWindow, curveEvery, emptyStepCurve } from './curve.js';
 import { firstNonFinite } from '../layers/parameters.js';
 import { explosionThreshold, hasDiverged, TrainingDivergedError } from './divergence.js';
+import { ValueError } from '../errors.js';
 import { scoreText, scoreWindows } from './evaluate.js';
 import { checkResumePosition, checkValidationIds } from './runChecks.js';
 import { generateText } from './generate.js';
@@ -45,7 +46,7 @@ export type { EpochRecord, TrainConfig, TrainHooks };
 
 export interface TrainResult {
   readonly model: Sequential;
-  readonly stoppedBecause: 'epochs' | 'time-limit' | 'stop-requested';
+  readonly stoppedBecause: 'epochs' | 'time-limit' | 'char-limit' | 'stop-requested';
   readonly history: readonly EpochRecord[];
   readonly validationBpc: number;
 }
@@ -57,6 +58,7 @@ export async function trainLanguageModel(config: TrainConfig, hooks: TrainHooks)
   // Before the corpus is read: a bad --out is reported at once, and nothing is created yet.
   checkOutputDirectory(config.out, 'out');
   curveEvery(config.curveEvery); // refused before anything is read or written
+  checkCharLimit(config.charLimit);
   // A stop while the texts are read (nothing is written by then) rejects with the signal's reason, as an
   // aborted fetch does: there is no model yet to return.
   const run = await startOrResume(config, hooks.log, hooks.stopSignal);
@@ -283,10 +285,11 @@ async function trainEpochs(run: RunContext): Promise<TrainResult> {
       addWindow(curve, windowsPerPoint, loss, chars, at, state.chars);
       progress.batchDone(state.window - 1, chars, { loss, bpc: epochBpc });
       const outOfTime = config.timeLimitSeconds !== null && elapsed() >= config.timeLimitSeconds;
-      if (hooks.stopRequested() || outOfTime) {
+      const outOfChars = config.charLimit != null && state.chars >= config.charLimit;
+      if (hooks.stopRequested() || outOfTime || outOfChars) {
         state.seconds = elapsed();
         stoppedBecause = 'stop-requested';
-        if (!outOfTime) {
+        if (!outOfTime && !outOfChars) {
           hooks.progress.write('\n');
           await stopHere();
           break training;
@@ -310,8 +313,9 @@ async function trainEpochs(run: RunContext): Promise<TrainResult> {
         hooks.onRecord?.(state.history[state.history.length - 1]);
         await writeRecords(config.out, state.history, curve.points);
         await checkpoint();
-        stoppedBecause = 'time-limit';
-        hooks.log(`time limit reached: checkpoint saved in ${config.out} (continue with --resume)`);
+        stoppedBecause = outOfChars ? 'char-limit' : 'time-limit';
+        const limit = outOfChars ? `character limit (${state.chars} characters)` : 'time limit';
+        hooks.log(`${limit} reached: checkpoint saved in ${config.out} (continue with --resume)`);
         break training;
       }
     }
@@ -368,4 +372,12 @@ async function trainEpochs(run: RunContext): Promise<TrainResult> {
   if (stoppedBecause !== 'stop-requested') await writeRecords(config.out, state.history, curve.points);
   const last = state.history[state.history.length - 1];
   return { model, stoppedBecause, history: state.history, validationBpc: last?.validationBpc ?? NaN };
+}
+
+/** `charLimit`: a positive whole number of characters, or none. */
+function checkCharLimit(charLimit: number | null | undefined): void {
+  if (charLimit == null) return;
+  if (!Number.isSafeInteger(charLimit) || charLimit < 1) {
+    throw new ValueError('charLimit', 'must be a whole number of characters', 'a positive integer or null', charLimit);
+  }
 }
