@@ -8,7 +8,7 @@
  * curve, and a checkpoint.
  *
  * Checkpoints (model, optimizer, carried states, data position and every generator's state) are written
- * atomically at every epoch, when the time limit is reached and when a stop is requested (Ctrl-C,
+ * atomically at every epoch, when the time or character limit is reached and when a stop is requested (Ctrl-C,
  * SIGTERM); `resume` continues from one exactly where it stopped. The loop lets pending events run after
  * every window, so a stop requested by a signal is seen within one window on one thread too. What takes
  * longer than a window is cut short by the hooks' stop signal: the workers' start-up (terminated; nothing
@@ -172,7 +172,8 @@ async function scoreUnlessStopped(
 
 /**
  * The epochs from the state's position on: windows until the epoch ends (then validate, sample, record,
- * checkpoint), the epoch limit is reached, or a stop or the time limit cuts it short (checkpoint and stop).
+ * checkpoint), the epoch limit is reached, or a stop or the time or character limit cuts it short
+ * (checkpoint and stop).
  */
 async function trainEpochs(run: RunContext): Promise<TrainResult> {
   const { config, hooks, trainer, state, streams, sampler, validationIds } = run;
@@ -261,9 +262,18 @@ async function trainEpochs(run: RunContext): Promise<TrainResult> {
   const secondsSoFar = state.seconds;
   const elapsed = () => secondsSoFar + (performance.now() - started) / 1000;
   const totalEpochs = config.epochs ?? Infinity;
+  const charLimitReached = () => config.charLimit != null && state.chars >= config.charLimit;
   let stoppedBecause: TrainResult['stoppedBecause'] = 'epochs';
+  // A resume whose character limit is already reached trains nothing, as one whose epochs are done; unless
+  // it stopped at an epoch's end before validating it, which the epoch's end below then finishes.
+  if (charLimitReached() && !loop.epochDone) {
+    stoppedBecause = 'char-limit';
+    hooks.log(
+      `the character limit ${config.charLimit} is reached (${state.chars} characters trained): nothing to train`,
+    );
+  }
 
-  training: while (state.epoch < totalEpochs) {
+  training: while (state.epoch < totalEpochs && stoppedBecause !== 'char-limit') {
     const progress = new Progress(
       hooks.progress,
       Number.isFinite(totalEpochs) ? totalEpochs : state.epoch + 1,
@@ -285,7 +295,9 @@ async function trainEpochs(run: RunContext): Promise<TrainResult> {
       addWindow(curve, windowsPerPoint, loss, chars, at, state.chars);
       progress.batchDone(state.window - 1, chars, { loss, bpc: epochBpc });
       const outOfTime = config.timeLimitSeconds !== null && elapsed() >= config.timeLimitSeconds;
-      const outOfChars = config.charLimit != null && state.chars >= config.charLimit;
+      // At an epoch's last window the char limit waits for the epoch's end (its validation, record and
+      // checkpoint), and stops there: a partial-epoch record here would repeat the epoch's at a resume.
+      const outOfChars = charLimitReached() && !loop.epochDone;
       if (hooks.stopRequested() || outOfTime || outOfChars) {
         state.seconds = elapsed();
         stoppedBecause = 'stop-requested';
@@ -359,6 +371,13 @@ async function trainEpochs(run: RunContext): Promise<TrainResult> {
     state.epochChars = 0;
     await checkpoint();
     await writeRecords(config.out, state.history, curve.points);
+    if (state.epoch < totalEpochs && charLimitReached()) {
+      stoppedBecause = 'char-limit';
+      hooks.log(
+        `character limit (${state.chars} characters) reached at the end of epoch ${state.epoch}: checkpoint saved in ${config.out} (continue with --resume)`,
+      );
+      break;
+    }
     if (state.epoch < totalEpochs && hooks.stopRequested()) {
       // A signal during the epoch's end: this checkpoint is the stop's.
       stoppedBecause = 'stop-requested';
@@ -378,6 +397,11 @@ async function trainEpochs(run: RunContext): Promise<TrainResult> {
 function checkCharLimit(charLimit: number | null | undefined): void {
   if (charLimit == null) return;
   if (!Number.isSafeInteger(charLimit) || charLimit < 1) {
-    throw new ValueError('charLimit', 'must be a whole number of characters', 'a positive integer or null', charLimit);
+    throw new ValueError(
+      'charLimit',
+      'must be a whole number of characters',
+      'a positive integer or null',
+      charLimit,
+    );
   }
 }
