@@ -248,3 +248,21 @@ describe('novolstm train --max-chars', () => {
     assert.equal((await trainingState(out)).chars, Math.ceil(1000 / WINDOW) * WINDOW);
   });
 });
+
+describe('novolstm report --lm-chars', () => {
+  it('refuses a count that is not a positive integer, and a rebuild that would train nothing with it', async () => {
+    const dir = tempDir();
+    for (const value of ['0', '-1', '1.5', 'NaN', 'Infinity']) {
+      const refused = await run(['report', '--preset', 'lm', '--lm-chars', value, '--out', join(dir, 'r')]);
+      assert.equal(refused.code, 1);
+      assert.match(refused.stderr, /option '--lm-chars <n>' argument .* is invalid.*positive integer/);
+    }
+    const rebuild = await run([
+      ...['report', '--preset', 'lm', '--no-train', '--trials', dir],
+      ...['--lm-chars', '20480', '--out', join(dir, 'r')],
+    ]);
+    assert.equal(rebuild.code, 1);
+    assert.match(rebuild.stderr, /--no-train runs nothing: --lm-chars cannot be combined with it/);
+    assert.deepEqual(readdirSync(dir), [], 'nothing written');
+  });
+});

@@ -93,15 +93,18 @@ const MEDIUM_APPLICATIONS: ApplicationSettings = {
  * quiet one (the machine always has the grid on it); the report gives the wall and CPU time each run took,
  * and the bench compares the cells' speed on its own.
  * The budget is about 20 minutes of training for the LSTM on this machine idle. Measured with the machine
- * shared (load average 5–10 on 2 cores), so from CPU time, not wall time: two runs that differ only in their
- * limit, `/usr/bin/time novolstm train --corpus builtin:moby-dick --cell lstm --units 256 --layers 2
- * --embedding 32 --batch 32 --seq-len 64 --lr 3e-3 --dropout 0 --workers 2 --max-chars N` for N = 81,920
- * and 327,680 (40 and 160 windows), took 17.4 and 53.6 CPU seconds (user + system, every thread): 0.30 CPU
- * seconds per window, start-up, reading and the final validation cancelled out. Two idle cores give at most
- * 2 CPU seconds a second, so a window takes at least 0.15 s, and 20 minutes hold at most about 7,950 windows
- * — 8,000 as a round number (their serial share, the main thread's summing of the workers' gradients and
- * the update, makes a run somewhat longer than 20 minutes; the report says how long). With the grid running
- * beside it, the same 160 windows took 116 s of wall time: a run then takes an hour or more.
+ * shared (load average 5–12 on 2 cores), so from CPU time, not wall time: pairs of runs that differ only in
+ * their limit, `/usr/bin/time novolstm train --corpus builtin:moby-dick --cell lstm --units 256 --layers 2
+ * --embedding 32 --batch 32 --seq-len 64 --lr 3e-3 --dropout 0 --workers W --max-chars N` for N = 81,920
+ * and 327,680 (40 and 160 windows), so that start-up, reading and the final validation cancel out. With 2
+ * workers, two pairs: 17.4 and 53.6, then 17.0 and 51.0 CPU seconds (user + system, every thread): 0.30
+ * and 0.28 CPU seconds per window; with 1 worker, 14.6 and 45.9: 0.26 (the pool's share is the
+ * difference). Two idle cores give at most 2 CPU seconds a second, so a window on 2 workers takes at least
+ * 0.14–0.15 s (0.13 s if the one-thread work split perfectly), and 20 minutes hold at most 8,000–8,500
+ * windows: 8,000 windows, a run of about 20 minutes (a little more for the pool's serial share, which the
+ * report's wall times will show). The two 2-worker runs of 160 windows, at load 5 and 12 (116 and 188 s of
+ * training), ended with the same weights, bit for bit. With the machine as loaded as then, a run would
+ * take 1.6–2.6 hours (0.7–1.2 s of wall time per window).
  * The text: the book from "Call me Ishmael." — 1.1 million characters to train on (about 15 epochs of it),
  * the 20,000 after them held out. 20,000 rather than more since a validation pass runs on one thread between
  * the segments: at 840,000 parameters one pass over 50,000 characters took about 200 s with the machine

@@ -118,8 +118,9 @@ function lmBudget(o: ApplicationResults['settings']['lm']): string {
   if (o.charLimit != null) {
     const window = (o.seqLen ?? 64) * (o.batch ?? 32);
     const windows = o.charLimit % window === 0 ? ` (${formatCount(o.charLimit / window)} windows)` : '';
+    // An interval as long as the limit (a run narrowed by --lm-chars) scores at the limit only.
     const every =
-      o.validateEveryChars == null
+      o.validateEveryChars == null || o.validateEveryChars >= o.charLimit
         ? ''
         : `, scored every ${formatCount(o.validateEveryChars)} characters of training`;
     return `${formatCount(o.charLimit)} characters of training per run${windows}${atMostEpochs} on ${workers}, one run at a time (the same characters for every cell, ending at the same window on any machine and under any load, so a seed reproduces its run; the wall and CPU time each run took are in the table, and the cells' speed is compared on its own by the bench)${every}`;
