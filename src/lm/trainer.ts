@@ -8,9 +8,9 @@
  * curve, and a checkpoint.
  *
  * Checkpoints (model, optimizer, carried states, data position and every generator's state) are written
- * atomically at every epoch, when the time or character limit is reached and when a stop is requested (Ctrl-C,
- * SIGTERM); `resume` continues from one exactly where it stopped. The loop lets pending events run after
- * every window, so a stop requested by a signal is seen within one window on one thread too. What takes
+ * atomically at every epoch, when the time or character limit is reached and when a stop is requested
+ * (Ctrl-C, SIGTERM); `resume` continues from one exactly where it stopped. The loop lets pending events run
+ * after every window, so a stop requested by a signal is seen within one window on one thread too. What takes
  * longer than a window is cut short by the hooks' stop signal: the workers' start-up (terminated; nothing
  * trained, so nothing is written and a resumed checkpoint stays as it was) and the validation pass (its
  * score dropped, never recorded: the checkpoint is then the epoch's weights before validation, and a
