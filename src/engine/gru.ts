@@ -173,16 +173,12 @@ export class FastGru extends FastRecurrent {
     x: Float32Array,
     options: Omit<SequenceOptions, 'T' | 'B' | 'c0'> & SequenceLayout = {},
   ): FastGruOutput {
-    const { T, B, U, G, buf } = this;
+    const { buf } = this;
     const D = this.inputDim;
     const seen = this.inputIn(x, options, buf.x, D);
     this.statesIn([['h0', options.h0, buf.hs]], true);
 
-    this.engine.wasm.gemmPacked(buf.z, G, buf.x, D, 1, buf.packedW, T * B, D, G, false, buf.scratch);
-    const stateBytes = 4 * B * U;
-    for (let k = 0; k < T; k++) {
-      this.recurrentStep(k, k * stateBytes, (k + 1) * stateBytes, seen.mask ? buf.mask + k * B : 0);
-    }
+    this.forwardSteps(buf.x, D, seen.mask !== null);
     const { h, finals } = this.outputsOut(seen, options.sequence !== false);
     return { h, hT: finals[0] };
   }

@@ -244,7 +244,7 @@ export class FastLstm extends FastRecurrent {
     x: Float32Array,
     options: Omit<SequenceOptions, 'T' | 'B'> & SequenceLayout = {},
   ): FastSequenceOutput {
-    const { T, B, U, G, buf } = this;
+    const { T, B, U, buf } = this;
     const { wasm } = this.engine;
     const D = this.inputDim;
     const XH = D + U; // row stride of xh
@@ -257,11 +257,7 @@ export class FastLstm extends FastRecurrent {
       true,
     );
 
-    wasm.gemmPacked(buf.z, G, buf.xh, XH, 1, buf.packedW, T * B, D, G, false, buf.scratch);
-    const stateBytes = 4 * B * U;
-    for (let k = 0; k < T; k++) {
-      this.recurrentStep(k, k * stateBytes, (k + 1) * stateBytes, seen.mask ? buf.mask + k * B : 0);
-    }
+    this.forwardSteps(buf.xh, XH, seen.mask !== null);
     // The states before each step next to the inputs, for the weight gradient's one multiply.
     wasm.copyRows(buf.xh + 4 * D, XH, buf.hs, U, T * B, U);
     const { h, finals } = this.outputsOut(seen, options.sequence !== false);

@@ -290,6 +290,31 @@ export abstract class FastRecurrent {
   }
 
   /**
+   * Forward's loop over the steps, once x is at address `xAt` (processing order, rows of `xStride` floats),
+   * the mask and the initial states in place: per block of time steps (`inferBlockSteps`) one multiply x·W
+   * into those steps' place in z, then each step's `recurrentStep`, which saves its tape there. The same
+   * sums as one multiply over all T·B rows (the projection's rows are independent of how many are
+   * multiplied at once), but a block's z is still in the core's L2 cache when its steps add h·U and run the
+   * gate pass, instead of being written to memory for all T steps first and read back step by step
+   * (docs/wasm-notes.md, "The seed-size step").
+   */
+  protected forwardSteps(xAt: number, xStride: number, masked: boolean): void {
+    const { T, B, U, G, buf } = this;
+    const { wasm } = this.engine;
+    const stateBytes = 4 * B * U;
+    const blockSteps = this.inferBlockSteps();
+    for (let k0 = 0; k0 < T; k0 += blockSteps) {
+      const n = Math.min(blockSteps, T - k0);
+      const z = buf.z + 4 * k0 * B * G;
+      const x = xAt + 4 * k0 * B * xStride;
+      wasm.gemmPacked(z, G, x, xStride, 1, buf.packedW, n * B, this.inputDim, G, false, buf.scratch);
+      for (let k = k0; k < k0 + n; k++) {
+        this.recurrentStep(k, k * stateBytes, (k + 1) * stateBytes, masked ? buf.mask + k * B : 0);
+      }
+    }
+  }
+
+  /**
    * The tape-free forward's loop over the steps, once x is at address `xAt` (processing order, rows of
    * `xStride` floats), the mask and the initial states in place: per block of time steps one multiply
    * x·W into z's first steps, then each step's `recurrentStep` at its index in the block. With `sequence`
