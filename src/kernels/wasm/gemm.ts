@@ -50,28 +50,39 @@ function panels(N: i32): i32 {
  */
 export function packB(dst: usize, b: usize, bRow: i32, bCol: i32, k0: i32, kc: i32, N: i32): void {
   const np = panels(N);
-  for (let j = 0; j < np; j++) {
+  const panelBytes = <usize>(kc * NR) << 2;
+  let j0 = 0;
+  if (bCol == 1) {
+    // A row-major B: its full panels row by row, each row read once from start to end. Panel by panel,
+    // each row's 32 bytes came from a new cache line 4·bRow bytes on, which the prefetchers do not
+    // follow: packing the weight gradient's dz (T·B rows of 4·G bytes, read from memory once per
+    // product) ran at ~8 GB/s (docs/wasm-notes.md, "The seed-size step").
+    j0 = N / NR;
+    let src = b + (<usize>(k0 * bRow) << 2);
+    const rowBytes = <usize>bRow << 2;
+    for (let k = 0; k < kc; k++) {
+      let from = src;
+      let out = dst + (<usize>(k * NR) << 2);
+      for (let j = 0; j < j0; j++) {
+        v128.store(out, v128.load(from));
+        v128.store(out, v128.load(from, 16), 16);
+        from += NR << 2;
+        out += panelBytes;
+      }
+      src += rowBytes;
+    }
+  }
+  // A transposed B, and a row-major B's last panel when it is partial: element by element.
+  for (let j = j0; j < np; j++) {
     const n0 = j * NR;
-    let out = dst + (<usize>(j * kc * NR) << 2);
-    if (bCol == 1 && n0 + NR <= N) {
-      // Full panel of a row-major B: two vector copies per row.
-      let src = b + (<usize>(k0 * bRow + n0) << 2);
-      const rowBytes = <usize>bRow << 2;
-      for (let k = 0; k < kc; k++) {
-        v128.store(out, v128.load(src));
-        v128.store(out, v128.load(src, 16), 16);
-        src += rowBytes;
-        out += NR << 2;
+    let out = dst + <usize>j * panelBytes;
+    for (let k = 0; k < kc; k++) {
+      for (let c = 0; c < NR; c++) {
+        const n = n0 + c;
+        const v: f32 = n < N ? load<f32>(b + (<usize>((k0 + k) * bRow + n * bCol) << 2)) : 0;
+        store<f32>(out + (<usize>c << 2), v);
       }
-    } else {
-      for (let k = 0; k < kc; k++) {
-        for (let c = 0; c < NR; c++) {
-          const n = n0 + c;
-          const v: f32 = n < N ? load<f32>(b + (<usize>((k0 + k) * bRow + n * bCol) << 2)) : 0;
-          store<f32>(out + (<usize>c << 2), v);
-        }
-        out += NR << 2;
-      }
+      out += NR << 2;
     }
   }
 }
