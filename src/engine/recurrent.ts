@@ -41,6 +41,7 @@ import { checkFiniteIn, maskIn, rowsIn, rowsOut, type SequenceLayout } from './s
 export interface RecurrentBuffers {
   readonly W: number; // [D, G] kernel, padded
   readonly packedW: number; // the same packed as the B operand of x·W
+  readonly packedWt: number; // its transpose [G, D] packed as the B operand of dx = dz·Wᵀ
   readonly mask: number; // [T, B] bytes, processing order
   readonly z: number; // [T, B, G] x·W (the LSTM adds h·U), then the gate values (the tape)
   readonly hs: number; // [T+1, B, U] h before step k at k; final at T
@@ -183,6 +184,7 @@ export abstract class FastRecurrent {
     const shared: RecurrentBuffers = {
       W: f(D * G),
       packedW: f(wasm.packedBFloats(D, G)),
+      packedWt: f(wasm.packedBFloats(G, D)),
       mask: arena.allocBytes(T * B),
       z: f(T * B * G),
       hs: f((T + 1) * B * U),
@@ -361,6 +363,19 @@ export abstract class FastRecurrent {
       rowsIn(dhOut.fill(0), upstream.dh, T, B, u, U, last.reverse);
     }
     return { last, dhOut: buf.dhOut };
+  }
+
+  /**
+   * dx_k = dz_k·Wᵀ for the B rows of step k, into its place in dx [T, B, D], with dz_k at address `dz` (row
+   * stride `dzStride`): in backward's loop, while dz_k is still in cache, rather than one multiply over all
+   * T·B rows after it that reads dz back from memory. Rows are independent and every row's sum runs over
+   * the same K blocks in the same order either way, so dx is bit for bit the one multiply's.
+   */
+  protected stepInputGradient(k: number, dz: number, dzStride: number): void {
+    const { B, G, buf } = this;
+    const D = this.inputDim;
+    const dx = buf.dx + 4 * k * B * D;
+    this.engine.wasm.gemmPacked(dx, D, dz, dzStride, 1, buf.packedWt, B, G, D, false, buf.scratch);
   }
 
   /** The end of backward: dx [T, B, D] (or batch-major) from its buffer, in the caller's order. */
