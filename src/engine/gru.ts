@@ -393,17 +393,16 @@ export class FastGru extends FastRecurrent {
 
     // One multiply each over all T·B rows. A(m, k) = x[k, m]: x read transposed, strides (1, D).
     const TB = T * B;
-    wasm.gemm(buf.dW, G, buf.x, 1, D, buf.dzx, G, 1, D, TB, G, false, buf.scratch);
+    // The biases' sums Σ dzx, Σ dzh are made while dzx and dzh are packed for the multiplies.
+    wasm.gemmColumnSums(buf.dW, G, buf.x, 1, D, buf.dzx, G, D, TB, G, false, buf.scratch, buf.dbX);
     if (this.resetAfter) {
-      wasm.gemm(buf.dU, G, buf.hs, 1, U, buf.dzh, G, 1, U, TB, G, false, buf.scratch);
-      wasm.columnSums(buf.dbH, buf.dzh, TB, G);
+      wasm.gemmColumnSums(buf.dU, G, buf.hs, 1, U, buf.dzh, G, U, TB, G, false, buf.scratch, buf.dbH);
     } else {
       // dU_zr = Hᵀ·dz_zr and dU_h = (r ⊙ H)ᵀ·dz_h, side by side in dU's rows.
       const blockH = 4 * 2 * U;
       wasm.gemm(buf.dU, G, buf.hs, 1, U, buf.dzx, G, 1, U, TB, 2 * U, false, buf.scratch);
       wasm.gemm(buf.dU + blockH, G, buf.resetH, 1, U, buf.dzx + blockH, G, 1, U, TB, U, false, buf.scratch);
     }
-    wasm.columnSums(buf.dbX, buf.dzx, TB, G);
 
     const dW = arena.f32(buf.dW, D * G);
     for (let d = 0; d < D; d++) addGateRow(g.kernel, d * 3 * u, dW, d * G, u, U, 3);

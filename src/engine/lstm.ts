@@ -486,8 +486,8 @@ export class FastLstm extends FastRecurrent {
     // One multiply over all T·B rows. A(m, k) = xh[k, m] is xh read transposed: strides (1, D+U).
     const TB = T * B;
     const XH = D + U;
-    wasm.gemm(buf.dWU, G, buf.xh, 1, XH, buf.dz, G, 1, XH, TB, G, false, buf.scratch);
-    wasm.columnSums(buf.db, buf.dz, TB, G);
+    // db = Σ dz, made while dz is packed for the multiply.
+    wasm.gemmColumnSums(buf.dWU, G, buf.xh, 1, XH, buf.dz, G, XH, TB, G, false, buf.scratch, buf.db);
 
     const dWU = arena.f32(buf.dWU, XH * G);
     for (let d = 0; d < D; d++) addGateRow(g.kernel, d * blocks * u, dWU, d * G, u, U, blocks);
