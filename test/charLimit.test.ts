@@ -266,3 +266,32 @@ describe('novolstm report --lm-chars', () => {
     assert.deepEqual(readdirSync(dir), [], 'nothing written');
   });
 });
+
+describe("the time limit at an epoch's last window", () => {
+  it("waits for the epoch's end, so that a resume does not record the epoch twice", async () => {
+    const dir = tempDir();
+    // One window an epoch: 3 streams of 12 training characters (the validation text is a file of its own).
+    const corpus = join(dir, 'short.txt');
+    writeFileSync(corpus, TEXT.slice(0, 36));
+    const validationFile = join(dir, 'validation.txt');
+    writeFileSync(validationFile, TEXT.slice(36, 400));
+    const out = join(dir, 'model');
+    // Reached after the first window, which is also the epoch's last.
+    const limited = { validationFile, timeLimitSeconds: 1e-6 };
+    const first = await trainLanguageModel(config(corpus, out, limited), quiet);
+    assert.equal(first.stoppedBecause, 'time-limit');
+    assert.deepEqual(
+      first.history.map((r) => r.epoch),
+      [1],
+    );
+    const state = await trainingState(out);
+    assert.deepEqual([state.epoch, state.window], [1, 0], 'checkpointed at the next epoch’s start');
+    const resumed = await trainLanguageModel(config(corpus, out, { ...limited, resume: true }), quiet);
+    assert.equal(resumed.stoppedBecause, 'time-limit');
+    assert.deepEqual(
+      resumed.history.map((r) => r.epoch),
+      [1, 2],
+      'epoch 1 once, then epoch 2',
+    );
+  });
+});

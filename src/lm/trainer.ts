@@ -263,6 +263,7 @@ async function trainEpochs(run: RunContext): Promise<TrainResult> {
   const elapsed = () => secondsSoFar + (performance.now() - started) / 1000;
   const totalEpochs = config.epochs ?? Infinity;
   const charLimitReached = () => config.charLimit != null && state.chars >= config.charLimit;
+  const timeLimitReached = () => config.timeLimitSeconds !== null && elapsed() >= config.timeLimitSeconds;
   let stoppedBecause: TrainResult['stoppedBecause'] = 'epochs';
   // A resume whose character limit is already reached trains nothing, as one whose epochs are done; unless
   // it stopped at an epoch's end before validating it, which the epoch's end below then finishes.
@@ -294,9 +295,9 @@ async function trainEpochs(run: RunContext): Promise<TrainResult> {
       const at = state.epoch + state.window / streams.windowsPerEpoch;
       addWindow(curve, windowsPerPoint, loss, chars, at, state.chars);
       progress.batchDone(state.window - 1, chars, { loss, bpc: epochBpc });
-      const outOfTime = config.timeLimitSeconds !== null && elapsed() >= config.timeLimitSeconds;
-      // At an epoch's last window the char limit waits for the epoch's end (its validation, record and
+      // At an epoch's last window either limit waits for the epoch's end (its validation, record and
       // checkpoint), and stops there: a partial-epoch record here would repeat the epoch's at a resume.
+      const outOfTime = timeLimitReached() && !loop.epochDone;
       const outOfChars = charLimitReached() && !loop.epochDone;
       if (hooks.stopRequested() || outOfTime || outOfChars) {
         state.seconds = elapsed();
@@ -371,6 +372,13 @@ async function trainEpochs(run: RunContext): Promise<TrainResult> {
     state.epochChars = 0;
     await checkpoint();
     await writeRecords(config.out, state.history, curve.points);
+    if (state.epoch < totalEpochs && timeLimitReached()) {
+      stoppedBecause = 'time-limit';
+      hooks.log(
+        `time limit reached at the end of epoch ${state.epoch}: checkpoint saved in ${config.out} (continue with --resume)`,
+      );
+      break;
+    }
     if (state.epoch < totalEpochs && charLimitReached()) {
       stoppedBecause = 'char-limit';
       hooks.log(
