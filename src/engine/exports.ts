@@ -21,6 +21,48 @@ export interface WasmExports {
     accumulate: boolean,
     scratch: number,
   ): void;
+  /**
+   * gemm with a row-major B (bCol = 1), and sums[N] = Σ_k B[k, :] made while B is packed: bit for bit
+   * columnSums(sums, b, K, N), without a second pass over B.
+   */
+  gemmColumnSums(
+    c: number,
+    ldc: number,
+    a: number,
+    aRow: number,
+    aCol: number,
+    b: number,
+    bRow: number,
+    M: number,
+    K: number,
+    N: number,
+    accumulate: boolean,
+    scratch: number,
+    sums: number,
+  ): void;
+  /**
+   * gemmColumnSums over A stacked from two operands: C's first M1 rows from a1, the M2 after them from a2,
+   * B packed once for both; bit for bit the one product over the stacked A.
+   */
+  gemmColumnSumsStacked(
+    c: number,
+    ldc: number,
+    a1: number,
+    a1Row: number,
+    a1Col: number,
+    M1: number,
+    a2: number,
+    a2Row: number,
+    a2Col: number,
+    M2: number,
+    b: number,
+    bRow: number,
+    K: number,
+    N: number,
+    accumulate: boolean,
+    scratch: number,
+    sums: number,
+  ): void;
   /** Same with B packed once by packB(dst, b, bRow, bCol, 0, K, N). */
   gemmPacked(
     c: number,

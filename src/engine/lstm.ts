@@ -13,11 +13,12 @@
  * columns (= G, except 4U for the 'reference' input gate, whose a_i' has no recurrent part).
  *
  * Where the work goes:
- *   forward   z = x·W for all T·B rows (one multiply); per step z_k += h_{k−1}·U with U packed once, then
- *             the fused gate pass (bias, activations, c and h).
- *   backward  per step the fused gate pass gives dz_k, then dh_{k−1} = dz_k·Uᵀ with Uᵀ packed once;
- *             after the loop over all T·B rows: dW = xᵀ·dz and dU = Hᵀ·dz (H the states before each
- *             step, read where forward wrote them), dx = dz·Wᵀ, and db = Σ dz.
+ *   forward   z = x·W one multiply per block of time steps; per step z_k += h_{k−1}·U with U packed once,
+ *             then the fused gate pass (bias, activations, c and h).
+ *   backward  per step the fused gate pass gives dz_k, then dh_{k−1} = dz_k·Uᵀ and dx_k = dz_k·Wᵀ with Uᵀ
+ *             and Wᵀ packed once; after the loop one multiply over all T·B rows, [dW; dU] = [x | H]ᵀ·dz
+ *             (x and the states before each step read where they are, dz packed once for both), and
+ *             db = Σ dz.
  *
  * Inside WebAssembly memory everything is in processing order k (k = t, or T−1−t with `reverse`), so the
  * kernels never see the direction; this wrapper reorders x, dh and the outputs. Units are padded to U
@@ -208,6 +209,7 @@ export class FastLstm extends FastRecurrent {
     for (let d = 0; d < D; d++) copyGateRow(W, d * G, p.kernel, d * blocks * u, u, U, blocks);
     // Packed once here rather than per forward: at one row per step, packing W costs more than x·W.
     wasm.packB(buf.packedW, buf.W, G, 1, 0, D, G); // B(k, n) = W[k, n]
+    wasm.packB(buf.packedWt, buf.W, 1, G, 0, G, D); // B(k, n) = W[n, k]
     copyGateRow(arena.f32(buf.bias, G).fill(0), 0, p.bias, 0, u, U, blocks);
     const norm = this.hasInputNorm;
     if (norm) {
@@ -246,8 +248,7 @@ export class FastLstm extends FastRecurrent {
     x: Float32Array,
     options: Omit<SequenceOptions, 'T' | 'B'> & SequenceLayout = {},
   ): FastSequenceOutput {
-    const { T, B, U, G, buf } = this;
-    const { wasm } = this.engine;
+    const { buf } = this;
     const D = this.inputDim;
     const seen = this.inputIn(x, options, buf.x, D);
     this.statesIn(
@@ -258,11 +259,7 @@ export class FastLstm extends FastRecurrent {
       true,
     );
 
-    wasm.gemmPacked(buf.z, G, buf.x, D, 1, buf.packedW, T * B, D, G, false, buf.scratch);
-    const stateBytes = 4 * B * U;
-    for (let k = 0; k < T; k++) {
-      this.recurrentStep(k, k * stateBytes, (k + 1) * stateBytes, seen.mask ? buf.mask + k * B : 0);
-    }
+    this.forwardSteps(buf.x, D, seen.mask !== null);
     const { h, finals } = this.outputsOut(seen, options.sequence !== false);
     return { h, hT: finals[0], cT: finals[1] };
   }
@@ -489,18 +486,33 @@ export class FastLstm extends FastRecurrent {
         wasm.gemmPacked(buf.dhCarry, U, dzk, G, 1, buf.packedUt, B, RG, U, false, buf.scratch);
       }
       this.flushSubnormals([[buf.dhCarry, stateSize]]);
+      this.stepInputGradient(k, dzk, G);
     }
 
-    // One multiply each over all T·B rows: [dW; dU] = [x | H]ᵀ·dz, its rows in two products, x and the
-    // states before each step (hs's first T) read transposed, strides (1, D) and (1, U). Each row of
-    // the result sums the same terms in the same order as one product over [x | H] side by side would
-    // (rows are independent in the multiply), and no copy of H (13 MB per worker at H = 512) is kept.
+    // One multiply over all T·B rows, [dW; dU] = [x | H]ᵀ·dz: x and the states before each step (hs's
+    // first T) read transposed where they are, strides (1, D) and (1, U), each block of dz packed once for
+    // both; no copy of H beside x (13 MB per worker at H = 512). db = Σ dz, made while dz is packed.
     const TB = T * B;
     const XH = D + U;
-    wasm.gemm(buf.dWU, G, buf.x, 1, D, buf.dz, G, 1, D, TB, G, false, buf.scratch);
-    wasm.gemm(buf.dWU + 4 * D * G, G, buf.hs, 1, U, buf.dz, G, 1, U, TB, G, false, buf.scratch);
-    wasm.columnSums(buf.db, buf.dz, TB, G);
-    wasm.gemm(buf.dx, D, buf.dz, G, 1, buf.W, 1, G, TB, G, D, false, buf.scratch);
+    wasm.gemmColumnSumsStacked(
+      buf.dWU,
+      G,
+      buf.x,
+      1,
+      D,
+      D,
+      buf.hs,
+      1,
+      U,
+      U,
+      buf.dz,
+      G,
+      TB,
+      G,
+      false,
+      buf.scratch,
+      buf.db,
+    );
 
     const dWU = arena.f32(buf.dWU, XH * G);
     for (let d = 0; d < D; d++) addGateRow(g.kernel, d * blocks * u, dWU, d * G, u, U, blocks);

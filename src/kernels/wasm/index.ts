@@ -4,6 +4,8 @@
  */
 export {
   gemm,
+  gemmColumnSums,
+  gemmColumnSumsStacked,
   gemmPacked,
   packB,
   gemmScratchFloats,
