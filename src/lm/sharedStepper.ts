@@ -9,7 +9,10 @@
  * pre-activations into a SharedArrayBuffer, wait for the other's (`Atomics`: spin briefly, then
  * `Atomics.wait`), copy them in, and run the whole gate pass — so both hold the whole state, and every
  * reduction of NovoLSTM's gates (layer norms, the softmax over units) runs on whole rows, as on one thread.
- * The calling thread keeps the dense layer and the sampling; the worker waits for the next token.
+ * The calling thread keeps the dense layer and the sampling. The token goes to the worker with the first
+ * exchange of the character, and each thread makes its columns of the next character's state-only
+ * products right after a character's last gate pass — the worker while the calling thread samples
+ * (`stepLayersShared` in stepLayers.ts): per character the threads meet once per layer, no more.
  * Same text for a seed as one thread, bit for bit (test/generation.test.ts).
  *
  * The worker starts in the background: until it has built its layers the calling thread steps alone (the
@@ -29,9 +32,11 @@ import { workerScript } from '../parallel/workerScript.js';
 import type { LanguageModelStepper } from './stepperInterface.js';
 import {
   checkedStack,
+  dropSharedProducts,
   engineLayers,
   modelFromSnapshot,
   stepLayers,
+  stepLayersShared,
   type EngineLayers,
   type Head,
   type ModelSnapshot,
@@ -45,18 +50,19 @@ export interface SharedStepperData {
 }
 
 // The control words: an Int32Array at the start of the shared buffer.
-const GO = 0; // steps the calling thread has started (the worker waits for it to move)
-const COMMAND = 1; // what the step at GO is
-const TOKEN = 2; // its token id
+const GO = 0; // runs of shared steps the calling thread has started (the worker sleeps until it moves)
+const COMMAND = 1; // what the run at GO is
+const TOKEN = 2; // the token of the step being shared, or PAUSE; read after the step's first exchange
 const SEQUENCE = [3, 4]; // exchanges done by the calling thread (part 0) and the worker (part 1)
 const STATUS = 5; // the worker's
 const MESSAGE_BYTES = 6; // length of the worker's error message
 const CONTROL_WORDS = 8;
 const MESSAGE_CAPACITY = 1024; // bytes of error message after the control words
 
-const STEP = 0;
-const RESTORE_AND_STEP = 1; // states first, from the state region
+const RESTORE_AND_RUN = 1; // the states from the state region, then shared steps until a PAUSE token
 const STOP = 2;
+/** The token that ends a run of shared steps: the calling thread steps alone from there. */
+const PAUSE = -1;
 
 // STATUS is 0 while the worker starts, then:
 const READY = 1;
@@ -139,11 +145,21 @@ export function sharedEngineStepper(
     void worker.terminate().catch(() => {});
   };
   const collected = new FinalizationRegistry<() => void>((stopWorker) => stopWorker());
-  const share = new ThreadShare(0, engine, shared, layout, () => workerFailure(control));
+  const share = new ThreadShare(0, engine, shared, layout, () => workerFailure(control), ANSWER_TIMEOUT_MS);
   const choice = new Choice(adapt);
   let go = 0;
-  /** Whether the worker's states are those of the last step (false: the next shared step hands them over). */
+  /**
+   * Whether the worker is in a run of shared steps, its states those of the last step (false: the next
+   * shared step hands them over).
+   */
   let synced = false;
+  /** Ends the worker's run of shared steps: the calling thread steps alone from here. */
+  const pause = () => {
+    Atomics.store(control, TOKEN, PAUSE);
+    share.exchange([]);
+    dropSharedProducts(built);
+    synced = false;
+  };
 
   const stepper: LanguageModelStepper = {
     runsOn: engine.build,
@@ -158,27 +174,24 @@ export function sharedEngineStepper(
       if (!choice.workerReady && Atomics.load(control, STATUS) === READY) choice.workerReady = true;
       if (!choice.workerReady && (exited || Atomics.load(control, STATUS) === FAILED)) choice.workerFailed();
       choice.tick();
-      if (!choice.shared) {
-        synced = false;
-        const { h, stride } = stepLayers(built, id);
-        return head(h, stride);
-      }
-      if (!synced) {
-        // The worker reads COMMAND before its first exchange of a step; the calling thread writes it again
-        // only after that exchange, for the next step.
-        const floats = new Float32Array(shared);
-        built.layers.forEach((layer, i) => floats.set(layer.saveSteps(), layout.states[i]));
-        Atomics.store(control, COMMAND, RESTORE_AND_STEP);
-        synced = true;
-      } else {
-        Atomics.store(control, COMMAND, STEP);
-      }
-      Atomics.store(control, TOKEN, id);
-      go++;
-      Atomics.store(control, GO, go);
-      Atomics.notify(control, GO);
       try {
-        const { h, stride } = stepLayers(built, id, share);
+        if (!choice.shared) {
+          if (synced) pause();
+          const { h, stride } = stepLayers(built, id);
+          return head(h, stride);
+        }
+        if (!synced) {
+          const floats = new Float32Array(shared);
+          built.layers.forEach((layer, i) => floats.set(layer.saveSteps(), layout.states[i]));
+          Atomics.store(control, COMMAND, RESTORE_AND_RUN);
+          go++;
+          Atomics.store(control, GO, go);
+          Atomics.notify(control, GO);
+          synced = true;
+        }
+        // Read by the worker after the step's first exchange, which this thread enters after this store.
+        Atomics.store(control, TOKEN, id);
+        const { h, stride } = stepLayersShared(built, () => id, share);
         return head(h, stride);
       } catch (e) {
         // The threads are out of step now: the stepper is unusable.
@@ -286,6 +299,8 @@ class ThreadShare implements StepShare {
     private readonly layout: Layout,
     /** An error that ends the wait (the other thread failed or was stopped), or null. */
     private readonly failure: () => Error | null,
+    /** How long a wait may last before it is an error (the worker waits as long as the caller pauses). */
+    private readonly timeoutMs: number,
   ) {
     this.control = new Int32Array(shared, 0, CONTROL_WORDS);
     this.floats = new Float32Array(shared);
@@ -312,7 +327,7 @@ class ThreadShare implements StepShare {
     this.done++;
     Atomics.store(control, SEQUENCE[part], this.done);
     Atomics.notify(control, SEQUENCE[part]);
-    waitUntil(control, SEQUENCE[1 - part], this.done, this.failure);
+    waitUntil(control, SEQUENCE[1 - part], this.done, this.failure, this.timeoutMs);
     let from = this.layout.regions[1 - part][parity];
     for (const { at, width } of rows) {
       const [n0, n1] = shareColumns(width, part === 0 ? 1 : 0);
@@ -324,9 +339,15 @@ class ThreadShare implements StepShare {
 
 /**
  * Waits until control[index] reaches `target` (counters only grow; compared wrap-safe): spins for SPIN_MS,
- * then sleeps in Atomics.wait, checking `failure` between waits.
+ * then sleeps in Atomics.wait, checking `failure` between waits; an error after `timeoutMs`.
  */
-function waitUntil(control: Int32Array, index: number, target: number, failure: () => Error | null): void {
+function waitUntil(
+  control: Int32Array,
+  index: number,
+  target: number,
+  failure: () => Error | null,
+  timeoutMs: number,
+): void {
   const reached = () => (Atomics.load(control, index) - target) | 0;
   if (reached() >= 0) return;
   const start = performance.now();
@@ -339,17 +360,17 @@ function waitUntil(control: Int32Array, index: number, target: number, failure: 
     if (((seen - target) | 0) >= 0) return;
     const error = failure();
     if (error) throw error;
-    if (performance.now() - start > ANSWER_TIMEOUT_MS) {
-      throw new NovoLstmError(
-        'the other generation thread',
-        `did not answer in ${ANSWER_TIMEOUT_MS / 1000} s`,
-      );
+    if (performance.now() - start > timeoutMs) {
+      throw new NovoLstmError('the other generation thread', `did not answer in ${timeoutMs / 1000} s`);
     }
     Atomics.wait(control, index, seen, 50);
   }
 }
 
-/** The worker thread's side: builds the layers from the snapshot, then shares steps until told to stop. */
+/**
+ * The worker thread's side: builds the layers from the snapshot, then shares runs of steps until told to
+ * stop. Between the steps of a run it waits in the first exchange of the next (spinning, then asleep).
+ */
 export async function serveSharedSteps(data: SharedStepperData, ready: () => void): Promise<void> {
   const control = new Int32Array(data.shared, 0, CONTROL_WORDS);
   try {
@@ -358,7 +379,12 @@ export async function serveSharedSteps(data: SharedStepperData, ready: () => voi
     const built = engineLayers(engine, checkedStack(modelFromSnapshot(data.model)));
     const layout = layoutOf(built);
     const stopped = () => (Atomics.load(control, COMMAND) === STOP ? new Stopped() : null);
-    const share = new ThreadShare(1, engine, data.shared, layout, stopped);
+    const share = new ThreadShare(1, engine, data.shared, layout, stopped, Infinity);
+    const token = () => {
+      const id = Atomics.load(control, TOKEN);
+      if (id === PAUSE) throw new Paused();
+      return id;
+    };
     const floats = new Float32Array(data.shared);
     Atomics.store(control, STATUS, READY);
     ready();
@@ -368,13 +394,15 @@ export async function serveSharedSteps(data: SharedStepperData, ready: () => voi
       seen = Atomics.load(control, GO);
       const command = Atomics.load(control, COMMAND);
       if (command === STOP) return;
-      if (command === RESTORE_AND_STEP) {
-        built.layers.forEach((layer, i) => {
-          const at = layout.states[i];
-          layer.restoreSteps(floats.subarray(at, at + layout.stateSizes[i]));
-        });
+      built.layers.forEach((layer, i) => {
+        const at = layout.states[i];
+        layer.restoreSteps(floats.subarray(at, at + layout.stateSizes[i]));
+      });
+      try {
+        for (;;) stepLayersShared(built, token, share);
+      } catch (e) {
+        if (!(e instanceof Paused)) throw e;
       }
-      stepLayers(built, Atomics.load(control, TOKEN), share);
     }
   } catch (e) {
     if (e instanceof Stopped) return;
@@ -391,7 +419,10 @@ export async function serveSharedSteps(data: SharedStepperData, ready: () => voi
 /** The calling thread stopped the worker in the middle of a step (an error there, or close). */
 class Stopped extends Error {}
 
-/** The worker waits for the calling thread's next step: spins for SPIN_MS, then sleeps until notified. */
+/** The calling thread ended the run of shared steps (it steps alone for a while). */
+class Paused extends Error {}
+
+/** The worker waits for the calling thread's next run of steps: spins for SPIN_MS, then sleeps until notified. */
 function waitForStep(control: Int32Array, seen: number): void {
   const start = performance.now();
   for (let i = 1; ; i++) {
