@@ -52,10 +52,16 @@ export interface SharedStepperData {
 // The control words: an Int32Array at the start of the shared buffer.
 const GO = 0; // runs of shared steps the calling thread has started (the worker sleeps until it moves)
 const COMMAND = 1; // what the run at GO is
-const TOKEN = 2; // the token of the step being shared, or PAUSE; read after the step's first exchange
-const SEQUENCE = [3, 4]; // exchanges done by the calling thread (part 0) and the worker (part 1)
-const STATUS = 5; // the worker's
-const MESSAGE_BYTES = 6; // length of the worker's error message
+/**
+ * The token of a shared step, or PAUSE, in the word of the parity of the exchange after which the worker
+ * reads it (the step's first): the calling thread writes that word again only two exchanges later, by
+ * when the worker has read it — one word could be overwritten by the next step's token while the worker
+ * still waits to see the exchange (a one-layer step has no other).
+ */
+const TOKENS = [2, 3];
+const SEQUENCE = [4, 5]; // exchanges done by the calling thread (part 0) and the worker (part 1)
+const STATUS = 6; // the worker's
+const MESSAGE_BYTES = 7; // length of the worker's error message
 const CONTROL_WORDS = 8;
 const MESSAGE_CAPACITY = 1024; // bytes of error message after the control words
 
@@ -101,6 +107,14 @@ export function nodeWorkerThreads(): typeof import('node:worker_threads') | null
 }
 
 /**
+ * How a two-thread stepper chooses the way of each step once its worker is ready: 'adapt' times both
+ * (threads 'auto'), 'always' shares every step (threads 2), and a function shares step n (counting
+ * every step from 0) where it returns true — a fixed schedule, for tests that go from one thread to two
+ * and back at chosen steps.
+ */
+export type ThreadSchedule = 'adapt' | 'always' | ((step: number) => boolean);
+
+/**
  * The two-thread stepper: `built` and `head` on the calling thread's engine (all the weights), a worker
  * started with a snapshot of the model.
  */
@@ -111,7 +125,7 @@ export function sharedEngineStepper(
   model: ModelSnapshot,
   vocabulary: number,
   checkId: (id: number) => void,
-  adapt: boolean,
+  schedule: ThreadSchedule,
 ): LanguageModelStepper {
   const threads = nodeWorkerThreads();
   if (!threads) {
@@ -146,7 +160,7 @@ export function sharedEngineStepper(
   };
   const collected = new FinalizationRegistry<() => void>((stopWorker) => stopWorker());
   const share = new ThreadShare(0, engine, shared, layout, () => workerFailure(control), ANSWER_TIMEOUT_MS);
-  const choice = new Choice(adapt);
+  const choice = new Choice(schedule);
   let go = 0;
   /**
    * Whether the worker is in a run of shared steps, its states those of the last step (false: the next
@@ -155,7 +169,7 @@ export function sharedEngineStepper(
   let synced = false;
   /** Ends the worker's run of shared steps: the calling thread steps alone from here. */
   const pause = () => {
-    Atomics.store(control, TOKEN, PAUSE);
+    share.sendToken(PAUSE);
     share.exchange([]);
     dropSharedProducts(built);
     synced = false;
@@ -165,7 +179,7 @@ export function sharedEngineStepper(
     runsOn: engine.build,
     size: vocabulary,
     get threads() {
-      return choice.shared || (!adapt && Atomics.load(control, STATUS) === READY) ? 2 : 1;
+      return choice.shared || (schedule === 'always' && Atomics.load(control, STATUS) === READY) ? 2 : 1;
     },
     whenReady: () => ready,
     step(id) {
@@ -189,8 +203,7 @@ export function sharedEngineStepper(
           Atomics.notify(control, GO);
           synced = true;
         }
-        // Read by the worker after the step's first exchange, which this thread enters after this store.
-        Atomics.store(control, TOKEN, id);
+        share.sendToken(id);
         const { h, stride } = stepLayersShared(built, () => id, share);
         return head(h, stride);
       } catch (e) {
@@ -219,10 +232,11 @@ const MIN_RUN = 4;
 const MAX_RUN = 64;
 
 /**
- * Which way the next step runs. One thread until the worker is ready; then, with `adapt`, blocks of BLOCK
+ * Which way the next step runs. One thread until the worker is ready; then, with 'adapt', blocks of BLOCK
  * steps are timed and the faster way is kept, the other timed again for one block now and then: on a
  * machine busy with other work two threads in lockstep can be many times slower than one (each waits
- * for the other to be scheduled). Without `adapt`, two threads from the worker's start on.
+ * for the other to be scheduled). With 'always', two threads from the worker's start on; with a
+ * function, as it says.
  */
 class Choice {
   workerReady = false;
@@ -241,7 +255,10 @@ class Choice {
   private run = MIN_RUN;
   private left = 1; // the first block after the worker is ready times one thread (warm), then two are probed
 
-  constructor(private readonly adapt: boolean) {}
+  /** Steps ticked so far. */
+  private ticks = 0;
+
+  constructor(private readonly schedule: ThreadSchedule) {}
 
   workerFailed(): void {
     this.failed = true;
@@ -250,9 +267,10 @@ class Choice {
 
   /** Called before every step. */
   tick(): void {
+    const step = this.ticks++;
     if (this.failed || !this.workerReady) return;
-    if (!this.adapt) {
-      this.shared = true;
+    if (this.schedule !== 'adapt') {
+      this.shared = this.schedule === 'always' || this.schedule(step);
       return;
     }
     if (this.steps === 0) this.start = performance.now();
@@ -309,6 +327,16 @@ class ThreadShare implements StepShare {
 
   columns(N: number): readonly [number, number] {
     return shareColumns(N, this.part);
+  }
+
+  /** The calling thread: `id` is the token the worker reads after the next exchange. */
+  sendToken(id: number): void {
+    Atomics.store(this.control, TOKENS[(this.done + 1) & 1], id);
+  }
+
+  /** The worker: the token the calling thread sent with the exchange just done. */
+  receivedToken(): number {
+    return Atomics.load(this.control, TOKENS[this.done & 1]);
   }
 
   exchange(rows: readonly SharedRow[]): void {
@@ -381,7 +409,7 @@ export async function serveSharedSteps(data: SharedStepperData, ready: () => voi
     const stopped = () => (Atomics.load(control, COMMAND) === STOP ? new Stopped() : null);
     const share = new ThreadShare(1, engine, data.shared, layout, stopped, Infinity);
     const token = () => {
-      const id = Atomics.load(control, TOKEN);
+      const id = share.receivedToken();
       if (id === PAUSE) throw new Paused();
       return id;
     };
