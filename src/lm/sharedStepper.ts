@@ -74,8 +74,16 @@ const PAUSE = -1;
 const READY = 1;
 const FAILED = 2;
 
-/** Spin this long waiting for the other thread before sleeping in Atomics.wait. */
-const SPIN_MS = 2;
+/**
+ * Spin this long waiting for the other thread before sleeping in Atomics.wait. On an idle machine a wait
+ * lasts a few µs (the longest: the worker's, while the calling thread runs the dense layer and samples,
+ * about 10 µs), well inside it; a sleeping thread wakes in about 4 µs (bench/generationThreads.ts).
+ * On a busy machine the other thread is often not running at all, and a longer spin only burns the
+ * spinner's share of a core: measured (2 × 256, two threads, load average 10, µs per character, two
+ * rounds) NovoLSTM 5,000–6,700 with a 2 ms spin, 270–350 with 10–50 µs, 680–840 with 100 µs; the GRU
+ * 2,000–8,800, 160–310 and 560–870.
+ */
+const SPIN_MS = 0.05;
 /** The calling thread gives up on a worker that has not answered for this long. */
 const ANSWER_TIMEOUT_MS = 60_000;
 
