@@ -1,8 +1,9 @@
 /**
  * Where a character of generation on two threads goes (src/lm/sharedStepper.ts, `stepLayersShared` in
  * src/lm/stepLayers.ts), for a 2 × 256 character model as bench/generation.ts builds it. Every figure is
- * the CPU time of the thread that ran it (Linux: /proc/thread-self/schedstat, ns), per character, so that
- * other work on a shared machine counts less (it still evicts the caches):
+ * CPU time per character (of the process while one thread works; of each thread, from Linux'
+ * /proc/thread-self/schedstat, where two do), so that other work on a shared machine counts less (it
+ * still evicts the caches):
  *   part 0 / part 1 alone   each thread's share of a character with the exchanges left out (its columns of
  *                           every multiply, the whole gate passes, the copies): what it costs a thread when
  *                           it never waits; part 0 is the calling thread's;
@@ -11,13 +12,18 @@
  *   gate passes             a character with no columns of any multiply: what both threads repeat;
  *   one thread              `stepLayers` alone, for comparison;
  *   head, sampling          the dense layer + softmax and `sampleToken`, on the calling thread only;
+ *   generateText's loop     the sampling, decoding and generator around each step (`generateTextOn` on a
+ *                           stepper that returns a fixed distribution);
  *   meeting                 one round trip between the two threads through Atomics in a SharedArrayBuffer,
  *                           both spinning (the minimum over many; the median shows the machine's load);
  *   wake-up                 the same when the waiting thread sleeps in Atomics.wait;
  *   two threads             the real stepper: wall and process CPU µs per character.
  * With the meetings per character and each thread's weight bytes (its columns of every matrix it reads),
  * and an estimate of the wall time per character on an idle machine:
- *   max(part 0 + head + sampling, part 1) + meetings · (meeting round trip / 2).
+ *   max(part 0 + head + generateText's loop, part 1) + meetings · (meeting round trip / 2).
+ * Part 0 comes first there: the calling thread makes its columns of the next character's products and
+ * then runs the dense layer and samples, while the worker makes its columns and waits at the next
+ * character's first exchange (src/lm/stepLayers.ts).
  *
  * node --experimental-wasm-relaxed-simd --import tsx bench/generationThreads.ts [--cells novolstm,lstm,gru]
  *      [--units 256] [--rounds 5] [--steps 1000]
@@ -38,7 +44,9 @@ import {
   stepLayers,
   stepLayersShared,
 } from '../src/lm/stepLayers.js';
+import { generateTextOn } from '../src/lm/generate.js';
 import { languageModelStepper } from '../src/lm/stepper.js';
+import type { LanguageModelStepper } from '../src/lm/stepperInterface.js';
 import { workerScript } from '../src/parallel/workerScript.js';
 import { Random } from '../src/random.js';
 
@@ -54,11 +62,18 @@ function threadCpuNs(): number {
   return Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]);
 }
 
-/** CPU µs of this thread per call of f, over `steps` calls. */
-function cpuMicros(steps: number, f: (i: number) => void): number {
-  const start = threadCpuNs();
+/**
+ * CPU µs per call of f, over `steps` calls: of this process (fine-grained) while no other thread of it
+ * works, else of this thread (`perThread`; the kernel's counter moves by scheduler ticks, 4 ms here, so
+ * runs are made long).
+ */
+function cpuMicros(steps: number, f: (i: number) => void, perThread = false): number {
+  const start = perThread ? threadCpuNs() : 0;
+  const usage = process.cpuUsage();
   for (let i = 0; i < steps; i++) f(i);
-  return (threadCpuNs() - start) / 1000 / steps;
+  if (perThread) return (threadCpuNs() - start) / 1000 / steps;
+  const used = process.cpuUsage(usage);
+  return (used.user + used.system) / steps;
 }
 
 const vocabulary = CharVocabulary.fromText(loadCorpus('builtin:moby-dick')).toJSON();
@@ -87,9 +102,9 @@ function setup(cell: LmCell, units: number) {
 }
 
 /** A thread's part of every character for `steps` characters (no waiting): CPU µs per character. */
-function partMicros(s: ReturnType<typeof setup>, p: 0 | 1, steps: number): number {
+function partMicros(s: ReturnType<typeof setup>, p: 0 | 1, steps: number, perThread = false): number {
   const share = s.part(p);
-  return cpuMicros(steps, (i) => void stepLayersShared(s.built, () => i % V, share));
+  return cpuMicros(steps, (i) => void stepLayersShared(s.built, () => i % V, share), perThread);
 }
 
 /** The worker of the 'at once' rows and the round trips. */
@@ -105,7 +120,7 @@ async function serve(): Promise<void> {
   const s = cell ? setup(cell, units) : null;
   parentPort!.postMessage('ready');
   parentPort!.on('message', (what: string) => {
-    if (what === 'part') parentPort!.postMessage(partMicros(s!, 1, steps));
+    if (what === 'part') parentPort!.postMessage(partMicros(s!, 1, steps, true));
     if (what === 'pong') {
       // Answers each ping: flags[0] counts pings, flags[1] pongs; flags[2] = 1 to sleep instead of spin.
       for (let n = 1; ; n++) {
@@ -195,7 +210,7 @@ async function profile(options: Options): Promise<void> {
       add('part 0 alone', partMicros(s, 0, steps));
       add('part 1 alone', partMicros(s, 1, steps));
       const other = ask<number>(worker, 'part');
-      add('part 0 at once', partMicros(s, 0, steps));
+      add('part 0 at once', partMicros(s, 0, steps, true));
       add('part 1 at once', await other);
       add(
         'gate passes',
@@ -213,6 +228,22 @@ async function profile(options: Options): Promise<void> {
       add(
         'sampling',
         cpuMicros(steps, () => void sampleToken(probabilities, { temperature: 0.8 }, rng)),
+      );
+      // generateText's loop around the steps: the sampling, decoding, the generator — on a stepper that
+      // returns the same distribution every time.
+      const fixed: LanguageModelStepper = {
+        runsOn: 'fixed',
+        size: V,
+        threads: 1,
+        step: () => probabilities,
+        whenReady: () => Promise.resolve(1),
+        close: () => Promise.resolve(),
+      };
+      const text = generateTextOn(fixed, s.model, { prime: 'The ', length: steps + 1, temperature: 0.8 });
+      text.next();
+      add(
+        "generateText's loop",
+        cpuMicros(steps, () => void text.next()),
       );
     }
     await worker.terminate();
@@ -240,10 +271,8 @@ async function profile(options: Options): Promise<void> {
     const line = Object.entries(rows).map(([k, v]) => `${k} ${med(v).toFixed(1)} (${min(v).toFixed(1)})`);
     console.log(`${cell}: ${line.join(' · ')}`);
     const bytes = weightBytes(s);
-    const critical = Math.max(
-      min(rows['part 0 at once']) + min(rows.head) + min(rows.sampling),
-      min(rows['part 1 at once']),
-    );
+    const caller = min(rows.head) + min(rows["generateText's loop"]);
+    const critical = Math.max(min(rows['part 0 at once']) + caller, min(rows['part 1 at once']));
     const estimate = critical + (meetings * spin.min) / 2;
     console.log(
       `  ${meetings} meetings per character (the first hands the token over; the stepper's first character ` +
@@ -255,7 +284,7 @@ async function profile(options: Options): Promise<void> {
       `  two threads, the stepper: wall ${med(walls).toFixed(1)} µs per character (min ${min(walls).toFixed(1)}), ` +
         `process CPU ${med(processCpu).toFixed(1)}; estimate on an idle machine from the mins above: ` +
         `${estimate.toFixed(1)} µs = ${Math.round(1e6 / estimate)} characters/s ` +
-        `(one thread: ${Math.round(1e6 / (min(rows['one thread']) + min(rows.head) + min(rows.sampling)))})`,
+        `(one thread: ${Math.round(1e6 / (min(rows['one thread']) + caller))})`,
     );
   }
   console.log(`load average ${loadavg()[0].toFixed(2)} at the end`);
