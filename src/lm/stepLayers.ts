@@ -96,8 +96,9 @@ export function engineLayers(engine: Engine, stack: Stack): EngineLayers {
  * comes round again. Layer 2's h·U₂ needs only the last character's state, so it may come first: the
  * order alternates U₁ W₂ U₂ | U₂′ U₁′ W₂′ (′: columns read from the last), and each character starts on
  * the weights the one before ended with. Measured (bench/generationSteps.ts, CPU µs per character of the
- * layers, one thread, load average 12): LSTM 105 → 84, NovoLSTM 142 → 118, GRU 59 → 53. With two threads
- * each reads its half of every matrix (about 2 MB for NovoLSTM), in the same alternating order.
+ * layers, one thread, load average 12): LSTM 105 → 84, NovoLSTM 142 → 118, GRU 59 → 53. Two threads run
+ * `stepLayersShared` instead (each reads its half of every matrix, about 2 MB for NovoLSTM); this, with
+ * `share`, only where some product cannot come first.
  */
 export function stepLayers(
   built: EngineLayers,
@@ -126,8 +127,8 @@ export function stepLayers(
 /**
  * `stepLayers` on two threads (src/lm/sharedStepper.ts), both calling it with the same `share`; the token
  * is read with `token()` only after the first exchange, so the thread that samples it hands it over
- * with that exchange, and a character costs two meetings of the threads at 2 × 256 (one per layer, two
- * for a GRU without resetAfter), not three.
+ * with that exchange: a character costs one meeting of the threads per layer (two per GRU layer without
+ * resetAfter), where handing the token over on its own was one more.
  *
  * Where every layer's product is exact when made first (`recurrentFirstExact`), a character is
  *   layer 1: the h·U₁ columns made at the end of the last character swapped (the token with them), the
