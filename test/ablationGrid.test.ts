@@ -29,6 +29,7 @@ describe('the ablation preset', () => {
     assert.deepEqual(
       ablation.tasks.map((t) => t.name),
       [
+        'adding-100',
         'embedded-reber',
         'adding-modern-50',
         'adding-modern-100',

@@ -428,6 +428,18 @@ const FLAG_VALUES: readonly {
   },
   {
     command: 'train',
+    flag: '--max-chars',
+    values: ['0', '-1', '1.5', 'NaN', 'Infinity', 'abc', ''],
+    message: /--max-chars <n>.*positive integer/,
+  },
+  {
+    command: 'train',
+    flag: '--max-chars',
+    values: ['1e20'],
+    message: /--max-chars <n>.*expected at most 9007199254740991/,
+  },
+  {
+    command: 'train',
     flag: '--seed',
     values: ['-1', '1.5', 'abc', '', '4294967296', '1e20'],
     message: /--seed <n>.*\[0, 4294967295\]/,
@@ -719,7 +731,7 @@ export const CLI_CASES: readonly CliCase[] = [
     name: 'train without a stopping rule',
     argv: (f) => ['train', '--corpus', f.corpus, '--out', `${f.root}/new-run`],
     code: 1,
-    message: /--epochs N or --time-limit/,
+    message: /--epochs N, --time-limit DURATION or --max-chars N/,
   },
   {
     name: 'generate without --model',
@@ -905,6 +917,15 @@ export const API_CASES: readonly ApiCase[] = [
     error: ShapeError,
     message: /too many weights/,
   },
+  // The character limit, refused by name before the corpus is read.
+  ...[0, -1, 1.5, NaN, Infinity, 2 ** 53].map((charLimit) => ({
+    name: `trainLanguageModel charLimit ${charLimit}`,
+    run: (f: Fixture) => trainLanguageModel(trainConfig(f, { epochs: null, charLimit }), quiet),
+    error: ValueError,
+    message: new RegExp(
+      `^charLimit: must be a whole number of characters — expected a positive integer or null, got ${charLimit}$`,
+    ),
+  })),
   {
     name: 'trainLanguageModel corpus too short',
     run: (f) => trainLanguageModel(trainConfig(f, { corpus: f.file('short.txt') }), quiet),

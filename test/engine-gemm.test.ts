@@ -304,5 +304,46 @@ for (const build of WASM_BUILDS) {
         }
       },
     );
+
+    it('gemmColumnSums = gemm and columnSums bit for bit, B left untouched', { skip: !available }, () => {
+      // The weight and bias gradients of backward ([x | H]ᵀ·dz and Σ dz) from one pass over dz. N = 19 and
+      // 44 end in a partial panel (its sums come from the element-by-element path), K = 1100 runs over
+      // three K blocks, M = 70 over two row blocks; A read both ways.
+      const { wasm, arena } = engine!;
+      const rng = new Random(17);
+      for (const [M, K, N] of [
+        [5, 13, 19],
+        [70, 1100, 44],
+        [3, 600, 64],
+      ]) {
+        for (const transA of [false, true]) {
+          for (const accumulate of [false, true]) {
+            const mark = arena.mark();
+            const a = float32Random(rng, M * K); // [M, K], or [K, M] with transA
+            const b = float32Random(rng, K * N); // [K, N]
+            // Some exact zeros of either sign: the sums must keep what columnSums makes of them.
+            for (let i = 0; i < b.length; i += 37) b[i] = i % 2 ? -0 : 0;
+            const start = float32Random(rng, M * N);
+            const [aRow, aCol] = transA ? [1, M] : [K, 1];
+            const pa = arena.copyIn(a);
+            const pb = arena.copyIn(b);
+            const pc = arena.copyIn(start);
+            const sums = arena.copyIn(float32Random(rng, N)); // overwritten, not added to
+            const scratch = arena.allocFloats(wasm.gemmScratchFloats(N));
+            wasm.gemmColumnSums(pc, N, pa, aRow, aCol, pb, N, M, K, N, accumulate, scratch, sums);
+            const [c, s] = [arena.f32(pc, M * N).slice(), arena.f32(sums, N).slice()];
+            const what = `${build} ${M}×${K}×${N} transA=${transA} accumulate=${accumulate}`;
+            assert.deepEqual(arena.f32(pb, K * N).slice(), b, `${what}: b was modified`);
+            arena.f32(pc, M * N).set(start);
+            wasm.gemm(pc, N, pa, aRow, aCol, pb, N, 1, M, K, N, accumulate, scratch);
+            wasm.columnSums(sums, pb, K, N);
+            const [cExpected, sExpected] = [arena.f32(pc, M * N).slice(), arena.f32(sums, N).slice()];
+            arena.release(mark);
+            assert.deepStrictEqual(c, cExpected, `${what}: the product`);
+            assert.deepStrictEqual(s, sExpected, `${what}: the column sums`);
+          }
+        }
+      }
+    });
   });
 }

@@ -200,7 +200,7 @@ describe('the CLI: one clear error line and a non-zero exit code', () => {
       () => ['train', '--out', out, '--epochs', '1', '--corpus', writeFile('short.txt', 'a short text')],
       /too short/,
     ],
-    ['no stopping rule', () => ['train', '--out', out], /--epochs N or --time-limit/],
+    ['no stopping rule', () => ['train', '--out', out], /--epochs N, --time-limit DURATION or --max-chars N/],
     ['a missing model', () => ['generate', '--model', join(dir, 'none')], /no model there/],
   ];
   function writeFile(name: string, content: string | Buffer): string {

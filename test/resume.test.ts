@@ -2,7 +2,7 @@
  * `novolstm train --resume`: a flag that conflicts with the checkpoint (the model's shape, its seed and
  * clipping, the data layout, the corpus or validation text by SHA-256) is one line naming the flag, the
  * checkpoint's value and the given value, and the checkpoint is left as it was; the flags a resume may
- * change (--lr, --epochs, --time-limit, --workers) are applied and printed.
+ * change (--lr, --epochs, --time-limit, --max-chars, --workers) are applied and printed.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -174,7 +174,7 @@ describe('train --resume', () => {
     assert.equal(resumed.code, 0, resumed.stderr);
     assert.match(
       resumed.stdout,
-      /resuming .* at epoch 2, window 0 with --lr 0\.003, --epochs 2, --time-limit 3600s, --workers 2/,
+      /resuming .* at epoch 2, window 0 with --lr 0\.003, --epochs 2, --time-limit 3600s, --max-chars no limit, --workers 2/,
     );
     const model = await loadModel(out);
     assert.equal(model.compiled?.optimizer.learningRate, 0.003);

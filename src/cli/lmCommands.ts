@@ -55,6 +55,7 @@ interface TrainFlags {
   clipNorm: number;
   epochs?: number;
   timeLimit?: number;
+  maxChars?: number;
   seed: number;
   out: string;
   resume: boolean;
@@ -147,6 +148,11 @@ function addTrainOptions(command: Command): Command {
     .option('--clip-norm <n>', 'clip each weight gradient to this norm', positiveNumber, 5)
     .option('--epochs <n>', 'stop after this many epochs', positiveInteger)
     .option('--time-limit <duration>', 'stop after this long, e.g. 90s, 10m, 1h', duration)
+    .option(
+      '--max-chars <n>',
+      'stop after training this many characters in all (at the window reaching it; the same on any machine)',
+      positiveIntegerUpTo(Number.MAX_SAFE_INTEGER),
+    )
     .option('--seed <n>', 'seed of weights, dropout and samples', seed, 1)
     .option('--resume', 'continue the checkpoint in --out exactly where it stopped', false)
     .option(
@@ -171,8 +177,8 @@ const SETTING_FLAGS: Record<CheckpointSetting, keyof TrainFlags> = {
 };
 
 function trainConfig(flags: TrainFlags, out: string): TrainConfig {
-  if (flags.epochs === undefined && flags.timeLimit === undefined) {
-    throw new UsageError('give --epochs N or --time-limit DURATION (or both)');
+  if (flags.epochs === undefined && flags.timeLimit === undefined && flags.maxChars === undefined) {
+    throw new UsageError('give --epochs N, --time-limit DURATION or --max-chars N (or several)');
   }
   return {
     corpus: flags.corpus,
@@ -188,6 +194,7 @@ function trainConfig(flags: TrainFlags, out: string): TrainConfig {
     clipNorm: flags.clipNorm,
     epochs: flags.epochs ?? null,
     timeLimitSeconds: flags.timeLimit ?? null,
+    charLimit: flags.maxChars ?? null,
     seed: flags.seed,
     out,
     resume: flags.resume,
@@ -216,6 +223,7 @@ export function registerLanguageModelCommands(program: Command): void {
 Examples:
   novolstm train --corpus builtin:moby-dick --cell novolstm --time-limit 10m --out runs/moby
   novolstm train --corpus book.txt --cell lstm --units 128 --layers 1 --epochs 5 --out runs/book
+  novolstm train --corpus builtin:moby-dick --cell gru --max-chars 2000000 --out runs/moby-gru
   novolstm train --out runs/moby --time-limit 10m --resume`,
     )
     .action(async (flags: TrainFlags & { out: string }, command: Command) => {

@@ -14,7 +14,7 @@ import { estimateSection } from '../experiments/renderReport.js';
 import { runReport } from '../experiments/runReport.js';
 import { TrialPool } from '../experiments/trialPool.js';
 import { UsageError } from './errors.js';
-import { choice, choiceList, duration, positiveInteger } from './parse.js';
+import { choice, choiceList, duration, positiveInteger, positiveIntegerUpTo } from './parse.js';
 
 interface ReportFlags {
   quick: boolean;
@@ -26,6 +26,7 @@ interface ReportFlags {
   applications: boolean;
   appEpochs?: number;
   lmEpochs?: number;
+  lmChars?: number;
   timeLimit?: number;
   estimate?: boolean;
   trials?: string;
@@ -81,6 +82,11 @@ export function registerReportCommand(program: Command): void {
     .option('--no-applications', 'skip the classifiers and the language model')
     .option('--app-epochs <n>', "epochs of both classifiers (default: the preset's)", positiveInteger)
     .option('--lm-epochs <n>', "epochs of the language model (default: the preset's)", positiveInteger)
+    .option(
+      '--lm-chars <n>',
+      "characters of training of each language-model run (default: the preset's)",
+      positiveIntegerUpTo(Number.MAX_SAFE_INTEGER),
+    )
     .option(
       '--time-limit <duration>',
       'start no trial after this long (90s, 10m, 1.5h); a cell it cuts is reported as not run',
@@ -142,6 +148,7 @@ Examples:
           flags.timeLimit !== undefined && '--time-limit',
           flags.appEpochs !== undefined && '--app-epochs',
           flags.lmEpochs !== undefined && '--lm-epochs',
+          flags.lmChars !== undefined && '--lm-chars',
         ].filter((f): f is string => f !== false);
         if (running.length > 0) {
           throw new UsageError(`--no-train runs nothing: ${running.join(', ')} cannot be combined with it`);
@@ -177,6 +184,7 @@ Examples:
           applications: flags.applications,
           appEpochs: flags.appEpochs ?? null,
           lmEpochs: flags.lmEpochs ?? null,
+          lmChars: flags.lmChars ?? null,
           timeLimitSeconds: flags.timeLimit ?? null,
           estimate: flags.estimate ?? null,
           out,

@@ -21,6 +21,25 @@ export interface WasmExports {
     accumulate: boolean,
     scratch: number,
   ): void;
+  /**
+   * gemm with a row-major B (bCol = 1), and sums[N] = Σ_k B[k, :] made while B is packed: bit for bit
+   * columnSums(sums, b, K, N), without a second pass over B.
+   */
+  gemmColumnSums(
+    c: number,
+    ldc: number,
+    a: number,
+    aRow: number,
+    aCol: number,
+    b: number,
+    bRow: number,
+    M: number,
+    K: number,
+    N: number,
+    accumulate: boolean,
+    scratch: number,
+    sums: number,
+  ): void;
   /** Same with B packed once by packB(dst, b, bRow, bCol, 0, K, N). */
   gemmPacked(
     c: number,

@@ -7,11 +7,11 @@
  * of 4, G = 3U gate columns (blocks `zrh`).
  *
  * Where the work goes (resetAfter: true, Keras' default):
- *   forward   zx = x·W for all T·B rows (one multiply); per step zh = h_{k−1}·U with U packed once, then
- *             the fused gate pass (biases, activations, h).
+ *   forward   zx = x·W one multiply per block of time steps; per step zh = h_{k−1}·U with U packed once,
+ *             then the fused gate pass (biases, activations, h).
  *   backward  per step the fused gate pass gives dzx_k and dzh_k (they differ in block h by the factor r),
- *             then dh_{k−1} = dh ⊙ z + dzh_k·Uᵀ with Uᵀ packed once; after the loop one multiply each over
- *             all T·B rows: dW = xᵀ·dzx, dU = Hᵀ·dzh, dx = dzx·Wᵀ, and the biases' sums.
+ *             then dh_{k−1} = dh ⊙ z + dzh_k·Uᵀ and dx_k = dzx_k·Wᵀ with Uᵀ and Wᵀ packed once; after the
+ *             loop one multiply each over all T·B rows: dW = xᵀ·dzx, dU = Hᵀ·dzh, and the biases' sums.
  * resetAfter: false puts a second multiply inside each step, (r ⊙ h_{k−1})·U_h, between two gate passes
  * (and its transpose in backward); U_zr and U_h are packed separately, both ways, once. There the
  * gradients w.r.t. the input and recurrent projections are the same dz, and dU_h = (r ⊙ H)ᵀ·dz_h.
@@ -141,6 +141,7 @@ export class FastGru extends FastRecurrent {
     for (let d = 0; d < D; d++) copyGateRow(W, d * G, p.kernel, d * 3 * u, u, U, 3);
     // Packed once here rather than per forward: at one row per step, packing W costs more than x·W.
     wasm.packB(buf.packedW, buf.W, G, 1, 0, D, G); // B(k, n) = W[k, n]
+    wasm.packB(buf.packedWt, buf.W, 1, G, 0, G, D); // B(k, n) = W[n, k]
     copyGateRow(arena.f32(buf.biasX, G).fill(0), 0, p.bias, 0, u, U, 3);
     if (this.resetAfter) copyGateRow(arena.f32(buf.biasH, G).fill(0), 0, p.bias, 3 * u, u, U, 3);
     // The raw padded recurrent kernel lives in dU's buffer just long enough to be packed.
@@ -173,16 +174,12 @@ export class FastGru extends FastRecurrent {
     x: Float32Array,
     options: Omit<SequenceOptions, 'T' | 'B' | 'c0'> & SequenceLayout = {},
   ): FastGruOutput {
-    const { T, B, U, G, buf } = this;
+    const { buf } = this;
     const D = this.inputDim;
     const seen = this.inputIn(x, options, buf.x, D);
     this.statesIn([['h0', options.h0, buf.hs]], true);
 
-    this.engine.wasm.gemmPacked(buf.z, G, buf.x, D, 1, buf.packedW, T * B, D, G, false, buf.scratch);
-    const stateBytes = 4 * B * U;
-    for (let k = 0; k < T; k++) {
-      this.recurrentStep(k, k * stateBytes, (k + 1) * stateBytes, seen.mask ? buf.mask + k * B : 0);
-    }
+    this.forwardSteps(buf.x, D, seen.mask !== null);
     const { h, finals } = this.outputsOut(seen, options.sequence !== false);
     return { h, hT: finals[0] };
   }
@@ -406,22 +403,21 @@ export class FastGru extends FastRecurrent {
       }
       if (maskK) wasm.copyRealRows(buf.dhCarry, buf.dhNew, maskK, B, U);
       this.flushSubnormals([[buf.dhCarry, stateSize]]);
+      this.stepInputGradient(k, dzxk, G);
     }
 
     // One multiply each over all T·B rows. A(m, k) = x[k, m]: x read transposed, strides (1, D).
     const TB = T * B;
-    wasm.gemm(buf.dW, G, buf.x, 1, D, buf.dzx, G, 1, D, TB, G, false, buf.scratch);
+    // The biases' sums Σ dzx, Σ dzh are made while dzx and dzh are packed for the multiplies.
+    wasm.gemmColumnSums(buf.dW, G, buf.x, 1, D, buf.dzx, G, D, TB, G, false, buf.scratch, buf.dbX);
     if (this.resetAfter) {
-      wasm.gemm(buf.dU, G, buf.hs, 1, U, buf.dzh, G, 1, U, TB, G, false, buf.scratch);
-      wasm.columnSums(buf.dbH, buf.dzh, TB, G);
+      wasm.gemmColumnSums(buf.dU, G, buf.hs, 1, U, buf.dzh, G, U, TB, G, false, buf.scratch, buf.dbH);
     } else {
       // dU_zr = Hᵀ·dz_zr and dU_h = (r ⊙ H)ᵀ·dz_h, side by side in dU's rows.
       const blockH = 4 * 2 * U;
       wasm.gemm(buf.dU, G, buf.hs, 1, U, buf.dzx, G, 1, U, TB, 2 * U, false, buf.scratch);
       wasm.gemm(buf.dU + blockH, G, buf.resetH, 1, U, buf.dzx + blockH, G, 1, U, TB, U, false, buf.scratch);
     }
-    wasm.columnSums(buf.dbX, buf.dzx, TB, G);
-    wasm.gemm(buf.dx, D, buf.dzx, G, 1, buf.W, 1, G, TB, G, D, false, buf.scratch);
 
     const dW = arena.f32(buf.dW, D * G);
     for (let d = 0; d < D; d++) addGateRow(g.kernel, d * 3 * u, dW, d * G, u, U, 3);

@@ -13,11 +13,11 @@
  * columns (= G, except 4U for the 'reference' input gate, whose a_i' has no recurrent part).
  *
  * Where the work goes:
- *   forward   z = x·W for all T·B rows (one multiply); per step z_k += h_{k−1}·U with U packed once, then
- *             the fused gate pass (bias, activations, c and h).
- *   backward  per step the fused gate pass gives dz_k, then dh_{k−1} = dz_k·Uᵀ with Uᵀ packed once;
- *             after the loop one multiply each over all T·B rows: [dW; dU] = [x | H]ᵀ·dz (x and the
- *             previous states side by side in one buffer, so dz is read and packed once), dx = dz·Wᵀ,
+ *   forward   z = x·W one multiply per block of time steps; per step z_k += h_{k−1}·U with U packed once,
+ *             then the fused gate pass (bias, activations, c and h).
+ *   backward  per step the fused gate pass gives dz_k, then dh_{k−1} = dz_k·Uᵀ and dx_k = dz_k·Wᵀ with Uᵀ
+ *             and Wᵀ packed once; after the loop one multiply over all T·B rows, [dW; dU] = [x | H]ᵀ·dz
+ *             (x and the previous states side by side in one buffer, so dz is read and packed once),
  *             and db = Σ dz.
  *
  * Inside WebAssembly memory everything is in processing order k (k = t, or T−1−t with `reverse`), so the
@@ -206,6 +206,7 @@ export class FastLstm extends FastRecurrent {
     for (let d = 0; d < D; d++) copyGateRow(W, d * G, p.kernel, d * blocks * u, u, U, blocks);
     // Packed once here rather than per forward: at one row per step, packing W costs more than x·W.
     wasm.packB(buf.packedW, buf.W, G, 1, 0, D, G); // B(k, n) = W[k, n]
+    wasm.packB(buf.packedWt, buf.W, 1, G, 0, G, D); // B(k, n) = W[n, k]
     copyGateRow(arena.f32(buf.bias, G).fill(0), 0, p.bias, 0, u, U, blocks);
     const norm = this.hasInputNorm;
     if (norm) {
@@ -244,7 +245,7 @@ export class FastLstm extends FastRecurrent {
     x: Float32Array,
     options: Omit<SequenceOptions, 'T' | 'B'> & SequenceLayout = {},
   ): FastSequenceOutput {
-    const { T, B, U, G, buf } = this;
+    const { T, B, U, buf } = this;
     const { wasm } = this.engine;
     const D = this.inputDim;
     const XH = D + U; // row stride of xh
@@ -257,11 +258,7 @@ export class FastLstm extends FastRecurrent {
       true,
     );
 
-    wasm.gemmPacked(buf.z, G, buf.xh, XH, 1, buf.packedW, T * B, D, G, false, buf.scratch);
-    const stateBytes = 4 * B * U;
-    for (let k = 0; k < T; k++) {
-      this.recurrentStep(k, k * stateBytes, (k + 1) * stateBytes, seen.mask ? buf.mask + k * B : 0);
-    }
+    this.forwardSteps(buf.xh, XH, seen.mask !== null);
     // The states before each step next to the inputs, for the weight gradient's one multiply.
     wasm.copyRows(buf.xh + 4 * D, XH, buf.hs, U, T * B, U);
     const { h, finals } = this.outputsOut(seen, options.sequence !== false);
@@ -499,14 +496,14 @@ export class FastLstm extends FastRecurrent {
         wasm.gemmPacked(buf.dhCarry, U, dzk, G, 1, buf.packedUt, B, RG, U, false, buf.scratch);
       }
       this.flushSubnormals([[buf.dhCarry, stateSize]]);
+      this.stepInputGradient(k, dzk, G);
     }
 
-    // One multiply each over all T·B rows. A(m, k) = xh[k, m] is xh read transposed: strides (1, D+U).
+    // One multiply over all T·B rows. A(m, k) = xh[k, m] is xh read transposed: strides (1, D+U).
     const TB = T * B;
     const XH = D + U;
-    wasm.gemm(buf.dWU, G, buf.xh, 1, XH, buf.dz, G, 1, XH, TB, G, false, buf.scratch);
-    wasm.columnSums(buf.db, buf.dz, TB, G);
-    wasm.gemm(buf.dx, D, buf.dz, G, 1, buf.W, 1, G, TB, G, D, false, buf.scratch);
+    // db = Σ dz, made while dz is packed for the multiply.
+    wasm.gemmColumnSums(buf.dWU, G, buf.xh, 1, XH, buf.dz, G, XH, TB, G, false, buf.scratch, buf.db);
 
     const dWU = arena.f32(buf.dWU, XH * G);
     for (let d = 0; d < D; d++) addGateRow(g.kernel, d * blocks * u, dWU, d * G, u, U, blocks);

@@ -41,6 +41,7 @@ import { checkFiniteIn, maskIn, rowsIn, rowsOut, type SequenceLayout } from './s
 export interface RecurrentBuffers {
   readonly W: number; // [D, G] kernel, padded
   readonly packedW: number; // the same packed as the B operand of x·W
+  readonly packedWt: number; // its transpose [G, D] packed as the B operand of dx = dz·Wᵀ
   readonly mask: number; // [T, B] bytes, processing order
   readonly z: number; // [T, B, G] x·W (the LSTM adds h·U), then the gate values (the tape)
   readonly hs: number; // [T+1, B, U] h before step k at k; final at T
@@ -196,6 +197,7 @@ export abstract class FastRecurrent {
     const shared: RecurrentBuffers = {
       W: f(D * G),
       packedW: f(wasm.packedBFloats(D, G)),
+      packedWt: f(wasm.packedBFloats(G, D)),
       mask: arena.allocBytes(T * B),
       z: f(T * B * G),
       hs: f((T + 1) * B * U),
@@ -303,6 +305,31 @@ export abstract class FastRecurrent {
   }
 
   /**
+   * Forward's loop over the steps, once x is at address `xAt` (processing order, rows of `xStride` floats),
+   * the mask and the initial states in place: per block of time steps (`inferBlockSteps`) one multiply x·W
+   * into those steps' place in z, then each step's `recurrentStep`, which saves its tape there. The same
+   * sums as one multiply over all T·B rows (the projection's rows are independent of how many are
+   * multiplied at once), but a block's z is still in the core's L2 cache when its steps add h·U and run the
+   * gate pass, instead of being written to memory for all T steps first and read back step by step
+   * (docs/wasm-notes.md, "The seed-size step").
+   */
+  protected forwardSteps(xAt: number, xStride: number, masked: boolean): void {
+    const { T, B, U, G, buf } = this;
+    const { wasm } = this.engine;
+    const stateBytes = 4 * B * U;
+    const blockSteps = this.inferBlockSteps();
+    for (let k0 = 0; k0 < T; k0 += blockSteps) {
+      const n = Math.min(blockSteps, T - k0);
+      const z = buf.z + 4 * k0 * B * G;
+      const x = xAt + 4 * k0 * B * xStride;
+      wasm.gemmPacked(z, G, x, xStride, 1, buf.packedW, n * B, this.inputDim, G, false, buf.scratch);
+      for (let k = k0; k < k0 + n; k++) {
+        this.recurrentStep(k, k * stateBytes, (k + 1) * stateBytes, masked ? buf.mask + k * B : 0);
+      }
+    }
+  }
+
+  /**
    * The tape-free forward's loop over the steps, once x is at address `xAt` (processing order, rows of
    * `xStride` floats), the mask and the initial states in place: per block of time steps one multiply
    * x·W into z's first steps, then each step's `recurrentStep` at its index in the block. With `sequence`
@@ -349,6 +376,19 @@ export abstract class FastRecurrent {
       rowsIn(dhOut.fill(0), upstream.dh, T, B, u, U, last.reverse);
     }
     return { last, dhOut: buf.dhOut };
+  }
+
+  /**
+   * dx_k = dz_k·Wᵀ for the B rows of step k, into its place in dx [T, B, D], with dz_k at address `dz` (row
+   * stride `dzStride`): in backward's loop, while dz_k is still in cache, rather than one multiply over all
+   * T·B rows after it that reads dz back from memory. Rows are independent and every row's sum runs over
+   * the same K blocks in the same order either way, so dx is bit for bit the one multiply's.
+   */
+  protected stepInputGradient(k: number, dz: number, dzStride: number): void {
+    const { B, G, buf } = this;
+    const D = this.inputDim;
+    const dx = buf.dx + 4 * k * B * D;
+    this.engine.wasm.gemmPacked(dx, D, dz, dzStride, 1, buf.packedWt, B, G, D, false, buf.scratch);
   }
 
   /** The end of backward: dx [T, B, D] (or batch-major) from its buffer, in the caller's order. */

@@ -91,6 +91,8 @@ const RESULT_SHAPES: Record<ApplicationName, (r: Record<string, unknown>) => boo
     ['units', 'parameters', 'validationChars', 'trainedChars', 'unigramBpc', 'seconds'].every(
       (f) => typeof r[f] === 'number',
     ) &&
+    // Absent in the runs stored before it was recorded.
+    (r.cpuSeconds === undefined || typeof r.cpuSeconds === 'number') &&
     numbers(r.trainBpc) &&
     numbers(r.validationBpc) &&
     (r.validationBpc as number[]).length > 0 &&
@@ -101,7 +103,10 @@ const RESULT_SHAPES: Record<ApplicationName, (r: Record<string, unknown>) => boo
         r.curve.every(
           (p) =>
             isObject(p) &&
-            ['epoch', 'chars', 'seconds', 'trainBpc', 'validationBpc'].every((f) => typeof p[f] === 'number'),
+            ['epoch', 'chars', 'seconds', 'trainBpc', 'validationBpc'].every(
+              (f) => typeof p[f] === 'number',
+            ) &&
+            (p.cpuSeconds === undefined || typeof p.cpuSeconds === 'number'),
         ))),
   sotu: (r) =>
     typeof r.majorityBaseline === 'number' &&

@@ -105,17 +105,50 @@ export function estimateSection(estimate: GridEstimate): string[] {
 
 const ESTIMATE_NOTE = 'an upper bound: a trial that solves its task stops early';
 
-/** How long each language-model run trained: its epochs, or its time limit and where it was scored. */
+/**
+ * How long each language-model run trained: its character limit, its epochs, or its time limit, and where it
+ * was scored.
+ */
 function lmBudget(o: ApplicationResults['settings']['lm']): string {
   const workers =
     o.workers === undefined || o.workers === 1
       ? 'one thread'
       : `${o.workers === 'auto' ? 'one worker per core' : `${o.workers} data-parallel workers`}`;
+  const atMostEpochs = o.epochs == null ? '' : ` (at most ${o.epochs} epochs)`;
+  if (o.charLimit != null) {
+    const window = (o.seqLen ?? 64) * (o.batch ?? 32);
+    const windows = o.charLimit % window === 0 ? ` (${formatCount(o.charLimit / window)} windows)` : '';
+    // An interval as long as the limit (a run narrowed by --lm-chars) scores at the limit only.
+    const every =
+      o.validateEveryChars == null || o.validateEveryChars >= o.charLimit
+        ? ''
+        : `, scored every ${formatCount(o.validateEveryChars)} characters of training`;
+    return `${formatCount(o.charLimit)} characters of training per run${windows}${atMostEpochs} on ${workers}, one run at a time (the same characters for every cell, ending at the same window on any machine and under any load, so a seed reproduces its run; the wall and CPU time each run took are in the table, and the cells' speed is compared on its own by the bench)${every}`;
+  }
   if (o.timeLimitSeconds == null)
     return `${o.epochs} epochs (the same characters for every cell), on ${workers}`;
   const every =
     o.validateEverySeconds == null ? '' : `, scored every ${minutes(o.validateEverySeconds)} of training`;
-  return `${minutes(o.timeLimitSeconds)} of training per run${o.epochs == null ? '' : ` (at most ${o.epochs} epochs)`} on ${workers}, one run at a time (the same training time for every cell: a cell slower per character sees fewer characters)${every}`;
+  return `${minutes(o.timeLimitSeconds)} of training per run${atMostEpochs} on ${workers}, one run at a time (the same training time for every cell: a cell slower per character sees fewer characters)${every}`;
+}
+
+/** The characters the runs trained: one number when a character limit made them the same. */
+function trainedChars(runs: readonly CharModelResult[]): string {
+  const s = spread(runs.map((r) => r.trainedChars));
+  return s.min === s.max ? formatCount(s.median) : formatSpread(s, formatCount);
+}
+
+/** Seconds per run: the median, and the range over the runs (e.g. `1330.0 s (1310.2–1351.9)`). */
+function secondsSpread(values: readonly number[]): string {
+  const s = spread(values);
+  const range = s.n > 1 ? ` (${s.min.toFixed(1)}–${s.max.toFixed(1)})` : '';
+  return `${s.median.toFixed(1)} s${range}`;
+}
+
+/** The runs' CPU times; a dash when a run was stored before they were recorded. */
+function cpuTimes(runs: readonly CharModelResult[]): string {
+  const cpu = runs.flatMap((r) => (r.cpuSeconds === undefined ? [] : [r.cpuSeconds]));
+  return cpu.length === runs.length ? secondsSpread(cpu) : '–';
 }
 
 const minutes = (seconds: number): string =>
@@ -221,8 +254,8 @@ function applicationSections(
       '',
       `Embedding(${o.embeddingDim}) → ${o.layers} stacked recurrent layers → Dense(V, softmax), trained with truncated backpropagation through time (windows of ${o.seqLen} × ${o.batch} streams, state carried) on the first ${formatCount(o.trainChars ?? 0)} characters of Moby-Dick from "Call me Ishmael.", scored on the ${formatCount(apps.lm[0].result.validationChars)} characters after them; Adam ${o.learningRate}, clip norm 5, ${lmBudget(o)}; LSTM ${o.units} units per layer, the other cells matched in parameters (recurrent stack + read-out). Seeds: ${[...new Set(apps.lm.map((r) => r.seed))].join(', ')}. Unigram baseline (character frequencies of the training text): ${bits(unigram)} bits per character.`,
       '',
-      '| cell | units per layer | parameters (all) | held-out bits per character, median (range) | training bits per character, at the end, median | characters trained, median (range) | wall time, median |',
-      '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+      '| cell | units per layer | parameters (all) | held-out bits per character, median (range) | training bits per character, at the end, median | characters trained, median (range) | wall time per run, median (range) | CPU time per run, median (range) |',
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     );
     const bpc = new Map<string, Spread>();
     const runsByCell = new Map<string, CharModelResult[]>();
@@ -231,7 +264,7 @@ function applicationSections(
       if (runs.length === 0) continue;
       bpc.set(cell, spread(runs.map((r) => r.validationBpc.at(-1)!)));
       lines.push(
-        `| ${cell} | ${runs[0].units} | ${formatCount(runs[0].parameters)} | ${formatSpread(bpc.get(cell)!, bits)} | ${bits(spread(runs.map((r) => r.trainBpc.at(-1)!)).median)} | ${formatSpread(spread(runs.map((r) => r.trainedChars)), formatCount)} | ${spread(runs.map((r) => r.seconds)).median.toFixed(1)} s |`,
+        `| ${cell} | ${runs[0].units} | ${formatCount(runs[0].parameters)} | ${formatSpread(bpc.get(cell)!, bits)} | ${bits(spread(runs.map((r) => r.trainBpc.at(-1)!)).median)} | ${trainedChars(runs)} | ${secondsSpread(runs.map((r) => r.seconds))} | ${cpuTimes(runs)} |`,
       );
       runsByCell.set(cell, runs);
     }

@@ -35,6 +35,8 @@ export interface ReportConfig {
   readonly applications: boolean;
   readonly appEpochs: number | null;
   readonly lmEpochs: number | null;
+  /** The language model's character limit (a short run, to see the report); absent or null: the preset's. */
+  readonly lmChars?: number | null;
   /** Start no further run after this many seconds; null: no limit. */
   readonly timeLimitSeconds: number | null;
   /** Measure the full grid's cost; null: as the preset says. */
@@ -138,7 +140,11 @@ export async function runReport(config: ReportConfig, log: (line: string) => voi
     ...a,
     sotu: { ...a.sotu, epochs: config.appEpochs ?? a.sotu.epochs },
     spam: { ...a.spam, epochs: config.appEpochs ?? a.spam.epochs },
-    lm: { ...a.lm, epochs: config.lmEpochs ?? a.lm.epochs },
+    lm: {
+      ...a.lm,
+      epochs: config.lmEpochs ?? a.lm.epochs,
+      charLimit: config.lmChars ?? a.lm.charLimit,
+    },
   };
   const appStore = cache
     ? new ApplicationStore(cache.dir, commit, { kernels: kernelBackend(), warn: log })

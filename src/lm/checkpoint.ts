@@ -6,8 +6,8 @@
  * carried states and every generator's state — so that a resumed run continues exactly where the stopped
  * one would have. A resume refuses different texts, and a checkpoint setting (trainConfig.ts) asked for
  * that differs from the checkpoint's, naming the flag and both values; the learning rate comes from the
- * checkpoint unless `overrideLearningRate`. Epochs, time limit and workers are this run's. Checkpoints are
- * written atomically (io/save.ts), so a crash keeps the previous one.
+ * checkpoint unless `overrideLearningRate`. Epochs, time and character limits and workers are this run's.
+ * Checkpoints are written atomically (io/save.ts), so a crash keeps the previous one.
  */
 // Namespace imports: this module is reachable from the package entry (nl.lm), which browsers load too;
 // bundlers stub node: modules there, and only a named import fails at load time.
@@ -221,6 +221,7 @@ function changeable(config: TrainConfig, model: Sequential): string {
     `--lr ${typeof lr === 'number' ? lr : 'its schedule'}`,
     `--epochs ${config.epochs ?? 'no limit'}`,
     `--time-limit ${config.timeLimitSeconds === null ? 'none' : `${config.timeLimitSeconds}s`}`,
+    `--max-chars ${config.charLimit ?? 'no limit'}`,
     `--workers ${config.workers ?? 1}`,
   ].join(', ');
 }

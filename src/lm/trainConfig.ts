@@ -6,7 +6,8 @@ import type { EpochRecord } from './records.js';
 /**
  * The settings a checkpoint fixes: the model's shape and initialisation, its gradient clipping and the data
  * layout of its carried states. A resumed run keeps the checkpoint's; a different value asked for is an
- * error (checkpoint.ts). The learning rate, epochs, time limit and workers may change on a resume.
+ * error (checkpoint.ts). The learning rate, epochs, time and character limits and workers may change on a
+ * resume.
  */
 export const CHECKPOINT_SETTINGS = [
   'cell',
@@ -39,6 +40,15 @@ export interface TrainConfig {
   readonly epochs: number | null;
   /** Stop (with a checkpoint) after this many seconds of this run; null: no limit. */
   readonly timeLimitSeconds: number | null;
+  /**
+   * Stop as the time limit does (a validation score for the partial epoch, a checkpoint) at the first
+   * window that brings the characters trained in all (counting those before a resume) to this many or more
+   * — at an epoch's last window, with that epoch's own record and checkpoint; absent or null: no limit.
+   * Unlike the time limit it ends at the same window on any machine and under any load, so a seeded run is
+   * reproduced exactly, and a run trained in segments (each resuming the last with a higher limit) ends
+   * with the same weights as one run. A positive integer.
+   */
+  readonly charLimit?: number | null;
   readonly seed: number;
   /** The model directory: the checkpoint, metrics.csv and learning-curve.svg. */
   readonly out: string;

@@ -8,9 +8,9 @@
  * curve, and a checkpoint.
  *
  * Checkpoints (model, optimizer, carried states, data position and every generator's state) are written
- * atomically at every epoch, when the time limit is reached and when a stop is requested (Ctrl-C,
- * SIGTERM); `resume` continues from one exactly where it stopped. The loop lets pending events run after
- * every window, so a stop requested by a signal is seen within one window on one thread too. What takes
+ * atomically at every epoch, when the time or character limit is reached and when a stop is requested
+ * (Ctrl-C, SIGTERM); `resume` continues from one exactly where it stopped. The loop lets pending events run
+ * after every window, so a stop requested by a signal is seen within one window on one thread too. What takes
  * longer than a window is cut short by the hooks' stop signal: the workers' start-up (terminated; nothing
  * trained, so nothing is written and a resumed checkpoint stays as it was) and the validation pass (its
  * score dropped, never recorded: the checkpoint is then the epoch's weights before validation, and a
@@ -34,6 +34,7 @@ import { saveCheckpoint, startOrResume, type TrainingState } from './checkpoint.
 import { addWindow, curveEvery, emptyStepCurve } from './curve.js';
 import { firstNonFinite } from '../layers/parameters.js';
 import { explosionThreshold, hasDiverged, TrainingDivergedError } from './divergence.js';
+import { ValueError } from '../errors.js';
 import { scoreText, scoreWindows } from './evaluate.js';
 import { checkResumePosition, checkValidationIds } from './runChecks.js';
 import { generateText } from './generate.js';
@@ -45,7 +46,7 @@ export type { EpochRecord, TrainConfig, TrainHooks };
 
 export interface TrainResult {
   readonly model: Sequential;
-  readonly stoppedBecause: 'epochs' | 'time-limit' | 'stop-requested';
+  readonly stoppedBecause: 'epochs' | 'time-limit' | 'char-limit' | 'stop-requested';
   readonly history: readonly EpochRecord[];
   readonly validationBpc: number;
 }
@@ -57,6 +58,7 @@ export async function trainLanguageModel(config: TrainConfig, hooks: TrainHooks)
   // Before the corpus is read: a bad --out is reported at once, and nothing is created yet.
   checkOutputDirectory(config.out, 'out');
   curveEvery(config.curveEvery); // refused before anything is read or written
+  checkCharLimit(config.charLimit);
   // A stop while the texts are read (nothing is written by then) rejects with the signal's reason, as an
   // aborted fetch does: there is no model yet to return.
   const run = await startOrResume(config, hooks.log, hooks.stopSignal);
@@ -170,7 +172,8 @@ async function scoreUnlessStopped(
 
 /**
  * The epochs from the state's position on: windows until the epoch ends (then validate, sample, record,
- * checkpoint), the epoch limit is reached, or a stop or the time limit cuts it short (checkpoint and stop).
+ * checkpoint), the epoch limit is reached, or a stop or the time or character limit cuts it short
+ * (checkpoint and stop).
  */
 async function trainEpochs(run: RunContext): Promise<TrainResult> {
   const { config, hooks, trainer, state, streams, sampler, validationIds } = run;
@@ -259,9 +262,19 @@ async function trainEpochs(run: RunContext): Promise<TrainResult> {
   const secondsSoFar = state.seconds;
   const elapsed = () => secondsSoFar + (performance.now() - started) / 1000;
   const totalEpochs = config.epochs ?? Infinity;
+  const charLimitReached = () => config.charLimit != null && state.chars >= config.charLimit;
+  const timeLimitReached = () => config.timeLimitSeconds !== null && elapsed() >= config.timeLimitSeconds;
   let stoppedBecause: TrainResult['stoppedBecause'] = 'epochs';
+  // A resume whose character limit is already reached trains nothing, as one whose epochs are done; unless
+  // it stopped at an epoch's end before validating it, which the epoch's end below then finishes.
+  if (charLimitReached() && !loop.epochDone) {
+    stoppedBecause = 'char-limit';
+    hooks.log(
+      `the character limit ${config.charLimit} is reached (${state.chars} characters trained): nothing to train`,
+    );
+  }
 
-  training: while (state.epoch < totalEpochs) {
+  training: while (state.epoch < totalEpochs && stoppedBecause !== 'char-limit') {
     const progress = new Progress(
       hooks.progress,
       Number.isFinite(totalEpochs) ? totalEpochs : state.epoch + 1,
@@ -282,11 +295,14 @@ async function trainEpochs(run: RunContext): Promise<TrainResult> {
       const at = state.epoch + state.window / streams.windowsPerEpoch;
       addWindow(curve, windowsPerPoint, loss, chars, at, state.chars);
       progress.batchDone(state.window - 1, chars, { loss, bpc: epochBpc });
-      const outOfTime = config.timeLimitSeconds !== null && elapsed() >= config.timeLimitSeconds;
-      if (hooks.stopRequested() || outOfTime) {
+      // At an epoch's last window either limit waits for the epoch's end (its validation, record and
+      // checkpoint), and stops there: a partial-epoch record here would repeat the epoch's at a resume.
+      const outOfTime = timeLimitReached() && !loop.epochDone;
+      const outOfChars = charLimitReached() && !loop.epochDone;
+      if (hooks.stopRequested() || outOfTime || outOfChars) {
         state.seconds = elapsed();
         stoppedBecause = 'stop-requested';
-        if (!outOfTime) {
+        if (!outOfTime && !outOfChars) {
           hooks.progress.write('\n');
           await stopHere();
           break training;
@@ -310,8 +326,9 @@ async function trainEpochs(run: RunContext): Promise<TrainResult> {
         hooks.onRecord?.(state.history[state.history.length - 1]);
         await writeRecords(config.out, state.history, curve.points);
         await checkpoint();
-        stoppedBecause = 'time-limit';
-        hooks.log(`time limit reached: checkpoint saved in ${config.out} (continue with --resume)`);
+        stoppedBecause = outOfChars ? 'char-limit' : 'time-limit';
+        const limit = outOfChars ? `character limit (${state.chars} characters)` : 'time limit';
+        hooks.log(`${limit} reached: checkpoint saved in ${config.out} (continue with --resume)`);
         break training;
       }
     }
@@ -355,6 +372,20 @@ async function trainEpochs(run: RunContext): Promise<TrainResult> {
     state.epochChars = 0;
     await checkpoint();
     await writeRecords(config.out, state.history, curve.points);
+    if (state.epoch < totalEpochs && timeLimitReached()) {
+      stoppedBecause = 'time-limit';
+      hooks.log(
+        `time limit reached at the end of epoch ${state.epoch}: checkpoint saved in ${config.out} (continue with --resume)`,
+      );
+      break;
+    }
+    if (state.epoch < totalEpochs && charLimitReached()) {
+      stoppedBecause = 'char-limit';
+      hooks.log(
+        `character limit (${state.chars} characters) reached at the end of epoch ${state.epoch}: checkpoint saved in ${config.out} (continue with --resume)`,
+      );
+      break;
+    }
     if (state.epoch < totalEpochs && hooks.stopRequested()) {
       // A signal during the epoch's end: this checkpoint is the stop's.
       stoppedBecause = 'stop-requested';
@@ -368,4 +399,17 @@ async function trainEpochs(run: RunContext): Promise<TrainResult> {
   if (stoppedBecause !== 'stop-requested') await writeRecords(config.out, state.history, curve.points);
   const last = state.history[state.history.length - 1];
   return { model, stoppedBecause, history: state.history, validationBpc: last?.validationBpc ?? NaN };
+}
+
+/** `charLimit`: a positive whole number of characters, or none. */
+function checkCharLimit(charLimit: number | null | undefined): void {
+  if (charLimit == null) return;
+  if (!Number.isSafeInteger(charLimit) || charLimit < 1) {
+    throw new ValueError(
+      'charLimit',
+      'must be a whole number of characters',
+      'a positive integer or null',
+      charLimit,
+    );
+  }
 }

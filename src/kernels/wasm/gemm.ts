@@ -49,29 +49,63 @@ function panels(N: i32): i32 {
  * Exported for operands multiplied many times (the recurrent weights): pack once with k0 = 0, kc = K.
  */
 export function packB(dst: usize, b: usize, bRow: i32, bCol: i32, k0: i32, kc: i32, N: i32): void {
+  packPanels(dst, b, bRow, bCol, k0, kc, N, 0);
+}
+
+/**
+ * packB, and with `sums` ≠ 0 (a row-major B only) each packed row also added into sums[N], rows in
+ * order: the same additions as `columnSums` (src/kernels/wasm/rows.ts) over the rows packed, without
+ * reading B from memory a second time.
+ */
+// @ts-ignore: decorator
+@inline
+function packPanels(dst: usize, b: usize, bRow: i32, bCol: i32, k0: i32, kc: i32, N: i32, sums: usize): void {
   const np = panels(N);
-  for (let j = 0; j < np; j++) {
-    const n0 = j * NR;
-    let out = dst + (<usize>(j * kc * NR) << 2);
-    if (bCol == 1 && n0 + NR <= N) {
-      // Full panel of a row-major B: two vector copies per row.
-      let src = b + (<usize>(k0 * bRow + n0) << 2);
-      const rowBytes = <usize>bRow << 2;
-      for (let k = 0; k < kc; k++) {
-        v128.store(out, v128.load(src));
-        v128.store(out, v128.load(src, 16), 16);
-        src += rowBytes;
-        out += NR << 2;
-      }
-    } else {
-      for (let k = 0; k < kc; k++) {
-        for (let c = 0; c < NR; c++) {
-          const n = n0 + c;
-          const v: f32 = n < N ? load<f32>(b + (<usize>((k0 + k) * bRow + n * bCol) << 2)) : 0;
-          store<f32>(out + (<usize>c << 2), v);
+  const panelBytes = <usize>(kc * NR) << 2;
+  let j0 = 0;
+  if (bCol == 1) {
+    // A row-major B: its full panels row by row, each row read once from start to end. Panel by panel,
+    // each row's 32 bytes came from a new cache line 4·bRow bytes on, which the prefetchers do not
+    // follow: packing the weight gradient's dz (T·B rows of 4·G bytes, read from memory once per
+    // product) ran at ~8 GB/s (docs/wasm-notes.md, "The seed-size step").
+    j0 = N / NR;
+    let src = b + (<usize>(k0 * bRow) << 2);
+    const rowBytes = <usize>bRow << 2;
+    for (let k = 0; k < kc; k++) {
+      let from = src;
+      let out = dst + (<usize>(k * NR) << 2);
+      let sum = sums;
+      for (let j = 0; j < j0; j++) {
+        const b0 = v128.load(from);
+        const b1 = v128.load(from, 16);
+        v128.store(out, b0);
+        v128.store(out, b1, 16);
+        if (sums) {
+          v128.store(sum, f32x4.add(v128.load(sum), b0));
+          v128.store(sum, f32x4.add(v128.load(sum, 16), b1), 16);
+          sum += NR << 2;
         }
-        out += NR << 2;
+        from += NR << 2;
+        out += panelBytes;
       }
+      src += rowBytes;
+    }
+  }
+  // A transposed B, and a row-major B's last panel when it is partial: element by element.
+  for (let j = j0; j < np; j++) {
+    const n0 = j * NR;
+    let out = dst + <usize>j * panelBytes;
+    for (let k = 0; k < kc; k++) {
+      for (let c = 0; c < NR; c++) {
+        const n = n0 + c;
+        const v: f32 = n < N ? load<f32>(b + (<usize>((k0 + k) * bRow + n * bCol) << 2)) : 0;
+        store<f32>(out + (<usize>c << 2), v);
+        if (sums && n < N) {
+          const at = sums + (<usize>n << 2);
+          store<f32>(at, load<f32>(at) + v);
+        }
+      }
+      out += NR << 2;
     }
   }
 }
@@ -406,13 +440,58 @@ export function gemm(
   accumulate: bool,
   scratch: usize,
 ): void {
+  multiply(c, ldc, a, aRow, aCol, b, bRow, bCol, M, K, N, accumulate, scratch, 0);
+}
+
+/**
+ * gemm with a row-major B (bCol = 1), and sums[N] = Σ_k B[k, :], its column sums, made while B is packed:
+ * bit for bit `columnSums(sums, b, K, N)` (rows added in order from zero). For the weight gradient
+ * [x | H]ᵀ·dz and the bias gradient Σ dz, which would otherwise each read dz from memory.
+ */
+export function gemmColumnSums(
+  c: usize,
+  ldc: i32,
+  a: usize,
+  aRow: i32,
+  aCol: i32,
+  b: usize,
+  bRow: i32,
+  M: i32,
+  K: i32,
+  N: i32,
+  accumulate: bool,
+  scratch: usize,
+  sums: usize,
+): void {
+  memory.fill(sums, 0, <usize>N << 2);
+  multiply(c, ldc, a, aRow, aCol, b, bRow, 1, M, K, N, accumulate, scratch, sums);
+}
+
+// @ts-ignore: decorator
+@inline
+function multiply(
+  c: usize,
+  ldc: i32,
+  a: usize,
+  aRow: i32,
+  aCol: i32,
+  b: usize,
+  bRow: i32,
+  bCol: i32,
+  M: i32,
+  K: i32,
+  N: i32,
+  accumulate: bool,
+  scratch: usize,
+  sums: usize,
+): void {
   if (K == 0) return clearIfEmpty(c, ldc, M, N, accumulate);
   const packedB = scratch;
   const packedA = packedB + (<usize>(KC * panels(N) * NR) << 2);
   const tile = packedA + (<usize>(MC * KC) << 2);
   for (let k0 = 0; k0 < K; k0 += KC) {
     const kc = min(KC, K - k0);
-    packB(packedB, b, bRow, bCol, k0, kc, N);
+    packPanels(packedB, b, bRow, bCol, k0, kc, N, sums);
     multiplyBlock(c, ldc, a, aRow, aCol, packedB, kc * NR, k0, kc, M, N, accumulate || k0 > 0, packedA, tile);
   }
 }

@@ -4,6 +4,7 @@
  */
 export {
   gemm,
+  gemmColumnSums,
   gemmPacked,
   packB,
   gemmScratchFloats,
