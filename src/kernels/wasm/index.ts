@@ -13,7 +13,7 @@ export {
   rowTimesPacked,
 } from './gemm';
 export { lstmGatesForward, lstmGatesBackward } from './lstm';
-export { copyRows, copyRealRows, columnSums, batchToSteps, stepsToBatch, firstNonFinite, flushSubnormals } from './rows';
+export { copyRows, copyRealRows, addRow, columnSums, batchToSteps, stepsToBatch, firstNonFinite, flushSubnormals } from './rows';
 export {
   gruGatesForward,
   gruGatesBackward,
