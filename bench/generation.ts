@@ -17,7 +17,10 @@
  * other work on the machine.
  *
  * Alone: node --experimental-wasm-relaxed-simd --import tsx bench/generation.ts [--units 256[,n…]]
- *          [--layers 2] [--cells lstm,novolstm,gru] [--threads 1,2] [--runs 5] [--length 2000] [--no-fma]
+ *          [--layers 2] [--cells lstm,novolstm,gru] [--threads 1,2[,auto]] [--runs 5] [--length 2000] [--no-fma]
+ * 'auto' is the stepper's default: two threads where they are timed faster than one as the text goes on
+ * (its row says on how many characters they were); on a busy machine it should stay near one thread.
+ * bench/generationThreads.ts profiles the two-thread step.
  * Several units measure where two threads start to gain (TWO_THREADS_FROM_BYTES in src/lm/stepper.ts).
  * Alone it also prints one core's multiply-add ceiling (bench/fmaPeak.ts), so that figures from other
  * machines compare; bench/generationSteps.ts splits a character's time into its parts.
@@ -42,10 +45,12 @@ export interface GenerationBenchOptions {
   readonly length: number;
   readonly runs: number;
   readonly cells: readonly LmCell[];
-  /** Thread counts, each a row per cell. */
-  readonly threads: readonly (1 | 2)[];
+  /** Thread counts (or the stepper's 'auto' choice), each a row per cell. */
+  readonly threads: readonly Threads[];
   readonly build: WasmBuild | 'auto';
 }
+
+type Threads = 1 | 2 | 'auto';
 
 export const GENERATION_DEFAULTS: GenerationBenchOptions = {
   units: 256,
@@ -60,8 +65,10 @@ export const GENERATION_DEFAULTS: GenerationBenchOptions = {
 
 export interface GenerationRow {
   readonly cell: LmCell;
-  /** Threads the steps ran on. */
-  readonly threads: number;
+  /** Threads the steps ran on, or 'auto'. */
+  readonly threads: Threads;
+  /** The share of the characters stepped on two threads (median over the runs). */
+  readonly sharedShare: number;
   /** Characters per second after the first character (median, min, max over the runs). */
   readonly charsPerSecond: { readonly median: number; readonly min: number; readonly max: number };
   /** The same characters per second of CPU time used by this process (median over the runs). */
@@ -108,23 +115,30 @@ export async function runGenerationBench(options: GenerationBenchOptions): Promi
     readonly firstMs: number[];
     readonly restMs: number[];
     readonly restCpuMs: number[];
+    readonly sharedShare: number[];
   }
   const samples = new Map<string, Samples>();
-  const generate = async (cell: LmCell, threads: 1 | 2, into: Samples | null) => {
+  const generate = async (cell: LmCell, threads: Threads, into: Samples | null) => {
     const model = models.get(cell)!;
     const start = performance.now();
     const stepper = languageModelStepper(model, { threads });
-    if ((await stepper.whenReady()) !== threads) throw new Error(`bench: ${threads} threads did not start`);
+    const ready = await stepper.whenReady();
+    if (threads !== 'auto' && ready !== threads) throw new Error(`bench: ${threads} threads did not start`);
     const pieces = generateTextOn(stepper, model, { prime: 'The ', length, temperature: 0.8, seed: 1 });
     pieces.next();
     const first = performance.now();
     const cpu = process.cpuUsage();
-    for (const piece of pieces) void piece;
+    let shared = 0;
+    for (const piece of pieces) {
+      void piece;
+      if (stepper.threads === 2) shared++;
+    }
     const used = process.cpuUsage(cpu);
     if (!into) return;
     into.firstMs.push(first - start);
     into.restMs.push(performance.now() - first);
     into.restCpuMs.push((used.user + used.system) / 1000);
+    into.sharedShare.push(shared / (length - 1));
   };
   const configurations = options.cells.flatMap((cell) =>
     options.threads.map((threads) => ({ cell, threads })),
@@ -134,12 +148,12 @@ export async function runGenerationBench(options: GenerationBenchOptions): Promi
   for (let run = 0; run < runs; run++) {
     for (const { cell, threads } of configurations) {
       const key = `${cell} ${threads}`;
-      if (!samples.has(key)) samples.set(key, { firstMs: [], restMs: [], restCpuMs: [] });
+      if (!samples.has(key)) samples.set(key, { firstMs: [], restMs: [], restCpuMs: [], sharedShare: [] });
       await generate(cell, threads, samples.get(key)!);
     }
   }
   const rows: GenerationRow[] = configurations.map(({ cell, threads }) => {
-    const { firstMs, restMs, restCpuMs } = samples.get(`${cell} ${threads}`)!;
+    const { firstMs, restMs, restCpuMs, sharedShare } = samples.get(`${cell} ${threads}`)!;
     const rates = restMs.map((ms) => ((length - 1) / ms) * 1000).sort((a, b) => a - b);
     const firsts = [...firstMs].sort((a, b) => a - b);
     const cpuRates = restCpuMs.map((ms) => ((length - 1) / ms) * 1000).sort((a, b) => a - b);
@@ -148,6 +162,7 @@ export async function runGenerationBench(options: GenerationBenchOptions): Promi
       threads,
       charsPerSecond: { median: median(rates), min: rates[0], max: rates[rates.length - 1] },
       charsPerCpuSecond: median(cpuRates),
+      sharedShare: median([...sharedShare].sort((a, b) => a - b)),
       firstCharMs: { medianMs: median(firsts), minMs: firsts[0], maxMs: firsts[firsts.length - 1], runs },
     };
   });
@@ -184,7 +199,7 @@ export function printGeneration(r: GenerationResult): void {
   ];
   const rows = r.rows.map((x) => [
     x.cell,
-    String(x.threads),
+    x.threads === 'auto' ? `auto (2 on ${Math.round(100 * x.sharedShare)}%)` : String(x.threads),
     `${Math.round(x.charsPerSecond.median)} (${Math.round(x.charsPerSecond.min)}–${Math.round(x.charsPerSecond.max)}, n=${x.firstCharMs.runs})`,
     String(Math.round(x.charsPerCpuSecond)),
     x.firstCharMs.medianMs.toFixed(1),
@@ -213,7 +228,9 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     runs: Number(flag('runs') ?? GENERATION_DEFAULTS.runs),
     length: Number(flag('length') ?? GENERATION_DEFAULTS.length),
     cells: (list('cells') as LmCell[] | undefined) ?? GENERATION_DEFAULTS.cells,
-    threads: (list('threads')?.map(Number) as (1 | 2)[] | undefined) ?? GENERATION_DEFAULTS.threads,
+    threads:
+      (list('threads')?.map((t) => (t === 'auto' ? t : Number(t))) as Threads[] | undefined) ??
+      GENERATION_DEFAULTS.threads,
   };
   for (const units of list('units')?.map(Number) ?? [GENERATION_DEFAULTS.units]) {
     printGeneration(await runGenerationBench({ ...options, units }));

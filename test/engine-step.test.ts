@@ -1,7 +1,8 @@
 /**
  * Stepping the fused sequences one time step at a time (FastLstm.step, FastGru.step — what generation
  * runs): T calls of `step` (or of `stepProjected` with the input projections made by `project`, or of
- * `step` with the recurrent product run first by `stepRecurrentFirst` every other step) give bit for bit
+ * `step` with the recurrent product run first by `stepRecurrentFirst` every other step, or at batch 1 of
+ * `stepSharedProjected` after it, the projection added after the product) give bit for bit
  * the outputs of one `forward` over the T steps, for every cell
  * the engine runs, on sizes that divide neither the tile nor the vector width (B=2, D=13, u=19) and at
  * batch 1; and a backward after stepping is an error, not a gradient of the wrong pass.
@@ -12,6 +13,7 @@ import { gruCell, lstmCell, novoLstmCell } from '../src/cells.js';
 import { FastGru } from '../src/engine/gru.js';
 import { loadEngine, type Engine } from '../src/engine/loader.js';
 import { FastLstm } from '../src/engine/lstm.js';
+import type { StepShare } from '../src/engine/share.js';
 import type { CellKernel, Params } from '../src/kernels/contract.js';
 import { zeroGradients } from '../src/kernels/reference/recurrence.js';
 import { Random } from '../src/random.js';
@@ -48,6 +50,9 @@ function randomParams(cell: CellKernel, rng: Random): Params {
   return p;
 }
 
+/** One thread with every column, as `stepShared` sees a share; nothing to exchange. */
+const ALL_COLUMNS: StepShare = { columns: (N) => [0, N], exchange: () => {} };
+
 function fastSequence(engine: Engine, cell: CellKernel, T: number, B: number): FastLstm | FastGru {
   return cell.hasCellState ? new FastLstm(engine, cell, T, B) : new FastGru(engine, cell, T, B);
 }
@@ -75,17 +80,22 @@ describe('engine: stepping = one forward over the same steps', async () => {
         const projections = arena.allocFloats(T * B * stepper.G);
         stepper.project(projections, arena.copyIn(x), D, T * B);
         assert.equal(stepper.recurrentFirstExact, true);
-        for (let round = 0; round < 4; round++) {
+        for (let round = 0; round < (B === 1 ? 5 : 4); round++) {
           // The later rounds repeat the first after resetSteps: the state starts from zero again. The third
-          // steps from the projections; the fourth runs the recurrent product first at even steps.
+          // steps from the projections; the fourth runs the recurrent product first at even steps; the
+          // fifth (batch 1) runs it first at every step and adds the projection after it.
           if (round > 0) stepper.resetSteps();
           for (let t = 0; t < T; t++) {
             arena.f32(xPtr, B * D).set(x.subarray(t * B * D, (t + 1) * B * D));
             if (round === 3 && t % 2 === 0) stepper.stepRecurrentFirst();
+            const projected = projections + 4 * t * B * stepper.G;
+            if (round === 4) stepper.stepRecurrentFirst(ALL_COLUMNS);
             const hPtr =
-              round !== 2
-                ? stepper.step(xPtr, D)
-                : stepper.stepProjected(projections + 4 * t * B * stepper.G);
+              round === 2
+                ? stepper.stepProjected(projected)
+                : round === 4
+                  ? stepper.stepSharedProjected(() => projected, ALL_COLUMNS)
+                  : stepper.step(xPtr, D);
             const h = arena.f32(hPtr, B * U);
             for (let b = 0; b < B; b++) {
               assert.deepEqual(
@@ -145,6 +155,24 @@ describe('engine: stepping = one forward over the same steps', async () => {
         () => wide.stepRecurrentFirst(),
         new RegExp(`inputDim and units ≤ ${KC}.*${KC + 3} and 3`),
       );
+      // stepSharedProjected only after stepRecurrentFirst, and at batch 1; dropRecurrentFirst forgets the
+      // product (the state stays), so stepProjected may follow.
+      const z = engine!.arena.copyIn(Float32Array.from(randomArray(new Random(6), fast.G, 1)));
+      assert.equal(fast.recurrentPending, true);
+      fast.dropRecurrentFirst();
+      assert.equal(fast.recurrentPending, false);
+      assert.throws(
+        () => fast.stepSharedProjected(() => z, ALL_COLUMNS),
+        /stepSharedProjected comes after stepRecurrentFirst/,
+      );
+      const twin = new FastLstm(engine!, cell, 1, 1);
+      twin.setWeights(randomParams(cell, new Random(4)));
+      const h = engine!.arena.f32(fast.stepProjected(z), 3).slice();
+      assert.deepEqual(h, engine!.arena.f32(twin.stepProjected(z), 3));
+      const two = new FastLstm(engine!, cell, 1, 2);
+      two.setWeights(randomParams(cell, new Random(4)));
+      two.stepRecurrentFirst();
+      assert.throws(() => two.stepSharedProjected(() => z, ALL_COLUMNS), /batch 1 only/);
       // The GRU keeps the two products apart: any size.
       const gru = new FastGru(engine!, gruCell({ units: 3, inputDim: KC + 3 }), 1, 1);
       assert.equal(gru.recurrentFirstExact, true);

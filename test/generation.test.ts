@@ -13,9 +13,11 @@ import { CharVocabulary } from '../src/data/text/charVocabulary.js';
 import { sampleToken } from '../src/generation/sampling.js';
 import * as layers from '../src/layers/index.js';
 import type { Layer } from '../src/layers/layer.js';
-import { useFastKernels, useReferenceKernels } from '../src/layers/backend.js';
+import { newEngine, useFastKernels, useReferenceKernels } from '../src/layers/backend.js';
 import { generateText, generateTextOn } from '../src/lm/generate.js';
 import { buildLanguageModel, cloneLanguageModel, LM_CELLS } from '../src/lm/languageModel.js';
+import { sharedEngineStepper } from '../src/lm/sharedStepper.js';
+import { checkedStack, engineHead, engineLayers, modelSnapshot } from '../src/lm/stepLayers.js';
 import { languageModelStepper } from '../src/lm/stepper.js';
 import { sequential, type Sequential } from '../src/models/sequential.js';
 import { Random } from '../src/random.js';
@@ -210,6 +212,16 @@ describe('generation stepper on two threads (sharedStepper.ts) = one thread, bit
       "NovoLSTM 'reference', layerNorm 'all'",
       (u) => recurrent('novoLSTM', u, { inputGate: 'reference', layerNorm: 'all' }),
     ],
+    ["NovoLSTM 'softmax' input gate", (u) => recurrent('novoLSTM', u, { inputGate: 'softmax' })],
+    [
+      "NovoLSTM 'lnSigmoid', layerNorm 'all', inputGateGain 'ones'",
+      (u) => recurrent('novoLSTM', u, { inputGate: 'lnSigmoid', layerNorm: 'all', inputGateGain: 'ones' }),
+    ],
+    ["LSTM layerNorm 'all'", (u) => recurrent('lstm', u, { layerNorm: 'all' })],
+    [
+      "LSTM recurrentActivation 'hardSigmoid'",
+      (u) => recurrent('lstm', u, { recurrentActivation: 'hardSigmoid' }),
+    ],
     ['GRU', (u) => recurrent('gru', u)],
     ['GRU resetAfter: false', (u) => recurrent('gru', u, { resetAfter: false })],
   ];
@@ -219,6 +231,59 @@ describe('generation stepper on two threads (sharedStepper.ts) = one thread, bit
       await compare(model([make(19), make(37)], V, 5, 7), 40, V);
     });
   }
+
+  /**
+   * The two-thread stepper on a fixed schedule: one thread, then two, back to one (the worker's run of
+   * shared steps paused, the products it made for the next step dropped), runs of one shared step.
+   */
+  const SCHEDULE = (step: number) => (step >= 3 && step < 9) || step === 11 || (step >= 15 && step < 27);
+  async function compareScheduled(m: Sequential, steps: number, vocabulary: number): Promise<void> {
+    await useFastKernels();
+    const engine = newEngine()!;
+    const stack = checkedStack(m);
+    const built = engineLayers(engine, stack);
+    const head = engineHead(engine, stack.dense, built.layers[built.layers.length - 1].units);
+    const check = (id: number) => assert.ok(id >= 0 && id < vocabulary);
+    const one = languageModelStepper(m, { threads: 1 });
+    const two = sharedEngineStepper(engine, built, head, modelSnapshot(m), vocabulary, check, SCHEDULE);
+    try {
+      await two.whenReady();
+      const rng = new Random(8);
+      for (let t = 0; t < steps; t++) {
+        const id = rng.int(vocabulary);
+        const probabilities = two.step(id);
+        assert.equal(two.threads, SCHEDULE(t) ? 2 : 1, `threads at step ${t}`);
+        assert.deepEqual(probabilities, one.step(id), `step ${t}`);
+      }
+    } finally {
+      await two.close();
+    }
+  }
+
+  for (const [name, make] of variants) {
+    it(`${name}: one thread and two by turns, 19 then 37 units`, async () => {
+      await compareScheduled(model([make(19), make(37)], V, 5, 9), 34, V);
+    });
+  }
+
+  it('one recurrent layer (one exchange per character, which hands the token over)', async () => {
+    await useFastKernels();
+    for (const make of [(u: number) => recurrent('novoLSTM', u), (u: number) => recurrent('gru', u)]) {
+      const m = model([make(29)], V, 5, 6);
+      await compare(m, 200, V);
+      await compareScheduled(m, 34, V);
+    }
+  });
+
+  it('more units than one K block of the multiply (no product first): the token alone is handed over', async () => {
+    await useFastKernels();
+    const KC = newEngine()!.wasm.gemmDepthBlock();
+    // NovoLSTM above an LSTM with more units than KC: h·U is summed in two K blocks, so the state-only
+    // product cannot come first and the threads meet as in `stepLayers`, after an exchange of nothing.
+    const m = model([recurrent('lstm', KC + 5), recurrent('novoLSTM', 7)], V, 5, 4);
+    await compare(m, 12, V);
+    await compareScheduled(m, 20, V);
+  });
 
   for (const cell of LM_CELLS) {
     it(`${cell} 2 × 256, embedding 64, vocabulary 89`, async () => {

@@ -247,7 +247,10 @@ describe('signals during a validation pass and during the start-up', () => {
     const exit = exited(run.child);
     await waitFor(() => marker.test(run.stdout()), `${marker}`);
     const stopMs = await stopTwice(run.child, exit, signal);
-    return { stopMs, output: run.stdout(), code: run.child.exitCode };
+    // A process ended by a signal has no exit code: the output then says which signal.
+    const { signal: killedBy } = await exit;
+    const output = run.stdout() + (killedBy ? `\n[ended by ${killedBy}]` : '');
+    return { stopMs, output, code: run.child.exitCode };
   }
 
   for (const [workers, signal] of [

@@ -138,6 +138,8 @@ export interface WasmExports {
   ): void;
   copyRows(dst: number, dstStride: number, src: number, srcStride: number, R: number, N: number): void;
   copyRealRows(dst: number, src: number, mask: number, B: number, U: number): void;
+  /** dst[j] += src[j], j < N (f32 sums). */
+  addRow(dst: number, src: number, N: number): void;
   columnSums(out: number, a: number, R: number, N: number): void;
   /** dst row k·B + b ← src row b·T + t (t = k, or T−1−k with reverse): batch-major into processing order. */
   batchToSteps(

@@ -265,17 +265,36 @@ export class FastGru extends FastRecurrent {
     to: number,
     share: StepShare | null,
   ) {
-    const { B, U, G, buf } = this;
+    const { U, G, buf } = this;
+    const [n0, n1] = share ? share.columns(G) : [0, G];
+    this.columnsOf(buf.z, n0, n1, x, xStride, buf.packedW, this.inputDim, false);
+    share?.exchange([
+      { at: buf.z, width: G },
+      { at: buf.zh, width: this.resetAfter ? G : 2 * U },
+    ]);
+    this.gatesAfterProducts(from, to, share);
+  }
+
+  /**
+   * The first layer's step on two threads (`stepSharedProjected`): this thread's columns of zh swapped
+   * for the other's, then zx copied from the token's row, then the gate passes.
+   */
+  protected stepAfterRecurrentProjected(projected: () => number, from: number, to: number, share: StepShare) {
+    const { U, G, buf } = this;
+    share.exchange([{ at: buf.zh, width: this.resetAfter ? G : 2 * U }]);
+    this.engine.wasm.copyRows(buf.z, G, projected(), G, 1, G);
+    this.gatesAfterProducts(from, to, share);
+  }
+
+  /**
+   * Step 0's gate passes once zx and the state-only products are whole; without resetAfter, with the
+   * candidate's multiply between them (its columns swapped with `share`).
+   */
+  private gatesAfterProducts(from: number, to: number, share: StepShare | null): void {
+    const { B, U, buf } = this;
     const { wasm } = this.engine;
     const [hPrev, hNext] = [buf.hs + from, buf.hs + to];
-    const columns = (N: number) => (share ? share.columns(N) : ([0, N] as const));
-    const [n0, n1] = columns(G);
-    this.columnsOf(buf.z, n0, n1, x, xStride, buf.packedW, this.inputDim, false);
     if (this.resetAfter) {
-      share?.exchange([
-        { at: buf.z, width: G },
-        { at: buf.zh, width: G },
-      ]);
       wasm.gruGatesForward(
         buf.z,
         buf.zh,
@@ -291,13 +310,9 @@ export class FastGru extends FastRecurrent {
       );
       return;
     }
-    share?.exchange([
-      { at: buf.z, width: G },
-      { at: buf.zh, width: 2 * U },
-    ]);
     wasm.gruResetBeforeGatesForward(buf.z, buf.zh, buf.biasX, hPrev, buf.resetH, B, U, this.hard);
     const blockH = buf.zh + 4 * 2 * U;
-    const [m0, m1] = columns(U);
+    const [m0, m1] = share ? share.columns(U) : [0, U];
     this.columnsOf(blockH, m0, m1, buf.resetH, U, buf.packedUh, U, false);
     share?.exchange([{ at: blockH, width: U }]);
     wasm.gruResetBeforeCandidateForward(buf.z, buf.zh, buf.biasX, hPrev, hNext, 0, B, U);

@@ -335,6 +335,22 @@ export class FastLstm extends FastRecurrent {
     this.gatePass(0, buf.hs + from, buf.cs + from, buf.hs + to, buf.cs + to, 0);
   }
 
+  /**
+   * The first layer's step on two threads (`stepSharedProjected`): z with this thread's columns of h·U is
+   * swapped whole (the columns past RG are overwritten below), then the token's x·W row is added to the
+   * first RG columns and copied into the rest, then the gate pass.
+   */
+  protected stepAfterRecurrentProjected(projected: () => number, from: number, to: number, share: StepShare) {
+    const { U, G, buf } = this;
+    const { wasm } = this.engine;
+    const RG = this.recurrentBlocks * U;
+    share.exchange([{ at: buf.z, width: G }]);
+    const row = projected();
+    wasm.addRow(buf.z, row, RG);
+    if (RG < G) wasm.copyRows(buf.z + 4 * RG, G, row + 4 * RG, G, 1, G - RG);
+    this.gatePass(0, buf.hs + from, buf.cs + from, buf.hs + to, buf.cs + to, 0);
+  }
+
   /** The fused gate pass of step k on z_k (in place, the tape saved at step k). */
   private gatePass(k: number, hPrev: number, cPrev: number, hNext: number, cNext: number, mask: number) {
     const { B, U, G, buf } = this;

@@ -135,6 +135,19 @@ export abstract class FastRecurrent {
   ): void;
 
   /**
+   * The rest of step 0 on two threads once `recurrentProduct` ran on this thread's columns, when the
+   * input projection is a row of `project`'s table that the other thread may learn only at the exchange:
+   * the state-only product is swapped first, then the row at `projected()` (called after the exchange)
+   * is added (or put beside it), then the gate pass.
+   */
+  protected abstract stepAfterRecurrentProjected(
+    projected: () => number,
+    from: number,
+    to: number,
+    share: StepShare,
+  ): void;
+
+  /**
    * Whether `stepRecurrentFirst` leaves the step bit for bit the same. In the LSTM family the two products
    * meet in one sum: z = fl(x·W + h·U) either way round (addition commutes) as long as each product is one
    * sum from zero — one K block of the multiply (KC in src/kernels/wasm/gemm.ts); deeper, the blocks would
@@ -475,6 +488,19 @@ export abstract class FastRecurrent {
     this.recurrentReady = true;
   }
 
+  /** Whether `stepRecurrentFirst` ran and the step it began is still to come. */
+  get recurrentPending(): boolean {
+    return this.recurrentReady;
+  }
+
+  /**
+   * Forgets the product `stepRecurrentFirst` made (the state is untouched): a two-thread stepper going
+   * back to one thread holds only its own columns of it.
+   */
+  dropRecurrentFirst(): void {
+    this.recurrentReady = false;
+  }
+
   private notAfterRecurrentFirst(call: string): void {
     if (this.recurrentReady) {
       throw new ConfigError(this.cell.label, `${call} after stepRecurrentFirst`, 'step(x)', call);
@@ -520,6 +546,30 @@ export abstract class FastRecurrent {
     } else {
       this.sharedStep(this.sharedInput(x, xStride, z, share), share, from, to);
     }
+    return this.stepped(to);
+  }
+
+  /**
+   * `stepProjected` at batch 1 shared with another thread, after `stepRecurrentFirst(share)`: the first
+   * layer of generation on two threads (src/lm/stepLayers.ts). The state-only product was made before the
+   * token was known; its columns are swapped first, and only then is the token's projection read, at the
+   * address `projected()` returns — so the exchange can be the one that tells the other thread the token.
+   * Bit for bit `stepProjected`: z = fl(x·W + h·U) either way round (see `recurrentFirstExact`).
+   * Returns the address of the new h [1, U].
+   */
+  stepSharedProjected(projected: () => number, share: StepShare): number {
+    if (this.B !== 1) throw new ConfigError(this.cell.label, 'stepShared runs batch 1 only', 1, this.B);
+    if (!this.recurrentReady) {
+      throw new ConfigError(
+        this.cell.label,
+        'stepSharedProjected comes after stepRecurrentFirst',
+        'stepRecurrentFirst(share)',
+        'no recurrent product',
+      );
+    }
+    const [from, to] = [this.slot! * 4 * this.U, (1 - this.slot!) * 4 * this.U];
+    this.recurrentReady = false;
+    this.stepAfterRecurrentProjected(projected, from, to, share);
     return this.stepped(to);
   }
 

@@ -9,8 +9,20 @@
  * pre-activations into a SharedArrayBuffer, wait for the other's (`Atomics`: spin briefly, then
  * `Atomics.wait`), copy them in, and run the whole gate pass — so both hold the whole state, and every
  * reduction of NovoLSTM's gates (layer norms, the softmax over units) runs on whole rows, as on one thread.
- * The calling thread keeps the dense layer and the sampling; the worker waits for the next token.
+ * The calling thread keeps the dense layer and the sampling. The token goes to the worker with the first
+ * exchange of the character, and each thread makes its columns of the next character's state-only
+ * products right after a character's last gate pass — the worker while the calling thread samples
+ * (`stepLayersShared` in stepLayers.ts): per character the threads meet once per layer, no more.
  * Same text for a seed as one thread, bit for bit (test/generation.test.ts).
+ *
+ * Where a character's time goes (bench/generationThreads.ts; CPU µs per character, 2 × 256, load average
+ * 7–9): each thread's part of a NovoLSTM character 42–47 (its 1.97 MB of weights, which stay in its core's
+ * L2: one thread alone takes 113–117 for all 3.93 MB), of which the gate passes both threads repeat 4–5;
+ * the dense layer 3 and generateText's loop with the sampling 2–4, on the calling thread; a meeting 0.25
+ * µs there and back when both threads spin, 4 µs when one sleeps. The two parts run as fast at once as
+ * alone. So on an idle machine a character should take about 48 µs (21,000 characters/s, one thread
+ * 8,500); the LSTM 36 (27,600), the GRU 27 (36,800). On a busy one each meeting may wait for the other
+ * thread to be scheduled: see SPIN_MS, and threads 'auto'.
  *
  * The worker starts in the background: until it has built its layers the calling thread steps alone (the
  * one-thread stepper, on its own plans, which hold every weight), then hands it the states and the two
@@ -29,9 +41,11 @@ import { workerScript } from '../parallel/workerScript.js';
 import type { LanguageModelStepper } from './stepperInterface.js';
 import {
   checkedStack,
+  dropSharedProducts,
   engineLayers,
   modelFromSnapshot,
   stepLayers,
+  stepLayersShared,
   type EngineLayers,
   type Head,
   type ModelSnapshot,
@@ -45,25 +59,40 @@ export interface SharedStepperData {
 }
 
 // The control words: an Int32Array at the start of the shared buffer.
-const GO = 0; // steps the calling thread has started (the worker waits for it to move)
-const COMMAND = 1; // what the step at GO is
-const TOKEN = 2; // its token id
-const SEQUENCE = [3, 4]; // exchanges done by the calling thread (part 0) and the worker (part 1)
-const STATUS = 5; // the worker's
-const MESSAGE_BYTES = 6; // length of the worker's error message
+const GO = 0; // runs of shared steps the calling thread has started (the worker sleeps until it moves)
+const COMMAND = 1; // what the run at GO is
+/**
+ * The token of a shared step, or PAUSE, in the word of the parity of the exchange after which the worker
+ * reads it (the step's first): the calling thread writes that word again only two exchanges later, by
+ * when the worker has read it — one word could be overwritten by the next step's token while the worker
+ * still waits to see the exchange (a one-layer step has no other).
+ */
+const TOKENS = [2, 3];
+const SEQUENCE = [4, 5]; // exchanges done by the calling thread (part 0) and the worker (part 1)
+const STATUS = 6; // the worker's
+const MESSAGE_BYTES = 7; // length of the worker's error message
 const CONTROL_WORDS = 8;
 const MESSAGE_CAPACITY = 1024; // bytes of error message after the control words
 
-const STEP = 0;
-const RESTORE_AND_STEP = 1; // states first, from the state region
+const RESTORE_AND_RUN = 1; // the states from the state region, then shared steps until a PAUSE token
 const STOP = 2;
+/** The token that ends a run of shared steps: the calling thread steps alone from there. */
+const PAUSE = -1;
 
 // STATUS is 0 while the worker starts, then:
 const READY = 1;
 const FAILED = 2;
 
-/** Spin this long waiting for the other thread before sleeping in Atomics.wait. */
-const SPIN_MS = 2;
+/**
+ * Spin this long waiting for the other thread before sleeping in Atomics.wait. On an idle machine a wait
+ * lasts a few µs (the longest: the worker's, while the calling thread runs the dense layer and samples,
+ * about 10 µs), well inside it; a sleeping thread wakes in about 4 µs (bench/generationThreads.ts).
+ * On a busy machine the other thread is often not running at all, and a longer spin only burns the
+ * spinner's share of a core: measured (2 × 256, two threads, load average 10, µs per character, two
+ * rounds) NovoLSTM 5,000–6,700 with a 2 ms spin, 270–350 with 10–50 µs, 680–840 with 100 µs; the GRU
+ * 2,000–8,800, 160–310 and 560–870.
+ */
+const SPIN_MS = 0.05;
 /** The calling thread gives up on a worker that has not answered for this long. */
 const ANSWER_TIMEOUT_MS = 60_000;
 
@@ -95,6 +124,14 @@ export function nodeWorkerThreads(): typeof import('node:worker_threads') | null
 }
 
 /**
+ * How a two-thread stepper chooses the way of each step once its worker is ready: 'adapt' times both
+ * (threads 'auto'), 'always' shares every step (threads 2), and a function shares step n (counting
+ * every step from 0) where it returns true — a fixed schedule, for tests that go from one thread to two
+ * and back at chosen steps.
+ */
+export type ThreadSchedule = 'adapt' | 'always' | ((step: number) => boolean);
+
+/**
  * The two-thread stepper: `built` and `head` on the calling thread's engine (all the weights), a worker
  * started with a snapshot of the model.
  */
@@ -105,7 +142,7 @@ export function sharedEngineStepper(
   model: ModelSnapshot,
   vocabulary: number,
   checkId: (id: number) => void,
-  adapt: boolean,
+  schedule: ThreadSchedule,
 ): LanguageModelStepper {
   const threads = nodeWorkerThreads();
   if (!threads) {
@@ -136,20 +173,31 @@ export function sharedEngineStepper(
     Atomics.store(control, COMMAND, STOP);
     Atomics.add(control, GO, 1);
     Atomics.notify(control, GO);
+    Atomics.notify(control, SEQUENCE[0]); // a worker between the steps of a run waits for this one
     void worker.terminate().catch(() => {});
   };
   const collected = new FinalizationRegistry<() => void>((stopWorker) => stopWorker());
-  const share = new ThreadShare(0, engine, shared, layout, () => workerFailure(control));
-  const choice = new Choice(adapt);
+  const share = new ThreadShare(0, engine, shared, layout, () => workerFailure(control), ANSWER_TIMEOUT_MS);
+  const choice = new Choice(schedule);
   let go = 0;
-  /** Whether the worker's states are those of the last step (false: the next shared step hands them over). */
+  /**
+   * Whether the worker is in a run of shared steps, its states those of the last step (false: the next
+   * shared step hands them over).
+   */
   let synced = false;
+  /** Ends the worker's run of shared steps: the calling thread steps alone from here. */
+  const pause = () => {
+    share.sendToken(PAUSE);
+    share.exchange([]);
+    dropSharedProducts(built);
+    synced = false;
+  };
 
   const stepper: LanguageModelStepper = {
     runsOn: engine.build,
     size: vocabulary,
     get threads() {
-      return choice.shared || (!adapt && Atomics.load(control, STATUS) === READY) ? 2 : 1;
+      return choice.shared || (schedule === 'always' && Atomics.load(control, STATUS) === READY) ? 2 : 1;
     },
     whenReady: () => ready,
     step(id) {
@@ -158,27 +206,23 @@ export function sharedEngineStepper(
       if (!choice.workerReady && Atomics.load(control, STATUS) === READY) choice.workerReady = true;
       if (!choice.workerReady && (exited || Atomics.load(control, STATUS) === FAILED)) choice.workerFailed();
       choice.tick();
-      if (!choice.shared) {
-        synced = false;
-        const { h, stride } = stepLayers(built, id);
-        return head(h, stride);
-      }
-      if (!synced) {
-        // The worker reads COMMAND before its first exchange of a step; the calling thread writes it again
-        // only after that exchange, for the next step.
-        const floats = new Float32Array(shared);
-        built.layers.forEach((layer, i) => floats.set(layer.saveSteps(), layout.states[i]));
-        Atomics.store(control, COMMAND, RESTORE_AND_STEP);
-        synced = true;
-      } else {
-        Atomics.store(control, COMMAND, STEP);
-      }
-      Atomics.store(control, TOKEN, id);
-      go++;
-      Atomics.store(control, GO, go);
-      Atomics.notify(control, GO);
       try {
-        const { h, stride } = stepLayers(built, id, share);
+        if (!choice.shared) {
+          if (synced) pause();
+          const { h, stride } = stepLayers(built, id);
+          return head(h, stride);
+        }
+        if (!synced) {
+          const floats = new Float32Array(shared);
+          built.layers.forEach((layer, i) => floats.set(layer.saveSteps(), layout.states[i]));
+          Atomics.store(control, COMMAND, RESTORE_AND_RUN);
+          go++;
+          Atomics.store(control, GO, go);
+          Atomics.notify(control, GO);
+          synced = true;
+        }
+        share.sendToken(id);
+        const { h, stride } = stepLayersShared(built, () => id, share);
         return head(h, stride);
       } catch (e) {
         // The threads are out of step now: the stepper is unusable.
@@ -206,10 +250,11 @@ const MIN_RUN = 4;
 const MAX_RUN = 64;
 
 /**
- * Which way the next step runs. One thread until the worker is ready; then, with `adapt`, blocks of BLOCK
+ * Which way the next step runs. One thread until the worker is ready; then, with 'adapt', blocks of BLOCK
  * steps are timed and the faster way is kept, the other timed again for one block now and then: on a
  * machine busy with other work two threads in lockstep can be many times slower than one (each waits
- * for the other to be scheduled). Without `adapt`, two threads from the worker's start on.
+ * for the other to be scheduled). With 'always', two threads from the worker's start on; with a
+ * function, as it says.
  */
 class Choice {
   workerReady = false;
@@ -228,7 +273,10 @@ class Choice {
   private run = MIN_RUN;
   private left = 1; // the first block after the worker is ready times one thread (warm), then two are probed
 
-  constructor(private readonly adapt: boolean) {}
+  /** Steps ticked so far. */
+  private ticks = 0;
+
+  constructor(private readonly schedule: ThreadSchedule) {}
 
   workerFailed(): void {
     this.failed = true;
@@ -237,15 +285,17 @@ class Choice {
 
   /** Called before every step. */
   tick(): void {
+    const step = this.ticks++;
     if (this.failed || !this.workerReady) return;
-    if (!this.adapt) {
-      this.shared = true;
+    if (this.schedule !== 'adapt') {
+      this.shared = this.schedule === 'always' || this.schedule(step);
       return;
     }
     if (this.steps === 0) this.start = performance.now();
-    if (this.steps++ < BLOCK) return;
+    const done = this.steps++; // steps of this block run so far
+    if (done < BLOCK && !this.probeIsSlower(done)) return;
     const now = performance.now();
-    this.perStep[this.shared ? 'two' : 'one'] = (now - this.start) / BLOCK;
+    this.perStep[this.shared ? 'two' : 'one'] = (now - this.start) / done;
     this.steps = 1;
     this.start = now;
     if (this.probing) {
@@ -258,6 +308,18 @@ class Choice {
       this.probing = true;
     }
     this.shared = this.probing !== this.preferShared;
+  }
+
+  /**
+   * Whether the block timing the way not preferred has already taken as long as a whole block the
+   * preferred way, `done` steps in: then it is the slower, and it ends here. On a busy machine a step on
+   * two threads in lockstep took 5–10 ms against 0.3 ms on one (measured, load average 10): a whole probe
+   * block of two threads cost more than the 2,000 characters around it on one.
+   */
+  private probeIsSlower(done: number): boolean {
+    if (!this.probing || done === 0) return false;
+    const preferred = this.perStep[this.preferShared ? 'two' : 'one'];
+    return performance.now() - this.start > BLOCK * preferred;
   }
 }
 
@@ -286,6 +348,8 @@ class ThreadShare implements StepShare {
     private readonly layout: Layout,
     /** An error that ends the wait (the other thread failed or was stopped), or null. */
     private readonly failure: () => Error | null,
+    /** How long a wait may last before it is an error (the worker waits as long as the caller pauses). */
+    private readonly timeoutMs: number,
   ) {
     this.control = new Int32Array(shared, 0, CONTROL_WORDS);
     this.floats = new Float32Array(shared);
@@ -294,6 +358,16 @@ class ThreadShare implements StepShare {
 
   columns(N: number): readonly [number, number] {
     return shareColumns(N, this.part);
+  }
+
+  /** The calling thread: `id` is the token the worker reads after the next exchange. */
+  sendToken(id: number): void {
+    Atomics.store(this.control, TOKENS[(this.done + 1) & 1], id);
+  }
+
+  /** The worker: the token the calling thread sent with the exchange just done. */
+  receivedToken(): number {
+    return Atomics.load(this.control, TOKENS[this.done & 1]);
   }
 
   exchange(rows: readonly SharedRow[]): void {
@@ -312,7 +386,7 @@ class ThreadShare implements StepShare {
     this.done++;
     Atomics.store(control, SEQUENCE[part], this.done);
     Atomics.notify(control, SEQUENCE[part]);
-    waitUntil(control, SEQUENCE[1 - part], this.done, this.failure);
+    waitUntil(control, SEQUENCE[1 - part], this.done, this.failure, this.timeoutMs);
     let from = this.layout.regions[1 - part][parity];
     for (const { at, width } of rows) {
       const [n0, n1] = shareColumns(width, part === 0 ? 1 : 0);
@@ -324,9 +398,15 @@ class ThreadShare implements StepShare {
 
 /**
  * Waits until control[index] reaches `target` (counters only grow; compared wrap-safe): spins for SPIN_MS,
- * then sleeps in Atomics.wait, checking `failure` between waits.
+ * then sleeps in Atomics.wait, checking `failure` between waits; an error after `timeoutMs`.
  */
-function waitUntil(control: Int32Array, index: number, target: number, failure: () => Error | null): void {
+function waitUntil(
+  control: Int32Array,
+  index: number,
+  target: number,
+  failure: () => Error | null,
+  timeoutMs: number,
+): void {
   const reached = () => (Atomics.load(control, index) - target) | 0;
   if (reached() >= 0) return;
   const start = performance.now();
@@ -339,17 +419,17 @@ function waitUntil(control: Int32Array, index: number, target: number, failure: 
     if (((seen - target) | 0) >= 0) return;
     const error = failure();
     if (error) throw error;
-    if (performance.now() - start > ANSWER_TIMEOUT_MS) {
-      throw new NovoLstmError(
-        'the other generation thread',
-        `did not answer in ${ANSWER_TIMEOUT_MS / 1000} s`,
-      );
+    if (performance.now() - start > timeoutMs) {
+      throw new NovoLstmError('the other generation thread', `did not answer in ${timeoutMs / 1000} s`);
     }
     Atomics.wait(control, index, seen, 50);
   }
 }
 
-/** The worker thread's side: builds the layers from the snapshot, then shares steps until told to stop. */
+/**
+ * The worker thread's side: builds the layers from the snapshot, then shares runs of steps until told to
+ * stop. Between the steps of a run it waits in the first exchange of the next (spinning, then asleep).
+ */
 export async function serveSharedSteps(data: SharedStepperData, ready: () => void): Promise<void> {
   const control = new Int32Array(data.shared, 0, CONTROL_WORDS);
   try {
@@ -358,7 +438,12 @@ export async function serveSharedSteps(data: SharedStepperData, ready: () => voi
     const built = engineLayers(engine, checkedStack(modelFromSnapshot(data.model)));
     const layout = layoutOf(built);
     const stopped = () => (Atomics.load(control, COMMAND) === STOP ? new Stopped() : null);
-    const share = new ThreadShare(1, engine, data.shared, layout, stopped);
+    const share = new ThreadShare(1, engine, data.shared, layout, stopped, Infinity);
+    const token = () => {
+      const id = share.receivedToken();
+      if (id === PAUSE) throw new Paused();
+      return id;
+    };
     const floats = new Float32Array(data.shared);
     Atomics.store(control, STATUS, READY);
     ready();
@@ -368,13 +453,15 @@ export async function serveSharedSteps(data: SharedStepperData, ready: () => voi
       seen = Atomics.load(control, GO);
       const command = Atomics.load(control, COMMAND);
       if (command === STOP) return;
-      if (command === RESTORE_AND_STEP) {
-        built.layers.forEach((layer, i) => {
-          const at = layout.states[i];
-          layer.restoreSteps(floats.subarray(at, at + layout.stateSizes[i]));
-        });
+      built.layers.forEach((layer, i) => {
+        const at = layout.states[i];
+        layer.restoreSteps(floats.subarray(at, at + layout.stateSizes[i]));
+      });
+      try {
+        for (;;) stepLayersShared(built, token, share);
+      } catch (e) {
+        if (!(e instanceof Paused)) throw e;
       }
-      stepLayers(built, Atomics.load(control, TOKEN), share);
     }
   } catch (e) {
     if (e instanceof Stopped) return;
@@ -391,7 +478,10 @@ export async function serveSharedSteps(data: SharedStepperData, ready: () => voi
 /** The calling thread stopped the worker in the middle of a step (an error there, or close). */
 class Stopped extends Error {}
 
-/** The worker waits for the calling thread's next step: spins for SPIN_MS, then sleeps until notified. */
+/** The calling thread ended the run of shared steps (it steps alone for a while). */
+class Paused extends Error {}
+
+/** The worker waits for the calling thread's next run of steps: spins for SPIN_MS, then sleeps until notified. */
 function waitForStep(control: Int32Array, seen: number): void {
   const start = performance.now();
   for (let i = 1; ; i++) {

@@ -96,8 +96,9 @@ export function engineLayers(engine: Engine, stack: Stack): EngineLayers {
  * comes round again. Layer 2's h·U₂ needs only the last character's state, so it may come first: the
  * order alternates U₁ W₂ U₂ | U₂′ U₁′ W₂′ (′: columns read from the last), and each character starts on
  * the weights the one before ended with. Measured (bench/generationSteps.ts, CPU µs per character of the
- * layers, one thread, load average 12): LSTM 105 → 84, NovoLSTM 142 → 118, GRU 59 → 53. With two threads
- * each reads its half of every matrix (about 2 MB for NovoLSTM), in the same alternating order.
+ * layers, one thread, load average 12): LSTM 105 → 84, NovoLSTM 142 → 118, GRU 59 → 53. Two threads run
+ * `stepLayersShared` instead (each reads its half of every matrix, about 2 MB for NovoLSTM); this, with
+ * `share`, only where some product cannot come first.
  */
 export function stepLayers(
   built: EngineLayers,
@@ -121,6 +122,56 @@ export function stepLayers(
     stride = layer.U;
   }
   return { h, stride };
+}
+
+/**
+ * `stepLayers` on two threads (src/lm/sharedStepper.ts), both calling it with the same `share`; the token
+ * is read with `token()` only after the first exchange, so the thread that samples it hands it over
+ * with that exchange: a character costs one meeting of the threads per layer (two per GRU layer without
+ * resetAfter), where handing the token over on its own was one more.
+ *
+ * Where every layer's product is exact when made first (`recurrentFirstExact`), a character is
+ *   layer 1: the h·U₁ columns made at the end of the last character swapped (the token with them), the
+ *            token's x·W₁ row added, the gate pass;
+ *   above:   this thread's columns of x·W added to its h·U (made then too), swapped, the gate pass;
+ *   then:    the next character's state-only products h·U, this thread's columns of each, made now —
+ *            while the thread that samples runs the dense layer and the sampling, the other makes its
+ *            part of the next character rather than waiting.
+ * So each thread reads its half of every weight matrix once per character (W₁ is the table). Where some
+ * product is not exact first, the token is handed over by an exchange of nothing and `stepLayers` runs.
+ * The same sums as `stepLayers` on one thread, bit for bit (test/generation.test.ts).
+ */
+export function stepLayersShared(
+  built: EngineLayers,
+  token: () => number,
+  share: StepShare,
+): { h: number; stride: number } {
+  const [first, ...above] = built.layers;
+  if (!built.layers.every((layer) => layer.recurrentFirstExact)) {
+    share.exchange([]);
+    return stepLayers(built, token(), share);
+  }
+  // Every other character reads the weights from their last columns: the same sums (see stepLayers).
+  const descending = !built.order.recurrentFirst;
+  built.order.recurrentFirst = descending;
+  for (const layer of built.layers) layer.descending = descending;
+  if (!first.recurrentPending) for (const layer of built.layers) layer.stepRecurrentFirst(share);
+  let h = first.stepSharedProjected(() => built.projections + 4 * token() * first.G, share);
+  let stride = first.U;
+  for (const layer of above) {
+    h = layer.stepShared(h, stride, null, share);
+    stride = layer.U;
+  }
+  for (const layer of built.layers) layer.stepRecurrentFirst(share);
+  return { h, stride };
+}
+
+/**
+ * Forgets the products `stepLayersShared` made for the next character: a stepper going back to one
+ * thread holds only its own columns of them.
+ */
+export function dropSharedProducts(built: EngineLayers): void {
+  for (const layer of built.layers) layer.dropRecurrentFirst();
 }
 
 /** logits = h·W_dense + bias, then the activation: h [1, D] at an address of the engine's memory. */

@@ -98,7 +98,15 @@ export function languageModelStepper(model: Sequential, options: StepperOptions 
     threads === 2 ||
     (threads === 'auto' && nodeWorkerThreads() !== null && recurrentBytes(stack) >= TWO_THREADS_FROM_BYTES);
   if (two)
-    return sharedEngineStepper(engine, built, head, modelSnapshot(model), V, check, threads === 'auto');
+    return sharedEngineStepper(
+      engine,
+      built,
+      head,
+      modelSnapshot(model),
+      V,
+      check,
+      threads === 'auto' ? 'adapt' : 'always',
+    );
   return engineStepper(engine, built, head, V, check);
 }
 

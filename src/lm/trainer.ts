@@ -264,6 +264,7 @@ async function trainEpochs(run: RunContext): Promise<TrainResult> {
   const totalEpochs = config.epochs ?? Infinity;
   const charLimitReached = () => config.charLimit != null && state.chars >= config.charLimit;
   const timeLimitReached = () => config.timeLimitSeconds !== null && elapsed() >= config.timeLimitSeconds;
+  let timeLimitAtEpochEnd = false;
   let stoppedBecause: TrainResult['stoppedBecause'] = 'epochs';
   // A resume whose character limit is already reached trains nothing, as one whose epochs are done; unless
   // it stopped at an epoch's end before validating it, which the epoch's end below then finishes.
@@ -299,6 +300,9 @@ async function trainEpochs(run: RunContext): Promise<TrainResult> {
       // checkpoint), and stops there: a partial-epoch record here would repeat the epoch's at a resume.
       const outOfTime = timeLimitReached() && !loop.epochDone;
       const outOfChars = charLimitReached() && !loop.epochDone;
+      // Taken here, at the last window: the time the epoch's end then spends (validation, sample,
+      // checkpoint) must not stop a run that had time left when its training ended.
+      timeLimitAtEpochEnd = loop.epochDone && timeLimitReached();
       if (hooks.stopRequested() || outOfTime || outOfChars) {
         state.seconds = elapsed();
         stoppedBecause = 'stop-requested';
@@ -372,7 +376,7 @@ async function trainEpochs(run: RunContext): Promise<TrainResult> {
     state.epochChars = 0;
     await checkpoint();
     await writeRecords(config.out, state.history, curve.points);
-    if (state.epoch < totalEpochs && timeLimitReached()) {
+    if (state.epoch < totalEpochs && timeLimitAtEpochEnd) {
       stoppedBecause = 'time-limit';
       hooks.log(
         `time limit reached at the end of epoch ${state.epoch}: checkpoint saved in ${config.out} (continue with --resume)`,

@@ -14,7 +14,7 @@ export {
   rowTimesPacked,
 } from './gemm';
 export { lstmGatesForward, lstmGatesBackward, tanhRows } from './lstm';
-export { copyRows, copyRealRows, columnSums, batchToSteps, stepsToBatch, firstNonFinite, flushSubnormals } from './rows';
+export { copyRows, copyRealRows, addRow, columnSums, batchToSteps, stepsToBatch, firstNonFinite, flushSubnormals } from './rows';
 export {
   gruGatesForward,
   gruGatesBackward,

@@ -11,6 +11,19 @@ export function copyRows(dst: usize, dstStride: i32, src: usize, srcStride: i32,
   }
 }
 
+/**
+ * dst[j] = dst[j] + src[j] for N floats, each sum rounded once to f32 as `dst + src` anywhere else: the
+ * input projection of a token added after the recurrent product it is summed with (generation on two
+ * threads, src/lm/stepLayers.ts), bit for bit the product added to it (addition commutes).
+ */
+export function addRow(dst: usize, src: usize, N: i32): void {
+  const bytes = <usize>N << 2;
+  const vecBytes = <usize>(N & ~3) << 2;
+  let j: usize = 0;
+  for (; j < vecBytes; j += 16) v128.store(dst + j, f32x4.add(v128.load(dst + j), v128.load(src + j)));
+  for (; j < bytes; j += 4) store<f32>(dst + j, load<f32>(dst + j) + load<f32>(src + j));
+}
+
 /** dst row b = src row b for every row the mask marks real (all rows when mask is 0). [B, U] each. */
 export function copyRealRows(dst: usize, src: usize, mask: usize, B: i32, U: i32): void {
   const rowBytes = (<usize>U) << 2;
