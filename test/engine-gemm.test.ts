@@ -345,5 +345,66 @@ for (const build of WASM_BUILDS) {
         }
       }
     });
+
+    it('gemmColumnSumsStacked = gemmColumnSums over the stacked A, bit for bit', { skip: !available }, () => {
+      // The LSTM's [dW; dU] = [x | H]ᵀ·dz with x and H where they are: the same product and sums as one
+      // A that holds them side by side (the layout it replaced). M1 = 1 takes the one-row path, M2 = 70
+      // two row blocks; K = 1100 runs over three K blocks; N = 19 and 44 end in a partial panel.
+      const { wasm, arena } = engine!;
+      const rng = new Random(19);
+      for (const [M1, M2, K, N] of [
+        [1, 6, 13, 19],
+        [3, 70, 1100, 44],
+        [50, 132, 600, 64],
+      ]) {
+        for (const accumulate of [false, true]) {
+          const mark = arena.mark();
+          const M = M1 + M2;
+          // A read transposed as backward reads x and H: [K, M1] and [K, M2], and stacked [K, M].
+          const a1 = float32Random(rng, K * M1);
+          const a2 = float32Random(rng, K * M2);
+          const stacked = new Float32Array(K * M);
+          for (let k = 0; k < K; k++) {
+            stacked.set(a1.subarray(k * M1, (k + 1) * M1), k * M);
+            stacked.set(a2.subarray(k * M2, (k + 1) * M2), k * M + M1);
+          }
+          const b = float32Random(rng, K * N);
+          for (let i = 0; i < b.length; i += 37) b[i] = i % 2 ? -0 : 0;
+          const start = float32Random(rng, M * N);
+          const [p1, p2, ps, pb] = [a1, a2, stacked, b].map((v) => arena.copyIn(v));
+          const pc = arena.copyIn(start);
+          const sums = arena.copyIn(float32Random(rng, N));
+          const scratch = arena.allocFloats(wasm.gemmScratchFloats(N));
+          wasm.gemmColumnSumsStacked(
+            pc,
+            N,
+            p1,
+            1,
+            M1,
+            M1,
+            p2,
+            1,
+            M2,
+            M2,
+            pb,
+            N,
+            K,
+            N,
+            accumulate,
+            scratch,
+            sums,
+          );
+          const [c, s] = [arena.f32(pc, M * N).slice(), arena.f32(sums, N).slice()];
+          arena.f32(pc, M * N).set(start);
+          wasm.gemmColumnSums(pc, N, ps, 1, M, pb, N, M, K, N, accumulate, scratch, sums);
+          const [cExpected, sExpected] = [arena.f32(pc, M * N).slice(), arena.f32(sums, N).slice()];
+          const what = `${build} ${M1}+${M2}×${K}×${N} accumulate=${accumulate}`;
+          assert.deepEqual(arena.f32(pb, K * N).slice(), b, `${what}: b was modified`);
+          arena.release(mark);
+          assert.deepStrictEqual(c, cExpected, `${what}: the product`);
+          assert.deepStrictEqual(s, sExpected, `${what}: the column sums`);
+        }
+      }
+    });
   });
 }

@@ -187,7 +187,7 @@ describe('the engine checks values in WebAssembly memory', async () => {
 
 describe('recurrentPlan backward adds into the gradients', async () => {
   const engine = await loadEngine();
-  it('two backward calls after one forward give exactly twice the gradient (LSTM, NovoLSTM, GRU)', () => {
+  it('two forward–backward pairs give exactly twice the gradient; a second backward refuses (LSTM, NovoLSTM, GRU)', () => {
     for (const make of CELLS) {
       const cell = make();
       const rng = new Random(43);
@@ -196,12 +196,17 @@ describe('recurrentPlan backward adds into the gradients', async () => {
       for (const w of cell.weights) p[w.name] = r(w.shape.reduce((a, b) => a * b, 1));
       const plan = recurrentPlan(engine, cell, T, B);
       plan.setWeights(p);
-      plan.forward(r(T * B * D));
+      const x = r(T * B * D);
+      plan.forward(x);
       const upstream = { dh: r(T * B * H), dhT: r(B * H) };
       const once = zeroGradients(cell, new Float32Array(0));
       plan.backward(once, upstream);
+      // The gradients went over the forward's tape: backward again needs a forward again.
+      assert.throws(() => plan.backward(once, upstream), /backward before forward/);
       const twice = zeroGradients(cell, new Float32Array(0));
+      plan.forward(x);
       plan.backward(twice, upstream);
+      plan.forward(x);
       plan.backward(twice, upstream);
       for (const { name } of cell.weights) {
         // x + x = 2x exactly in floating point, so any difference means the second call saw other state.

@@ -10,12 +10,25 @@ const PAGE = 65536;
 
 export class WasmArena {
   private top: number;
+  /** Where the first allocation went: the end of the module's static data and stack. */
+  private readonly base: number;
 
   constructor(
     private readonly memory: WebAssembly.Memory,
     base: number,
   ) {
-    this.top = align(base);
+    this.base = align(base);
+    this.top = this.base;
+  }
+
+  /** Bytes allocated now (what the plans hold); the memory itself may be larger, it never shrinks. */
+  get allocatedBytes(): number {
+    return this.top - this.base;
+  }
+
+  /** Bytes of the instance's memory (static data and stack included): all it ever grew to. */
+  get memoryBytes(): number {
+    return this.memory.buffer.byteLength;
   }
 
   /** A 64-byte aligned region of `bytes` bytes (contents unspecified); returns its address. */

@@ -40,6 +40,29 @@ export interface WasmExports {
     scratch: number,
     sums: number,
   ): void;
+  /**
+   * gemmColumnSums over A stacked from two operands: C's first M1 rows from a1, the M2 after them from a2,
+   * B packed once for both; bit for bit the one product over the stacked A.
+   */
+  gemmColumnSumsStacked(
+    c: number,
+    ldc: number,
+    a1: number,
+    a1Row: number,
+    a1Col: number,
+    M1: number,
+    a2: number,
+    a2Row: number,
+    a2Col: number,
+    M2: number,
+    b: number,
+    bRow: number,
+    K: number,
+    N: number,
+    accumulate: boolean,
+    scratch: number,
+    sums: number,
+  ): void;
   /** Same with B packed once by packB(dst, b, bRow, bCol, 0, K, N). */
   gemmPacked(
     c: number,
@@ -87,6 +110,17 @@ export interface WasmExports {
     U: number,
     /** The recurrent activation is the hard sigmoid (else σ). */
     hard: boolean,
+  ): void;
+  /** out [n] = tanh(c [n]) with forward's tanh (n a multiple of 4). */
+  tanhRows(out: number, c: number, n: number): void;
+  /** out [B, U] = tanh(γ_cell ⊙ ĉ + β_cell) from gateXhat [B, 4U] and the norms' gains and shifts [4U]. */
+  tanhNormedCells(
+    out: number,
+    gateXhat: number,
+    gateGamma: number,
+    gateBeta: number,
+    B: number,
+    U: number,
   ): void;
   lstmGatesBackward(
     dz: number,

@@ -72,8 +72,13 @@ interface Buffers extends RecurrentBuffers {
   readonly x: number; // [T, B, D] processing order
   readonly zh: number; // [B, G] the current step's recurrent projection
   readonly recurrentH: number; // [T, B, U] zh_h + b_h (resetAfter: true)
-  readonly dzx: number; // [T, B, G] gradient w.r.t. the input projection
-  readonly dzh: number; // [T, B, G] gradient w.r.t. the recurrent projection (resetAfter: true)
+  readonly dzx: number; // [T, B, G] gradient w.r.t. the input projection: z's buffer, step by step
+  // The gradient w.r.t. the recurrent projection, dzh (resetAfter: true), equals dzx in blocks z and r and
+  // differs in block h by the factor r: only its block h is kept for the weight gradients, [T, B, U]
+  // instead of [T, B, G] (26 MB less per worker at H = 512, B = 64), and each step's whole row block
+  // lives in dzhStep while the step's multiply reads it.
+  readonly dzhH: number; // [T, B, U] block h of dzh
+  readonly dzhStep: number; // [B, G] dzh_k, the current step's
   readonly dW: number; // [D, G]
   readonly dU: number; // [U, G]
   readonly dbX: number; // [G]
@@ -106,7 +111,7 @@ export class FastGru extends FastRecurrent {
     const D = cell.inputDim;
     const { wasm } = engine;
     const TB = T * B;
-    this.buf = this.allocate((f) => ({
+    const own = this.allocate((f) => ({
       biasX: f(G),
       biasH: f(G),
       packedU: f(after ? wasm.packedBFloats(U, G) : 0),
@@ -120,13 +125,16 @@ export class FastGru extends FastRecurrent {
       x: f(TB * D),
       zh: f(B * G),
       recurrentH: f(after ? TB * U : 0),
-      dzx: f(TB * G),
-      dzh: f(after ? TB * G : 0),
+      dzhH: f(after ? TB * U : 0),
+      dzhStep: f(after ? B * G : 0),
       dW: f(D * G),
       dU: f(U * G),
       dbX: f(G),
       dbH: f(G),
     }));
+    // dzx_k is written over the gate values z_k it is computed from (the kernels read each column's gates
+    // before they write its gradients), so the tape and its gradient share one [T, B, G] buffer.
+    this.buf = { ...own, dzx: own.z };
     this.states = [this.buf.hs];
   }
 
@@ -364,7 +372,7 @@ export class FastGru extends FastRecurrent {
     for (let k = T - 1; k >= 0; k--) {
       const maskK = last.masked ? buf.mask + k * B : 0;
       const dzxk = buf.dzx + 4 * k * B * G;
-      const dzhk = buf.dzh + 4 * k * B * G;
+      const dzhk = buf.dzhStep;
       // dh_{k−1} = dh ⊙ z + dzh_k·Uᵀ; padded rows keep their carried gradient.
       const dhNew = maskK ? buf.dhNew : buf.dhCarry;
       const gates = buf.z + 4 * k * B * G;
@@ -392,9 +400,12 @@ export class FastGru extends FastRecurrent {
           [dzhk, B * G],
         ]);
         wasm.gemmPacked(dhNew, U, dzhk, G, 1, buf.packedUt, B, G, U, true, buf.scratch);
+        wasm.copyRows(buf.dzhH + 4 * k * B * U, U, dzhk + 4 * 2 * U, G, B, U);
       } else {
         wasm.gruResetBeforeBackward1(dzxk, dhNew, gates, hPrev, buf.dhCarry, dhOut, maskK, B, U, this.hard);
-        this.flushSubnormals([[dzxk, B * G]]); // its h block is multiplied next
+        // Its h block is multiplied next. Block r still holds the gate r (dzx is z's buffer) until the
+        // second part reads it, so only the h blocks are flushed here; block z is with the whole row below.
+        this.flushSubnormals(Array.from({ length: B }, (_, b) => [dzxk + 4 * (b * G + 2 * U), U] as const));
         // d(r ⊙ h_{k−1}) = dz_h·U_hᵀ, then block r and its share of dh_{k−1}, then dz_zr·U_zrᵀ.
         wasm.gemmPacked(buf.dResetH, U, dzxk + 4 * 2 * U, G, 1, buf.packedUhT, B, U, U, false, buf.scratch);
         wasm.gruResetBeforeBackward2(dzxk, dhNew, buf.dResetH, gates, hPrev, B, U, this.hard);
@@ -410,11 +421,17 @@ export class FastGru extends FastRecurrent {
     const TB = T * B;
     // The biases' sums Σ dzx, Σ dzh are made while dzx and dzh are packed for the multiplies.
     wasm.gemmColumnSums(buf.dW, G, buf.x, 1, D, buf.dzx, G, D, TB, G, false, buf.scratch, buf.dbX);
+    const blockH = 4 * 2 * U;
     if (this.resetAfter) {
-      wasm.gemmColumnSums(buf.dU, G, buf.hs, 1, U, buf.dzh, G, U, TB, G, false, buf.scratch, buf.dbH);
+      // dU = Hᵀ·dzh, its blocks z and r from dzx's (the same values) and block h from dzhH: split at
+      // column 2U, a panel boundary of the packed operand, each column sums the same terms in the same
+      // order as one multiply over the whole of dzh would. dbH likewise: blocks z and r are dbX's.
+      wasm.gemm(buf.dU, G, buf.hs, 1, U, buf.dzx, G, 1, U, TB, 2 * U, false, buf.scratch);
+      const dbHh = buf.dbH + blockH;
+      wasm.gemmColumnSums(buf.dU + blockH, G, buf.hs, 1, U, buf.dzhH, U, U, TB, U, false, buf.scratch, dbHh);
+      wasm.copyRows(buf.dbH, G, buf.dbX, G, 1, 2 * U);
     } else {
       // dU_zr = Hᵀ·dz_zr and dU_h = (r ⊙ H)ᵀ·dz_h, side by side in dU's rows.
-      const blockH = 4 * 2 * U;
       wasm.gemm(buf.dU, G, buf.hs, 1, U, buf.dzx, G, 1, U, TB, 2 * U, false, buf.scratch);
       wasm.gemm(buf.dU + blockH, G, buf.resetH, 1, U, buf.dzx + blockH, G, 1, U, TB, U, false, buf.scratch);
     }

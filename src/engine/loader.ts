@@ -30,6 +30,37 @@ export interface Engine {
 
 const modules = new Map<WasmBuild, Promise<WebAssembly.Module | null>>();
 
+/** What one engine instance holds in memory (bytes). */
+export interface EngineMemory {
+  /** The instance's WebAssembly memory: all it ever grew to (it never shrinks). */
+  readonly memoryBytes: number;
+  /** What its arena hands out now: the plan's buffers (or a one-off product's operands). */
+  readonly allocatedBytes: number;
+}
+
+/**
+ * Every engine instance made on this thread and not yet garbage-collected, weakly held: a plan dropped
+ * for another batch shape keeps its memory until its engine is collected, and the report shows that.
+ */
+const liveEngines = new Set<WeakRef<Engine>>();
+
+function tracked(engine: Engine): Engine {
+  liveEngines.add(new WeakRef(engine));
+  return engine;
+}
+
+/** The memory of each engine instance alive on this thread (bench/memory.ts), in creation order. */
+export function liveEngineMemory(): EngineMemory[] {
+  const memories: EngineMemory[] = [];
+  for (const ref of liveEngines) {
+    const engine = ref.deref();
+    if (!engine) liveEngines.delete(ref);
+    else
+      memories.push({ memoryBytes: engine.arena.memoryBytes, allocatedBytes: engine.arena.allocatedBytes });
+  }
+  return memories;
+}
+
 /** A fresh engine instance, or null when this runtime has no usable build (only with 'auto'). */
 export async function loadEngine(options: LoadOptions = {}): Promise<Engine | null> {
   const wanted = options.build ?? 'auto';
@@ -72,7 +103,7 @@ export function engineMakerFor(build: WasmBuild, module: WebAssembly.Module): ()
   return () => {
     const instance = new WebAssembly.Instance(module, {});
     const wasm = instance.exports as unknown as WasmExports;
-    return { build, wasm, arena: new WasmArena(wasm.memory, wasm.heapBase()) };
+    return tracked({ build, wasm, arena: new WasmArena(wasm.memory, wasm.heapBase()) });
   };
 }
 
@@ -108,7 +139,7 @@ function compiled(build: WasmBuild): Promise<WebAssembly.Module | null> {
 async function instantiate(build: WasmBuild, module: WebAssembly.Module): Promise<Engine> {
   const instance = await WebAssembly.instantiate(module, {});
   const wasm = instance.exports as unknown as WasmExports;
-  return { build, wasm, arena: new WasmArena(wasm.memory, wasm.heapBase()) };
+  return tracked({ build, wasm, arena: new WasmArena(wasm.memory, wasm.heapBase()) });
 }
 
 /** Where a build's .wasm file is: a file: URL in Node, an http(s) URL (rewritten by bundlers) in a page. */

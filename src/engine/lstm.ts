@@ -17,8 +17,8 @@
  *             then the fused gate pass (bias, activations, c and h).
  *   backward  per step the fused gate pass gives dz_k, then dh_{k−1} = dz_k·Uᵀ and dx_k = dz_k·Wᵀ with Uᵀ
  *             and Wᵀ packed once; after the loop one multiply over all T·B rows, [dW; dU] = [x | H]ᵀ·dz
- *             (x and the previous states side by side in one buffer, so dz is read and packed once),
- *             and db = Σ dz.
+ *             (x and the states before each step read where they are, dz packed once for both), and
+ *             db = Σ dz.
  *
  * Inside WebAssembly memory everything is in processing order k (k = t, or T−1−t with `reverse`), so the
  * kernels never see the direction; this wrapper reorders x, dh and the outputs. Units are padded to U
@@ -74,10 +74,10 @@ interface Buffers extends RecurrentBuffers {
   readonly bias: number; // [G]
   readonly packedU: number; // recurrent kernel [U, RG] packed as the B operand of h·U
   readonly packedUt: number; // its transpose [RG, U] packed as the B operand of dz·Uᵀ
-  readonly xh: number; // [T, B, D+U] processing order: x_k | h_{k−1} (h filled at the end of forward)
+  readonly x: number; // [T, B, D] processing order (the states before each step are hs's first T)
   readonly cs: number; // [T+1, B, U] same for c
-  readonly tanhC: number; // [T, B, U] tanh(c) after step k
-  readonly dz: number; // [T, B, G] gradient w.r.t. the pre-activations
+  readonly tanhC: number; // [B, U] tanh(c) after a step: forward's, then backward's step k recomputed
+  readonly dz: number; // [T, B, G] gradient w.r.t. the pre-activations: z's buffer, step by step
   readonly dcCarry: number; // [B, U]
   readonly dWU: number; // [D+U, G] dW rows, then dU rows
   readonly db: number; // [G]
@@ -96,7 +96,7 @@ interface Buffers extends RecurrentBuffers {
   readonly gateRstd: number; // [T, B, 4]
   readonly dGateGamma: number; // [4, U]
   readonly dGateBeta: number; // [4, U]
-  readonly work: number; // [2U] scratch of the NovoLSTM backward gate pass
+  readonly work: number; // [3U] scratch of the NovoLSTM backward gate pass
 }
 
 /** The input gate codes of novoGatesForward / novoGatesBackward (the GATE_ constants of wasm/novolstm.ts). */
@@ -160,14 +160,13 @@ export class FastLstm extends FastRecurrent {
     const D = cell.inputDim;
     const { wasm } = engine;
     const TB = T * B;
-    this.buf = this.allocate((f) => ({
+    const own = this.allocate((f) => ({
       bias: f(G),
       packedU: f(wasm.packedBFloats(U, RG)),
       packedUt: f(wasm.packedBFloats(RG, U)),
-      xh: f(TB * (D + U)),
+      x: f(TB * D),
       cs: f((T + 1) * B * U),
-      tanhC: f(TB * U),
-      dz: f(TB * G),
+      tanhC: f(B * U),
       dcCarry: f(B * U),
       dWU: f((D + U) * G),
       db: f(G),
@@ -184,8 +183,12 @@ export class FastLstm extends FastRecurrent {
       gateRstd: f(normAll ? TB * 4 : 0),
       dGateGamma: f(normAll ? 4 * U : 0),
       dGateBeta: f(normAll ? 4 * U : 0),
-      work: f(fused ? 2 * U : 0),
+      work: f(fused ? 3 * U : 0),
     }));
+    // dz_k is written over the gate values z_k it is computed from (the gate passes read each column's
+    // gates before they write its gradients), so the tape and its gradient share one [T, B, G] buffer:
+    // at H = 512, B = 128 that is 131 MB (NovoLSTM) not held twice. Backward consumes the tape.
+    this.buf = { ...own, dz: own.z };
     this.states = [this.buf.hs, this.buf.cs];
   }
 
@@ -245,11 +248,9 @@ export class FastLstm extends FastRecurrent {
     x: Float32Array,
     options: Omit<SequenceOptions, 'T' | 'B'> & SequenceLayout = {},
   ): FastSequenceOutput {
-    const { T, B, U, buf } = this;
-    const { wasm } = this.engine;
+    const { buf } = this;
     const D = this.inputDim;
-    const XH = D + U; // row stride of xh
-    const seen = this.inputIn(x, options, buf.xh, XH);
+    const seen = this.inputIn(x, options, buf.x, D);
     this.statesIn(
       [
         ['h0', options.h0, buf.hs],
@@ -258,9 +259,7 @@ export class FastLstm extends FastRecurrent {
       true,
     );
 
-    this.forwardSteps(buf.xh, XH, seen.mask !== null);
-    // The states before each step next to the inputs, for the weight gradient's one multiply.
-    wasm.copyRows(buf.xh + 4 * D, XH, buf.hs, U, T * B, U);
+    this.forwardSteps(buf.x, D, seen.mask !== null);
     const { h, finals } = this.outputsOut(seen, options.sequence !== false);
     return { h, hT: finals[0], cT: finals[1] };
   }
@@ -273,9 +272,9 @@ export class FastLstm extends FastRecurrent {
     x: Float32Array,
     options: Omit<SequenceOptions, 'T' | 'B'> & SequenceLayout = {},
   ): FastSequenceOutput {
-    const { U, buf } = this;
-    const XH = this.inputDim + U; // row stride of xh, as in forward (the h half stays unused)
-    const seen = this.inputIn(x, options, buf.xh, XH);
+    const { buf } = this;
+    const D = this.inputDim;
+    const seen = this.inputIn(x, options, buf.x, D);
     this.statesIn(
       [
         ['h0', options.h0, buf.hs],
@@ -284,7 +283,7 @@ export class FastLstm extends FastRecurrent {
       true,
     );
     const sequence = options.sequence !== false;
-    const finalAt = this.inferSteps(buf.xh, XH, seen.mask !== null, sequence);
+    const finalAt = this.inferSteps(buf.x, D, seen.mask !== null, sequence);
     const { h, finals } = this.outputsOut(seen, sequence, finalAt, false);
     return { h, hT: finals[0], cT: finals[1] };
   }
@@ -358,7 +357,8 @@ export class FastLstm extends FastRecurrent {
     const { wasm } = this.engine;
     const stateBytes = 4 * B * U;
     const zk = buf.z + 4 * k * B * G;
-    const tanhC = buf.tanhC + k * stateBytes;
+    // tanh(c_t) is not kept per step: backward recomputes it from c_t (or ĉ_t) with the same function.
+    const tanhC = buf.tanhC;
     const { gate } = this.variant;
     if (gate === null) {
       wasm.lstmGatesForward(zk, buf.bias, cPrev, hPrev, cNext, hNext, tanhC, mask, B, U, this.variant.hard);
@@ -436,7 +436,13 @@ export class FastLstm extends FastRecurrent {
       const maskK = last.masked ? buf.mask + k * B : 0;
       const dzk = buf.dz + 4 * k * B * G;
       const gates = buf.z + 4 * k * B * G;
-      const [tanhC, cPrev] = [buf.tanhC + k * stateBytes, buf.cs + k * stateBytes];
+      const [tanhC, cPrev] = [buf.tanhC, buf.cs + k * stateBytes];
+      // tanh(c_k) again, bit for bit forward's (from the step's saved c, or ĉ with layerNorm 'all'):
+      // one tanh a unit beside the gate pass's, for a [T, B, U] buffer not kept (13 MB per worker at
+      // H = 512, B = 64).
+      if (normAll) {
+        wasm.tanhNormedCells(tanhC, buf.gateXhat + 4 * k * stateBytes, buf.gateGamma, buf.gateBeta, B, U);
+      } else wasm.tanhRows(tanhC, buf.cs + (k + 1) * stateBytes, B * U);
       const dhOut = dhOutPtr ? dhOutPtr + k * stateBytes : 0;
       if (gate === null) {
         wasm.lstmGatesBackward(
@@ -499,11 +505,30 @@ export class FastLstm extends FastRecurrent {
       this.stepInputGradient(k, dzk, G);
     }
 
-    // One multiply over all T·B rows. A(m, k) = xh[k, m] is xh read transposed: strides (1, D+U).
+    // One multiply over all T·B rows, [dW; dU] = [x | H]ᵀ·dz: x and the states before each step (hs's
+    // first T) read transposed where they are, strides (1, D) and (1, U), each block of dz packed once for
+    // both; no copy of H beside x (13 MB per worker at H = 512). db = Σ dz, made while dz is packed.
     const TB = T * B;
     const XH = D + U;
-    // db = Σ dz, made while dz is packed for the multiply.
-    wasm.gemmColumnSums(buf.dWU, G, buf.xh, 1, XH, buf.dz, G, XH, TB, G, false, buf.scratch, buf.db);
+    wasm.gemmColumnSumsStacked(
+      buf.dWU,
+      G,
+      buf.x,
+      1,
+      D,
+      D,
+      buf.hs,
+      1,
+      U,
+      U,
+      buf.dz,
+      G,
+      TB,
+      G,
+      false,
+      buf.scratch,
+      buf.db,
+    );
 
     const dWU = arena.f32(buf.dWU, XH * G);
     for (let d = 0; d < D; d++) addGateRow(g.kernel, d * blocks * u, dWU, d * G, u, U, blocks);

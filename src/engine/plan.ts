@@ -44,7 +44,10 @@ export interface RecurrentPlan {
    * bit forward's on the engine and on the reference. A `backward` after it refuses, as before any forward.
    */
   infer(x: Float32Array, options?: Omit<SequenceOptions, 'T' | 'B'> & SequenceLayout): PlanOutput;
-  /** Adds the weight gradients into g. */
+  /**
+   * Adds the weight gradients into g. Once per forward: the engine writes the gradients over the forward's
+   * tape, so a second backward refuses until the next forward (on the reference kernels too, alike).
+   */
   backward(g: Params, upstream: SequenceUpstream): PlanGradients;
 }
 
@@ -114,6 +117,7 @@ function referencePlan(cell: CellKernel, T: number, B: number): RecurrentPlan {
           ? toTimeMajor(upstream.dh as Float32Array, T, B, cell.units, saved.reverse)
           : null;
       const grad = recurrentBackward(g, saved, weights, dh ? { ...upstream, dh } : upstream);
+      saved = null; // once per forward, as on the engine
       const dxt = grad.dx as Float32Array;
       const dx = batchMajor ? toBatchMajor(dxt, T, B, cell.inputDim, false) : f32(dxt)!;
       return { dx, dh0: f32(grad.dh0)!, dc0: f32(grad.dc0) };

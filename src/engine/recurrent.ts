@@ -43,7 +43,7 @@ export interface RecurrentBuffers {
   readonly packedW: number; // the same packed as the B operand of x·W
   readonly packedWt: number; // its transpose [G, D] packed as the B operand of dx = dz·Wᵀ
   readonly mask: number; // [T, B] bytes, processing order
-  readonly z: number; // [T, B, G] x·W (the LSTM adds h·U), then the gate values (the tape)
+  readonly z: number; // [T, B, G] x·W (the LSTM adds h·U), then the gate values (the tape), then dz
   readonly hs: number; // [T+1, B, U] h before step k at k; final at T
   readonly dhOut: number; // [T, B, U] upstream gradient w.r.t. the outputs, processing order
   readonly dhCarry: number; // [B, U] dh carried back to the step before
@@ -365,8 +365,11 @@ export abstract class FastRecurrent {
     const last = this.last;
     if (!last) throw new ConfigError(this.cell.label, 'backward before forward', 'forward(x) first', 'none');
     checkParams(this.cell, g, new Float32Array(0), 'gradient');
+    if (upstream.dh) checkLength(this.cell.label, 'upstream dh', upstream.dh, T * B * u, 'T·B·units');
+    // Backward writes the gradients over the tape (z), so a second backward needs a forward again; an
+    // argument refused above leaves the tape whole.
+    this.last = null;
     if (!upstream.dh) return { last, dhOut: 0 };
-    checkLength(this.cell.label, 'upstream dh', upstream.dh, T * B * u, 'T·B·units');
     const dhOut = arena.f32(buf.dhOut, T * B * U);
     if (last.batchMajor) {
       if (u !== U) dhOut.fill(0); // the padded units' gradient

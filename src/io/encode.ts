@@ -28,7 +28,16 @@ export interface EncodedModel {
   readonly binaries: readonly NamedBytes[];
 }
 
-export async function encodeModel(model: Sequential, subject = 'save'): Promise<EncodedModel> {
+/**
+ * The model's save: its description and binary files. `compiled: false` saves it as if it were not
+ * compiled (no compile section, no optimizer file): for a copy that only computes (parallel/replicaBundle.ts).
+ */
+export async function encodeModel(
+  model: Sequential,
+  subject = 'save',
+  options: { readonly compiled?: boolean } = {},
+): Promise<EncodedModel> {
+  const compiled = options.compiled === false ? null : model.compiled;
   if (!model.isBuilt || !model.inputShape) {
     throw new ConfigError(
       subject,
@@ -40,8 +49,8 @@ export async function encodeModel(model: Sequential, subject = 'save'): Promise<
   checkJson(model.metadata, 'metadata', subject);
   // Before anything is made: a save the loader refuses must not replace (save.ts) the previous good one.
   checkFinite(model.values, model.entries, 'weight', subject);
-  if (model.compiled) {
-    const { optimizer } = model.compiled;
+  if (compiled) {
+    const { optimizer } = compiled;
     optimizer.prepare(model.values.length);
     for (const name of optimizer.slotNames)
       checkFinite(optimizer.slot(name), model.entries, `optimizer slot '${name}' of weight`, subject);
@@ -55,8 +64,8 @@ export async function encodeModel(model: Sequential, subject = 'save'): Promise<
   };
   const weights = await binary('weights', float32ToBytes(model.values));
   let compile: ModelDescription['compile'] = null;
-  if (model.compiled) {
-    const { optimizer, loss, fromLogits, metrics } = model.compiled;
+  if (compiled) {
+    const { optimizer, loss, fromLogits, metrics } = compiled;
     optimizer.prepare(model.values.length);
     const slots = await binary('optimizer', float32ToBytes(optimizer.slots));
     compile = {

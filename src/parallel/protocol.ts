@@ -4,6 +4,8 @@
  * SharedArrayBuffer: pages without cross-origin isolation must work).
  */
 import type { BatchTotals } from '../models/totals.js';
+import type { ThreadMemory } from './memory.js';
+import type { ReplicaCompile } from './replicaBundle.js';
 
 export interface TensorData {
   readonly data: Float32Array | Int32Array;
@@ -12,8 +14,16 @@ export interface TensorData {
 }
 
 export type ToWorker =
-  /** The model as a save bundle (io/bundle.ts), and which kernels to run it on. */
-  | { readonly kind: 'init'; readonly model: Uint8Array; readonly backend: string }
+  /**
+   * The model as a save bundle without the optimizer's state (replicaBundle.ts), the loss and metrics to
+   * compile it with, and which kernels to run it on.
+   */
+  | {
+      readonly kind: 'init';
+      readonly model: Uint8Array;
+      readonly compile: ReplicaCompile;
+      readonly backend: string;
+    }
   /**
    * Forward and backward on this worker's rows. `values`: the model's weights when they changed since the
    * last step (null: unchanged). `seed` re-seeds the replica's generator (dropout masks) from the model's
@@ -38,6 +48,8 @@ export type ToWorker =
   /** Outputs of this worker's rows (`model.predict`, dropout off, nothing kept for backward). */
   | { readonly kind: 'predict'; readonly values: Float32Array | null; readonly x: TensorData }
   | { readonly kind: 'getStates' }
+  /** What the worker's thread holds in memory (memory.ts). */
+  | { readonly kind: 'memory' }
   /** Per recurrent layer: its states for this worker's rows ([h] or [h, c]), or null to reset them. */
   | { readonly kind: 'setStates'; readonly states: readonly (readonly TensorData[] | null)[] }
   | { readonly kind: 'close' };
@@ -48,6 +60,7 @@ export type FromWorker =
   | { readonly kind: 'evaluated'; readonly totals: BatchTotals }
   | { readonly kind: 'predicted'; readonly output: TensorData }
   | { readonly kind: 'states'; readonly states: (TensorData[] | null)[] }
+  | { readonly kind: 'memory'; readonly memory: ThreadMemory }
   | { readonly kind: 'done' }
   | { readonly kind: 'error'; readonly error: WorkerError };
 

@@ -15,6 +15,8 @@ import type { Sequential } from '../models/sequential.js';
 import { NovoLstmError } from '../errors.js';
 import { Random } from '../random.js';
 import { Tensor } from '../tensor.js';
+import { threadMemory } from './memory.js';
+import { compileReplica, type ReplicaCompile } from './replicaBundle.js';
 import type { FromWorker, TensorData, ToWorker, WorkerError } from './protocol.js';
 
 /** How a worker talks to its pool: Node's parentPort or a Web Worker's global scope, adapted. */
@@ -32,7 +34,7 @@ export function serveReplica(port: ReplicaPort): void {
     try {
       switch (message.kind) {
         case 'init':
-          model = await initReplica(message.model, message.backend);
+          model = await initReplica(message.model, message.compile, message.backend);
           port.postMessage({ kind: 'ready' });
           return;
         case 'step': {
@@ -57,6 +59,9 @@ export function serveReplica(port: ReplicaPort): void {
           port.postMessage({ kind: 'predicted', output }, [output.data.buffer as ArrayBuffer]);
           return;
         }
+        case 'memory':
+          port.postMessage({ kind: 'memory', memory: threadMemory() });
+          return;
         case 'getStates':
           port.postMessage({ kind: 'states', states: statefulLayers(required(model)).map(getStates) });
           return;
@@ -83,14 +88,16 @@ export function serveReplica(port: ReplicaPort): void {
   });
 }
 
-async function initReplica(bytes: Uint8Array, backend: string): Promise<Sequential> {
+async function initReplica(bytes: Uint8Array, compile: ReplicaCompile, backend: string): Promise<Sequential> {
   if (backend === 'reference') useReferenceKernels();
   else {
     // A worker thread is a fresh V8 isolate: Node 20 needs relaxed SIMD switched on here too.
     if (backend === 'relaxed') await enableRelaxedSimdInNode();
     await useFastKernels({ build: backend as WasmBuild });
   }
-  return modelFromBytes(bytes);
+  const replica = await modelFromBytes(bytes);
+  compileReplica(replica, compile);
+  return replica;
 }
 
 /** The replica, with the pool's weights when they came along (null: the ones it holds are current). */

@@ -467,6 +467,46 @@ export function gemmColumnSums(
   multiply(c, ldc, a, aRow, aCol, b, bRow, 1, M, K, N, accumulate, scratch, sums);
 }
 
+/**
+ * gemmColumnSums over A stacked from two operands: C's first M1 rows from a1 (A1(m, k) = a1[m·a1Row +
+ * k·a1Col]), the M2 rows after them from a2, each block of B packed once for both. Bit for bit
+ * gemmColumnSums on the stacked A (every row's sums are its own). For the LSTM's weight gradient
+ * [dW; dU] = [x | H]ᵀ·dz with x and the states H where they are, not copied side by side.
+ */
+export function gemmColumnSumsStacked(
+  c: usize,
+  ldc: i32,
+  a1: usize,
+  a1Row: i32,
+  a1Col: i32,
+  M1: i32,
+  a2: usize,
+  a2Row: i32,
+  a2Col: i32,
+  M2: i32,
+  b: usize,
+  bRow: i32,
+  K: i32,
+  N: i32,
+  accumulate: bool,
+  scratch: usize,
+  sums: usize,
+): void {
+  memory.fill(sums, 0, <usize>N << 2);
+  if (K == 0) return clearIfEmpty(c, ldc, M1 + M2, N, accumulate);
+  const packedB = scratch;
+  const packedA = packedB + (<usize>(KC * panels(N) * NR) << 2);
+  const tile = packedA + (<usize>(MC * KC) << 2);
+  const c2 = c + (<usize>(M1 * ldc) << 2);
+  for (let k0 = 0; k0 < K; k0 += KC) {
+    const kc = min(KC, K - k0);
+    packPanels(packedB, b, bRow, 1, k0, kc, N, sums);
+    const addToC = accumulate || k0 > 0;
+    if (M1 > 0) multiplyBlock(c, ldc, a1, a1Row, a1Col, packedB, kc * NR, k0, kc, M1, N, addToC, packedA, tile);
+    if (M2 > 0) multiplyBlock(c2, ldc, a2, a2Row, a2Col, packedB, kc * NR, k0, kc, M2, N, addToC, packedA, tile);
+  }
+}
+
 // @ts-ignore: decorator
 @inline
 function multiply(

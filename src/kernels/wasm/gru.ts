@@ -74,7 +74,8 @@ export function gruGatesForward(
  * forward; hPrev [B, U]. dh = dhCarry + dhOut (dhOut 0 when absent). Writes the gradients w.r.t. the
  * input projection dzx [B, 3U] and the recurrent projection dzh [B, 3U] (they differ in block h by the
  * factor r; both zero on padded rows), and dhDirect [B, U] = dh ⊙ z, the direct path h_t ← h_{t−1} (the
- * driver adds dzh·Uᵀ). dhDirect may be dhCarry itself.
+ * driver adds dzh·Uᵀ). dhDirect may be dhCarry itself, and dzx may be gates itself (each column's gates
+ * are read before its gradients are written).
  */
 export function gruGatesBackward(
   dzx: usize,
@@ -192,9 +193,9 @@ export function gruResetBeforeCandidateForward(
 }
 
 /**
- * `resetAfter: false`, backward, first part: dz [B, 3U] gets blocks z and h (block r is left for the
- * second part; whole row zero on padded rows); dhDirect [B, U] = dh ⊙ z. dhDirect may be dhCarry.
- * The driver then computes d(r ⊙ h_{t−1}) = dz_h·U_hᵀ.
+ * `resetAfter: false`, backward, first part: dz [B, 3U] gets blocks z and h (zero on padded rows; block r
+ * is left for the second part, which reads r there when dz is gates itself); dhDirect [B, U] = dh ⊙ z.
+ * dhDirect may be dhCarry. The driver then computes d(r ⊙ h_{t−1}) = dz_h·U_hᵀ.
  */
 export function gruResetBeforeBackward1(
   dz: usize,
@@ -214,7 +215,8 @@ export function gruResetBeforeBackward1(
     const gr = <usize>(b * 3 * U) << 2;
     const sr = <usize>(b * U) << 2;
     if (mask != 0 && load<u8>(mask + b) == 0) {
-      memory.fill(dz + gr, 0, 3 * blockBytes);
+      memory.fill(dz + gr, 0, blockBytes);
+      memory.fill(dz + gr + 2 * blockBytes, 0, blockBytes);
       memory.fill(dhDirect + sr, 0, blockBytes);
       continue;
     }

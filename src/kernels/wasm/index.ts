@@ -5,6 +5,7 @@
 export {
   gemm,
   gemmColumnSums,
+  gemmColumnSumsStacked,
   gemmPacked,
   packB,
   gemmScratchFloats,
@@ -12,7 +13,7 @@ export {
   gemmDepthBlock,
   rowTimesPacked,
 } from './gemm';
-export { lstmGatesForward, lstmGatesBackward } from './lstm';
+export { lstmGatesForward, lstmGatesBackward, tanhRows } from './lstm';
 export { copyRows, copyRealRows, addRow, columnSums, batchToSteps, stepsToBatch, firstNonFinite, flushSubnormals } from './rows';
 export {
   gruGatesForward,
@@ -22,7 +23,7 @@ export {
   gruResetBeforeBackward1,
   gruResetBeforeBackward2,
 } from './gru';
-export { novoGatesForward, novoGatesBackward } from './novolstm';
+export { novoGatesForward, novoGatesBackward, tanhNormedCells } from './novolstm';
 export { embeddingGather, embeddingScatter } from './embedding';
 
 /** First free byte after static data; JavaScript allocates from here. */

@@ -74,11 +74,22 @@ export function lstmGatesForward(
 }
 
 /**
+ * out [n] = tanh(c [n]) with forward's tanh: the tanh(c_t) a backward step reads, recomputed from the
+ * saved cell states rather than kept for every step (bit for bit what `lstmGatesForward` and NovoLSTM's
+ * gate pass without layerNorm 'all' wrote). n a multiple of 4.
+ */
+export function tanhRows(out: usize, c: usize, n: i32): void {
+  const bytes = (<usize>n) << 2;
+  for (let j: usize = 0; j < bytes; j += 16) v128.store(out + j, tanhv(v128.load(c + j)));
+}
+
+/**
  * One backward step, up to the recurrent multiply. gates [B, 4U] and tanhC [B, U] from forward,
  * cPrev [B, U] the cell state before the step. dhCarry [B, U]: gradient w.r.t. h_t from later steps;
  * dhOut [B, U] (or 0): gradient w.r.t. this step's output; dcCarry [B, U]: gradient w.r.t. c_t on entry,
  * w.r.t. c_{t−1} on return (unchanged on padded rows). Writes dz [B, 4U], the gradient w.r.t. the
- * pre-activations (zero on padded rows); the driver then computes dh_{t−1} = dz·Uᵀ.
+ * pre-activations (zero on padded rows); the driver then computes dh_{t−1} = dz·Uᵀ. dz may be gates itself
+ * (each column's four gates are read before its four gradients are written).
  */
 export function lstmGatesBackward(
   dz: usize,

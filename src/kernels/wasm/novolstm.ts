@@ -339,10 +339,29 @@ function gatesForward(
 }
 
 /**
+ * out [B, U] = tanh(γ_cell ⊙ ĉ + β_cell) for layerNorm 'all', ĉ the cell norm's saved values (gateXhat
+ * [B, 4U], block NORM_CELL), γ, β its gain and shift ([4U] each): bit for bit the tanh(LN_cell(c_t)) the
+ * forward gate pass computed, recomputed for a backward step rather than kept for every step.
+ */
+export function tanhNormedCells(out: usize, gateXhat: usize, gateGamma: usize, gateBeta: usize, B: i32, U: i32): void {
+  for (let b = 0; b < B; b++) {
+    const gx = gateXhat + (<usize>(b * 4 * U) << 2);
+    const sr = <usize>(b * U) << 2;
+    for (let j = 0; j < U; j += 4) {
+      const jb = <usize>j << 2;
+      const off = <usize>(NORM_CELL * U + j) << 2;
+      v128.store(out + sr + jb, tanhv(madd(v128.load(gateGamma + off), v128.load(gx + off), v128.load(gateBeta + off))));
+    }
+  }
+}
+
+/**
  * One backward step, up to the recurrent multiply. Reads the tape (gates [B, NB·U], tanhC, sig, xhat
  * [B, U], rstd [B]; with normAll gateXhat [B, 4U], gateRstd [B, 4]) and the norms' gains and shifts;
  * dhCarry, dhOut, dcCarry as in lstmGatesBackward. Writes dz [B, NB·U] (zero on padded rows), adds into
- * dgamma, dbeta [U] (and dGateGamma, dGateBeta [4, U]). work: 2U floats of scratch.
+ * dgamma, dbeta [U] (and dGateGamma, dGateBeta [4, U]). work: 3U floats of scratch. dz may be gates
+ * itself (the engine overwrites the tape with its gradient): every pass reads a gate value at column j
+ * before it writes dz at column j, and p, which pass 4 needs after dp went over it, waits in work 2.
  *
  * The passes, per row (dz's blocks hold intermediate values until their last pass):
  *   1  through h_t = o ⊙ tanh(y): dO (work 0) and dy; with normAll dy through LN_cell's sums (work 1),
@@ -389,6 +408,10 @@ function gatesBackward(
   const invU: f32 = 1.0 / <f32>u;
   const w0 = work; // dO
   const w1 = work + blockBytes; // normAll: LN_cell's gv, then dc_t; else dc_t
+  // The row's softmax output p (README, REFERENCE; SOFTMAX: its i = u·p), kept here for pass 4 because
+  // dz may be the gates' own buffer (the engine writes each step's gradient over its gate values): the
+  // pass that writes dp over p's block reads p first and parks it here.
+  const w2 = work + 2 * blockBytes;
   const NB = gate == GATE_README || gate == GATE_REFERENCE ? 5 : 4;
   const uV = f32x4.splat(<f32>u);
   const invUV = f32x4.splat(invU);
@@ -492,6 +515,7 @@ function gatesBackward(
       }
       if (gate == GATE_SOFTMAX) {
         // i = u · p: dp = u · dI (block i), and Σ dp ⊙ p = Σ dI ⊙ i.
+        v128.store(w2 + jb, i);
         v128.store(pd, f32x4.mul(dI, uV));
         dot = madd(dI, i, dot);
         continue;
@@ -503,6 +527,7 @@ function gatesBackward(
       let dLn = dI;
       if (gate == GATE_README) {
         const p = v128.load(pg + 4 * blockBytes);
+        v128.store(w2 + jb, p);
         dLn = f32x4.mul(dI, p);
         const dP = f32x4.mul(dI, madd(gam, xh, v128.load(beta + jb)));
         dot = madd(dP, p, dot);
@@ -558,6 +583,7 @@ function gatesBackward(
       let dS = dQ;
       if (gate == GATE_REFERENCE) {
         const p = v128.load(gates + zr + 4 * blockBytes + jb);
+        v128.store(w2 + jb, p);
         dS = f32x4.mul(dQ, p);
         const dP = f32x4.mul(dQ, s);
         dot = madd(dP, p, dot);
@@ -571,7 +597,7 @@ function gatesBackward(
       for (let j = 0; j < U; j += 4) {
         const jb = <usize>j << 2;
         const pd = dz + zr + 4 * blockBytes + jb;
-        const p = v128.load(gates + zr + 4 * blockBytes + jb);
+        const p = v128.load(w2 + jb);
         v128.store(pd, f32x4.mul(p, f32x4.sub(v128.load(pd), dotV)));
       }
     } else if (gate == GATE_SOFTMAX) {
@@ -579,7 +605,7 @@ function gatesBackward(
       for (let j = 0; j < U; j += 4) {
         const jb = <usize>j << 2;
         const pd = dz + zr + jb;
-        const p = f32x4.mul(v128.load(gates + zr + jb), invUV); // padded i = 0
+        const p = f32x4.mul(v128.load(w2 + jb), invUV); // padded i = 0
         v128.store(pd, f32x4.mul(p, f32x4.sub(v128.load(pd), dotV)));
       }
     }

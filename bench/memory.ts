@@ -1,0 +1,200 @@
+/**
+ * `npm run bench:memory`: peak memory of the seed model (bench/config.ts: B=128, T=100, E=50, V=60, Adam)
+ * per configuration — cell, units H, worker threads, training or predict — each in a fresh process, so
+ * that no other configuration (and no peer library) has raised the figure first.
+ *
+ *   npm run -s bench:memory -- [--json] [--cells lstm,novolstm,gru] [--H 128,512] [--workers 1,2]
+ *                              [--modes train,predict] [--steps N]
+ *
+ * A configuration's process loads the engine, builds the model, starts its workers (none for 1: the
+ * model trains on the main thread, as `fit` does), runs `--steps` training steps (or forward passes
+ * through `evaluate`, the tape-free path predict runs too), and reports:
+ *   - peak RSS: /proc/self/status VmHWM, the process's high-water mark (every thread's: the workers are
+ *     threads of it), the same once the workers started (before the first step), and the resident size
+ *     at the end (VmRSS);
+ *   - per thread (the main one, then each worker): its V8 heap (used, reserved), the memory outside the
+ *     heap its objects hold (ArrayBuffers and WebAssembly memories), and each WebAssembly engine
+ *     instance's memory with what its arena has handed out (the plan's buffers: the tape and its kin).
+ * The load average is printed with every row: the figures are memory, not time, but a loaded machine
+ * moves when the garbage collector runs.
+ *
+ * --json prints only JSON on stdout ({ machine, rows }); progress goes to stderr. Linux only (VmHWM).
+ */
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs, promisify } from 'node:util';
+import { useFastKernels } from '../src/layers/backend.js';
+import { DataParallel } from '../src/parallel/pool.js';
+import { threadMemory, type ThreadMemory } from '../src/parallel/memory.js';
+import { Random } from '../src/random.js';
+import { tensor } from '../src/tensor.js';
+import { LocalTrainer, PooledTrainer } from '../src/training/trainer.js';
+import { SEED_CONFIG } from './config.js';
+import { formatLoad, loadAverage, machine, type LoadAverage } from './machine.js';
+import { seedSequential, type RecurrentKind } from './novolstmStep.js';
+
+export type MemoryMode = 'train' | 'predict';
+
+export interface MemoryConfig {
+  readonly cell: RecurrentKind;
+  readonly H: number;
+  readonly workers: number;
+  readonly mode: MemoryMode;
+  /** Training steps or forward passes run before the reading. */
+  readonly steps: number;
+}
+
+export interface MemoryRow extends MemoryConfig {
+  /** VmHWM and VmRSS at the end (bytes). */
+  readonly peakRss: number;
+  readonly rss: number;
+  /** VmHWM once the model was built and the workers started, before the first step (bytes). */
+  readonly startPeakRss: number;
+  /** The main thread, then each worker. */
+  readonly threads: ThreadMemory[];
+  /** The load average when the configuration ended. */
+  readonly load: LoadAverage;
+}
+
+const CELLS: readonly RecurrentKind[] = ['lstm', 'novolstm', 'gru'];
+
+/** This process's /proc/self/status field `name` (a kB figure), in bytes. */
+export function procStatusBytes(name: 'VmHWM' | 'VmRSS'): number {
+  const line = readFileSync('/proc/self/status', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith(`${name}:`));
+  if (!line) throw new Error(`/proc/self/status has no ${name} line (Linux only)`);
+  return Number(line.split(/\s+/)[1]) * 1024;
+}
+
+/** One configuration in this process; call it in a fresh process (runConfig does). */
+export async function measureHere(c: MemoryConfig): Promise<MemoryRow> {
+  await useFastKernels();
+  const config = { ...SEED_CONFIG, H: c.H };
+  const model = seedSequential(config, c.cell);
+  const rng = new Random(1);
+  const x = tensor(
+    Int32Array.from({ length: config.B * config.T }, () => rng.int(config.V)),
+    [config.B, config.T],
+    'int32',
+  );
+  const y = tensor(
+    Int32Array.from({ length: config.B }, () => rng.int(config.V)),
+    [config.B],
+    'int32',
+  );
+  const pool = c.workers > 1 ? await DataParallel.create(model, { workers: c.workers }) : null;
+  const trainer = pool ? new PooledTrainer(pool) : new LocalTrainer(model);
+  const startPeakRss = procStatusBytes('VmHWM');
+  try {
+    for (let i = 0; i < c.steps; i++) {
+      if (c.mode === 'train') await trainer.step(x, y);
+      else if (pool) await pool.evaluate(x, y);
+      else model.evaluate(x, y, { batchSize: config.B });
+    }
+    const threads = [threadMemory(), ...(pool ? await pool.memory() : [])];
+    return {
+      ...c,
+      peakRss: procStatusBytes('VmHWM'),
+      rss: procStatusBytes('VmRSS'),
+      startPeakRss,
+      threads,
+      load: loadAverage(),
+    };
+  } finally {
+    await trainer.close();
+  }
+}
+
+/** One configuration in a fresh Node process running this file with the same flags. */
+export async function runConfig(c: MemoryConfig): Promise<MemoryRow> {
+  const script = fileURLToPath(import.meta.url);
+  const args = [...process.execArgv, script, '--one', JSON.stringify(c)];
+  const { stdout } = await promisify(execFile)(process.execPath, args, { maxBuffer: 1 << 24 });
+  return JSON.parse(stdout) as MemoryRow;
+}
+
+const MB = 1e6;
+const mb = (bytes: number) => (bytes / MB).toFixed(0);
+
+/** One line per configuration, then one per thread with its heap and engines. */
+export function formatRow(r: MemoryRow): string[] {
+  const lines = [
+    `${r.cell.padEnd(8)} H=${String(r.H).padEnd(4)} ${r.workers} worker${r.workers > 1 ? 's' : ' '} ` +
+      `${r.mode.padEnd(7)}  peak RSS ${mb(r.peakRss).padStart(4)} MB  (before the first step ` +
+      `${mb(r.startPeakRss)}, at the end ${mb(r.rss)})  ` +
+      `load ${formatLoad(r.load)}`,
+  ];
+  r.threads.forEach((t, i) => {
+    const wasm = t.engines.reduce((s, e) => s + e.memoryBytes, 0);
+    const plans = t.engines.reduce((s, e) => s + e.allocatedBytes, 0);
+    const each = t.engines.map((e) => `${mb(e.memoryBytes)}/${mb(e.allocatedBytes)}`).join(' ');
+    lines.push(
+      `    ${(i === 0 ? 'main' : `worker ${i}`).padEnd(9)} heap ${mb(t.heapUsed)}/${mb(t.heapTotal)} MB, ` +
+        `external ${mb(t.external)} MB; wasm ${mb(wasm)} MB in ${t.engines.length} ` +
+        `(memory/allocated: ${each}), plans ${mb(plans)} MB`,
+    );
+  });
+  return lines;
+}
+
+function list(value: string): string[] {
+  return value.split(',').filter((s) => s !== '');
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      one: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      cells: { type: 'string', default: CELLS.join(',') },
+      H: { type: 'string', default: '128,512' },
+      workers: { type: 'string', default: '1,2' },
+      modes: { type: 'string', default: 'train,predict' },
+      steps: { type: 'string', default: '2' },
+    },
+  });
+  if (values.one) {
+    process.stdout.write(JSON.stringify(await measureHere(JSON.parse(values.one) as MemoryConfig)));
+    return;
+  }
+  const cells = list(values.cells!);
+  for (const cell of cells) {
+    if (!CELLS.includes(cell as RecurrentKind)) throw new Error(`--cells: unknown cell '${cell}'`);
+  }
+  const modes = list(values.modes!);
+  for (const mode of modes) {
+    if (mode !== 'train' && mode !== 'predict') throw new Error(`--modes: unknown mode '${mode}'`);
+  }
+  const positive = (flag: string, s: string) => {
+    const n = Number(s);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`${flag}: expected a positive integer, got '${s}'`);
+    return n;
+  };
+  const units = list(values.H!).map((s) => positive('--H', s));
+  const workerCounts = list(values.workers!).map((s) => positive('--workers', s));
+  const steps = positive('--steps', values.steps!);
+  const log = (line: string) => (values.json ? process.stderr : process.stdout).write(`${line}\n`);
+  const m = machine();
+  log(`${m.cpuModel}, ${m.cores} cores, Node ${m.node}; load average ${formatLoad(loadAverage())}`);
+  log(
+    `seed model B=${SEED_CONFIG.B} T=${SEED_CONFIG.T} E=${SEED_CONFIG.E} V=${SEED_CONFIG.V}, Adam; ` +
+      `${steps} steps per configuration, each in a fresh process`,
+  );
+  const rows: MemoryRow[] = [];
+  for (const H of units) {
+    for (const cell of cells as RecurrentKind[]) {
+      for (const workers of workerCounts) {
+        for (const mode of modes as MemoryMode[]) {
+          const row = await runConfig({ cell, H, workers, mode, steps });
+          rows.push(row);
+          for (const line of formatRow(row)) log(line);
+        }
+      }
+    }
+  }
+  if (values.json) process.stdout.write(`${JSON.stringify({ machine: m, rows })}\n`);
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1]).href) await main();
