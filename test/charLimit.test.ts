@@ -10,7 +10,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { main } from '../src/cli/main.js';
+import { runCliInProcess as run } from './cliInProcess.js';
 import { loadModel } from '../src/io/load.js';
 import type { TrainingState } from '../src/lm/checkpoint.js';
 import {
@@ -212,22 +212,6 @@ describe('the character limit', () => {
     assert.deepEqual(withoutSeconds(c.history.at(-1)!), withoutSeconds(a.history.at(-1)!));
   });
 });
-
-/** Runs the CLI in this process; its exit code, log lines and error output. */
-async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const writeErr = process.stderr.write.bind(process.stderr);
-  const log = console.log;
-  process.stderr.write = ((s: string) => ((stderr += s), true)) as typeof process.stderr.write;
-  console.log = (...parts: unknown[]) => (stdout += parts.join(' ') + '\n');
-  try {
-    return { code: await main(args), stdout, stderr };
-  } finally {
-    process.stderr.write = writeErr;
-    console.log = log;
-  }
-}
 
 describe('novolstm train --max-chars', () => {
   it('stops at the window reaching it; on --resume it may change, and is printed', async () => {

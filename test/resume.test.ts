@@ -9,29 +9,10 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
-import { main } from '../src/cli/main.js';
+import { runCliInProcess as run } from './cliInProcess.js';
 import { ValueError } from '../src/errors.js';
 import { loadModel } from '../src/io/load.js';
 import { trainLanguageModel } from '../src/lm/trainer.js';
-
-/**
- * Runs the CLI in this process; returns its exit code, its log lines and its error output. (process.stdout
- * is left alone: the test runner reports through it.)
- */
-async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const writeErr = process.stderr.write.bind(process.stderr);
-  const log = console.log;
-  process.stderr.write = ((s: string) => ((stderr += s), true)) as typeof process.stderr.write;
-  console.log = (...parts: unknown[]) => (stdout += parts.join(' ') + '\n');
-  try {
-    return { code: await main(args), stdout, stderr };
-  } finally {
-    process.stderr.write = writeErr;
-    console.log = log;
-  }
-}
 
 function text(length: number, shift: number): string {
   const words = 'it was the best of times it was the worst of times the age of wisdom'.split(' ');
