@@ -123,6 +123,7 @@ export {
   type Engine,
   type WasmBuild,
   type LoadOptions,
+  type EngineMemory,
 } from './engine/loader.js';
 export { FastLstm, type FastSequenceOutput, type FastSequenceGradients } from './engine/lstm.js';
 export { FastGru, type FastGruOutput, type FastGruGradients } from './engine/gru.js';
@@ -140,6 +141,8 @@ export { EXPORT_FORMATS, type ExportFormat, type ModelFiles } from './interop/fo
 export { DataParallel, availableCores, type DataParallelOptions } from './parallel/pool.js';
 export { serveReplica, type ReplicaPort } from './parallel/replica.js';
 export type { SpawnWorker, WorkerEndpoint, ToWorker, FromWorker } from './parallel/protocol.js';
+export type { ThreadMemory } from './parallel/memory.js';
+export type { ReplicaCompile } from './parallel/replicaBundle.js';
 
 // The character language model's browser-safe half (the Node trainer with checkpoints is lm/trainer.ts).
 export {
