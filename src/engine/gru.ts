@@ -184,12 +184,18 @@ export class FastGru extends FastRecurrent {
   ): FastGruOutput {
     const { buf } = this;
     const D = this.inputDim;
-    const seen = this.inputIn(x, options, buf.x, D);
-    this.statesIn([['h0', options.h0, buf.hs]], true);
+    const seen = this.sequenceIn(x, options);
 
     this.forwardSteps(buf.x, D, seen.mask !== null);
     const { h, finals } = this.outputsOut(seen, options.sequence !== false);
     return { h, hT: finals[0] };
+  }
+
+  /** The inputs and initial state of `forward` and `infer` into their buffers; what inputIn saw. */
+  private sequenceIn(x: Float32Array, options: Omit<SequenceOptions, 'T' | 'B' | 'c0'> & SequenceLayout) {
+    const seen = this.inputIn(x, options, this.buf.x, this.inputDim);
+    this.statesIn([['h0', options.h0, this.buf.hs]], true);
+    return seen;
   }
 
   /**
@@ -202,8 +208,7 @@ export class FastGru extends FastRecurrent {
   ): FastGruOutput {
     const { buf } = this;
     const D = this.inputDim;
-    const seen = this.inputIn(x, options, buf.x, D);
-    this.statesIn([['h0', options.h0, buf.hs]], true);
+    const seen = this.sequenceIn(x, options);
     const sequence = options.sequence !== false;
     const finalAt = this.inferSteps(buf.x, D, seen.mask !== null, sequence);
     const { h, finals } = this.outputsOut(seen, sequence, finalAt, false);

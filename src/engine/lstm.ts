@@ -250,7 +250,17 @@ export class FastLstm extends FastRecurrent {
   ): FastSequenceOutput {
     const { buf } = this;
     const D = this.inputDim;
-    const seen = this.inputIn(x, options, buf.x, D);
+    const seen = this.sequenceIn(x, options);
+
+    this.forwardSteps(buf.x, D, seen.mask !== null);
+    const { h, finals } = this.outputsOut(seen, options.sequence !== false);
+    return { h, hT: finals[0], cT: finals[1] };
+  }
+
+  /** The inputs and initial states of `forward` and `infer` into their buffers; what inputIn saw. */
+  private sequenceIn(x: Float32Array, options: Omit<SequenceOptions, 'T' | 'B'> & SequenceLayout) {
+    const { buf } = this;
+    const seen = this.inputIn(x, options, buf.x, this.inputDim);
     this.statesIn(
       [
         ['h0', options.h0, buf.hs],
@@ -258,10 +268,7 @@ export class FastLstm extends FastRecurrent {
       ],
       true,
     );
-
-    this.forwardSteps(buf.x, D, seen.mask !== null);
-    const { h, finals } = this.outputsOut(seen, options.sequence !== false);
-    return { h, hT: finals[0], cT: finals[1] };
+    return seen;
   }
 
   /**
@@ -274,14 +281,7 @@ export class FastLstm extends FastRecurrent {
   ): FastSequenceOutput {
     const { buf } = this;
     const D = this.inputDim;
-    const seen = this.inputIn(x, options, buf.x, D);
-    this.statesIn(
-      [
-        ['h0', options.h0, buf.hs],
-        ['c0', options.c0, buf.cs],
-      ],
-      true,
-    );
+    const seen = this.sequenceIn(x, options);
     const sequence = options.sequence !== false;
     const finalAt = this.inferSteps(buf.x, D, seen.mask !== null, sequence);
     const { h, finals } = this.outputsOut(seen, sequence, finalAt, false);
