@@ -29,6 +29,17 @@ export interface Engine {
 }
 
 const modules = new Map<WasmBuild, Promise<WebAssembly.Module | null>>();
+/** The same modules once compiled, for `compiledModule`. */
+const compiledModules = new Map<WasmBuild, WebAssembly.Module>();
+
+/**
+ * The module this thread's engines of `build` were instantiated from, or null before any was: what a
+ * worker thread is handed (worker_threads clone a WebAssembly.Module without compiling it again, and it
+ * runs the code V8 has already optimised here) rather than reading and compiling the file itself.
+ */
+export function compiledModule(build: WasmBuild): WebAssembly.Module | null {
+  return compiledModules.get(build) ?? null;
+}
 
 /** What one engine instance holds in memory (bytes). */
 export interface EngineMemory {
@@ -100,6 +111,7 @@ export async function enableRelaxedSimdInNode(): Promise<boolean> {
  */
 export function engineMakerFor(build: WasmBuild, module: WebAssembly.Module): () => Engine {
   modules.set(build, Promise.resolve(module));
+  compiledModules.set(build, module);
   return () => {
     const instance = new WebAssembly.Instance(module, {});
     const wasm = instance.exports as unknown as WasmExports;
@@ -137,6 +149,7 @@ function compiled(build: WasmBuild): Promise<WebAssembly.Module | null> {
 }
 
 async function instantiate(build: WasmBuild, module: WebAssembly.Module): Promise<Engine> {
+  compiledModules.set(build, module);
   const instance = await WebAssembly.instantiate(module, {});
   const wasm = instance.exports as unknown as WasmExports;
   return tracked({ build, wasm, arena: new WasmArena(wasm.memory, wasm.heapBase()) });

@@ -34,7 +34,7 @@
  */
 import { ConfigError, NovoLstmError } from '../errors.js';
 import type { Engine, WasmBuild } from '../engine/loader.js';
-import { loadEngine } from '../engine/loader.js';
+import { compiledModule, engineMakerFor, loadEngine } from '../engine/loader.js';
 import { FastLstm } from '../engine/lstm.js';
 import { shareColumns, type SharedRow, type StepShare } from '../engine/share.js';
 import { workerScript } from '../parallel/workerScript.js';
@@ -56,6 +56,8 @@ export interface SharedStepperData {
   readonly shared: SharedArrayBuffer;
   readonly model: ModelSnapshot;
   readonly build: WasmBuild;
+  /** The calling thread's compiled module of that build (null: the worker loads the build itself). */
+  readonly module: WebAssembly.Module | null;
 }
 
 // The control words: an Int32Array at the start of the shared buffer.
@@ -93,6 +95,15 @@ const FAILED = 2;
  * 2,000–8,800, 160–310 and 560–870.
  */
 const SPIN_MS = 0.05;
+/**
+ * Steps the worker runs alone before it says it is ready (`ThreadShare.rehearse`), while the calling
+ * thread still steps alone. A fresh worker's JavaScript starts interpreted and its hot functions are
+ * compiled on V8's background threads; on a 2-core machine with both cores stepping in lockstep those
+ * compiles take turns with the steps, and two threads ran 100–200 µs per NovoLSTM character for their
+ * first ~1,500 characters against ~55 later (2 × 256, idle machine, bench/generation.ts' model).
+ * Rehearsed alone the worker's step time settled after ~1,200–1,600 steps (50 µs per step).
+ */
+const REHEARSAL_STEPS = 2000;
 /** The calling thread gives up on a worker that has not answered for this long. */
 const ANSWER_TIMEOUT_MS = 60_000;
 
@@ -157,7 +168,12 @@ export function sharedEngineStepper(
   const shared = new SharedArrayBuffer(layout.bytes);
   const control = new Int32Array(shared, 0, CONTROL_WORDS);
   const { script, eval: isEval } = workerScript(import.meta.url, 'stepperWorker');
-  const data: SharedStepperData = { shared, model, build: engine.build };
+  const data: SharedStepperData = {
+    shared,
+    model,
+    build: engine.build,
+    module: compiledModule(engine.build),
+  };
   const worker = new threads.Worker(script, { eval: isEval, workerData: data });
   worker.unref();
   let closed = false;
@@ -338,8 +354,8 @@ function workerFailure(control: Int32Array): Error | null {
 class ThreadShare implements StepShare {
   private done = 0;
   private memory: Float32Array;
-  private readonly control: Int32Array;
-  private readonly floats: Float32Array;
+  private control: Int32Array;
+  private floats: Float32Array;
 
   constructor(
     private readonly part: 0 | 1,
@@ -358,6 +374,26 @@ class ThreadShare implements StepShare {
 
   columns(N: number): readonly [number, number] {
     return shareColumns(N, this.part);
+  }
+
+  /**
+   * Runs `steps` with this thread's exchanges on a buffer of its own in which the other thread has always
+   * already written its part: the same code as real exchanges (so that the JIT compiles it before it
+   * counts), nothing waited for, nothing the other thread sees. What the other part's columns are then is
+   * stale (zeros): the states stepped are thrown away after.
+   */
+  rehearse(steps: () => void): void {
+    const real = { control: this.control, floats: this.floats, done: this.done };
+    const buffer = new SharedArrayBuffer(this.layout.bytes);
+    this.control = new Int32Array(buffer, 0, CONTROL_WORDS);
+    this.floats = new Float32Array(buffer);
+    this.control[SEQUENCE[1 - this.part]] = 1 << 30; // ahead of any exchange count the steps reach
+    this.done = 0;
+    try {
+      steps();
+    } finally {
+      ({ control: this.control, floats: this.floats, done: this.done } = real);
+    }
   }
 
   /** The calling thread: `id` is the token the worker reads after the next exchange. */
@@ -433,7 +469,9 @@ function waitUntil(
 export async function serveSharedSteps(data: SharedStepperData, ready: () => void): Promise<void> {
   const control = new Int32Array(data.shared, 0, CONTROL_WORDS);
   try {
-    const engine = await loadEngine({ build: data.build });
+    const engine = data.module
+      ? engineMakerFor(data.build, data.module)()
+      : await loadEngine({ build: data.build });
     if (!engine) throw new Error(`no '${data.build}' WebAssembly build here`);
     const built = engineLayers(engine, checkedStack(modelFromSnapshot(data.model)));
     const layout = layoutOf(built);
@@ -445,6 +483,10 @@ export async function serveSharedSteps(data: SharedStepperData, ready: () => voi
       return id;
     };
     const floats = new Float32Array(data.shared);
+    // Warmed up before it counts (see REHEARSAL_STEPS); the states come from the calling thread later.
+    share.rehearse(() => {
+      for (let i = 0; i < REHEARSAL_STEPS; i++) stepLayersShared(built, token, share);
+    });
     Atomics.store(control, STATUS, READY);
     ready();
     let seen = 0;
