@@ -16,7 +16,7 @@ import type { Layer } from '../src/layers/layer.js';
 import { newEngine, useFastKernels, useReferenceKernels } from '../src/layers/backend.js';
 import { generateText, generateTextOn } from '../src/lm/generate.js';
 import { buildLanguageModel, cloneLanguageModel, LM_CELLS } from '../src/lm/languageModel.js';
-import { sharedEngineStepper } from '../src/lm/sharedStepper.js';
+import { Choice, sharedEngineStepper } from '../src/lm/sharedStepper.js';
 import { checkedStack, engineHead, engineLayers, modelSnapshot } from '../src/lm/stepLayers.js';
 import { languageModelStepper } from '../src/lm/stepper.js';
 import { sequential, type Sequential } from '../src/models/sequential.js';
@@ -367,5 +367,66 @@ describe('generation stepper on two threads (sharedStepper.ts) = one thread, bit
       timeout: 60_000,
     });
     assert.equal(stdout.trim(), 'stepped');
+  });
+});
+
+describe("threads 'auto': which way each step runs (Choice in sharedStepper.ts, on a test clock)", () => {
+  const BLOCK = 64; // steps per timed block (sharedStepper.ts)
+  const MAX_RUN = 64; // blocks two threads run before one is timed again
+
+  /**
+   * The ways `steps` steps run (1 or 2 threads) once the worker is ready, each step taking `oneMs` on one
+   * thread or `twoMs(step)` on two.
+   */
+  function ways(steps: number, oneMs: number, twoMs: (step: number) => number): number[] {
+    let clock = 0;
+    const choice = new Choice('adapt', () => clock);
+    choice.workerReady = true;
+    const out: number[] = [];
+    for (let step = 0; step < steps; step++) {
+      choice.tick();
+      out.push(choice.shared ? 2 : 1);
+      clock += choice.shared ? twoMs(step) : oneMs;
+    }
+    return out;
+  }
+  const count = (xs: readonly number[], x: number) => xs.filter((y) => y === x).length;
+
+  it('two threads the faster: one block on one thread, then two until MAX_RUN blocks later', () => {
+    // NovoLSTM at 2 × 256 on an idle machine: 0.13 ms a step on one thread, 0.055 on two.
+    const run = ways(BLOCK * (MAX_RUN + 2), 0.13, () => 0.055);
+    assert.deepEqual(run.slice(0, BLOCK), new Array(BLOCK).fill(1));
+    assert.equal(count(run.slice(BLOCK), 1), 0, 'no step on one thread after the first block');
+    // Then one thread is timed again: for part of a block, cut short once it is slower than a block on two.
+    const longer = ways(BLOCK * (MAX_RUN + 4), 0.13, () => 0.055);
+    const again = BLOCK * (MAX_RUN + 2);
+    assert.equal(count(longer.slice(0, again), 1), BLOCK);
+    assert.equal(longer[again], 1);
+    const probe = count(longer.slice(again), 1);
+    assert.ok(probe > 1 && probe < BLOCK, `${probe} steps on one thread`);
+  });
+
+  it('one slow block on two threads (V8 compiling, a page fault): two threads go on', () => {
+    const slow = (step: number) => step >= 20 * BLOCK && step < 21 * BLOCK;
+    const run = ways(40 * BLOCK, 0.13, (step) => (slow(step) ? 0.5 : 0.055));
+    assert.equal(count(run.slice(BLOCK), 1), 0);
+  });
+
+  it('two threads that become clearly slower than one was timed: one thread is timed at once, and kept', () => {
+    const slowFrom = 20 * BLOCK + 7;
+    const run = ways(40 * BLOCK, 0.13, (step) => (step < slowFrom ? 0.055 : 0.5));
+    assert.equal(count(run.slice(BLOCK, slowFrom), 1), 0);
+    // The block in which two threads slowed down and the next end, then one thread is timed: faster.
+    const switched = run.indexOf(1, slowFrom);
+    assert.ok(switched - slowFrom < 2 * BLOCK, `one thread from step ${switched}`);
+    // From there one thread, two timed again for part of a block now and then (cut short: slower).
+    const after = run.slice(switched);
+    assert.ok(count(after, 2) < after.length / 10, `${count(after, 2)} of ${after.length} on two`);
+  });
+
+  it('one thread the faster (a busy machine): one, two timed again every 4 blocks at first', () => {
+    const run = ways(30 * BLOCK, 0.13, () => 2);
+    assert.ok(count(run, 2) < run.length / 20, `${count(run, 2)} of ${run.length} on two`);
+    assert.ok(count(run, 2) > 0);
   });
 });

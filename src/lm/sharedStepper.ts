@@ -261,9 +261,14 @@ export function sharedEngineStepper(
 
 /** Steps per timed block: the unit in which one and two threads are compared. */
 const BLOCK = 64;
-/** Blocks a choice runs before the other is timed again: from MIN_RUN, doubled while it stays the faster. */
+/**
+ * Blocks one thread runs before two are timed again: from MIN_RUN, doubled while one stays the faster.
+ * Two threads run MAX_RUN blocks before one is timed again, or fewer: see `Choice`.
+ */
 const MIN_RUN = 4;
 const MAX_RUN = 64;
+/** How much slower per step than one thread two must be to count as clearly slower. */
+const SLOWER = 1.5;
 
 /**
  * Which way the next step runs. One thread until the worker is ready; then, with 'adapt', blocks of BLOCK
@@ -271,8 +276,18 @@ const MAX_RUN = 64;
  * machine busy with other work two threads in lockstep can be many times slower than one (each waits
  * for the other to be scheduled). With 'always', two threads from the worker's start on; with a
  * function, as it says.
+ *
+ * While two threads are the faster, one is timed again only after MAX_RUN blocks, or once two blocks in a
+ * row on two took more than SLOWER × the last block on one per step (a machine that got busy: two
+ * threads in lockstep then lose at once, 5–10 ms a step against 0.3 on one at load average 10). Timing
+ * one thread every 4–64 blocks, as before, cost more than its block (64 steps at 130 µs rather than
+ * 55 for NovoLSTM at 2 × 256): the worker's run of shared steps is paused and restarted, its state
+ * handed over again. And a single slow block is no sign: in their first ~2,000 characters two fresh
+ * threads have blocks of 200–400 µs a step while V8 compiles their code on the same two cores. Auto
+ * ran NovoLSTM at 9,590 characters/s against 11,186 always on two (2 on 93% of the characters); now
+ * 10,587 against 10,615 (97%) (bench/generation.ts, 2,000 characters per run, idle machine).
  */
-class Choice {
+export class Choice {
   workerReady = false;
   /** Whether the current step runs on two threads. */
   shared = false;
@@ -289,10 +304,17 @@ class Choice {
   private run = MIN_RUN;
   private left = 1; // the first block after the worker is ready times one thread (warm), then two are probed
 
+  /** Blocks in a row on two threads clearly slower than the last block on one. */
+  private slowBlocks = 0;
+
   /** Steps ticked so far. */
   private ticks = 0;
 
-  constructor(private readonly schedule: ThreadSchedule) {}
+  constructor(
+    private readonly schedule: ThreadSchedule,
+    /** The clock, in ms (a test's own). */
+    private readonly now: () => number = () => performance.now(),
+  ) {}
 
   workerFailed(): void {
     this.failed = true;
@@ -307,10 +329,10 @@ class Choice {
       this.shared = this.schedule === 'always' || this.schedule(step);
       return;
     }
-    if (this.steps === 0) this.start = performance.now();
+    if (this.steps === 0) this.start = this.now();
     const done = this.steps++; // steps of this block run so far
     if (done < BLOCK && !this.probeIsSlower(done)) return;
-    const now = performance.now();
+    const now = this.now();
     this.perStep[this.shared ? 'two' : 'one'] = (now - this.start) / done;
     this.steps = 1;
     this.start = now;
@@ -318,11 +340,15 @@ class Choice {
       const faster = this.perStep.two < this.perStep.one;
       this.run = faster === this.preferShared ? Math.min(2 * this.run, MAX_RUN) : MIN_RUN;
       this.preferShared = faster;
-      this.left = this.run;
+      this.left = faster ? MAX_RUN : this.run;
       this.probing = false;
-    } else if (--this.left <= 0) {
-      this.probing = true;
+    } else {
+      // Two blocks in a row on two threads that were clearly slower than one was: time one again now.
+      const slow = this.preferShared && this.perStep.two > SLOWER * this.perStep.one;
+      this.slowBlocks = slow ? this.slowBlocks + 1 : 0;
+      if (--this.left <= 0 || this.slowBlocks >= 2) this.probing = true;
     }
+    if (this.probing) this.slowBlocks = 0;
     this.shared = this.probing !== this.preferShared;
   }
 
@@ -335,7 +361,7 @@ class Choice {
   private probeIsSlower(done: number): boolean {
     if (!this.probing || done === 0) return false;
     const preferred = this.perStep[this.preferShared ? 'two' : 'one'];
-    return performance.now() - this.start > BLOCK * preferred;
+    return this.now() - this.start > BLOCK * preferred;
   }
 }
 
