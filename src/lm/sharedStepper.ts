@@ -99,9 +99,11 @@ const SPIN_MS = 0.05;
  * Steps the worker runs alone before it says it is ready (`ThreadShare.rehearse`), while the calling
  * thread still steps alone. A fresh worker's JavaScript starts interpreted and its hot functions are
  * compiled on V8's background threads; on a 2-core machine with both cores stepping in lockstep those
- * compiles take turns with the steps, and two threads ran 100–200 µs per NovoLSTM character for their
- * first ~1,500 characters against ~55 later (2 × 256, idle machine, bench/generation.ts' model).
- * Rehearsed alone the worker's step time settled after ~1,200–1,600 steps (50 µs per step).
+ * compiles take turns with the steps, and two threads ran 100–230 µs per NovoLSTM character for their
+ * first ~1,500 characters against 50–57 later (2 × 256, idle machine, bench/generation.ts' model).
+ * Rehearsed alone the worker's step time settled after 1,100–1,600 steps (42–48 µs a step); with the
+ * rehearsal bench/generation.ts' 2,000 characters from `whenReady` ran at 11,396 and 11,735 a second
+ * on two threads against 9,624 and 10,186 (docs/wasm-notes.md, "Generation on two threads").
  */
 const REHEARSAL_STEPS = 2000;
 /** The calling thread gives up on a worker that has not answered for this long. */
