@@ -106,6 +106,11 @@ const SPIN_MS = 0.05;
  * on two threads against 9,624 and 10,186 (docs/wasm-notes.md, "Generation on two threads").
  */
 const REHEARSAL_STEPS = 2000;
+/**
+ * Or this long, whichever ends first: a bigger model's steps are each longer (the JIT's share of them
+ * smaller), and the calling thread steps alone until the worker is ready.
+ */
+const REHEARSAL_MS = 250;
 /** The calling thread gives up on a worker that has not answered for this long. */
 const ANSWER_TIMEOUT_MS = 60_000;
 
@@ -512,8 +517,12 @@ export async function serveSharedSteps(data: SharedStepperData, ready: () => voi
     };
     const floats = new Float32Array(data.shared);
     // Warmed up before it counts (see REHEARSAL_STEPS); the states come from the calling thread later.
+    const rehearsalStart = performance.now();
     share.rehearse(() => {
-      for (let i = 0; i < REHEARSAL_STEPS; i++) stepLayersShared(built, token, share);
+      for (let i = 0; i < REHEARSAL_STEPS; i++) {
+        stepLayersShared(built, token, share);
+        if (performance.now() - rehearsalStart > REHEARSAL_MS) break;
+      }
     });
     Atomics.store(control, STATUS, READY);
     ready();
