@@ -201,6 +201,7 @@ export class FastLstm extends FastRecurrent {
 
   /** Copies the weights in (padded) and packs the recurrent kernel both ways. */
   setWeights(p: Params): void {
+    this.checkLive('setWeights');
     const { cell, U, G, buf, blocks, recurrentBlocks } = this;
     const { wasm, arena } = this.engine;
     const u = this.units;
