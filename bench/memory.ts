@@ -4,13 +4,15 @@
  * process (bench/memoryChild.mjs), so that no other configuration (and no peer library) has raised the
  * figure first.
  *
- *   npm run -s bench:memory -- [--json] [--from dist,src] [--cells lstm,novolstm,gru] [--H 128,512]
- *                              [--workers 1,2] [--modes train,predict] [--steps N]
+ *   npm run -s bench:memory -- [--json] [--from dist,src] [--root DIR] [--cells lstm,novolstm,gru]
+ *                              [--H 128,512] [--workers 1,2] [--modes train,predict] [--steps N]
  *
  * --from: `dist` (default) is the built package run by plain Node, what a library user runs (the npm
  * script builds it first); `src` is the sources under tsx, which every thread then carries: a worker
  * registers tsx in its own thread (src/parallel/workerScript.ts), about 45 MB a worker and 40 on the
- * main thread at the time of writing, which a library user never pays.
+ * main thread at the time of writing, which a library user never pays. --root: the checkout measured,
+ * this one by default; another one (its dist/ built for `dist`) gives a before-and-after by the same
+ * measurement.
  *
  * A configuration's process loads the engine, builds the model, starts its workers (none for 1: the
  * model trains on the main thread, as `fit` does), runs `--steps` training steps (or forward passes
@@ -30,6 +32,7 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
 import type { ThreadMemory } from '../src/parallel/memory.js';
@@ -64,16 +67,17 @@ export interface MemoryRow extends MemoryConfig {
 }
 
 const CELLS: readonly RecurrentKind[] = ['lstm', 'novolstm', 'gru'];
+const THIS_CHECKOUT = fileURLToPath(new URL('..', import.meta.url));
 
 /**
  * One configuration in a fresh Node process (bench/memoryChild.mjs): plain Node for `dist`, under tsx for
  * `src`; relaxed SIMD on in both, as the other benchmarks run.
  */
-export async function runConfig(c: MemoryConfig): Promise<MemoryRow> {
+export async function runConfig(c: MemoryConfig, root = THIS_CHECKOUT): Promise<MemoryRow> {
   const child = fileURLToPath(new URL('./memoryChild.mjs', import.meta.url));
   const loader = c.tree === 'src' ? ['--import', 'tsx'] : [];
   const config = JSON.stringify({ ...c, ...SEED_CONFIG, H: c.H });
-  const args = ['--experimental-wasm-relaxed-simd', ...loader, child, c.tree, config];
+  const args = ['--experimental-wasm-relaxed-simd', ...loader, child, root, c.tree, config];
   const { stdout } = await promisify(execFile)(process.execPath, args, { maxBuffer: 1 << 24 });
   return JSON.parse(stdout) as MemoryRow;
 }
@@ -110,6 +114,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       from: { type: 'string', default: 'dist' },
+      root: { type: 'string', default: THIS_CHECKOUT },
       json: { type: 'boolean', default: false },
       cells: { type: 'string', default: CELLS.join(',') },
       H: { type: 'string', default: '128,512' },
@@ -122,7 +127,8 @@ async function main(): Promise<void> {
   for (const tree of trees) {
     if (tree !== 'dist' && tree !== 'src') throw new Error(`--from: expected dist or src, got '${tree}'`);
   }
-  const built = fileURLToPath(new URL('../dist/node.js', import.meta.url));
+  const root = resolve(values.root!);
+  const built = join(root, 'dist', 'node.js');
   if (trees.includes('dist') && !existsSync(built)) {
     throw new Error(`--from dist: ${built} is missing; run \`npm run build\` (npm run bench:memory does)`);
   }
@@ -147,7 +153,7 @@ async function main(): Promise<void> {
   log(`${m.cpuModel}, ${m.cores} cores, Node ${m.node}; load average ${formatLoad(loadAverage())}`);
   log(
     `seed model B=${SEED_CONFIG.B} T=${SEED_CONFIG.T} E=${SEED_CONFIG.E} V=${SEED_CONFIG.V}, Adam; ` +
-      `${steps} steps per configuration, each in a fresh process`,
+      `${steps} steps per configuration, each in a fresh process; checkout ${root}`,
   );
   const rows: MemoryRow[] = [];
   for (const H of units) {
@@ -155,7 +161,7 @@ async function main(): Promise<void> {
       for (const workers of workerCounts) {
         for (const mode of modes as MemoryMode[]) {
           for (const tree of trees as MemoryTree[]) {
-            const row = await runConfig({ cell, H, workers, mode, steps, tree });
+            const row = await runConfig({ cell, H, workers, mode, steps, tree }, root);
             rows.push(row);
             for (const line of formatRow(row)) log(line);
           }

@@ -4,8 +4,10 @@
  * per configuration and documents the figures): the seed model built, trained or evaluated through the
  * package's entry, then its peak RSS and what each thread holds, printed as one JSON row (MemoryRow).
  *
- *   node --experimental-wasm-relaxed-simd bench/memoryChild.mjs dist CONFIG_JSON
- *   node --experimental-wasm-relaxed-simd --import tsx bench/memoryChild.mjs src CONFIG_JSON
+ *   node --experimental-wasm-relaxed-simd bench/memoryChild.mjs ROOT dist CONFIG_JSON
+ *   node --experimental-wasm-relaxed-simd --import tsx bench/memoryChild.mjs ROOT src CONFIG_JSON
+ *
+ * ROOT: the checkout measured (its dist/ built for `dist`), this one or another (bench/memory.ts --root).
  *
  * Plain JavaScript, so that `dist` runs as a library user runs the built package: no TypeScript loader in
  * the process. Under tsx (`src`) every thread also carries tsx's loader — a worker registers it in its
@@ -17,12 +19,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
-const [tree, configJson] = process.argv.slice(2);
+const [checkout, tree, configJson] = process.argv.slice(2);
 if (tree !== 'dist' && tree !== 'src')
   throw new Error(`memoryChild: expected 'dist' or 'src', got '${tree}'`);
 const ext = tree === 'dist' ? 'js' : 'ts';
-const root = new URL(`../${tree}/`, import.meta.url);
+const root = new URL(`${tree}/`, pathToFileURL(`${resolve(checkout)}/`));
 const nl = await import(new URL(`node.${ext}`, root).href);
 // The main thread's engines are not in the package's API; the same module instance the entry loaded.
 const { threadMemory } = await import(new URL(`parallel/memory.${ext}`, root).href);
