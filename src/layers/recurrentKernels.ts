@@ -13,9 +13,10 @@
  * cell (one per layer) keeps the plan of its last batch shape and the engine instance under it; a new
  * shape gets a new plan in that same instance's memory, from its start (the old plan is retired: it
  * refuses every later call). WebAssembly memory only grows, so the instance keeps the largest plan's
- * size, but a fresh instance per shape held the old one's memory until the collector freed it: at
- * H = 512, batches alternating between 128 and 96 rows (an epoch's last batch, then the next epoch's
- * first) on 2 workers peaked at 697 MB instead of 450 (bench/memory.ts's child, by hand). A plan holds
+ * size, but a fresh instance per shape held the old one's memory until the collector freed it: NovoLSTM
+ * at H = 512 on 2 workers, trained on batches alternating between 128 and 96 rows (an epoch's last batch,
+ * then the next epoch's first), peaked at 697 MB with an instance per shape and 439 with the one kept (the
+ * built package, measured by hand; the same model's steady batches: 440–465). A plan holds
  * one forward's state for its backward, which is how the model calls them: forward, then backward, per
  * batch.
  */
