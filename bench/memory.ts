@@ -9,8 +9,8 @@
  *
  * --from: `dist` (default) is the built package run by plain Node, what a library user runs (the npm
  * script builds it first); `src` is the sources under tsx, which every thread then carries: a worker
- * registers tsx in its own thread (src/parallel/workerScript.ts), about 45 MB a worker and 40 on the
- * main thread at the time of writing, which a library user never pays. --root: the checkout measured,
+ * registers tsx in its own thread (src/parallel/workerScript.ts): before the first step 15–25 MB more a
+ * worker and 30–40 more on the main thread at the time of writing, which a library user never pays. --root: the checkout measured,
  * this one by default; another one (its dist/ built for `dist`) gives a before-and-after by the same
  * measurement.
  *
