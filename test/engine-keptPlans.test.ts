@@ -150,7 +150,8 @@ describe("a kept plan's new batch shape in its engine's memory", () => {
       [3, 1],
     ]) {
       sequenceForward(cell, p, x(T, B), { T, B, sequence: false });
-      assert.equal(liveEngineMemory().length, count, `no new instance for T = ${T}, B = ${B}`);
+      // At most as many (the collector may free some other test's instance meanwhile, never add one).
+      assert.ok(liveEngineMemory().length <= count, `no new instance for T = ${T}, B = ${B}`);
       assert.ok(memories().has(largest[0]), 'the instance did not grow');
     }
   });
