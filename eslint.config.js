@@ -8,8 +8,8 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    // Build scripts are plain Node ESM.
-    files: ['scripts/**/*.mjs'],
+    // Build scripts and the memory benchmark's child (run without a TypeScript loader) are plain Node ESM.
+    files: ['scripts/**/*.mjs', 'bench/**/*.mjs'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
   },
   {

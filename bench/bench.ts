@@ -30,8 +30,10 @@
  * banner off stdout; the wasm build logs to stderr.)
  *
  * Reports per implementation: ms per training step and per forward pass, effective GFLOP/s of the
- * recurrent layer's matrix products (formula printed), peak RSS so far, and each one's ratio to novolstm
- * LSTM and to PyTorch's same cell on the same threads. Not part of `npm test`; test/bench.test.ts runs a
+ * recurrent layer's matrix products (formula printed), and each one's ratio to novolstm LSTM and to
+ * PyTorch's same cell on the same threads. No memory figure: every configuration here shares one process
+ * with the ones before it and TensorFlow.js, so its peak RSS would be theirs too; `npm run bench:memory`
+ * (bench/memory.ts) measures each configuration alone in a fresh process. Not part of `npm test`; test/bench.test.ts runs a
  * tiny version.
  */
 import { pathToFileURL } from 'node:url';
@@ -40,7 +42,7 @@ import { useFastKernels } from '../src/layers/backend.js';
 import { availableCores } from '../src/parallel/pool.js';
 import { LSTM_FLOP_FORMULA, lstmFlops, SEED_CONFIG, type BenchConfig } from './config.js';
 import { formatLoad, loadAverage, machine, type LoadAverage } from './machine.js';
-import { acrossRounds, peakRssMb, timeRunsWithCpu, warmUp, type RoundTiming } from './measure.js';
+import { acrossRounds, timeRunsWithCpu, warmUp, type RoundTiming } from './measure.js';
 import { fmaPeakGflops } from './fmaPeak.js';
 import { GENERATION_DEFAULTS, printGeneration, runGenerationBench } from './generation.js';
 import { novolstmSeedModel, type RecurrentKind, type SeedModel } from './novolstmStep.js';
@@ -94,11 +96,6 @@ export interface ImplementationResult {
   readonly forwardTapedCpu: RoundTiming | null;
   readonly trainGflops: number;
   readonly forwardGflops: number;
-  /**
-   * Peak RSS of the process after this implementation's turn in the first round: cumulative (it includes
-   * the turns before it and Node itself, ~75 MB with tsx; PyTorch runs in its own process, not counted).
-   */
-  readonly peakRssMb: number;
   /** Loss at the first and last measured training step of the first round: finite, and falling. */
   readonly firstLoss: number;
   readonly lastLoss: number;
@@ -259,7 +256,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
         threads: 1,
         gateBlocks: 4,
         turn: async (_warmup, runs) => {
-          // Loaded only now, so that novolstm's first-round rows do not count TensorFlow.js in their RSS.
+          // Loaded only now: novolstm's rows run before TensorFlow.js takes its share of the process.
           const { tfjsSeedModel } = await import('./tfjsStep.js');
           return seedModelTurn(() => tfjsSeedModel(config, backend), 1, Math.min(runs, options.peerRuns));
         },
@@ -271,14 +268,12 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
   }
 
   const turns: Turn[][] = contenders.map(() => []);
-  const rss: number[] = contenders.map(() => 0);
   for (let round = 0; round < options.rounds; round++) {
     const order = contenders.map((_, i) => i);
     if (round % 2 === 1) order.reverse();
     for (const i of order) {
       log(`round ${round + 1}/${options.rounds}: ${contenders[i].name}, H=${config.H}`);
       turns[i].push(await contenders[i].turn(options.warmup, options.runs));
-      if (round === 0) rss[i] = peakRssMb();
     }
   }
 
@@ -301,7 +296,6 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
       forwardTapedCpu: taped ? acrossRounds(turns[i].map((t) => t.forwardTapedCpuMs!)) : null,
       trainGflops: lstmFlops(config, true, c.gateBlocks) / train.medianMs / 1e6,
       forwardGflops: lstmFlops(config, false, c.gateBlocks) / forward.medianMs / 1e6,
-      peakRssMb: rss[i],
       firstLoss: turns[i][0].firstLoss,
       lastLoss: turns[i][0].lastLoss,
       ratioToNovolstm: train.medianMs / base.train.medianMs,
@@ -340,7 +334,6 @@ function printTable(r: BenchResult): void {
     'forward ms',
     'GFLOP/s',
     'CPU ms',
-    'peak RSS MB',
     'loss first→last',
     '× novolstm LSTM train, forward',
   ];
@@ -352,11 +345,13 @@ function printTable(r: BenchResult): void {
     ms(x.forward),
     x.forwardGflops.toFixed(1),
     x.forwardCpu.medianMs.toFixed(1),
-    x.name.startsWith('PyTorch') ? '—' : x.peakRssMb.toFixed(0),
     `${x.firstLoss.toFixed(4)}→${x.lastLoss.toFixed(4)}`,
     `${x.ratioToNovolstm.toFixed(2)}, ${x.forwardRatioToNovolstm.toFixed(2)}`,
   ]);
   printColumns(header, rows);
+  console.log(
+    'memory: `npm run bench:memory` (peak RSS of each configuration alone in a fresh process, per thread)',
+  );
   const ab = r.results.filter((x) => x.forwardTaped);
   if (ab.length > 0) {
     console.log(

@@ -82,8 +82,3 @@ export function acrossRounds(rounds: readonly (readonly number[])[]): RoundTimin
     roundMedians,
   };
 }
-
-/** Peak resident set size of this process so far, in MB. */
-export function peakRssMb(): number {
-  return process.resourceUsage().maxRSS / 1024;
-}

@@ -1,10 +1,18 @@
 /**
  * `npm run bench:memory`: peak memory of the seed model (bench/config.ts: B=128, T=100, E=50, V=60, Adam)
- * per configuration — cell, units H, worker threads, training or predict — each in a fresh process, so
- * that no other configuration (and no peer library) has raised the figure first.
+ * per configuration — cell, units H, worker threads, training or predict, and which tree — each in a fresh
+ * process (bench/memoryChild.mjs), so that no other configuration (and no peer library) has raised the
+ * figure first.
  *
- *   npm run -s bench:memory -- [--json] [--cells lstm,novolstm,gru] [--H 128,512] [--workers 1,2]
- *                              [--modes train,predict] [--steps N]
+ *   npm run -s bench:memory -- [--json] [--from dist,src] [--root DIR] [--cells lstm,novolstm,gru]
+ *                              [--H 128,512] [--workers 1,2] [--modes train,predict] [--steps N]
+ *
+ * --from: `dist` (default) is the built package run by plain Node, what a library user runs (the npm
+ * script builds it first); `src` is the sources under tsx, which every thread then carries: a worker
+ * registers tsx in its own thread (src/parallel/workerScript.ts): before the first step 15–25 MB more a
+ * worker and 30–40 more on the main thread at the time of writing, which a library user never pays. --root: the checkout measured,
+ * this one by default; another one (its dist/ built for `dist`) gives a before-and-after by the same
+ * measurement.
  *
  * A configuration's process loads the engine, builds the model, starts its workers (none for 1: the
  * model trains on the main thread, as `fit` does), runs `--steps` training steps (or forward passes
@@ -15,26 +23,26 @@
  *   - per thread (the main one, then each worker): its V8 heap (used, reserved), the memory outside the
  *     heap its objects hold (ArrayBuffers and WebAssembly memories), and each WebAssembly engine
  *     instance's memory with what its arena has handed out (the plan's buffers: the tape and its kin).
+ *     A plan's buffers that a configuration never writes (the upstream dh of a layer whose outputs
+ *     only the last step's reach the loss) are allocated but not resident: RSS counts touched pages.
  * The load average is printed with every row: the figures are memory, not time, but a loaded machine
  * moves when the garbage collector runs.
  *
  * --json prints only JSON on stdout ({ machine, rows }); progress goes to stderr. Linux only (VmHWM).
  */
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
-import { useFastKernels } from '../src/layers/backend.js';
-import { DataParallel } from '../src/parallel/pool.js';
-import { threadMemory, type ThreadMemory } from '../src/parallel/memory.js';
-import { Random } from '../src/random.js';
-import { tensor } from '../src/tensor.js';
-import { LocalTrainer, PooledTrainer } from '../src/training/trainer.js';
+import type { ThreadMemory } from '../src/parallel/memory.js';
 import { SEED_CONFIG } from './config.js';
 import { formatLoad, loadAverage, machine, type LoadAverage } from './machine.js';
-import { seedSequential, type RecurrentKind } from './novolstmStep.js';
+import type { RecurrentKind } from './novolstmStep.js';
 
 export type MemoryMode = 'train' | 'predict';
+/** The built package run by plain Node, or the sources under tsx. */
+export type MemoryTree = 'dist' | 'src';
 
 export interface MemoryConfig {
   readonly cell: RecurrentKind;
@@ -43,6 +51,7 @@ export interface MemoryConfig {
   readonly mode: MemoryMode;
   /** Training steps or forward passes run before the reading. */
   readonly steps: number;
+  readonly tree: MemoryTree;
 }
 
 export interface MemoryRow extends MemoryConfig {
@@ -58,59 +67,17 @@ export interface MemoryRow extends MemoryConfig {
 }
 
 const CELLS: readonly RecurrentKind[] = ['lstm', 'novolstm', 'gru'];
+const THIS_CHECKOUT = fileURLToPath(new URL('..', import.meta.url));
 
-/** This process's /proc/self/status field `name` (a kB figure), in bytes. */
-export function procStatusBytes(name: 'VmHWM' | 'VmRSS'): number {
-  const line = readFileSync('/proc/self/status', 'utf8')
-    .split('\n')
-    .find((l) => l.startsWith(`${name}:`));
-  if (!line) throw new Error(`/proc/self/status has no ${name} line (Linux only)`);
-  return Number(line.split(/\s+/)[1]) * 1024;
-}
-
-/** One configuration in this process; call it in a fresh process (runConfig does). */
-export async function measureHere(c: MemoryConfig): Promise<MemoryRow> {
-  await useFastKernels();
-  const config = { ...SEED_CONFIG, H: c.H };
-  const model = seedSequential(config, c.cell);
-  const rng = new Random(1);
-  const x = tensor(
-    Int32Array.from({ length: config.B * config.T }, () => rng.int(config.V)),
-    [config.B, config.T],
-    'int32',
-  );
-  const y = tensor(
-    Int32Array.from({ length: config.B }, () => rng.int(config.V)),
-    [config.B],
-    'int32',
-  );
-  const pool = c.workers > 1 ? await DataParallel.create(model, { workers: c.workers }) : null;
-  const trainer = pool ? new PooledTrainer(pool) : new LocalTrainer(model);
-  const startPeakRss = procStatusBytes('VmHWM');
-  try {
-    for (let i = 0; i < c.steps; i++) {
-      if (c.mode === 'train') await trainer.step(x, y);
-      else if (pool) await pool.evaluate(x, y);
-      else model.evaluate(x, y, { batchSize: config.B });
-    }
-    const threads = [threadMemory(), ...(pool ? await pool.memory() : [])];
-    return {
-      ...c,
-      peakRss: procStatusBytes('VmHWM'),
-      rss: procStatusBytes('VmRSS'),
-      startPeakRss,
-      threads,
-      load: loadAverage(),
-    };
-  } finally {
-    await trainer.close();
-  }
-}
-
-/** One configuration in a fresh Node process running this file with the same flags. */
-export async function runConfig(c: MemoryConfig): Promise<MemoryRow> {
-  const script = fileURLToPath(import.meta.url);
-  const args = [...process.execArgv, script, '--one', JSON.stringify(c)];
+/**
+ * One configuration in a fresh Node process (bench/memoryChild.mjs): plain Node for `dist`, under tsx for
+ * `src`; relaxed SIMD on in both, as the other benchmarks run.
+ */
+export async function runConfig(c: MemoryConfig, root = THIS_CHECKOUT): Promise<MemoryRow> {
+  const child = fileURLToPath(new URL('./memoryChild.mjs', import.meta.url));
+  const loader = c.tree === 'src' ? ['--import', 'tsx'] : [];
+  const config = JSON.stringify({ ...c, ...SEED_CONFIG, H: c.H });
+  const args = ['--experimental-wasm-relaxed-simd', ...loader, child, root, c.tree, config];
   const { stdout } = await promisify(execFile)(process.execPath, args, { maxBuffer: 1 << 24 });
   return JSON.parse(stdout) as MemoryRow;
 }
@@ -121,8 +88,8 @@ const mb = (bytes: number) => (bytes / MB).toFixed(0);
 /** One line per configuration, then one per thread with its heap and engines. */
 export function formatRow(r: MemoryRow): string[] {
   const lines = [
-    `${r.cell.padEnd(8)} H=${String(r.H).padEnd(4)} ${r.workers} worker${r.workers > 1 ? 's' : ' '} ` +
-      `${r.mode.padEnd(7)}  peak RSS ${mb(r.peakRss).padStart(4)} MB  (before the first step ` +
+    `${r.tree.padEnd(4)} ${r.cell.padEnd(8)} H=${String(r.H).padEnd(4)} ` +
+      `${r.workers} worker${r.workers > 1 ? 's' : ' '} ${r.mode.padEnd(7)}  peak RSS ${mb(r.peakRss).padStart(4)} MB  (before the first step ` +
       `${mb(r.startPeakRss)}, at the end ${mb(r.rss)})  ` +
       `load ${formatLoad(r.load)}`,
   ];
@@ -146,7 +113,8 @@ function list(value: string): string[] {
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      one: { type: 'string' },
+      from: { type: 'string', default: 'dist' },
+      root: { type: 'string', default: THIS_CHECKOUT },
       json: { type: 'boolean', default: false },
       cells: { type: 'string', default: CELLS.join(',') },
       H: { type: 'string', default: '128,512' },
@@ -155,9 +123,14 @@ async function main(): Promise<void> {
       steps: { type: 'string', default: '2' },
     },
   });
-  if (values.one) {
-    process.stdout.write(JSON.stringify(await measureHere(JSON.parse(values.one) as MemoryConfig)));
-    return;
+  const trees = list(values.from!);
+  for (const tree of trees) {
+    if (tree !== 'dist' && tree !== 'src') throw new Error(`--from: expected dist or src, got '${tree}'`);
+  }
+  const root = resolve(values.root!);
+  const built = join(root, 'dist', 'node.js');
+  if (trees.includes('dist') && !existsSync(built)) {
+    throw new Error(`--from dist: ${built} is missing; run \`npm run build\` (npm run bench:memory does)`);
   }
   const cells = list(values.cells!);
   for (const cell of cells) {
@@ -180,16 +153,18 @@ async function main(): Promise<void> {
   log(`${m.cpuModel}, ${m.cores} cores, Node ${m.node}; load average ${formatLoad(loadAverage())}`);
   log(
     `seed model B=${SEED_CONFIG.B} T=${SEED_CONFIG.T} E=${SEED_CONFIG.E} V=${SEED_CONFIG.V}, Adam; ` +
-      `${steps} steps per configuration, each in a fresh process`,
+      `${steps} steps per configuration, each in a fresh process; checkout ${root}`,
   );
   const rows: MemoryRow[] = [];
   for (const H of units) {
     for (const cell of cells as RecurrentKind[]) {
       for (const workers of workerCounts) {
         for (const mode of modes as MemoryMode[]) {
-          const row = await runConfig({ cell, H, workers, mode, steps });
-          rows.push(row);
-          for (const line of formatRow(row)) log(line);
+          for (const tree of trees as MemoryTree[]) {
+            const row = await runConfig({ cell, H, workers, mode, steps, tree }, root);
+            rows.push(row);
+            for (const line of formatRow(row)) log(line);
+          }
         }
       }
     }

@@ -15,7 +15,8 @@ import { kernelBackend, useFastKernels, useReferenceKernels } from '../src/layer
 import { trainLanguageModel, type TrainConfig, type TrainHooks } from '../src/lm/trainer.js';
 import { sequential, type Sequential } from '../src/index.js';
 import { DataParallel, splitRows } from '../src/parallel/pool.js';
-import type { WorkerEndpoint } from '../src/parallel/protocol.js';
+import type { FromWorker, ToWorker, WorkerEndpoint } from '../src/parallel/protocol.js';
+import { serveReplica } from '../src/parallel/replica.js';
 import { Random } from '../src/random.js';
 import { tensor, type Tensor } from '../src/tensor.js';
 import { adam, sgd } from '../src/training/optimizers.js';
@@ -181,6 +182,90 @@ describe('the pool', () => {
       ),
       ConfigError,
     );
+  });
+
+  it('sends the weights and gets the gradients back in buffers that go round, each step', async () => {
+    await useFastKernels();
+    // Replicas served on this thread, so the buffers the pool and a replica pass are the same objects
+    // (a real worker receives a transferred copy of each, which hides which buffer it was).
+    const sent: Extract<ToWorker, { kind: 'step' }>[] = [];
+    /** What each step message's weights held when it was sent (its buffer comes back holding a gradient). */
+    const sentWeights: (Float32Array | null)[] = [];
+    const replies: Extract<FromWorker, { kind: 'stepped' }>[] = [];
+    const spawn = (): WorkerEndpoint => {
+      let toPool: (message: FromWorker) => void = () => undefined;
+      let toReplica: (message: ToWorker) => void = () => undefined;
+      serveReplica({
+        postMessage: (message) => {
+          if (message.kind === 'stepped') replies.push(message);
+          queueMicrotask(() => toPool(message));
+        },
+        onMessage: (listener) => (toReplica = listener),
+      });
+      return {
+        post: (message) => {
+          if (message.kind === 'step') {
+            sent.push(message);
+            sentWeights.push(message.values && message.values.slice());
+          }
+          toReplica(message);
+        },
+        listen: (handler) => (toPool = handler),
+        terminate: () => undefined,
+      };
+    };
+    const data = batches(3);
+    const m = model('adam');
+    const pool = await DataParallel.create(m, { workers: 2, spawn });
+    try {
+      for (const { x, y } of data) {
+        const weights = m.values.slice();
+        await pool.trainStep(x, y);
+        // Each worker got the weights as they were before the step, in a buffer of its own.
+        for (const values of sentWeights.slice(-2)) assert.deepEqual(values, weights);
+        const step = sent.slice(-2);
+        assert.notEqual(step[0].values, step[1].values);
+        assert.notEqual(step[0].values, m.values);
+      }
+      // From the second step on, the weights went out in the buffer the worker's last gradient came in,
+      // and each gradient came back in the buffer its step's weights went out in.
+      for (let k = 0; k < 2; k++) {
+        const worker = (list: { values?: unknown; grads?: unknown }[]) => list.filter((_, i) => i % 2 === k);
+        const [steps, stepped] = [worker(sent), worker(replies)];
+        for (let i = 0; i < steps.length; i++) assert.equal(stepped[i].grads, steps[i].values);
+        for (let i = 1; i < steps.length; i++) assert.equal(steps[i].values, stepped[i - 1].grads);
+      }
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('gives bit for bit the same steps with an evaluate and a predict between them', async () => {
+    await useFastKernels();
+    // evaluate and predict send the changed weights in their own buffers and the next step sends none:
+    // that step's gradient comes back in the buffer evaluate's weights went out in.
+    const data = batches(3);
+    const plain = model('adam');
+    const mixed = model('adam');
+    const [a, b] = await Promise.all([
+      DataParallel.create(plain, { workers: 2 }),
+      DataParallel.create(mixed, { workers: 2 }),
+    ]);
+    try {
+      for (const [i, { x, y }] of data.entries()) {
+        await a.trainStep(x, y);
+        // The stateful layer carries its states on from evaluate and predict: put them back.
+        const states = await b.getStates();
+        if (i === 0) await b.evaluate(x, y);
+        if (i === 1) await b.predict(x);
+        await b.setStates(states);
+        await b.trainStep(x, y);
+        assert.deepEqual(mixed.grads, plain.grads);
+        assert.deepEqual(mixed.values, plain.values);
+      }
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
   });
 
   it('a worker that dies makes the next step fail with an error, not hang', async () => {

@@ -62,6 +62,11 @@ export class WasmArena {
     this.top = mark;
   }
 
+  /** Gives back everything: the next allocation starts where the first one did (the memory stays). */
+  reset(): void {
+    this.top = this.base;
+  }
+
   /** A float32 view of n values at ptr (valid until the next alloc). */
   f32(ptr: number, n: number): Float32Array {
     return new Float32Array(this.memory.buffer, ptr, n);

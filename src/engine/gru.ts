@@ -140,6 +140,7 @@ export class FastGru extends FastRecurrent {
 
   /** Copies the weights in (padded) and packs the recurrent kernel both ways. */
   setWeights(p: Params): void {
+    this.checkLive('setWeights');
     const { cell, U, G, buf } = this;
     const { wasm, arena } = this.engine;
     const u = this.units;

@@ -81,12 +81,14 @@ interface Buffers extends RecurrentBuffers {
   readonly dcCarry: number; // [B, U]
   readonly dWU: number; // [D+U, G] dW rows, then dU rows
   readonly db: number; // [G]
-  // The input gate's layer norm only (NovoLSTM except 'softmax', the LSTM with 'all'):
+  // The input gate's layer norm only (NovoLSTM except 'softmax', the LSTM with 'all'). Its input q and
+  // normalised q̂ are not kept where backward can remake them (the gates with σ(a_i) = s: z's block i
+  // holds s, see novoGatesForward); the LN-LSTM's q = a_i is gone by then, so it keeps q̂:
   readonly gamma: number; // [U]
   readonly beta: number; // [U]
-  readonly sig: number; // [T, B, U] σ(a_i)
-  readonly xhat: number; // [T, B, U] its normalised value
+  readonly mean: number; // [T, B] the normalisation's mean
   readonly rstd: number; // [T, B] 1/σ of the normalisation
+  readonly xhat: number; // [T, B, U] q̂, the LN-LSTM only
   readonly dgamma: number; // [U]
   readonly dbeta: number; // [U]
   // layerNorm 'all' only (norms of a_f, a_c, a_o and of c_t for the output, rows f c o cell):
@@ -96,7 +98,7 @@ interface Buffers extends RecurrentBuffers {
   readonly gateRstd: number; // [T, B, 4]
   readonly dGateGamma: number; // [4, U]
   readonly dGateBeta: number; // [4, U]
-  readonly work: number; // [3U] scratch of the NovoLSTM backward gate pass
+  readonly work: number; // [5U] scratch of the NovoLSTM backward gate pass
 }
 
 /** The input gate codes of novoGatesForward / novoGatesBackward (the GATE_ constants of wasm/novolstm.ts). */
@@ -172,9 +174,9 @@ export class FastLstm extends FastRecurrent {
       db: f(G),
       gamma: f(norm ? U : 0),
       beta: f(norm ? U : 0),
-      sig: f(norm ? TB * U : 0),
-      xhat: f(norm ? TB * U : 0),
+      mean: f(norm ? TB : 0),
       rstd: f(norm ? TB : 0),
+      xhat: f(gate === 'lnLstm' ? TB * U : 0),
       dgamma: f(norm ? U : 0),
       dbeta: f(norm ? U : 0),
       gateGamma: f(normAll ? 4 * U : 0),
@@ -183,7 +185,7 @@ export class FastLstm extends FastRecurrent {
       gateRstd: f(normAll ? TB * 4 : 0),
       dGateGamma: f(normAll ? 4 * U : 0),
       dGateBeta: f(normAll ? 4 * U : 0),
-      work: f(fused ? 3 * U : 0),
+      work: f(fused ? 5 * U : 0),
     }));
     // dz_k is written over the gate values z_k it is computed from (the gate passes read each column's
     // gates before they write its gradients), so the tape and its gradient share one [T, B, G] buffer:
@@ -199,6 +201,7 @@ export class FastLstm extends FastRecurrent {
 
   /** Copies the weights in (padded) and packs the recurrent kernel both ways. */
   setWeights(p: Params): void {
+    this.checkLive('setWeights');
     const { cell, U, G, buf, blocks, recurrentBlocks } = this;
     const { wasm, arena } = this.engine;
     const u = this.units;
@@ -378,7 +381,7 @@ export class FastLstm extends FastRecurrent {
       cNext,
       hNext,
       tanhC,
-      buf.sig + k * stateBytes,
+      buf.mean + 4 * k * B,
       buf.xhat + k * stateBytes,
       buf.rstd + 4 * k * B,
       buf.gateXhat + 4 * k * stateBytes,
@@ -466,7 +469,7 @@ export class FastLstm extends FastRecurrent {
           gates,
           tanhC,
           cPrev,
-          buf.sig + k * stateBytes,
+          buf.mean + 4 * k * B,
           buf.xhat + k * stateBytes,
           buf.rstd + 4 * k * B,
           buf.gamma,

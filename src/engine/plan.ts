@@ -49,6 +49,11 @@ export interface RecurrentPlan {
    * tape, so a second backward refuses until the next forward (on the reference kernels too, alike).
    */
   backward(g: Params, upstream: SequenceUpstream): PlanGradients;
+  /**
+   * Gives the plan's buffers up (its engine is to hold another plan): every later call refuses. Callers
+   * that make a plan for a new shape on the old one's engine (src/layers/recurrentKernels.ts) retire it.
+   */
+  retire(): void;
 }
 
 /**
@@ -65,6 +70,7 @@ export function recurrentPlan(engine: Engine | null, cell: CellKernel, T: number
       forward: (x, options = {}) => ({ ...gru.forward(x, options), cT: null }),
       infer: (x, options = {}) => ({ ...gru.infer(x, options), cT: null }),
       backward: (g, upstream) => ({ ...gru.backward(g, upstream), dc0: null }),
+      retire: () => gru.retire(),
     };
   }
   const lstm = new FastLstm(engine, cell, T, B);
@@ -74,6 +80,7 @@ export function recurrentPlan(engine: Engine | null, cell: CellKernel, T: number
     forward: (x, options = {}) => lstm.forward(x, options),
     infer: (x, options = {}) => lstm.infer(x, options),
     backward: (g, upstream) => lstm.backward(g, upstream),
+    retire: () => lstm.retire(),
   };
 }
 
@@ -82,11 +89,23 @@ function referencePlan(cell: CellKernel, T: number, B: number): RecurrentPlan {
   let weights: Params | null = null;
   let saved: SavedSequence | null = null;
   let batchMajor = false;
+  let retired = false;
+  const checkLive = (call: string) => {
+    if (retired) {
+      throw new ConfigError(cell.label, `${call} on a retired plan`, 'a plan made again', 'a retired plan');
+    }
+  };
   const f32 = (a: ArrayLike<number> | null) => (a ? Float32Array.from(a) : null);
   const plan: RecurrentPlan = {
     runsOn: 'reference',
     setWeights(p) {
+      checkLive('setWeights');
       weights = p;
+      saved = null;
+    },
+    retire() {
+      retired = true;
+      weights = null;
       saved = null;
     },
     // The reference driver always records its tape; inference drops it at once.
@@ -96,6 +115,7 @@ function referencePlan(cell: CellKernel, T: number, B: number): RecurrentPlan {
       return out;
     },
     forward(x, options = {}) {
+      checkLive('forward');
       if (!weights) throw new ConfigError(cell.label, 'forward before setWeights', 'setWeights(p)', 'none');
       const { batchMajor: major = false, sequence = true, ...rest } = options;
       batchMajor = major;
@@ -109,6 +129,7 @@ function referencePlan(cell: CellKernel, T: number, B: number): RecurrentPlan {
       return { h, hT: f32(out.hT)!, cT: f32(out.cT) };
     },
     backward(g, upstream) {
+      checkLive('backward');
       if (!saved || !weights) {
         throw new ConfigError(cell.label, 'backward before forward', 'forward(x) first', 'none');
       }

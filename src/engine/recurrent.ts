@@ -81,6 +81,8 @@ export abstract class FastRecurrent {
   /** The state buffers, [T+1, B, U] each, in the order `saveSteps` lays them out: h first. */
   protected abstract readonly states: readonly number[];
   protected weightsSet = false;
+  /** Set by `retire`: the plan's buffers belong to another plan now. */
+  private retired = false;
   /** What the last forward saw, for backward; null before it (or after new weights, or a step). */
   protected last: LastForward | null = null;
   /** Stepping: which of the two state slots (k = 0 and 1) holds the state; null when not stepping. */
@@ -165,6 +167,30 @@ export abstract class FastRecurrent {
   protected abstract sharedStep(rows: SharedRow[], share: StepShare, from: number, to: number): void;
 
   /**
+   * Hands the plan's buffers over: its engine's memory is about to hold another plan's (a kept plan's
+   * engine taking a new batch shape, src/layers/recurrentKernels.ts). Every later call refuses rather than
+   * read or write the new plan's values.
+   */
+  retire(): void {
+    this.retired = true;
+    this.weightsSet = false;
+    this.last = null;
+    this.slot = null;
+  }
+
+  /** Refuses `call` on a retired plan. */
+  protected checkLive(call: string): void {
+    if (this.retired) {
+      throw new ConfigError(
+        this.cell.label,
+        `${call} on a plan whose memory went to a plan for another batch shape`,
+        `the plan of this T = ${this.T}, B = ${this.B} made again`,
+        'a retired plan',
+      );
+    }
+  }
+
+  /**
    * Sets the subnormal floats of backward's buffers ([address, floats] each, a multiple of 4) to zero.
    * Through a long sequence the gradient carried back shrinks step by step, and a saturated gate's
    * derivative shrinks it at once; below 2⁻¹²⁶ (1.2e-38) it is subnormal, and every multiply that reads it
@@ -182,9 +208,15 @@ export abstract class FastRecurrent {
 
   /**
    * Allocates the plan's buffers for its sizes: the ones every plan has, then a subclass's own, which
-   * `own` lists with `f(n)` allocating n floats. A buffer of no floats (one the cell's variant has not)
-   * is placed at the plan's end, after every real one: a kernel that reads it anyway reads past the plan,
-   * which a plan ending at the end of memory turns into a trap (test/engine-bounds.test.ts).
+   * `own` lists with `f(n)` allocating n floats, then the two that many runs never touch or touch only in
+   * part: the batch-major staging area (all of it only when the output sequence is asked for) and the
+   * upstream dh (only when the outputs of every step reach the loss). A page never written is not
+   * resident, so they come last: a smaller plan made later in the same memory (a kept plan's new batch
+   * shape, src/layers/recurrentKernels.ts) then falls on the pages the larger one wrote, not on its
+   * untouched tail (at H = 512, B = 64 per worker, 26 MB of 145). A buffer of no floats (one the cell's
+   * variant has not) is placed at the plan's end, after every real one: a kernel that reads it anyway
+   * reads past the plan, which a plan ending at the end of memory turns into a trap
+   * (test/engine-bounds.test.ts).
    */
   protected allocate<Own extends Record<string, number>>(
     own: (f: (n: number) => number) => Own,
@@ -194,21 +226,21 @@ export abstract class FastRecurrent {
     const { wasm, arena } = this.engine;
     const EMPTY = -1;
     const f = (n: number) => (n > 0 ? arena.allocFloats(n) : EMPTY);
-    const shared: RecurrentBuffers = {
+    const shared: Omit<RecurrentBuffers, 'stage' | 'dhOut'> = {
       W: f(D * G),
       packedW: f(wasm.packedBFloats(D, G)),
       packedWt: f(wasm.packedBFloats(G, D)),
       mask: arena.allocBytes(T * B),
       z: f(T * B * G),
       hs: f((T + 1) * B * U),
-      dhOut: f(T * B * U),
       dhCarry: f(B * U),
       dhNew: f(B * U),
       dx: f(T * B * D),
-      stage: f(T * B * Math.max(D, this.units)),
       scratch: f(wasm.gemmScratchFloats(Math.max(G, U, D))),
     };
-    const buffers: RecurrentBuffers & Own = { ...shared, ...own(f) };
+    const owned = own(f);
+    const rarelyTouched = { stage: f(T * B * Math.max(D, this.units)), dhOut: f(T * B * U) };
+    const buffers: RecurrentBuffers & Own = { ...shared, ...owned, ...rarelyTouched };
     const end = arena.mark();
     const addresses: Record<string, number> = buffers;
     for (const key of Object.keys(addresses)) if (addresses[key] === EMPTY) addresses[key] = end;
@@ -229,6 +261,7 @@ export abstract class FastRecurrent {
     const { wasm, arena } = this.engine;
     const D = this.inputDim;
     const label = cell.label;
+    this.checkLive('forward');
     if (!this.weightsSet) throw new ConfigError(label, 'forward before setWeights', 'setWeights(p)', 'none');
     checkFloat32(label, 'x', x);
     checkLength(label, 'x', x, T * B * D, `T·B·inputDim = ${T}·${B}·${D}`);
@@ -363,6 +396,7 @@ export abstract class FastRecurrent {
     const { wasm, arena } = this.engine;
     const u = this.units;
     const last = this.last;
+    this.checkLive('backward');
     if (!last) throw new ConfigError(this.cell.label, 'backward before forward', 'forward(x) first', 'none');
     checkParams(this.cell, g, new Float32Array(0), 'gradient');
     if (upstream.dh) checkLength(this.cell.label, 'upstream dh', upstream.dh, T * B * u, 'T·B·units');

@@ -26,7 +26,8 @@ export type ToWorker =
     }
   /**
    * Forward and backward on this worker's rows. `values`: the model's weights when they changed since the
-   * last step (null: unchanged). `seed` re-seeds the replica's generator (dropout masks) from the model's
+   * last step (null: unchanged), in a buffer transferred to the worker, which sends a later gradient back
+   * in it (pool.ts). `seed` re-seeds the replica's generator (dropout masks) from the model's
    * seed and step, so a rerun or a resumed run draws the same masks.
    */
   | {
@@ -56,6 +57,7 @@ export type ToWorker =
 
 export type FromWorker =
   | { readonly kind: 'ready' }
+  /** `grads`: transferred, in the buffer the last weights came in when there was one (pool.ts). */
   | { readonly kind: 'stepped'; readonly grads: Float32Array; readonly totals: BatchTotals }
   | { readonly kind: 'evaluated'; readonly totals: BatchTotals }
   | { readonly kind: 'predicted'; readonly output: TensorData }

@@ -28,6 +28,11 @@ export interface ReplicaPort {
 /** Answers the pool's messages in order until 'close'. */
 export function serveReplica(port: ReplicaPort): void {
   let model: Sequential | null = null;
+  // The last weights' buffer, once copied in: the next gradient goes back in it (see pool.ts).
+  let spare: Float32Array | null = null;
+  const keep = (values: Float32Array | null) => {
+    if (values) spare = values;
+  };
   // Messages are handled one at a time, in arrival order, even though 'init' is asynchronous.
   let queue = Promise.resolve();
   const handle = async (message: ToWorker): Promise<void> => {
@@ -39,21 +44,27 @@ export function serveReplica(port: ReplicaPort): void {
           return;
         case 'step': {
           const replica = withValues(required(model), message.values);
+          keep(message.values);
           replica.trainingRng.setState(new Random(message.seed).getState());
           const w = message.sampleWeight ? toTensor(message.sampleWeight) : null;
           const totals = replica.runBatch(toTensor(message.x), toTensor(message.y), null, true, true, w);
-          const grads = replica.grads.slice();
-          port.postMessage({ kind: 'stepped', grads, totals }, [grads.buffer]);
+          const grads =
+            spare?.length === replica.grads.length ? spare : new Float32Array(replica.grads.length);
+          spare = null;
+          grads.set(replica.grads);
+          port.postMessage({ kind: 'stepped', grads, totals }, [grads.buffer as ArrayBuffer]);
           return;
         }
         case 'evaluate': {
           const replica = withValues(required(model), message.values);
+          keep(message.values);
           const totals = replica.runBatch(toTensor(message.x), toTensor(message.y), null, false, false);
           port.postMessage({ kind: 'evaluated', totals });
           return;
         }
         case 'predict': {
           const replica = withValues(required(model), message.values);
+          keep(message.values);
           const x = toTensor(message.x);
           const output = fromTensor(replica.predict(x, { batchSize: x.shape[0] }));
           port.postMessage({ kind: 'predicted', output }, [output.data.buffer as ArrayBuffer]);

@@ -62,6 +62,24 @@ const NORM_C = 1;
 const NORM_O = 2;
 const NORM_CELL = 3;
 
+/** q̂ = (q − mean)·r on the real units (lanes of `real`), 0 on padding. */
+// @ts-ignore: decorator
+@inline
+function normalised(q: v128, mean: v128, r: v128, real: v128): v128 {
+  return v128.and(f32x4.mul(f32x4.sub(q, mean), r), real);
+}
+
+/**
+ * The input gate i from its norm's output ln = γ ⊙ q̂ + β: ln ⊙ p (README), else ln on the real units
+ * (REFERENCE, LN_SIGMOID). Forward's pass 5 and backward's pass 2 both make i through it (and q̂ through
+ * `normalised`), so backward's i is forward's bit for bit without a [T, B, U] copy of it.
+ */
+// @ts-ignore: decorator
+@inline
+function inputGate(gate: i32, ln: v128, p: v128, real: v128): v128 {
+  return gate == GATE_README ? f32x4.mul(ln, p) : v128.and(ln, real);
+}
+
 /** 1/√(Σ d² / u + ε) for the sum of squared deviations in `sumD2`. */
 // @ts-ignore: decorator
 @inline
@@ -96,11 +114,14 @@ function normActivate(
 }
 
 /**
- * One forward step. z [B, NB·U]: pre-activations without bias on entry; on return blocks i f c o hold
- * the gate values i f g o and block i' (if any) holds p = softmax(a_i') — the tape. bias [NB·U], gamma,
- * beta [U]. Saves sig = s, xhat = q̂ [B, U], rstd = r [B] (those its gate has); with normAll also
- * gateXhat [B, 4U] (â_f, â_c, â_o, ĉ) and gateRstd [B, 4]. tanhC [B, U] = tanh(c_t), or
- * tanh(LN_cell(c_t)). States as in lstmGatesForward.
+ * One forward step. z [B, NB·U]: pre-activations without bias on entry; on return blocks f c o hold the
+ * gate values f g o, block i' (if any) holds p = softmax(a_i'), and block i holds i — except for the gates
+ * with s (README, REFERENCE, LN_SIGMOID), where it holds s: i is LN_i(q) (⊙ p), which backward recomputes
+ * from s, p and the norm's mean and r with these same operations, so neither q̂ nor s needs a [T, B, U]
+ * buffer of its own (26 MB per worker at H = 512, B = 64). That is the tape. bias [NB·U], gamma, beta [U].
+ * Saves the input gate norm's mean and r in mean, rstd [B]; for LN_LSTM (whose q = a_i is gone once i is
+ * in its block) xhat = q̂ [B, U]; with normAll also gateXhat [B, 4U] (â_f, â_c, â_o, ĉ) and gateRstd
+ * [B, 4]. tanhC [B, U] = tanh(c_t), or tanh(LN_cell(c_t)). States as in lstmGatesForward.
  */
 // @ts-ignore: decorator
 @inline
@@ -118,7 +139,7 @@ function gatesForward(
   cNext: usize,
   hNext: usize,
   tanhC: usize,
-  sig: usize,
+  meanOut: usize,
   xhat: usize,
   rstd: usize,
   gateXhat: usize,
@@ -140,9 +161,9 @@ function gatesForward(
     const sr = <usize>(b * U) << 2;
     const gx = gateXhat + (<usize>(b * 4 * U) << 2); // this row's [4U] of gateXhat
     const gr = gateRstd + (<usize>(b * 4) << 2); // this row's [4] of gateRstd
-    // Pass 1: s = σ(a_i) (saved), Σ s, max of the softmax's input (kept in its block with its bias
-    // added); GATE_LN_LSTM: the biased a_i (kept in block i) and its sum; with normAll the biased a_f,
-    // a_c, a_o (kept in their blocks) and their sums.
+    // Pass 1: s = σ(a_i) (kept in block i, the tape), Σ s, max of the softmax's input (kept in its
+    // block with its bias added); GATE_LN_LSTM: the biased a_i (kept in block i) and its sum; with
+    // normAll the biased a_f, a_c, a_o (kept in their blocks) and their sums.
     let sumS = f32x4.splat(0);
     let maxA = f32x4.splat(-Infinity);
     let sumF = f32x4.splat(0);
@@ -153,7 +174,7 @@ function gatesForward(
       const real = realLanes(j, u);
       if (hasSig) {
         const s = v128.and(sigmoidv(f32x4.add(v128.load(zr + jb), v128.load(bias + jb))), real);
-        v128.store(sig + sr + jb, s);
+        v128.store(zr + jb, s);
         sumS = f32x4.add(sumS, s);
       }
       if (gate == GATE_LN_LSTM) {
@@ -222,31 +243,33 @@ function gatesForward(
       rC = f32x4.splat(c);
       rO = f32x4.splat(o);
     }
-    // The input gate norm's input q: s (README, LN_SIGMOID), a_i (LN_LSTM: read from block i in pass
-    // 3, normalised there in pass 4) or s ⊙ p (REFERENCE, parked in xhat until pass 5). SOFTMAX: none.
-    let mean = f32x4.splat(sumLanes(sumS) * invU);
-    const q = gate == GATE_REFERENCE ? xhat : sig;
+    // The input gate norm's input q, from block i: s (README, LN_SIGMOID), a_i (LN_LSTM, normalised in
+    // its block in pass 4) or s ⊙ p (REFERENCE, remade from s and e in each pass that reads it: the same
+    // two products each time). SOFTMAX: none.
+    let meanS: f32 = sumLanes(sumS) * invU;
     if (gate == GATE_REFERENCE) {
       let sumQ = f32x4.splat(0);
       for (let j = 0; j < U; j += 4) {
         const jb = <usize>j << 2;
         const p = f32x4.mul(v128.load(zr + 4 * blockBytes + jb), invSum);
-        const qv = f32x4.mul(v128.load(sig + sr + jb), p);
-        v128.store(xhat + sr + jb, qv);
-        sumQ = f32x4.add(sumQ, qv);
+        sumQ = f32x4.add(sumQ, f32x4.mul(v128.load(zr + jb), p));
       }
-      mean = f32x4.splat(sumLanes(sumQ) * invU);
+      meanS = sumLanes(sumQ) * invU;
     }
+    const mean = f32x4.splat(meanS);
     // Pass 3: Σ (q − mean)², two-pass so the variance does not cancel.
     let rV = f32x4.splat(0);
     if (gate != GATE_SOFTMAX) {
-      const qRow = gate == GATE_LN_LSTM ? zr : q + sr;
       let sumD2 = f32x4.splat(0);
       for (let j = 0; j < U; j += 4) {
-        const d = v128.and(f32x4.sub(v128.load(qRow + (<usize>j << 2)), mean), realLanes(j, u));
+        const jb = <usize>j << 2;
+        let q = v128.load(zr + jb);
+        if (gate == GATE_REFERENCE) q = f32x4.mul(q, f32x4.mul(v128.load(zr + 4 * blockBytes + jb), invSum));
+        const d = v128.and(f32x4.sub(q, mean), realLanes(j, u));
         sumD2 = madd(d, d, sumD2);
       }
       const r: f32 = rstdOf(sumD2, invU);
+      store<f32>(meanOut + (<usize>b << 2), meanS);
       store<f32>(rstd + (<usize>b << 2), r);
       rV = f32x4.splat(r);
     }
@@ -270,7 +293,7 @@ function gatesForward(
         v128.store(zr + j, tanhv(f32x4.add(v128.load(zr + j), v128.load(bias + j))));
       }
     }
-    // Pass 5: p, q̂, i, c (and without normAll, h).
+    // Pass 5: p, q̂, i, c (and without normAll, h). i goes into block i only where it is not made from s.
     const uV = f32x4.splat(<f32>u);
     let sumCell = f32x4.splat(0);
     for (let j = 0; j < U; j += 4) {
@@ -281,26 +304,24 @@ function gatesForward(
       const pc = pf + blockBytes;
       const po = pc + blockBytes;
       const pp = po + blockBytes; // block i' (NB = 5 only)
-      let i = v128.load(pi); // GATE_LN_LSTM: already σ(LN_i(a_i))
+      let i = v128.load(pi); // GATE_LN_LSTM: already σ(LN_i(a_i)); with s: s
       if (gate == GATE_SOFTMAX) {
         i = f32x4.mul(f32x4.mul(i, invSum), uV); // e, padded 0, to u · p
+        v128.store(pi, i);
       } else if (gate != GATE_LN_LSTM) {
-        const xh = v128.and(f32x4.mul(f32x4.sub(v128.load(q + sr + jb), mean), rV), real);
-        v128.store(xhat + sr + jb, xh);
-        const ln = madd(v128.load(gamma + jb), xh, v128.load(beta + jb));
-        if (gate == GATE_README) {
-          const p = f32x4.mul(v128.load(pp), invSum);
+        // gatesBackward remakes q̂ and i from s and p with the same operations (normalised, inputGate).
+        let p = f32x4.splat(0);
+        if (gate == GATE_README || gate == GATE_REFERENCE) {
+          p = f32x4.mul(v128.load(pp), invSum);
           v128.store(pp, p);
-          i = f32x4.mul(ln, p);
-        } else {
-          if (gate == GATE_REFERENCE) v128.store(pp, f32x4.mul(v128.load(pp), invSum));
-          i = v128.and(ln, real);
         }
+        const q = gate == GATE_REFERENCE ? f32x4.mul(i, p) : i;
+        const ln = madd(v128.load(gamma + jb), normalised(q, mean, rV, real), v128.load(beta + jb));
+        i = inputGate(gate, ln, p, real);
       }
       const f = v128.load(pf);
       const g = v128.load(pc);
       const c = f32x4.add(f32x4.mul(f, v128.load(cPrev + sr + jb)), f32x4.mul(i, g));
-      v128.store(pi, i);
       v128.store(cNext + sr + jb, c);
       if (normAll) {
         sumCell = f32x4.add(sumCell, c); // padded c is 0
@@ -356,20 +377,23 @@ export function tanhNormedCells(out: usize, gateXhat: usize, gateGamma: usize, g
 }
 
 /**
- * One backward step, up to the recurrent multiply. Reads the tape (gates [B, NB·U], tanhC, sig, xhat
- * [B, U], rstd [B]; with normAll gateXhat [B, 4U], gateRstd [B, 4]) and the norms' gains and shifts;
- * dhCarry, dhOut, dcCarry as in lstmGatesBackward. Writes dz [B, NB·U] (zero on padded rows), adds into
- * dgamma, dbeta [U] (and dGateGamma, dGateBeta [4, U]). work: 3U floats of scratch. dz may be gates
- * itself (the engine overwrites the tape with its gradient): every pass reads a gate value at column j
- * before it writes dz at column j, and p, which pass 4 needs after dp went over it, waits in work 2.
+ * One backward step, up to the recurrent multiply. Reads the tape (gates [B, NB·U] as gatesForward left
+ * them, tanhC [B, U], the input gate norm's mean and rstd [B], LN_LSTM's xhat [B, U]; with normAll
+ * gateXhat [B, 4U], gateRstd [B, 4]) and the norms' gains and shifts; dhCarry, dhOut, dcCarry as in
+ * lstmGatesBackward. Writes dz [B, NB·U] (zero on padded rows), adds into dgamma, dbeta [U] (and
+ * dGateGamma, dGateBeta [4, U]). work: 5U floats of scratch. dz may be gates itself (the engine
+ * overwrites the tape with its gradient): every pass reads a gate value at column j before it writes dz
+ * at column j, and p, which pass 4 needs after dp went over it, waits in work 2.
  *
  * The passes, per row (dz's blocks hold intermediate values until their last pass):
  *   1  through h_t = o ⊙ tanh(y): dO (work 0) and dy; with normAll dy through LN_cell's sums (work 1),
  *      else dc_t = dcCarry + dy ⊙ tanh' (work 1)
- *   2  dc_t (normAll: finishing LN_cell); through c_t: dI, df, dg, dc_{t−1}; the gate
+ *   2  the gates with s remake q̂ and i from s (block i), p and the mean and r, as forward made them;
+ *      dc_t (normAll: finishing LN_cell); through c_t: dI, df, dg, dc_{t−1}; the gate
  *      activations' derivatives (final, or into the gate norms' sums with normAll); the input gate's
- *      norm sums (its gv into block i; README: dp into block i'; SOFTMAX: dp into block i)
- *   3  the gate norms (normAll) and the input gate's norm to da_i (REFERENCE: dp into block i')
+ *      norm sums (its gv into work 3, q̂ into work 4; README: dp into block i'; SOFTMAX: dp into block i)
+ *   3  the gate norms (normAll) and the input gate's norm to da_i, with s read from block i before da_i
+ *      goes there (REFERENCE: dp into block i')
  *   4  the softmax: da = p ⊙ (dp − Σ dp ⊙ p), into block i' (block i for SOFTMAX, with p = i / u)
  */
 // @ts-ignore: decorator
@@ -381,7 +405,7 @@ function gatesBackward(
   gates: usize,
   tanhC: usize,
   cPrev: usize,
-  sig: usize,
+  meanIn: usize,
   xhat: usize,
   rstd: usize,
   gamma: usize,
@@ -412,6 +436,9 @@ function gatesBackward(
   // dz may be the gates' own buffer (the engine writes each step's gradient over its gate values): the
   // pass that writes dp over p's block reads p first and parks it here.
   const w2 = work + 2 * blockBytes;
+  // The input gate norm's gv = dLn ⊙ γ and q̂ from pass 2 to pass 3: block i still holds s then.
+  const w3 = work + 3 * blockBytes;
+  const w4 = work + 4 * blockBytes;
   const NB = gate == GATE_README || gate == GATE_REFERENCE ? 5 : 4;
   const uV = f32x4.splat(<f32>u);
   const invUV = f32x4.splat(invU);
@@ -448,7 +475,10 @@ function gatesBackward(
         v128.store(w1 + jb, f32x4.add(v128.load(dcCarry + sr + jb), dy));
       }
     }
-    // Pass 2.
+    // Pass 2. The input gate norm's mean and r (GATE_SOFTMAX has neither: nothing may be read).
+    const hasNorm = gate != GATE_SOFTMAX;
+    const mean = hasNorm ? v128.load32_splat(meanIn + (<usize>b << 2)) : one;
+    const r = hasNorm ? v128.load32_splat(rstd + (<usize>b << 2)) : one;
     const meanGCell = f32x4.splat(sumLanes(sumGCell) * invU);
     const meanGXCell = f32x4.splat(sumLanes(sumGXCell) * invU);
     const rCell = normAll ? v128.load32_splat(gr, NORM_CELL << 2) : one;
@@ -466,7 +496,19 @@ function gatesBackward(
       const real = realLanes(j, u);
       const pg = gates + zr + jb;
       const pd = dz + zr + jb;
-      const i = v128.load(pg);
+      // i, and q̂ for the input gate's norm: remade from s, p, mean and r as gatesForward's pass 5 made
+      // them; LN_LSTM keeps i in block i and q̂ in xhat; SOFTMAX has i in block i and no norm.
+      let i = v128.load(pg);
+      let xh = f32x4.splat(0);
+      let p = f32x4.splat(0);
+      if (gate == GATE_README || gate == GATE_REFERENCE) p = v128.load(pg + 4 * blockBytes);
+      if (gate == GATE_README || gate == GATE_REFERENCE || gate == GATE_LN_SIGMOID) {
+        const q = gate == GATE_REFERENCE ? f32x4.mul(i, p) : i;
+        xh = normalised(q, mean, r, real);
+        i = inputGate(gate, madd(v128.load(gamma + jb), xh, v128.load(beta + jb)), p, real);
+      } else if (gate == GATE_LN_LSTM) {
+        xh = v128.load(xhat + sr + jb);
+      }
       const f = v128.load(pg + blockBytes);
       const g = v128.load(pg + 2 * blockBytes);
       const o = v128.load(pg + 3 * blockBytes);
@@ -522,11 +564,9 @@ function gatesBackward(
       }
       // Into the input gate's norm: its output gets dI ⊙ p (README, i = LN ⊙ p), dI (REFERENCE,
       // LN_SIGMOID) or dI ⊙ σ'(LN output) (LN_LSTM, i = σ(LN)).
-      const xh = v128.load(xhat + sr + jb);
       const gam = v128.load(gamma + jb);
       let dLn = dI;
       if (gate == GATE_README) {
-        const p = v128.load(pg + 4 * blockBytes);
         v128.store(w2 + jb, p);
         dLn = f32x4.mul(dI, p);
         const dP = f32x4.mul(dI, madd(gam, xh, v128.load(beta + jb)));
@@ -540,13 +580,12 @@ function gatesBackward(
       const gv = f32x4.mul(dLn, gam);
       sumG = f32x4.add(sumG, gv);
       sumGX = madd(gv, xh, sumGX);
-      v128.store(pd, gv);
+      v128.store(w3 + jb, gv);
+      v128.store(w4 + jb, xh);
     }
     // Pass 3.
     const meanG = f32x4.splat(sumLanes(sumG) * invU);
     const meanGX = f32x4.splat(sumLanes(sumGX) * invU);
-    // GATE_SOFTMAX has no input gate norm and no rstd buffer: nothing may be read from it.
-    const r = gate != GATE_SOFTMAX ? v128.load32_splat(rstd + (<usize>b << 2)) : one;
     const meanGF = f32x4.splat(sumLanes(sumGF) * invU);
     const meanGXF = f32x4.splat(sumLanes(sumGXF) * invU);
     const meanGC = f32x4.splat(sumLanes(sumGC) * invU);
@@ -573,13 +612,13 @@ function gatesBackward(
         v128.store(po, v128.and(f32x4.mul(rO, f32x4.sub(f32x4.sub(v128.load(po), meanGO), f32x4.mul(xo, meanGXO))), real));
       }
       if (gate == GATE_SOFTMAX) continue; // dp stays in block i for pass 4
-      const xh = v128.load(xhat + sr + jb);
-      const dQ = v128.and(f32x4.mul(r, f32x4.sub(f32x4.sub(v128.load(pd), meanG), f32x4.mul(xh, meanGX))), real);
+      const xh = v128.load(w4 + jb);
+      const dQ = v128.and(f32x4.mul(r, f32x4.sub(f32x4.sub(v128.load(w3 + jb), meanG), f32x4.mul(xh, meanGX))), real);
       if (gate == GATE_LN_LSTM) {
         v128.store(pd, dQ); // q = a_i
         continue;
       }
-      const s = v128.load(sig + sr + jb);
+      const s = v128.load(gates + zr + jb);
       let dS = dQ;
       if (gate == GATE_REFERENCE) {
         const p = v128.load(gates + zr + 4 * blockBytes + jb);
@@ -621,47 +660,47 @@ export function novoGatesForward(
   gate: i32, normAll: bool,
   z: usize, bias: usize, gamma: usize, beta: usize, gateGamma: usize, gateBeta: usize,
   cPrev: usize, hPrev: usize, cNext: usize, hNext: usize, tanhC: usize,
-  sig: usize, xhat: usize, rstd: usize, gateXhat: usize, gateRstd: usize,
+  mean: usize, xhat: usize, rstd: usize, gateXhat: usize, gateRstd: usize,
   mask: usize, B: i32, U: i32, u: i32,
 ): void {
   if (gate == GATE_README) {
-    if (normAll) gatesForward(GATE_README, true, z, bias, gamma, beta, gateGamma, gateBeta, cPrev, hPrev, cNext, hNext, tanhC, sig, xhat, rstd, gateXhat, gateRstd, mask, B, U, u);
-    else gatesForward(GATE_README, false, z, bias, gamma, beta, gateGamma, gateBeta, cPrev, hPrev, cNext, hNext, tanhC, sig, xhat, rstd, gateXhat, gateRstd, mask, B, U, u);
+    if (normAll) gatesForward(GATE_README, true, z, bias, gamma, beta, gateGamma, gateBeta, cPrev, hPrev, cNext, hNext, tanhC, mean, xhat, rstd, gateXhat, gateRstd, mask, B, U, u);
+    else gatesForward(GATE_README, false, z, bias, gamma, beta, gateGamma, gateBeta, cPrev, hPrev, cNext, hNext, tanhC, mean, xhat, rstd, gateXhat, gateRstd, mask, B, U, u);
   } else if (gate == GATE_REFERENCE) {
-    if (normAll) gatesForward(GATE_REFERENCE, true, z, bias, gamma, beta, gateGamma, gateBeta, cPrev, hPrev, cNext, hNext, tanhC, sig, xhat, rstd, gateXhat, gateRstd, mask, B, U, u);
-    else gatesForward(GATE_REFERENCE, false, z, bias, gamma, beta, gateGamma, gateBeta, cPrev, hPrev, cNext, hNext, tanhC, sig, xhat, rstd, gateXhat, gateRstd, mask, B, U, u);
+    if (normAll) gatesForward(GATE_REFERENCE, true, z, bias, gamma, beta, gateGamma, gateBeta, cPrev, hPrev, cNext, hNext, tanhC, mean, xhat, rstd, gateXhat, gateRstd, mask, B, U, u);
+    else gatesForward(GATE_REFERENCE, false, z, bias, gamma, beta, gateGamma, gateBeta, cPrev, hPrev, cNext, hNext, tanhC, mean, xhat, rstd, gateXhat, gateRstd, mask, B, U, u);
   } else if (gate == GATE_SOFTMAX) {
-    if (normAll) gatesForward(GATE_SOFTMAX, true, z, bias, gamma, beta, gateGamma, gateBeta, cPrev, hPrev, cNext, hNext, tanhC, sig, xhat, rstd, gateXhat, gateRstd, mask, B, U, u);
-    else gatesForward(GATE_SOFTMAX, false, z, bias, gamma, beta, gateGamma, gateBeta, cPrev, hPrev, cNext, hNext, tanhC, sig, xhat, rstd, gateXhat, gateRstd, mask, B, U, u);
+    if (normAll) gatesForward(GATE_SOFTMAX, true, z, bias, gamma, beta, gateGamma, gateBeta, cPrev, hPrev, cNext, hNext, tanhC, mean, xhat, rstd, gateXhat, gateRstd, mask, B, U, u);
+    else gatesForward(GATE_SOFTMAX, false, z, bias, gamma, beta, gateGamma, gateBeta, cPrev, hPrev, cNext, hNext, tanhC, mean, xhat, rstd, gateXhat, gateRstd, mask, B, U, u);
   } else if (gate == GATE_LN_SIGMOID) {
-    if (normAll) gatesForward(GATE_LN_SIGMOID, true, z, bias, gamma, beta, gateGamma, gateBeta, cPrev, hPrev, cNext, hNext, tanhC, sig, xhat, rstd, gateXhat, gateRstd, mask, B, U, u);
-    else gatesForward(GATE_LN_SIGMOID, false, z, bias, gamma, beta, gateGamma, gateBeta, cPrev, hPrev, cNext, hNext, tanhC, sig, xhat, rstd, gateXhat, gateRstd, mask, B, U, u);
+    if (normAll) gatesForward(GATE_LN_SIGMOID, true, z, bias, gamma, beta, gateGamma, gateBeta, cPrev, hPrev, cNext, hNext, tanhC, mean, xhat, rstd, gateXhat, gateRstd, mask, B, U, u);
+    else gatesForward(GATE_LN_SIGMOID, false, z, bias, gamma, beta, gateGamma, gateBeta, cPrev, hPrev, cNext, hNext, tanhC, mean, xhat, rstd, gateXhat, gateRstd, mask, B, U, u);
   } else {
-    gatesForward(GATE_LN_LSTM, true, z, bias, gamma, beta, gateGamma, gateBeta, cPrev, hPrev, cNext, hNext, tanhC, sig, xhat, rstd, gateXhat, gateRstd, mask, B, U, u);
+    gatesForward(GATE_LN_LSTM, true, z, bias, gamma, beta, gateGamma, gateBeta, cPrev, hPrev, cNext, hNext, tanhC, mean, xhat, rstd, gateXhat, gateRstd, mask, B, U, u);
   }
 }
 
 /** Backward step of every variant (see gatesBackward and novoGatesForward). */
 export function novoGatesBackward(
   gate: i32, normAll: bool,
-  dz: usize, gates: usize, tanhC: usize, cPrev: usize, sig: usize, xhat: usize, rstd: usize,
+  dz: usize, gates: usize, tanhC: usize, cPrev: usize, mean: usize, xhat: usize, rstd: usize,
   gamma: usize, beta: usize, dgamma: usize, dbeta: usize,
   gateXhat: usize, gateRstd: usize, gateGamma: usize, gateBeta: usize, dGateGamma: usize, dGateBeta: usize,
   work: usize, dhCarry: usize, dhOut: usize, dcCarry: usize, mask: usize, B: i32, U: i32, u: i32,
 ): void {
   if (gate == GATE_README) {
-    if (normAll) gatesBackward(GATE_README, true, dz, gates, tanhC, cPrev, sig, xhat, rstd, gamma, beta, dgamma, dbeta, gateXhat, gateRstd, gateGamma, gateBeta, dGateGamma, dGateBeta, work, dhCarry, dhOut, dcCarry, mask, B, U, u);
-    else gatesBackward(GATE_README, false, dz, gates, tanhC, cPrev, sig, xhat, rstd, gamma, beta, dgamma, dbeta, gateXhat, gateRstd, gateGamma, gateBeta, dGateGamma, dGateBeta, work, dhCarry, dhOut, dcCarry, mask, B, U, u);
+    if (normAll) gatesBackward(GATE_README, true, dz, gates, tanhC, cPrev, mean, xhat, rstd, gamma, beta, dgamma, dbeta, gateXhat, gateRstd, gateGamma, gateBeta, dGateGamma, dGateBeta, work, dhCarry, dhOut, dcCarry, mask, B, U, u);
+    else gatesBackward(GATE_README, false, dz, gates, tanhC, cPrev, mean, xhat, rstd, gamma, beta, dgamma, dbeta, gateXhat, gateRstd, gateGamma, gateBeta, dGateGamma, dGateBeta, work, dhCarry, dhOut, dcCarry, mask, B, U, u);
   } else if (gate == GATE_REFERENCE) {
-    if (normAll) gatesBackward(GATE_REFERENCE, true, dz, gates, tanhC, cPrev, sig, xhat, rstd, gamma, beta, dgamma, dbeta, gateXhat, gateRstd, gateGamma, gateBeta, dGateGamma, dGateBeta, work, dhCarry, dhOut, dcCarry, mask, B, U, u);
-    else gatesBackward(GATE_REFERENCE, false, dz, gates, tanhC, cPrev, sig, xhat, rstd, gamma, beta, dgamma, dbeta, gateXhat, gateRstd, gateGamma, gateBeta, dGateGamma, dGateBeta, work, dhCarry, dhOut, dcCarry, mask, B, U, u);
+    if (normAll) gatesBackward(GATE_REFERENCE, true, dz, gates, tanhC, cPrev, mean, xhat, rstd, gamma, beta, dgamma, dbeta, gateXhat, gateRstd, gateGamma, gateBeta, dGateGamma, dGateBeta, work, dhCarry, dhOut, dcCarry, mask, B, U, u);
+    else gatesBackward(GATE_REFERENCE, false, dz, gates, tanhC, cPrev, mean, xhat, rstd, gamma, beta, dgamma, dbeta, gateXhat, gateRstd, gateGamma, gateBeta, dGateGamma, dGateBeta, work, dhCarry, dhOut, dcCarry, mask, B, U, u);
   } else if (gate == GATE_SOFTMAX) {
-    if (normAll) gatesBackward(GATE_SOFTMAX, true, dz, gates, tanhC, cPrev, sig, xhat, rstd, gamma, beta, dgamma, dbeta, gateXhat, gateRstd, gateGamma, gateBeta, dGateGamma, dGateBeta, work, dhCarry, dhOut, dcCarry, mask, B, U, u);
-    else gatesBackward(GATE_SOFTMAX, false, dz, gates, tanhC, cPrev, sig, xhat, rstd, gamma, beta, dgamma, dbeta, gateXhat, gateRstd, gateGamma, gateBeta, dGateGamma, dGateBeta, work, dhCarry, dhOut, dcCarry, mask, B, U, u);
+    if (normAll) gatesBackward(GATE_SOFTMAX, true, dz, gates, tanhC, cPrev, mean, xhat, rstd, gamma, beta, dgamma, dbeta, gateXhat, gateRstd, gateGamma, gateBeta, dGateGamma, dGateBeta, work, dhCarry, dhOut, dcCarry, mask, B, U, u);
+    else gatesBackward(GATE_SOFTMAX, false, dz, gates, tanhC, cPrev, mean, xhat, rstd, gamma, beta, dgamma, dbeta, gateXhat, gateRstd, gateGamma, gateBeta, dGateGamma, dGateBeta, work, dhCarry, dhOut, dcCarry, mask, B, U, u);
   } else if (gate == GATE_LN_SIGMOID) {
-    if (normAll) gatesBackward(GATE_LN_SIGMOID, true, dz, gates, tanhC, cPrev, sig, xhat, rstd, gamma, beta, dgamma, dbeta, gateXhat, gateRstd, gateGamma, gateBeta, dGateGamma, dGateBeta, work, dhCarry, dhOut, dcCarry, mask, B, U, u);
-    else gatesBackward(GATE_LN_SIGMOID, false, dz, gates, tanhC, cPrev, sig, xhat, rstd, gamma, beta, dgamma, dbeta, gateXhat, gateRstd, gateGamma, gateBeta, dGateGamma, dGateBeta, work, dhCarry, dhOut, dcCarry, mask, B, U, u);
+    if (normAll) gatesBackward(GATE_LN_SIGMOID, true, dz, gates, tanhC, cPrev, mean, xhat, rstd, gamma, beta, dgamma, dbeta, gateXhat, gateRstd, gateGamma, gateBeta, dGateGamma, dGateBeta, work, dhCarry, dhOut, dcCarry, mask, B, U, u);
+    else gatesBackward(GATE_LN_SIGMOID, false, dz, gates, tanhC, cPrev, mean, xhat, rstd, gamma, beta, dgamma, dbeta, gateXhat, gateRstd, gateGamma, gateBeta, dGateGamma, dGateBeta, work, dhCarry, dhOut, dcCarry, mask, B, U, u);
   } else {
-    gatesBackward(GATE_LN_LSTM, true, dz, gates, tanhC, cPrev, sig, xhat, rstd, gamma, beta, dgamma, dbeta, gateXhat, gateRstd, gateGamma, gateBeta, dGateGamma, dGateBeta, work, dhCarry, dhOut, dcCarry, mask, B, U, u);
+    gatesBackward(GATE_LN_LSTM, true, dz, gates, tanhC, cPrev, mean, xhat, rstd, gamma, beta, dgamma, dbeta, gateXhat, gateRstd, gateGamma, gateBeta, dGateGamma, dGateBeta, work, dhCarry, dhOut, dcCarry, mask, B, U, u);
   }
 }
