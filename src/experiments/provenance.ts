@@ -17,10 +17,14 @@ export function gitCommit(root = ROOT): string {
       cwd: root,
       encoding: 'utf8',
     }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], {
-      cwd: root,
-      encoding: 'utf8',
-    }).trim();
+    // docs/ is left out: it holds the trial store, which a grid run appends to as it goes, and the reports
+    // built from it; neither changes what the code computes, and counting them marked every trial of a
+    // running grid as run from uncommitted code.
+    const dirty = execFileSync(
+      'git',
+      ['status', '--porcelain', '--untracked-files=no', '--', '.', ':(exclude)docs'],
+      { cwd: root, encoding: 'utf8' },
+    ).trim();
     // A report from uncommitted code cannot be reproduced from its commit: say so.
     return dirty ? `${commit} with uncommitted changes` : commit;
   } catch {
