@@ -398,6 +398,26 @@ describe('signals during a validation pass and during the start-up', () => {
     assert.equal(existsSync(out), false, 'the output directory was made');
   });
 
+  it('Ctrl-C pressed again and again while the start-up stops: the exit code, not ended by the signal', async () => {
+    const out = join(dir, 'start-up-repeated');
+    const { flags } = settings(corpus, out, 2, validation);
+    const run = spawnCli(['train', ...flags]);
+    let ended: { code: number | null; signal: NodeJS.Signals | null } | null = null;
+    const exit = exited(run.child).then((e) => (ended = e));
+    await waitFor(() => /starting 2 worker threads/.test(run.stdout()), 'the start-up');
+    // A signal every millisecond until the process is gone: one lands while it ends, after its handlers
+    // would have been closed by an exit through the event loop running dry.
+    while (ended === null) {
+      if (run.child.exitCode === null && run.child.signalCode === null) run.child.kill('SIGINT');
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    const { code, signal } = await exit;
+    assert.equal(signal, null, `ended by ${signal}:\n${run.stdout()}`);
+    assert.equal(code, 0, run.stdout());
+    assert.match(run.stdout(), /stopped before training: nothing was trained, and nothing written to /);
+    assert.equal(existsSync(out), false, 'the output directory was made');
+  });
+
   it(`SIGTERM while a resumed run's workers start: the checkpoint stays as it was, the exit within ${STOP_WITHIN_MS} ms`, async (t) => {
     const out = join(dir, 'start-up-resumed');
     await trainLanguageModel({ ...settings(corpus, out, 1, short).config, epochs: 1 }, quiet);

@@ -64,6 +64,19 @@ interface TrainFlags {
   json: boolean;
 }
 
+/** Whether a stop signal was handled in this process: see `stoppedBySignal`. */
+let signalled = false;
+
+/**
+ * Whether training was stopped by a signal. The process must then end by `process.exit` (src/cli/bin.ts):
+ * ending it by its event loop running dry closes the signal handlers first, and a further Ctrl-C in
+ * that window (a user pressing it twice) ended the saved run by the signal's default action, reported as
+ * killed by SIGINT rather than with its exit code.
+ */
+export function stoppedBySignal(): boolean {
+  return signalled;
+}
+
 /**
  * Ctrl-C / SIGTERM ask training to checkpoint and stop; the trainer sees it within one window, and it cuts
  * the workers' start-up and a validation pass short. A second signal does not end the process: the
@@ -72,6 +85,7 @@ interface TrainFlags {
 function stopSignals(): { stop: AbortController; dispose: () => void } {
   const stop = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
+    signalled = true;
     if (stop.signal.aborted) {
       process.stderr.write(`\n${signal}: already stopping; exiting as soon as the checkpoint is written\n`);
       return;
