@@ -27,12 +27,12 @@ import {
   type WasmBuild,
 } from '../src/engine/loader.js';
 import { recurrentPlan, type RecurrentPlan } from '../src/engine/plan.js';
-import type { CellKernel, Params } from '../src/kernels/contract.js';
+import type { CellKernel } from '../src/kernels/contract.js';
 import { zeroGradients } from '../src/kernels/reference/recurrence.js';
 import { useFastKernels, useReferenceKernels } from '../src/layers/backend.js';
 import { sequenceBackward, sequenceForward } from '../src/layers/recurrentKernels.js';
 import { Random } from '../src/random.js';
-import { assertClose, randomArray } from './helpers.js';
+import { assertClose, lengthsMask, randomArray, randomCellWeights } from './helpers.js';
 
 /** WebAssembly's page: memory grows by whole pages. */
 const PAGE_BYTES = 65536;
@@ -90,25 +90,6 @@ const CELL_OPTIONS: readonly CellOption[] = [
   ),
 ];
 
-/** Random weights at a spread that keeps long sequences away from saturation; gains around 1. */
-function randomWeights(cell: CellKernel, rng: Random): Params {
-  const p: Params = {};
-  for (const w of cell.weights) {
-    const n = w.shape.reduce((a, b) => a * b, 1);
-    p[w.name] = Float32Array.from(randomArray(rng, n, 0.5));
-    if (w.name.endsWith('amma')) for (let i = 0; i < n; i++) p[w.name][i] += 1;
-  }
-  return p;
-}
-
-/** [T, B] mask of rows of these lengths, real steps first (padding at the end, as the layers pad). */
-function lengthsMask(lengths: readonly number[], T: number): Uint8Array {
-  const B = lengths.length;
-  const mask = new Uint8Array(T * B);
-  for (let b = 0; b < B; b++) for (let t = 0; t < lengths[b]; t++) mask[t * B + b] = 1;
-  return mask;
-}
-
 function close(
   what: string,
   actual: ArrayLike<number>,
@@ -163,7 +144,7 @@ describe('engine: a plan ending at the last byte of memory, every cell option = 
           const plan = await planAtMemoryEnd(build, cell, T, B);
           const reference = recurrentPlan(null, cell, T, B);
           const rng = new Random(18);
-          const p = randomWeights(cell, rng);
+          const p = randomCellWeights(cell, rng);
           plan.setWeights(p);
           reference.setWeights(p);
           const runs = [
@@ -225,7 +206,7 @@ describe('layers: changing batch shapes through the kept engine plans, every cel
     it(`${name}: batches of T ${SHAPES.map((s) => Math.max(...s)).join(', ')}`, async () => {
       const cell = make(units, inputDim);
       const rng = new Random(1000);
-      const p = randomWeights(cell, rng);
+      const p = randomCellWeights(cell, rng);
       for (const lengths of SHAPES) {
         const B = lengths.length;
         const T = Math.max(...lengths);

@@ -17,7 +17,7 @@ import { INFER_BLOCK_BYTES } from '../src/engine/recurrent.js';
 import { INPUT_GATES, type CellKernel, type Params } from '../src/kernels/contract.js';
 import { recurrentForward, zeroGradients } from '../src/kernels/reference/recurrence.js';
 import { Random } from '../src/random.js';
-import { assertClose, randomArray } from './helpers.js';
+import { assertClose, randomArray, randomCellWeights } from './helpers.js';
 
 /**
  * Sizes: T = 7 steps; B = 37 rows and H = 203 units (U = 204) make a step's z 4·B·G bytes large enough
@@ -86,16 +86,6 @@ const CASES: readonly Case[] = [
   },
 ];
 
-function randomWeights(cell: CellKernel, rng: Random): Params {
-  const p: Params = {};
-  for (const w of cell.weights) {
-    const n = w.shape.reduce((a, b) => a * b, 1);
-    p[w.name] = Float32Array.from(randomArray(rng, n, 0.3));
-    if (w.name.endsWith('amma')) for (let i = 0; i < n; i++) p[w.name][i] += 1;
-  }
-  return p;
-}
-
 /** Fails at the first element whose bits differ, with its index and both values. */
 function assertSameBits(what: string, actual: Float32Array | null, expected: Float32Array | null): void {
   assert.equal(actual === null, expected === null, `${what}: one is null`);
@@ -122,7 +112,7 @@ function data(cell: CellKernel, seed: number) {
   for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) if ((b * 7 + t * 3) % 5 === 0) mask[t * B + b] = 0;
   for (let t = 0; t < T; t++) mask[t * B + 11] = 0;
   return {
-    p: randomWeights(cell, rng),
+    p: randomCellWeights(cell, rng, 0.3),
     x: r(T * B * D, 1),
     mask,
     h0: r(B * H, 0.5),

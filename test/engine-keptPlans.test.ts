@@ -15,7 +15,7 @@ import { zeroGradients } from '../src/kernels/reference/recurrence.js';
 import { useFastKernels, useReferenceKernels } from '../src/layers/backend.js';
 import { sequenceBackward, sequenceForward } from '../src/layers/recurrentKernels.js';
 import { Random } from '../src/random.js';
-import { randomArray } from './helpers.js';
+import { lengthsMask, randomArray, randomCellWeights } from './helpers.js';
 
 const [UNITS, INPUT_DIM] = [7, 3];
 
@@ -41,25 +41,6 @@ const SHAPES: readonly (readonly number[])[] = [
   [3],
   [9, 2, 5],
 ];
-
-function randomWeights(cell: CellKernel, rng: Random): Params {
-  const p: Params = {};
-  for (const w of cell.weights) {
-    const n = w.shape.reduce((a, b) => a * b, 1);
-    p[w.name] = Float32Array.from(randomArray(rng, n, 0.5));
-    if (w.name.endsWith('amma')) for (let i = 0; i < n; i++) p[w.name][i] += 1;
-  }
-  return p;
-}
-
-/** [T, B] mask of rows of these lengths, real steps first. */
-function lengthsMask(lengths: readonly number[], T: number): Uint8Array {
-  const mask = new Uint8Array(T * lengths.length);
-  lengths.forEach((length, b) => {
-    for (let t = 0; t < length; t++) mask[t * lengths.length + b] = 1;
-  });
-  return mask;
-}
 
 interface Batch {
   readonly options: Parameters<typeof sequenceForward>[3];
@@ -108,7 +89,7 @@ describe("a kept plan's new batch shape in its engine's memory", () => {
     it(`${name}: bit for bit a fresh instance's, shape after shape`, () => {
       const rng = new Random(77);
       const kept = make();
-      const p = randomWeights(kept, rng);
+      const p = randomCellWeights(kept, rng);
       for (const [i, batch] of batches(kept, rng).entries()) {
         const reused = run(kept, p, batch);
         const fresh = run(make(), p, batch); // a new cell: a new kept plan on a new instance
@@ -122,7 +103,7 @@ describe("a kept plan's new batch shape in its engine's memory", () => {
   it("refuses the old shape's backward once the new shape's plan took the memory", () => {
     const rng = new Random(5);
     const cell = novoLstmCell({ units: UNITS, inputDim: INPUT_DIM });
-    const p = randomWeights(cell, rng);
+    const p = randomCellWeights(cell, rng);
     const [first, second] = batches(cell, rng);
     const old = sequenceForward(cell, p, first.x, first.options);
     sequenceForward(cell, p, second.x, second.options);
@@ -135,7 +116,7 @@ describe("a kept plan's new batch shape in its engine's memory", () => {
   it("keeps the instance's memory at the largest plan's size", () => {
     const rng = new Random(9);
     const cell = novoLstmCell({ units: 61, inputDim: INPUT_DIM });
-    const p = randomWeights(cell, rng);
+    const p = randomCellWeights(cell, rng);
     const memories = () => new Set(liveEngineMemory().map((m) => m.memoryBytes));
     const before = memories();
     const x = (T: number, B: number) => Float32Array.from(randomArray(rng, T * B * INPUT_DIM));

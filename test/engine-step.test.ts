@@ -14,10 +14,10 @@ import { FastGru } from '../src/engine/gru.js';
 import { loadEngine, type Engine } from '../src/engine/loader.js';
 import { FastLstm } from '../src/engine/lstm.js';
 import type { StepShare } from '../src/engine/share.js';
-import type { CellKernel, Params } from '../src/kernels/contract.js';
+import type { CellKernel } from '../src/kernels/contract.js';
 import { zeroGradients } from '../src/kernels/reference/recurrence.js';
 import { Random } from '../src/random.js';
-import { randomArray } from './helpers.js';
+import { randomArray, randomCellWeights } from './helpers.js';
 
 const CELLS: readonly [string, (units: number, inputDim: number) => CellKernel][] = [
   ['LSTM', (units, inputDim) => lstmCell({ units, inputDim })],
@@ -40,16 +40,6 @@ const CELLS: readonly [string, (units: number, inputDim: number) => CellKernel][
   ['GRU resetAfter: false', (units, inputDim) => gruCell({ units, inputDim, resetAfter: false })],
 ];
 
-function randomParams(cell: CellKernel, rng: Random): Params {
-  const p: Params = {};
-  for (const w of cell.weights) {
-    const n = w.shape.reduce((a, b) => a * b, 1);
-    p[w.name] = Float32Array.from(randomArray(rng, n, 0.5));
-    if (w.name.endsWith('amma')) for (let i = 0; i < n; i++) p[w.name][i] += 1;
-  }
-  return p;
-}
-
 /** One thread with every column, as `stepShared` sees a share; nothing to exchange. */
 const ALL_COLUMNS: StepShare = { columns: (N) => [0, N], exchange: () => {} };
 
@@ -66,7 +56,7 @@ describe('engine: stepping = one forward over the same steps', async () => {
         const U = Math.ceil(u / 4) * 4;
         const cell = make(u, D);
         const rng = new Random(B * 100 + name.length);
-        const p = randomParams(cell, rng);
+        const p = randomCellWeights(cell, rng);
         const x = Float32Array.from(randomArray(rng, T * B * D, 1)); // [T, B, D]
         const whole = fastSequence(engine!, cell, T, B);
         whole.setWeights(p);
@@ -118,7 +108,7 @@ describe('engine: stepping = one forward over the same steps', async () => {
     () => {
       const cell = lstmCell({ units: 3, inputDim: 2 });
       const fast = new FastLstm(engine!, cell, 1, 1);
-      const p = randomParams(cell, new Random(3));
+      const p = randomCellWeights(cell, new Random(3));
       assert.throws(() => fast.step(0, 2), /step before setWeights/);
       fast.setWeights(p);
       const x = Float32Array.of(0.5, -1);
@@ -140,7 +130,7 @@ describe('engine: stepping = one forward over the same steps', async () => {
     () => {
       const cell = lstmCell({ units: 3, inputDim: 2 });
       const fast = new FastLstm(engine!, cell, 1, 1);
-      fast.setWeights(randomParams(cell, new Random(4)));
+      fast.setWeights(randomCellWeights(cell, new Random(4)));
       fast.stepRecurrentFirst();
       assert.throws(() => fast.stepProjected(0), /stepProjected after stepRecurrentFirst/);
       assert.throws(() => fast.stepRecurrentFirst(), /stepRecurrentFirst after stepRecurrentFirst/);
@@ -149,7 +139,7 @@ describe('engine: stepping = one forward over the same steps', async () => {
       const KC = engine!.wasm.gemmDepthBlock();
       const deep = lstmCell({ units: 3, inputDim: KC + 3 });
       const wide = new FastLstm(engine!, deep, 1, 1);
-      wide.setWeights(randomParams(deep, new Random(5)));
+      wide.setWeights(randomCellWeights(deep, new Random(5)));
       assert.equal(wide.recurrentFirstExact, false);
       assert.throws(
         () => wide.stepRecurrentFirst(),
@@ -166,11 +156,11 @@ describe('engine: stepping = one forward over the same steps', async () => {
         /stepSharedProjected comes after stepRecurrentFirst/,
       );
       const twin = new FastLstm(engine!, cell, 1, 1);
-      twin.setWeights(randomParams(cell, new Random(4)));
+      twin.setWeights(randomCellWeights(cell, new Random(4)));
       const h = engine!.arena.f32(fast.stepProjected(z), 3).slice();
       assert.deepEqual(h, engine!.arena.f32(twin.stepProjected(z), 3));
       const two = new FastLstm(engine!, cell, 1, 2);
-      two.setWeights(randomParams(cell, new Random(4)));
+      two.setWeights(randomCellWeights(cell, new Random(4)));
       two.stepRecurrentFirst();
       assert.throws(() => two.stepSharedProjected(() => z, ALL_COLUMNS), /batch 1 only/);
       // The GRU keeps the two products apart: any size.

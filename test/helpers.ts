@@ -3,12 +3,35 @@
  */
 import assert from 'node:assert/strict';
 import { Random } from '../src/random.js';
+import type { CellKernel, Params } from '../src/kernels/contract.js';
 import type { Float } from '../src/kernels/reference/floats.js';
 
 export function randomArray(rng: Random, n: number, scale = 1, like: Float = new Float64Array(0)): Float {
   const a = like instanceof Float32Array ? new Float32Array(n) : new Float64Array(n);
   for (let i = 0; i < n; i++) a[i] = (2 * rng.uniform() - 1) * scale;
   return a;
+}
+
+/**
+ * Random float32 weights for every weight of a cell, uniform in ±scale; the layer norms' gains (gamma) around
+ * 1, as a trained one's are.
+ */
+export function randomCellWeights(cell: CellKernel, rng: Random, scale = 0.5): Params {
+  const p: Params = {};
+  for (const w of cell.weights) {
+    const n = w.shape.reduce((a, b) => a * b, 1);
+    p[w.name] = Float32Array.from(randomArray(rng, n, scale));
+    if (w.name.endsWith('amma')) for (let i = 0; i < n; i++) p[w.name][i] += 1;
+  }
+  return p;
+}
+
+/** The [T, B] mask of rows of these lengths, real steps first (padding at the end, as the layers pad). */
+export function lengthsMask(lengths: readonly number[], T: number): Uint8Array {
+  const B = lengths.length;
+  const mask = new Uint8Array(T * B);
+  for (let b = 0; b < B; b++) for (let t = 0; t < lengths[b]; t++) mask[t * B + b] = 1;
+  return mask;
 }
 
 /** Worst relative difference |a − b| / max(|a|, |b|, floor), and where it is. */
