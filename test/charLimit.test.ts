@@ -11,6 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { runCliInProcess as run } from './cliInProcess.js';
+import { reportPreset } from '../src/experiments/presets.js';
+import { narrowedScope } from '../src/experiments/runReport.js';
 import { loadModel } from '../src/io/load.js';
 import type { TrainingState } from '../src/lm/checkpoint.js';
 import {
@@ -248,6 +250,24 @@ describe('novolstm report --lm-chars', () => {
     assert.equal(rebuild.code, 1);
     assert.match(rebuild.stderr, /--no-train runs nothing: --lm-chars cannot be combined with it/);
     assert.deepEqual(readdirSync(dir), [], 'nothing written');
+  });
+});
+
+describe("the report's scope under --lm-chars and --lm-epochs", () => {
+  const lm = reportPreset('lm').applications.lm;
+  const scope = reportPreset('lm').scope!;
+  it("says that the run's language model is not the setting's, and how", () => {
+    const narrowed = narrowedScope(scope, { ...lm, charLimit: 20_480 }, lm, true)!;
+    assert.ok(narrowed.startsWith(scope));
+    assert.match(
+      narrowed,
+      /narrowed.*20,480 characters of training per run \(--lm-chars\), not the setting's 16,384,000 characters/,
+    );
+    assert.match(narrowedScope(scope, { ...lm, epochs: (lm.epochs ?? 1) + 1 }, lm, true)!, /--lm-epochs/);
+  });
+  it("leaves it as it is with the setting's budget, or without the applications", () => {
+    assert.equal(narrowedScope(scope, { ...lm }, lm, true), scope);
+    assert.equal(narrowedScope(scope, { ...lm, charLimit: 20_480 }, lm, false), scope);
   });
 });
 

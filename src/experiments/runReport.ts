@@ -199,7 +199,7 @@ export async function runReport(config: ReportConfig, log: (line: string) => voi
       backend: kernelBackend(),
       commit,
       estimate,
-      scope: preset.scope,
+      scope: narrowedScope(preset.scope, appSettings.lm, a.lm, config.applications),
       fullGrid: { tasks: fullGrid.tasks.length, cells: fullGrid.cells.length, seeds: fullGrid.seeds },
       trialCache: cache && {
         dir: cache.dir,
@@ -214,4 +214,28 @@ export async function runReport(config: ReportConfig, log: (line: string) => voi
     config.out,
   );
   return { results, applications, markdown };
+}
+
+/**
+ * The preset's scope, and where --lm-chars or --lm-epochs changed its language model's budget, a sentence
+ * saying so: the scope describes the preset's runs, which this report's are then not.
+ */
+export function narrowedScope(
+  scope: string | undefined,
+  lm: ApplicationSettings['lm'],
+  presetLm: ApplicationSettings['lm'],
+  applications: boolean,
+): string | undefined {
+  if (!scope || !applications) return scope;
+  const chars = (n: number | null | undefined) =>
+    n == null ? 'no character limit' : `${n.toLocaleString('en-US')} characters of training per run`;
+  const epochs = (n: number | null | undefined) => (n == null ? 'no epoch limit' : `${n} epochs`);
+  const changes = [
+    lm.charLimit !== presetLm.charLimit &&
+      `${chars(lm.charLimit)} (--lm-chars), not the setting's ${chars(presetLm.charLimit)}`,
+    lm.epochs !== presetLm.epochs &&
+      `${epochs(lm.epochs)} (--lm-epochs), not the setting's ${epochs(presetLm.epochs)}`,
+  ].filter((c): c is string => c !== false);
+  if (changes.length === 0) return scope;
+  return `${scope} **This run's language model is narrowed**: ${changes.join('; ')} — its figures are not the setting's comparison.`;
 }
