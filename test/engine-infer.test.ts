@@ -17,7 +17,7 @@ import { INFER_BLOCK_BYTES } from '../src/engine/recurrent.js';
 import { INPUT_GATES, type CellKernel, type Params } from '../src/kernels/contract.js';
 import { recurrentForward, zeroGradients } from '../src/kernels/reference/recurrence.js';
 import { Random } from '../src/random.js';
-import { assertClose, randomArray, randomCellWeights } from './helpers.js';
+import { assertClose, assertSameBits, randomArray, randomCellWeights } from './helpers.js';
 
 /**
  * Sizes: T = 7 steps; B = 37 rows and H = 203 units (U = 204) make a step's z 4·B·G bytes large enough
@@ -85,18 +85,6 @@ const CASES: readonly Case[] = [
     tolerance: MAX_RELATIVE_ERROR,
   },
 ];
-
-/** Fails at the first element whose bits differ, with its index and both values. */
-function assertSameBits(what: string, actual: Float32Array | null, expected: Float32Array | null): void {
-  assert.equal(actual === null, expected === null, `${what}: one is null`);
-  if (!actual || !expected) return;
-  assert.equal(actual.length, expected.length, `${what}: lengths`);
-  const a = new Uint32Array(actual.buffer, actual.byteOffset, actual.length);
-  const e = new Uint32Array(expected.buffer, expected.byteOffset, expected.length);
-  for (let i = 0; i < a.length; i++) {
-    if (a[i] !== e[i]) assert.fail(`${what}: differs at [${i}]: ${actual[i]} vs ${expected[i]}`);
-  }
-}
 
 function assertSameOutput(what: string, actual: PlanOutput, expected: PlanOutput): void {
   assertSameBits(`${what} h`, actual.h, expected.h);

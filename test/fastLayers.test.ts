@@ -94,3 +94,41 @@ it('the engine never runs on stale weights: predict after setWeights and after a
   model.trainOnBatch(x, y);
   expectOnReference('after a training step', (await useFastKernels(), model.predict(x).data as Float32Array));
 });
+
+it("an embedding's rows go to the engine: the recurrent layer adds the table's gradient itself, the same as through dx", async () => {
+  await useFastKernels();
+  const [b, t, v, e] = [5, 7, 11, 6];
+  const recurrents = [
+    () => layers.novoLSTM({ units: 9, returnSequences: true }),
+    () => layers.lstm({ units: 7, goBackwards: true }),
+    () => layers.gru({ units: 5, returnSequences: true }),
+    () => layers.bidirectional({ layer: layers.lstm({ units: 7, returnSequences: true }) }),
+  ];
+  for (const [i, recurrent] of recurrents.entries()) {
+    const model = sequential({
+      seed: 3,
+      layers: [layers.embedding({ inputDim: v, outputDim: e, maskZero: true, inputShape: [t] }), recurrent()],
+    });
+    const [embedding, rnn] = model.layers;
+    const rng = new Random(6 + i);
+    const ids = Int32Array.from({ length: b * t }, (_, n) => (n % t > 4 + (n % 3) ? 0 : 1 + rng.int(v - 1)));
+    const ctx = { training: true, rng: new Random(1) };
+    const embedded = embedding.forward({ data: ids, shape: [b, t], mask: null }, ctx);
+    assert.ok(embedded.output.rows, 'the embedding says where its rows came from');
+    const run = (rows: boolean) => {
+      model.grads.fill(0);
+      const input = rows ? embedded.output : { ...embedded.output, rows: undefined };
+      const step = rnn.forward(input, ctx);
+      const dy = Float32Array.from(step.output.data, (_, n) => Math.sin(n));
+      const dx = step.backward(dy);
+      if (dx) embedded.backward(dx);
+      return { output: step.output.data as Float32Array, dx, grads: model.grads.slice() };
+    };
+    const byRows = run(true);
+    const throughDx = run(false);
+    assert.equal(byRows.dx, null, `${rnn.label}: nothing left for the embedding's backward`);
+    assert.ok(throughDx.dx, `${rnn.label}: without the rows, dx as before`);
+    assert.deepEqual(byRows.output, throughDx.output, `${rnn.label}: the same output`);
+    assertClose(`${rnn.label} gradients`, byRows.grads, throughDx.grads, 1e-5, 1e-2);
+  }
+});

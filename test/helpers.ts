@@ -68,3 +68,19 @@ export function allFinite(a: ArrayLike<number>): boolean {
   for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) return false;
   return true;
 }
+
+/** Fails at the first element whose bits differ, with its index and both values. */
+export function assertSameBits(
+  what: string,
+  actual: Float32Array | null,
+  expected: Float32Array | null,
+): void {
+  assert.equal(actual === null, expected === null, `${what}: one is null`);
+  if (!actual || !expected) return;
+  assert.equal(actual.length, expected.length, `${what}: lengths`);
+  const a = new Uint32Array(actual.buffer, actual.byteOffset, actual.length);
+  const e = new Uint32Array(expected.buffer, expected.byteOffset, expected.length);
+  for (let i = 0; i < a.length; i++) {
+    if (a[i] !== e[i]) assert.fail(`${what}: differs at [${i}]: ${actual[i]} vs ${expected[i]}`);
+  }
+}

@@ -17,6 +17,7 @@ import { Random } from '../src/random.js';
 import { tensor, type Tensor } from '../src/tensor.js';
 import { adam } from '../src/training/optimizers.js';
 import { perturbWeights } from './modelHelpers.js';
+import { assertSameBits } from './helpers.js';
 
 const [B, T, V] = [13, 9, 11];
 
@@ -55,14 +56,6 @@ function tapedForward(m: Sequential, x: Tensor): Float32Array {
   let a: Batch = { data: x.data as Int32Array, shape: x.shape, mask: null };
   for (const layer of m.layers) a = layer.forward(a, ctx).output;
   return a.data as Float32Array;
-}
-
-function assertSameBits(what: string, actual: Float32Array, expected: Float32Array): void {
-  assert.equal(actual.length, expected.length, `${what}: lengths`);
-  for (let i = 0; i < actual.length; i++) {
-    if (!Object.is(actual[i], expected[i]))
-      assert.fail(`${what}: differs at [${i}]: ${actual[i]} vs ${expected[i]}`);
-  }
 }
 
 for (const kernels of ['engine', 'reference'] as const) {

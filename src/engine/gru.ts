@@ -33,7 +33,7 @@ import type { Engine } from './loader.js';
 import { addGateRow, copyGateRow } from './padding.js';
 import { FastRecurrent, type RecurrentBuffers } from './recurrent.js';
 import type { SharedRow, StepShare } from './share.js';
-import type { SequenceLayout } from './steps.js';
+import type { ForwardInput } from './steps.js';
 
 export interface FastGruOutput {
   /**
@@ -181,7 +181,7 @@ export class FastGru extends FastRecurrent {
 
   forward(
     x: Float32Array,
-    options: Omit<SequenceOptions, 'T' | 'B' | 'c0'> & SequenceLayout = {},
+    options: Omit<SequenceOptions, 'T' | 'B' | 'c0'> & ForwardInput = {},
   ): FastGruOutput {
     const { buf } = this;
     const D = this.inputDim;
@@ -193,7 +193,7 @@ export class FastGru extends FastRecurrent {
   }
 
   /** The inputs and initial state of `forward` and `infer` into their buffers; what inputIn saw. */
-  private sequenceIn(x: Float32Array, options: Omit<SequenceOptions, 'T' | 'B' | 'c0'> & SequenceLayout) {
+  private sequenceIn(x: Float32Array, options: Omit<SequenceOptions, 'T' | 'B' | 'c0'> & ForwardInput) {
     const seen = this.inputIn(x, options, this.buf.x, this.inputDim);
     this.statesIn([['h0', options.h0, this.buf.hs]], true);
     return seen;
@@ -205,7 +205,7 @@ export class FastGru extends FastRecurrent {
    */
   infer(
     x: Float32Array,
-    options: Omit<SequenceOptions, 'T' | 'B' | 'c0'> & SequenceLayout = {},
+    options: Omit<SequenceOptions, 'T' | 'B' | 'c0'> & ForwardInput = {},
   ): FastGruOutput {
     const { buf } = this;
     const D = this.inputDim;
@@ -426,7 +426,11 @@ export class FastGru extends FastRecurrent {
     // One multiply each over all T·B rows. A(m, k) = x[k, m]: x read transposed, strides (1, D).
     const TB = T * B;
     // The biases' sums Σ dzx, Σ dzh are made while dzx and dzh are packed for the multiplies.
-    wasm.gemmColumnSums(buf.dW, G, buf.x, 1, D, buf.dzx, G, D, TB, G, false, buf.scratch, buf.dbX);
+    if (this.gradientByIds) {
+      // x's rows are the table's: dW from dzx summed by id.
+      wasm.columnSums(buf.dbX, buf.dzx, TB, G);
+      this.tableGradients(buf.dW);
+    } else wasm.gemmColumnSums(buf.dW, G, buf.x, 1, D, buf.dzx, G, D, TB, G, false, buf.scratch, buf.dbX);
     const blockH = 4 * 2 * U;
     if (this.resetAfter) {
       // dU = Hᵀ·dzh, its blocks z and r from dzx's (the same values) and block h from dzhH: split at

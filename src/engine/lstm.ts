@@ -19,6 +19,9 @@
  *             and Wᵀ packed once; after the loop one multiply over all T·B rows, [dW; dU] = [x | H]ᵀ·dz
  *             (x and the states before each step read where they are, dz packed once for both), and
  *             db = Σ dz.
+ *   When x is an embedding's rows (InputRows, ./steps.ts), x·W is the table's rows' product gathered by
+ *   id, and backward sums dz by id instead of making dx; dW and the table's gradient come from those
+ *   sums (FastRecurrent's `tableGradients`), and only dU is a multiply over all T·B rows.
  *
  * Inside WebAssembly memory everything is in processing order k (k = t, or T−1−t with `reverse`), so the
  * kernels never see the direction; this wrapper reorders x, dh and the outputs. Units are padded to U
@@ -43,7 +46,7 @@ import type { Engine } from './loader.js';
 import { addGateRow, copyGateRow } from './padding.js';
 import { FastRecurrent, type RecurrentBuffers } from './recurrent.js';
 import type { SharedRow, StepShare } from './share.js';
-import type { SequenceLayout } from './steps.js';
+import type { ForwardInput } from './steps.js';
 
 export interface FastSequenceOutput {
   /**
@@ -249,7 +252,7 @@ export class FastLstm extends FastRecurrent {
 
   forward(
     x: Float32Array,
-    options: Omit<SequenceOptions, 'T' | 'B'> & SequenceLayout = {},
+    options: Omit<SequenceOptions, 'T' | 'B'> & ForwardInput = {},
   ): FastSequenceOutput {
     const { buf } = this;
     const D = this.inputDim;
@@ -261,7 +264,7 @@ export class FastLstm extends FastRecurrent {
   }
 
   /** The inputs and initial states of `forward` and `infer` into their buffers; what inputIn saw. */
-  private sequenceIn(x: Float32Array, options: Omit<SequenceOptions, 'T' | 'B'> & SequenceLayout) {
+  private sequenceIn(x: Float32Array, options: Omit<SequenceOptions, 'T' | 'B'> & ForwardInput) {
     const { buf } = this;
     const seen = this.inputIn(x, options, buf.x, this.inputDim);
     this.statesIn(
@@ -278,10 +281,7 @@ export class FastLstm extends FastRecurrent {
    * `forward` with nothing kept for backward (FastRecurrent's `inferSteps`): the same outputs bit for bit,
    * without the tape's memory traffic; a `backward` after it refuses, as before any forward.
    */
-  infer(
-    x: Float32Array,
-    options: Omit<SequenceOptions, 'T' | 'B'> & SequenceLayout = {},
-  ): FastSequenceOutput {
+  infer(x: Float32Array, options: Omit<SequenceOptions, 'T' | 'B'> & ForwardInput = {}): FastSequenceOutput {
     const { buf } = this;
     const D = this.inputDim;
     const seen = this.sequenceIn(x, options);
@@ -513,25 +513,44 @@ export class FastLstm extends FastRecurrent {
     // both; no copy of H beside x (13 MB per worker at H = 512). db = Σ dz, made while dz is packed.
     const TB = T * B;
     const XH = D + U;
-    wasm.gemmColumnSumsStacked(
-      buf.dWU,
-      G,
-      buf.x,
-      1,
-      D,
-      D,
-      buf.hs,
-      1,
-      U,
-      U,
-      buf.dz,
-      G,
-      TB,
-      G,
-      false,
-      buf.scratch,
-      buf.db,
-    );
+    if (this.gradientByIds) {
+      // x's rows are the table's: dU = Hᵀ·dz (and db) over all rows, dW from dz summed by id.
+      wasm.gemmColumnSums(
+        buf.dWU + 4 * D * G,
+        G,
+        buf.hs,
+        1,
+        U,
+        buf.dz,
+        G,
+        U,
+        TB,
+        G,
+        false,
+        buf.scratch,
+        buf.db,
+      );
+      this.tableGradients(buf.dWU);
+    } else
+      wasm.gemmColumnSumsStacked(
+        buf.dWU,
+        G,
+        buf.x,
+        1,
+        D,
+        D,
+        buf.hs,
+        1,
+        U,
+        U,
+        buf.dz,
+        G,
+        TB,
+        G,
+        false,
+        buf.scratch,
+        buf.db,
+      );
 
     const dWU = arena.f32(buf.dWU, XH * G);
     for (let d = 0; d < D; d++) addGateRow(g.kernel, d * blocks * u, dWU, d * G, u, U, blocks);

@@ -10,7 +10,7 @@ import { recurrentBackward, recurrentForward, type SavedSequence } from '../kern
 import { FastGru } from './gru.js';
 import type { Engine } from './loader.js';
 import { FastLstm } from './lstm.js';
-import { toBatchMajor, toTimeMajor, type SequenceLayout } from './steps.js';
+import { toBatchMajor, toTimeMajor, type ForwardInput } from './steps.js';
 
 export interface PlanOutput {
   /**
@@ -38,12 +38,12 @@ export interface RecurrentPlan {
   readonly runsOn: string;
   setWeights(p: Params): void;
   /** x [T, B, D], or [B, T, D] with `batchMajor` (then the upstream dh and dx are batch-major too). */
-  forward(x: Float32Array, options?: Omit<SequenceOptions, 'T' | 'B'> & SequenceLayout): PlanOutput;
+  forward(x: Float32Array, options?: Omit<SequenceOptions, 'T' | 'B'> & ForwardInput): PlanOutput;
   /**
    * The same outputs as `forward` with nothing kept for backward (predict, evaluate, scoring): bit for
    * bit forward's on the engine and on the reference. A `backward` after it refuses, as before any forward.
    */
-  infer(x: Float32Array, options?: Omit<SequenceOptions, 'T' | 'B'> & SequenceLayout): PlanOutput;
+  infer(x: Float32Array, options?: Omit<SequenceOptions, 'T' | 'B'> & ForwardInput): PlanOutput;
   /**
    * Adds the weight gradients into g. Once per forward: the engine writes the gradients over the forward's
    * tape, so a second backward refuses until the next forward (on the reference kernels too, alike).
@@ -117,7 +117,8 @@ function referencePlan(cell: CellKernel, T: number, B: number): RecurrentPlan {
     forward(x, options = {}) {
       checkLive('forward');
       if (!weights) throw new ConfigError(cell.label, 'forward before setWeights', 'setWeights(p)', 'none');
-      const { batchMajor: major = false, sequence = true, ...rest } = options;
+      // inputRows only lets the engine skip work: the reference computes from x and returns dx.
+      const { batchMajor: major = false, sequence = true, inputRows: _, ...rest } = options;
       batchMajor = major;
       const u = cell.units;
       const xt = major ? toTimeMajor(x, T, B, cell.inputDim, false) : x;

@@ -20,8 +20,13 @@
  * two slots unless the output sequence is asked for. Every value is computed by the same kernel calls in
  * the same order as in forward (the projection's rows are independent of how many are multiplied at
  * once), so the outputs are bit for bit forward's.
+ *
+ * x given as an embedding's rows (InputRows, ./steps.ts) lives here too: the table's product made once
+ * per forward, gathered by id into z (`projectSteps`), dz summed by id in backward (`stepInputGradient`)
+ * and the gradients made from those sums (`tableGradients`). At the seed's size (V = 60 characters
+ * against T·B = 6,400 rows per batch) that takes the input's three multiplies out of a training step.
  */
-import { ConfigError } from '../errors.js';
+import { ConfigError, ShapeError, ValueError } from '../errors.js';
 import {
   checkFinite,
   checkLength,
@@ -35,7 +40,7 @@ import {
 import type { Engine } from './loader.js';
 import { checkFloat32, unpadRows } from './padding.js';
 import type { SharedRow, StepShare } from './share.js';
-import { checkFiniteIn, maskIn, rowsIn, rowsOut, type SequenceLayout } from './steps.js';
+import { checkFiniteIn, maskIn, rowsIn, rowsOut, type ForwardInput, type InputRows } from './steps.js';
 
 /** The buffers every fused sequence has (addresses in bytes), with their shapes. */
 export interface RecurrentBuffers {
@@ -59,6 +64,24 @@ export interface RecurrentBuffers {
  * than all T steps' written to memory first and read back.
  */
 export const INFER_BLOCK_BYTES = 512 * 1024;
+
+/**
+ * A forward's x as rows of a table (InputRows), in this plan's memory past its own buffers, from the
+ * forward until its backward (or the end of `infer`). Addresses in bytes.
+ */
+interface TableRows {
+  readonly V: number;
+  readonly ids: number; // [T, B] i32, processing order
+  readonly table: number; // [V, D]
+  readonly tableW: number; // [V, G] table·W: z's x·W rows, gathered by id
+  readonly dzById: number; // [V, G] Σ dz over the rows of each id (backward, with `gradient`)
+  readonly dTable: number; // [V, D] dzById·Wᵀ, the gradient w.r.t. the table (with `gradient`)
+  /** Where backward adds dTable; null: backward returns dx as without a table. */
+  readonly gradient: Float32Array | null;
+  /** The arena's top before these were allocated, and after. */
+  readonly start: number;
+  readonly end: number;
+}
 
 /** What the last forward saw, for backward. */
 export interface LastForward {
@@ -87,6 +110,8 @@ export abstract class FastRecurrent {
   protected last: LastForward | null = null;
   /** Stepping: which of the two state slots (k = 0 and 1) holds the state; null when not stepping. */
   protected slot: 0 | 1 | null = null;
+  /** The last forward's x as table rows (`inputRows`), while forward, infer or backward needs them. */
+  private tableRows: TableRows | null = null;
   /** Set by `stepRecurrentFirst`: the next step's state-only product is in place. */
   private recurrentReady = false;
   /**
@@ -173,6 +198,7 @@ export abstract class FastRecurrent {
    */
   retire(): void {
     this.retired = true;
+    this.tableRows = null; // in memory the next plan takes over
     this.weightsSet = false;
     this.last = null;
     this.slot = null;
@@ -253,7 +279,7 @@ export abstract class FastRecurrent {
    */
   protected inputIn(
     x: Float32Array,
-    options: Omit<SequenceOptions, 'T' | 'B'> & SequenceLayout,
+    options: Omit<SequenceOptions, 'T' | 'B'> & ForwardInput,
     xAt: number,
     xStride: number,
   ): LastForward & { readonly mask: Uint8Array | null } {
@@ -269,7 +295,13 @@ export abstract class FastRecurrent {
     const mask = options.mask ?? null;
     const batchMajor = options.batchMajor ?? false;
     if (mask) checkLength(label, 'mask', mask, T * B, `T·B = ${T}·${B}`);
-    if (batchMajor) {
+    this.releaseTableRows();
+    const inputRows = options.inputRows;
+    if (inputRows) checkInputRows(label, inputRows, T * B, D);
+    if (inputRows && 2 * (inputRows.table.length / D) <= T * B) {
+      // x·W and its gradients come from the table's rows; x itself is not read.
+      this.tableRowsIn(inputRows, reverse, batchMajor);
+    } else if (batchMajor) {
       arena.f32(buf.stage, T * B * D).set(x);
       checkFiniteIn(this.engine, label, 'x', buf.stage, T * B * D);
       wasm.batchToSteps(xAt, xStride, buf.stage, D, T, B, D, reverse);
@@ -279,6 +311,89 @@ export abstract class FastRecurrent {
     }
     if (mask) maskIn(arena.u8(buf.mask, T * B), mask, T, B, reverse);
     return { reverse, mask, masked: mask !== null, batchMajor };
+  }
+
+  /**
+   * Puts a forward's table rows in place past the plan's buffers: the ids in processing order, the table
+   * (checked finite, as x would be), and table·W, the x·W rows to gather.
+   */
+  private tableRowsIn(rows: InputRows, reverse: boolean, batchMajor: boolean): void {
+    const { T, B, G, buf } = this;
+    const { wasm, arena } = this.engine;
+    const D = this.inputDim;
+    const V = rows.table.length / D;
+    const withGradient = rows.gradient !== undefined;
+    const start = arena.mark();
+    const at = {
+      ids: arena.allocBytes(4 * T * B),
+      table: arena.allocFloats(V * D),
+      tableW: arena.allocFloats(V * G),
+      dzById: withGradient ? arena.allocFloats(V * G) : 0,
+      dTable: withGradient ? arena.allocFloats(V * D) : 0,
+    };
+    const ids = arena.i32(at.ids, T * B);
+    for (let k = 0; k < T; k++) {
+      const t = reverse ? T - 1 - k : k;
+      for (let b = 0; b < B; b++) ids[k * B + b] = rows.ids[batchMajor ? b * T + t : t * B + b];
+    }
+    arena.f32(at.table, V * D).set(rows.table);
+    try {
+      checkFiniteIn(this.engine, this.cell.label, 'inputRows.table', at.table, V * D);
+    } catch (error) {
+      arena.release(start);
+      throw error;
+    }
+    wasm.gemmPacked(at.tableW, G, at.table, D, 1, buf.packedW, V, D, G, false, buf.scratch);
+    this.tableRows = { V, ...at, gradient: rows.gradient ?? null, start, end: arena.mark() };
+  }
+
+  /**
+   * Gives the table rows' memory back. Only from the top of the arena: anything allocated after them
+   * (nothing the layers do) keeps them until the engine's memory is reset for another plan.
+   */
+  protected releaseTableRows(): void {
+    const rows = this.tableRows;
+    if (!rows) return;
+    const { arena } = this.engine;
+    if (arena.mark() === rows.end) arena.release(rows.start);
+    this.tableRows = null;
+  }
+
+  /**
+   * z's x·W rows for the n steps from step k0, at address z: gathered from the table's product by id
+   * when the forward has table rows, else the multiply of x's rows (at `xAt`, row stride `xStride`).
+   */
+  private projectSteps(z: number, k0: number, n: number, xAt: number, xStride: number): void {
+    const { B, G, buf } = this;
+    const { wasm } = this.engine;
+    const rows = this.tableRows;
+    if (rows) wasm.embeddingGather(z, rows.ids + 4 * k0 * B, rows.tableW, n * B, G);
+    else {
+      const x = xAt + 4 * k0 * B * xStride;
+      wasm.gemmPacked(z, G, x, xStride, 1, buf.packedW, n * B, this.inputDim, G, false, buf.scratch);
+    }
+  }
+
+  /** Whether backward sums dz by id into the table's gradient rather than making dx and xᵀ·dz. */
+  protected get gradientByIds(): boolean {
+    return this.tableRows?.gradient != null;
+  }
+
+  /**
+   * Backward's end with table rows: dW [D, G] (at address dW) = tableᵀ·(dz summed by id), the same sum
+   * as xᵀ·dz grouped by id, and the table's gradient (dz summed by id)·Wᵀ added into the caller's.
+   */
+  protected tableGradients(dW: number): void {
+    const rows = this.tableRows!;
+    const { G, buf } = this;
+    const { wasm, arena } = this.engine;
+    const D = this.inputDim;
+    const { V } = rows;
+    wasm.gemm(dW, G, rows.table, 1, D, rows.dzById, G, 1, D, V, G, false, buf.scratch);
+    wasm.gemmPacked(rows.dTable, D, rows.dzById, G, 1, buf.packedWt, V, G, D, false, buf.scratch);
+    const dTable = arena.f32(rows.dTable, V * D);
+    const gradient = rows.gradient!;
+    for (let i = 0; i < V * D; i++) gradient[i] += dTable[i];
   }
 
   /**
@@ -340,7 +455,7 @@ export abstract class FastRecurrent {
   /**
    * Forward's loop over the steps, once x is at address `xAt` (processing order, rows of `xStride` floats),
    * the mask and the initial states in place: per block of time steps (`inferBlockSteps`) one multiply x·W
-   * into those steps' place in z, then each step's `recurrentStep`, which saves its tape there. The same
+   * (or the table's rows gathered, `projectSteps`) into those steps' place in z, then each step's `recurrentStep`, which saves its tape there. The same
    * sums as one multiply over all T·B rows (the projection's rows are independent of how many are
    * multiplied at once), but a block's z is still in the core's L2 cache when its steps add h·U and run the
    * gate pass, instead of being written to memory for all T steps first and read back step by step
@@ -348,14 +463,11 @@ export abstract class FastRecurrent {
    */
   protected forwardSteps(xAt: number, xStride: number, masked: boolean): void {
     const { T, B, U, G, buf } = this;
-    const { wasm } = this.engine;
     const stateBytes = 4 * B * U;
     const blockSteps = this.inferBlockSteps();
     for (let k0 = 0; k0 < T; k0 += blockSteps) {
       const n = Math.min(blockSteps, T - k0);
-      const z = buf.z + 4 * k0 * B * G;
-      const x = xAt + 4 * k0 * B * xStride;
-      wasm.gemmPacked(z, G, x, xStride, 1, buf.packedW, n * B, this.inputDim, G, false, buf.scratch);
+      this.projectSteps(buf.z + 4 * k0 * B * G, k0, n, xAt, xStride);
       for (let k = k0; k < k0 + n; k++) {
         this.recurrentStep(k, k * stateBytes, (k + 1) * stateBytes, masked ? buf.mask + k * B : 0);
       }
@@ -370,20 +482,19 @@ export abstract class FastRecurrent {
    * between slots 0 and 1. Returns the byte offset of the final states.
    */
   protected inferSteps(xAt: number, xStride: number, masked: boolean, sequence: boolean): number {
-    const { T, B, U, G, buf } = this;
-    const { wasm } = this.engine;
+    const { T, B, U, buf } = this;
     const stateBytes = 4 * B * U;
     const slot = (k: number) => (sequence ? k : k & 1) * stateBytes;
     const blockSteps = this.inferBlockSteps();
     for (let k0 = 0; k0 < T; k0 += blockSteps) {
       const n = Math.min(blockSteps, T - k0);
-      const x = xAt + 4 * k0 * B * xStride;
-      wasm.gemmPacked(buf.z, G, x, xStride, 1, buf.packedW, n * B, this.inputDim, G, false, buf.scratch);
+      this.projectSteps(buf.z, k0, n, xAt, xStride);
       for (let j = 0; j < n; j++) {
         const k = k0 + j;
         this.recurrentStep(j, slot(k), slot(k + 1), masked ? buf.mask + k * B : 0);
       }
     }
+    this.releaseTableRows(); // nothing after infer reads them
     return slot(T);
   }
 
@@ -403,6 +514,8 @@ export abstract class FastRecurrent {
     // Backward writes the gradients over the tape (z), so a second backward needs a forward again; an
     // argument refused above leaves the tape whole.
     this.last = null;
+    const rows = this.tableRows;
+    if (rows?.gradient) arena.f32(rows.dzById, rows.V * this.G).fill(0);
     if (!upstream.dh) return { last, dhOut: 0 };
     const dhOut = arena.f32(buf.dhOut, T * B * U);
     if (last.batchMajor) {
@@ -424,15 +537,27 @@ export abstract class FastRecurrent {
   protected stepInputGradient(k: number, dz: number, dzStride: number): void {
     const { B, G, buf } = this;
     const D = this.inputDim;
+    const rows = this.tableRows;
+    if (rows?.gradient) {
+      // dz_k's rows summed by id instead (dzStride is G in both cells): dx is never made.
+      this.engine.wasm.embeddingScatter(rows.dzById, dz, rows.ids + 4 * k * B, B, G);
+      return;
+    }
     const dx = buf.dx + 4 * k * B * D;
     this.engine.wasm.gemmPacked(dx, D, dz, dzStride, 1, buf.packedWt, B, G, D, false, buf.scratch);
   }
 
-  /** The end of backward: dx [T, B, D] (or batch-major) from its buffer, in the caller's order. */
+  /**
+   * The end of backward: dx [T, B, D] (or batch-major) from its buffer, in the caller's order; empty when
+   * the table's gradient took its place. The table rows are given back.
+   */
   protected dxOut(last: LastForward): Float32Array {
     const { T, B, buf } = this;
     const { wasm, arena } = this.engine;
     const D = this.inputDim;
+    const byIds = this.gradientByIds;
+    this.releaseTableRows();
+    if (byIds) return new Float32Array(0);
     if (last.batchMajor) {
       wasm.stepsToBatch(buf.stage, D, buf.dx, D, 0, T, B, D, last.reverse);
       return arena.f32(buf.stage, T * B * D).slice();
@@ -690,4 +815,35 @@ export abstract class FastRecurrent {
     this.slot = 0;
     this.recurrentReady = false;
   }
+}
+
+/** Checks a forward's `inputRows` against x's T·B rows of D features. */
+function checkInputRows(label: string, rows: InputRows, TB: number, D: number): void {
+  checkFloat32(label, 'inputRows.table', rows.table);
+  if (rows.table.length === 0 || rows.table.length % D !== 0) {
+    throw new ShapeError(
+      label,
+      'inputRows.table must be [V, inputDim]',
+      `a multiple of ${D} values`,
+      rows.table.length,
+    );
+  }
+  if (!(rows.ids instanceof Int32Array)) {
+    throw new ShapeError(label, 'inputRows.ids must be an Int32Array', 'Int32Array', describe(rows.ids));
+  }
+  checkLength(label, 'inputRows.ids', rows.ids, TB, 'T·B');
+  const V = rows.table.length / D;
+  for (let r = 0; r < TB; r++) {
+    const id = rows.ids[r];
+    if (!(id >= 0 && id < V))
+      throw new ValueError(label, `inputRows.ids[${r}] is out of range`, `0 … ${V - 1}`, id);
+  }
+  if (rows.gradient !== undefined) {
+    checkFloat32(label, 'inputRows.gradient', rows.gradient);
+    checkLength(label, 'inputRows.gradient', rows.gradient, V * D, 'V·inputDim');
+  }
+}
+
+function describe(value: unknown): string {
+  return value === null || value === undefined ? String(value) : (value as object).constructor.name;
 }

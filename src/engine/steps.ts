@@ -81,6 +81,29 @@ export interface SequenceLayout {
   readonly sequence?: boolean;
 }
 
+/**
+ * x given as rows of a table: row r of x (in x's layout, [B, T] batch-major or [T, B]) is
+ * table[ids[r]] — an embedding's output. The engine then multiplies each of the table's V rows by W once
+ * and gathers x·W by id instead of multiplying all T·B rows of x (the same values bit for bit: every
+ * row's product is its own), and with `gradient`, backward sums dz by id and adds the table's gradient
+ * (dz·Wᵀ summed by id, as the embedding's backward would from dx) into it instead of returning dx. x is
+ * then not read at all: the caller keeps x = table[ids]. The reference kernels, and the engine where V is
+ * not below T·B / 2 (the table's product would not pay), run on x as without it, and return dx.
+ */
+export interface InputRows {
+  /** [V, D] */
+  readonly table: Float32Array;
+  /** [T·B] ids into the table, 0 ≤ id < V, one per row of x in x's layout */
+  readonly ids: Int32Array;
+  /** [V, D]: where backward adds the gradient w.r.t. the table (instead of returning dx) */
+  readonly gradient?: Float32Array;
+}
+
+/** What a forward takes beside x and the cell's options: the layout, and where x came from. */
+export interface ForwardInput extends SequenceLayout {
+  readonly inputRows?: InputRows;
+}
+
 /** Throws the finiteness error of `checkFinite` if a float at ptr (n of them) is NaN or ±∞. */
 export function checkFiniteIn(engine: Engine, label: string, name: string, ptr: number, n: number): void {
   const i = engine.wasm.firstNonFinite(ptr, n);

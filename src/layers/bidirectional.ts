@@ -185,10 +185,12 @@ export class Bidirectional extends Layer {
         }
         const dxF = fStep.backward(
           this.inTimeOrder(df, this.forwardLayer.goBackwards && sequences, B, steps, u),
-        )!;
+        );
         const dxB = bStep.backward(
           this.inTimeOrder(db, this.backwardLayer.goBackwards && sequences, B, steps, u),
-        )!;
+        );
+        // null: that direction added its part into the embedding's gradient itself (Batch.rows).
+        if (!dxF || !dxB) return dxF ?? dxB;
         for (let i = 0; i < dxF.length; i++) dxF[i] += dxB[i];
         return dxF;
       },

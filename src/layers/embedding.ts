@@ -101,8 +101,15 @@ export class Embedding extends Layer {
       mask = new Uint8Array(N); // [B, T]
       for (let n = 0; n < N; n++) mask[n] = ids[n] !== 0 ? 1 : 0;
     }
+    const { embeddings: table } = this.params;
+    const { embeddings: gradient } = this.grads;
+    // For a recurrent layer next (Batch.rows); the engine's rows are float32, as y is.
+    const rows =
+      table instanceof Float32Array && gradient instanceof Float32Array
+        ? { table, ids, gradient }
+        : undefined;
     return {
-      output: { data: y, shape: [B, T, E], mask },
+      output: { data: y, shape: [B, T, E], mask, rows },
       backward: (dy) => {
         embeddingBackwardOn(this.grads.embeddings, dy, ids, N, E);
         return null;

@@ -5,6 +5,7 @@
  * Layout: batch-major, as users pass data: a sequence batch is [B, T, D]. Layers that run time-major
  * kernels (the recurrent ones) convert on the way in and out.
  */
+import type { InputRows } from '../engine/steps.js';
 import type { Params, WeightSpec } from '../kernels/contract.js';
 import { ShapeError, ValueError } from '../errors.js';
 import type { Random } from '../random.js';
@@ -26,6 +27,13 @@ export interface Batch {
   readonly shape: readonly number[];
   /** [B, T] with 1 = real step, 0 = padding, for sequences that carry a mask; else null. */
   readonly mask: Uint8Array | null;
+  /**
+   * An embedding's output: `data` [B, T, E] is table[ids] row by row, and the table's gradient view is
+   * `gradient`. A recurrent layer that reads this batch as it is hands it to the engine, which then
+   * projects the table's rows instead of every row, and adds the table's gradient itself (its backward
+   * then returns null: nothing is left for the embedding's). Layers that make a new batch drop it.
+   */
+  readonly rows?: InputRows;
 }
 
 export interface ForwardContext {

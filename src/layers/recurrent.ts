@@ -360,6 +360,8 @@ export class Recurrent extends Layer {
         recurrentMask,
         sequence: this.returnSequences,
         gradient: ctx.gradient !== false,
+        // Only while x is the embedding's output as it came: input dropout makes new rows.
+        inputRows: keep ? undefined : input.rows,
       },
       ctx.weightsVersion,
     );
@@ -476,12 +478,14 @@ export class Recurrent extends Layer {
     return { h: checked[0], c: checked[1] ?? null };
   }
 
-  private backward(dy: Float32Array, s: RecurrentSaved): Float32Array {
+  /** dx [B, T, D]; null when the engine added the embedding's gradient itself (Batch.rows). */
+  private backward(dy: Float32Array, s: RecurrentSaved): Float32Array | null {
     const { B, T, keep } = s;
     const D = this.builtCell.inputDim;
     // dy: [B, T, u] in processing order with returnSequences, else [B, u].
     const upstream = this.returnSequences ? { dh: dy } : { dhT: dy };
     const dx = sequenceBackward(this.grads, s.saved, upstream).dx as Float32Array; // [B, T, D]
+    if (dx.length === 0 && B * T * D > 0) return null;
     if (keep) {
       for (let b = 0; b < B; b++) {
         const part = dx.subarray(b * T * D, (b + 1) * T * D);

@@ -28,6 +28,7 @@ import type {
   SequenceUpstream,
 } from '../kernels/contract.js';
 import { recurrentPlan, type RecurrentPlan } from '../engine/plan.js';
+import type { InputRows } from '../engine/steps.js';
 import type { Engine } from '../engine/loader.js';
 import { newEngine, sharedEngine } from './backend.js';
 
@@ -86,7 +87,12 @@ export function sequenceForward(
   cell: CellKernel,
   params: Params,
   x: Float32Array,
-  options: SequenceOptions & { readonly sequence: boolean; readonly gradient?: boolean },
+  options: SequenceOptions & {
+    readonly sequence: boolean;
+    readonly gradient?: boolean;
+    /** x as an embedding's rows (engine/steps.ts); backward's dx is then empty when the gradient went in. */
+    readonly inputRows?: InputRows;
+  },
   /** The model's weightsVersion; when it and the arrays are those of the last call, the copy held is kept. */
   weightsVersion?: number,
 ): RunOutput {
