@@ -513,44 +513,28 @@ export class FastLstm extends FastRecurrent {
     // both; no copy of H beside x (13 MB per worker at H = 512). db = Σ dz, made while dz is packed.
     const TB = T * B;
     const XH = D + U;
-    if (this.gradientByIds) {
-      // x's rows are the table's: dU = Hᵀ·dz (and db) over all rows, dW from dz summed by id.
-      wasm.gemmColumnSums(
-        buf.dWU + 4 * D * G,
-        G,
-        buf.hs,
-        1,
-        U,
-        buf.dz,
-        G,
-        U,
-        TB,
-        G,
-        false,
-        buf.scratch,
-        buf.db,
-      );
-      this.tableGradients(buf.dWU);
-    } else
-      wasm.gemmColumnSumsStacked(
-        buf.dWU,
-        G,
-        buf.x,
-        1,
-        D,
-        D,
-        buf.hs,
-        1,
-        U,
-        U,
-        buf.dz,
-        G,
-        TB,
-        G,
-        false,
-        buf.scratch,
-        buf.db,
-      );
+    // With an embedding's rows, dW comes from dz summed by id (tableGradients): only H's rows are multiplied.
+    const byIds = this.gradientByIds;
+    wasm.gemmColumnSumsStacked(
+      buf.dWU + (byIds ? 4 * D * G : 0),
+      G,
+      buf.x,
+      1,
+      D,
+      byIds ? 0 : D,
+      buf.hs,
+      1,
+      U,
+      U,
+      buf.dz,
+      G,
+      TB,
+      G,
+      false,
+      buf.scratch,
+      buf.db,
+    );
+    if (byIds) this.tableGradients(buf.dWU);
 
     const dWU = arena.f32(buf.dWU, XH * G);
     for (let d = 0; d < D; d++) addGateRow(g.kernel, d * blocks * u, dWU, d * G, u, U, blocks);
