@@ -166,7 +166,7 @@ export type { ProgressSink } from './training/progress.js';
 export type { CellSizes } from './cells.js';
 export type { Rows } from './kernels/reference/layerNorm.js';
 export type { WorkerError } from './parallel/protocol.js';
-export type { SequenceLayout } from './engine/steps.js';
+export type { ForwardInput, InputRows, SequenceLayout } from './engine/steps.js';
 export type { StepShare, SharedRow } from './engine/share.js';
 
 // `model.fit`, `model.save` and `model.export`: thin delegates to the free functions above, which live on floors above the

@@ -95,7 +95,7 @@ export interface InputRows {
   readonly table: Float32Array;
   /** [T·B] ids into the table, 0 ≤ id < V, one per row of x in x's layout */
   readonly ids: Int32Array;
-  /** [V, D]: where backward adds the gradient w.r.t. the table (instead of returning dx) */
+  /** Where backward adds the gradient w.r.t. the table, [V, D] (instead of returning dx). */
   readonly gradient?: Float32Array;
 }
 
