@@ -227,6 +227,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
   notes.push(
     'novolstm: the model API through a Trainer (training/trainer.ts, as fit and novolstm train step): on this thread, or the batch split over worker threads as in fit({ workers }); recurrent layers fused in WebAssembly. Forward: evaluate (the loss, no gradient), split over the same workers.',
     "GFLOP/s count only the recurrent layer's matrix products (formula above), so they understate the work done.",
+    "novolstm's recurrent layer reads the Embedding's rows: x·W is gathered from the table's product and dz summed by id (README, \"An embedding's rows\"), so it does fewer multiplies than the formula counts; its GFLOP/s and its forward against the ceiling are those of the work a framework multiplying every row does.",
   );
   if (torch) {
     for (const threads of threadCounts) {
