@@ -13,6 +13,7 @@ import { gruCell, lstmCell, novoLstmCell } from '../src/cells.js';
 import { ShapeError, ValueError } from '../src/errors.js';
 import { availableBuilds, loadEngine } from '../src/engine/loader.js';
 import { recurrentPlan, type PlanOutput } from '../src/engine/plan.js';
+import { INFER_BLOCK_BYTES } from '../src/engine/recurrent.js';
 import { INPUT_GATES, type CellKernel } from '../src/kernels/contract.js';
 import { zeroGradients } from '../src/kernels/reference/recurrence.js';
 import { Random } from '../src/random.js';
@@ -99,6 +100,14 @@ describe('x as rows of a table (inputRows)', async () => {
   assert.ok(builds.length > 0, 'this machine has WebAssembly SIMD');
 
   it('the blocks of the tape-free forward do not divide T here, and the table pays (2V ≤ T·B)', () => {
+    // G = blocks · U: 3 (GRU), 4 (LSTM, NovoLSTM's ablation gates), 5 (NovoLSTM 'readme', 'reference').
+    for (const blocks of [3, 4, 5]) {
+      const blockSteps = Math.floor(INFER_BLOCK_BYTES / (4 * B * blocks * Math.ceil(H / 4) * 4));
+      assert.ok(
+        blockSteps > 1 && blockSteps < T && T % blockSteps !== 0,
+        `${blocks} blocks: ${blockSteps} steps`,
+      );
+    }
     assert.ok(2 * V <= T * B);
   });
 

@@ -456,8 +456,8 @@ export abstract class FastRecurrent {
    * Forward's loop over the steps, once x is at address `xAt` (processing order, rows of `xStride` floats),
    * the mask and the initial states in place: per block of time steps (`inferBlockSteps`) one multiply x·W
    * (or the table's rows gathered, `projectSteps`) into those steps' place in z, then each step's
-   * `recurrentStep`, which saves its tape there. The same sums as one multiply over all T·B rows (the projection's rows are independent of how many are
-   * multiplied at once), but a block's z is still in the core's L2 cache when its steps add h·U and run the
+   * `recurrentStep`, which saves its tape there. The same sums as one multiply over all T·B rows (the
+   * projection's rows are independent of how many are multiplied at once), but a block's z is still in the core's L2 cache when its steps add h·U and run the
    * gate pass, instead of being written to memory for all T steps first and read back step by step
    * (docs/wasm-notes.md, "The seed-size step").
    */
