@@ -452,6 +452,12 @@ const FLAG_VALUES: readonly {
   },
   {
     command: 'train',
+    flag: '--microbatch-size',
+    values: ['0', '-1', 'abc', '', '1.5'],
+    message: /--microbatch-size <n>.*positive integer/,
+  },
+  {
+    command: 'train',
     flag: '--cell',
     values: ['transformer', '', 'LSTM', 'rnn'],
     message: /--cell <cell>.*expected one of/,

@@ -2,7 +2,8 @@
  * Data parallelism (parallel/pool.ts): a batch split over worker threads gives the step one thread gives —
  * exactly with one worker, to float32 rounding with several — on the engine and on the reference kernels;
  * carried states stay with their rows; a worker's typed error reaches the caller as the same type; and the
- * language-model trainer with workers carries state, resumes bit for bit, and matches one thread.
+ * language-model trainer with workers carries state, resumes bit for bit, and matches one thread (bit for
+ * bit with micro-batches).
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -184,61 +185,72 @@ describe('the pool', () => {
     );
   });
 
-  it('sends the weights and gets the gradients back in buffers that go round, each step', async () => {
-    await useFastKernels();
-    // Replicas served on this thread, so the buffers the pool and a replica pass are the same objects
-    // (a real worker receives a transferred copy of each, which hides which buffer it was).
-    const sent: Extract<ToWorker, { kind: 'step' }>[] = [];
-    /** What each step message's weights held when it was sent (its buffer comes back holding a gradient). */
-    const sentWeights: (Float32Array | null)[] = [];
-    const replies: Extract<FromWorker, { kind: 'stepped' }>[] = [];
-    const spawn = (): WorkerEndpoint => {
-      let toPool: (message: FromWorker) => void = () => undefined;
-      let toReplica: (message: ToWorker) => void = () => undefined;
-      serveReplica({
-        postMessage: (message) => {
-          if (message.kind === 'stepped') replies.push(message);
-          queueMicrotask(() => toPool(message));
-        },
-        onMessage: (listener) => (toReplica = listener),
-      });
-      return {
-        post: (message) => {
-          if (message.kind === 'step') {
-            sent.push(message);
-            sentWeights.push(message.values && message.values.slice());
-          }
-          toReplica(message);
-        },
-        listen: (handler) => (toPool = handler),
-        terminate: () => undefined,
+  for (const microbatchSize of [undefined, 3]) {
+    it(`sends the weights and gets the gradients back in buffers that go round, each step${microbatchSize ? ', in micro-batches' : ''}`, async () => {
+      await useFastKernels();
+      // Replicas served on this thread, so the buffers the pool and a replica pass are the same objects
+      // (a real worker receives a transferred copy of each, which hides which buffer it was).
+      const sent: Extract<ToWorker, { kind: 'step' }>[] = [];
+      /** What each step message's weights held when it was sent (its buffer comes back holding a gradient). */
+      const sentWeights: (Float32Array | null)[] = [];
+      const replies: Extract<FromWorker, { kind: 'stepped' }>[] = [];
+      const spawn = (): WorkerEndpoint => {
+        let toPool: (message: FromWorker) => void = () => undefined;
+        let toReplica: (message: ToWorker) => void = () => undefined;
+        serveReplica({
+          postMessage: (message) => {
+            if (message.kind === 'stepped') replies.push(message);
+            queueMicrotask(() => toPool(message));
+          },
+          onMessage: (listener) => (toReplica = listener),
+        });
+        return {
+          post: (message) => {
+            if (message.kind === 'step') {
+              sent.push(message);
+              sentWeights.push(message.values && message.values.slice());
+            }
+            toReplica(message);
+          },
+          listen: (handler) => (toPool = handler),
+          terminate: () => undefined,
+        };
       };
-    };
-    const data = batches(3);
-    const m = model('adam');
-    const pool = await DataParallel.create(m, { workers: 2, spawn });
-    try {
-      for (const { x, y } of data) {
-        const weights = m.values.slice();
-        await pool.trainStep(x, y);
-        // Each worker got the weights as they were before the step, in a buffer of its own.
-        for (const values of sentWeights.slice(-2)) assert.deepEqual(values, weights);
-        const step = sent.slice(-2);
-        assert.notEqual(step[0].values, step[1].values);
-        assert.notEqual(step[0].values, m.values);
+      const data = batches(3);
+      const m = model('adam');
+      const pool = await DataParallel.create(m, { workers: 2, spawn, microbatchSize });
+      try {
+        for (const { x, y } of data) {
+          const weights = m.values.slice();
+          await pool.trainStep(x, y);
+          // Each worker got the weights as they were before the step, in a buffer of its own.
+          for (const values of sentWeights.slice(-2)) assert.deepEqual(values, weights);
+          const step = sent.slice(-2);
+          assert.notEqual(step[0].values, step[1].values);
+          assert.notEqual(step[0].values, m.values);
+        }
+        // From the second step on, the weights went out in the buffer the worker's last gradient came in,
+        // and each gradient came back in the buffer its step's weights went out in.
+        for (let k = 0; k < 2; k++) {
+          const worker = (list: { values?: unknown; grads?: unknown }[]) =>
+            list.filter((_, i) => i % 2 === k);
+          const [steps, stepped] = [worker(sent), worker(replies)];
+          const buffer = (a: unknown) => (a as Float32Array).buffer;
+          // (With micro-batches the first weights' buffer is too small for a worker's two gradients.)
+          for (let i = microbatchSize ? 1 : 0; i < steps.length; i++) {
+            assert.equal(buffer(stepped[i].grads), buffer(steps[i].values));
+          }
+          for (let i = 1; i < steps.length; i++)
+            assert.equal(buffer(steps[i].values), buffer(stepped[i - 1].grads));
+          // With micro-batches a worker's two gradients come in one buffer twice the weights' length.
+          for (const r of stepped)
+            assert.equal((r.grads as Float32Array).length, m.values.length * (microbatchSize ? 2 : 1));
+        }
+      } finally {
+        await pool.close();
       }
-      // From the second step on, the weights went out in the buffer the worker's last gradient came in,
-      // and each gradient came back in the buffer its step's weights went out in.
-      for (let k = 0; k < 2; k++) {
-        const worker = (list: { values?: unknown; grads?: unknown }[]) => list.filter((_, i) => i % 2 === k);
-        const [steps, stepped] = [worker(sent), worker(replies)];
-        for (let i = 0; i < steps.length; i++) assert.equal(stepped[i].grads, steps[i].values);
-        for (let i = 1; i < steps.length; i++) assert.equal(steps[i].values, stepped[i - 1].grads);
-      }
-    } finally {
-      await pool.close();
-    }
-  });
+    });
+  }
 
   it('gives bit for bit the same steps with an evaluate and a predict between them', async () => {
     await useFastKernels();
@@ -353,6 +365,26 @@ describe('the language-model trainer with workers', () => {
       `${two.validationBpc} vs ${one.validationBpc} bits per character`,
     );
     assert.ok(one.validationBpc < 4, `it learned: ${one.validationBpc} bits per character`);
+  });
+
+  it('with micro-batches, one thread and 2 or 3 workers train the same weights bit for bit, dropout included', async () => {
+    await useFastKernels();
+    const dir = mkdtempSync(join(tmpdir(), 'novolstm-microbatches-'));
+    const corpus = join(dir, 'corpus.txt');
+    writeFileSync(corpus, text);
+    // 5 streams in micro-batches of 2: 2, 2, 1; three workers run one each, two run 2 and 1.
+    const run = (workers: number) =>
+      trainLanguageModel(
+        config(corpus, join(dir, `w${workers}`), { workers, microbatchSize: 2, epochs: 1 }),
+        quiet(),
+      );
+    const one = await run(1);
+    for (const workers of [2, 3]) {
+      const many = await run(workers);
+      assert.deepEqual(many.model.values, one.model.values, `${workers} workers`);
+      assert.equal(many.validationBpc, one.validationBpc);
+    }
+    assert.ok(one.validationBpc < 4.5, `it learned: ${one.validationBpc} bits per character`);
   });
 });
 

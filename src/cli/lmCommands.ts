@@ -60,6 +60,7 @@ interface TrainFlags {
   out: string;
   resume: boolean;
   workers: number | 'auto';
+  microbatchSize?: number;
   curveEvery: number;
   json: boolean;
 }
@@ -174,6 +175,11 @@ function addTrainOptions(command: Command): Command {
       "worker threads sharing each batch: a number, or 'auto' (one per core)",
       workerCount,
       'auto',
+    )
+    .option(
+      '--microbatch-size <n>',
+      'sum each gradient over micro-batches of this many streams: the same weights for any --workers',
+      positiveIntegerUpTo(0x7fffffff),
     );
 }
 
@@ -213,6 +219,7 @@ function trainConfig(flags: TrainFlags, out: string): TrainConfig {
     out,
     resume: flags.resume,
     workers: flags.workers,
+    microbatchSize: flags.microbatchSize,
     curveEvery: flags.curveEvery,
   };
 }

@@ -70,6 +70,11 @@ export interface TrainConfig {
    * core; 1 trains on this thread. Default 1.
    */
   readonly workers?: number | 'auto';
+  /**
+   * Streams per micro-batch (models/microbatches.ts): the gradient is summed over micro-batches of this
+   * many streams, so the weights do not depend on `workers`; workers ≤ the micro-batch count. Default: none.
+   */
+  readonly microbatchSize?: number;
   /** A learning-curve point (steps.csv) every this many windows; default DEFAULT_CURVE_EVERY (curve.ts). */
   readonly curveEvery?: number;
 }

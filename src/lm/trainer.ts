@@ -27,6 +27,7 @@ import type { TokenIds } from '../data/text/charVocabulary.js';
 import { holdOut, TextStreams } from '../data/text/streams.js';
 import { checkOutputDirectory, makeOutputDirectory } from '../io/outputDirectory.js';
 import type { Sequential } from '../models/sequential.js';
+import { checkMicrobatchSize } from '../models/microbatches.js';
 import { Random } from '../random.js';
 import { Progress } from '../training/progress.js';
 import { openTrainer, trainerThreads, type Trainer } from '../training/trainer.js';
@@ -91,16 +92,23 @@ export async function trainLanguageModel(config: TrainConfig, hooks: TrainHooks)
   if (hooks.stopSignal?.aborted) return stoppedBeforeTraining();
   // With workers, each holds the carried states of its streams; the model here gets them back before a
   // checkpoint. A batch smaller than the worker count uses fewer workers.
+  const microbatchSize = checkMicrobatchSize(config.microbatchSize, 'microbatchSize');
   const workers = await trainerThreads({
     workers: config.workers ?? 1,
     subject: 'workers',
-    maxWorkers: state.batch,
+    // Whole micro-batches to each worker: more workers than micro-batches would wait.
+    maxWorkers: microbatchSize === undefined ? state.batch : Math.ceil(state.batch / microbatchSize),
   });
   // Their start-up takes a while (seconds on a busy machine), and a stop cuts it short.
   if (workers > 1) hooks.log(`starting ${workers} worker threads…`);
   let trainer: Trainer;
   try {
-    trainer = await openTrainer(model, { workers, subject: 'workers', signal: hooks.stopSignal });
+    trainer = await openTrainer(model, {
+      workers,
+      subject: 'workers',
+      signal: hooks.stopSignal,
+      microbatchSize,
+    });
   } catch (e) {
     if (hooks.stopSignal?.aborted && e === hooks.stopSignal.reason) return stoppedBeforeTraining();
     throw e;

@@ -7,7 +7,9 @@
  * worker order, and dropout masks are seeded from the model's seed and step — so results never depend on
  * which worker finishes first. The full-batch gradient is the weighted mean of the shares' gradients
  * (g = Σ_k (w_k / w) g_k, w_k the share's row weight), so any worker count computes the same step up to
- * float32 rounding; one worker computes it exactly.
+ * float32 rounding; one worker computes it exactly. With `microbatchSize`, the parts summed are the batch's
+ * micro-batches instead, whole ones to each worker (models/microbatches.ts): then any worker count trains
+ * bit for bit what one thread trains with the same micro-batches.
  *
  * The weights are sent once per step, and only after they changed. No SharedArrayBuffer: messages copy,
  * which costs ~1 ms per megabyte — small beside a training step, and pages without cross-origin isolation
@@ -23,6 +25,15 @@ import { importNodeBuiltin } from '../peers.js';
 import { Bidirectional } from '../layers/bidirectional.js';
 import { range, takeRows } from '../models/batches.js';
 import type { Sequential } from '../models/sequential.js';
+import {
+  assignMicrobatches,
+  checkMicrobatchSize,
+  microbatchRanges,
+  microbatchSeed,
+  statefulLayers,
+  sumParts,
+  type RowRange,
+} from '../models/microbatches.js';
 import { addTotals, type BatchTotals } from '../models/totals.js';
 import { Tensor } from '../tensor.js';
 import type {
@@ -34,7 +45,7 @@ import type {
   WorkerError,
 } from './protocol.js';
 import type { ThreadMemory } from './memory.js';
-import { fromTensor, statefulLayers, toTensor } from './replica.js';
+import { fromTensor, toTensor } from './replica.js';
 import { replicaBundle, replicaCompile } from './replicaBundle.js';
 
 export interface DataParallelOptions {
@@ -47,12 +58,26 @@ export interface DataParallelOptions {
    * builds its replica) terminates them at once, and `create` rejects with the signal's reason.
    */
   readonly signal?: AbortSignal;
+  /**
+   * Rows per micro-batch: each batch's gradient is summed over micro-batches of this many rows, each run
+   * by one worker, so the weights do not depend on the worker count. Default: none, one share per worker.
+   */
+  readonly microbatchSize?: number;
+}
+
+/** What one worker gets of a batch: its rows, and the parts it computes a gradient for, in order. */
+interface Share {
+  readonly rows: RowRange;
+  /** Rows in each part. */
+  readonly parts: readonly number[];
+  /** The first part's index in the batch (it seeds the dropout masks). */
+  readonly first: number;
 }
 
 /** One worker and the replies it owes, answered in the order asked. */
 class Channel {
   private readonly waiting: { resolve: (m: FromWorker) => void; reject: (e: Error) => void }[] = [];
-  /** The buffer of the parameters' length the worker's last gradient came in: the next weights go in it. */
+  /** The buffer the worker's last gradients came in: the next weights go in it. */
   spare: Float32Array | null = null;
 
   constructor(private readonly endpoint: WorkerEndpoint) {
@@ -84,11 +109,14 @@ export class DataParallel {
   private constructor(
     readonly model: Sequential,
     private readonly channels: Channel[],
+    /** Rows per micro-batch; undefined: one share per worker. */
+    readonly microbatchSize: number | undefined,
   ) {}
 
   /** Starts the workers, each with a copy of `model` (built and compiled) on this thread's kernels. */
   static async create(model: Sequential, options: DataParallelOptions = {}): Promise<DataParallel> {
     const count = await resolveWorkers(options.workers ?? 'auto', 'workers');
+    const microbatchSize = checkMicrobatchSize(options.microbatchSize, 'microbatchSize');
     if (!model.isBuilt || !model.compiled) {
       throw new ConfigError(
         'DataParallel',
@@ -114,6 +142,7 @@ export class DataParallel {
     const pool = new DataParallel(
       model,
       endpoints.map((e) => new Channel(e)),
+      microbatchSize,
     );
     const start = async () => {
       const backend = kernelBackend();
@@ -148,6 +177,7 @@ export class DataParallel {
    */
   async trainStep(x: Tensor, y: Tensor, sampleWeight: Tensor | null = null): Promise<BatchTotals> {
     const { model } = this;
+    const shares = this.shares(x.shape[0]);
     const replies = (await this.scatter(
       x,
       y,
@@ -157,25 +187,42 @@ export class DataParallel {
         x: xs,
         y: ys!,
         sampleWeight: ws,
-        seed: stepSeed(model, k),
+        parts: shares[k].parts,
+        seeds: shares[k].parts.map((_, j) => microbatchSeed(model, shares[k].first + j)),
       }),
       sampleWeight,
     )) as Extract<FromWorker, { kind: 'stepped' }>[];
-    const totals: BatchTotals = { lossSum: 0, weight: 0, metrics: [] };
-    for (const r of replies) addTotals(totals, r.totals);
-    const grads = model.grads;
-    grads.fill(0);
-    if (totals.weight > 0) {
-      for (const r of replies) {
-        const share = r.totals.weight / totals.weight;
-        if (share === 0) continue;
-        const g = r.grads;
-        for (let i = 0; i < grads.length; i++) grads[i] += share * g[i];
-      }
-    }
+    const P = model.grads.length;
+    const parts = replies.flatMap((r) =>
+      r.totals.map((totals, j) => ({ grads: r.grads.subarray(j * P, (j + 1) * P), totals })),
+    );
+    const totals = sumParts(model.grads, parts);
     replies.forEach((r, k) => (this.channels[k].spare = r.grads));
     model.applyGradients();
     return totals;
+  }
+
+  /**
+   * Each worker's rows of a batch of B rows, and the parts it sums a gradient over: one share each
+   * (splitRows), or whole micro-batches. Every request of a batch size splits its rows the same way, so a
+   * stateful layer's row b stays with one worker.
+   */
+  private shares(B: number): Share[] {
+    const size = this.microbatchSize;
+    if (size === undefined) {
+      return splitRows(B, this.channels.length).map((rows, k) => ({
+        rows,
+        parts: [rows[1] - rows[0]],
+        first: k,
+      }));
+    }
+    const micro = microbatchRanges(B, size);
+    if (micro.length === 0) return [];
+    return assignMicrobatches(micro.length, this.channels.length).map(([first, end]) => ({
+      rows: [micro[first][0], micro[end - 1][1]],
+      parts: micro.slice(first, end).map(([a, b]) => b - a),
+      first,
+    }));
   }
 
   /**
@@ -232,7 +279,7 @@ export class DataParallel {
     }
     const changed = this.sentVersion !== this.model.weightsVersion;
     const replies = await Promise.all(
-      splitRows(B, this.channels.length).map(([start, end], k) => {
+      this.shares(B).map(({ rows: [start, end] }, k) => {
         const xs = rowSlice(x, start, end);
         const ys = y ? rowSlice(y, start, end) : null;
         const ws = sampleWeight ? rowSlice(sampleWeight, start, end) : null;
@@ -251,10 +298,17 @@ export class DataParallel {
     return replies;
   }
 
-  /** A copy of the model's weights to transfer to the channel's worker, in its spare buffer if it has one. */
+  /**
+   * A copy of the model's weights to transfer to the channel's worker, at the start of its spare buffer if
+   * it has one (a worker running several micro-batches sends their gradients in one larger buffer).
+   */
   private weightsFor(channel: Channel): Float32Array {
     const { values } = this.model;
-    const buffer = channel.spare?.length === values.length ? channel.spare : new Float32Array(values.length);
+    const { spare } = channel;
+    const buffer =
+      spare && spare.buffer.byteLength >= values.byteLength
+        ? new Float32Array(spare.buffer, 0, values.length)
+        : new Float32Array(values.length);
     channel.spare = null;
     buffer.set(values);
     return buffer;
@@ -279,10 +333,10 @@ export class DataParallel {
   async setStates(states: readonly (readonly Tensor[] | null)[]): Promise<void> {
     this.checkOpen();
     const B = states.find((s) => s !== null)?.[0].shape[0] ?? 0;
-    const shares = splitRows(B, this.channels.length);
+    const shares = this.shares(B);
     await Promise.all(
       this.channels.map((c, k) => {
-        const [start, end] = shares[k] ?? [0, 0];
+        const [start, end] = shares[k]?.rows ?? [0, 0];
         const mine = states.map((s) =>
           s && end > start ? s.map((t) => fromTensor(rowSlice(t, start, end))) : null,
         );
@@ -319,18 +373,6 @@ export class DataParallel {
   private checkOpen(): void {
     if (this.closed) throw new ConfigError('DataParallel', 'the pool is closed', 'an open pool', 'closed');
   }
-}
-
-/**
- * The seed of worker k's dropout masks at the model's current step: a function of the model's seed and its
- * optimizer's step count, so masks repeat run to run and after a resume, and the model's own generator
- * (which shuffles the data) advances exactly as without workers.
- */
-function stepSeed(model: Sequential, k: number): number {
-  const step = model.compiled!.optimizer.iterations;
-  return (
-    (Math.imul(model.seed, 0x9e3779b1) ^ Math.imul(step + 1, 0x85ebca6b) ^ Math.imul(k + 1, 0xc2b2ae35)) >>> 0
-  );
 }
 
 /**
@@ -378,7 +420,7 @@ export async function availableCores(): Promise<number> {
  * [start, end) of each worker's rows: contiguous and as equal as possible; with fewer rows than workers,
  * only the first B workers get one row each.
  */
-export function splitRows(B: number, workers: number): [number, number][] {
+export function splitRows(B: number, workers: number): RowRange[] {
   const active = Math.max(1, Math.min(workers, B));
   return Array.from({ length: active }, (_, k) => [
     Math.floor((k * B) / active),

@@ -25,10 +25,11 @@ export type ToWorker =
       readonly backend: string;
     }
   /**
-   * Forward and backward on this worker's rows. `values`: the model's weights when they changed since the
-   * last step (null: unchanged), in a buffer transferred to the worker, which sends a later gradient back
-   * in it (pool.ts). `seed` re-seeds the replica's generator (dropout masks) from the model's
-   * seed and step, so a rerun or a resumed run draws the same masks.
+   * Forward and backward on this worker's rows, in parts: the worker's whole share, or the micro-batches
+   * it runs (models/microbatches.ts), each part's gradient sent back for the pool to sum in order.
+   * `values`: the model's weights when they changed since the last step (null: unchanged), in a buffer
+   * transferred to the worker, which sends a later gradient back in it (pool.ts). `seeds` seed each part's
+   * dropout masks from the model's seed and step, so a rerun or a resumed run draws the same masks.
    */
   | {
       readonly kind: 'step';
@@ -37,7 +38,10 @@ export type ToWorker =
       readonly y: TensorData;
       /** This worker's rows of the per-sample loss weights; null: all 1. */
       readonly sampleWeight: TensorData | null;
-      readonly seed: number;
+      /** Rows in each part, in order; they add up to x's rows. */
+      readonly parts: readonly number[];
+      /** One per part. */
+      readonly seeds: readonly number[];
     }
   /** Forward only, dropout off (inference mode): the loss and metric totals of this worker's rows. */
   | {
@@ -57,8 +61,11 @@ export type ToWorker =
 
 export type FromWorker =
   | { readonly kind: 'ready' }
-  /** `grads`: transferred, in the buffer the last weights came in when there was one (pool.ts). */
-  | { readonly kind: 'stepped'; readonly grads: Float32Array; readonly totals: BatchTotals }
+  /**
+   * `grads`: each part's gradient after the other ([parts × parameters]), transferred, in the buffer the
+   * last weights came in when it is large enough (pool.ts); `totals` one per part.
+   */
+  | { readonly kind: 'stepped'; readonly grads: Float32Array; readonly totals: readonly BatchTotals[] }
   | { readonly kind: 'evaluated'; readonly totals: BatchTotals }
   | { readonly kind: 'predicted'; readonly output: TensorData }
   | { readonly kind: 'states'; readonly states: (TensorData[] | null)[] }

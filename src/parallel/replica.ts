@@ -7,13 +7,13 @@
  * layers (row b of the pool's batch always goes to the same worker), and its engine plans and packed
  * weights. The weights themselves arrive with every step that follows an update.
  */
-import { Recurrent } from '../layers/recurrent.js';
+import type { Recurrent } from '../layers/recurrent.js';
 import { useFastKernels, useReferenceKernels } from '../layers/backend.js';
 import { enableRelaxedSimdInNode, type WasmBuild } from '../engine/loader.js';
 import { modelFromBytes } from '../io/bundle.js';
+import { partGradients, statefulLayers, type RowRange } from '../models/microbatches.js';
 import type { Sequential } from '../models/sequential.js';
 import { NovoLstmError } from '../errors.js';
-import { Random } from '../random.js';
 import { Tensor } from '../tensor.js';
 import { threadMemory } from './memory.js';
 import { compileReplica, type ReplicaCompile } from './replicaBundle.js';
@@ -45,13 +45,23 @@ export function serveReplica(port: ReplicaPort): void {
         case 'step': {
           const replica = withValues(required(model), message.values);
           keep(message.values);
-          replica.trainingRng.setState(new Random(message.seed).getState());
-          const w = message.sampleWeight ? toTensor(message.sampleWeight) : null;
-          const totals = replica.runBatch(toTensor(message.x), toTensor(message.y), null, true, true, w);
+          const x = toTensor(message.x);
+          const length = message.parts.length * replica.grads.length;
           const grads =
-            spare?.length === replica.grads.length ? spare : new Float32Array(replica.grads.length);
+            spare && spare.buffer.byteLength >= length * 4
+              ? new Float32Array(spare.buffer, 0, length)
+              : new Float32Array(length);
           spare = null;
-          grads.set(replica.grads);
+          const w = message.sampleWeight ? toTensor(message.sampleWeight) : null;
+          const totals = partGradients(
+            replica,
+            x,
+            toTensor(message.y),
+            w,
+            rowRanges(message.parts),
+            message.seeds,
+            grads,
+          );
           port.postMessage({ kind: 'stepped', grads, totals }, [grads.buffer as ArrayBuffer]);
           return;
         }
@@ -125,11 +135,6 @@ function required(model: Sequential | null): Sequential {
   return model;
 }
 
-/** The layers that carry state between batches, in model order (the pool addresses them by index). */
-export function statefulLayers(model: Sequential): Recurrent[] {
-  return model.layers.filter((l): l is Recurrent => l instanceof Recurrent && l.stateful);
-}
-
 function getStates(layer: Recurrent): TensorData[] | null {
   return layer.getStates()?.map(fromTensor) ?? null;
 }
@@ -146,6 +151,16 @@ export function describeError(e: unknown): WorkerError {
 
 function plain(value: unknown): unknown {
   return value === undefined || value === null || typeof value !== 'object' ? value : String(value);
+}
+
+/** Consecutive row ranges of the given sizes, from row 0. */
+function rowRanges(sizes: readonly number[]): RowRange[] {
+  let start = 0;
+  return sizes.map((n) => {
+    const range: RowRange = [start, start + n];
+    start += n;
+    return range;
+  });
 }
 
 export function toTensor(t: TensorData): Tensor {

@@ -13,6 +13,7 @@
  */
 import { ConfigError, ShapeError } from '../errors.js';
 import { range } from '../models/batches.js';
+import { checkMicrobatchSize } from '../models/microbatches.js';
 import type { Sequential } from '../models/sequential.js';
 import type { SpawnWorker } from '../parallel/protocol.js';
 import { checkOptionKeys } from '../options.js';
@@ -41,6 +42,13 @@ export interface FitOptions {
    * for one per core. Default 1: this thread, no workers.
    */
   readonly workers?: number | 'auto';
+  /**
+   * Rows per micro-batch: each batch's gradient is the weighted sum, in order, of its micro-batches' (this
+   * many rows each, the last the rest), each computed whole by one thread — so the trained weights are the
+   * same bit for bit whatever `workers` is. Workers beyond the micro-batch count wait. Default: none (one
+   * share of each batch per worker: the weights differ in the last bits between worker counts).
+   */
+  readonly microbatchSize?: number;
   /** Starts one worker (needed in browsers, where the page's bundler decides the worker's URL). */
   readonly spawnWorker?: SpawnWorker;
   /**
@@ -78,6 +86,7 @@ const FIT_OPTIONS = [
   'verbose',
   'progressSink',
   'workers',
+  'microbatchSize',
   'spawnWorker',
 ];
 
@@ -154,6 +163,7 @@ async function fitTensors(model: Sequential, x: Tensor, y: Tensor, options: FitO
     workers: options.workers ?? 1,
     spawn: options.spawnWorker,
     subject: 'fit: workers',
+    microbatchSize: checkMicrobatchSize(options.microbatchSize, 'fit: microbatchSize'),
   });
   try {
     const trainRows = range(0, trainCount);

@@ -12,6 +12,7 @@ import { ConfigError, ValueError } from '../errors.js';
 import type { Sequential } from '../models/sequential.js';
 import type { BatchTotals } from '../models/totals.js';
 import { addTotals } from '../models/totals.js';
+import { checkMicrobatchSize } from '../models/microbatches.js';
 import { checkOptionKeys } from '../options.js';
 import type { SpawnWorker } from '../parallel/protocol.js';
 import { asTensor } from '../tensor.js';
@@ -37,6 +38,8 @@ export interface FitDatasetOptions {
   readonly verbose?: 0 | 1 | 2;
   readonly progressSink?: ProgressSink;
   readonly workers?: number | 'auto';
+  /** As fit's: rows per micro-batch, so the weights do not depend on `workers`. Default: none. */
+  readonly microbatchSize?: number;
   readonly spawnWorker?: SpawnWorker;
 }
 
@@ -56,6 +59,7 @@ const OPTIONS = [
   'verbose',
   'progressSink',
   'workers',
+  'microbatchSize',
   'spawnWorker',
 ];
 
@@ -96,6 +100,7 @@ export async function fitDataset(
     workers: options.workers ?? 1,
     spawn: options.spawnWorker,
     subject: `${label}: workers`,
+    microbatchSize: checkMicrobatchSize(options.microbatchSize, `${label}: microbatchSize`),
   });
   try {
     const history = await runEpochs(trainer, {

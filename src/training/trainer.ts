@@ -9,6 +9,7 @@
  * own rows) with a pool; `syncStates` hands the workers' back to the model before it is saved or used.
  */
 import { takeRows } from '../models/batches.js';
+import { microbatchGradient } from '../models/microbatches.js';
 import type { Sequential } from '../models/sequential.js';
 import type { BatchTotals } from '../models/totals.js';
 import { DataParallel, resolveWorkers } from '../parallel/pool.js';
@@ -38,11 +39,15 @@ export interface Trainer {
   close(): Promise<void>;
 }
 
-/** The step on this thread: `model.trainRows`. */
+/** The step on this thread: `model.trainRows`, or with a micro-batch size, the sum over micro-batches. */
 export class LocalTrainer implements Trainer {
   readonly workers = 1;
 
-  constructor(readonly model: Sequential) {}
+  constructor(
+    readonly model: Sequential,
+    /** Rows per micro-batch (models/microbatches.ts); undefined: the whole batch at once. */
+    readonly microbatchSize?: number,
+  ) {}
 
   async step(
     x: Tensor,
@@ -50,7 +55,14 @@ export class LocalTrainer implements Trainer {
     rows: readonly number[] | null = null,
     sampleWeight: Tensor | null = null,
   ): Promise<BatchTotals> {
-    return this.model.trainRows(x, y, rows, sampleWeight);
+    const { model, microbatchSize } = this;
+    if (microbatchSize === undefined) return model.trainRows(x, y, rows, sampleWeight);
+    const w = rows && sampleWeight ? takeRows(sampleWeight, rows) : sampleWeight;
+    const xs = rows ? takeRows(x, rows) : x;
+    const ys = rows ? takeRows(y, rows) : y;
+    const totals = microbatchGradient(model, xs, ys, w, microbatchSize);
+    model.applyGradients();
+    return totals;
   }
 
   async resetStates(): Promise<void> {
@@ -115,6 +127,12 @@ export interface TrainerOptions {
   readonly maxWorkers?: number;
   /** Aborting it while a pool's workers start terminates them; `openTrainer` rejects with its reason. */
   readonly signal?: AbortSignal;
+  /**
+   * Rows per micro-batch: the gradient is summed over micro-batches of this many rows, whole ones to each
+   * worker, so every worker count (1 included) trains the same weights bit for bit (checked by the caller,
+   * `checkMicrobatchSize`). Default: none.
+   */
+  readonly microbatchSize?: number;
 }
 
 /** How many threads `openTrainer` trains on with these options (1: this one). */
@@ -127,9 +145,15 @@ export async function trainerThreads(
 
 /** A local trainer for one worker, else a pool of `workers` replicas of `model` (built and compiled). */
 export async function openTrainer(model: Sequential, options: TrainerOptions): Promise<Trainer> {
+  const { microbatchSize } = options;
   const workers = await trainerThreads(options);
-  if (workers <= 1) return new LocalTrainer(model);
+  if (workers <= 1) return new LocalTrainer(model, microbatchSize);
   return new PooledTrainer(
-    await DataParallel.create(model, { workers, spawn: options.spawn, signal: options.signal }),
+    await DataParallel.create(model, {
+      workers,
+      spawn: options.spawn,
+      signal: options.signal,
+      microbatchSize,
+    }),
   );
 }
