@@ -223,6 +223,7 @@ function changeable(config: TrainConfig, model: Sequential): string {
     `--time-limit ${config.timeLimitSeconds === null ? 'none' : `${config.timeLimitSeconds}s`}`,
     `--max-chars ${config.charLimit ?? 'no limit'}`,
     `--workers ${config.workers ?? 1}`,
+    `--microbatch-size ${config.microbatchSize ?? 'none'}`,
   ].join(', ');
 }
 
