@@ -5,7 +5,8 @@
  * stays responsive, that text streams out, and that a model file round-trips — including through Node's
  * loadModel and the CLI's directory format, generating the same text in both. Checks that training runs
  * on the WebAssembly engine split over Web Workers (one per core), that the reference kernels take over
- * when the engine cannot run, and runs a tiny version of `npm run bench:web` against Node. Saves a
+ * when the engine cannot run, that the page also trains when served cross-origin isolated (COOP/COEP),
+ * and runs a tiny version of `npm run bench:web` against Node. Saves a
  * screenshot to build/web-test/page.png. Run with `npm run test:web`.
  */
 import assert from 'node:assert/strict';
@@ -76,6 +77,8 @@ interface PageEngine {
 }
 
 let server: StaticServer;
+/** The built page's folder. */
+let pageRoot: string;
 let browser: Browser;
 let page: Page;
 let scratch: string;
@@ -160,7 +163,8 @@ describe('the web page in Chromium', () => {
     // Node generates on the same WebAssembly build as the page, so that greedy texts can be compared.
     await nl.enableRelaxedSimdInNode();
     assert.equal(await nl.useFastKernels(), 'relaxed');
-    server = await serveStatic(await buildPage());
+    pageRoot = await buildPage();
+    server = await serveStatic(pageRoot);
     browser = await launchChromium();
     // A fresh context is a fresh, empty profile (playwright-core makes its own --user-data-dir).
     page = await (await browser.newContext({ acceptDownloads: true })).newPage();
@@ -240,6 +244,39 @@ describe('the web page in Chromium', () => {
       /^reference kernels \(no WebAssembly SIMD\) · 2 workers$/,
     );
     await context.close();
+  });
+
+  it('served with COOP/COEP headers (cross-origin isolated), trains on the engine over its workers too', async () => {
+    // Isolation turns SharedArrayBuffer on and refuses cross-origin loads without CORP headers: the page
+    // takes the same path either way (no SharedArrayBuffer), and nothing it loads comes from elsewhere.
+    const isolated = await serveStatic(pageRoot, { isolated: true });
+    const context = await browser.newContext();
+    try {
+      const other = await context.newPage();
+      const errors: string[] = [];
+      other.on('pageerror', (e) => errors.push(e.message));
+      other.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+      await other.goto(isolated.url);
+      assert.equal(await other.evaluate(() => crossOriginIsolated), true);
+      const { engine: loaded } = await engine(other);
+      assert.deepEqual(loaded, { backend: 'relaxed', cores: loaded!.cores, problem: null });
+      await other.selectOption('#units', '16');
+      await other.fill('#seq-len', '16');
+      await other.fill('#batch', '4');
+      await other.click('#train');
+      await other.waitForFunction(
+        () =>
+          (window as unknown as { novolstmPage: { history: PageHistory } }).novolstmPage.history.training
+            .length >= 3,
+        null,
+        { timeout: 60_000 },
+      );
+      assert.match((await other.textContent('#engine')) ?? '', /^WebAssembly relaxed SIMD · \d+ workers?$/);
+      assert.deepEqual(errors, []);
+    } finally {
+      await context.close();
+      await isolated.close();
+    }
   });
 
   it('takes a dropped text file, checked by the library (binary files are refused)', async () => {

@@ -1,6 +1,8 @@
 /**
  * A static file server for the built page on 127.0.0.1 and a free port, for the browser test. Serves only
- * files under `root`; everything else is a 404.
+ * files under `root`; everything else is a 404. With `isolated`, every response carries the COOP/COEP
+ * headers that make a page cross-origin isolated (SharedArrayBuffer on, cross-origin loads without CORP
+ * refused).
  */
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
@@ -20,7 +22,14 @@ export interface StaticServer {
   close(): Promise<void>;
 }
 
-export async function serveStatic(root: string): Promise<StaticServer> {
+/** The headers that make a page cross-origin isolated. */
+const ISOLATION = {
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-embedder-policy': 'require-corp',
+};
+
+export async function serveStatic(root: string, options: { isolated?: boolean } = {}): Promise<StaticServer> {
+  const extra = options.isolated ? ISOLATION : {};
   const server: Server = createServer((request, response) => {
     const path = decodeURIComponent(new URL(request.url ?? '/', 'http://localhost').pathname);
     const file = normalize(join(root, path.endsWith('/') ? `${path}index.html` : path));
@@ -31,7 +40,7 @@ export async function serveStatic(root: string): Promise<StaticServer> {
     readFile(file).then(
       (body) =>
         response
-          .writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' })
+          .writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', ...extra })
           .end(body),
       () => response.writeHead(404).end(),
     );
