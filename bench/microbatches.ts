@@ -10,13 +10,11 @@
  */
 import { parseArgs } from 'node:util';
 import { useFastKernels } from '../src/layers/backend.js';
-import { Random } from '../src/random.js';
-import { tensor } from '../src/tensor.js';
 import { openTrainer, type Trainer } from '../src/training/trainer.js';
 import { SEED_CONFIG } from './config.js';
 import { formatLoad, loadAverage, machine } from './machine.js';
 import { median, timeRunsWithCpu } from './measure.js';
-import { seedSequential, type RecurrentKind } from './novolstmStep.js';
+import { seedBatch, seedSequential, type RecurrentKind } from './novolstmStep.js';
 
 const { values: flags } = parseArgs({
   options: {
@@ -52,17 +50,7 @@ interface Setup {
   cpu: number[];
 }
 
-const rng = new Random(1);
-const x = tensor(
-  Int32Array.from({ length: config.B * config.T }, () => rng.int(config.V)),
-  [config.B, config.T],
-  'int32',
-);
-const y = tensor(
-  Int32Array.from({ length: config.B }, () => rng.int(config.V)),
-  [config.B],
-  'int32',
-);
+const { x, y } = seedBatch(config);
 const setups: Setup[] = [];
 for (const kind of kinds) {
   for (const workers of list(flags.workers)) {

@@ -52,6 +52,22 @@ export function seedSequential(c: BenchConfig, kind: RecurrentKind, seed = 1): S
   return model;
 }
 
+/** A fixed random batch for the seed model: tokens [B, T] and the next token of each row [B]. */
+export function seedBatch(c: BenchConfig, seed = 1): { x: Tensor; y: Tensor } {
+  const rng = new Random(seed);
+  const x = tensor(
+    Int32Array.from({ length: c.B * c.T }, () => rng.int(c.V)),
+    [c.B, c.T],
+    'int32',
+  );
+  const y = tensor(
+    Int32Array.from({ length: c.B }, () => rng.int(c.V)),
+    [c.B],
+    'int32',
+  );
+  return { x, y };
+}
+
 /**
  * The seed model on the engine the layers use (`useFastKernels` first), with `workers` threads (1: none),
  * started by `spawn` (default: Node worker threads; the browser benchmark passes Web Workers).
@@ -64,17 +80,7 @@ export async function novolstmSeedModel(
   spawn?: SpawnWorker,
 ): Promise<SeedModel> {
   const model = seedSequential(c, kind, seed);
-  const rng = new Random(seed);
-  const x = tensor(
-    Int32Array.from({ length: c.B * c.T }, () => rng.int(c.V)),
-    [c.B, c.T],
-    'int32',
-  );
-  const y = tensor(
-    Int32Array.from({ length: c.B }, () => rng.int(c.V)),
-    [c.B],
-    'int32',
-  );
+  const { x, y } = seedBatch(c, seed);
   if (workers <= 1) {
     const trainer = new LocalTrainer(model);
     return {

@@ -89,6 +89,20 @@ const pageErrors: string[] = [];
 const history = (): Promise<PageHistory> =>
   page.evaluate(() => (window as unknown as { novolstmPage: { history: PageHistory } }).novolstmPage.history);
 
+/** Trains a small model on page `p` until three points of its learning curve are in. */
+const trainSmallModel = async (p: Page): Promise<void> => {
+  await p.selectOption('#units', '16');
+  await p.fill('#seq-len', '16');
+  await p.fill('#batch', '4');
+  await p.click('#train');
+  await p.waitForFunction(
+    () =>
+      (window as unknown as { novolstmPage: { history: PageHistory } }).novolstmPage.history.training
+        .length >= 3,
+    null,
+    { timeout: 60_000 },
+  );
+};
 const engine = async (p: Page = page): Promise<PageEngine> => {
   await p.waitForFunction(
     () => (window as unknown as { novolstmPage: PageEngine }).novolstmPage.engine !== null,
@@ -228,17 +242,7 @@ describe('the web page in Chromium', () => {
     assert.match((await other.textContent('#simd-missing')) ?? '', /does not support WebAssembly SIMD/);
     const { engine: loaded } = await engine(other);
     assert.deepEqual(loaded, { backend: 'reference', cores: loaded!.cores, problem: null });
-    await other.selectOption('#units', '16');
-    await other.fill('#seq-len', '16');
-    await other.fill('#batch', '4');
-    await other.click('#train');
-    await other.waitForFunction(
-      () =>
-        (window as unknown as { novolstmPage: { history: PageHistory } }).novolstmPage.history.training
-          .length >= 3,
-      null,
-      { timeout: 60_000 },
-    );
+    await trainSmallModel(other);
     assert.match(
       (await other.textContent('#engine')) ?? '',
       /^reference kernels \(no WebAssembly SIMD\) · 2 workers$/,
@@ -260,17 +264,7 @@ describe('the web page in Chromium', () => {
       assert.equal(await other.evaluate(() => crossOriginIsolated), true);
       const { engine: loaded } = await engine(other);
       assert.deepEqual(loaded, { backend: 'relaxed', cores: loaded!.cores, problem: null });
-      await other.selectOption('#units', '16');
-      await other.fill('#seq-len', '16');
-      await other.fill('#batch', '4');
-      await other.click('#train');
-      await other.waitForFunction(
-        () =>
-          (window as unknown as { novolstmPage: { history: PageHistory } }).novolstmPage.history.training
-            .length >= 3,
-        null,
-        { timeout: 60_000 },
-      );
+      await trainSmallModel(other);
       assert.match((await other.textContent('#engine')) ?? '', /^WebAssembly relaxed SIMD · \d+ workers?$/);
       assert.deepEqual(errors, []);
     } finally {
