@@ -45,8 +45,8 @@ export interface FitOptions {
   /**
    * Rows per micro-batch: each batch's gradient is the weighted sum, in order, of its micro-batches' (this
    * many rows each, the last the rest), each computed whole by one thread — so the trained weights are the
-   * same bit for bit whatever `workers` is. Workers beyond the micro-batch count wait. Default: none (one
-   * share of each batch per worker: the weights differ in the last bits between worker counts).
+   * same bit for bit whatever `workers` is; no more workers start than a batch has micro-batches. Default:
+   * none (one share of each batch per worker: the weights differ in the last bits between worker counts).
    */
   readonly microbatchSize?: number;
   /** Starts one worker (needed in browsers, where the page's bundler decides the worker's URL). */
@@ -159,11 +159,16 @@ async function fitTensors(model: Sequential, x: Tensor, y: Tensor, options: FitO
     validation = { x: vx, y: vy, rows: null, sampleWeight: null };
   }
 
+  const microbatchSize = checkMicrobatchSize(options.microbatchSize, 'fit: microbatchSize');
   const trainer = await openTrainer(model, {
     workers: options.workers ?? 1,
     spawn: options.spawnWorker,
     subject: 'fit: workers',
-    microbatchSize: checkMicrobatchSize(options.microbatchSize, 'fit: microbatchSize'),
+    microbatchSize,
+    // Workers take whole micro-batches: no more are started than a batch has.
+    ...(microbatchSize === undefined
+      ? {}
+      : { maxWorkers: Math.ceil(Math.min(batchSize, trainCount) / microbatchSize) }),
   });
   try {
     const trainRows = range(0, trainCount);
