@@ -139,7 +139,9 @@ export function sumParts(
 
 /**
  * One training step's gradient on this thread in micro-batches of `size` rows: `model.grads` holds the
- * batch's mean gradient, summed as a pool of workers sums it. Returns the batch's totals.
+ * batch's mean gradient, summed as a pool of workers sums it. Returns the batch's totals. The parts'
+ * gradients go in `scratch` when it is large enough (a trainer keeps one: a fresh array per step is
+ * garbage the collector lets pile up, as the pool's buffers once did).
  */
 export function microbatchGradient(
   model: Sequential,
@@ -147,7 +149,8 @@ export function microbatchGradient(
   y: Tensor,
   sampleWeight: Tensor | null,
   size: number,
-): BatchTotals {
+  scratch: Float32Array | null = null,
+): { totals: BatchTotals; scratch: Float32Array } {
   if (model.layers.some((l) => l instanceof Bidirectional && l.forwardLayer.stateful)) {
     throw new ConfigError(
       'microbatchSize',
@@ -158,13 +161,14 @@ export function microbatchGradient(
   }
   const parts = microbatchRanges(x.shape[0], size);
   const P = model.grads.length;
-  const out = new Float32Array(parts.length * P);
+  const out = scratch && scratch.length >= parts.length * P ? scratch : new Float32Array(parts.length * P);
   const seeds = parts.map((_, k) => microbatchSeed(model, k));
   const totals = partGradients(model, x, y, sampleWeight, parts, seeds, out);
-  return sumParts(
+  const summed = sumParts(
     model.grads,
     totals.map((t, j) => ({ grads: out.subarray(j * P, (j + 1) * P), totals: t })),
   );
+  return { totals: summed, scratch: out };
 }
 
 /** The layers that carry state between batches, in model order (a pool addresses them by index). */

@@ -42,6 +42,8 @@ export interface Trainer {
 /** The step on this thread: `model.trainRows`, or with a micro-batch size, the sum over micro-batches. */
 export class LocalTrainer implements Trainer {
   readonly workers = 1;
+  /** The micro-batches' gradients, kept from step to step. */
+  private scratch: Float32Array | null = null;
 
   constructor(
     readonly model: Sequential,
@@ -60,7 +62,8 @@ export class LocalTrainer implements Trainer {
     const w = rows && sampleWeight ? takeRows(sampleWeight, rows) : sampleWeight;
     const xs = rows ? takeRows(x, rows) : x;
     const ys = rows ? takeRows(y, rows) : y;
-    const totals = microbatchGradient(model, xs, ys, w, microbatchSize);
+    const { totals, scratch } = microbatchGradient(model, xs, ys, w, microbatchSize, this.scratch);
+    this.scratch = scratch;
     model.applyGradients();
     return totals;
   }
