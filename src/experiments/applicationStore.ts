@@ -141,7 +141,10 @@ const keyOf = (r: Pick<ApplicationRecord, 'seed' | 'cell'>): string => `${r.seed
 
 export class ApplicationStore {
   private readonly files = new Map<ApplicationName, JsonLinesFile<ApplicationRecord>>();
-  private readonly taken = new Map<string, Omit<CachedTrial, 'trial'>>();
+  private readonly taken = new Map<
+    string,
+    Omit<CachedTrial, 'trial'> & { readonly seconds: number | null }
+  >();
 
   constructor(
     readonly dir: string,
@@ -156,8 +159,11 @@ export class ApplicationStore {
     return this.appended;
   }
 
-  /** Runs taken from the store in this run, with the commits, machines and loads they ran on. */
-  get reused(): Omit<CachedTrial, 'trial'>[] {
+  /**
+   * Runs taken from the store in this run, with the commits, machines and loads they ran on, and the wall
+   * seconds of the runs that record them (the language model's; null for the classifiers').
+   */
+  get reused(): (Omit<CachedTrial, 'trial'> & { readonly seconds: number | null })[] {
     return [...this.taken.values()];
   }
 
@@ -171,10 +177,12 @@ export class ApplicationStore {
     const record = this.file(application).get(spec, keyOf({ seed, cell }));
     if (!record) return null;
     const id = `${application}|${spec}|${keyOf(record)}`;
+    const seconds = (record.result as { seconds?: unknown } | null)?.seconds;
     this.taken.set(id, {
       commit: record.commit,
       machine: machineName(record),
       load: record.machine.load ?? null,
+      seconds: typeof seconds === 'number' ? seconds : null,
     });
     return record.failure === null
       ? { result: record.result as Results[A], failure: null }

@@ -76,7 +76,29 @@ export interface ReportRun {
     /** The 1-minute load averages recorded as the stored trials finished (their wall times depend on it). */
     readonly loads?: readonly number[];
     readonly trained?: boolean;
+    /**
+     * The wall seconds the stored task trials and application runs took, each its own run's (the
+     * classifiers' runs record none): what the grid cost on the machines above, added up.
+     */
+    readonly seconds?: { readonly trials: number; readonly runs: number; readonly untimedRuns: number };
   } | null;
+}
+
+/**
+ * What the stored trials and runs cost, added up: each one's wall time on the worker(s) it ran on, so trials
+ * that ran side by side on separate cores count in full, and time a run spent paused counts too.
+ */
+function storedCostLine(
+  seconds: { trials: number; runs: number; untimedRuns: number },
+  complete: boolean,
+): string {
+  const parts = [`the task trials ${hours(seconds.trials)}`];
+  if (seconds.runs > 0) parts.push(`the language model's runs ${hours(seconds.runs)}`);
+  const untimed =
+    seconds.untimedRuns > 0
+      ? `; ${seconds.untimedRuns} classifier run${seconds.untimedRuns === 1 ? '' : 's'} not timed in the store`
+      : '';
+  return `Its cost${complete ? '' : ' so far'}, from the store: **${hours(seconds.trials + seconds.runs)}** of wall time added up over the stored trials and runs (${parts.join(', ')}${untimed}), each its own run's on the machine and load above — trials that ran side by side on separate cores each count in full, and a run's paused minutes count too.`;
 }
 
 /** The full grid's measured cost, as a short table: per task, all cells together. */
@@ -410,10 +432,14 @@ export async function writeReport(
     );
   }
   lines.push('', '## What this run is', '');
+  // Only a rebuild took every trial from the store, so only there do the stored times add up to the cost.
+  const storedCost =
+    rebuilt && run.trialCache?.seconds ? storedCostLine(run.trialCache.seconds, ranFullGrid) : null;
   if (ranFullGrid) {
     lines.push(
       `This is the full grid: ${run.fullGrid.tasks} tasks × ${run.fullGrid.cells} cells, the learning-rate search and ${run.fullGrid.seeds} seeds.`,
     );
+    if (storedCost) lines.push('', storedCost);
   } else {
     lines.push(
       `**The full grid has not been run.** This report is the \`${run.preset}\` setting: ${results.length} task${results.length === 1 ? '' : 's'} × ${new Set(results.flatMap((r) => [...r.cells, ...(r.incomplete ?? [])].map((c) => c.cell))).size} cells, ${run.search ? 'the learning-rate search' : 'one learning rate per task (no search)'}, ${run.seeds.length} seeds, with the budgets printed under each task; the full grid is ${run.fullGrid.tasks} tasks × ${run.fullGrid.cells} cells with the search and ${run.fullGrid.seeds} seeds at the full budgets.`,
@@ -425,6 +451,8 @@ export async function writeReport(
         '',
         ...estimateSection(run.estimate),
       );
+    } else if (storedCost) {
+      lines.push(storedCost);
     } else {
       lines.push(
         rebuilt

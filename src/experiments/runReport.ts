@@ -209,11 +209,27 @@ export async function runReport(config: ReportConfig, log: (line: string) => voi
         machines: [...new Set(reused.map((c) => c.machine))],
         loads: reused.flatMap((c) => (c.load === null ? [] : [c.load])),
         trained: train,
+        seconds: storedSeconds(cache.reused, appStore?.reused ?? []),
       },
     },
     config.out,
   );
   return { results, applications, markdown };
+}
+
+/**
+ * What the trials and runs taken from the store took, each its own wall time (see `trialCache.seconds` in
+ * renderReport.ts).
+ */
+function storedSeconds(
+  trials: readonly { readonly trial: { readonly seconds: number } }[],
+  runs: readonly { readonly seconds: number | null }[],
+): { trials: number; runs: number; untimedRuns: number } {
+  return {
+    trials: trials.reduce((sum, t) => sum + t.trial.seconds, 0),
+    runs: runs.reduce((sum, r) => sum + (r.seconds ?? 0), 0),
+    untimedRuns: runs.filter((r) => r.seconds === null).length,
+  };
 }
 
 /**
