@@ -292,6 +292,13 @@ describe('the language model runs in the trial store, and the report rebuilt fro
     const report = await runReport(rebuildConfig('lm', dir, out, { applications: true }), () => {});
     const md = report.markdown;
     assert.match(md, /\*\*Missing trials: 0\.\*\*/);
+    // What the runs took, added up: 3 cells × (1330 + 1340 + 1350) s.
+    assert.ok(
+      md.includes(
+        `Its cost, from the store: **${(12_060 / 3600).toFixed(1)} h** of wall time added up over the stored trials and runs (the language model's runs ${(12_060 / 3600).toFixed(1)} h), each`,
+      ),
+      'the stored cost',
+    );
     assert.match(
       md,
       /16,384,000 characters of training per run \(8,000 windows\) on 2 data-parallel workers, one run at a time \(the same characters for every cell, ending at the same window on any machine and under any load.*\), scored every 1,638,400 characters of training;/,

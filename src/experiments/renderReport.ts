@@ -92,13 +92,15 @@ function storedCostLine(
   seconds: { trials: number; runs: number; untimedRuns: number },
   complete: boolean,
 ): string {
-  const parts = [`the task trials ${hours(seconds.trials)}`];
+  const parts: string[] = [];
+  if (seconds.trials > 0) parts.push(`the task trials ${hours(seconds.trials)}`);
   if (seconds.runs > 0) parts.push(`the language model's runs ${hours(seconds.runs)}`);
-  const untimed =
-    seconds.untimedRuns > 0
-      ? `; ${seconds.untimedRuns} classifier run${seconds.untimedRuns === 1 ? '' : 's'} not timed in the store`
-      : '';
-  return `Its cost${complete ? '' : ' so far'}, from the store: **${hours(seconds.trials + seconds.runs)}** of wall time added up over the stored trials and runs (${parts.join(', ')}${untimed}), each its own run's on the machine and load above — trials that ran side by side on separate cores each count in full, and a run's paused minutes count too.`;
+  if (seconds.untimedRuns > 0) {
+    parts.push(
+      `${seconds.untimedRuns} classifier run${seconds.untimedRuns === 1 ? '' : 's'} not timed in the store`,
+    );
+  }
+  return `Its cost${complete ? '' : ' so far'}, from the store: **${hours(seconds.trials + seconds.runs)}** of wall time added up over the stored trials and runs (${parts.join('; ')}), each its own run's on the machine and load above — trials that ran side by side on separate cores each count in full, and a run's paused minutes count too.`;
 }
 
 /** The full grid's measured cost, as a short table: per task, all cells together. */
@@ -434,7 +436,7 @@ export async function writeReport(
   lines.push('', '## What this run is', '');
   // Only a rebuild took every trial from the store, so only there do the stored times add up to the cost.
   const storedCost =
-    rebuilt && run.trialCache?.seconds ? storedCostLine(run.trialCache.seconds, ranFullGrid) : null;
+    rebuilt && run.trialCache?.seconds ? storedCostLine(run.trialCache.seconds, missing === 0) : null;
   if (ranFullGrid) {
     lines.push(
       `This is the full grid: ${run.fullGrid.tasks} tasks × ${run.fullGrid.cells} cells, the learning-rate search and ${run.fullGrid.seeds} seeds.`,
