@@ -164,6 +164,12 @@ describe('the report rebuilt from a trial store, without training', () => {
       ),
       'the stored cost',
     );
+    // The modern adding problem's baseline, and what the stopped trials' final MSE means beside it.
+    assert.match(
+      report.markdown,
+      /^- Modern baseline \(the issue's\): a well-trained LSTM or GRU reaches a test MSE below 0\.001 \(chance: 0\.167\)\. These trials stop at the first check that meets the criterion/m,
+    );
+    assert.equal(report.markdown.split('- Modern baseline').length - 1, 1, 'only under adding-modern-400');
     assert.match(
       report.markdown,
       /1-min load average [\d.]+–[\d.]+ as they finished(: the CPU was shared, .*)?; wall times are those of their own runs\)/,

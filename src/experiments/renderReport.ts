@@ -482,6 +482,13 @@ export async function writeReport(
       `- Budget: batch ${task.batchSize}, at most ${formatCount(task.maxSequences)} sequences, checked every ${formatCount(task.evalEvery)}; learning rates ${task.learningRates.join(', ')}; LSTM units ${task.lstmUnits}.`,
     );
     if (task.paper) body.push(`- Hochreiter & Schmidhuber (1997): ${task.paper}.`);
+    if (task.modern) {
+      // Trials stop at the first check that meets the criterion: their final metric is where they stood
+      // then, not where longer training would end.
+      body.push(
+        `- Modern baseline (the issue's): ${task.modern}. These trials stop at the first check that meets the criterion, so their final ${task.metricName} below is where they stood then, not where longer training ends.`,
+      );
+    }
     body.push(
       '',
       `| cell | units | parameters | learning rate | solved | sequences to success, median (IQR) | final ${task.metricName}, median | wall time, median |`,

@@ -51,6 +51,8 @@ export interface TaskSpec {
   readonly learningRates: readonly number[];
   /** What the 1997 paper reports, where the issue gives it. */
   readonly paper: string | null;
+  /** What a well-trained modern network reaches on the task, where the issue gives it; absent: nothing. */
+  readonly modern?: string;
   generate(count: number, rng: Random): TaskData;
   testSet(rng: Random): TaskData;
   evaluate(outputs: Float32Array, test: TaskData): Evaluation;
@@ -113,6 +115,7 @@ function addingModern(T: number): TaskSpec {
     evalEvery: 10_000,
     learningRates: [3e-3, 1e-2, 3e-2],
     paper: null,
+    modern: 'a well-trained LSTM or GRU reaches a test MSE below 0.001 (chance: 0.167)',
     generate: (count, rng) => modernAddingProblem(count, T, rng),
     testSet: (rng) => modernAddingProblem(1000, T, rng),
     evaluate: (outputs, test) => {
