@@ -2,7 +2,8 @@
  * Micro-batches (models/microbatches.ts): with a micro-batch size, one thread and 1, 2 or 3 workers train
  * the same weights bit for bit — dropout, a mask, a stateful layer and sample weights included — on the
  * engine and on the reference kernels; the summed gradient is the whole batch's; a micro-batch as large as
- * the batch is the plain step; and a bad size is a typed error.
+ * the batch is the plain step; fit (1 and 2 workers) and fitDataset (1 and 3) train the same weights; a bad
+ * size is a typed error.
  */
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
@@ -160,13 +161,17 @@ for (const kernels of ['engine', 'reference'] as const) {
 }
 
 describe('micro-batch options', () => {
-  it('a bad size is a ConfigError naming the option, from fit and from the pool', async () => {
+  it('a bad size is a ConfigError naming the option, from fit, fitDataset and the pool', async () => {
     const m = model(false);
     const [{ x, y }] = batches(1);
     for (const bad of [0, 2.5, -1, '3', Number.NaN]) {
       await assert.rejects(
         m.fit(x, y, { microbatchSize: bad as number, verbose: 0 }),
         (e: unknown) => e instanceof ConfigError && e.subject === 'fit: microbatchSize',
+      );
+      await assert.rejects(
+        m.fitDataset([{ xs: x, ys: y }], { microbatchSize: bad as number, verbose: 0 }),
+        (e: unknown) => e instanceof ConfigError && e.subject === 'fitDataset: microbatchSize',
       );
       await assert.rejects(
         DataParallel.create(m, { workers: 2, microbatchSize: bad as number }),
@@ -192,6 +197,21 @@ describe('micro-batch options', () => {
       });
       m.compile({ optimizer: adam({ learningRate: 1e-2 }), loss: 'sparseCategoricalCrossentropy' });
       const history = await m.fit(x, y, { batchSize: 9, epochs: 2, microbatchSize: 4, workers, verbose: 0 });
+      runs.push({ loss: history.history.loss, values: m.values });
+    }
+    assert.deepEqual(runs[1].loss, runs[0].loss);
+    assertSameBits('weights', runs[1].values, runs[0].values);
+    useReferenceKernels();
+  });
+
+  it('fitDataset with micro-batches: 1 and 3 workers give the same weights bit for bit', async () => {
+    await useFastKernels();
+    const data = batches(2);
+    const runs = [];
+    for (const workers of [1, 3]) {
+      const m = model(true);
+      const dataset = data.map(({ x, y }) => ({ xs: x, ys: y }));
+      const history = await m.fitDataset(dataset, { epochs: 2, microbatchSize: SIZE, workers, verbose: 0 });
       runs.push({ loss: history.history.loss, values: m.values });
     }
     assert.deepEqual(runs[1].loss, runs[0].loss);
