@@ -161,7 +161,7 @@ export function microbatchGradient(
   }
   const parts = microbatchRanges(x.shape[0], size);
   const P = model.grads.length;
-  const out = scratch && scratch.length >= parts.length * P ? scratch : new Float32Array(parts.length * P);
+  const out = floatsIn(scratch, parts.length * P);
   const seeds = parts.map((_, k) => microbatchSeed(model, k));
   const totals = partGradients(model, x, y, sampleWeight, parts, seeds, out);
   const summed = sumParts(
@@ -169,6 +169,17 @@ export function microbatchGradient(
     totals.map((t, j) => ({ grads: out.subarray(j * P, (j + 1) * P), totals: t })),
   );
   return { totals: summed, scratch: out };
+}
+
+/**
+ * `length` floats at the start of `spare`'s buffer when it holds that many, else a new array: the
+ * gradient and weight buffers that go round between steps (and between a pool and its workers) are reused
+ * rather than made anew each step, which left garbage the collector let pile up.
+ */
+export function floatsIn(spare: Float32Array | null, length: number): Float32Array {
+  return spare && spare.buffer.byteLength >= length * 4
+    ? new Float32Array(spare.buffer, 0, length)
+    : new Float32Array(length);
 }
 
 /** The layers that carry state between batches, in model order (a pool addresses them by index). */

@@ -28,6 +28,7 @@ import type { Sequential } from '../models/sequential.js';
 import {
   assignMicrobatches,
   checkMicrobatchSize,
+  floatsIn,
   microbatchRanges,
   microbatchSeed,
   statefulLayers,
@@ -177,18 +178,17 @@ export class DataParallel {
    */
   async trainStep(x: Tensor, y: Tensor, sampleWeight: Tensor | null = null): Promise<BatchTotals> {
     const { model } = this;
-    const shares = this.shares(x.shape[0]);
     const replies = (await this.scatter(
       x,
       y,
-      (values, xs, ys, k, ws) => ({
+      (values, xs, ys, share, ws) => ({
         kind: 'step',
         values,
         x: xs,
         y: ys!,
         sampleWeight: ws,
-        parts: shares[k].parts,
-        seeds: shares[k].parts.map((_, j) => microbatchSeed(model, shares[k].first + j)),
+        parts: share.parts,
+        seeds: share.parts.map((_, j) => microbatchSeed(model, share.first + j)),
       }),
       sampleWeight,
     )) as Extract<FromWorker, { kind: 'stepped' }>[];
@@ -267,7 +267,8 @@ export class DataParallel {
       x: TensorData,
       /** null when scatter got no y (predict). */
       y: TensorData | null,
-      k: number,
+      /** The worker's rows and the parts it sums a gradient over. */
+      share: Share,
       sampleWeight: TensorData | null,
     ) => ToWorker,
     sampleWeight: Tensor | null = null,
@@ -279,7 +280,8 @@ export class DataParallel {
     }
     const changed = this.sentVersion !== this.model.weightsVersion;
     const replies = await Promise.all(
-      this.shares(B).map(({ rows: [start, end] }, k) => {
+      this.shares(B).map((share, k) => {
+        const [start, end] = share.rows;
         const xs = rowSlice(x, start, end);
         const ys = y ? rowSlice(y, start, end) : null;
         const ws = sampleWeight ? rowSlice(sampleWeight, start, end) : null;
@@ -289,7 +291,7 @@ export class DataParallel {
         if (ys) transfer.push(ys.data.buffer as ArrayBuffer);
         if (ws) transfer.push(ws.data.buffer as ArrayBuffer);
         return this.channels[k].request(
-          message(values, fromTensor(xs), ys && fromTensor(ys), k, ws && fromTensor(ws)),
+          message(values, fromTensor(xs), ys && fromTensor(ys), share, ws && fromTensor(ws)),
           transfer,
         );
       }),
@@ -304,11 +306,7 @@ export class DataParallel {
    */
   private weightsFor(channel: Channel): Float32Array {
     const { values } = this.model;
-    const { spare } = channel;
-    const buffer =
-      spare && spare.buffer.byteLength >= values.byteLength
-        ? new Float32Array(spare.buffer, 0, values.length)
-        : new Float32Array(values.length);
+    const buffer = floatsIn(channel.spare, values.length);
     channel.spare = null;
     buffer.set(values);
     return buffer;

@@ -11,7 +11,7 @@ import type { Recurrent } from '../layers/recurrent.js';
 import { useFastKernels, useReferenceKernels } from '../layers/backend.js';
 import { enableRelaxedSimdInNode, type WasmBuild } from '../engine/loader.js';
 import { modelFromBytes } from '../io/bundle.js';
-import { partGradients, statefulLayers, type RowRange } from '../models/microbatches.js';
+import { floatsIn, partGradients, statefulLayers, type RowRange } from '../models/microbatches.js';
 import type { Sequential } from '../models/sequential.js';
 import { NovoLstmError } from '../errors.js';
 import { Tensor } from '../tensor.js';
@@ -47,10 +47,7 @@ export function serveReplica(port: ReplicaPort): void {
           keep(message.values);
           const x = toTensor(message.x);
           const length = message.parts.length * replica.grads.length;
-          const grads =
-            spare && spare.buffer.byteLength >= length * 4
-              ? new Float32Array(spare.buffer, 0, length)
-              : new Float32Array(length);
+          const grads = floatsIn(spare, length);
           spare = null;
           const w = message.sampleWeight ? toTensor(message.sampleWeight) : null;
           const totals = partGradients(
