@@ -139,12 +139,12 @@ function parser(application: ApplicationName): (value: unknown) => ApplicationRe
 
 const keyOf = (r: Pick<ApplicationRecord, 'seed' | 'cell'>): string => `${r.seed}|${r.cell ?? ''}`;
 
+/** A run taken from the store: where it ran, and its wall seconds where it records them. */
+export type ReusedRun = Omit<CachedTrial, 'trial'> & { readonly seconds: number | null };
+
 export class ApplicationStore {
   private readonly files = new Map<ApplicationName, JsonLinesFile<ApplicationRecord>>();
-  private readonly taken = new Map<
-    string,
-    Omit<CachedTrial, 'trial'> & { readonly seconds: number | null }
-  >();
+  private readonly taken = new Map<string, ReusedRun>();
 
   constructor(
     readonly dir: string,
@@ -163,7 +163,7 @@ export class ApplicationStore {
    * Runs taken from the store in this run, with the commits, machines and loads they ran on, and the wall
    * seconds of the runs that record them (the language model's; null for the classifiers').
    */
-  get reused(): (Omit<CachedTrial, 'trial'> & { readonly seconds: number | null })[] {
+  get reused(): ReusedRun[] {
     return [...this.taken.values()];
   }
 
