@@ -16,8 +16,9 @@ import { main } from '../src/cli/main.js';
 import { enableRelaxedSimdInNode } from '../src/engine/loader.js';
 import { useFastKernels, useReferenceKernels } from '../src/layers/backend.js';
 import { ApplicationStore } from '../src/experiments/applicationStore.js';
+import { bridgedLagsSection, lagText } from '../src/experiments/bridgedLags.js';
 import { comparedCell, parameterCount } from '../src/experiments/comparedCells.js';
-import { SEARCH_SEED } from '../src/experiments/grid.js';
+import { SEARCH_SEED, type CellSummary } from '../src/experiments/grid.js';
 import { reportPreset } from '../src/experiments/presets.js';
 import { runReport, type ReportOutput } from '../src/experiments/runReport.js';
 import { rebuildConfig } from './reportRebuild.js';
@@ -221,6 +222,20 @@ describe('the report rebuilt from a trial store, without training', () => {
     assert.doesNotMatch(md, /- adding-modern-400: GRU/);
     assert.doesNotMatch(md, /- temporal-order-6a:/);
     assert.match(md, /over 1 comparisons: better in 1, worse in 0/);
+  });
+
+  it('says per task which cells bridged its lag, on every seed, on some, and which are not compared', () => {
+    const section = report.markdown.split('\n## ').find((s) => s.startsWith('Which cells bridge which lags'));
+    assert.ok(section, 'a section of the lags');
+    for (const line of [
+      '| task | lag | lstm | novolstm | gru |',
+      '| adding-modern-400 | 200–399 steps | 3/5 · 140,000 | 5/5 · 60,000 | incomplete |',
+      '| temporal-order-6a | 79–99 steps | incomplete | incomplete | incomplete |',
+      '- **adding-modern-400** (lag 200–399 steps): bridged on every seed by `novolstm` (60,000); on some seeds by `lstm` (3/5); not yet compared: `gru` (trials missing). Modern baseline: a well-trained LSTM or GRU reaches a test MSE below 0.001 (chance: 0.167).',
+      '- **temporal-order-6a** (lag 79–99 steps): not yet compared: `lstm`, `novolstm`, `gru` (trials missing).',
+    ]) {
+      assert.ok(section.split('\n').includes(line), line);
+    }
   });
 
   it('states the missing-trial count, per task × cell, with the command that adds them', () => {
@@ -565,5 +580,44 @@ describe('a report run with a trial store, resumed, then rebuilt', () => {
     const rebuilt = await quickReber(dir, mkdtempSync(join(tmpdir(), 'novolstm-report-')), 3, false, []);
     assert.equal(section(rebuilt.markdown), section(resumed.markdown));
     assert.deepEqual(rebuilt.results[0].cells[0].trials, resumed.results[0].cells[0].trials);
+  });
+});
+
+describe('which cells bridge which lags', () => {
+  /** A complete cell's summary with `solved` of 5 seeds (the section reads nothing else). */
+  const cell = (id: string, solved: number, medianSequences: number | null): CellSummary => ({
+    task: 'copy-200',
+    cell: id,
+    units: 64,
+    parameters: 17_801,
+    learningRate: 1e-3,
+    seeds: 5,
+    solved,
+    diverged: 0,
+    medianSequences,
+    sequencesIqr: medianSequences === null ? null : [medianSequences, medianSequences],
+    medianFinalMetric: 0,
+    medianSeconds: 7777,
+    trials: [],
+  });
+
+  it('a task no cell bridged says so, naming them and the budget; one bridged by some names each kind', () => {
+    const copy = taskByName('copy-200');
+    const reber = taskByName('embedded-reber');
+    const lines = bridgedLagsSection([
+      { task: copy, cells: [cell('lstm', 0, null), cell('gru', 0, null)] },
+      { task: reber, cells: [cell('lstm', 5, 6_000), cell('novolstm', 5, 3_008), cell('gru', 2, 5_504)] },
+    ]);
+    for (const line of [
+      '| task | lag | lstm | gru | novolstm |',
+      '| copy-200 | 210 steps | 0/5 | 0/5 |  |',
+      '| embedded-reber | 5 steps or more | 5/5 · 6,000 | 2/5 · 5,504 | 5/5 · 3,008 |',
+      '- **copy-200** (lag 210 steps): bridged by none of `lstm`, `gru` within 300,000 sequences.',
+      '- **embedded-reber** (lag 5 steps or more): bridged on every seed by `lstm` (6,000), `novolstm` (3,008); on some seeds by `gru` (2/5). The 1997 LSTM: 148 of 150 runs solved; best setting after 8,440 training sequences.',
+    ]) {
+      assert.ok(lines.includes(line), line);
+    }
+    assert.equal(lagText({ min: 90, max: 109 }), '90–109 steps');
+    assert.deepEqual(bridgedLagsSection([]), [], 'no tasks, no section');
   });
 });

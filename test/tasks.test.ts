@@ -19,6 +19,7 @@ import {
   TEMPORAL_SYMBOLS,
 } from '../src/data/tasks/index.js';
 import type { TaskData } from '../src/data/tasks/taskData.js';
+import { TASKS } from '../src/experiments/taskSuite.js';
 import { Random } from '../src/random.js';
 
 /** The symbol index at (n, t) of one-hot data. */
@@ -228,4 +229,45 @@ describe('copy', () => {
 it('the same seed gives the same data', () => {
   assert.deepEqual(embeddedReber(30, new Random(9)).x, embeddedReber(30, new Random(9)).x);
   assert.deepEqual(addingProblem(30, 50, new Random(9)).x, addingProblem(30, 50, new Random(9)).x);
+});
+
+describe("each task's declared lag is the one its generator makes", () => {
+  /** Per sequence: the first input the answer depends on, and the step that answers (its own rules). */
+  function firstRelevantAndAnswer(name: string, d: TaskData, n: number): [number, number] {
+    const L = d.lengths[n];
+    const first = (isRelevant: (t: number) => boolean): number => {
+      for (let t = 0; t < L; t++) if (isRelevant(t)) return t;
+      throw new Error(`${name}: sequence ${n} has no relevant input`);
+    };
+    if (name.startsWith('adding') || name.startsWith('multiplication')) {
+      // The marker (second input) is 1 on the two values to combine; the answer is the last step's.
+      return [first((t) => d.x[(n * d.T + t) * 2 + 1] === 1), L - 1];
+    }
+    if (name.startsWith('temporal-order')) {
+      const relevant = [TEMPORAL_SYMBOLS.indexOf('X'), TEMPORAL_SYMBOLS.indexOf('Y')];
+      return [first((t) => relevant.includes(symbolAt(d, n, t))), L - 1];
+    }
+    // Copy: the first symbol, at step 0, is recalled at the first of the last 10 steps.
+    if (name.startsWith('copy')) return [0, L - 10];
+    // Embedded Reber: the second symbol (T or P) is predicted again at the step whose input is the inner
+    // string's E, the second-to-last input (the final E is not an input).
+    assert.equal(name, 'embedded-reber');
+    return [1, L - 2];
+  }
+
+  for (const task of TASKS) {
+    it(`${task.name}: ${task.lag.min}–${task.lag.max ?? '∞'} steps`, () => {
+      const d = task.generate(4000, new Random(31));
+      let min = Infinity;
+      let max = -Infinity;
+      for (let n = 0; n < d.N; n++) {
+        const [from, to] = firstRelevantAndAnswer(task.name, d, n);
+        min = Math.min(min, to - from);
+        max = Math.max(max, to - from);
+      }
+      assert.equal(min, task.lag.min, 'the shortest lag');
+      if (task.lag.max === null) assert.ok(max > task.lag.min, 'no bound: longer lags occur');
+      else assert.equal(max, task.lag.max, 'the longest lag');
+    });
+  }
 });

@@ -1,7 +1,8 @@
 /**
  * The report as markdown, with a learning-curve figure per task and per application (SVG, beside it):
  * the setting it ran, the machine, the versions and the commit, what the full grid would cost unless it
- * ran, the evidence (verdicts.ts), the method, and a section per task and application.
+ * ran, which cells bridge which lags (bridgedLags.ts), the evidence (verdicts.ts), the method, and a
+ * section per task and application.
  */
 import { mkdirSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -10,6 +11,7 @@ import { writeFileAtomic } from '../io/atomicFile.js';
 import { lineChartSvg } from '../report/charts.js';
 import type { CharModelResult } from '../applications/charModel.js';
 import type { ApplicationResults } from './applications.js';
+import { bridgedLagsSection } from './bridgedLags.js';
 import { COMPARED_CELLS } from './comparedCells.js';
 import type { GridEstimate } from './estimate.js';
 import { bits, formatCount, formatMetric, formatSpread, hours, percent } from './formatting.js';
@@ -569,6 +571,7 @@ export async function writeReport(
   }
 
   lines.push(
+    ...bridgedLagsSection(results),
     '## What the evidence shows',
     '',
     `Every comparison below is against the LSTM (the ablations are also compared with NovoLSTM, in their own list after it), by the fixed rules of the Method section; "no clear difference" means the spread over seeds does not separate the two — not that they are equal. Tasks that no cell solved within this setting's budget say nothing about the cells.`,

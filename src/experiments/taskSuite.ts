@@ -19,6 +19,7 @@ import {
   reberSolved,
   temporalOrder,
   temporalOrderSolved,
+  TEMPORAL_ORDER_POSITIONS,
   type TaskData,
 } from '../data/tasks/index.js';
 import type { Random } from '../random.js';
@@ -53,9 +54,19 @@ export interface TaskSpec {
   readonly paper: string | null;
   /** What a well-trained modern network reaches on the task, where the issue gives it; absent: nothing. */
   readonly modern?: string;
+  /**
+   * The time lag the task asks a cell to bridge: the steps from the first input the answer depends on to
+   * the step that answers, over every sequence the generator makes (max null: no bound, only a minimum).
+   */
+  readonly lag: Lag;
   generate(count: number, rng: Random): TaskData;
   testSet(rng: Random): TaskData;
   evaluate(outputs: Float32Array, test: TaskData): Evaluation;
+}
+
+export interface Lag {
+  readonly min: number;
+  readonly max: number | null;
 }
 
 /** Index of the largest value (the first of equal ones). */
@@ -89,6 +100,8 @@ function adding1997(T: number, budget: Partial<TaskSpec> = {}): TaskSpec {
     evalEvery: 5_000,
     learningRates: [3e-3, 1e-2, 3e-2],
     paper: T === 100 ? 'solved after 74,000 training sequences (T = 100)' : null,
+    // X1 is one of the first 10 pairs; the answer comes at the last of T to T + T/10 steps.
+    lag: { min: T - 10, max: T + Math.floor(T / 10) - 1 },
     generate: (count, rng) => addingProblem(count, T, rng),
     testSet: (rng) => addingProblem(ADDING_TEST, T, rng),
     evaluate: (outputs, test) => ({
@@ -116,6 +129,8 @@ function addingModern(T: number): TaskSpec {
     learningRates: [3e-3, 1e-2, 3e-2],
     paper: null,
     modern: 'a well-trained LSTM or GRU reaches a test MSE below 0.001 (chance: 0.167)',
+    // X1 is in the first half; the answer comes at step T.
+    lag: { min: T - Math.floor(T / 2), max: T - 1 },
     generate: (count, rng) => modernAddingProblem(count, T, rng),
     testSet: (rng) => modernAddingProblem(1000, T, rng),
     evaluate: (outputs, test) => {
@@ -158,6 +173,8 @@ const embeddedReberTask: TaskSpec = {
   evalEvery: 1_000,
   learningRates: [3e-3, 1e-2, 3e-2],
   paper: '148 of 150 runs solved; best setting after 8,440 training sequences',
+  // The second symbol decides the second-to-last, across the inner Reber string (5 symbols or more).
+  lag: { min: 5, max: null },
   generate: (count, rng) => embeddedReber(count, rng),
   // Training is online (every string fresh), so the criterion's two sets of 256 are both fresh strings.
   testSet: (rng) => embeddedReber(512, rng),
@@ -196,6 +213,11 @@ function temporalOrderTask(variant: '6a' | '6b'): TaskSpec {
     evalEvery: 10_000,
     learningRates: [3e-3, 1e-2, 3e-2],
     paper: null,
+    // The first relevant symbol is at step 10–20; the answer at the last of 100 to 110 steps.
+    lag: {
+      min: 99 - TEMPORAL_ORDER_POSITIONS[variant][0][1],
+      max: 109 - TEMPORAL_ORDER_POSITIONS[variant][0][0],
+    },
     generate: (count, rng) => temporalOrder(count, variant, rng),
     testSet: (rng) => temporalOrder(2560, variant, rng),
     evaluate: (outputs, test) => {
@@ -226,6 +248,8 @@ function copy(T: number): TaskSpec {
     evalEvery: 10_000,
     learningRates: [1e-3, 3e-3, 1e-2],
     paper: null,
+    // Every symbol is recalled T + 10 steps after it was shown.
+    lag: { min: T + COPY_LENGTH, max: T + COPY_LENGTH },
     generate: (count, rng) => copyTask(count, T, rng),
     testSet: (rng) => copyTask(1000, T, rng),
     evaluate: (outputs, test) => {
