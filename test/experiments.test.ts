@@ -18,6 +18,7 @@ import { estimateGrid } from '../src/experiments/estimate.js';
 import { buildLanguageModel, LM_CELLS } from '../src/lm/index.js';
 import { quantile, runCell, summarize, TimeLimitReached } from '../src/experiments/grid.js';
 import { verdict, writeReport, type ReportRun } from '../src/experiments/report.js';
+import { reportPreset } from '../src/experiments/presets.js';
 import { QUICK_TASKS, taskByName } from '../src/experiments/taskSuite.js';
 import { runTrial, unitsFor, type TrialResult } from '../src/experiments/trial.js';
 import { TrialCache, taskSpecHash } from '../src/experiments/trialCache.js';
@@ -284,6 +285,12 @@ describe('trials and the report', () => {
     assert.match(md, /\*\*The full grid has not been run\.\*\*/);
     assert.doesNotMatch(md, /This is the full grid/);
     assert.match(md, /The classifiers and the language model were not run in this report\./);
+  });
+  it('the full setting claims nothing from fewer than 5 seeds (3 for the language model)', () => {
+    const full = reportPreset('full');
+    assert.ok(full.seeds >= 5, `task seeds ${full.seeds}`);
+    assert.deepEqual(full.applications.classifierSeeds, [1, 2, 3, 4, 5]);
+    assert.deepEqual(full.applications.lmSeeds, [1, 2, 3]);
   });
 });
 
