@@ -211,7 +211,7 @@ export function reportPreset(name: PresetName): ReportPreset {
         // run takes seconds, so the full setting gives them the tasks' 5 seeds.
         applications: { ...MEDIUM_APPLICATIONS, classifierSeeds: [1, 2, 3, 4, 5], lm: SEED_SCALE_LM },
         scope:
-          "The full grid's tasks at their full budgets; the classifiers (unless skipped) as in the medium setting (small versions of the seeds' models) on 5 seeds, the character language model at the seed's scale (2 layers, the LSTM at 256 units, 16.4 million characters of training per run).",
+          "The full grid's tasks at their full budgets; the classifiers (unless skipped) as in the medium setting (small versions of the seeds' models) on 5 seeds, the character language model at the seed's scale (2 layers, the LSTM at 256 units, 16.4 million characters of training per run). Which part of NovoLSTM's input gate carries its differences from the LSTM is the `ablation` setting's report (in the novolstm repository: docs/ablation/results.md), with the same tasks, search, seeds and parameter rule.",
       };
     case 'ablation':
       return {
