@@ -602,19 +602,23 @@ describe('which cells bridge which lags', () => {
     trials: [],
   });
 
-  it('a task no cell bridged says so, naming them and the budget; one bridged by some names each kind', () => {
+  it('a task no cell bridged says so, naming them and the budget; one bridged by some names each kind, and a cell not run', () => {
     const copy = taskByName('copy-200');
     const reber = taskByName('embedded-reber');
     const lines = bridgedLagsSection([
       { task: copy, cells: [cell('lstm', 0, null), cell('gru', 0, null)] },
-      { task: reber, cells: [cell('lstm', 5, 6_000), cell('novolstm', 5, 3_008), cell('gru', 2, 5_504)] },
+      {
+        task: reber,
+        cells: [cell('lstm', 5, 6_000), cell('novolstm', 5, 3_008), cell('gru', 2, 5_504)],
+        notRun: ['novolstm-ln-all'],
+      },
     ]);
     for (const line of [
-      '| task | lag | lstm | gru | novolstm |',
-      '| copy-200 | 210 steps | 0/5 | 0/5 |  |',
-      '| embedded-reber | 5 steps or more | 5/5 · 6,000 | 2/5 · 5,504 | 5/5 · 3,008 |',
+      '| task | lag | lstm | gru | novolstm | novolstm-ln-all |',
+      '| copy-200 | 210 steps | 0/5 | 0/5 |  |  |',
+      '| embedded-reber | 5 steps or more | 5/5 · 6,000 | 2/5 · 5,504 | 5/5 · 3,008 | not run |',
       '- **copy-200** (lag 210 steps): bridged by none of `lstm`, `gru` within 300,000 sequences.',
-      '- **embedded-reber** (lag 5 steps or more): bridged on every seed by `lstm` (6,000), `novolstm` (3,008); on some seeds by `gru` (2/5). The 1997 LSTM: 148 of 150 runs solved; best setting after 8,440 training sequences.',
+      '- **embedded-reber** (lag 5 steps or more): bridged on every seed by `lstm` (6,000), `novolstm` (3,008); on some seeds by `gru` (2/5); not run: `novolstm-ln-all` (time limit). The 1997 LSTM: 148 of 150 runs solved; best setting after 8,440 training sequences.',
     ]) {
       assert.ok(lines.includes(line), line);
     }

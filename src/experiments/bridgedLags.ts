@@ -2,7 +2,7 @@
  * The report's plain answer to the seed's question on the tasks: which cells bridge which time lags.
  * One table (task × cell: seeds solved, median sequences) and a sentence per task naming the cells that
  * bridged its lag on every seed, on some, and on none, beside what the 1997 paper and modern networks
- * reached. Only complete cells are counted; the others are named as not yet compared.
+ * reached. Only complete cells are counted; the others are named as not yet compared (or not run).
  */
 import { formatCount } from './formatting.js';
 import type { CellSummary } from './grid.js';
@@ -14,6 +14,8 @@ export interface TaskCells {
   readonly task: TaskSpec;
   readonly cells: readonly CellSummary[];
   readonly incomplete?: readonly CellProgress[];
+  /** Cells not started because the report's time limit had passed. */
+  readonly notRun?: readonly string[];
 }
 
 export function lagText(lag: Lag): string {
@@ -30,7 +32,7 @@ function solvedText(c: CellSummary): string {
 const names = (cells: readonly { cell: string }[]): string => cells.map((c) => `\`${c.cell}\``).join(', ');
 
 /** One task in a sentence: who bridged its lag on every seed, on some, on none, and who is not compared. */
-function taskSentence({ task, cells, incomplete = [] }: TaskCells): string {
+function taskSentence({ task, cells, incomplete = [], notRun = [] }: TaskCells): string {
   const all = cells.filter((c) => c.seeds > 0 && c.solved === c.seeds);
   const some = cells.filter((c) => c.solved > 0 && c.solved < c.seeds);
   const none = cells.filter((c) => c.solved === 0);
@@ -50,6 +52,7 @@ function taskSentence({ task, cells, incomplete = [] }: TaskCells): string {
     );
   }
   if (incomplete.length > 0) parts.push(`not yet compared: ${names(incomplete)} (trials missing)`);
+  if (notRun.length > 0) parts.push(`not run: ${notRun.map((id) => `\`${id}\``).join(', ')} (time limit)`);
   const references = [
     ...(task.paper ? [` The 1997 LSTM: ${task.paper}.`] : []),
     ...(task.modern ? [` Modern baseline: ${task.modern}.`] : []),
@@ -60,13 +63,19 @@ function taskSentence({ task, cells, incomplete = [] }: TaskCells): string {
 export function bridgedLagsSection(results: readonly TaskCells[]): string[] {
   if (results.length === 0) return [];
   const columns = [
-    ...new Set(results.flatMap((r) => [...r.cells, ...(r.incomplete ?? [])].map((c) => c.cell))),
+    ...new Set(
+      results.flatMap((r) => [
+        ...[...r.cells, ...(r.incomplete ?? [])].map((c) => c.cell),
+        ...(r.notRun ?? []),
+      ]),
+    ),
   ];
-  const row = ({ task, cells, incomplete = [] }: TaskCells): string => {
+  const row = ({ task, cells, incomplete = [], notRun = [] }: TaskCells): string => {
     const entries = columns.map((id) => {
       const done = cells.find((c) => c.cell === id);
       if (done) return solvedText(done);
-      return incomplete.some((c) => c.cell === id) ? 'incomplete' : '';
+      if (incomplete.some((c) => c.cell === id)) return 'incomplete';
+      return notRun.includes(id) ? 'not run' : '';
     });
     return `| ${task.name} | ${lagText(task.lag)} | ${entries.join(' | ')} |`;
   };
