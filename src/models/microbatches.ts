@@ -151,7 +151,7 @@ export function microbatchGradient(
   size: number,
   scratch: Float32Array | null = null,
 ): { totals: BatchTotals; scratch: Float32Array } {
-  if (model.layers.some((l) => l instanceof Bidirectional && l.forwardLayer.stateful)) {
+  if (hasStatefulBidirectional(model)) {
     throw new ConfigError(
       'microbatchSize',
       'stateful bidirectional layers cannot be split into micro-batches',
@@ -185,6 +185,14 @@ export function floatsIn(spare: Float32Array | null, length: number): Float32Arr
 /** The layers that carry state between batches, in model order (a pool addresses them by index). */
 export function statefulLayers(model: Sequential): Recurrent[] {
   return model.layers.filter((l): l is Recurrent => l instanceof Recurrent && l.stateful);
+}
+
+/**
+ * Whether a stateful layer sits inside a Bidirectional: its carried states are not among `statefulLayers`,
+ * whose rows are split and put back together, so neither micro-batches nor workers can split its batch.
+ */
+export function hasStatefulBidirectional(model: Sequential): boolean {
+  return model.layers.some((l) => l instanceof Bidirectional && l.forwardLayer.stateful);
 }
 
 /**

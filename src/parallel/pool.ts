@@ -22,13 +22,13 @@
 import { ConfigError, NovoLstmError, ShapeError, ValueError } from '../errors.js';
 import { kernelBackend } from '../layers/backend.js';
 import { importNodeBuiltin } from '../peers.js';
-import { Bidirectional } from '../layers/bidirectional.js';
 import { range, takeRows } from '../models/batches.js';
 import type { Sequential } from '../models/sequential.js';
 import {
   assignMicrobatches,
   checkMicrobatchSize,
   floatsIn,
+  hasStatefulBidirectional,
   microbatchRanges,
   microbatchSeed,
   statefulLayers,
@@ -126,7 +126,7 @@ export class DataParallel {
         model.isBuilt ? 'not compiled' : 'not built',
       );
     }
-    if (model.layers.some((l) => l instanceof Bidirectional && l.forwardLayer.stateful)) {
+    if (hasStatefulBidirectional(model)) {
       throw new ConfigError(
         'DataParallel',
         'stateful bidirectional layers cannot be split over workers',
