@@ -89,17 +89,18 @@ const pageErrors: string[] = [];
 const history = (): Promise<PageHistory> =>
   page.evaluate(() => (window as unknown as { novolstmPage: { history: PageHistory } }).novolstmPage.history);
 
-/** Trains a small model on page `p` until three points of its learning curve are in. */
-const trainSmallModel = async (p: Page): Promise<void> => {
+/** Trains a small model on page `p` until `points` points of its learning curve are in. */
+const trainSmallModel = async (p: Page, points = 3): Promise<void> => {
   await p.selectOption('#units', '16');
   await p.fill('#seq-len', '16');
   await p.fill('#batch', '4');
   await p.click('#train');
+  // The predicate runs in the page: the count goes in as its argument.
   await p.waitForFunction(
-    () =>
+    (n) =>
       (window as unknown as { novolstmPage: { history: PageHistory } }).novolstmPage.history.training
-        .length >= 3,
-    null,
+        .length >= n,
+    points,
     { timeout: 60_000 },
   );
 };
@@ -543,17 +544,7 @@ describe('the web page in Chromium', () => {
       const other = await context.newPage();
       other.on('pageerror', (e) => errors.push(e.message));
       await other.goto(dev.url);
-      await other.selectOption('#units', '16');
-      await other.fill('#seq-len', '16');
-      await other.fill('#batch', '4');
-      await other.click('#train');
-      await other.waitForFunction(
-        () =>
-          (window as unknown as { novolstmPage: { history: PageHistory } }).novolstmPage.history.training
-            .length >= 5,
-        null,
-        { timeout: 60_000 },
-      );
+      await trainSmallModel(other, 5);
       // The dev server serves the engine's .wasm files and the replica workers' script too.
       const { engine: loaded, workers } = await engine(other);
       assert.equal(loaded?.backend, 'relaxed', `the dev page's engine: ${JSON.stringify(loaded)}`);
