@@ -6,17 +6,8 @@
  */
 import { formatCount } from './formatting.js';
 import type { CellSummary } from './grid.js';
-import type { CellProgress } from './storedGrid.js';
-import type { Lag, TaskSpec } from './taskSuite.js';
-
-/** What the section reads of a task's results (renderReport's TaskResults). */
-export interface TaskCells {
-  readonly task: TaskSpec;
-  readonly cells: readonly CellSummary[];
-  readonly incomplete?: readonly CellProgress[];
-  /** Cells not started because the report's time limit had passed. */
-  readonly notRun?: readonly string[];
-}
+import type { TaskResults } from './storedGrid.js';
+import type { Lag } from './taskSuite.js';
 
 export function lagText(lag: Lag): string {
   if (lag.max === null) return `${lag.min} steps or more`;
@@ -32,7 +23,7 @@ function solvedText(c: CellSummary): string {
 const names = (cells: readonly { cell: string }[]): string => cells.map((c) => `\`${c.cell}\``).join(', ');
 
 /** One task in a sentence: who bridged its lag on every seed, on some, on none, and who is not compared. */
-function taskSentence({ task, cells, incomplete = [], notRun = [] }: TaskCells): string {
+function taskSentence({ task, cells, incomplete = [], notRun = [] }: TaskResults): string {
   const all = cells.filter((c) => c.seeds > 0 && c.solved === c.seeds);
   const some = cells.filter((c) => c.solved > 0 && c.solved < c.seeds);
   const none = cells.filter((c) => c.solved === 0);
@@ -60,7 +51,7 @@ function taskSentence({ task, cells, incomplete = [], notRun = [] }: TaskCells):
   return `- **${task.name}** (lag ${lagText(task.lag)}): ${parts.join('; ')}.${references.join('')}`;
 }
 
-export function bridgedLagsSection(results: readonly TaskCells[]): string[] {
+export function bridgedLagsSection(results: readonly TaskResults[]): string[] {
   if (results.length === 0) return [];
   const columns = [
     ...new Set(
@@ -70,7 +61,7 @@ export function bridgedLagsSection(results: readonly TaskCells[]): string[] {
       ]),
     ),
   ];
-  const row = ({ task, cells, incomplete = [], notRun = [] }: TaskCells): string => {
+  const row = ({ task, cells, incomplete = [], notRun = [] }: TaskResults): string => {
     const entries = columns.map((id) => {
       const done = cells.find((c) => c.cell === id);
       if (done) return solvedText(done);

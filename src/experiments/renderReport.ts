@@ -15,13 +15,11 @@ import { bridgedLagsSection } from './bridgedLags.js';
 import { COMPARED_CELLS } from './comparedCells.js';
 import type { GridEstimate } from './estimate.js';
 import { bits, formatCount, formatMetric, formatSpread, hours, percent } from './formatting.js';
-import type { CellSummary } from './grid.js';
 import type { PresetName } from './presets.js';
 import { languageModelCurve, type LanguageModelCurve } from './languageModelCurve.js';
 import { machineDescription } from './provenance.js';
 import { curvePoints, spread, type Spread } from './statistics.js';
-import type { CellProgress } from './storedGrid.js';
-import type { TaskSpec } from './taskSuite.js';
+import type { CellProgress, TaskResults } from './storedGrid.js';
 import { GLOBAL_CLIP_NORM } from './trial.js';
 import {
   ablationReading,
@@ -35,14 +33,7 @@ import {
   type Outcome,
 } from './verdicts.js';
 
-export interface TaskResults {
-  readonly task: TaskSpec;
-  readonly cells: readonly CellSummary[];
-  /** Cells not started because the report's time limit had passed. */
-  readonly notRun?: readonly string[];
-  /** With a trial store: the cells whose trials are not all stored (listed, not compared). */
-  readonly incomplete?: readonly CellProgress[];
-}
+export type { TaskResults };
 
 /** How the report was produced: printed at its top, so a reader knows what the numbers stand for. */
 export interface ReportRun {

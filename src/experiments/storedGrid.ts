@@ -26,6 +26,16 @@ export interface CellProgress {
   readonly missing: number;
 }
 
+/** A task's results as the report shows them: the cells compared, and those it can only list. */
+export interface TaskResults {
+  readonly task: TaskSpec;
+  readonly cells: readonly CellSummary[];
+  /** Cells not started because the report's time limit had passed. */
+  readonly notRun?: readonly string[];
+  /** With a trial store: the cells whose trials are not all stored (listed, not compared). */
+  readonly incomplete?: readonly CellProgress[];
+}
+
 export interface StoredCell {
   /** The cell's summary when all its trials are stored; null otherwise. */
   readonly summary: CellSummary | null;
